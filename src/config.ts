@@ -1,0 +1,174 @@
+/**
+ * The one place that reads process.env. Validated at start; a bad or missing variable stops the
+ * process with a message naming it.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export type Role = 'all' | 'web' | 'worker';
+
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+
+const bool = (dflt: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? dflt : ['true', '1', 'yes'].includes(v)));
+
+const int = (dflt: number, min = 0) => z.coerce.number().int().min(min).default(dflt);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DISTRO_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(3000),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]+$/).default('/distro'),
+  /** Slack user IDs allowed to Confirm upgrades; with SLACK_CONFIRMERS_USERGROUP empty too, anyone may. */
+  SLACK_CONFIRMERS: list,
+  SLACK_CONFIRMERS_USERGROUP: z.string().optional(),
+  /** Channel for announcements of distributions that have none. */
+  SLACK_DEFAULT_CHANNEL: z.string().optional(),
+
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_USER: z.string().optional(),
+  ADMIN_PASSWORD: z.string().optional(),
+  LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  LINK_TTL_HOURS: int(72, 1),
+
+  GITHUB_TOKEN: z.string().optional(),
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
+
+  HOSTING_DRIVER: z.enum(['local', 'command']).default('local'),
+  /** JSON object of shell templates for the command driver (see README). */
+  HOSTING_COMMANDS: z.string().optional(),
+  /** Commands run after a site moves, separated by `;;` (e.g. `drush updb -y;;drush cr`). */
+  POST_MIGRATE_COMMANDS: z.string().default(''),
+  MIGRATION_CONCURRENCY: int(4, 1),
+  MIGRATION_CONCURRENCY_PER_SERVER: int(2, 1),
+  JOB_MAX_ATTEMPTS: int(3, 1),
+  POLL_DEFAULT_INTERVAL_MINUTES: int(60, 0),
+
+  SEED_DEMO: bool(true),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  role: Role;
+  http: { host: string; port: number; publicUrl: string };
+  logLevel: string;
+  dataDir: string;
+  mongoUri: string | null;
+  slack: {
+    signingSecret: string;
+    botToken: string | null;
+    apiUrl: string;
+    command: string;
+    confirmers: string[];
+    confirmersUsergroup: string | null;
+    defaultChannel: string | null;
+  };
+  admin: { token: string | null; user: string | null; password: string | null };
+  links: { secret: string; ttlMs: number };
+  github: { token: string | null; apiUrl: string; webhookSecret: string | null };
+  hosting: {
+    driver: 'local' | 'command';
+    commands: Record<string, string>;
+    postMigrate: string[];
+    concurrency: number;
+    concurrencyPerServer: number;
+  };
+  jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
+  seedDemo: boolean;
+  /** Settings that fell back to development defaults, for a start-up warning. */
+  devDefaults: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the config from an environment (process.env by default). Throws ConfigError naming every bad variable. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { role?: Role } = {}): Config => {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const devDefaults: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const required = <T>(name: string, value: T | undefined, dflt: () => T): T => {
+    if (value !== undefined) return value;
+    if (production) problems.push(`${name}: required when NODE_ENV=production`);
+    devDefaults.push(name);
+    return dflt();
+  };
+
+  const signingSecret = required('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, () => randomBytes(16).toString('hex'));
+  const linkSecret = required('LINK_SECRET', e.LINK_SECRET, () => randomBytes(24).toString('hex'));
+  if (production && !e.ADMIN_TOKEN && !(e.ADMIN_USER && e.ADMIN_PASSWORD)) {
+    problems.push('ADMIN_TOKEN: required (or ADMIN_USER and ADMIN_PASSWORD) when NODE_ENV=production');
+  }
+  if (Boolean(e.ADMIN_USER) !== Boolean(e.ADMIN_PASSWORD)) problems.push('ADMIN_USER/ADMIN_PASSWORD: set both or neither');
+
+  let commands: Record<string, string> = {};
+  if (e.HOSTING_COMMANDS) {
+    try {
+      const raw: unknown = JSON.parse(e.HOSTING_COMMANDS);
+      commands = z.record(z.string(), z.string()).parse(raw);
+    } catch {
+      problems.push('HOSTING_COMMANDS: must be a JSON object of step name → shell template');
+    }
+  }
+  if (e.HOSTING_DRIVER === 'command' && !e.HOSTING_COMMANDS) problems.push('HOSTING_COMMANDS: required when HOSTING_DRIVER=command');
+  if (problems.length) throw new ConfigError(problems);
+
+  const port = e.PORT;
+  return {
+    env: e.NODE_ENV,
+    role: overrides.role ?? e.DISTRO_ROLE,
+    http: { host: e.HOST, port, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '') },
+    logLevel: e.LOG_LEVEL,
+    dataDir: resolve(e.DATA_DIR),
+    mongoUri: e.MONGODB_URI ?? null,
+    slack: {
+      signingSecret,
+      botToken: e.SLACK_BOT_TOKEN ?? null,
+      apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+      command: e.SLACK_COMMAND,
+      confirmers: e.SLACK_CONFIRMERS,
+      confirmersUsergroup: e.SLACK_CONFIRMERS_USERGROUP ?? null,
+      defaultChannel: e.SLACK_DEFAULT_CHANNEL ?? null,
+    },
+    admin: { token: e.ADMIN_TOKEN ?? null, user: e.ADMIN_USER ?? null, password: e.ADMIN_PASSWORD ?? null },
+    links: { secret: linkSecret, ttlMs: e.LINK_TTL_HOURS * 3_600_000 },
+    github: { token: e.GITHUB_TOKEN ?? null, apiUrl: e.GITHUB_API_URL.replace(/\/$/, ''), webhookSecret: e.GITHUB_WEBHOOK_SECRET ?? null },
+    hosting: {
+      driver: e.HOSTING_DRIVER,
+      commands,
+      postMigrate: e.POST_MIGRATE_COMMANDS.split(';;').map((c) => c.trim()).filter(Boolean),
+      concurrency: e.MIGRATION_CONCURRENCY,
+      concurrencyPerServer: e.MIGRATION_CONCURRENCY_PER_SERVER,
+    },
+    jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
+    seedDemo: e.SEED_DEMO,
+    devDefaults,
+  };
+};

@@ -1,0 +1,53 @@
+export type ChangeKind = 'upgrade' | 'downgrade' | 'same' | 'added' | 'missing';
+export type Severity = 'ok' | 'warning' | 'error';
+
+export interface SecurityStatus {
+  /** The current (from) version matches a Drupal security advisory. */
+  currentInsecure: boolean;
+  /** The target (to) version still matches an advisory. */
+  targetInsecure: boolean;
+  /** currentInsecure && !targetInsecure: moving fixes it. */
+  fixed: boolean;
+}
+
+export interface PackageChange {
+  name: string;
+  type?: string;
+  from: string | null;
+  to: string | null;
+  change: ChangeKind;
+  /** Present only when an advisory applies to either side. */
+  security?: SecurityStatus;
+  severity: Severity;
+  /** Why it is a warning/error, for humans. */
+  reason?: string;
+}
+
+export interface FileDiff {
+  path: string;
+  change: 'added' | 'removed' | 'modified';
+  /** Unified diff text (from the `diff` package). */
+  patch: string;
+}
+
+export interface CompareCounts {
+  upgrade: number;
+  downgrade: number;
+  same: number;
+  added: number;
+  missing: number;
+  securityFixes: number;
+  /** Advisories that still apply on the target. */
+  securityOpen: number;
+  warnings: number;
+  errors: number;
+}
+
+export interface CompareResult {
+  from: { id: string; name: string };
+  to: { id: string; name: string };
+  /** Security rows first, then errors, warnings, other changes, then unchanged; alphabetical within. */
+  packages: PackageChange[];
+  counts: CompareCounts;
+  files: FileDiff[];
+}

@@ -1,0 +1,42 @@
+import type { Actor } from './actor.js';
+
+export type PlatformStatus = 'queued' | 'building' | 'ready' | 'failed' | 'locked' | 'deleted';
+
+/** One package (composer package, Drupal project from a makefile) of a built platform. */
+export interface PackageEntry {
+  name: string;
+  version: string;
+  /** composer "type" (drupal-module, drupal-core, library…) or makefile project type. */
+  type?: string;
+}
+
+export interface Manifest {
+  format: 'composer' | 'make' | 'none';
+  packages: PackageEntry[];
+  /** Small tracked text files kept for the file-level diff on the Compare page (path → content). */
+  files: Record<string, string>;
+}
+
+export const EMPTY_MANIFEST: Manifest = { format: 'none', packages: [], files: {} };
+
+export interface Platform {
+  id: string;
+  /** Globally unique, human-facing name used in commands (e.g. `social-12.4.2`). */
+  name: string;
+  distributionId: string;
+  source: { ref: string; commit: string };
+  manifest: Manifest;
+  status: PlatformStatus;
+  createdBy: Actor;
+  /** Directory the hosting driver built it into, once built. */
+  path: string | null;
+  buildLog: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewPlatform = Pick<Platform, 'name' | 'distributionId' | 'source' | 'createdBy'> &
+  Partial<Pick<Platform, 'manifest' | 'status' | 'path'>>;
+
+/** Statuses on which sites may still live (a locked platform keeps its sites). */
+export const LIVE_STATUSES: readonly PlatformStatus[] = ['ready', 'locked'];

@@ -1,0 +1,260 @@
+/**
+ * Ports: what the application needs from the outside world. Adapters live in
+ * src/persistence (memory, mongo), src/jobs (memory, agenda), src/upstream + src/github, src/hosting, src/slack.
+ * Every repository method that changes state in a way two callers could race on is atomic.
+ */
+import type { Actor } from './actor.js';
+import type { Distribution, NewDistribution } from './distribution.js';
+import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
+import type { NewSite, Site, SiteStatus } from './site.js';
+import type { NewTask, Task, TaskLogLine, TaskState, TaskType } from './task.js';
+import type { NewUpgradePlan, PlanState, UpgradePlan } from './upgrade-plan.js';
+
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface DistributionRepository {
+  /** Throws ConflictError when the slug exists. */
+  create(input: NewDistribution): Promise<Distribution>;
+  get(id: string): Promise<Distribution | null>;
+  getBySlug(slug: string): Promise<Distribution | null>;
+  list(page?: PageRequest): Promise<Page<Distribution>>;
+  /** All distributions tracking an upstream (for polling and webhooks). */
+  listWithUpstream(): Promise<Distribution[]>;
+  /** Throws NotFoundError. `slug` cannot be changed. */
+  update(
+    id: string,
+    patch: Partial<Pick<Distribution, 'title' | 'description' | 'channel' | 'upstream' | 'policy'>>,
+  ): Promise<Distribution>;
+  /** Sets the target. With `expectedTargetId` it is a compare-and-set: returns null if the current target differs. */
+  setTarget(id: string, platformId: string | null, expectedTargetId?: string | null): Promise<Distribution | null>;
+  /** Merges keys into pollState. */
+  updatePollState(id: string, patch: Record<string, string>): Promise<void>;
+  /** Throws NotFoundError. */
+  delete(id: string): Promise<void>;
+}
+
+export interface PlatformFilter {
+  distributionId?: string;
+  status?: PlatformStatus[];
+}
+
+export interface PlatformRepository {
+  /** Throws ConflictError when the name exists, or the distribution already has a platform of that commit. */
+  create(input: NewPlatform): Promise<Platform>;
+  /**
+   * Creates unless the distribution already has a platform for `input.source.commit`;
+   * race-free (two pollers + a webhook at once create exactly one).
+   */
+  createIfAbsent(input: NewPlatform): Promise<{ platform: Platform; created: boolean }>;
+  get(id: string): Promise<Platform | null>;
+  getByName(name: string): Promise<Platform | null>;
+  getByCommit(distributionId: string, commit: string): Promise<Platform | null>;
+  getMany(ids: string[]): Promise<Platform[]>;
+  /** Sorted by createdAt ascending. */
+  list(filter?: PlatformFilter, page?: PageRequest): Promise<Page<Platform>>;
+  /** Atomic status change; when `from` is given, only from those statuses. Returns null if not applied. */
+  setStatus(id: string, status: PlatformStatus, from?: PlatformStatus[]): Promise<Platform | null>;
+  /**
+   * Locks every `ready` platform of the distribution except `keepId`, and unlocks `keepId` if locked.
+   * Returns the ids it locked and unlocked.
+   */
+  lockAllExcept(distributionId: string, keepId: string): Promise<{ locked: string[]; unlocked: string[] }>;
+  update(id: string, patch: Partial<Pick<Platform, 'manifest' | 'path' | 'source'>>): Promise<Platform>;
+  appendBuildLog(id: string, lines: string[]): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface SiteFilter {
+  platformIds?: string[];
+  status?: SiteStatus[];
+  nameContains?: string;
+}
+
+export interface SiteRepository {
+  /** Throws ConflictError when the name exists. Does NOT check locks: SiteService does. */
+  create(input: NewSite): Promise<Site>;
+  get(id: string): Promise<Site | null>;
+  getByName(name: string): Promise<Site | null>;
+  getMany(ids: string[]): Promise<Site[]>;
+  /** Sorted by name. */
+  list(filter?: SiteFilter, page?: PageRequest): Promise<Page<Site>>;
+  /** platformId → number of sites. */
+  countByPlatform(platformIds: string[]): Promise<Record<string, number>>;
+  /** Atomic enabled→migrating while still on `fromPlatformId`. Null if not applied. */
+  beginMigration(siteId: string, fromPlatformId: string): Promise<Site | null>;
+  /** Atomic migrating→enabled onto `toPlatformId`, appending history. Null if not migrating. */
+  completeMigration(siteId: string, toPlatformId: string, taskId: string, at: Date): Promise<Site | null>;
+  /** Atomic migrating→enabled on the platform it is on (rollback). Null if not migrating. */
+  abortMigration(siteId: string): Promise<Site | null>;
+  update(id: string, patch: Partial<Pick<Site, 'status' | 'modules'>>): Promise<Site>;
+  delete(id: string): Promise<void>;
+}
+
+export interface TaskFilter {
+  subjectId?: string;
+  type?: TaskType[];
+  state?: TaskState[];
+  planId?: string;
+}
+
+export interface TaskRepository {
+  /** Throws ConflictError if an active (queued/processing) task of the same type exists for the subject. */
+  create(input: NewTask): Promise<Task>;
+  get(id: string): Promise<Task | null>;
+  getByNumber(n: number): Promise<Task | null>;
+  getMany(ids: string[]): Promise<Task[]>;
+  /** Newest first. */
+  list(filter?: TaskFilter, page?: PageRequest): Promise<Page<Task>>;
+  /**
+   * Atomic state change from one of `from` to `to`, merging `patch`.
+   * Returns null when the task was not in one of `from` (someone else won).
+   */
+  transition(
+    id: string,
+    from: TaskState[],
+    to: TaskState,
+    patch?: Partial<Pick<Task, 'error' | 'startedAt' | 'finishedAt' | 'lease' | 'confirmedBy' | 'attempts'>>,
+  ): Promise<Task | null>;
+  /** Atomically claims a queued task (→processing) or a processing task whose lease expired. */
+  claim(id: string, owner: string, leaseUntil: Date, now: Date): Promise<Task | null>;
+  /** Extends the lease if still held by `owner`. */
+  renewLease(id: string, owner: string, until: Date): Promise<boolean>;
+  /** Processing tasks whose lease expired before `now` (their worker died). */
+  listExpired(now: Date): Promise<Task[]>;
+  appendLog(id: string, lines: TaskLogLine[]): Promise<void>;
+  /** Records a completed step and merges its checkpoint data. */
+  setStep(id: string, step: string, checkpoint?: Record<string, string>): Promise<void>;
+}
+
+export interface UpgradePlanRepository {
+  create(input: NewUpgradePlan): Promise<UpgradePlan>;
+  get(id: string): Promise<UpgradePlan | null>;
+  /** Atomic state change from one of `from`; returns null if not applied. */
+  transition(
+    id: string,
+    from: PlanState[],
+    to: PlanState,
+    patch?: Partial<Pick<UpgradePlan, 'confirmedBy' | 'taskIds'>>,
+  ): Promise<UpgradePlan | null>;
+  setMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
+  setTaskIds(id: string, taskIds: string[]): Promise<void>;
+}
+
+export interface Repositories {
+  distributions: DistributionRepository;
+  platforms: PlatformRepository;
+  sites: SiteRepository;
+  tasks: TaskRepository;
+  plans: UpgradePlanRepository;
+  /** Database reachability for /healthz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- jobs
+
+export interface JobOptions {
+  /** Max jobs of this name running at once in this process. */
+  concurrency?: number;
+  /** Total attempts for TransientError failures (1 = no retry). */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt. */
+  backoffMs?: number;
+}
+
+export interface JobContext {
+  attempt: number;
+  /** Set when the queue is stopping; long handlers should stop at the next safe point. */
+  signal: AbortSignal;
+}
+
+export type JobHandler<T> = (data: T, ctx: JobContext) => Promise<void>;
+
+export interface JobQueue {
+  define<T>(name: string, handler: JobHandler<T>, options?: JobOptions): void;
+  /**
+   * Enqueues a run. With `uniqueKey`, a job with the same key that is not yet finished is not enqueued again.
+   */
+  enqueue<T>(name: string, data: T, options?: { uniqueKey?: string; runAt?: Date }): Promise<void>;
+  /** Recurring job identified by `uniqueKey`; calling again replaces the interval. */
+  every<T>(name: string, intervalMs: number, data: T, options: { uniqueKey: string }): Promise<void>;
+  cancelRecurring(uniqueKey: string): Promise<void>;
+  /** Starts processing (worker role). A queue that is not started only enqueues (web role). */
+  start(): Promise<void>;
+  /** Stops taking jobs and waits for running ones to finish (drain). */
+  stop(): Promise<void>;
+  stats(): Promise<{ running: number; queued: number; started: boolean }>;
+}
+
+// ---------------------------------------------------------------- events
+
+export type DomainEvent =
+  | {
+      type: 'target.changed';
+      distributionId: string;
+      previousTargetId: string | null;
+      targetId: string;
+      actor: Actor;
+    }
+  | { type: 'platform.built'; platformId: string }
+  | { type: 'platform.failed'; platformId: string }
+  | { type: 'task.updated'; taskId: string; state: TaskState }
+  | { type: 'plan.updated'; planId: string };
+
+export interface EventPublisher {
+  publish(event: DomainEvent): Promise<void>;
+}
+
+// ---------------------------------------------------------------- upstream + hosting
+
+/** A build found upstream (a branch head or a tag). */
+export interface UpstreamBuild {
+  kind: 'branch' | 'tag' | 'release';
+  ref: string;
+  commit: string;
+}
+
+export interface UpstreamChecker {
+  /**
+   * Builds newer than what `pollState` says was seen, oldest first, and the new pollState.
+   * Throws TransientError on network/rate-limit trouble.
+   */
+  check(distribution: Distribution): Promise<{ builds: UpstreamBuild[]; pollState: Record<string, string> }>;
+}
+
+export interface BuildResult {
+  path: string;
+  manifest: Manifest;
+}
+
+export type LogFn = (message: string, level?: TaskLogLine['level']) => void;
+
+export interface HostingDriver {
+  readonly name: string;
+  /** Builds (checks out) the platform's code and reads its manifest. */
+  buildPlatform(platform: Platform, distribution: Distribution, log: LogFn): Promise<BuildResult>;
+  /** Migration steps, each idempotent so a resumed migration can repeat the step it crashed in. */
+  maintenanceOn(site: Site, platform: Platform, log: LogFn): Promise<void>;
+  /** Returns a reference to the backup (e.g. a tar path) used by restore. */
+  backup(site: Site, platform: Platform, log: LogFn): Promise<string>;
+  moveSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<void>;
+  postMigrate(site: Site, to: Platform, log: LogFn): Promise<void>;
+  verify(site: Site, platform: Platform, log: LogFn): Promise<void>;
+  maintenanceOff(site: Site, platform: Platform, log: LogFn): Promise<void>;
+  /** Puts the site back on `from` exactly as the backup had it. */
+  restore(site: Site, from: Platform, to: Platform, backupRef: string, log: LogFn): Promise<void>;
+  /** Creates the site's files on a platform (used when a site is created through Distro). */
+  installSite?(site: Site, platform: Platform, log: LogFn): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+

@@ -1,0 +1,54 @@
+import type { Actor } from './actor.js';
+
+export type TaskType = 'migrate' | 'build' | 'verify' | 'poll';
+export type TaskState = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
+
+export const ACTIVE_TASK_STATES: readonly TaskState[] = ['queued', 'processing'];
+export const FINAL_TASK_STATES: readonly TaskState[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface TaskLogLine {
+  at: Date;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface TaskSubject {
+  kind: 'site' | 'platform' | 'distribution';
+  id: string;
+  name: string;
+}
+
+export interface Task {
+  id: string;
+  /** Short human number for commands (`/distro cancel 42`). */
+  number: number;
+  type: TaskType;
+  subject: TaskSubject;
+  fromPlatformId: string | null;
+  toPlatformId: string | null;
+  /** The upgrade plan (Slack summary) that scheduled it, if any. */
+  planId: string | null;
+  state: TaskState;
+  requestedBy: Actor;
+  confirmedBy: Actor | null;
+  log: TaskLogLine[];
+  /** Last completed step of a multi-step job (migration checkpoint for crash recovery). */
+  step: string | null;
+  /** Step data needed to resume or roll back (backup path, …). */
+  checkpoint: Record<string, string>;
+  attempts: number;
+  /** Worker holding the task and until when (lease); an expired lease means the worker died. */
+  lease: { owner: string; until: Date } | null;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export type NewTask = Pick<Task, 'type' | 'subject' | 'requestedBy'> &
+  Partial<Pick<Task, 'fromPlatformId' | 'toPlatformId' | 'planId' | 'confirmedBy'>>;
+
+/** Key that enforces "one active task of a type per subject". */
+export const activeKey = (t: Pick<Task, 'type' | 'subject'>): string => `${t.type}:${t.subject.kind}:${t.subject.id}`;
+
+export const isActive = (s: TaskState): boolean => ACTIVE_TASK_STATES.includes(s);
