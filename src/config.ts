@@ -62,6 +62,9 @@ const envSchema = z.object({
   JOB_MAX_ATTEMPTS: int(3, 1),
   POLL_DEFAULT_INTERVAL_MINUTES: int(60, 0),
 
+  /** Drupal security-advisory conflict map (composer.json of drupal-composer/drupal-security-advisories). */
+  ADVISORIES_FILE: z.string().default('src/advisories/drupal-security-advisories.json'),
+
   SEED_DEMO: bool(true),
 });
 
@@ -92,6 +95,7 @@ export interface Config {
     concurrencyPerServer: number;
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
+  advisoriesFile: string;
   seedDemo: boolean;
   /** Settings that fell back to development defaults, for a start-up warning. */
   devDefaults: string[];
@@ -168,6 +172,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       concurrencyPerServer: e.MIGRATION_CONCURRENCY_PER_SERVER,
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
+    advisoriesFile: resolve(e.ADVISORIES_FILE),
     seedDemo: e.SEED_DEMO,
     devDefaults,
   };

@@ -28,6 +28,8 @@ export interface Platform {
   manifest: Manifest;
   status: PlatformStatus;
   createdBy: Actor;
+  /** Server (web node) the platform is built on; migrations are rate-limited per server. */
+  server: string;
   /** Directory the hosting driver built it into, once built. */
   path: string | null;
   buildLog: string[];
@@ -36,7 +38,7 @@ export interface Platform {
 }
 
 export type NewPlatform = Pick<Platform, 'name' | 'distributionId' | 'source' | 'createdBy'> &
-  Partial<Pick<Platform, 'manifest' | 'status' | 'path'>>;
+  Partial<Pick<Platform, 'manifest' | 'status' | 'path' | 'server'>>;
 
 /** Statuses on which sites may still live (a locked platform keeps its sites). */
 export const LIVE_STATUSES: readonly PlatformStatus[] = ['ready', 'locked'];
