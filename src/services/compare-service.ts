@@ -1,0 +1,42 @@
+import type { AdvisoryIndex } from '../domain/compare/advisories.js';
+import { comparePlatforms } from '../domain/compare/compare.js';
+import type { CompareResult } from '../domain/compare/types.js';
+import type { Repositories } from '../domain/ports.js';
+import type { Platform } from '../domain/platform.js';
+import { resolvePlatform } from './lookup.js';
+
+export interface CompareOptions {
+  /** Modules enabled on the moving site(s): a missing one is an error rather than a warning. */
+  siteModules?: string[];
+  fileDiffs?: boolean;
+}
+
+/** Platforms are immutable once built, so results are cached by (from, to, modules, diffs). */
+const CACHE_SIZE = 200;
+
+export class CompareService {
+  private readonly cache = new Map<string, CompareResult>();
+
+  constructor(private readonly deps: { repos: Repositories; advisories: () => Promise<AdvisoryIndex | undefined> }) {}
+
+  async compareByName(fromKey: string, toKey: string, options: CompareOptions = {}): Promise<CompareResult> {
+    const [from, to] = await Promise.all([resolvePlatform(this.deps.repos, fromKey), resolvePlatform(this.deps.repos, toKey)]);
+    return this.compare(from, to, options);
+  }
+
+  async compare(from: Platform, to: Platform, options: CompareOptions = {}): Promise<CompareResult> {
+    const modules = [...new Set(options.siteModules ?? [])].sort();
+    const key = `${from.id}:${from.updatedAt.getTime()}>${to.id}:${to.updatedAt.getTime()}|${modules.join(',')}|${options.fileDiffs ? 1 : 0}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const advisories = await this.deps.advisories();
+    const result = comparePlatforms(from, to, {
+      ...(advisories ? { advisories } : {}),
+      siteModules: modules,
+      fileDiffs: options.fileDiffs ?? false,
+    });
+    if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, result);
+    return result;
+  }
+}

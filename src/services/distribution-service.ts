@@ -1,0 +1,169 @@
+import type { Actor } from '../domain/actor.js';
+import { DEFAULT_POLICY, SLUG_PATTERN, type Distribution, type NewDistribution } from '../domain/distribution.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import type { EventPublisher, Repositories } from '../domain/ports.js';
+import type { Platform } from '../domain/platform.js';
+import { assertCanBeTarget } from '../domain/rules.js';
+import type { Site } from '../domain/site.js';
+import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
+
+export interface PlatformOverview {
+  platform: Platform;
+  siteCount: number;
+  isTarget: boolean;
+}
+
+export interface DistributionOverview {
+  distribution: Distribution;
+  target: Platform | null;
+  platformCount: number;
+  siteCount: number;
+  /** Enabled sites on a non-target platform while a target exists. */
+  outdatedSiteCount: number;
+}
+
+export interface DistributionDetail extends DistributionOverview {
+  platforms: PlatformOverview[];
+}
+
+export interface OutdatedGroup {
+  platform: Platform;
+  sites: Site[];
+}
+
+export interface OutdatedReport {
+  distribution: Distribution;
+  target: Platform | null;
+  groups: OutdatedGroup[];
+}
+
+export interface TargetChange {
+  distribution: Distribution;
+  previousTarget: Platform | null;
+  target: Platform;
+  locked: string[];
+  unlocked: string[];
+  /** False when the platform already was the target (nothing changed, nothing announced). */
+  changed: boolean;
+}
+
+const ALL = { limit: 10_000, offset: 0 };
+
+export class DistributionService {
+  constructor(private readonly deps: { repos: Repositories; events: EventPublisher }) {}
+
+  private get repos(): Repositories {
+    return this.deps.repos;
+  }
+
+  async create(input: NewDistribution): Promise<Distribution> {
+    const problems: string[] = [];
+    if (!SLUG_PATTERN.test(input.slug ?? '')) problems.push('slug: lowercase letters, digits and dashes, starting with a letter or digit');
+    if (!input.title?.trim()) problems.push('title: required');
+    const policy = { ...DEFAULT_POLICY, ...input.policy };
+    if (!Number.isInteger(policy.pollIntervalMinutes) || policy.pollIntervalMinutes < 0) {
+      problems.push('policy.pollIntervalMinutes: a whole number ≥ 0');
+    }
+    if (problems.length) throw new ValidationError('Invalid distribution.', problems);
+    return this.repos.distributions.create({ ...input, title: input.title.trim(), policy });
+  }
+
+  get(key: string): Promise<Distribution> {
+    return resolveDistribution(this.repos, key);
+  }
+
+  async delete(key: string): Promise<void> {
+    const d = await this.get(key);
+    const platforms = await this.repos.platforms.list({ distributionId: d.id }, { limit: 1, offset: 0 });
+    if (platforms.total > 0) {
+      throw new ConflictError(`Distribution \`${d.slug}\` still has ${platforms.total} platform(s); delete them first.`);
+    }
+    await this.repos.distributions.delete(d.id);
+  }
+
+  async list(): Promise<DistributionOverview[]> {
+    const { items } = await this.repos.distributions.list(ALL);
+    return Promise.all(items.map(async (d) => (await this.detail(d)).overview));
+  }
+
+  async show(key: string): Promise<DistributionDetail> {
+    const { overview, platforms } = await this.detail(await this.get(key));
+    return { ...overview, platforms };
+  }
+
+  /** Out-of-date sites grouped by platform, for one distribution or all. */
+  async status(key?: string): Promise<OutdatedReport[]> {
+    const dists = key ? [await this.get(key)] : (await this.repos.distributions.list(ALL)).items;
+    return Promise.all(
+      dists.map(async (distribution) => {
+        const platforms = await this.livePlatforms(distribution.id);
+        const target = platforms.find((p) => p.id === distribution.targetPlatformId) ?? null;
+        const groups: OutdatedGroup[] = [];
+        if (target) {
+          for (const platform of platforms) {
+            if (platform.id === target.id) continue;
+            const { items } = await this.repos.sites.list({ platformIds: [platform.id], status: ['enabled'] }, ALL);
+            if (items.length) groups.push({ platform, sites: items });
+          }
+        }
+        return { distribution, target, groups };
+      }),
+    );
+  }
+
+  /**
+   * Designates the upgrade target: validates it, compare-and-sets it, locks every other platform of the
+   * distribution (unlocking the new target if an older target is re-chosen) and announces the change.
+   */
+  async setTarget(distributionKey: string, platformKey: string, actor: Actor): Promise<TargetChange> {
+    const distribution = await this.get(distributionKey);
+    const target = await resolvePlatform(this.repos, platformKey);
+    assertCanBeTarget(distribution, target);
+    const previousId = distribution.targetPlatformId;
+    const previousTarget = previousId ? await this.repos.platforms.get(previousId) : null;
+    if (previousId === target.id) {
+      // Re-assert locks (cheap, idempotent) but announce nothing.
+      const { locked, unlocked } = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
+      return { distribution, previousTarget, target, locked, unlocked, changed: false };
+    }
+    const updated = await this.repos.distributions.setTarget(distribution.id, target.id, previousId);
+    if (!updated) {
+      throw new ConflictError(`The target of \`${distribution.slug}\` changed while this was being set; check \`show ${distribution.slug}\` and try again.`);
+    }
+    const { locked, unlocked } = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
+    await this.deps.events.publish({
+      type: 'target.changed',
+      distributionId: distribution.id,
+      previousTargetId: previousId,
+      targetId: target.id,
+      actor,
+    });
+    const fresh = await mustGet('platform', target.id, (id) => this.repos.platforms.get(id));
+    return { distribution: updated, previousTarget, target: fresh, locked, unlocked, changed: true };
+  }
+
+  private async livePlatforms(distributionId: string): Promise<Platform[]> {
+    return (await this.repos.platforms.list({ distributionId, status: ['ready', 'locked'] }, ALL)).items;
+  }
+
+  private async detail(distribution: Distribution): Promise<{ overview: DistributionOverview; platforms: PlatformOverview[] }> {
+    const { items: all } = await this.repos.platforms.list({ distributionId: distribution.id }, ALL);
+    const visible = all.filter((p) => p.status !== 'deleted');
+    const counts = await this.repos.sites.countByPlatform(visible.map((p) => p.id));
+    const targetId = distribution.targetPlatformId;
+    const target = visible.find((p) => p.id === targetId) ?? null;
+    const platforms = visible.map((platform) => ({ platform, siteCount: counts[platform.id] ?? 0, isTarget: platform.id === targetId }));
+    const siteCount = platforms.reduce((n, p) => n + p.siteCount, 0);
+    let outdatedSiteCount = 0;
+    if (target) {
+      const outdatedIds = visible.filter((p) => p.id !== target.id).map((p) => p.id);
+      if (outdatedIds.length) {
+        outdatedSiteCount = (await this.repos.sites.list({ platformIds: outdatedIds, status: ['enabled'] }, { limit: 1, offset: 0 })).total;
+      }
+    }
+    return {
+      overview: { distribution, target, platformCount: visible.length, siteCount, outdatedSiteCount },
+      platforms,
+    };
+  }
+}

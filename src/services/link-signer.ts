@@ -1,0 +1,44 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Signed, expiring links for pages posted to Slack, so a click opens them without a separate login.
+ * The signature covers the path and the expiry; anything else in the query is not trusted for access.
+ */
+export class LinkSigner {
+  constructor(
+    private readonly options: { secret: string; ttlMs: number; publicUrl: string; now?: () => number },
+  ) {}
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private sign(path: string, expires: number): string {
+    return createHmac('sha256', this.options.secret).update(`${path}\n${expires}`).digest('base64url');
+  }
+
+  /** Absolute URL of `path` (e.g. `/compare/a/b`) with `exp` and `sig` query parameters. */
+  url(path: string, ttlMs = this.options.ttlMs): string {
+    const expires = Math.floor((this.now() + ttlMs) / 1000);
+    return `${this.options.publicUrl}${path}?exp=${expires}&sig=${this.sign(path, expires)}`;
+  }
+
+  compareUrl(fromPlatformId: string, toPlatformId: string): string {
+    return this.url(`/compare/${encodeURIComponent(fromPlatformId)}/${encodeURIComponent(toPlatformId)}`);
+  }
+
+  taskUrl(taskId: string): string {
+    return this.url(`/tasks/${encodeURIComponent(taskId)}`);
+  }
+
+  /** 'ok', or why the link is refused. */
+  verify(path: string, exp: unknown, sig: unknown): 'ok' | 'missing' | 'expired' | 'invalid' {
+    if (typeof exp !== 'string' || typeof sig !== 'string' || !exp || !sig) return 'missing';
+    const expires = Number(exp);
+    if (!Number.isInteger(expires)) return 'invalid';
+    const expected = Buffer.from(this.sign(path, expires));
+    const given = Buffer.from(sig);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
+    return expires * 1000 < this.now() ? 'expired' : 'ok';
+  }
+}

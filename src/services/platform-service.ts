@@ -1,0 +1,67 @@
+import type { Actor } from '../domain/actor.js';
+import { parseManifest } from '../domain/compare/manifest.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import type { Page, PageRequest, PlatformFilter, Repositories } from '../domain/ports.js';
+import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
+import { resolveDistribution, resolvePlatform } from './lookup.js';
+
+export interface RegisterPlatformInput {
+  name: string;
+  distribution: string;
+  ref: string;
+  commit: string;
+  server?: string;
+  /** Manifest files (composer.lock, *.make…) by path; parsed into the platform manifest. */
+  files?: Record<string, string>;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/;
+
+export class PlatformService {
+  constructor(private readonly deps: { repos: Repositories }) {}
+
+  /**
+   * Registers an already-built platform (e.g. built outside Distro). It is ready at once; if its
+   * distribution already has a target it starts locked, since only the target takes new sites.
+   */
+  async register(input: RegisterPlatformInput, actor: Actor): Promise<Platform> {
+    const problems: string[] = [];
+    if (!NAME_PATTERN.test(input.name ?? '')) problems.push('name: letters, digits, dot, dash, underscore (max 100)');
+    if (!input.ref?.trim()) problems.push('ref: required (branch, tag or commit)');
+    if (!COMMIT_PATTERN.test(input.commit ?? '')) problems.push('commit: a hex git SHA');
+    if (problems.length) throw new ValidationError('Invalid platform.', problems);
+    const distribution = await resolveDistribution(this.deps.repos, input.distribution);
+    const manifest = input.files && Object.keys(input.files).length ? parseManifest(input.files) : EMPTY_MANIFEST;
+    return this.deps.repos.platforms.create({
+      name: input.name,
+      distributionId: distribution.id,
+      source: { ref: input.ref.trim(), commit: input.commit },
+      server: input.server ?? 'local',
+      manifest,
+      status: distribution.targetPlatformId ? 'locked' : 'ready',
+      createdBy: actor,
+    });
+  }
+
+  get(key: string): Promise<Platform> {
+    return resolvePlatform(this.deps.repos, key);
+  }
+
+  list(filter?: PlatformFilter, page?: PageRequest): Promise<Page<Platform>> {
+    return this.deps.repos.platforms.list(filter, page);
+  }
+
+  /** Deletes a platform that hosts no site and is not a target (Aegir refuses the same). */
+  async delete(key: string): Promise<void> {
+    const platform = await this.get(key);
+    const distribution = await this.deps.repos.distributions.get(platform.distributionId);
+    if (distribution?.targetPlatformId === platform.id) {
+      throw new ConflictError(`Platform \`${platform.name}\` is the upgrade target of \`${distribution.slug}\`; choose another target first.`);
+    }
+    const counts = await this.deps.repos.sites.countByPlatform([platform.id]);
+    const sites = counts[platform.id] ?? 0;
+    if (sites > 0) throw new ConflictError(`Platform \`${platform.name}\` still hosts ${sites} site(s); migrate or delete them first.`);
+    await this.deps.repos.platforms.delete(platform.id);
+  }
+}

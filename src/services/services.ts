@@ -1,0 +1,23 @@
+import type { Actor } from '../domain/actor.js';
+import type { CompareService } from './compare-service.js';
+import type { DistributionService } from './distribution-service.js';
+import type { EventBus } from './event-bus.js';
+import type { LinkSigner } from './link-signer.js';
+import type { PlatformService } from './platform-service.js';
+import type { SiteService } from './site-service.js';
+import type { TaskService } from './task-service.js';
+import type { UpgradeService } from './upgrade-service.js';
+
+/** What transports (Slack, HTTP) call. Built once in src/app.ts. */
+export interface Services {
+  distributions: DistributionService;
+  platforms: PlatformService;
+  sites: SiteService;
+  compare: CompareService;
+  upgrades: UpgradeService;
+  tasks: TaskService;
+  /** Update polling: `pollNow` queues an immediate upstream check of one distribution. */
+  polls: { pollNow(distributionKey: string, actor: Actor): Promise<unknown> };
+  links: LinkSigner;
+  events: EventBus;
+}

@@ -1,0 +1,57 @@
+import { describeActor, type Actor } from '../domain/actor.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { EventPublisher, Repositories, TaskFilter } from '../domain/ports.js';
+import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
+import { resolveSite } from './lookup.js';
+
+export class TaskService {
+  constructor(private readonly deps: { repos: Repositories; events: EventPublisher; now?: () => Date }) {}
+
+  /** Recent tasks, newest first; for one site when `siteKey` is given. */
+  async recent(siteKey?: string, limit = 10): Promise<Task[]> {
+    const filter: TaskFilter = {};
+    if (siteKey) filter.subjectId = (await resolveSite(this.deps.repos, siteKey)).id;
+    return (await this.deps.repos.tasks.list(filter, { limit, offset: 0 })).items;
+  }
+
+  async running(limit = 20): Promise<Task[]> {
+    return (await this.deps.repos.tasks.list({ state: [...ACTIVE_TASK_STATES] }, { limit, offset: 0 })).items;
+  }
+
+  /** Accepts a task number (`42`, `#42`) or id. */
+  async get(key: string): Promise<Task> {
+    const trimmed = key.trim().replace(/^#/, '');
+    const task = /^\d+$/.test(trimmed)
+      ? await this.deps.repos.tasks.getByNumber(Number(trimmed))
+      : /^[a-f0-9]{24}$/.test(trimmed)
+        ? await this.deps.repos.tasks.get(trimmed)
+        : null;
+    if (!task) {
+      if (!/^\d+$/.test(trimmed) && !/^[a-f0-9]{24}$/.test(trimmed)) {
+        throw new ValidationError(`\`${key}\` is not a task number.`, [], { hint: 'Use the number shown by `tasks`, e.g. `cancel 42`.' });
+      }
+      throw new NotFoundError('task', key);
+    }
+    return task;
+  }
+
+  /** Cancels a queued task. A running migration is not interrupted: it finishes or rolls back by itself. */
+  async cancel(key: string, actor: Actor): Promise<Task> {
+    const task = await this.get(key);
+    if (task.state === 'cancelled') return task;
+    const now = this.deps.now?.() ?? new Date();
+    const done = await this.deps.repos.tasks.transition(task.id, ['queued'], 'cancelled', { finishedAt: now, confirmedBy: task.confirmedBy });
+    if (!done) {
+      const current = await this.deps.repos.tasks.get(task.id);
+      const state = current?.state ?? task.state;
+      throw new ConflictError(
+        state === 'processing'
+          ? `Task #${task.number} is already running; it will finish or roll back on its own.`
+          : `Task #${task.number} already ${state}.`,
+      );
+    }
+    await this.deps.repos.tasks.appendLog(task.id, [{ at: now, level: 'warn', message: `Cancelled by ${describeActor(actor)}` }]);
+    await this.deps.events.publish({ type: 'task.updated', taskId: task.id, state: 'cancelled' });
+    return done;
+  }
+}

@@ -1,0 +1,199 @@
+import type { Actor } from '../domain/actor.js';
+import type { CompareResult } from '../domain/compare/types.js';
+import type { Distribution } from '../domain/distribution.js';
+import { ConflictError, RuleViolationError, StaleError } from '../domain/errors.js';
+import type { EventPublisher, JobQueue, Repositories } from '../domain/ports.js';
+import type { Platform } from '../domain/platform.js';
+import { upgradeRefusal } from '../domain/rules.js';
+import type { Site } from '../domain/site.js';
+import type { Task } from '../domain/task.js';
+import type { PlanScope, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
+import type { CompareService } from './compare-service.js';
+import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
+
+export const MIGRATE_JOB = 'site.migrate';
+
+/** One source platform of a plan: its sites and what moving them to the target changes. */
+export interface PlanGroup {
+  from: Platform;
+  sites: Site[];
+  compare: CompareResult;
+}
+
+/** Everything needed to render an upgrade summary (and re-render it as tasks progress). */
+export interface PlanView {
+  plan: UpgradePlan;
+  distribution: Distribution;
+  target: Platform;
+  groups: PlanGroup[];
+  tasks: Task[];
+  /** Set when the distribution's target moved on since the plan was made. */
+  stale: boolean;
+}
+
+export interface ConfirmOutcome {
+  view: PlanView;
+  /** True when this call did the scheduling; false for a repeated click / retry. */
+  scheduled: boolean;
+  /** Sites left out at confirm time, with the reason (already migrating, moved meanwhile). */
+  skipped: { site: string; reason: string }[];
+}
+
+const ALL = { limit: 10_000, offset: 0 };
+
+export class UpgradeService {
+  constructor(
+    private readonly deps: {
+      repos: Repositories;
+      jobs: JobQueue;
+      events: EventPublisher;
+      compare: CompareService;
+    },
+  ) {}
+
+  private get repos(): Repositories {
+    return this.deps.repos;
+  }
+
+  /** Builds and records an upgrade proposal for a site, every site of a platform, or a whole distribution. */
+  async propose(scope: PlanScope, actor: Actor): Promise<PlanView> {
+    const { distribution, sites } = await this.select(scope);
+    const targetId = distribution.targetPlatformId;
+    if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet; set one with \`target ${distribution.slug} <platform>\`.`);
+    if (!sites.length) throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target.`);
+    const moves: PlannedMove[] = sites.map((s) => ({ siteId: s.id, siteName: s.name, fromPlatformId: s.platformId }));
+    const groups = await this.groups(moves, targetId);
+    const plan = await this.repos.plans.create({
+      distributionId: distribution.id,
+      targetPlatformId: targetId,
+      scope,
+      moves,
+      blocked: groups.some((g) => g.compare.counts.errors > 0),
+      requestedBy: actor,
+    });
+    return this.view(plan.id);
+  }
+
+  /** The plan with fresh compare groups and current task states. */
+  async view(planId: string): Promise<PlanView> {
+    const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
+    const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
+    const target = await mustGet('platform', plan.targetPlatformId, (id) => this.repos.platforms.get(id));
+    const [groups, tasks] = await Promise.all([this.groups(plan.moves, target.id), this.repos.tasks.getMany(plan.taskIds)]);
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    return {
+      plan,
+      distribution,
+      target,
+      groups,
+      tasks: plan.taskIds.map((id) => byId.get(id)).filter((t): t is Task => Boolean(t)),
+      stale: plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId,
+    };
+  }
+
+  /**
+   * Confirms a plan: one atomic pending→confirmed transition, so a double click, a Slack retry or two
+   * users at once schedule exactly once. Refused when the target changed since the summary was made.
+   */
+  async confirm(planId: string, actor: Actor): Promise<ConfirmOutcome> {
+    const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
+    if (plan.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
+    if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled; run `upgrade` again for a fresh summary.');
+    if (plan.blocked) throw new RuleViolationError('This upgrade has errors (see the summary) and cannot be confirmed.');
+    const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
+    if (plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId) {
+      await this.repos.plans.transition(plan.id, ['pending'], 'stale');
+      await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
+      throw new StaleError('The upgrade target changed since this summary was posted; review the fresh summary instead.');
+    }
+    const won = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
+    if (!won) {
+      const now = await mustGet('upgrade', plan.id, (id) => this.repos.plans.get(id));
+      if (now.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
+      throw new ConflictError(`This upgrade is ${now.state}.`);
+    }
+    const skipped: ConfirmOutcome['skipped'] = [];
+    const taskIds: string[] = [];
+    for (const move of plan.moves) {
+      const site = await this.repos.sites.get(move.siteId);
+      if (!site || site.platformId !== move.fromPlatformId) {
+        skipped.push({ site: move.siteName, reason: site ? 'moved to another platform since the summary' : 'deleted' });
+        continue;
+      }
+      try {
+        const task = await this.repos.tasks.create({
+          type: 'migrate',
+          subject: { kind: 'site', id: site.id, name: site.name },
+          fromPlatformId: move.fromPlatformId,
+          toPlatformId: plan.targetPlatformId,
+          planId: plan.id,
+          requestedBy: plan.requestedBy,
+          confirmedBy: actor,
+        });
+        taskIds.push(task.id);
+        await this.repos.plans.setTaskIds(plan.id, taskIds);
+        await this.deps.jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: `migrate:${task.id}` });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        skipped.push({ site: move.siteName, reason: 'a migration is already queued or running' });
+      }
+    }
+    await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
+    return { view: await this.view(plan.id), scheduled: true, skipped };
+  }
+
+  async cancel(planId: string, actor: Actor): Promise<UpgradePlan> {
+    const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
+    if (plan.state === 'cancelled') return plan;
+    const done = await this.repos.plans.transition(plan.id, ['pending', 'stale'], 'cancelled', { confirmedBy: actor });
+    if (!done) throw new ConflictError('This upgrade is already confirmed; cancel single migrations with `cancel <task>`.');
+    await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
+    return done;
+  }
+
+  private async select(scope: PlanScope): Promise<{ distribution: Distribution; sites: Site[] }> {
+    if (scope.kind === 'site') {
+      const site = await resolveSite(this.repos, scope.name);
+      const platform = await mustGet('platform', site.platformId, (id) => this.repos.platforms.get(id));
+      const distribution = await mustGet('distribution', platform.distributionId, (id) => this.repos.distributions.get(id));
+      const refusal = upgradeRefusal(site, platform, distribution);
+      if (refusal) throw new RuleViolationError(refusal);
+      return { distribution, sites: [site] };
+    }
+    if (scope.kind === 'platform') {
+      const platform = await resolvePlatform(this.repos, scope.name);
+      const distribution = await mustGet('distribution', platform.distributionId, (id) => this.repos.distributions.get(id));
+      if (distribution.targetPlatformId === platform.id) {
+        throw new RuleViolationError(`\`${platform.name}\` is the upgrade target of \`${distribution.slug}\`; its sites are up to date.`);
+      }
+      const { items } = await this.repos.sites.list({ platformIds: [platform.id], status: ['enabled'] }, ALL);
+      return { distribution, sites: items };
+    }
+    const distribution = await resolveDistribution(this.repos, scope.slug);
+    const { items: platforms } = await this.repos.platforms.list({ distributionId: distribution.id }, ALL);
+    const outdated = platforms.filter((p) => p.id !== distribution.targetPlatformId).map((p) => p.id);
+    const sites = outdated.length ? (await this.repos.sites.list({ platformIds: outdated, status: ['enabled'] }, ALL)).items : [];
+    return { distribution, sites };
+  }
+
+  private async groups(moves: PlannedMove[], targetId: string): Promise<PlanGroup[]> {
+    const target = await mustGet('platform', targetId, (id) => this.repos.platforms.get(id));
+    const byPlatform = new Map<string, PlannedMove[]>();
+    for (const m of moves) byPlatform.set(m.fromPlatformId, [...(byPlatform.get(m.fromPlatformId) ?? []), m]);
+    const [platforms, sites] = await Promise.all([
+      this.repos.platforms.getMany([...byPlatform.keys()]),
+      this.repos.sites.getMany(moves.map((m) => m.siteId)),
+    ]);
+    const siteById = new Map(sites.map((s) => [s.id, s]));
+    return Promise.all(
+      platforms.map(async (from) => {
+        const groupSites = (byPlatform.get(from.id) ?? []).map((m) => siteById.get(m.siteId)).filter((s): s is Site => Boolean(s));
+        const compare = await this.deps.compare.compare(from, target, { siteModules: groupSites.flatMap((s) => s.modules) });
+        return { from, sites: groupSites, compare };
+      }),
+    );
+  }
+}
+
+const describeScope = (scope: PlanScope): string =>
+  scope.kind === 'site' ? `site \`${scope.name}\`` : scope.kind === 'platform' ? `platform \`${scope.name}\`` : `distribution \`${scope.slug}\``;
