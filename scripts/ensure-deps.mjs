@@ -1,7 +1,7 @@
 // Installs dependencies when node_modules is missing or older than package-lock.json,
 // so `npm start` and `npm test` work on a fresh clone without a separate setup step.
 import { execSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 
 const marker = 'node_modules/.package-lock.json';
 const lock = 'package-lock.json';
@@ -10,3 +10,6 @@ if (stale) {
   console.log('[distro] installing dependencies (npm ci)…');
   execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { stdio: 'inherit' });
 }
+
+// jest --outputFile does not create its folder.
+mkdirSync('test-results', { recursive: true });

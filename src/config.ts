@@ -13,12 +13,6 @@ const list = z
   .optional()
   .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
 
-const bool = (dflt: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .optional()
-    .transform((v) => (v === undefined ? dflt : ['true', '1', 'yes'].includes(v)));
-
 const int = (dflt: number, min = 0) => z.coerce.number().int().min(min).default(dflt);
 
 const envSchema = z.object({
@@ -65,7 +59,6 @@ const envSchema = z.object({
   /** Drupal security-advisory conflict map (composer.json of drupal-composer/drupal-security-advisories). */
   ADVISORIES_FILE: z.string().default('src/advisories/drupal-security-advisories.json'),
 
-  SEED_DEMO: bool(true),
 });
 
 export interface Config {
@@ -96,7 +89,6 @@ export interface Config {
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
   advisoriesFile: string;
-  seedDemo: boolean;
   /** Settings that fell back to development defaults, for a start-up warning. */
   devDefaults: string[];
 }
@@ -173,7 +165,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
     advisoriesFile: resolve(e.ADVISORIES_FILE),
-    seedDemo: e.SEED_DEMO,
     devDefaults,
   };
 };

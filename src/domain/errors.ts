@@ -74,3 +74,8 @@ export class TransientError extends DistroError {
 }
 
 export const isDistroError = (e: unknown): e is DistroError => e instanceof DistroError;
+
+/** A hosting step (shell command, git, tar, file move) failed; retrying it as is would fail again. */
+export class HostingError extends DistroError {
+  readonly code = 'hosting';
+}

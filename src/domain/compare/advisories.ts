@@ -1,0 +1,148 @@
+/**
+ * Drupal security advisories, as published by drupal-composer/drupal-security-advisories: a composer.json whose
+ * `conflict` map lists, per package, the versions covered by an advisory. Constraints are parsed once into
+ * exact-version sets and ranges so a lookup is a hash probe plus a few comparisons.
+ */
+import { ValidationError } from '../errors.js';
+import { BRANCH_MAX, compareParsed, parseVersion, type ParsedVersion } from './versions.js';
+
+type Op = '<' | '<=' | '>' | '>=' | '=' | '!=';
+
+interface Bound {
+  op: Op;
+  version: ParsedVersion;
+}
+
+interface PackageAdvisory {
+  /** Exact versions listed (`1.0-beta2`), keyed by versionKey. */
+  exact: Set<string>;
+  /** Ranges (`>=8.9,<8.9.20`): a version is covered when it satisfies every bound of one range. */
+  ranges: Bound[][];
+}
+
+export interface AdvisoryIndex {
+  /** Lower-cased package name → parsed constraint. */
+  readonly packages: ReadonlyMap<string, PackageAdvisory>;
+  /** Constraint alternatives that could not be understood (`package: text`); the rest of the map still applies. */
+  readonly skipped: readonly string[];
+}
+
+/** Equality key: versions Composer considers equal (`1.0` and `1.0.0`) share a key. */
+const versionKey = (v: ParsedVersion): string =>
+  `${v.nums.join('.')}-${v.rank}.${v.rankNums.join('.')}${v.devSuffix ? '-dev' : ''}`;
+
+const OP_RE = /^(<>|!=|>=|<=|==|=|<|>|\^|~)?\s*(\S+)$/;
+const HAS_STABILITY_RE = /[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p|dev)[.-]?\d*$/i;
+
+const lowestOf = (version: string): ParsedVersion => ({ ...parseVersion(version), rank: 0, rankNums: [], devSuffix: false });
+
+/** The first version after the given part is bumped: `~1.2` → 2.0, `^0.3` → 0.4 (as a dev lower bound). */
+const bumped = (v: ParsedVersion, part: number): ParsedVersion => {
+  const nums = v.nums.map((n, i) => (i < part ? n : i === part ? n + 1 : 0)) as unknown as ParsedVersion['nums'];
+  return { nums, rank: 0, rankNums: [], devSuffix: false, branch: false };
+};
+
+const significantParts = (text: string): number => text.replace(/[-+].*$/, '').split('.').length;
+
+/** One AND-term (`>=8.9`, `1.0-beta2`, `^1.2`, `1.2.*`) → bounds, or null when not understood. */
+const parseTerm = (term: string): { exact?: ParsedVersion; bounds?: Bound[] } | null => {
+  const m = OP_RE.exec(term);
+  if (!m) return null;
+  const op = m[1] ?? '=';
+  const text = m[2]!;
+  const v = parseVersion(text);
+  if (v.named !== undefined) return null;
+  if (op === '^' || op === '~') {
+    const parts = significantParts(text);
+    // ^1.2.3 keeps the major (or the first non-zero part); ~1.2.3 keeps all but the last given part.
+    const keep = op === '^' ? Math.max(0, v.nums.findIndex((n) => n !== 0)) : Math.max(0, parts - 2);
+    return { bounds: [{ op: '>=', version: lowestOf(text) }, { op: '<', version: bumped(v, Math.min(keep, 3)) }] };
+  }
+  if (/(^|\.)[x*]$/i.test(text)) {
+    // `1.2.*` / `1.2.x` as a constraint: everything in the 1.2 line (but `1.2.x-dev` is one exact version).
+    const wildAt = v.nums.findIndex((n) => n === BRANCH_MAX);
+    if (wildAt <= 0) return { bounds: [] };
+    const base = { ...v, nums: v.nums.map((n, i) => (i < wildAt ? n : 0)) as unknown as ParsedVersion['nums'] };
+    return { bounds: [{ op: '>=', version: { ...base, rank: 0 } }, { op: '<', version: bumped(base, wildAt - 1) }] };
+  }
+  if (op === '=' || op === '==') return { exact: v };
+  // Composer: `<1.16` and `>=1.16` without a stability word mean "before/from the first 1.16 pre-release".
+  const bound = (op === '<' || op === '>=') && !HAS_STABILITY_RE.test(text) ? lowestOf(text) : v;
+  return { bounds: [{ op: op === '<>' ? '!=' : (op as Op), version: bound }] };
+};
+
+const satisfies = (v: ParsedVersion, b: Bound): boolean => {
+  const c = compareParsed(v, b.version);
+  switch (b.op) {
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+    case '=':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+  }
+};
+
+const parseConstraint = (name: string, constraint: string, skipped: string[]): PackageAdvisory => {
+  const advisory: PackageAdvisory = { exact: new Set(), ranges: [] };
+  for (const alternative of constraint.split(/\s*\|\|?\s*/)) {
+    if (!alternative) continue;
+    // AND: `,` or whitespace, but `>= 1.0` (operator, space, version) is one term.
+    const terms = alternative.replace(/(<>|!=|>=|<=|==|=|<|>|\^|~)\s+/g, '$1').split(/\s*,\s*|\s+/).filter(Boolean);
+    const parsed = terms.map(parseTerm);
+    if (parsed.some((p) => p === null)) {
+      skipped.push(`${name}: ${alternative}`);
+      continue;
+    }
+    const only = parsed.length === 1 ? parsed[0] : undefined;
+    if (only?.exact) {
+      advisory.exact.add(versionKey(only.exact));
+      continue;
+    }
+    advisory.ranges.push(parsed.flatMap((p) => p!.bounds ?? [{ op: '=' as const, version: p!.exact! }]));
+  }
+  return advisory;
+};
+
+/** Parses the advisories composer.json. Throws ValidationError when it is not JSON or has no `conflict` map. */
+export const parseAdvisories = (composerJson: string): AdvisoryIndex => {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(composerJson);
+  } catch (e) {
+    throw new ValidationError('The security advisories file is not valid JSON.', [(e as Error).message]);
+  }
+  const conflict = (doc as { conflict?: unknown } | null)?.conflict;
+  if (typeof conflict !== 'object' || conflict === null || Array.isArray(conflict)) {
+    throw new ValidationError('The security advisories file has no `conflict` map.', [], {
+      hint: 'Use the composer.json of drupal-composer/drupal-security-advisories.',
+    });
+  }
+  const packages = new Map<string, PackageAdvisory>();
+  const skipped: string[] = [];
+  for (const [name, constraint] of Object.entries(conflict)) {
+    if (typeof constraint !== 'string') {
+      skipped.push(`${name}: ${JSON.stringify(constraint)}`);
+      continue;
+    }
+    packages.set(name.toLowerCase(), parseConstraint(name, constraint, skipped));
+  }
+  return { packages, skipped };
+};
+
+/** True when `version` of `packageName` is covered by an advisory. */
+export const isInsecure = (index: AdvisoryIndex, packageName: string, version: string): boolean => {
+  const advisory = index.packages.get(packageName.toLowerCase());
+  if (!advisory) return false;
+  const v = parseVersion(version);
+  // Feature branches have no place in the numbered order, so no numbered advisory can cover them.
+  if (v.named !== undefined) return false;
+  if (advisory.exact.has(versionKey(v))) return true;
+  return advisory.ranges.some((range) => range.every((b) => satisfies(v, b)));
+};

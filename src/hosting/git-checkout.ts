@@ -1,0 +1,101 @@
+/**
+ * Platform checkouts through a shared bare mirror per upstream URL: each upstream is fetched once
+ * and every platform is a cheap local clone (hard-linked objects) checked out at its commit.
+ */
+import { createHash } from 'node:crypto';
+import { access, appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { UpstreamSource } from '../domain/distribution.js';
+import { HostingError, ValidationError } from '../domain/errors.js';
+import type { LogFn } from '../domain/ports.js';
+import { KeyedSemaphore } from '../services/keyed-semaphore.js';
+import { runProcess } from './run-command.js';
+
+/** Network trouble worth a retry; anything else (unknown commit, bad URL) fails the build. */
+const GIT_TRANSIENT =
+  /could not resolve host|connection (refused|reset|timed out)|timed out|early EOF|returned error: 5\d\d|remote end hung up|temporary failure/i;
+
+/** The URL to clone a distribution's upstream from; `githubBaseUrl` lets tests and GitHub Enterprise point elsewhere. */
+export const upstreamCloneUrl = (upstream: UpstreamSource, githubBaseUrl = 'https://github.com'): string =>
+  upstream.kind === 'git' ? upstream.url : `${githubBaseUrl.replace(/\/$/, '')}/${upstream.owner}/${upstream.repo}.git`;
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/i;
+
+export class GitCheckouts {
+  /** One writer per mirror: concurrent fetches into one bare repo fight over its lock files. */
+  private readonly mirrorLocks = new KeyedSemaphore(1);
+
+  constructor(private readonly cacheDir: string) {}
+
+  private git(args: string[], log: LogFn, cwd?: string) {
+    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, ...(cwd ? { cwd } : {}), env: { GIT_TERMINAL_PROMPT: '0' } });
+  }
+
+  private async hasCommit(repo: string, commit: string): Promise<boolean> {
+    return this.git(['-C', repo, 'cat-file', '-e', `${commit}^{commit}`], () => {}).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Makes sure the mirror of `url` has `commit`, fetching only when it does not. Returns the mirror path. */
+  async mirror(url: string, commit: string, log: LogFn): Promise<string> {
+    const dir = join(this.cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16) + '.git');
+    return this.mirrorLocks.run([dir], async () => {
+      if (!(await exists(join(dir, 'HEAD')))) {
+        await mkdir(this.cacheDir, { recursive: true });
+        await rm(dir, { recursive: true, force: true });
+        log(`Mirroring ${url}`);
+        await this.git(['clone', '--mirror', '--quiet', url, dir], log);
+      } else if (!(await this.hasCommit(dir, commit))) {
+        log(`Fetching ${url} into the mirror cache`);
+        await this.git(['-C', dir, 'remote', 'update', '--prune'], log);
+      } else {
+        log(`Mirror cache already has ${commit.slice(0, 12)}`);
+      }
+      if (!(await this.hasCommit(dir, commit))) throw new HostingError(`Commit ${commit} is not in ${url}.`);
+      return dir;
+    });
+  }
+
+  /**
+   * Checks `commit` out into `dir` (cloning from the mirror, or fetching into an existing checkout).
+   * Untracked paths listed in `keep` (the sites directory) are excluded from git and survive re-checkouts.
+   */
+  async checkout(url: string, commit: string, dir: string, log: LogFn, keep: string[] = []): Promise<void> {
+    if (!COMMIT_PATTERN.test(commit)) throw new ValidationError(`\`${commit}\` is not a git commit hash.`);
+    const mirror = await this.mirror(url, commit, log);
+    if (await exists(join(dir, '.git'))) {
+      log(`Updating checkout ${dir}`);
+      await this.git(['-C', dir, 'fetch', '--quiet', mirror, commit], log);
+    } else {
+      log(`Cloning into ${dir}`);
+      await mkdir(dir, { recursive: true });
+      await this.git(['clone', '--quiet', '--no-checkout', mirror, dir], log);
+    }
+    log(`Checking out ${commit.slice(0, 12)}`);
+    await this.git(['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], log);
+    if (keep.length) await this.exclude(dir, keep);
+  }
+
+  private async exclude(dir: string, paths: string[]): Promise<void> {
+    const file = join(dir, '.git', 'info', 'exclude');
+    const current = await readFile(file, 'utf8').catch(() => '');
+    const missing = paths.filter((p) => !current.split('\n').includes(p));
+    if (!missing.length) return;
+    await mkdir(join(dir, '.git', 'info'), { recursive: true });
+    await appendFile(file, (current && !current.endsWith('\n') ? '\n' : '') + missing.join('\n') + '\n');
+  }
+
+  /** Tracked files of the checkout (paths relative to it). */
+  async trackedFiles(dir: string): Promise<string[]> {
+    const { stdout } = await this.git(['-C', dir, '-c', 'core.quotepath=off', 'ls-files'], () => {});
+    return stdout.split('\n').filter(Boolean);
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Hosting on the local disk, for the embedded setup, demos and tests: platforms are real git checkouts under
+ * `<root>/platforms/<platform>`, sites are directories `<root>/platforms/<platform>/sites/<site>/`
+ * (settings.php, files/, site.json), backups are tar archives under `<root>/backups`.
+ */
+import { randomBytes } from 'node:crypto';
+import { access, cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Distribution } from '../domain/distribution.js';
+import { HostingError, ValidationError } from '../domain/errors.js';
+import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
+import type { Platform } from '../domain/platform.js';
+import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
+import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
+import { readManifest } from './manifest-files.js';
+import { runProcess, runShell } from './run-command.js';
+
+export interface LocalDriverOptions {
+  /** Data directory (config dataDir). */
+  root: string;
+  /** Shell commands run in the site directory after a move (env SITE, SITE_PATH, PLATFORM, PLATFORM_PATH). */
+  postMigrate?: string[];
+  /** Base URL for `github` upstreams (GitHub Enterprise, or a local stand-in in tests). */
+  githubBaseUrl?: string;
+}
+
+/** What the driver keeps about a site inside its directory. */
+export interface SiteFile {
+  name: string;
+  /** Platform the site was installed on or last post-migrated on. */
+  platform: string;
+  installedAt: string;
+}
+
+const SITE_FILE = 'site.json';
+const MAINTENANCE_FLAG = '.maintenance';
+/** Platform names become directory names: no separators, no dot-dot. */
+const PLATFORM_DIR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+const isErrno = (e: unknown, code: string): boolean => (e as NodeJS.ErrnoException | null)?.code === code;
+
+const suffix = () => randomBytes(4).toString('hex');
+
+export class LocalDriver implements HostingDriver {
+  readonly name = 'local';
+  readonly root: string;
+  private readonly git: GitCheckouts;
+
+  constructor(private readonly options: LocalDriverOptions) {
+    this.root = resolve(options.root);
+    this.git = new GitCheckouts(join(this.root, 'git-cache'));
+  }
+
+  platformPath(platform: Pick<Platform, 'name'>): string {
+    if (!PLATFORM_DIR_PATTERN.test(platform.name) || platform.name.includes('..')) {
+      throw new ValidationError(`Platform name \`${platform.name}\` cannot be used as a directory name.`);
+    }
+    return join(this.root, 'platforms', platform.name);
+  }
+
+  sitePath(site: Pick<Site, 'name'>, platform: Pick<Platform, 'name'>): string {
+    // The name is validated on creation too; checked again because it becomes a path.
+    if (!SITE_NAME_PATTERN.test(site.name)) throw new ValidationError(`Site name \`${site.name}\` is not a valid site name.`);
+    return join(this.platformPath(platform), 'sites', site.name);
+  }
+
+  private get backupDir(): string {
+    return join(this.root, 'backups');
+  }
+
+  async buildPlatform(platform: Platform, distribution: Distribution, log: LogFn): Promise<BuildResult> {
+    const upstream = distribution.upstream;
+    if (!upstream) throw new ValidationError(`Distribution \`${distribution.slug}\` has no upstream to build \`${platform.name}\` from.`);
+    const dir = this.platformPath(platform);
+    const url = upstreamCloneUrl(upstream, this.options.githubBaseUrl);
+    log(`Building ${platform.name} from ${url} at ${platform.source.commit.slice(0, 12)} (${platform.source.ref})`);
+    await this.git.checkout(url, platform.source.commit, dir, log, ['/sites/']);
+    await mkdir(join(dir, 'sites'), { recursive: true });
+    const manifest = await readManifest(dir, await this.git.trackedFiles(dir), upstream.manifestPath);
+    log(`Manifest: ${manifest.format}, ${manifest.packages.length} packages, ${Object.keys(manifest.files).length} files`);
+    return { path: dir, manifest };
+  }
+
+  async installSite(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    const dir = this.sitePath(site, platform);
+    if (await exists(dir)) {
+      const current = await this.readSiteFile(dir).catch(() => null);
+      if (current?.name === site.name) return log(`Site ${site.name} already installed on ${platform.name}`);
+      throw new HostingError(`${dir} exists but is not the site ${site.name}.`);
+    }
+    if (!(await exists(this.platformPath(platform)))) throw new HostingError(`Platform ${platform.name} is not built on this host.`);
+    // Built next to its final place and renamed in, so a crash never leaves half a site.
+    const tmp = join(dirname(dir), `.installing-${site.name}-${suffix()}`);
+    await mkdir(join(tmp, 'files'), { recursive: true });
+    await writeFile(
+      join(tmp, 'settings.php'),
+      `<?php\n// Settings for ${site.name}, installed by Distro.\n$settings['hash_salt'] = '${randomBytes(16).toString('hex')}';\n$settings['file_public_path'] = 'sites/${site.name}/files';\n`,
+    );
+    await this.writeSiteFile(tmp, { name: site.name, platform: platform.name, installedAt: new Date().toISOString() });
+    await rename(tmp, dir);
+    log(`Installed ${site.name} on ${platform.name}`);
+  }
+
+  async maintenanceOn(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    const dir = await this.requireSite(site, platform);
+    await writeFile(join(dir, MAINTENANCE_FLAG), `Maintenance since ${new Date().toISOString()}\n`);
+    log(`Maintenance mode on for ${site.name}`);
+  }
+
+  async maintenanceOff(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    const dir = await this.requireSite(site, platform);
+    await rm(join(dir, MAINTENANCE_FLAG), { force: true });
+    log(`Maintenance mode off for ${site.name}`);
+  }
+
+  async backup(site: Site, platform: Platform, log: LogFn): Promise<string> {
+    const dir = await this.requireSite(site, platform);
+    await mkdir(this.backupDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '');
+    const file = join(this.backupDir, `${site.name}-${stamp}-${suffix()}.tar.gz`);
+    // Written under a temporary name so a backup path recorded in a checkpoint is always a complete archive.
+    const tmp = `${file}.partial`;
+    await runProcess('tar', ['-czf', tmp, '-C', dirname(dir), site.name], { log });
+    await rename(tmp, file);
+    log(`Backed up ${site.name} to ${file}`);
+    return file;
+  }
+
+  async moveSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<void> {
+    const src = this.sitePath(site, from);
+    const dst = this.sitePath(site, to);
+    const [srcExists, dstExists] = await Promise.all([exists(src), exists(dst)]);
+    if (!srcExists && dstExists) return log(`${site.name} is already on ${to.name}`);
+    if (!srcExists) throw new HostingError(`Site ${site.name} is on neither ${from.name} nor ${to.name}.`);
+    if (dstExists) throw new HostingError(`${to.name} already has a directory for ${site.name}; refusing to overwrite it.`);
+    if (!(await exists(this.platformPath(to)))) throw new HostingError(`Target platform ${to.name} is not built on this host.`);
+    await mkdir(dirname(dst), { recursive: true });
+    try {
+      await rename(src, dst);
+    } catch (e) {
+      if (!isErrno(e, 'EXDEV')) throw e;
+      // Platforms on different file systems: copy under a temporary name, switch, then remove the source.
+      log(`Platforms are on different file systems; copying ${site.name}`, 'warn');
+      const tmp = join(dirname(dst), `.moving-${site.name}-${suffix()}`);
+      await cp(src, tmp, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      await rename(tmp, dst);
+      await rm(src, { recursive: true, force: true });
+    }
+    log(`Moved ${site.name} from ${from.name} to ${to.name}`);
+  }
+
+  async postMigrate(site: Site, to: Platform, log: LogFn): Promise<void> {
+    const dir = await this.requireSite(site, to);
+    const env = { SITE: site.name, SITE_PATH: dir, PLATFORM: to.name, PLATFORM_PATH: this.platformPath(to) };
+    for (const command of this.options.postMigrate ?? []) {
+      log(`$ ${command}`);
+      await runShell(command, { cwd: dir, env, log });
+    }
+    const info = await this.readSiteFile(dir);
+    await this.writeSiteFile(dir, { ...info, platform: to.name });
+  }
+
+  async verify(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    const dir = await this.requireSite(site, platform);
+    if (!(await exists(join(dir, 'settings.php')))) throw new HostingError(`${site.name} has no settings.php on ${platform.name}.`);
+    const info = await this.readSiteFile(dir);
+    if (info.name !== site.name) throw new HostingError(`site.json on ${platform.name} names ${info.name}, not ${site.name}.`);
+    if (info.platform !== platform.name) {
+      throw new HostingError(`${site.name} was not post-migrated on ${platform.name} (site.json says ${info.platform}).`);
+    }
+    log(`Verified ${site.name} on ${platform.name}`);
+  }
+
+  async restore(site: Site, from: Platform, to: Platform, backupRef: string, log: LogFn): Promise<void> {
+    const archive = resolve(backupRef);
+    if (!archive.startsWith(this.backupDir + sep)) {
+      throw new HostingError(`Backup ${backupRef} is not in ${this.backupDir}.`);
+    }
+    if (!(await exists(archive))) throw new HostingError(`Backup ${backupRef} does not exist; cannot restore ${site.name}.`);
+    const src = this.sitePath(site, from);
+    const dst = this.sitePath(site, to);
+    await this.removeLeftovers(dirname(dst), site.name);
+    if (await exists(dst)) {
+      await rm(dst, { recursive: true, force: true });
+      log(`Removed ${site.name} from ${to.name}`);
+    }
+    await mkdir(dirname(src), { recursive: true });
+    await this.removeLeftovers(dirname(src), site.name);
+    // Extracted aside and renamed in, so a crash during restore leaves the old copy or the whole backup.
+    const tmp = join(dirname(src), `.restore-${site.name}-${suffix()}`);
+    await mkdir(tmp);
+    await runProcess('tar', ['-xzf', archive, '-C', tmp], { log });
+    if (!(await exists(join(tmp, site.name)))) throw new HostingError(`Backup ${backupRef} does not contain ${site.name}.`);
+    await rm(src, { recursive: true, force: true });
+    await rename(join(tmp, site.name), src);
+    await rm(tmp, { recursive: true, force: true });
+    log(`Restored ${site.name} on ${from.name} from ${archive}`);
+  }
+
+  /** Temporary directories of an interrupted move, install or restore of this site. */
+  private async removeLeftovers(sitesDir: string, siteName: string): Promise<void> {
+    const entries = await readdir(sitesDir).catch(() => [] as string[]);
+    const prefixes = ['.moving-', '.restore-', '.installing-'].map((p) => `${p}${siteName}-`);
+    await Promise.all(
+      entries
+        .filter((e) => prefixes.some((p) => e.startsWith(p) && /^[0-9a-f]{8}$/.test(e.slice(p.length))))
+        .map((e) => rm(join(sitesDir, e), { recursive: true, force: true })),
+    );
+  }
+
+  private async requireSite(site: Site, platform: Platform): Promise<string> {
+    const dir = this.sitePath(site, platform);
+    if (!(await exists(dir))) throw new HostingError(`Site ${site.name} has no directory on ${platform.name} (${dir}).`);
+    return dir;
+  }
+
+  private async readSiteFile(dir: string): Promise<SiteFile> {
+    try {
+      const parsed = JSON.parse(await readFile(join(dir, SITE_FILE), 'utf8')) as Partial<SiteFile>;
+      if (typeof parsed.name !== 'string' || typeof parsed.platform !== 'string') throw new Error('missing name or platform');
+      return { name: parsed.name, platform: parsed.platform, installedAt: String(parsed.installedAt ?? '') };
+    } catch (e) {
+      throw new HostingError(`Cannot read ${join(dir, SITE_FILE)}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private async writeSiteFile(dir: string, info: SiteFile): Promise<void> {
+    await writeFile(join(dir, SITE_FILE), JSON.stringify(info, null, 2) + '\n');
+  }
+}

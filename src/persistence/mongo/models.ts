@@ -1,0 +1,143 @@
+/**
+ * Mongoose schemas. Nested domain data is Mixed: the repositories own its shape, and Mixed lets Dates
+ * inside (log lines, history, leases) round-trip as BSON dates without a sub-schema per type.
+ * The unique indexes carry the domain's uniqueness rules so concurrent writers cannot both win.
+ */
+import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+
+const Mixed = Schema.Types.Mixed;
+// minimize:false keeps empty objects ({} pollState/checkpoint) instead of dropping the field.
+const options = { versionKey: false, minimize: false, strict: true } as const;
+
+const distributionSchema = new Schema(
+  {
+    slug: { type: String, required: true },
+    title: String,
+    description: String,
+    channel: { type: String, default: null },
+    upstream: { type: Mixed, default: null },
+    policy: Mixed,
+    targetPlatformId: { type: String, default: null },
+    pollState: { type: Mixed, default: {} },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  options,
+);
+distributionSchema.index({ slug: 1 }, { unique: true });
+
+const platformSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    distributionId: { type: String, required: true },
+    source: Mixed,
+    manifest: Mixed,
+    status: String,
+    createdBy: Mixed,
+    server: String,
+    path: { type: String, default: null },
+    buildLog: { type: [String], default: [] },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  options,
+);
+platformSchema.index({ name: 1 }, { unique: true });
+platformSchema.index({ distributionId: 1, 'source.commit': 1 }, { unique: true });
+platformSchema.index({ distributionId: 1, createdAt: 1 });
+
+const siteSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    platformId: { type: String, required: true },
+    status: String,
+    modules: { type: [String], default: [] },
+    history: { type: Mixed, default: [] },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  options,
+);
+siteSchema.index({ name: 1 }, { unique: true });
+siteSchema.index({ platformId: 1 });
+
+const taskSchema = new Schema(
+  {
+    number: { type: Number, required: true },
+    type: String,
+    subject: Mixed,
+    fromPlatformId: { type: String, default: null },
+    toPlatformId: { type: String, default: null },
+    planId: { type: String, default: null },
+    state: String,
+    requestedBy: Mixed,
+    confirmedBy: { type: Mixed, default: null },
+    log: { type: Mixed, default: [] },
+    step: { type: String, default: null },
+    checkpoint: { type: Mixed, default: {} },
+    attempts: { type: Number, default: 0 },
+    lease: { type: Mixed, default: null },
+    error: { type: String, default: null },
+    createdAt: Date,
+    startedAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+    /** Present only while queued/processing: the partial unique index allows one active task per key. */
+    activeKey: { type: String },
+  },
+  options,
+);
+taskSchema.index({ number: 1 }, { unique: true });
+taskSchema.index({ activeKey: 1 }, { unique: true, partialFilterExpression: { activeKey: { $type: 'string' } } });
+taskSchema.index({ 'subject.id': 1, number: -1 });
+taskSchema.index({ state: 1, 'lease.until': 1 });
+
+const planSchema = new Schema(
+  {
+    distributionId: String,
+    targetPlatformId: String,
+    scope: Mixed,
+    moves: { type: Mixed, default: [] },
+    blocked: Boolean,
+    state: String,
+    requestedBy: Mixed,
+    confirmedBy: { type: Mixed, default: null },
+    taskIds: { type: [String], default: [] },
+    message: { type: Mixed, default: null },
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  options,
+);
+
+const counterSchema = new Schema({ _id: String, seq: Number }, { versionKey: false });
+
+export interface DistroModels {
+  distributions: Model<unknown>;
+  platforms: Model<unknown>;
+  sites: Model<unknown>;
+  tasks: Model<unknown>;
+  plans: Model<unknown>;
+  counters: Model<unknown>;
+}
+
+const define = (connection: Connection, name: string, schema: Schema, collection: string): Model<unknown> =>
+  // Reuse the model when repositories are created twice on one connection (tests, app rebuilds).
+  (connection.models[name] as Model<unknown> | undefined) ?? connection.model<unknown>(name, schema, collection);
+
+/** Registers the models on `connection` and waits until their indexes exist (unique rules hold from the first write). */
+export const defineModels = async (connection: Connection): Promise<DistroModels> => {
+  const models: DistroModels = {
+    distributions: define(connection, 'Distribution', distributionSchema, 'distributions'),
+    platforms: define(connection, 'Platform', platformSchema, 'platforms'),
+    sites: define(connection, 'Site', siteSchema, 'sites'),
+    tasks: define(connection, 'Task', taskSchema, 'tasks'),
+    plans: define(connection, 'UpgradePlan', planSchema, 'upgradeplans'),
+    counters: define(connection, 'Counter', counterSchema, 'counters'),
+  };
+  await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
+  return models;
+};
+
+/** True for a string that can be an ObjectId; other ids simply do not exist (no CastError leaks out). */
+export const toObjectId = (id: string): mongoose.Types.ObjectId | null =>
+  /^[0-9a-f]{24}$/i.test(id) ? new mongoose.Types.ObjectId(id) : null;

@@ -1,0 +1,46 @@
+import type { AdvisoryIndex } from '../domain/compare/advisories.js';
+import type { HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
+import { CompareService } from './compare-service.js';
+import { DistributionService } from './distribution-service.js';
+import { EventBus } from './event-bus.js';
+import { LinkSigner } from './link-signer.js';
+import { PlatformService } from './platform-service.js';
+import type { Services } from './services.js';
+import { SiteService } from './site-service.js';
+import { TaskService } from './task-service.js';
+import { UpgradeService } from './upgrade-service.js';
+
+export interface ServiceDeps {
+  repos: Repositories;
+  jobs: JobQueue;
+  events?: EventBus;
+  advisories?: () => Promise<AdvisoryIndex | undefined>;
+  links: { secret: string; ttlMs: number; publicUrl: string };
+  driver?: HostingDriver;
+  polls?: Services['polls'];
+}
+
+/** Wires the application services on the given ports. */
+export const createServices = (deps: ServiceDeps): Services => {
+  const { repos, jobs } = deps;
+  const events = deps.events ?? new EventBus();
+  const compare = new CompareService({ repos, advisories: deps.advisories ?? (async () => undefined) });
+  const distributions = new DistributionService({ repos, events });
+  return {
+    distributions,
+    platforms: new PlatformService({ repos }),
+    sites: new SiteService({ repos, ...(deps.driver ? { driver: deps.driver } : {}) }),
+    compare,
+    upgrades: new UpgradeService({ repos, jobs, events, compare }),
+    tasks: new TaskService({ repos, events }),
+    polls: deps.polls ?? {
+      pollNow: async (key: string) => {
+        const d = await distributions.get(key);
+        await jobs.enqueue('distribution.poll', { distributionId: d.id }, { uniqueKey: `poll-now:${d.id}` });
+        return d;
+      },
+    },
+    links: new LinkSigner(deps.links),
+    events,
+  };
+};

@@ -1,0 +1,47 @@
+import { describe, expect, test } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('config', () => {
+  test('embedded defaults need no environment at all', () => {
+    const c = loadConfig({});
+    expect(c.role).toBe('all');
+    expect(c.mongoUri).toBeNull();
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, publicUrl: 'http://localhost:3000' });
+    expect(c.devDefaults).toEqual(['SLACK_SIGNING_SECRET', 'LINK_SECRET']);
+    expect(c.slack.apiUrl).toBe('https://slack.com/api/');
+  });
+
+  test('production fails fast naming every missing variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['SLACK_SIGNING_SECRET', 'LINK_SECRET', 'ADMIN_TOKEN']) expect(message).toContain(name);
+  });
+
+  test('bad values are named', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI: must start with mongodb/);
+    expect(() => loadConfig({ HOSTING_DRIVER: 'command' })).toThrow(/HOSTING_COMMANDS: required/);
+    expect(() => loadConfig({ HOSTING_COMMANDS: '[1,2]' })).toThrow(/HOSTING_COMMANDS: must be a JSON object/);
+    expect(() => loadConfig({ ADMIN_USER: 'a' })).toThrow(/set both or neither/);
+    expect(() => loadConfig({ DISTRO_ROLE: 'both' })).toThrow(/DISTRO_ROLE/);
+  });
+
+  test('values are parsed', () => {
+    const c = loadConfig({
+      PORT: '8080', PUBLIC_URL: 'https://distro.example.org/', SLACK_CONFIRMERS: 'U1, U2,,', POST_MIGRATE_COMMANDS: 'drush updb -y;; drush cr',
+      HOSTING_DRIVER: 'command', HOSTING_COMMANDS: '{"backup":"echo {site}"}', MONGODB_URI: 'mongodb://127.0.0.1/distro',
+    }, { role: 'worker' });
+    expect(c.http.publicUrl).toBe('https://distro.example.org');
+    expect(c.slack.confirmers).toEqual(['U1', 'U2']);
+    expect(c.hosting.postMigrate).toEqual(['drush updb -y', 'drush cr']);
+    expect(c.hosting.commands).toEqual({ backup: 'echo {site}' });
+    expect(c.role).toBe('worker');
+    expect(c.mongoUri).toBe('mongodb://127.0.0.1/distro');
+  });
+});
