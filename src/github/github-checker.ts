@@ -7,7 +7,7 @@ import { Octokit, RequestError } from 'octokit';
 import type { Distribution } from '../domain/distribution.js';
 import { TransientError, ValidationError } from '../domain/errors.js';
 import type { Clock, UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
-import { selectNewBuilds, trackingOf, type CurrentRefs } from '../upstream/tracking.js';
+import { selectNewBuilds, trackingOf, type CurrentRefs } from '../domain/upstream-tracking.js';
 
 export interface GitHubCheckerOptions {
   apiUrl: string;

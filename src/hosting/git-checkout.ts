@@ -3,12 +3,13 @@
  * and every platform is a cheap local clone (hard-linked objects) checked out at its commit.
  */
 import { createHash } from 'node:crypto';
-import { access, appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UpstreamSource } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
 import type { LogFn } from '../domain/ports.js';
 import { KeyedSemaphore } from '../services/keyed-semaphore.js';
+import { pathExists } from './paths.js';
 import { runProcess } from './run-command.js';
 
 /** Network trouble worth a retry; anything else (unknown commit, bad URL) fails the build. */
@@ -18,12 +19,6 @@ const GIT_TRANSIENT =
 /** The URL to clone a distribution's upstream from; `githubBaseUrl` lets tests and GitHub Enterprise point elsewhere. */
 export const upstreamCloneUrl = (upstream: UpstreamSource, githubBaseUrl = 'https://github.com'): string =>
   upstream.kind === 'git' ? upstream.url : `${githubBaseUrl.replace(/\/$/, '')}/${upstream.owner}/${upstream.repo}.git`;
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/i;
 
@@ -48,7 +43,7 @@ export class GitCheckouts {
   async mirror(url: string, commit: string, log: LogFn): Promise<string> {
     const dir = join(this.cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16) + '.git');
     return this.mirrorLocks.run([dir], async () => {
-      if (!(await exists(join(dir, 'HEAD')))) {
+      if (!(await pathExists(join(dir, 'HEAD')))) {
         await mkdir(this.cacheDir, { recursive: true });
         await rm(dir, { recursive: true, force: true });
         log(`Mirroring ${url}`);
@@ -71,7 +66,7 @@ export class GitCheckouts {
   async checkout(url: string, commit: string, dir: string, log: LogFn, keep: string[] = []): Promise<void> {
     if (!COMMIT_PATTERN.test(commit)) throw new ValidationError(`\`${commit}\` is not a git commit hash.`);
     const mirror = await this.mirror(url, commit, log);
-    if (await exists(join(dir, '.git'))) {
+    if (await pathExists(join(dir, '.git'))) {
       log(`Updating checkout ${dir}`);
       await this.git(['-C', dir, 'fetch', '--quiet', mirror, commit], log);
     } else {

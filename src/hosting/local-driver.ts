@@ -4,7 +4,7 @@
  * (settings.php, files/, site.json), backups are tar archives under `<root>/backups`.
  */
 import { randomBytes } from 'node:crypto';
-import { access, cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
@@ -13,6 +13,7 @@ import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
 import { readManifest } from './manifest-files.js';
+import { pathExists } from './paths.js';
 import { runProcess, runShell } from './run-command.js';
 
 export interface LocalDriverOptions {
@@ -36,12 +37,6 @@ const SITE_FILE = 'site.json';
 const MAINTENANCE_FLAG = '.maintenance';
 /** Platform names become directory names: no separators, no dot-dot. */
 const PLATFORM_DIR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 const isErrno = (e: unknown, code: string): boolean => (e as NodeJS.ErrnoException | null)?.code === code;
 
@@ -89,12 +84,12 @@ export class LocalDriver implements HostingDriver {
 
   async installSite(site: Site, platform: Platform, log: LogFn): Promise<void> {
     const dir = this.sitePath(site, platform);
-    if (await exists(dir)) {
+    if (await pathExists(dir)) {
       const current = await this.readSiteFile(dir).catch(() => null);
       if (current?.name === site.name) return log(`Site ${site.name} already installed on ${platform.name}`);
       throw new HostingError(`${dir} exists but is not the site ${site.name}.`);
     }
-    if (!(await exists(this.platformPath(platform)))) throw new HostingError(`Platform ${platform.name} is not built on this host.`);
+    if (!(await pathExists(this.platformPath(platform)))) throw new HostingError(`Platform ${platform.name} is not built on this host.`);
     // Built next to its final place and renamed in, so a crash never leaves half a site.
     const tmp = join(dirname(dir), `.installing-${site.name}-${suffix()}`);
     await mkdir(join(tmp, 'files'), { recursive: true });
@@ -135,11 +130,11 @@ export class LocalDriver implements HostingDriver {
   async moveSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<void> {
     const src = this.sitePath(site, from);
     const dst = this.sitePath(site, to);
-    const [srcExists, dstExists] = await Promise.all([exists(src), exists(dst)]);
+    const [srcExists, dstExists] = await Promise.all([pathExists(src), pathExists(dst)]);
     if (!srcExists && dstExists) return log(`${site.name} is already on ${to.name}`);
     if (!srcExists) throw new HostingError(`Site ${site.name} is on neither ${from.name} nor ${to.name}.`);
     if (dstExists) throw new HostingError(`${to.name} already has a directory for ${site.name}; refusing to overwrite it.`);
-    if (!(await exists(this.platformPath(to)))) throw new HostingError(`Target platform ${to.name} is not built on this host.`);
+    if (!(await pathExists(this.platformPath(to)))) throw new HostingError(`Target platform ${to.name} is not built on this host.`);
     await mkdir(dirname(dst), { recursive: true });
     try {
       await rename(src, dst);
@@ -168,7 +163,7 @@ export class LocalDriver implements HostingDriver {
 
   async verify(site: Site, platform: Platform, log: LogFn): Promise<void> {
     const dir = await this.requireSite(site, platform);
-    if (!(await exists(join(dir, 'settings.php')))) throw new HostingError(`${site.name} has no settings.php on ${platform.name}.`);
+    if (!(await pathExists(join(dir, 'settings.php')))) throw new HostingError(`${site.name} has no settings.php on ${platform.name}.`);
     const info = await this.readSiteFile(dir);
     if (info.name !== site.name) throw new HostingError(`site.json on ${platform.name} names ${info.name}, not ${site.name}.`);
     if (info.platform !== platform.name) {
@@ -182,11 +177,11 @@ export class LocalDriver implements HostingDriver {
     if (!archive.startsWith(this.backupDir + sep)) {
       throw new HostingError(`Backup ${backupRef} is not in ${this.backupDir}.`);
     }
-    if (!(await exists(archive))) throw new HostingError(`Backup ${backupRef} does not exist; cannot restore ${site.name}.`);
+    if (!(await pathExists(archive))) throw new HostingError(`Backup ${backupRef} does not exist; cannot restore ${site.name}.`);
     const src = this.sitePath(site, from);
     const dst = this.sitePath(site, to);
     await this.removeLeftovers(dirname(dst), site.name);
-    if (await exists(dst)) {
+    if (await pathExists(dst)) {
       await rm(dst, { recursive: true, force: true });
       log(`Removed ${site.name} from ${to.name}`);
     }
@@ -196,7 +191,7 @@ export class LocalDriver implements HostingDriver {
     const tmp = join(dirname(src), `.restore-${site.name}-${suffix()}`);
     await mkdir(tmp);
     await runProcess('tar', ['-xzf', archive, '-C', tmp], { log });
-    if (!(await exists(join(tmp, site.name)))) throw new HostingError(`Backup ${backupRef} does not contain ${site.name}.`);
+    if (!(await pathExists(join(tmp, site.name)))) throw new HostingError(`Backup ${backupRef} does not contain ${site.name}.`);
     await rm(src, { recursive: true, force: true });
     await rename(join(tmp, site.name), src);
     await rm(tmp, { recursive: true, force: true });
@@ -216,7 +211,7 @@ export class LocalDriver implements HostingDriver {
 
   private async requireSite(site: Site, platform: Platform): Promise<string> {
     const dir = this.sitePath(site, platform);
-    if (!(await exists(dir))) throw new HostingError(`Site ${site.name} has no directory on ${platform.name} (${dir}).`);
+    if (!(await pathExists(dir))) throw new HostingError(`Site ${site.name} has no directory on ${platform.name} (${dir}).`);
     return dir;
   }
 

@@ -13,6 +13,8 @@ export interface RunOptions {
   log?: LogFn;
   /** Output that matches this is reported as a TransientError (retried by the job queue). */
   transientPattern?: RegExp;
+  /** Exit codes that mean "try again later" (75 = EX_TEMPFAIL for the command driver). */
+  transientExitCodes?: number[];
 }
 
 export interface RunResult {
@@ -50,16 +52,16 @@ export const runProcess = (file: string, args: string[], options: RunOptions = {
     let stdout = '';
     let stderr = '';
     const capture = (s: string, add: string) => (s.length < MAX_CAPTURE ? s + add : s);
-    const out = lineSplitter((line) => {
-      stdout = capture(stdout, line + '\n');
-      if (line.trim()) options.log?.(line, 'info');
+    const out = lineSplitter((line) => line.trim() && options.log?.(line, 'info'));
+    const err = lineSplitter((line) => line.trim() && options.log?.(line, 'warn'));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout = capture(stdout, c);
+      out.push(c);
     });
-    const err = lineSplitter((line) => {
-      stderr = capture(stderr, line + '\n');
-      if (line.trim()) options.log?.(line, 'warn');
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr = capture(stderr, c);
+      err.push(c);
     });
-    child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => err.push(c));
     child.on('error', (e) => reject(new HostingError(`Cannot run \`${file}\`: ${e.message}`, { cause: e })));
     child.on('close', (code, signal) => {
       out.end();
@@ -68,7 +70,9 @@ export const runProcess = (file: string, args: string[], options: RunOptions = {
       const tail = (stderr.trim() || stdout.trim()).split('\n').slice(-TAIL_LINES).join('\n');
       const what = `\`${[file, ...args].join(' ').slice(0, 200)}\` ${signal ? `was killed by ${signal}` : `exited with ${code}`}`;
       const message = tail ? `${what}: ${tail}` : what;
-      reject(options.transientPattern?.test(stderr + stdout) ? new TransientError(message) : new HostingError(message));
+      const transient =
+        (code !== null && options.transientExitCodes?.includes(code)) || options.transientPattern?.test(stderr + stdout);
+      reject(transient ? new TransientError(message) : new HostingError(message));
     });
   });
 

@@ -10,6 +10,21 @@ import type { NewSite, Site } from '../domain/site.js';
 import type { NewTask, Task } from '../domain/task.js';
 import type { NewUpgradePlan, UpgradePlan } from '../domain/upgrade-plan.js';
 
+const isDate = (x: unknown): x is Date => Object.prototype.toString.call(x) === '[object Date]';
+
+/**
+ * Deep copy of plain data (objects, arrays, Dates). Not structuredClone: that builds objects in Node's main
+ * realm, so under a vm-sandboxed runner (jest) `instanceof Date` would fail on the copies.
+ */
+export const deepCopy = <T>(x: T): T => {
+  if (x === null || typeof x !== 'object') return x;
+  if (isDate(x)) return new Date(x.getTime()) as T;
+  if (Array.isArray(x)) return x.map(deepCopy) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) out[k] = deepCopy(v);
+  return out as T;
+};
+
 /** Server name used when a platform is created without one (single-node installs). */
 export const DEFAULT_SERVER = 'local';
 
@@ -30,7 +45,7 @@ export const newPlatformRecord = (input: NewPlatform, now: Date): Omit<Platform,
   name: input.name,
   distributionId: input.distributionId,
   source: { ref: input.source.ref, commit: input.source.commit },
-  manifest: input.manifest ?? structuredClone(EMPTY_MANIFEST),
+  manifest: input.manifest ?? deepCopy(EMPTY_MANIFEST),
   status: input.status ?? 'queued',
   createdBy: input.createdBy,
   server: input.server ?? DEFAULT_SERVER,

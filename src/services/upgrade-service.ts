@@ -151,6 +151,11 @@ export class UpgradeService {
     return done;
   }
 
+  /** Records where the summary was posted (Slack channel + ts), so progress updates edit that message. */
+  async setMessage(planId: string, message: { channel: string; ts: string }): Promise<void> {
+    await this.repos.plans.setMessage(planId, message);
+  }
+
   private async select(scope: PlanScope): Promise<{ distribution: Distribution; sites: Site[] }> {
     if (scope.kind === 'site') {
       const site = await resolveSite(this.repos, scope.name);

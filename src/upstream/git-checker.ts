@@ -5,7 +5,7 @@ import type { Distribution } from '../domain/distribution.js';
 import { TransientError, ValidationError } from '../domain/errors.js';
 import type { UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
 import { GitCommandError, redactUrl, runGit } from './git-exec.js';
-import { selectNewBuilds, trackingOf } from './tracking.js';
+import { selectNewBuilds, trackingOf } from '../domain/upstream-tracking.js';
 
 export interface RemoteRefs {
   branches: Map<string, string>;

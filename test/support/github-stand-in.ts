@@ -3,15 +3,19 @@
  * real on-disk git repositories (read on every request, so a new commit/tag shows up immediately).
  * Like GitHub it sends ETags, answers 304 to a matching If-None-Match without spending rate limit, and
  * reports x-ratelimit-* headers. It can simulate a primary rate limit (403), a secondary one (403 + retry-after)
- * and a 500.
+ * and a 500. It also serves the repositories for `git clone <url>/<owner>/<repo>.git` over git's "dumb" HTTP
+ * protocol (static files after `git update-server-info`), as github.com would for the hosting driver.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runGit } from '../../src/upstream/git-exec.js';
-import { compareTags } from '../../src/upstream/tracking.js';
+import { compareVersions } from '../../src/domain/compare/versions.js';
 
-export type SimulatedFailure = 'rate-limit' | 'secondary-rate-limit' | 'server-error';
+/** API failures, or `git-unavailable`: the next git protocol request (clone/fetch) gets a 503. */
+export type SimulatedFailure = 'rate-limit' | 'secondary-rate-limit' | 'server-error' | 'git-unavailable';
 
 export interface GitHubStandInStats {
   requests: number;
@@ -20,6 +24,8 @@ export interface GitHubStandInStats {
   notModified: number;
   /** "GET /repos/o/r/tags" → count. */
   byRoute: Record<string, number>;
+  /** Git protocol requests (clones/fetches), not API calls. */
+  gitRequests: number;
 }
 
 export interface GitHubStandIn {
@@ -39,8 +45,8 @@ export interface GitHubStandInOptions {
   /** When set, requests must carry `authorization: token <token>` (or Bearer). */
   token?: string;
   rateLimit?: number;
-  /** Seconds until the simulated primary rate limit resets. */
-  resetSeconds?: number;
+  /** When the simulated primary rate limit resets (epoch seconds); default a minute from the failure. */
+  resetEpochSeconds?: number;
   /** Seconds GitHub asks to wait on a simulated secondary rate limit. */
   retryAfterSeconds?: number;
 }
@@ -54,7 +60,7 @@ class HttpProblem extends Error {
   }
 }
 
-const emptyStats = (): GitHubStandInStats => ({ requests: 0, rateLimited: 0, notModified: 0, byRoute: {} });
+const emptyStats = (): GitHubStandInStats => ({ requests: 0, rateLimited: 0, notModified: 0, byRoute: {}, gitRequests: 0 });
 
 export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Promise<GitHubStandIn> => {
   const limit = options.rateLimit ?? 5000;
@@ -62,6 +68,7 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
   const resetAt = Math.floor(Date.now() / 1000) + 3600;
   const repos = new Map<string, string>();
   const failures: SimulatedFailure[] = [];
+  let gitFailures = 0;
   const stats = emptyStats();
   let base = '';
 
@@ -109,7 +116,7 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
         const [name, object, peeled] = line.split(' ');
         return { name: name!, sha: peeled || object! };
       })
-      .sort((a, b) => compareTags(b.name, a.name));
+      .sort((a, b) => compareVersions(b.name, a.name));
     return rows.slice(0, perPage).map(({ name, sha }) => ({
       name,
       commit: { sha, url: `${base}/repos/${owner}/${repo}/commits/${sha}` },
@@ -134,9 +141,28 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
     throw new HttpProblem(404, 'Not Found');
   };
 
+  /** GET /<owner>/<repo>.git/<file>: the dumb HTTP protocol is plain files of the git directory. */
+  const serveGit = async (url: URL, res: ServerResponse) => {
+    stats.gitRequests++;
+    if (gitFailures > 0) {
+      gitFailures--;
+      return send(res, 503, { message: 'Service Unavailable' });
+    }
+    const [, owner = '', repoGit = '', ...rest] = url.pathname.split('/').map(decodeURIComponent);
+    const dir = repos.get(`${owner}/${repoGit.replace(/\.git$/, '')}`.toLowerCase());
+    const file = normalize(rest.join('/'));
+    if (!dir || file.startsWith('..')) return send(res, 404, { message: 'Not Found' });
+    const gitDir = (await runGit(['rev-parse', '--absolute-git-dir'], { cwd: dir })).stdout.trim();
+    if (file === 'info/refs') await runGit(['update-server-info'], { cwd: dir });
+    const content = await readFile(join(gitDir, file)).catch(() => null);
+    if (!content) return send(res, 404, { message: 'Not Found' });
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(content);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    stats.requests++;
     const url = new URL(req.url ?? '/', base);
+    if (/^\/[^/]+\/[^/]+\.git\//.test(url.pathname)) return serveGit(url, res);
+    stats.requests++;
     if (options.token) {
       const auth = req.headers.authorization ?? '';
       if (auth !== `token ${options.token}` && auth !== `Bearer ${options.token}`) {
@@ -147,7 +173,7 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
     const failure = failures.shift();
     if (failure === 'rate-limit') {
       remaining = 0;
-      send(res, 403, { message: 'API rate limit exceeded for 127.0.0.1.' }, { ...rateHeaders(), 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (options.resetSeconds ?? 60)) });
+      send(res, 403, { message: 'API rate limit exceeded for 127.0.0.1.' }, { ...rateHeaders(), 'x-ratelimit-reset': String(options.resetEpochSeconds ?? Math.floor(Date.now() / 1000) + 60) });
       return;
     }
     if (failure === 'secondary-rate-limit') {
@@ -184,7 +210,9 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
   };
 
   const server = createServer((req, res) => {
-    void handle(req, res);
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { message: error instanceof Error ? error.message : 'Server Error' });
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -194,7 +222,8 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
     stats,
     addRepo: (owner, repo, path) => void repos.set(`${owner}/${repo}`.toLowerCase(), path),
     failNext: (failure, times = 1) => {
-      for (let i = 0; i < times; i++) failures.push(failure);
+      if (failure === 'git-unavailable') gitFailures += times;
+      else for (let i = 0; i < times; i++) failures.push(failure);
     },
     remaining: () => remaining,
     resetStats: () => Object.assign(stats, emptyStats()),

@@ -30,7 +30,7 @@ export const platformName = (slug: string, version: string): string => `${slug}-
 export const seedOpenSocial = async (services: Services, options: SeedOptions = {}): Promise<Seeded> => {
   const slug = options.slug ?? 'social';
   const versions = options.versions ?? ['12.3.3', '12.4.1', '12.4.2'];
-  const distribution = await services.distributions.create({
+  await services.distributions.create({
     slug,
     title: 'Open Social 12',
     description: 'Open Social 12 community platform',

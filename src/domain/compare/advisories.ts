@@ -13,7 +13,7 @@ interface Bound {
   version: ParsedVersion;
 }
 
-interface PackageAdvisory {
+export interface PackageAdvisory {
   /** Exact versions listed (`1.0-beta2`), keyed by versionKey. */
   exact: Set<string>;
   /** Ranges (`>=8.9,<8.9.20`): a version is covered when it satisfies every bound of one range. */

@@ -26,8 +26,12 @@ export interface PackageChange {
 export interface FileDiff {
   path: string;
   change: 'added' | 'removed' | 'modified';
-  /** Unified diff text (from the `diff` package). */
+  /** Unified diff text (from the `diff` package); empty when not diffed (see `note`). */
   patch: string;
+  /** Why there is no (full) patch: covered by the package table, too large, too different. */
+  note?: string;
+  /** The patch was cut to a bounded size. */
+  truncated?: boolean;
 }
 
 export interface CompareCounts {

@@ -25,6 +25,7 @@ import { activeKey, isActive, type Task } from '../../domain/task.js';
 import type { UpgradePlan } from '../../domain/upgrade-plan.js';
 import {
   conflicts,
+  deepCopy,
   DISTRIBUTION_PATCH_KEYS,
   inIdOrder,
   newDistributionRecord,
@@ -71,7 +72,7 @@ const emptyState = (): State => ({
 
 /** 24 hex digits, the same shape as a Mongo ObjectId, so ids look alike whichever store made them. */
 const newId = (): string => randomBytes(12).toString('hex');
-const copy = <T>(x: T): T => structuredClone(x);
+const copy = deepCopy;
 
 class Db {
   constructor(
@@ -86,31 +87,60 @@ class Db {
 const values = <T>(table: Record<string, T>): T[] => Object.values(table);
 const has = <T>(list: readonly T[] | undefined, x: T): boolean => !list || list.includes(x);
 
-class MemoryDistributions implements DistributionRepository {
-  constructor(private readonly db: Db) {}
-  private get t() {
-    return this.db.state.distributions;
+/** One table of the state: the lookups every repository needs, returning copies. */
+class Table<T extends { id: string }> {
+  constructor(
+    protected readonly db: Db,
+    private readonly table: { [K in keyof State]: State[K] extends Record<string, T> ? K : never }[keyof State],
+    private readonly entity: string,
+  ) {}
+  protected get t(): Record<string, T> {
+    return this.db.state[this.table] as unknown as Record<string, T>;
   }
-  private must(id: string): Distribution {
-    const d = this.t[id];
-    if (!d) throw notFound('distribution', id);
-    return d;
+  protected must(id: string): T {
+    const x = this.t[id];
+    if (!x) throw notFound(this.entity, id);
+    return x;
   }
-
-  async create(input: Parameters<DistributionRepository['create']>[0]): Promise<Distribution> {
-    if (values(this.t).some((d) => d.slug === input.slug)) throw conflicts.slug(input.slug);
-    const d: Distribution = { id: newId(), ...copy(newDistributionRecord(input, new Date())) };
-    this.t[d.id] = d;
+  protected find(pred: (x: T) => boolean): T | undefined {
+    return values(this.t).find(pred);
+  }
+  protected insert(record: Omit<T, 'id'>): T {
+    const x = { id: newId(), ...copy(record) } as T;
+    this.t[x.id] = x;
     this.db.changed();
-    return copy(d);
+    return copy(x);
   }
-  async get(id: string) {
-    const d = this.t[id];
-    return d ? copy(d) : null;
+  async get(id: string): Promise<T | null> {
+    const x = this.t[id];
+    return x ? copy(x) : null;
+  }
+  async getMany(ids: string[]): Promise<T[]> {
+    return copy(inIdOrder(ids, values(this.t)));
+  }
+  async delete(id: string): Promise<void> {
+    this.must(id);
+    delete this.t[id];
+    this.db.changed();
+  }
+  /** Applies `change` and bumps updatedAt (for entities that have one); returns a copy. */
+  protected touch(x: T, change: Partial<T> = {}): T {
+    Object.assign(x, change, 'updatedAt' in x ? { updatedAt: new Date() } : {});
+    this.db.changed();
+    return copy(x);
+  }
+}
+
+class MemoryDistributions extends Table<Distribution> implements DistributionRepository {
+  constructor(db: Db) {
+    super(db, 'distributions', 'distribution');
+  }
+  async create(input: Parameters<DistributionRepository['create']>[0]) {
+    if (this.find((d) => d.slug === input.slug)) throw conflicts.slug(input.slug);
+    return this.insert(newDistributionRecord(input, new Date()));
   }
   async getBySlug(slug: string) {
-    const d = values(this.t).find((x) => x.slug === slug);
-    return d ? copy(d) : null;
+    return copy(this.find((d) => d.slug === slug) ?? null);
   }
   async list(page?: PageRequest): Promise<Page<Distribution>> {
     return copy(slicePage(bySlug(values(this.t)), page));
@@ -119,78 +149,44 @@ class MemoryDistributions implements DistributionRepository {
     return copy(bySlug(values(this.t).filter((d) => d.upstream !== null)));
   }
   async update(id: string, patch: Parameters<DistributionRepository['update']>[1]) {
-    const d = this.must(id);
-    Object.assign(d, copy(pickPatch(patch, DISTRIBUTION_PATCH_KEYS)), { updatedAt: new Date() });
-    this.db.changed();
-    return copy(d);
+    return this.touch(this.must(id), copy(pickPatch(patch, DISTRIBUTION_PATCH_KEYS)));
   }
   async setTarget(id: string, platformId: string | null, expectedTargetId?: string | null) {
     const d = this.must(id);
     if (expectedTargetId !== undefined && d.targetPlatformId !== expectedTargetId) return null;
-    d.targetPlatformId = platformId;
-    d.updatedAt = new Date();
-    this.db.changed();
-    return copy(d);
+    return this.touch(d, { targetPlatformId: platformId });
   }
   async updatePollState(id: string, patch: Record<string, string>) {
     const d = this.must(id);
-    Object.assign(d.pollState, patch);
-    d.updatedAt = new Date();
-    this.db.changed();
-  }
-  async delete(id: string) {
-    this.must(id);
-    delete this.t[id];
-    this.db.changed();
+    this.touch(d, { pollState: { ...d.pollState, ...patch } });
   }
 }
 
-const bySlug = (ds: Distribution[]) => ds.sort((a, b) => cmp(a.slug, b.slug));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const bySlug = (ds: Distribution[]) => ds.sort((a, b) => cmp(a.slug, b.slug));
 
-class MemoryPlatforms implements PlatformRepository {
-  constructor(private readonly db: Db) {}
-  private get t() {
-    return this.db.state.platforms;
+class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
+  constructor(db: Db) {
+    super(db, 'platforms', 'platform');
   }
-  private must(id: string): Platform {
-    const p = this.t[id];
-    if (!p) throw notFound('platform', id);
-    return p;
+  private byCommit(distributionId: string, commit: string, exceptId?: string): Platform | undefined {
+    return this.find((p) => p.id !== exceptId && p.distributionId === distributionId && p.source.commit === commit);
   }
-  private findByCommit(distributionId: string, commit: string, exceptId?: string): Platform | undefined {
-    return values(this.t).find(
-      (p) => p.id !== exceptId && p.distributionId === distributionId && p.source.commit === commit,
-    );
-  }
-
   async create(input: Parameters<PlatformRepository['create']>[0]) {
-    if (values(this.t).some((p) => p.name === input.name)) throw conflicts.platformName(input.name);
-    if (this.findByCommit(input.distributionId, input.source.commit)) throw conflicts.platformCommit(input.source.commit);
-    const p: Platform = { id: newId(), ...copy(newPlatformRecord(input, new Date())) };
-    this.t[p.id] = p;
-    this.db.changed();
-    return copy(p);
+    if (this.find((p) => p.name === input.name)) throw conflicts.platformName(input.name);
+    if (this.byCommit(input.distributionId, input.source.commit)) throw conflicts.platformCommit(input.source.commit);
+    return this.insert(newPlatformRecord(input, new Date()));
   }
   async createIfAbsent(input: Parameters<PlatformRepository['createIfAbsent']>[0]) {
-    const existing = this.findByCommit(input.distributionId, input.source.commit);
+    const existing = this.byCommit(input.distributionId, input.source.commit);
     if (existing) return { platform: copy(existing), created: false };
     return { platform: await this.create(input), created: true };
   }
-  async get(id: string) {
-    const p = this.t[id];
-    return p ? copy(p) : null;
-  }
   async getByName(name: string) {
-    const p = values(this.t).find((x) => x.name === name);
-    return p ? copy(p) : null;
+    return copy(this.find((p) => p.name === name) ?? null);
   }
   async getByCommit(distributionId: string, commit: string) {
-    const p = this.findByCommit(distributionId, commit);
-    return p ? copy(p) : null;
-  }
-  async getMany(ids: string[]) {
-    return copy(inIdOrder(ids, values(this.t)));
+    return copy(this.byCommit(distributionId, commit) ?? null);
   }
   async list(filter: PlatformFilter = {}, page?: PageRequest) {
     const items = values(this.t)
@@ -205,79 +201,47 @@ class MemoryPlatforms implements PlatformRepository {
   async setStatus(id: string, status: Platform['status'], from?: Platform['status'][]) {
     const p = this.t[id];
     if (!p || !has(from, p.status)) return null;
-    p.status = status;
-    p.updatedAt = new Date();
-    this.db.changed();
-    return copy(p);
+    return this.touch(p, { status });
   }
   async lockAllExcept(distributionId: string, keepId: string) {
     const locked: string[] = [];
     const unlocked: string[] = [];
-    const now = new Date();
     for (const p of values(this.t)) {
       if (p.distributionId !== distributionId) continue;
       if (p.id === keepId && p.status === 'locked') {
-        p.status = 'ready';
+        this.touch(p, { status: 'ready' });
         unlocked.push(p.id);
       } else if (p.id !== keepId && p.status === 'ready') {
-        p.status = 'locked';
+        this.touch(p, { status: 'locked' });
         locked.push(p.id);
-      } else continue;
-      p.updatedAt = now;
+      }
     }
-    if (locked.length || unlocked.length) this.db.changed();
     return { locked, unlocked };
   }
   async update(id: string, patch: Parameters<PlatformRepository['update']>[1]) {
     const p = this.must(id);
     const clean = copy(pickPatch(patch, PLATFORM_PATCH_KEYS));
-    if (clean.source && this.findByCommit(p.distributionId, clean.source.commit, id)) {
+    if (clean.source && this.byCommit(p.distributionId, clean.source.commit, id)) {
       throw conflicts.platformCommit(clean.source.commit);
     }
-    Object.assign(p, clean, { updatedAt: new Date() });
-    this.db.changed();
-    return copy(p);
+    return this.touch(p, clean);
   }
   async appendBuildLog(id: string, lines: string[]) {
     const p = this.must(id);
-    p.buildLog.push(...lines);
-    this.db.changed();
-  }
-  async delete(id: string) {
-    this.must(id);
-    delete this.t[id];
-    this.db.changed();
+    this.touch(p, { buildLog: [...p.buildLog, ...lines] });
   }
 }
 
-class MemorySites implements SiteRepository {
-  constructor(private readonly db: Db) {}
-  private get t() {
-    return this.db.state.sites;
+class MemorySites extends Table<Site> implements SiteRepository {
+  constructor(db: Db) {
+    super(db, 'sites', 'site');
   }
-  private must(id: string): Site {
-    const s = this.t[id];
-    if (!s) throw notFound('site', id);
-    return s;
-  }
-
   async create(input: Parameters<SiteRepository['create']>[0]) {
-    if (values(this.t).some((s) => s.name === input.name)) throw conflicts.siteName(input.name);
-    const s: Site = { id: newId(), ...copy(newSiteRecord(input, new Date())) };
-    this.t[s.id] = s;
-    this.db.changed();
-    return copy(s);
-  }
-  async get(id: string) {
-    const s = this.t[id];
-    return s ? copy(s) : null;
+    if (this.find((s) => s.name === input.name)) throw conflicts.siteName(input.name);
+    return this.insert(newSiteRecord(input, new Date()));
   }
   async getByName(name: string) {
-    const s = values(this.t).find((x) => x.name === name);
-    return s ? copy(s) : null;
-  }
-  async getMany(ids: string[]) {
-    return copy(inIdOrder(ids, values(this.t)));
+    return copy(this.find((s) => s.name === name) ?? null);
   }
   async list(filter: SiteFilter = {}, page?: PageRequest) {
     const needle = filter.nameContains?.toLowerCase();
@@ -296,85 +260,47 @@ class MemorySites implements SiteRepository {
     for (const s of values(this.t)) if (s.platformId in counts) counts[s.platformId]! += 1;
     return counts;
   }
-  private move(siteId: string, when: (s: Site) => boolean, apply: (s: Site) => void): Site | null {
+  /** Compare-and-set on one site: applies `change` only when `when` holds. */
+  private cas(siteId: string, when: (s: Site) => boolean, change: (s: Site) => Partial<Site>): Site | null {
     const s = this.t[siteId];
-    if (!s || !when(s)) return null;
-    apply(s);
-    s.updatedAt = new Date();
-    this.db.changed();
-    return copy(s);
+    return s && when(s) ? this.touch(s, change(s)) : null;
   }
   async beginMigration(siteId: string, fromPlatformId: string) {
-    return this.move(
-      siteId,
-      (s) => s.status === 'enabled' && s.platformId === fromPlatformId,
-      (s) => (s.status = 'migrating'),
-    );
+    return this.cas(siteId, (s) => s.status === 'enabled' && s.platformId === fromPlatformId, () => ({ status: 'migrating' }));
   }
   async completeMigration(siteId: string, toPlatformId: string, taskId: string, at: Date) {
-    return this.move(
+    return this.cas(
       siteId,
       (s) => s.status === 'migrating',
-      (s) => {
-        s.status = 'enabled';
-        s.platformId = toPlatformId;
-        s.history.push({ platformId: toPlatformId, from: new Date(at), taskId });
-      },
+      (s) => ({
+        status: 'enabled',
+        platformId: toPlatformId,
+        history: [...s.history, { platformId: toPlatformId, from: new Date(at), taskId }],
+      }),
     );
   }
   async abortMigration(siteId: string) {
-    return this.move(
-      siteId,
-      (s) => s.status === 'migrating',
-      (s) => (s.status = 'enabled'),
-    );
+    return this.cas(siteId, (s) => s.status === 'migrating', () => ({ status: 'enabled' }));
   }
   async update(id: string, patch: Parameters<SiteRepository['update']>[1]) {
-    const s = this.must(id);
-    Object.assign(s, copy(pickPatch(patch, SITE_PATCH_KEYS)), { updatedAt: new Date() });
-    this.db.changed();
-    return copy(s);
-  }
-  async delete(id: string) {
-    this.must(id);
-    delete this.t[id];
-    this.db.changed();
+    return this.touch(this.must(id), copy(pickPatch(patch, SITE_PATCH_KEYS)));
   }
 }
 
-class MemoryTasks implements TaskRepository {
-  constructor(private readonly db: Db) {}
-  private get t() {
-    return this.db.state.tasks;
-  }
-  private must(id: string): Task {
-    const task = this.t[id];
-    if (!task) throw notFound('task', id);
-    return task;
+class MemoryTasks extends Table<Task> implements TaskRepository {
+  constructor(db: Db) {
+    super(db, 'tasks', 'task');
   }
   private activeClash(task: Pick<Task, 'type' | 'subject'>, exceptId?: string): boolean {
     const key = activeKey(task);
-    return values(this.t).some((x) => x.id !== exceptId && isActive(x.state) && activeKey(x) === key);
+    return this.find((x) => x.id !== exceptId && isActive(x.state) && activeKey(x) === key) !== undefined;
   }
-
   async create(input: Parameters<TaskRepository['create']>[0]) {
     if (this.activeClash(input)) throw conflicts.activeTask(activeKey(input));
-    const number = ++this.db.state.taskSeq;
-    const task: Task = { id: newId(), ...copy(newTaskRecord(input, number, new Date())) };
-    this.t[task.id] = task;
-    this.db.changed();
-    return copy(task);
-  }
-  async get(id: string) {
-    const task = this.t[id];
-    return task ? copy(task) : null;
+    return this.insert(newTaskRecord(input, ++this.db.state.taskSeq, new Date()));
   }
   async getByNumber(n: number) {
-    const task = values(this.t).find((x) => x.number === n);
-    return task ? copy(task) : null;
-  }
-  async getMany(ids: string[]) {
-    return copy(inIdOrder(ids, values(this.t)));
+    return copy(this.find((x) => x.number === n) ?? null);
   }
   async list(filter: TaskFilter = {}, page?: PageRequest) {
     const items = values(this.t)
@@ -397,43 +323,35 @@ class MemoryTasks implements TaskRepository {
     const task = this.t[id];
     if (!task || !from.includes(task.state)) return null;
     if (isActive(to) && !isActive(task.state) && this.activeClash(task, id)) throw conflicts.activeTask(activeKey(task));
-    Object.assign(task, copy(pickPatch(patch, TASK_PATCH_KEYS)), { state: to });
-    this.db.changed();
-    return copy(task);
+    return this.touch(task, { ...copy(pickPatch(patch, TASK_PATCH_KEYS)), state: to });
   }
   async claim(id: string, owner: string, leaseUntil: Date, now: Date) {
     const task = this.t[id];
     if (!task || !claimable(task, now)) return null;
-    task.state = 'processing';
-    task.lease = { owner, until: new Date(leaseUntil) };
-    task.attempts += 1;
-    task.startedAt ??= new Date(now);
-    this.db.changed();
-    return copy(task);
+    return this.touch(task, {
+      state: 'processing',
+      lease: { owner, until: new Date(leaseUntil) },
+      attempts: task.attempts + 1,
+      startedAt: task.startedAt ?? new Date(now),
+    });
   }
   async renewLease(id: string, owner: string, until: Date) {
     const task = this.t[id];
     if (!task || task.state !== 'processing' || task.lease?.owner !== owner) return false;
-    task.lease = { owner, until: new Date(until) };
-    this.db.changed();
+    this.touch(task, { lease: { owner, until: new Date(until) } });
     return true;
   }
   async listExpired(now: Date) {
-    return copy(
-      values(this.t)
-        .filter((x) => x.state === 'processing' && x.lease !== null && x.lease.until < now)
-        .sort((a, b) => a.number - b.number),
-    );
+    const expired = values(this.t).filter((x) => x.state === 'processing' && x.lease !== null && x.lease.until < now);
+    return copy(expired.sort((a, b) => a.number - b.number));
   }
   async appendLog(id: string, lines: Task['log']) {
-    this.must(id).log.push(...copy(lines));
-    this.db.changed();
+    const task = this.must(id);
+    this.touch(task, { log: [...task.log, ...copy(lines)] });
   }
   async setStep(id: string, step: string, checkpoint: Record<string, string> = {}) {
     const task = this.must(id);
-    task.step = step;
-    Object.assign(task.checkpoint, checkpoint);
-    this.db.changed();
+    this.touch(task, { step, checkpoint: { ...task.checkpoint, ...checkpoint } });
   }
 }
 
@@ -441,26 +359,12 @@ class MemoryTasks implements TaskRepository {
 const claimable = (task: Task, now: Date): boolean =>
   task.state === 'queued' || (task.state === 'processing' && task.lease !== null && task.lease.until < now);
 
-class MemoryPlans implements UpgradePlanRepository {
-  constructor(private readonly db: Db) {}
-  private get t() {
-    return this.db.state.plans;
+class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
+  constructor(db: Db) {
+    super(db, 'plans', 'upgrade plan');
   }
-  private must(id: string): UpgradePlan {
-    const plan = this.t[id];
-    if (!plan) throw notFound('upgrade plan', id);
-    return plan;
-  }
-
   async create(input: Parameters<UpgradePlanRepository['create']>[0]) {
-    const plan: UpgradePlan = { id: newId(), ...copy(newPlanRecord(input, new Date())) };
-    this.t[plan.id] = plan;
-    this.db.changed();
-    return copy(plan);
-  }
-  async get(id: string) {
-    const plan = this.t[id];
-    return plan ? copy(plan) : null;
+    return this.insert(newPlanRecord(input, new Date()));
   }
   async transition(
     id: string,
@@ -470,21 +374,13 @@ class MemoryPlans implements UpgradePlanRepository {
   ) {
     const plan = this.t[id];
     if (!plan || !from.includes(plan.state)) return null;
-    Object.assign(plan, copy(pickPatch(patch, PLAN_PATCH_KEYS)), { state: to, updatedAt: new Date() });
-    this.db.changed();
-    return copy(plan);
+    return this.touch(plan, { ...copy(pickPatch(patch, PLAN_PATCH_KEYS)), state: to });
   }
   async setMessage(id: string, message: { channel: string; ts: string }) {
-    const plan = this.must(id);
-    plan.message = { channel: message.channel, ts: message.ts };
-    plan.updatedAt = new Date();
-    this.db.changed();
+    this.touch(this.must(id), { message: { channel: message.channel, ts: message.ts } });
   }
   async setTaskIds(id: string, taskIds: string[]) {
-    const plan = this.must(id);
-    plan.taskIds = [...taskIds];
-    plan.updatedAt = new Date();
-    this.db.changed();
+    this.touch(this.must(id), { taskIds: [...taskIds] });
   }
 }
 

@@ -13,7 +13,7 @@ export const encodeSnapshot = (state: unknown): string =>
   JSON.stringify(state, function (this: Record<string, unknown>, key: string, value: unknown) {
     // JSON.stringify has already called Date#toJSON on `value`; the holder still has the Date.
     const raw = this[key];
-    return raw instanceof Date ? { [DATE_TAG]: raw.toISOString() } : value;
+    return Object.prototype.toString.call(raw) === '[object Date]' ? { [DATE_TAG]: (raw as Date).toISOString() } : value;
   });
 
 export const decodeSnapshot = <T>(text: string): T =>

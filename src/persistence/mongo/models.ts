@@ -109,7 +109,8 @@ const planSchema = new Schema(
   options,
 );
 
-const counterSchema = new Schema({ _id: String, seq: Number }, { versionKey: false });
+const counterSchema = new Schema({ name: { type: String, required: true }, seq: Number }, { versionKey: false });
+counterSchema.index({ name: 1 }, { unique: true });
 
 export interface DistroModels {
   distributions: Model<unknown>;

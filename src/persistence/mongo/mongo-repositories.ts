@@ -52,9 +52,10 @@ export const decodeKey = (k: string): string => k.replace(/%2E/g, '.').replace(/
 const mapKeys = (obj: unknown, f: (k: string) => string): Record<string, string> =>
   Object.fromEntries(Object.entries((obj ?? {}) as Record<string, string>).map(([k, v]) => [f(k), v]));
 
-const isDuplicateKey = (e: unknown): e is { code: number; keyPattern?: Record<string, unknown> } =>
+type DuplicateKeyError = { code: number; keyPattern?: Record<string, unknown> };
+const isDuplicateKey = (e: unknown): e is DuplicateKeyError =>
   typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 11000;
-const duplicateOn = (e: { keyPattern?: Record<string, unknown> }, field: string): boolean =>
+const duplicateOn = (e: DuplicateKeyError, field: string): boolean =>
   Object.keys(e.keyPattern ?? {}).includes(field);
 
 /** Plain domain object: string id, no `_id`/bookkeeping fields. */
@@ -90,9 +91,14 @@ class Collection<T extends { id: string }> {
   toDomain(doc: unknown): T | null {
     return plain<T>(doc as Raw | null, this.fix);
   }
-  async insert(record: object): Promise<T> {
-    const created = await this.model.create(record);
-    return this.toDomain((created as unknown as { toObject(): Raw }).toObject())!;
+  /** Inserts; a unique-index violation becomes the ConflictError `onDuplicate` makes. */
+  async insert(record: object, onDuplicate?: (e: DuplicateKeyError) => Error): Promise<T> {
+    try {
+      const created = await this.model.create(record);
+      return this.toDomain((created as unknown as { toObject(): Raw }).toObject())!;
+    } catch (e) {
+      throw onDuplicate && isDuplicateKey(e) ? onDuplicate(e) : e;
+    }
   }
   async get(id: string): Promise<T | null> {
     const _id = toObjectId(id);
@@ -142,12 +148,7 @@ class MongoDistributions implements DistributionRepository {
     this.c = new Collection(models.distributions, 'distribution', fixDistribution);
   }
   async create(input: Parameters<DistributionRepository['create']>[0]) {
-    try {
-      return await this.c.insert(newDistributionRecord(input, new Date()));
-    } catch (e) {
-      if (isDuplicateKey(e)) throw conflicts.slug(input.slug);
-      throw e;
-    }
+    return this.c.insert(newDistributionRecord(input, new Date()), () => conflicts.slug(input.slug));
   }
   get(id: string) {
     return this.c.get(id);
@@ -187,14 +188,9 @@ class MongoPlatforms implements PlatformRepository {
   }
   async create(input: Parameters<PlatformRepository['create']>[0]) {
     const record = newPlatformRecord(input, new Date());
-    try {
-      return await this.c.insert({ ...record, manifest: encodeManifest(record.manifest) });
-    } catch (e) {
-      if (isDuplicateKey(e)) {
-        throw duplicateOn(e, 'name') ? conflicts.platformName(input.name) : conflicts.platformCommit(input.source.commit);
-      }
-      throw e;
-    }
+    return this.c.insert({ ...record, manifest: encodeManifest(record.manifest) }, (e) =>
+      duplicateOn(e, 'name') ? conflicts.platformName(input.name) : conflicts.platformCommit(input.source.commit),
+    );
   }
   async createIfAbsent(input: Parameters<PlatformRepository['createIfAbsent']>[0]) {
     const existing = await this.getByCommit(input.distributionId, input.source.commit);
@@ -274,12 +270,7 @@ class MongoSites implements SiteRepository {
     this.c = new Collection(models.sites, 'site');
   }
   async create(input: Parameters<SiteRepository['create']>[0]) {
-    try {
-      return await this.c.insert(newSiteRecord(input, new Date()));
-    } catch (e) {
-      if (isDuplicateKey(e)) throw conflicts.siteName(input.name);
-      throw e;
-    }
+    return this.c.insert(newSiteRecord(input, new Date()), () => conflicts.siteName(input.name));
   }
   get(id: string) {
     return this.c.get(id);
@@ -339,23 +330,24 @@ class MongoTasks implements TaskRepository {
   constructor(private readonly models: DistroModels) {
     this.c = new Collection(models.tasks, 'task', fixTask);
   }
-  private async nextNumber(): Promise<number> {
-    const row = (await this.models.counters
-      .findOneAndUpdate({ _id: 'task' }, { $inc: { seq: 1 } }, { upsert: true, ...AFTER })
-      .lean()) as unknown as { seq: number };
-    return row.seq;
+  private async nextNumber(retry = true): Promise<number> {
+    try {
+      const row = (await this.models.counters
+        .findOneAndUpdate({ name: 'task' }, { $inc: { seq: 1 } }, { upsert: true, ...AFTER })
+        .lean()) as unknown as { seq: number };
+      return row.seq;
+    } catch (e) {
+      // Two first-ever upserts can race to insert the counter; the loser just increments the winner's.
+      if (retry && isDuplicateKey(e)) return this.nextNumber(false);
+      throw e;
+    }
   }
   async create(input: Parameters<TaskRepository['create']>[0]) {
     const key = activeKey(input);
     // Cheap pre-check gives the common refusal without burning a task number; the index settles races.
     if (await this.c.model.exists({ activeKey: key })) throw conflicts.activeTask(key);
     const record = newTaskRecord(input, await this.nextNumber(), new Date());
-    try {
-      return await this.c.insert({ ...record, activeKey: key });
-    } catch (e) {
-      if (isDuplicateKey(e)) throw conflicts.activeTask(key);
-      throw e;
-    }
+    return this.c.insert({ ...record, activeKey: key }, () => conflicts.activeTask(key));
   }
   get(id: string) {
     return this.c.get(id);

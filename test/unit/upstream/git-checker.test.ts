@@ -2,25 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
-import { DEFAULT_POLICY, type Distribution, type UpstreamSource } from '../../../src/domain/distribution.js';
+import type { UpstreamSource } from '../../../src/domain/distribution.js';
 import { TransientError, ValidationError } from '../../../src/domain/errors.js';
 import { GitUpstreamChecker, parseLsRemote } from '../../../src/upstream/git-checker.js';
-import { compareTags, selectNewBuilds, trackingOf } from '../../../src/upstream/tracking.js';
-import { addBranchCommit, addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../../support/git-fixtures.js';
+import { normalizeRepoUrl, selectNewBuilds, trackingOf } from '../../../src/domain/upstream-tracking.js';
+import { addBranchCommit, addVersion, createOpenSocialRepo, makeTempDir, upstreamDistribution as distribution, type GitFixtureRepo } from '../../support/git-fixtures.js';
 
-const distribution = (upstream: UpstreamSource, pollState: Record<string, string> = {}): Distribution => ({
-  id: 'd1',
-  slug: 'social',
-  title: 'Social',
-  description: '',
-  channel: null,
-  upstream,
-  policy: DEFAULT_POLICY,
-  targetPlatformId: null,
-  pollState,
-  createdAt: new Date(),
-  updatedAt: new Date(),
-});
 
 describe('ls-remote parsing and tag order', () => {
   test('annotated tags resolve to the peeled commit; branches and lightweight tags as listed', () => {
@@ -33,9 +20,11 @@ describe('ls-remote parsing and tag order', () => {
     expect(refs.tags.get('light')).toBe(a);
   });
 
-  test('tags sort like versions', () => {
-    const tags = ['12.10.0', '12.4.1', 'v12.9.0', '12.4.1-rc1', '12.4.0', '12.4.1.1'];
-    expect([...tags].sort(compareTags)).toEqual(['12.4.0', '12.4.1-rc1', '12.4.1', '12.4.1.1', 'v12.9.0', '12.10.0']);
+  test('new tags are reported in version order, not listing order', () => {
+    const sha = 'a'.repeat(40);
+    const tags = new Map(['12.10.0', '12.4.1', 'v12.9.0', '12.4.1-rc1'].map((t) => [t, sha]));
+    const { builds } = selectNewBuilds(trackingOf({ kind: 'git', url: 'x', manifestPath: 'composer.lock' }), { tags: '[]' }, { tags });
+    expect(builds.map((b) => b.ref)).toEqual(['12.4.1-rc1', '12.4.1', 'v12.9.0', '12.10.0']);
   });
 
   test('corrupt tag bookkeeping behaves like a first poll instead of re-reporting history', () => {
@@ -129,5 +118,21 @@ describe('GitUpstreamChecker against a real repository', () => {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+});
+
+describe('repository URL matching (webhooks → git upstreams)', () => {
+  test('https, .git, scp-style and ssh:// spellings of one repository are equal', () => {
+    const forms = [
+      'https://github.com/Goalgorilla/social_template',
+      'https://github.com/goalgorilla/social_template.git',
+      'https://user:token@github.com/goalgorilla/social_template.git/',
+      'git@github.com:goalgorilla/social_template.git',
+      'ssh://git@github.com/goalgorilla/social_template.git',
+      'git://github.com/goalgorilla/social_template.git',
+    ];
+    expect(new Set(forms.map(normalizeRepoUrl))).toEqual(new Set(['github.com/goalgorilla/social_template']));
+    expect(normalizeRepoUrl('https://github.com/goalgorilla/other')).not.toBe(normalizeRepoUrl(forms[0]!));
+    expect(normalizeRepoUrl('file:///tmp/a/repo')).toBe(normalizeRepoUrl('/tmp/a/repo'));
   });
 });

@@ -3,8 +3,9 @@
  * checkers so both keep the same pollState shape:
  *   `branch:<name>` → last seen head sha, `tags` → JSON array of seen matching tag names.
  */
-import { matchesTagPattern, type UpstreamSource } from '../domain/distribution.js';
-import type { UpstreamBuild } from '../domain/ports.js';
+import { compareVersions } from './compare/versions.js';
+import { matchesTagPattern, type UpstreamSource } from './distribution.js';
+import type { UpstreamBuild } from './ports.js';
 
 export interface Tracking {
   branch: string | null;
@@ -20,33 +21,6 @@ export const trackingOf = (upstream: UpstreamSource): Tracking => ({
 
 export const branchKey = (branch: string): string => `branch:${branch}`;
 export const TAGS_KEY = 'tags';
-
-/**
- * Orders tags like versions (`12.10.0` after `12.9.1`, `1.0.0-beta1` before `1.0.0`), falling back to text.
- * Kept local because the poller only needs an order, not Drupal constraint semantics.
- */
-export const compareTags = (a: string, b: string): number => {
-  const split = (t: string) => t.replace(/^v/i, '').split(/[.\-+_]/).filter(Boolean);
-  const pa = split(a);
-  const pb = split(b);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    // A trailing alphabetic part is a pre-release: `1.0.0-rc1` < `1.0.0`; a trailing number is a patch level.
-    if (x === undefined) return /^\d/.test(y!) ? -1 : 1;
-    if (y === undefined) return /^\d/.test(x) ? 1 : -1;
-    const nx = /^\d+$/.test(x) ? Number(x) : NaN;
-    const ny = /^\d+$/.test(y) ? Number(y) : NaN;
-    if (!Number.isNaN(nx) && !Number.isNaN(ny)) {
-      if (nx !== ny) return nx - ny;
-    } else if (Number.isNaN(nx) !== Number.isNaN(ny)) {
-      return Number.isNaN(nx) ? -1 : 1;
-    } else if (x !== y) {
-      return x.localeCompare(y, 'en', { numeric: true });
-    }
-  }
-  return 0;
-};
 
 /** Looks like a release version (so two platforms can be ordered by it). */
 export const isVersionTag = (ref: string): boolean => /^v?\d+(\.\d+)+([-+.][0-9A-Za-z.-]+)?$/.test(ref);
@@ -73,13 +47,13 @@ export const selectNewBuilds = (
 
   if (tracking.tagPattern !== null && current.tags) {
     const pattern = tracking.tagPattern;
-    const matching = [...current.tags.keys()].filter((t) => matchesTagPattern(pattern, t)).sort(compareTags);
+    const matching = [...current.tags.keys()].filter((t) => matchesTagPattern(pattern, t)).sort(compareVersions);
     const seenList = parseSeen(pollState[TAGS_KEY]);
     const seen = new Set<string>(seenList ?? []);
     const fresh = seenList === null ? matching.slice(-1) : matching.filter((t) => !seen.has(t));
     for (const tag of fresh) builds.push({ kind: 'tag', ref: tag, commit: current.tags.get(tag)! });
     for (const t of matching) seen.add(t);
-    if (seenList === null || fresh.length > 0) patch[TAGS_KEY] = JSON.stringify([...seen].sort(compareTags));
+    if (seenList === null || fresh.length > 0) patch[TAGS_KEY] = JSON.stringify([...seen].sort(compareVersions));
   }
 
   if (tracking.branch !== null && current.branchHead) {
@@ -101,4 +75,30 @@ const parseSeen = (raw: string | undefined): string[] | null => {
   } catch {
     return null;
   }
+};
+
+/**
+ * One spelling per repository, so a webhook's clone_url/ssh_url/html_url can be matched against a configured git
+ * upstream URL written any of the usual ways (https with or without `.git`, scp-style ssh, ssh://, credentials).
+ */
+export const normalizeRepoUrl = (url: string): string => {
+  const raw = url.trim();
+  if (raw.startsWith('file://')) return 'file:' + decodeURIComponent(raw.slice('file://'.length)).replace(/\/+$/, '').replace(/\.git$/, '');
+  if (raw.startsWith('/')) return 'file:' + raw.replace(/\/+$/, '').replace(/\.git$/, '');
+  let hostAndPath: string;
+  const scp = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/\/)(.+)$/.exec(raw);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && scp) {
+    hostAndPath = `${scp[1]}/${scp[2]}`;
+  } else {
+    try {
+      const u = new URL(raw);
+      hostAndPath = `${u.hostname}${u.pathname}`;
+    } catch {
+      return raw.toLowerCase();
+    }
+  }
+  return hostAndPath
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .toLowerCase();
 };

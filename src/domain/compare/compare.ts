@@ -1,0 +1,216 @@
+/**
+ * What a site moving between two platforms gets: per-package changes with Aegir-style migrate-check severities,
+ * security advisory status, and (for the Compare page) diffs of the small manifest files.
+ */
+import { createTwoFilesPatch } from 'diff';
+import type { Manifest, PackageEntry, Platform } from '../platform.js';
+import { isInsecure, type AdvisoryIndex } from './advisories.js';
+import type { CompareCounts, CompareResult, FileDiff, PackageChange, Severity } from './types.js';
+import { classifyVersionChange } from './versions.js';
+
+export interface ComparePlatformsOptions {
+  advisories?: AdvisoryIndex;
+  /** Modules enabled on the moving site(s): one missing from the target is an error, not a warning. */
+  siteModules?: string[];
+  /** Compute file diffs (the Compare page wants them, the Slack summary does not). */
+  fileDiffs?: boolean;
+}
+
+type Side = Pick<Platform, 'id' | 'name' | 'manifest'>;
+
+/** Drupal code owns database schema: composer `drupal/*` packages and anything installed as a `drupal-*` type. */
+export const isDrupalPackage = (p: Pick<PackageEntry, 'name' | 'type'>): boolean =>
+  p.name.startsWith('drupal/') || (p.type?.startsWith('drupal-') ?? false);
+
+/** Module machine name of a package (`drupal/social_event` → `social_event`). */
+export const moduleName = (packageName: string): string => packageName.slice(packageName.lastIndexOf('/') + 1);
+
+const SEVERITY_ORDER: Record<Severity, number> = { ok: 0, warning: 1, error: 2 };
+
+const classify = (
+  name: string,
+  from: PackageEntry | undefined,
+  to: PackageEntry | undefined,
+  enabled: ReadonlySet<string>,
+  advisories: AdvisoryIndex | undefined,
+): PackageChange => {
+  const type = to?.type ?? from?.type;
+  const row: PackageChange = {
+    name,
+    ...(type !== undefined ? { type } : {}),
+    from: from?.version ?? null,
+    to: to?.version ?? null,
+    change: 'same',
+    severity: 'ok',
+  };
+  const reasons: string[] = [];
+  const raise = (severity: Severity, reason: string): void => {
+    if (SEVERITY_ORDER[severity] > SEVERITY_ORDER[row.severity]) row.severity = severity;
+    reasons.push(reason);
+  };
+  const drupal = isDrupalPackage({ name, ...(type !== undefined ? { type } : {}) });
+
+  if (from && to) {
+    const change = classifyVersionChange(from.version, to.version);
+    if (change === 'unknown') {
+      raise('warning', `Cannot tell whether ${to.version} is newer than ${from.version} (development branches).`);
+    } else {
+      row.change = change;
+      if (change === 'downgrade') {
+        if (drupal) raise('error', 'Downgrade of Drupal code: its database schema cannot go back.');
+        else raise('warning', 'Library downgrade.');
+      }
+    }
+  } else if (from) {
+    row.change = 'missing';
+    const module = moduleName(name);
+    // Only Drupal packages are modules; a library that shares a module's name is not it.
+    if (drupal && enabled.has(module)) raise('error', `Not in the target platform, but \`${module}\` is enabled on the site.`);
+    else raise('warning', 'Not in the target platform.');
+  } else {
+    row.change = 'added';
+  }
+
+  if (advisories) {
+    const currentInsecure = from ? isInsecure(advisories, name, from.version) : false;
+    const targetInsecure = to ? isInsecure(advisories, name, to.version) : false;
+    if (currentInsecure || targetInsecure) {
+      row.security = { currentInsecure, targetInsecure, fixed: currentInsecure && !targetInsecure };
+      if (targetInsecure) raise('warning', `Version ${to!.version} is covered by a Drupal security advisory.`);
+    }
+  }
+  if (reasons.length) row.reason = reasons.join(' ');
+  return row;
+};
+
+/** Security rows first, then errors, warnings, other changes, unchanged. */
+const group = (p: PackageChange): number =>
+  p.security ? 0 : p.severity === 'error' ? 1 : p.severity === 'warning' ? 2 : p.change !== 'same' ? 3 : 4;
+
+const countOf = (packages: PackageChange[]): CompareCounts => {
+  const counts: CompareCounts = {
+    upgrade: 0,
+    downgrade: 0,
+    same: 0,
+    added: 0,
+    missing: 0,
+    securityFixes: 0,
+    securityOpen: 0,
+    warnings: 0,
+    errors: 0,
+  };
+  for (const p of packages) {
+    counts[p.change]++;
+    if (p.security?.fixed) counts.securityFixes++;
+    if (p.security?.targetInsecure) counts.securityOpen++;
+    if (p.severity === 'warning') counts.warnings++;
+    if (p.severity === 'error') counts.errors++;
+  }
+  return counts;
+};
+
+// ------------------------------------------------------------------------------------------ file diffs
+
+/** Above this a file is not diffed at all (a diff of it would be unreadable and slow). */
+export const MAX_DIFF_INPUT_CHARS = 256 * 1024;
+/** A patch is cut to this many characters (at a line boundary) so one file cannot swamp the page. */
+export const MAX_PATCH_CHARS = 64 * 1024;
+/**
+ * Bounds the diff algorithm's work on very different inputs (Myers is O(N·D)): 1000 edits costs ~100 ms on 4000-line
+ * files and ~170 ms at the input cap, more change than a readable manifest diff has anyway. An edit bound rather than
+ * a timeout keeps the result the same on a busy machine.
+ */
+const MAX_EDIT_LENGTH = 1_000;
+
+/** Files whose changes the package table already shows line by line. */
+const COVERED_BY_PACKAGES = new Set(['composer.lock']);
+
+const truncatePatch = (patch: string): { patch: string; truncated: boolean } => {
+  if (patch.length <= MAX_PATCH_CHARS) return { patch, truncated: false };
+  const cut = patch.lastIndexOf('\n', MAX_PATCH_CHARS);
+  const kept = patch.slice(0, cut > 0 ? cut + 1 : MAX_PATCH_CHARS);
+  const dropped = patch.slice(kept.length).split('\n').length - 1;
+  return { patch: `${kept}\\ … patch truncated: ${dropped} more lines\n`, truncated: true };
+};
+
+const kb = (s: string): string => `${Math.ceil(s.length / 1024)} KB`;
+
+const fileDiff = (path: string, before: string | undefined, after: string | undefined): FileDiff | null => {
+  if (before === after) return null;
+  const change: FileDiff['change'] = before === undefined ? 'added' : after === undefined ? 'removed' : 'modified';
+  const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  if (COVERED_BY_PACKAGES.has(base)) return { path, change, patch: '', note: 'Changes are listed in the package table.' };
+  const a = before ?? '';
+  const b = after ?? '';
+  if (a.length > MAX_DIFF_INPUT_CHARS || b.length > MAX_DIFF_INPUT_CHARS) {
+    return { path, change, patch: '', note: `Too large to diff (${kb(a)} → ${kb(b)}).` };
+  }
+  const patch = createTwoFilesPatch(
+    before === undefined ? '/dev/null' : `a/${path}`,
+    after === undefined ? '/dev/null' : `b/${path}`,
+    a,
+    b,
+    undefined,
+    undefined,
+    { context: 3, maxEditLength: MAX_EDIT_LENGTH },
+  );
+  if (patch === undefined) return { path, change, patch: '', note: 'Too different to diff line by line.' };
+  const bounded = truncatePatch(patch);
+  return { path, change, patch: bounded.patch, ...(bounded.truncated ? { truncated: true } : {}) };
+};
+
+const diffFiles = (from: Manifest, to: Manifest): FileDiff[] =>
+  [...new Set([...Object.keys(from.files), ...Object.keys(to.files)])]
+    .sort()
+    .map((path) => fileDiff(path, from.files[path], to.files[path]))
+    .filter((d): d is FileDiff => d !== null);
+
+// ------------------------------------------------------------------------------------------ entry points
+
+/** Compares what a site on `from` has with what it would get on `to`. Pure: no I/O. */
+export const comparePlatforms = (from: Side, to: Side, options: ComparePlatformsOptions = {}): CompareResult => {
+  const before = new Map(from.manifest.packages.map((p) => [p.name, p]));
+  const after = new Map(to.manifest.packages.map((p) => [p.name, p]));
+  const enabled = new Set(options.siteModules ?? []);
+  const names = new Set([...before.keys(), ...after.keys()]);
+  const packages = [...names].map((name) => classify(name, before.get(name), after.get(name), enabled, options.advisories));
+  packages.sort((a, b) => group(a) - group(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    from: { id: from.id, name: from.name },
+    to: { id: to.id, name: to.name },
+    packages,
+    counts: countOf(packages),
+    files: options.fileDiffs ? diffFiles(from.manifest, to.manifest) : [],
+  };
+};
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** Short human lines for Slack and announcements. */
+export const summarise = (result: CompareResult): string[] => {
+  const c = result.counts;
+  const changes = c.upgrade + c.downgrade + c.added + c.missing;
+  const parts = [
+    c.upgrade && plural(c.upgrade, 'upgrade'),
+    c.downgrade && plural(c.downgrade, 'downgrade'),
+    c.added && `${c.added} added`,
+    c.missing && `${c.missing} missing`,
+  ].filter(Boolean);
+  const lines = [
+    changes === 0
+      ? `No package changes (${plural(c.same, 'package')} identical).`
+      : `${plural(changes, 'package change')}: ${parts.join(', ')} (${c.same} unchanged).`,
+  ];
+  const security = [
+    c.securityFixes && plural(c.securityFixes, 'security fix', 'security fixes'),
+    c.securityOpen && `${plural(c.securityOpen, 'advisory', 'advisories')} still open on the target`,
+  ].filter(Boolean);
+  if (security.length) lines.push(`${security.join(' · ')}.`);
+  if (c.errors) {
+    const names = result.packages.filter((p) => p.severity === 'error').map((p) => p.name);
+    const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
+    lines.push(`${plural(c.errors, 'error')} ${c.errors === 1 ? 'blocks' : 'block'} the upgrade: ${shown}.`);
+  }
+  if (c.warnings) lines.push(`${plural(c.warnings, 'warning')}.`);
+  return lines;
+};

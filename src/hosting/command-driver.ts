@@ -1,0 +1,256 @@
+/**
+ * Hosting through shell templates, one per step, so Distro can drive Aegir (`drush @hostmaster hosting-task`),
+ * Ansible playbooks, kubectl or any script. Placeholders like `{site}` are replaced by single-quoted values
+ * (so write them outside quotes; inside "…" use the same values from the environment: DISTRO_SITE,
+ * DISTRO_PLATFORM_PATH, DISTRO_TO_PLATFORM_ALIAS, …).
+ * Exit 0 = done; exit 75 (EX_TEMPFAIL) = temporary trouble, retried by the job; anything else fails the step.
+ * The backup template must print the backup reference (a path or id) as its last line of output.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Distribution } from '../domain/distribution.js';
+import { HostingError, ValidationError } from '../domain/errors.js';
+import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
+import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
+import type { Site } from '../domain/site.js';
+import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
+import { readManifest } from './manifest-files.js';
+import { pathExists } from './paths.js';
+import { runShell } from './run-command.js';
+
+export const COMMAND_STEPS = [
+  'build',
+  'installSite',
+  'maintenanceOn',
+  'backup',
+  'moveSite',
+  'postMigrate',
+  'verify',
+  'maintenanceOff',
+  'restore',
+] as const;
+export type CommandStep = (typeof COMMAND_STEPS)[number];
+export type CommandTemplates = Partial<Record<CommandStep, string>>;
+
+/** Without these a migration cannot run or be rolled back; build and installSite are optional. */
+const REQUIRED_STEPS: readonly CommandStep[] = ['maintenanceOn', 'backup', 'moveSite', 'postMigrate', 'verify', 'maintenanceOff', 'restore'];
+
+const SITE_VARS = ['site', 'platform', 'platformPath', 'platformAlias', 'server'] as const;
+const MOVE_VARS = ['site', 'fromPlatform', 'toPlatform', 'fromPlatformPath', 'toPlatformPath', 'fromPlatformAlias', 'toPlatformAlias', 'server'] as const;
+
+/** Which placeholders each step may use: a typo like `{plaform}` is refused at start, not at 3 a.m. */
+export const STEP_PLACEHOLDERS: Record<CommandStep, readonly string[]> = {
+  build: ['platform', 'platformPath', 'platformAlias', 'server', 'commit', 'ref', 'repo', 'distribution'],
+  installSite: SITE_VARS,
+  maintenanceOn: SITE_VARS,
+  backup: SITE_VARS,
+  moveSite: MOVE_VARS,
+  postMigrate: SITE_VARS,
+  verify: SITE_VARS,
+  maintenanceOff: SITE_VARS,
+  restore: [...MOVE_VARS, 'backup'],
+};
+
+/** `{name}` not preceded by `$`, so shell `${HOME}` stays shell syntax. */
+const PLACEHOLDER = /(?<!\$)\{([A-Za-z]+)\}/g;
+const EX_TEMPFAIL = 75;
+
+export interface CommandDriverOptions {
+  templates: CommandTemplates;
+  /** Where a platform lives when its record has no path yet: `<platformsRoot>/<platform name>`. */
+  platformsRoot: string;
+  /** Working directory of the commands. */
+  cwd?: string;
+  /** Extra environment for every command. */
+  env?: Record<string, string>;
+  githubBaseUrl?: string;
+}
+
+/** Checks templates: known step names, required steps present, only placeholders the step provides. */
+export const validateTemplates = (templates: Record<string, string>): CommandTemplates => {
+  const problems: string[] = [];
+  for (const [step, template] of Object.entries(templates)) {
+    if (!(COMMAND_STEPS as readonly string[]).includes(step)) {
+      problems.push(`unknown step \`${step}\` (known: ${COMMAND_STEPS.join(', ')})`);
+      continue;
+    }
+    if (typeof template !== 'string' || !template.trim()) problems.push(`${step}: empty template`);
+    const allowed = STEP_PLACEHOLDERS[step as CommandStep];
+    for (const [, name] of String(template).matchAll(PLACEHOLDER)) {
+      if (!allowed.includes(name!)) problems.push(`${step}: unknown placeholder {${name}} (allowed: ${allowed.map((a) => `{${a}}`).join(' ')})`);
+    }
+  }
+  for (const step of REQUIRED_STEPS) if (!templates[step]) problems.push(`${step}: template missing`);
+  if (problems.length) throw new ValidationError(`Invalid hosting command templates: ${problems.join('; ')}`, problems);
+  return templates as CommandTemplates;
+};
+
+/** Single-quotes each substituted value for sh. */
+export const renderTemplate = (template: string, vars: Record<string, string>): string =>
+  template.replace(PLACEHOLDER, (_, name: string) => {
+    const value = vars[name];
+    if (value === undefined) throw new ValidationError(`Placeholder {${name}} has no value here.`);
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+  });
+
+/** Aegir-style names without punctuation (`social-12.4.2` → `social1242`), as in `@platform_social1242`. */
+const alias = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '');
+
+const envName = (key: string) => `DISTRO_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+export class CommandDriver implements HostingDriver {
+  readonly name = 'command';
+  private readonly templates: CommandTemplates;
+  private readonly git: GitCheckouts;
+
+  constructor(private readonly options: CommandDriverOptions) {
+    this.templates = validateTemplates(options.templates as Record<string, string>);
+    this.git = new GitCheckouts(join(options.platformsRoot, '.git-cache'));
+  }
+
+  private platformPath(platform: Platform): string {
+    return platform.path ?? join(this.options.platformsRoot, platform.name);
+  }
+
+  private siteVars(site: Site, platform: Platform): Record<string, string> {
+    return {
+      site: site.name,
+      platform: platform.name,
+      platformPath: this.platformPath(platform),
+      platformAlias: alias(platform.name),
+      server: platform.server,
+    };
+  }
+
+  private moveVars(site: Site, from: Platform, to: Platform): Record<string, string> {
+    return {
+      site: site.name,
+      fromPlatform: from.name,
+      toPlatform: to.name,
+      fromPlatformPath: this.platformPath(from),
+      toPlatformPath: this.platformPath(to),
+      fromPlatformAlias: alias(from.name),
+      toPlatformAlias: alias(to.name),
+      server: to.server,
+    };
+  }
+
+  private async exec(step: CommandStep, vars: Record<string, string>, log: LogFn): Promise<string> {
+    const template = this.templates[step];
+    if (!template) throw new HostingError(`No \`${step}\` command is configured for the command hosting driver.`);
+    const command = renderTemplate(template, vars);
+    log(`$ ${command}`);
+    const env = { ...this.options.env, ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [envName(k), v])) };
+    const cwd = this.options.cwd ? { cwd: this.options.cwd } : {};
+    return (await runShell(command, { log, env, transientExitCodes: [EX_TEMPFAIL], ...cwd })).stdout;
+  }
+
+  async buildPlatform(platform: Platform, distribution: Distribution, log: LogFn): Promise<BuildResult> {
+    const path = this.platformPath(platform);
+    const repo = distribution.upstream ? upstreamCloneUrl(distribution.upstream, this.options.githubBaseUrl) : '';
+    await this.exec(
+      'build',
+      {
+        platform: platform.name,
+        platformPath: path,
+        platformAlias: alias(platform.name),
+        server: platform.server,
+        commit: platform.source.commit,
+        ref: platform.source.ref,
+        repo,
+        distribution: distribution.slug,
+      },
+      log,
+    );
+    return { path, manifest: await this.readBuiltManifest(path, distribution.upstream?.manifestPath ?? 'composer.json', log) };
+  }
+
+  /** Reads the manifest when the build is visible from here (same host or shared mount); empty otherwise. */
+  private async readBuiltManifest(path: string, manifestPath: string, log: LogFn) {
+    const visible = await pathExists(path);
+    if (!visible) {
+      log(`${path} is not visible from this host; the platform has no manifest for Compare`, 'warn');
+      return EMPTY_MANIFEST;
+    }
+    const isGit = await pathExists(join(path, '.git'));
+    const dir = manifestPath.includes('/') ? manifestPath.slice(0, manifestPath.lastIndexOf('/')) : '';
+    const tracked = isGit
+      ? await this.git.trackedFiles(path)
+      : (await readdir(join(path, dir), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => (dir ? `${dir}/${e.name}` : e.name));
+    return readManifest(path, tracked, manifestPath);
+  }
+
+  async installSite(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    await this.exec('installSite', this.siteVars(site, platform), log);
+  }
+
+  async maintenanceOn(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    await this.exec('maintenanceOn', this.siteVars(site, platform), log);
+  }
+
+  async backup(site: Site, platform: Platform, log: LogFn): Promise<string> {
+    const out = await this.exec('backup', this.siteVars(site, platform), log);
+    const ref = out.trim().split('\n').pop()?.trim();
+    if (!ref) throw new HostingError('The backup command printed no backup reference.');
+    return ref;
+  }
+
+  async moveSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<void> {
+    await this.exec('moveSite', this.moveVars(site, from, to), log);
+  }
+
+  async postMigrate(site: Site, to: Platform, log: LogFn): Promise<void> {
+    await this.exec('postMigrate', this.siteVars(site, to), log);
+  }
+
+  async verify(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    await this.exec('verify', this.siteVars(site, platform), log);
+  }
+
+  async maintenanceOff(site: Site, platform: Platform, log: LogFn): Promise<void> {
+    await this.exec('maintenanceOff', this.siteVars(site, platform), log);
+  }
+
+  async restore(site: Site, from: Platform, to: Platform, backupRef: string, log: LogFn): Promise<void> {
+    await this.exec('restore', { ...this.moveVars(site, from, to), backup: backupRef }, log);
+  }
+}
+
+/**
+ * Starting points for HOSTING_COMMANDS (adjust paths and aliases to the installation).
+ * Aegir: its own migrate task backs up, moves and runs updates; Distro adds maintenance mode and verification.
+ */
+export const AEGIR_TEMPLATES: CommandTemplates = {
+  build:
+    'drush @hostmaster provision-save @platform_{platformAlias} --context_type=platform --root={platformPath} && drush @hostmaster hosting-import @platform_{platformAlias} && drush @hostmaster hosting-task @platform_{platformAlias} verify --force',
+  maintenanceOn: 'drush @{site} state:set system.maintenance_mode 1 --input-format=integer -y',
+  backup: 'drush @hostmaster hosting-task @{site} backup --force >&2 && ls -1t /var/aegir/backups/{site}-*.tar.gz | head -n 1',
+  moveSite: 'drush @hostmaster hosting-task @{site} migrate target_platform=@platform_{toPlatformAlias} --force',
+  postMigrate: 'drush @{site} updatedb -y && drush @{site} cache:rebuild',
+  verify: 'drush @hostmaster hosting-task @{site} verify --force',
+  maintenanceOff: 'drush @{site} state:set system.maintenance_mode 0 --input-format=integer -y',
+  restore: 'drush @hostmaster hosting-task @{site} restore --force backup={backup}',
+};
+
+export const ANSIBLE_TEMPLATES: CommandTemplates = {
+  build: 'ansible-playbook -i inventory platform-build.yml -e platform={platform} -e root={platformPath} -e repo={repo} -e commit={commit}',
+  maintenanceOn: 'ansible-playbook -i inventory site-maintenance.yml -e site={site} -e root={platformPath} -e state=on',
+  backup: 'ansible-playbook -i inventory site-backup.yml -e site={site} -e root={platformPath} >&2 && cat /var/backups/distro/{site}.latest',
+  moveSite: 'ansible-playbook -i inventory site-move.yml -e site={site} -e from={fromPlatformPath} -e to={toPlatformPath}',
+  postMigrate: 'ansible-playbook -i inventory site-updb.yml -e site={site} -e root={platformPath}',
+  verify: 'ansible-playbook -i inventory site-verify.yml -e site={site} -e root={platformPath}',
+  maintenanceOff: 'ansible-playbook -i inventory site-maintenance.yml -e site={site} -e root={platformPath} -e state=off',
+  restore: 'ansible-playbook -i inventory site-restore.yml -e site={site} -e from={fromPlatformPath} -e to={toPlatformPath} -e backup={backup}',
+};
+
+/** Platforms as Deployments named after the platform; a site is a drush `-l` URI served by one of them. */
+export const KUBECTL_TEMPLATES: CommandTemplates = {
+  maintenanceOn: 'kubectl exec deploy/{platformAlias} -- drush -l {site} state:set system.maintenance_mode 1 --input-format=integer -y',
+  backup: 'kubectl exec deploy/{platformAlias} -- sh -c "drush -l \\"$DISTRO_SITE\\" archive:dump --destination=/backups/$DISTRO_SITE-$(date +%s).tar.gz --overwrite >&2 && ls -1t /backups/$DISTRO_SITE-*.tar.gz | head -n 1"',
+  moveSite: 'kubectl annotate --overwrite ingress/{site} distro/platform={toPlatformAlias} && kubectl patch ingress/{site} --type=json -p "[{\\"op\\":\\"replace\\",\\"path\\":\\"/spec/defaultBackend/service/name\\",\\"value\\":\\"$DISTRO_TO_PLATFORM_ALIAS\\"}]"',
+  postMigrate: 'kubectl exec deploy/{platformAlias} -- drush -l {site} updatedb -y',
+  verify: 'kubectl exec deploy/{platformAlias} -- drush -l {site} status --field=bootstrap | grep -q Successful',
+  maintenanceOff: 'kubectl exec deploy/{platformAlias} -- drush -l {site} state:set system.maintenance_mode 0 --input-format=integer -y',
+  restore:
+    'kubectl exec deploy/{fromPlatformAlias} -- drush -l {site} archive:restore {backup} -y && kubectl annotate --overwrite ingress/{site} distro/platform={fromPlatformAlias} && kubectl patch ingress/{site} --type=json -p "[{\\"op\\":\\"replace\\",\\"path\\":\\"/spec/defaultBackend/service/name\\",\\"value\\":\\"$DISTRO_FROM_PLATFORM_ALIAS\\"}]"',
+};

@@ -1,0 +1,33 @@
+import express, { Router } from 'express';
+import { NotFoundError } from '../../domain/errors.js';
+import type { Repositories } from '../../domain/ports.js';
+import type { Services } from '../../services/services.js';
+import { requireAdmin, type AdminAuth } from '../auth.js';
+import { compareApi } from './compare.js';
+import { distributionsApi } from './distributions.js';
+import { platformsApi } from './platforms.js';
+import { sitesApi } from './sites.js';
+import { tasksApi } from './tasks.js';
+import { upgradesApi } from './upgrades.js';
+
+/** Platform registration carries composer.lock files (~0.5 MB each for Open Social). */
+const BODY_LIMIT = '8mb';
+
+/** The admin JSON API. Parses JSON only here, so other routes (Slack, GitHub) keep their raw bodies. */
+export const apiRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth }): Router => {
+  const { services, repos } = deps;
+  const router = Router();
+  // Authenticate before reading a body: an anonymous client cannot make the server parse megabytes.
+  router.use(requireAdmin(deps.auth));
+  router.use(express.json({ limit: BODY_LIMIT }));
+  router.use('/distributions', distributionsApi(services, repos));
+  router.use('/platforms', platformsApi(services));
+  router.use('/sites', sitesApi(services));
+  router.use('/tasks', tasksApi(services, repos));
+  router.use('/compare', compareApi(services));
+  router.use('/upgrades', upgradesApi(services));
+  router.use((req) => {
+    throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
+  });
+  return router;
+};

@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { PlatformFilter } from '../../domain/ports.js';
+import type { PlatformStatus } from '../../domain/platform.js';
+import type { Services } from '../../services/services.js';
+import { actorOf } from '../auth.js';
+import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js';
+import { platformDetail, platformSummary } from './serialize.js';
+
+const STATUSES: readonly [PlatformStatus, ...PlatformStatus[]] = ['queued', 'building', 'ready', 'failed', 'locked', 'deleted'];
+
+const listQuery = z.object({ ...pageQuery, distribution: name().optional(), status: csvOf(STATUSES).optional() });
+
+const registerSchema = z.strictObject({
+  name: z.string(),
+  distribution: name(),
+  ref: z.string(),
+  commit: z.string(),
+  server: name().max(200).optional(),
+  files: z.record(z.string().min(1).max(500), z.string()).optional(),
+});
+
+export const platformsApi = (services: Services): Router => {
+  const router = Router();
+
+  router.get(
+    '/',
+    listHandler(
+      listQuery,
+      async (q): Promise<PlatformFilter> => ({
+        ...(q.distribution ? { distributionId: (await services.distributions.get(q.distribution)).id } : {}),
+        ...(q.status ? { status: q.status } : {}),
+      }),
+      (filter, page) => services.platforms.list(filter, page),
+      platformSummary,
+    ),
+  );
+
+  router.post('/', async (req, res) => {
+    const body = parseBody(registerSchema, req);
+    const platform = await services.platforms.register(
+      {
+        name: body.name,
+        distribution: body.distribution,
+        ref: body.ref,
+        commit: body.commit,
+        ...(body.server ? { server: body.server } : {}),
+        ...(body.files ? { files: body.files } : {}),
+      },
+      actorOf(res),
+    );
+    res.status(201).location(`/api/platforms/${platform.name}`).json(platformDetail(platform));
+  });
+
+  router.get('/:name', async (req, res) => {
+    res.json(platformDetail(await services.platforms.get(req.params.name)));
+  });
+
+  router.delete('/:name', async (req, res) => {
+    await services.platforms.delete(req.params.name);
+    res.status(204).end();
+  });
+
+  return router;
+};

@@ -1,0 +1,60 @@
+/** JSON shapes of the admin API: domain objects minus bulky or internal parts (manifest file bodies, leases). */
+import type { Platform } from '../../domain/platform.js';
+import type { Task } from '../../domain/task.js';
+import type { DistributionOverview, TargetChange } from '../../services/distribution-service.js';
+import type { ConfirmOutcome, PlanView } from '../../services/upgrade-service.js';
+
+const ref = (p: { id: string; name: string } | null) => (p ? { id: p.id, name: p.name } : null);
+
+export const platformSummary = (p: Platform) => {
+  const { manifest, buildLog: _buildLog, ...rest } = p;
+  return { ...rest, manifest: { format: manifest.format, packageCount: manifest.packages.length } };
+};
+
+export const platformDetail = (p: Platform) => ({
+  ...p,
+  manifest: { format: p.manifest.format, packages: p.manifest.packages, files: Object.keys(p.manifest.files).sort() },
+});
+
+export const distributionOverview = (o: DistributionOverview) => ({
+  ...o.distribution,
+  target: ref(o.target),
+  platformCount: o.platformCount,
+  siteCount: o.siteCount,
+  outdatedSiteCount: o.outdatedSiteCount,
+});
+
+export const targetChange = (c: TargetChange) => ({
+  distribution: c.distribution,
+  target: ref(c.target),
+  previousTarget: ref(c.previousTarget),
+  locked: c.locked,
+  unlocked: c.unlocked,
+  changed: c.changed,
+});
+
+export const taskSummary = (t: Task) => {
+  const { log, lease: _lease, checkpoint: _checkpoint, ...rest } = t;
+  return { ...rest, logLines: log.length };
+};
+
+export const taskDetail = (t: Task) => {
+  const { lease: _lease, checkpoint: _checkpoint, ...rest } = t;
+  return rest;
+};
+
+export const planView = (v: PlanView) => ({
+  ...v.plan,
+  distribution: { id: v.distribution.id, slug: v.distribution.slug },
+  target: ref(v.target),
+  stale: v.stale,
+  groups: v.groups.map((g) => ({
+    from: ref(g.from),
+    sites: g.sites.map((s) => s.name),
+    counts: g.compare.counts,
+    problems: g.compare.packages.filter((p) => p.severity !== 'ok').map((p) => ({ name: p.name, severity: p.severity, reason: p.reason ?? null })),
+  })),
+  tasks: v.tasks.map(taskSummary),
+});
+
+export const confirmOutcome = (o: ConfirmOutcome) => ({ scheduled: o.scheduled, skipped: o.skipped, plan: planView(o.view) });

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { SiteFilter } from '../../domain/ports.js';
+import type { SiteStatus } from '../../domain/site.js';
+import type { Services } from '../../services/services.js';
+import { actorOf } from '../auth.js';
+import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js';
+
+const STATUSES: readonly [SiteStatus, ...SiteStatus[]] = ['enabled', 'disabled', 'migrating'];
+const modules = z.array(z.string().regex(/^[a-z0-9_]{1,128}$/, 'a module machine name')).max(2000);
+
+const listQuery = z.object({ ...pageQuery, platform: name().optional(), status: csvOf(STATUSES).optional(), q: name().max(253).optional() });
+
+const createSchema = z.strictObject({ name: z.string(), platform: name(), modules: modules.optional() });
+
+const patchSchema = z
+  .strictObject({ status: z.enum(['enabled', 'disabled']).optional(), modules: modules.optional() })
+  .refine((p) => p.status !== undefined || p.modules !== undefined, 'nothing to change: give status or modules');
+
+export const sitesApi = (services: Services): Router => {
+  const router = Router();
+
+  router.get(
+    '/',
+    listHandler(
+      listQuery,
+      async (q): Promise<SiteFilter> => ({
+        ...(q.platform ? { platformIds: [(await services.platforms.get(q.platform)).id] } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.q ? { nameContains: q.q } : {}),
+      }),
+      (filter, page) => services.sites.list(filter, page),
+      (site) => site,
+    ),
+  );
+
+  router.post('/', async (req, res) => {
+    const body = parseBody(createSchema, req);
+    const site = await services.sites.create(
+      { name: body.name, platform: body.platform, ...(body.modules ? { modules: body.modules } : {}) },
+      actorOf(res),
+    );
+    res.status(201).location(`/api/sites/${site.name}`).json(site);
+  });
+
+  router.get('/:name', async (req, res) => {
+    res.json(await services.sites.get(req.params.name));
+  });
+
+  router.patch('/:name', async (req, res) => {
+    const body = parseBody(patchSchema, req);
+    res.json(
+      await services.sites.update(req.params.name, {
+        ...(body.status ? { status: body.status } : {}),
+        ...(body.modules ? { modules: body.modules } : {}),
+      }),
+    );
+  });
+
+  router.delete('/:name', async (req, res) => {
+    await services.sites.delete(req.params.name);
+    res.status(204).end();
+  });
+
+  return router;
+};

@@ -1,0 +1,97 @@
+/**
+ * The one place HTTP maps errors to statuses: typed domain errors keep their message (it is written for
+ * users), body-parser errors become 400/413, and anything else is a 500 that reveals nothing internal.
+ */
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import {
+  ConflictError,
+  DistroError,
+  ForbiddenError,
+  NotFoundError,
+  RuleViolationError,
+  StaleError,
+  TransientError,
+  ValidationError,
+} from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import { renderErrorPage } from './pages/error-page.js';
+
+export interface HttpErrorBody {
+  code: string;
+  message: string;
+  issues?: readonly string[];
+  suggestion?: string;
+  hint?: string;
+}
+
+export interface MappedError {
+  status: number;
+  body: HttpErrorBody;
+  /** Seconds, for 503s that know when to come back. */
+  retryAfter?: number;
+}
+
+/** Errors raised by express/body-parser carry a status and say whether their message is safe to show. */
+interface HttpLibraryError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  type?: string;
+  message?: string;
+}
+
+const statusOf = (error: DistroError): number => {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError || error instanceof StaleError) return 409;
+  if (error instanceof RuleViolationError) return 422;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof TransientError) return 503;
+  return 500;
+};
+
+export const mapError = (error: unknown): MappedError => {
+  if (error instanceof DistroError) {
+    const body: HttpErrorBody = { code: error.code, message: error.message };
+    if (error instanceof ValidationError) body.issues = error.issues;
+    if (error instanceof NotFoundError && error.suggestion) body.suggestion = error.suggestion;
+    if (error.hint && !(error instanceof NotFoundError)) body.hint = error.hint;
+    const mapped: MappedError = { status: statusOf(error), body };
+    if (error instanceof TransientError && error.retryAfterMs) mapped.retryAfter = Math.ceil(error.retryAfterMs / 1000);
+    return mapped;
+  }
+  const lib = (typeof error === 'object' && error !== null ? error : {}) as HttpLibraryError;
+  if (lib.type === 'entity.parse.failed') {
+    return { status: 400, body: { code: 'validation', message: 'Malformed JSON body.', issues: ['body: not valid JSON'] } };
+  }
+  const status = lib.status ?? lib.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = lib.expose && lib.message ? lib.message : 'Bad request.';
+    return { status, body: { code: lib.type ?? 'bad_request', message } };
+  }
+  return { status: 500, body: { code: 'internal', message: 'Internal error; it has been logged.' } };
+};
+
+const wantsJson = (req: Request): boolean => /^\/api(\/|\?|$)/.test(req.originalUrl);
+
+export const sendError = (req: Request, res: Response, mapped: MappedError): void => {
+  if (mapped.retryAfter) res.set('Retry-After', String(mapped.retryAfter));
+  res.status(mapped.status);
+  if (wantsJson(req)) {
+    res.json({ error: mapped.body });
+    return;
+  }
+  res.type('html').send(renderErrorPage(mapped.status, mapped.body).value);
+};
+
+export const errorHandler =
+  (logger: Logger): ErrorRequestHandler =>
+  (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const mapped = mapError(error);
+    if (mapped.status >= 500) logger.error({ err: error, method: req.method, url: req.path }, 'request failed');
+    sendError(req, res, mapped);
+  };

@@ -1,0 +1,39 @@
+/**
+ * The admin backend: JSON API under /api, server-rendered pages, /healthz, and one error mapping.
+ * No global body parser: Slack's and GitHub's routes verify signatures over the raw body.
+ */
+import express from 'express';
+import type { Repositories } from '../domain/ports.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services/services.js';
+import { apiRouter } from './api/api-router.js';
+import type { AdminAuth } from './auth.js';
+import { errorHandler } from './error-mapping.js';
+import { healthRoute, type HealthReport } from './health.js';
+import { pageHeaders, pageRouter } from './pages/page-router.js';
+
+export interface HttpAppDeps {
+  services: Services;
+  repos: Repositories;
+  auth: AdminAuth;
+  health: () => Promise<HealthReport>;
+  logger: Logger;
+  /**
+   * Mounts other adapters' routes (Slack receiver, GitHub webhooks) after /api and before the pages'
+   * catch-all 404 and the error handler, which would otherwise shadow them.
+   */
+  mount?: (app: express.Express) => void;
+}
+
+export const createHttpApp = (deps: HttpAppDeps): express.Express => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', healthRoute(deps.health, deps.logger));
+  // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+  app.use('/api', apiRouter(deps));
+  deps.mount?.(app);
+  app.use(pageHeaders, pageRouter(deps));
+  app.use(errorHandler(deps.logger));
+  return app;
+};

@@ -1,0 +1,107 @@
+/** Server-rendered admin pages. /compare and /tasks also open from signed links posted to Slack. */
+import { Router, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { NotFoundError } from '../../domain/errors.js';
+import type { Repositories } from '../../domain/ports.js';
+import { upgradeRefusal } from '../../domain/rules.js';
+import type { Task } from '../../domain/task.js';
+import type { Services } from '../../services/services.js';
+import { requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
+import { compareOptionsFor } from '../compare-options.js';
+import type { SafeHtml } from '../html.js';
+import { name, parseQuery } from '../validation.js';
+import { COMPARE_SCRIPT } from './compare-script.js';
+import { renderComparePage } from './compare-page.js';
+import { renderDashboard, renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
+import { contentSecurityPolicy } from './layout.js';
+import { renderTaskPage } from './task-page.js';
+
+const CSP = contentSecurityPolicy([COMPARE_SCRIPT]);
+
+/** Headers for every page: strict CSP, and no Referer so a signed link never leaks to other sites. */
+export const pageHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'Content-Security-Policy': CSP,
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Cache-Control': 'no-store',
+  });
+  next();
+};
+
+const send = (res: Response, page: SafeHtml): void => {
+  res.type('html').send(page.value);
+};
+
+const SITES_ON_PAGE = 200;
+const compareQuery = z.object({ site: name().optional(), exp: z.string().optional(), sig: z.string().optional() });
+
+export const pageRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth }): Router => {
+  const { services, repos } = deps;
+  const router = Router();
+  const admin = requireAdmin(deps.auth);
+  const linked = signedLinkOrAdmin(services.links, deps.auth);
+
+  const platformNames = async (ids: (string | null)[]): Promise<Map<string, string>> => {
+    const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))];
+    return new Map((await repos.platforms.getMany(wanted)).map((p) => [p.id, p.name]));
+  };
+  const taskPlatforms = (tasks: Task[]) => platformNames(tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId]));
+
+  router.get('/', admin, async (_req, res) => {
+    const [distributions, active, recent] = await Promise.all([
+      services.distributions.list(),
+      services.tasks.running(20),
+      services.tasks.recent(undefined, 10),
+    ]);
+    send(res, renderDashboard({ distributions, active, recent, platformNames: await taskPlatforms([...active, ...recent]) }));
+  });
+
+  router.get('/distributions/:slug', admin, async (req, res) => {
+    const detail = await services.distributions.show(String(req.params['slug']));
+    const [report] = await services.distributions.status(detail.distribution.id);
+    send(res, renderDistributionPage(detail, report?.groups ?? []));
+  });
+
+  router.get('/platforms/:name', admin, async (req, res) => {
+    const platform = await services.platforms.get(String(req.params['name']));
+    const distribution = await repos.distributions.get(platform.distributionId);
+    const target = distribution?.targetPlatformId ? await repos.platforms.get(distribution.targetPlatformId) : null;
+    const sites = await services.sites.list({ platformIds: [platform.id] }, { limit: SITES_ON_PAGE, offset: 0 });
+    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total }));
+  });
+
+  router.get('/sites/:name', admin, async (req, res) => {
+    const site = await services.sites.get(String(req.params['name']));
+    const platform = await services.platforms.get(site.platformId);
+    const distribution = await repos.distributions.get(platform.distributionId);
+    const target = distribution?.targetPlatformId ? await repos.platforms.get(distribution.targetPlatformId) : null;
+    const tasks = await services.tasks.recent(site.id, 20);
+    const names = await platformNames([...site.history.map((h) => h.platformId), ...tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId])]);
+    const refusal = distribution ? upgradeRefusal(site, platform, distribution) : 'Its distribution no longer exists.';
+    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names }));
+  });
+
+  router.get('/tasks/:id', linked, async (req, res) => {
+    const task = await services.tasks.get(String(req.params['id']));
+    send(res, renderTaskPage(task, await taskPlatforms([task])));
+  });
+
+  router.get('/compare/:from/:to', linked, async (req, res) => {
+    const q = parseQuery(compareQuery, req);
+    const [from, to] = await Promise.all([services.platforms.get(String(req.params['from'])), services.platforms.get(String(req.params['to']))]);
+    const { options, site } = await compareOptionsFor(services, q.site, true);
+    const [result, fromDist, toDist] = await Promise.all([
+      services.compare.compare(from, to, options),
+      repos.distributions.get(from.distributionId),
+      repos.distributions.get(to.distributionId),
+    ]);
+    send(res, renderComparePage({ from, to, result, distributions: { from: fromDist, to: toDist }, site: site?.name ?? null }));
+  });
+
+  router.use((req) => {
+    throw new NotFoundError('page', req.path);
+  });
+  return router;
+};

@@ -1,0 +1,140 @@
+/**
+ * Builds a queued platform through the hosting driver, records the outcome, and (policy.autoTarget) makes a
+ * newer build the distribution's upgrade target — which locks the older platforms and announces the change.
+ */
+import type { Actor } from '../domain/actor.js';
+import { compareVersions } from '../domain/compare/versions.js';
+import { ConflictError, TransientError } from '../domain/errors.js';
+import type { EventPublisher, HostingDriver, LogFn, Repositories } from '../domain/ports.js';
+import type { Platform } from '../domain/platform.js';
+import { isVersionTag } from '../domain/upstream-tracking.js';
+import { KeyedSemaphore } from './keyed-semaphore.js';
+
+export interface BuildServiceDeps {
+  repos: Pick<Repositories, 'distributions' | 'platforms'>;
+  driver: HostingDriver;
+  events: EventPublisher;
+  /** DistributionService: validates, compare-and-sets the target, locks the others, publishes `target.changed`. */
+  targets: { setTarget(distributionKey: string, platformKey: string, actor: Actor): Promise<unknown> };
+}
+
+/** Whether `candidate` should replace `current` as target: by version when both are release tags, else by age. */
+export const isNewerBuild = (candidate: Platform, current: Platform | null): boolean => {
+  if (!current) return true;
+  if (current.id === candidate.id) return false;
+  if (isVersionTag(candidate.source.ref) && isVersionTag(current.source.ref)) {
+    return compareVersions(candidate.source.ref, current.source.ref) > 0;
+  }
+  return candidate.createdAt.getTime() > current.createdAt.getTime();
+};
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export class BuildService {
+  /** Auto-targeting decisions of one distribution are made one at a time, so two builds finishing together cannot regress the target. */
+  private readonly targeting = new KeyedSemaphore(1);
+
+  constructor(private readonly deps: BuildServiceDeps) {}
+
+  private get platforms() {
+    return this.deps.repos.platforms;
+  }
+
+  /**
+   * Builds a queued platform. Returns the platform as left (ready/failed), the current state when it was not
+   * queued (someone else builds or built it), or null when it no longer exists. A TransientError puts it back to
+   * queued and is rethrown for the queue to retry, unless this is the final attempt.
+   */
+  async build(platformId: string, options: { finalAttempt?: boolean } = {}): Promise<Platform | null> {
+    const platform = await this.platforms.setStatus(platformId, 'building', ['queued']);
+    if (!platform) return this.platforms.get(platformId);
+    const log = this.buildLog(platform.id);
+    try {
+      const distribution = await this.deps.repos.distributions.get(platform.distributionId);
+      if (!distribution) throw new Error(`The distribution of ${platform.name} no longer exists.`);
+      const result = await this.deps.driver.buildPlatform(platform, distribution, log.fn);
+      await this.platforms.update(platform.id, { manifest: result.manifest, path: result.path });
+      log.fn(`Built ${platform.name} into ${result.path}`);
+      await log.flush();
+      const ready = (await this.platforms.setStatus(platform.id, 'ready', ['building'])) ?? platform;
+      await this.deps.events.publish({ type: 'platform.built', platformId: platform.id });
+      const targeted = distribution.policy.autoTarget && (await this.autoTarget(ready, log));
+      if (!targeted) await this.lockIfNotTarget(ready, log);
+      await log.flush();
+      return (await this.platforms.get(platform.id)) ?? ready;
+    } catch (error) {
+      if (error instanceof TransientError && !options.finalAttempt) {
+        log.fn(`Build interrupted, will retry: ${errorText(error)}`, 'warn');
+        await log.flush();
+        await this.platforms.setStatus(platform.id, 'queued', ['building']);
+        throw error;
+      }
+      log.fn(`Build failed: ${errorText(error)}`, 'error');
+      // Recording the failure matters more than the last log lines.
+      await log.flush().catch(() => undefined);
+      const failed = await this.platforms.setStatus(platform.id, 'failed', ['building']);
+      await this.deps.events.publish({ type: 'platform.failed', platformId: platform.id });
+      return failed;
+    }
+  }
+
+  /** Makes the build the target when it is newer than the current one; true when it became the target. */
+  private async autoTarget(platform: Platform, log: { fn: LogFn }): Promise<boolean> {
+    const release = await this.targeting.acquire(platform.distributionId);
+    try {
+      // Re-read: another build of the same distribution may have become the target meanwhile.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const distribution = await this.deps.repos.distributions.get(platform.distributionId);
+        if (!distribution) return false;
+        const current = distribution.targetPlatformId ? await this.platforms.get(distribution.targetPlatformId) : null;
+        if (!isNewerBuild(platform, current)) {
+          log.fn(`Not made the upgrade target: ${current?.name ?? 'the current target'} is newer.`);
+          return false;
+        }
+        try {
+          await this.deps.targets.setTarget(distribution.id, platform.id, platform.createdBy);
+          log.fn(`Made ${platform.name} the upgrade target of ${distribution.slug}.`);
+          return true;
+        } catch (error) {
+          if (error instanceof ConflictError) continue;
+          // The build itself succeeded; a refused target change is recorded, not turned into a failed build.
+          log.fn(`Could not make ${platform.name} the upgrade target: ${errorText(error)}`, 'warn');
+          return false;
+        }
+      }
+      return false;
+    } finally {
+      release();
+    }
+  }
+
+  /** The target locks every other platform of its distribution, including ones built after it was set. */
+  private async lockIfNotTarget(platform: Platform, log: { fn: LogFn }): Promise<void> {
+    const distribution = await this.deps.repos.distributions.get(platform.distributionId);
+    if (!distribution?.targetPlatformId || distribution.targetPlatformId === platform.id) return;
+    if (await this.platforms.setStatus(platform.id, 'locked', ['ready'])) {
+      log.fn(`Locked: the upgrade target of ${distribution.slug} is another platform.`);
+    }
+  }
+
+  /** Driver log lines go to the platform's buildLog in order, batched; flush() waits for them. */
+  private buildLog(platformId: string): { fn: LogFn; flush: () => Promise<void> } {
+    let pending: string[] = [];
+    let chain: Promise<void> = Promise.resolve();
+    const drain = () => {
+      const lines = pending;
+      pending = [];
+      if (lines.length) chain = chain.then(() => this.platforms.appendBuildLog(platformId, lines));
+    };
+    return {
+      fn: (message, level = 'info') => {
+        if (pending.length === 0) queueMicrotask(drain);
+        pending.push(level === 'info' ? message : `${level}: ${message}`);
+      },
+      flush: async () => {
+        drain();
+        await chain;
+      },
+    };
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Update polling: asks the upstream checker for new builds, records each as a queued platform (at most once per
+ * commit, however many pollers and webhooks race) and queues its build. Framework-free: ports only.
+ */
+import type { Actor } from '../domain/actor.js';
+import { matchesTagPattern, type Distribution, type UpstreamSource } from '../domain/distribution.js';
+import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
+import type { JobQueue, Repositories, UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
+import type { Platform } from '../domain/platform.js';
+import { normalizeRepoUrl, trackingOf } from '../domain/upstream-tracking.js';
+import type { BuildService } from './build-service.js';
+import { resolveDistribution } from './lookup.js';
+
+export const POLL_JOB = 'distribution.poll';
+export const BUILD_JOB = 'platform.build';
+
+export interface PollJobData {
+  distributionId: string;
+  /** Who asked (a user via `/distro poll`, a webhook); the schedule leaves it out. */
+  actor?: Actor;
+}
+
+export interface BuildJobData {
+  platformId: string;
+}
+
+/** Unique keys: one pending run per distribution/platform however often it is asked for. */
+export const pollScheduleKey = (distributionId: string): string => `poll:${distributionId}`;
+export const pollNowKey = (distributionId: string): string => `poll-now:${distributionId}`;
+export const buildKey = (platformId: string): string => `build:${platformId}`;
+
+/** A ref that changed upstream, as a webhook reports it (transport-neutral). */
+export interface UpstreamRefEvent {
+  /** `owner/repo` as GitHub spells it. */
+  fullName: string;
+  /** Every URL the repository is known by (clone, ssh, html). */
+  urls: string[];
+  ref: { kind: 'branch' | 'tag'; name: string };
+  actor: Actor;
+}
+
+export interface PollServiceDeps {
+  repos: Repositories;
+  jobs: JobQueue;
+  checkers: Partial<Record<UpstreamSource['kind'], UpstreamChecker>>;
+  /** Server new platforms are built on (local driver: this host). */
+  server?: string;
+}
+
+const ALL = { limit: 10_000, offset: 0 };
+const PLATFORM_NAME_UNSAFE = /[^A-Za-z0-9._-]+/g;
+
+/** `<slug>-<tag>` for tags and releases, `<slug>-<short sha>` for branch heads; safe as a directory name. */
+export const platformNameFor = (slug: string, build: UpstreamBuild): string => {
+  const label = build.kind === 'branch' ? build.commit.slice(0, 7) : build.ref;
+  return `${slug}-${label}`.replace(PLATFORM_NAME_UNSAFE, '-').replace(/\.{2,}/g, '.').slice(0, 200);
+};
+
+/** One build per commit; a tag names a commit better than a branch does, so it wins. */
+const dedupeByCommit = (builds: UpstreamBuild[]): UpstreamBuild[] => {
+  const byCommit = new Map<string, UpstreamBuild>();
+  for (const b of builds) {
+    const seen = byCommit.get(b.commit);
+    if (!seen || (seen.kind === 'branch' && b.kind !== 'branch')) byCommit.set(b.commit, b);
+  }
+  return builds.filter((b) => byCommit.get(b.commit) === b);
+};
+
+export class PollService {
+  constructor(private readonly deps: PollServiceDeps) {}
+
+  private get repos() {
+    return this.deps.repos;
+  }
+
+  /** Checks one distribution's upstream now and records new builds as queued platforms. */
+  async checkDistribution(distributionId: string, actor: Actor): Promise<{ distribution: Distribution; newPlatforms: Platform[] }> {
+    const distribution = await this.repos.distributions.get(distributionId);
+    if (!distribution) throw new NotFoundError('distribution', distributionId);
+    const upstream = this.requireUpstream(distribution);
+    const checker = this.deps.checkers[upstream.kind];
+    if (!checker) throw new RuleViolationError(`Polling ${upstream.kind} upstreams is not configured on this server.`);
+
+    const { builds, pollState } = await checker.check(distribution);
+    const newPlatforms: Platform[] = [];
+    for (const build of dedupeByCommit(builds)) {
+      const { platform, created } = await this.record(distribution, build, actor);
+      if (created) newPlatforms.push(platform);
+      // Also re-queues a platform recorded by a run that died before enqueueing; the unique key and the
+      // queued→building guard make a duplicate harmless.
+      if (platform.status === 'queued') await this.deps.jobs.enqueue<BuildJobData>(BUILD_JOB, { platformId: platform.id }, { uniqueKey: buildKey(platform.id) });
+    }
+    // Only after every build is recorded: a crash before this line repeats the check, never loses a build.
+    if (Object.keys(pollState).length > 0) await this.repos.distributions.updatePollState(distribution.id, pollState);
+    return { distribution, newPlatforms };
+  }
+
+  private async record(distribution: Distribution, build: UpstreamBuild, actor: Actor) {
+    const input = {
+      name: platformNameFor(distribution.slug, build),
+      distributionId: distribution.id,
+      source: { ref: build.ref, commit: build.commit },
+      createdBy: actor,
+      status: 'queued' as const,
+      ...(this.deps.server ? { server: this.deps.server } : {}),
+    };
+    try {
+      return await this.repos.platforms.createIfAbsent(input);
+    } catch (error) {
+      // The name is taken by another commit (a moved tag, a hand-made platform): keep both, told apart by sha.
+      if (!(error instanceof ConflictError)) throw error;
+      const name = `${input.name}-${build.commit.slice(0, 7)}`.slice(0, 200);
+      return this.repos.platforms.createIfAbsent({ ...input, name });
+    }
+  }
+
+  /** `/distro poll <slug>`: queues an immediate check (at most one pending per distribution). */
+  async pollNow(distributionKey: string, actor: Actor): Promise<Distribution> {
+    const distribution = await resolveDistribution(this.repos, distributionKey);
+    this.requireUpstream(distribution);
+    await this.deps.jobs.enqueue<PollJobData>(POLL_JOB, { distributionId: distribution.id, actor }, { uniqueKey: pollNowKey(distribution.id) });
+    return distribution;
+  }
+
+  /** Creates, updates or cancels the recurring poll of one distribution to match its policy. Returns whether it polls. */
+  async schedule(distribution: Distribution): Promise<boolean> {
+    const key = pollScheduleKey(distribution.id);
+    const minutes = distribution.policy.pollIntervalMinutes;
+    if (!distribution.upstream || !(minutes > 0)) {
+      await this.deps.jobs.cancelRecurring(key);
+      return false;
+    }
+    await this.deps.jobs.every<PollJobData>(POLL_JOB, minutes * 60_000, { distributionId: distribution.id }, { uniqueKey: key });
+    return true;
+  }
+
+  /** Aligns every distribution's recurring poll with its policy (at start-up). */
+  async schedulePolls(): Promise<{ scheduled: string[]; cancelled: string[] }> {
+    const scheduled: string[] = [];
+    const cancelled: string[] = [];
+    for (let offset = 0; ; offset += ALL.limit) {
+      const page = await this.repos.distributions.list({ limit: ALL.limit, offset });
+      for (const d of page.items) ((await this.schedule(d)) ? scheduled : cancelled).push(d.slug);
+      if (offset + page.items.length >= page.total || page.items.length === 0) break;
+    }
+    return { scheduled, cancelled };
+  }
+
+  /** A webhook said a ref moved: queue a poll of every distribution tracking that repository and ref. */
+  async onUpstreamRef(event: UpstreamRefEvent): Promise<Distribution[]> {
+    const urls = new Set(event.urls.map(normalizeRepoUrl));
+    const fullName = event.fullName.toLowerCase();
+    const matched = (await this.repos.distributions.listWithUpstream()).filter((d) => {
+      const u = d.upstream;
+      if (!u) return false;
+      const sameRepo = u.kind === 'github' ? `${u.owner}/${u.repo}`.toLowerCase() === fullName : urls.has(normalizeRepoUrl(u.url));
+      if (!sameRepo) return false;
+      const tracking = trackingOf(u);
+      return event.ref.kind === 'branch'
+        ? tracking.branch === event.ref.name
+        : tracking.tagPattern !== null && matchesTagPattern(tracking.tagPattern, event.ref.name);
+    });
+    for (const d of matched) {
+      await this.deps.jobs.enqueue<PollJobData>(POLL_JOB, { distributionId: d.id, actor: event.actor }, { uniqueKey: pollNowKey(d.id) });
+    }
+    return matched;
+  }
+
+  private requireUpstream(distribution: Distribution): UpstreamSource {
+    if (!distribution.upstream) {
+      throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upstream to poll.`, {
+        hint: 'Set an upstream (git URL or GitHub repository) first.',
+      });
+    }
+    return distribution.upstream;
+  }
+}
+
+/** Job definitions for polling and building (worker role). */
+export const registerPollJobs = (
+  jobs: JobQueue,
+  deps: { polls: PollService; builds: BuildService; maxAttempts?: number; backoffMs?: number; buildConcurrency?: number },
+): void => {
+  const maxAttempts = deps.maxAttempts ?? 3;
+  const retry = { maxAttempts, ...(deps.backoffMs !== undefined ? { backoffMs: deps.backoffMs } : {}) };
+  jobs.define<PollJobData>(
+    POLL_JOB,
+    async (data) => {
+      try {
+        await deps.polls.checkDistribution(data.distributionId, data.actor ?? { kind: 'poll' });
+      } catch (error) {
+        // A deleted distribution's schedule is dropped instead of failing every interval forever.
+        if (error instanceof NotFoundError) return jobs.cancelRecurring(pollScheduleKey(data.distributionId));
+        throw error;
+      }
+    },
+    { concurrency: 2, ...retry },
+  );
+  jobs.define<BuildJobData>(
+    BUILD_JOB,
+    async (data, ctx) => {
+      await deps.builds.build(data.platformId, { finalAttempt: ctx.attempt >= maxAttempts });
+    },
+    { concurrency: deps.buildConcurrency ?? 2, ...retry },
+  );
+};

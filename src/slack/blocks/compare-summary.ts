@@ -1,0 +1,53 @@
+/** Compare results as Slack text: counts, then security fixes, then what blocks or needs care. */
+import type { CompareCounts, CompareResult, PackageChange } from '../../domain/compare/types.js';
+import { code, context, esc, header, linkButton, listWithMore, message, section, type Block, type SlackMessage } from './kit.js';
+
+const n = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+
+/** "⬆️ 12 upgrades · ⬇️ 1 downgrade · ➖ 2 missing · ➕ 3 added" with security fixes in front. */
+export const countsLine = (c: CompareCounts): string => {
+  const parts = [
+    c.securityFixes ? `:lock: ${n(c.securityFixes, 'security fix', 'security fixes')}` : null,
+    `:arrow_up: ${n(c.upgrade, 'upgrade')}`,
+    `:arrow_down: ${n(c.downgrade, 'downgrade')}`,
+    `:heavy_minus_sign: ${c.missing} missing`,
+    `:heavy_plus_sign: ${c.added} added`,
+    c.securityOpen ? `:unlock: ${n(c.securityOpen, 'advisory', 'advisories')} still open` : null,
+  ];
+  return parts.filter(Boolean).join(' · ');
+};
+
+/** True when moving needs a human look: something goes backwards or disappears. */
+export const needsCare = (c: CompareCounts): boolean => c.downgrade > 0 || c.missing > 0;
+
+export const changeText = (p: PackageChange): string => {
+  const versions = p.from && p.to ? `${esc(p.from)} → ${esc(p.to)}` : p.to ? `added ${esc(p.to)}` : `${esc(p.from ?? '')} missing on target`;
+  return `${code(p.name)} ${versions}${p.reason ? ` (${esc(p.reason)})` : ''}`;
+};
+
+/** Security fixes, errors and warnings as short lines, each list capped at `max` names. */
+export const notableLines = (result: CompareResult, max = 8): string[] => {
+  const fixes = result.packages.filter((p) => p.security?.fixed);
+  const errors = result.packages.filter((p) => p.severity === 'error');
+  const warnings = result.packages.filter((p) => p.severity === 'warning');
+  const lines: string[] = [];
+  if (fixes.length) lines.push(`:lock: *Security fixes:* ${listWithMore(fixes.map(changeText), max, '; ')}`);
+  if (errors.length) lines.push(`:no_entry: *Blocking:* ${listWithMore(errors.map(changeText), max, '; ')}`);
+  if (warnings.length) lines.push(`:warning: *Check:* ${listWithMore(warnings.map(changeText), max, '; ')}`);
+  return lines;
+};
+
+/** Reply to `/distro compare a b`. */
+export const compareMessage = (result: CompareResult, url: string): SlackMessage => {
+  const blocks: Block[] = [
+    header(`Compare ${result.from.name} → ${result.to.name}`),
+    section(countsLine(result.counts), linkButton('Full compare', url, 'compare')),
+  ];
+  const notable = notableLines(result, 15);
+  if (notable.length) blocks.push(section(notable.join('\n')));
+  const others = result.packages.filter((p) => (p.change === 'upgrade' || p.change === 'added') && !p.security?.fixed && p.severity === 'ok');
+  if (others.length) blocks.push(section(`*Other changes:* ${listWithMore(others.map(changeText), 15, '; ')}`));
+  if (!notable.length && !others.length) blocks.push(section(`No package changes (${n(result.counts.same, 'package')} identical).`));
+  blocks.push(context(`${n(result.counts.same, 'package')} unchanged`));
+  return message(`Compare ${result.from.name} → ${result.to.name}: ${countsLine(result.counts)}`, blocks);
+};

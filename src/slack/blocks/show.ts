@@ -1,0 +1,37 @@
+/** `/distro show <distribution>`: its platforms, which one is the target, and their sites. */
+import type { DistributionDetail } from '../../services/distribution-service.js';
+import { code, context, esc, header, linesWithin, message, section, type SlackMessage } from './kit.js';
+
+const STATUS_ICON: Record<string, string> = {
+  ready: ':large_green_circle:',
+  locked: ':lock:',
+  building: ':construction:',
+  queued: ':hourglass_flowing_sand:',
+  failed: ':x:',
+  deleted: ':wastebasket:',
+};
+
+export const showMessage = (d: DistributionDetail): SlackMessage => {
+  const { distribution } = d;
+  const upstream = distribution.upstream
+    ? distribution.upstream.kind === 'github'
+      ? `GitHub ${distribution.upstream.owner}/${distribution.upstream.repo}`
+      : `git ${distribution.upstream.url}`
+    : 'none';
+  const platforms = [...d.platforms].reverse().map(
+    (p) =>
+      `${STATUS_ICON[p.platform.status] ?? ''} ${code(p.platform.name)} — ${p.platform.status}${p.isTarget ? ' · *upgrade target*' : ''} · ` +
+      `${p.siteCount} sites · ref ${code(p.platform.source.ref)}`,
+  );
+  return message(`${distribution.title}: ${d.platformCount} platforms, target ${d.target?.name ?? 'none'}`, [
+    header(distribution.title),
+    section(
+      `${esc(distribution.description || '')}\n` +
+        `Target: ${d.target ? code(d.target.name) : '_none_'} · ${d.siteCount} sites · ${d.outdatedSiteCount} out of date\n` +
+        `Upstream: ${esc(upstream)} · polling ${distribution.policy.pollIntervalMinutes ? `every ${distribution.policy.pollIntervalMinutes} min` : 'off'}` +
+        ` · auto-target ${distribution.policy.autoTarget ? 'on' : 'off'}`,
+    ),
+    section(platforms.length ? linesWithin(platforms) : '_No platforms yet._'),
+    context(`\`status ${esc(distribution.slug)}\` for out-of-date sites · \`upgrade --distro ${esc(distribution.slug)}\` to upgrade them all`),
+  ]);
+};

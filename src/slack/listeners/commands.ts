@@ -1,0 +1,106 @@
+/** The `/distro` slash command: ack at once, then parse → service → render, replying ephemerally. */
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Actor } from '../../domain/actor.js';
+import { ConflictError } from '../../domain/errors.js';
+import type { PlanScope } from '../../domain/upgrade-plan.js';
+import { compareMessage } from '../blocks/compare-summary.js';
+import { helpMessage } from '../blocks/help.js';
+import { code, notice } from '../blocks/kit.js';
+import { listMessage } from '../blocks/list.js';
+import { showMessage } from '../blocks/show.js';
+import { statusMessage } from '../blocks/status.js';
+import { taskListMessage } from '../blocks/task-list.js';
+import { parseCommand, type Command } from '../command-parser.js';
+import { assertPermitted, ephemeral, guarded, userActor, type ListenerDeps, type Reply } from './shared.js';
+
+interface Invocation {
+  userId: string;
+  actor: Actor;
+  channel: string;
+  reply: Reply;
+  client: WebClient;
+}
+
+/** Slack API errors meaning "the bot cannot post here", turned into advice. */
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
+
+const slackErrorCode = (error: unknown): string | undefined =>
+  (error as { data?: { error?: string } } | null)?.data?.error;
+
+/** Proposes an upgrade and posts its summary in the channel (visible to the team, where Confirm happens). */
+export const proposeAndPost = async (deps: ListenerDeps, scope: PlanScope, actor: Actor, channel: string): Promise<void> => {
+  const view = await deps.services.upgrades.propose(scope, actor);
+  try {
+    await deps.messenger.post(view, channel);
+  } catch (error) {
+    // Nobody could ever confirm a summary that was not posted.
+    await deps.services.upgrades.cancel(view.plan.id, { kind: 'system' });
+    const why = slackErrorCode(error);
+    if (why && CANNOT_POST.has(why)) {
+      throw new ConflictError(`I can't post the upgrade summary in this channel (${why}).`, {
+        hint: 'Invite me with `/invite @Distro`, or run the command in a channel I am in.',
+      });
+    }
+    throw error;
+  }
+};
+
+const run = async (cmd: Command, deps: ListenerDeps, inv: Invocation): Promise<void> => {
+  const { services } = deps;
+  switch (cmd.kind) {
+    case 'help':
+      return void (await inv.reply(helpMessage(deps.slashCommand)));
+    case 'list':
+      return void (await inv.reply(listMessage(await services.distributions.list())));
+    case 'show':
+      return void (await inv.reply(showMessage(await services.distributions.show(cmd.distribution))));
+    case 'status':
+      return void (await inv.reply(statusMessage(await services.distributions.status(cmd.distribution))));
+    case 'target': {
+      await assertPermitted(deps, inv.userId, inv.client);
+      const change = await services.distributions.setTarget(cmd.distribution, cmd.platform, inv.actor);
+      const d = change.distribution;
+      return void (await inv.reply(
+        notice(
+          change.changed
+            ? `:dart: ${code(change.target.name)} is now the upgrade target of ${code(d.slug)}` +
+                (change.locked.length ? `; ${change.locked.length} other platform(s) locked.` : '.') +
+                (d.channel ? ` Announced in <#${d.channel}>.` : '')
+            : `${code(change.target.name)} already is the upgrade target of ${code(d.slug)}; nothing changed.`,
+        ),
+      ));
+    }
+    case 'upgrade':
+      return proposeAndPost(deps, cmd.scope, inv.actor, inv.channel);
+    case 'compare': {
+      const result = await services.compare.compareByName(cmd.from, cmd.to);
+      return void (await inv.reply(compareMessage(result, services.links.compareUrl(result.from.id, result.to.id))));
+    }
+    case 'poll': {
+      const d = await services.distributions.get(cmd.distribution);
+      await services.polls.pollNow(d.slug, inv.actor);
+      return void (await inv.reply(
+        notice(`:satellite: Checking upstream of ${code(d.slug)} now. New builds are announced${d.channel ? ` in <#${d.channel}>` : ''}.`),
+      ));
+    }
+    case 'tasks':
+      return void (await inv.reply(taskListMessage(await services.tasks.recent(cmd.site), cmd.site)));
+    case 'cancel': {
+      const task = await services.tasks.cancel(cmd.task, inv.actor);
+      return void (await inv.reply(notice(`:no_entry_sign: Task #${task.number} (${code(task.subject.name)}) is cancelled.`)));
+    }
+  }
+};
+
+export const registerCommands = (app: App, deps: ListenerDeps): void => {
+  app.command(deps.slashCommand, async ({ ack, command, respond, client }) => {
+    await ack();
+    const reply = ephemeral(respond, deps.logger);
+    const actor = userActor({ id: command.user_id, user_name: command.user_name });
+    await guarded(reply, deps.logger, { commandText: command.text, slashCommand: deps.slashCommand }, async () => {
+      const cmd = parseCommand(command.text ?? '', deps.slashCommand);
+      await run(cmd, deps, { userId: command.user_id, actor, channel: command.channel_id, reply, client });
+    });
+  });
+};

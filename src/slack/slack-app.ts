@@ -1,0 +1,111 @@
+/**
+ * The Bolt app on an ExpressReceiver mounted into the given express app. One Request URL, `/slack/events`,
+ * serves slash commands, interactivity and events; Bolt verifies the v0 signature (and its 5-minute window)
+ * before any listener runs and answers 401 otherwise.
+ *
+ * The receiver reads the raw request body itself, so it must be mounted before any body parser that
+ * would consume `/slack/events`.
+ */
+import { format } from 'node:util';
+import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Express } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services/services.js';
+import { registerActions } from './listeners/actions.js';
+import { registerAppHome } from './listeners/app-home.js';
+import { registerCommands } from './listeners/commands.js';
+import type { ListenerDeps } from './listeners/shared.js';
+import { createPermissions, type Permissions } from './permissions.js';
+import { PlanMessenger } from './plan-messages.js';
+import { SLACK_EVENTS_PATH } from './slack-surface.js';
+
+export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from './slack-surface.js';
+
+export interface SlackAppOptions {
+  slack: Config['slack'];
+  services: Services;
+  /** The HTTP app to mount `/slack/events` on; without it the receiver makes its own (`receiver.app`). */
+  expressApp?: Express;
+  logger: Logger;
+  permissions?: Permissions;
+  /** Extra WebClient options (e.g. retry policy); the API URL always comes from `slack.apiUrl`. */
+  clientOptions?: WebClientOptions;
+}
+
+export interface SlackApp {
+  app: App;
+  receiver: ExpressReceiver;
+  /** Renders/updates upgrade summaries with the app's client. */
+  messenger: PlanMessenger;
+}
+
+/** Bolt wants its own logger interface; route it into pino. */
+export const boltLogger = (logger: Logger): BoltLogger => {
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => logger[level]({ from: 'bolt' }, format(...msg));
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+};
+
+/**
+ * The Web API client every Slack adapter uses (Bolt listeners, the notifier in any role): API URL from config,
+ * logs into pino. Rate limits and transient failures are retried by the WebClient itself.
+ */
+export const createSlackWebClient = (slack: Config['slack'], logger: Logger, clientOptions: WebClientOptions = {}): WebClient =>
+  new WebClient(slack.botToken ?? undefined, { ...clientOptions, slackApiUrl: slack.apiUrl, logger: boltLogger(logger) });
+
+export const createSlackApp = (options: SlackAppOptions): SlackApp => {
+  const { slack, services, logger } = options;
+  const log = boltLogger(logger);
+  const receiver = new ExpressReceiver({
+    signingSecret: slack.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    logger: log,
+    ...(options.expressApp ? { app: options.expressApp } : {}),
+  });
+  const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
+  const token = slack.botToken ?? undefined;
+  const client = createSlackWebClient(slack, logger, options.clientOptions);
+  if (!token) logger.warn('SLACK_BOT_TOKEN is not set: Distro can answer commands but not post messages');
+  // Single workspace: the bot identity is looked up once, on the first request (so starting never needs Slack),
+  // and looked up again only if that failed.
+  let identity: Promise<{ botId?: string; botUserId?: string }> | null = null;
+  const authorize = async () => {
+    if (!token) return {};
+    identity ??= client.auth.test().then(
+      (r) => ({ ...(r.bot_id ? { botId: r.bot_id } : {}), ...(r.user_id ? { botUserId: r.user_id } : {}) }),
+      (error: unknown) => {
+        identity = null;
+        throw error;
+      },
+    );
+    return { botToken: token, ...(await identity) };
+  };
+  const app = new App({ receiver, logger: log, clientOptions, authorize });
+
+  const messenger = new PlanMessenger({ client, services, logger });
+  const deps: ListenerDeps = {
+    services,
+    logger,
+    messenger,
+    slashCommand: slack.command,
+    permissions:
+      options.permissions ??
+      createPermissions({ confirmers: slack.confirmers, confirmersUsergroup: slack.confirmersUsergroup, logger }),
+  };
+  registerCommands(app, deps);
+  registerActions(app, deps);
+  registerAppHome(app, deps);
+  app.error(async (error) => {
+    logger.error({ err: error }, 'unhandled Slack listener error');
+  });
+  return { app, receiver, messenger };
+};

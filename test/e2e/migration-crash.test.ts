@@ -1,0 +1,123 @@
+/**
+ * Kill the worker mid-migration: a child process runs the migration on a snapshot-backed store and is SIGKILLed
+ * while blocked in a step; this process reopens the store from the snapshot and recovers with another owner.
+ * The site must end up whole on exactly one platform.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
+import { EventBus } from '../../src/services/event-bus.js';
+import { MigrationService } from '../../src/services/migration-service.js';
+import type { CrashWorkerArgs } from '../support/crash-worker.js';
+import { pathExists } from '../../src/hosting/paths.js';
+import { readTree } from '../support/file-tree.js';
+import { createWorld, type World } from '../support/migration-world.js';
+
+/** Starts the worker, waits until it reports being blocked, SIGKILLs it and waits for it to die. */
+const runAndKill = async (args: CrashWorkerArgs): Promise<NodeJS.Signals | null> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/crash-worker.ts', JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  // Polls for the ready file; the worker exiting first means it never got blocked (a bug to report).
+  while (!(await pathExists(args.readyFile))) {
+    if (gone) throw new Error(`crash worker exited before blocking:\n${output}`);
+    await sleep(20);
+  }
+  child.kill('SIGKILL');
+  return exited;
+};
+
+/** A clock well past any lease the dead worker could have taken. */
+const later = { now: () => new Date(Date.now() + 10 * 60_000) };
+
+/** Copies the world's platforms and one site + migrate task into a snapshot-backed store the child can open. */
+const snapshotStore = async (world: World, siteName: string) => {
+  const snapshotFile = join(world.root, 'store.json');
+  const repos = createMemoryRepositories({ snapshotFile, flush: 'sync' });
+  const dist = await repos.distributions.create({ slug: 'social', title: 'Open Social', upstream: world.distribution.upstream });
+  const from = await repos.platforms.create({ ...world.platforms['12.3.3']!, distributionId: dist.id, status: 'ready' });
+  const to = await repos.platforms.create({ ...world.platforms['12.4.2']!, distributionId: dist.id, status: 'ready' });
+  const site = await repos.sites.create({ name: siteName, platformId: from.id, status: 'enabled' });
+  const task = await repos.tasks.create({
+    type: 'migrate',
+    subject: { kind: 'site', id: site.id, name: site.name },
+    requestedBy: { kind: 'system' },
+    fromPlatformId: from.id,
+    toPlatformId: to.id,
+  });
+  await repos.close();
+  return { snapshotFile, from, to, site, task, readyFile: join(world.root, 'ready') };
+};
+
+describe('a worker killed mid-migration', () => {
+  test('killed while post-migrate runs (site already moved): recovery rolls back to a byte-identical site on the old platform', async () => {
+    const world = await createWorld({ sites: { '12.3.3': ['crash.example.org'] } });
+    const { snapshotFile, from, to, site, task, readyFile } = await snapshotStore(world, 'crash.example.org');
+    const before = await readTree(world.siteDir(site, from));
+
+    const signal = await runAndKill({
+      snapshotFile,
+      root: world.driver.root,
+      taskId: task.id,
+      owner: 'doomed-worker',
+      leaseMs: 60_000,
+      readyFile,
+      // Blocks until its parent (the worker) is gone, then fails: it must not be what ends the migration.
+      postMigrate: [`touch ${readyFile}; while kill -0 $PPID 2>/dev/null; do sleep 0.05; done; exit 1`],
+    });
+    expect(signal).toBe('SIGKILL');
+
+    const reopened = createMemoryRepositories({ snapshotFile, flush: 'sync' });
+    const mid = (await reopened.tasks.get(task.id))!;
+    expect(mid).toMatchObject({ state: 'processing', step: 'moveSite', lease: { owner: 'doomed-worker' } });
+    expect(await pathExists(world.siteDir(site, to))).toBe(true);
+    expect(await pathExists(world.siteDir(site, from))).toBe(false);
+    // The lease is still live for the current time: a recovering worker leaves it alone.
+    const now = new MigrationService({ ...reopened, driver: world.driver, events: new EventBus() });
+    expect(await now.recover('early-bird')).toEqual([]);
+
+    const recovering = new MigrationService({ ...reopened, driver: world.driver, events: new EventBus(), clock: later });
+    expect(await recovering.recover('worker-2')).toEqual([{ taskId: task.id, outcome: 'failed' }]);
+
+    expect(await readTree(world.siteDir(site, from))).toEqual(before);
+    expect(await pathExists(world.siteDir(site, to))).toBe(false);
+    expect(await reopened.sites.get(site.id)).toMatchObject({ status: 'enabled', platformId: from.id });
+    const failed = (await reopened.tasks.get(task.id))!;
+    expect(failed.state).toBe('failed');
+    expect(failed.log.map((l) => l.message)).toEqual(
+      expect.arrayContaining(['Step postMigrate', expect.stringMatching(/Recovered by worker-2 after the worker doomed-worker stopped/)]),
+    );
+    await reopened.close();
+  });
+
+  test('killed during backup (nothing moved yet): recovery resumes and completes the migration', async () => {
+    const world = await createWorld({ sites: { '12.3.3': ['resume.example.org'] } });
+    const { snapshotFile, from, to, site, task, readyFile } = await snapshotStore(world, 'resume.example.org');
+    const before = await readTree(world.siteDir(site, from));
+
+    await runAndKill({ snapshotFile, root: world.driver.root, taskId: task.id, owner: 'doomed', leaseMs: 60_000, readyFile, blockAt: 'backup' });
+
+    const reopened = createMemoryRepositories({ snapshotFile, flush: 'sync' });
+    expect(await reopened.tasks.get(task.id)).toMatchObject({ state: 'processing', step: 'maintenanceOn' });
+    expect(await reopened.sites.get(site.id)).toMatchObject({ status: 'migrating' });
+    const recovering = new MigrationService({ ...reopened, driver: world.driver, events: new EventBus(), clock: later });
+    expect(await recovering.recover('worker-2')).toEqual([{ taskId: task.id, outcome: 'succeeded' }]);
+
+    expect(await pathExists(world.siteDir(site, from))).toBe(false);
+    const after = await readTree(world.siteDir(site, to));
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    expect(await reopened.sites.get(site.id)).toMatchObject({ status: 'enabled', platformId: to.id });
+    const done = (await reopened.tasks.get(task.id))!;
+    expect(done).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(done.log.map((l) => l.message)).toContain('Resuming after step maintenanceOn');
+    await reopened.close();
+  });
+});

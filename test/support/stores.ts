@@ -1,0 +1,128 @@
+/**
+ * The store kinds every contract (and any suite that wants "both databases") runs over: the in-process store
+ * and MongoDB (mongoose repositories + Agenda queue). Without a MongoDB the mongo run is registered as skipped.
+ *
+ *   await describeEachStore('repositories', (kind) => repositoryContract(kind.name, kind.create));
+ */
+import { afterAll, describe } from '@jest/globals';
+import type { JobQueue, Repositories } from '../../src/domain/ports.js';
+import type { Logger } from '../../src/logger.js';
+import { AgendaJobQueue } from '../../src/jobs/agenda-queue.js';
+import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
+import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
+import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
+import { databaseUri, MONGO_SKIP_MESSAGE, startMongo, type TestMongo } from './mongo.js';
+
+export interface QueueOptions {
+  owner?: string;
+  logger?: Logger;
+}
+
+export interface StoreInstance {
+  repos: Repositories;
+  /** A queue on this store's job backend (not started), for suites that need just one. */
+  jobs: JobQueue;
+  /** A new queue on this instance's job backend; queues of one instance share their jobs like workers do. */
+  createQueue(options?: QueueOptions): JobQueue;
+  /** Stops the queues made here and drops the data. */
+  cleanup(): Promise<void>;
+}
+
+export interface StoreKind {
+  name: 'memory' | 'mongo';
+  available: boolean;
+  create(): Promise<StoreInstance>;
+}
+
+/** Short polling so contract tests do not wait on schedule ticks. */
+const TEST_POLL_MS = 5;
+
+/** Wraps repositories and a queue maker into an instance whose cleanup stops every queue it made first. */
+const storeInstance = (
+  repos: Repositories,
+  makeQueue: (options: QueueOptions) => JobQueue,
+  dispose: () => Promise<void>,
+): StoreInstance => {
+  const queues: JobQueue[] = [];
+  const createQueue = (options: QueueOptions = {}): JobQueue => {
+    const q = makeQueue(options);
+    queues.push(q);
+    return q;
+  };
+  return {
+    repos,
+    jobs: createQueue(),
+    createQueue,
+    cleanup: async () => {
+      await Promise.all(queues.map((q) => q.stop()));
+      await dispose();
+    },
+  };
+};
+
+export const memoryStore: StoreKind = {
+  name: 'memory',
+  available: true,
+  create: async () => {
+    const repos = createMemoryRepositories();
+    const jobStore = new MemoryJobStore();
+    return storeInstance(
+      repos,
+      (options) => new MemoryJobQueue({ store: jobStore, pollIntervalMs: TEST_POLL_MS, ...options }),
+      () => repos.close(),
+    );
+  },
+};
+
+const mongoStore = (server: TestMongo | null): StoreKind => ({
+  name: 'mongo',
+  available: server !== null,
+  create: async () => {
+    if (!server) throw new Error(MONGO_SKIP_MESSAGE);
+    const connection = await connectMongo(databaseUri(server.uri));
+    const repos = await createMongoRepositories(connection);
+    return storeInstance(
+      repos,
+      (options) => new AgendaJobQueue({ connection, processEveryMs: TEST_POLL_MS * 4, ...options }),
+      async () => {
+        await connection.dropDatabase();
+        await repos.close();
+      },
+    );
+  },
+});
+
+let mongoServer: Promise<TestMongo | null> | null = null;
+
+/**
+ * Both store kinds. Starts (at most once per test file) a MongoDB if one can be had, and stops it after the file.
+ * Call at the top level of a test file (module evaluation), since it registers an afterAll hook.
+ */
+export const storeKinds = async (): Promise<StoreKind[]> => {
+  if (!mongoServer) {
+    mongoServer = startMongo();
+    const started = mongoServer;
+    afterAll(async () => {
+      await (await started)?.stop();
+    });
+  }
+  const server = await mongoServer;
+  return [memoryStore, mongoStore(server)];
+};
+
+let skipNoticePrinted = false;
+
+/** Registers `body` once per store kind inside `describe('<title> [<kind>]')`; unavailable kinds are skipped. */
+export const describeEachStore = async (title: string, body: (kind: StoreKind) => void): Promise<void> => {
+  for (const kind of await storeKinds()) {
+    if (kind.available) {
+      describe(`${title} [${kind.name}]`, () => body(kind));
+      continue;
+    }
+    if (!skipNoticePrinted) {
+      skipNoticePrinted = true;
+      process.stdout.write(`${MONGO_SKIP_MESSAGE}\n`);
+    }
+    describe.skip(`${title} [${kind.name}]`, () => body(kind));
+  }
+};

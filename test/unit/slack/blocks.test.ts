@@ -1,0 +1,287 @@
+import { describe, expect, test } from '@jest/globals';
+import type { CompareCounts, CompareResult, PackageChange } from '../../../src/domain/compare/types.js';
+import type { Distribution } from '../../../src/domain/distribution.js';
+import { ConflictError, NotFoundError, RuleViolationError, ValidationError } from '../../../src/domain/errors.js';
+import type { Platform } from '../../../src/domain/platform.js';
+import type { Site } from '../../../src/domain/site.js';
+import type { Task, TaskState } from '../../../src/domain/task.js';
+import type { UpgradePlan } from '../../../src/domain/upgrade-plan.js';
+import type { PlanView } from '../../../src/services/upgrade-service.js';
+import { compareMessage, countsLine } from '../../../src/slack/blocks/compare-summary.js';
+import { errorMessage } from '../../../src/slack/blocks/errors.js';
+import { ACTIONS, LIMITS, linesWithin, listWithMore, withinBlockLimit, section, type Block } from '../../../src/slack/blocks/kit.js';
+import { taskFailureMessage } from '../../../src/slack/blocks/task-list.js';
+import { planMessage } from '../../../src/slack/blocks/upgrade-plan.js';
+import { blockText, buttonsOf, type LooseJson } from '../../support/slack-stand-in.js';
+
+const at = new Date('2025-01-02T03:04:05Z');
+const ZERO: CompareCounts = { upgrade: 0, downgrade: 0, same: 0, added: 0, missing: 0, securityFixes: 0, securityOpen: 0, warnings: 0, errors: 0 };
+
+const platform = (id: string, name: string): Platform => ({
+  id,
+  name,
+  distributionId: 'd1',
+  source: { ref: name, commit: 'abc1234' },
+  manifest: { format: 'none', packages: [], files: {} },
+  status: 'ready',
+  createdBy: { kind: 'system' },
+  server: 'local',
+  path: null,
+  buildLog: [],
+  createdAt: at,
+  updatedAt: at,
+});
+
+const site = (n: number, platformId: string): Site => ({
+  id: `s${n}`,
+  name: `site${n}.example.org`,
+  platformId,
+  status: 'enabled',
+  modules: [],
+  history: [],
+  createdAt: at,
+  updatedAt: at,
+});
+
+const pkg = (name: string, from: string | null, to: string | null, extra: Partial<PackageChange> = {}): PackageChange => ({
+  name,
+  from,
+  to,
+  change: from && to ? 'upgrade' : to ? 'added' : 'missing',
+  severity: 'ok',
+  ...extra,
+});
+
+const result = (packages: PackageChange[], counts: Partial<CompareCounts>): CompareResult => ({
+  from: { id: 'p1', name: 'social-12.3.3' },
+  to: { id: 'pt', name: 'social-12.4.2' },
+  packages,
+  counts: { ...ZERO, ...counts },
+  files: [],
+});
+
+const distribution: Distribution = {
+  id: 'd1',
+  slug: 'social',
+  title: 'Open Social 12',
+  description: '',
+  channel: 'C1',
+  upstream: null,
+  policy: { pollIntervalMinutes: 0, autoTarget: true },
+  targetPlatformId: 'pt',
+  pollState: {},
+  createdAt: at,
+  updatedAt: at,
+};
+
+const SECURE = pkg('drupal/core', '10.2.1', '10.2.5', { change: 'upgrade', security: { currentInsecure: true, targetInsecure: false, fixed: true } });
+const DOWNGRADE = pkg('symfony/yaml', '6.4.2', '6.4.1', { change: 'downgrade', severity: 'warning', reason: 'Library downgrade.' });
+const SCHEMA = pkg('drupal/social_event', '12.4.0', '12.3.0', { change: 'downgrade', severity: 'error', reason: 'Downgrade of Drupal code.' });
+
+interface ViewOptions {
+  state?: UpgradePlan['state'];
+  blocked?: boolean;
+  stale?: boolean;
+  groups?: number;
+  sitesPerGroup?: number;
+  compare?: CompareResult;
+  taskStates?: TaskState[];
+}
+
+const view = (o: ViewOptions = {}): PlanView => {
+  const target = platform('pt', 'social-12.4.2');
+  const groups = Array.from({ length: o.groups ?? 1 }, (_, g) => {
+    const from = platform(`p${g}`, `social-12.3.${g}`);
+    const sites = Array.from({ length: o.sitesPerGroup ?? 2 }, (_, i) => site(g * 1000 + i, from.id));
+    return { from, sites, compare: o.compare ?? result([pkg('drupal/group', '3.2.0', '3.3.0')], { upgrade: 1, same: 10 }) };
+  });
+  const moves = groups.flatMap((g) => g.sites.map((s) => ({ siteId: s.id, siteName: s.name, fromPlatformId: g.from.id })));
+  const tasks: Task[] = (o.taskStates ?? []).map((state, i) => ({
+    id: `t${i}`,
+    number: i + 1,
+    type: 'migrate',
+    subject: { kind: 'site', id: moves[i]!.siteId, name: moves[i]!.siteName },
+    fromPlatformId: moves[i]!.fromPlatformId,
+    toPlatformId: 'pt',
+    planId: 'plan1',
+    state,
+    requestedBy: { kind: 'user', id: 'U0ALICE', name: 'alice' },
+    confirmedBy: { kind: 'user', id: 'U0BOB', name: 'bob' },
+    log: [],
+    step: null,
+    checkpoint: {},
+    attempts: 0,
+    lease: null,
+    error: null,
+    createdAt: at,
+    startedAt: null,
+    finishedAt: null,
+  }));
+  const plan: UpgradePlan = {
+    id: 'plan1',
+    distributionId: 'd1',
+    targetPlatformId: 'pt',
+    scope: { kind: 'distribution', slug: 'social' },
+    moves,
+    blocked: o.blocked ?? false,
+    state: o.state ?? 'pending',
+    requestedBy: { kind: 'user', id: 'U0ALICE', name: 'alice' },
+    confirmedBy: o.state === 'confirmed' || o.state === 'cancelled' ? { kind: 'user', id: 'U0BOB', name: 'bob' } : null,
+    taskIds: tasks.map((t) => t.id),
+    message: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false };
+};
+
+const compareUrl = (from: string, to: string): string => `https://distro.example.org/compare/${from}/${to}?sig=x`;
+
+describe('upgrade summary', () => {
+  test('pending: which sites move from which platform to which target, counts, Compare link, Confirm + Cancel', () => {
+    const m = planMessage(view({ groups: 2 }), { compareUrl });
+    const text = blockText(m.blocks);
+    expect(text).toContain('*From `social-12.3.0` → `social-12.4.2`*');
+    expect(text).toContain('*From `social-12.3.1` → `social-12.4.2`*');
+    expect(text).toContain('`site0.example.org`, `site1.example.org`');
+    expect(text).toContain('`site1000.example.org`');
+    expect(text).toContain(':arrow_up: 1 upgrade · :arrow_down: 0 downgrades · :heavy_minus_sign: 0 missing · :heavy_plus_sign: 0 added');
+    const buttons = buttonsOf(m.blocks);
+    expect(buttons.filter((b) => b.url).map((b) => b.url)).toEqual([compareUrl('p0', 'pt'), compareUrl('p1', 'pt')]);
+    const confirm = buttons.find((b) => b.action_id === ACTIONS.confirm)!;
+    expect(confirm).toMatchObject({ value: 'plan1', style: 'primary' });
+    expect(blockText(confirm.confirm)).toContain('Migrate 4 sites to `social-12.4.2`?');
+    expect(buttons.find((b) => b.action_id === ACTIONS.cancel)).toMatchObject({ value: 'plan1' });
+    // Action ids must be unique within a message.
+    const ids = buttons.map((b) => b.action_id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('security fixes come first, then what blocks, then warnings; downgrades get a warning marker', () => {
+    const compare = result([SECURE, SCHEMA, DOWNGRADE], { upgrade: 1, downgrade: 2, securityFixes: 1, warnings: 1, errors: 1 });
+    const text = blockText(planMessage(view({ compare, blocked: true }), { compareUrl }).blocks);
+    expect(countsLine(compare.counts).startsWith(':lock: 1 security fix ·')).toBe(true);
+    const security = text.indexOf('*Security fixes:* `drupal/core` 10.2.1 → 10.2.5');
+    const blocking = text.indexOf('*Blocking:* `drupal/social_event` 12.4.0 → 12.3.0');
+    const check = text.indexOf('*Check:* `symfony/yaml` 6.4.2 → 6.4.1 (Library downgrade.)');
+    expect(security).toBeGreaterThan(-1);
+    expect(blocking).toBeGreaterThan(security);
+    expect(check).toBeGreaterThan(blocking);
+    expect(text).toContain(':no_entry: :warning:');
+  });
+
+  test('blocked: no Confirm button, the reason instead, Cancel kept', () => {
+    const m = planMessage(view({ blocked: true }), { compareUrl });
+    const ids = buttonsOf(m.blocks).map((b) => b.action_id);
+    expect(ids).not.toContain(ACTIONS.confirm);
+    expect(ids).toContain(ACTIONS.cancel);
+    expect(blockText(m.blocks)).toContain('*Cannot be confirmed:*');
+  });
+
+  test('confirmed: per-site task state, no buttons', () => {
+    const m = planMessage(view({ state: 'confirmed', taskStates: ['succeeded', 'failed'] }), { compareUrl });
+    const text = blockText(m.blocks);
+    expect(text).toContain(':white_check_mark: `site0.example.org` — succeeded (task #1)');
+    expect(text).toContain(':x: `site1.example.org` — failed (task #2)');
+    expect(text).toContain('*Confirmed* by <@U0BOB> — 1 succeeded · 1 failed.');
+    expect(buttonsOf(m.blocks).filter((b) => !b.url)).toEqual([]);
+  });
+
+  test('stale and cancelled plans lose their buttons', () => {
+    for (const v of [view({ stale: true }), view({ state: 'stale', stale: true }), view({ state: 'cancelled' })]) {
+      const m = planMessage(v, { compareUrl });
+      expect(buttonsOf(m.blocks).filter((b) => !b.url)).toEqual([]);
+    }
+    expect(blockText(planMessage(view({ stale: true }), { compareUrl }).blocks)).toContain('*Out of date:*');
+    expect(blockText(planMessage(view({ state: 'cancelled' }), { compareUrl }).blocks)).toContain('*Cancelled* by <@U0BOB>');
+  });
+
+  test('huge plans stay within Slack limits and say how much was left out', () => {
+    const m = planMessage(view({ groups: 40, sitesPerGroup: 60, state: 'confirmed', taskStates: Array(200).fill('queued') }), { compareUrl });
+    expect(m.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
+    for (const b of m.blocks as Array<LooseJson>) {
+      if (b.text?.text) expect(b.text.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    }
+    const text = blockText(m.blocks);
+    expect(text).toContain('…and 45 more'); // 60 sites, 15 shown per platform
+    expect(text).toContain('…and 30 more platforms with 1800 sites');
+    expect(text).toMatch(/…and \d+ more/);
+    const pending = planMessage(view({ groups: 40, sitesPerGroup: 3 }), { compareUrl });
+    expect(pending.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
+    expect(pending.blocks[pending.blocks.length - 2]!.type).toBe('actions');
+  });
+});
+
+describe('kit limits', () => {
+  test('withinBlockLimit keeps trailing actions and notes what was dropped', () => {
+    const blocks: Block[] = [...Array.from({ length: 60 }, (_, i) => section(`s${i}`)), { type: 'actions', elements: [] }];
+    const out = withinBlockLimit(blocks, 50);
+    expect(out).toHaveLength(50);
+    expect(out[49]!.type).toBe('actions');
+    expect(blockText(out[48])).toBe('…and 12 more (too long for one Slack message)');
+  });
+
+  test('linesWithin and listWithMore', () => {
+    expect(listWithMore(['a', 'b', 'c'], 2)).toBe('a, b …and 1 more');
+    expect(listWithMore(['a', 'b'], 2)).toBe('a, b');
+    const text = linesWithin(Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(20)}`), 3000);
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(text).toMatch(/…and \d+ more$/);
+  });
+});
+
+describe('compare message', () => {
+  test('counts, security fixes first, full compare link', () => {
+    const m = compareMessage(result([SECURE, DOWNGRADE, pkg('drupal/group', '3.2.0', '3.3.0')], { upgrade: 2, downgrade: 1, securityFixes: 1, warnings: 1 }), 'https://x/compare');
+    const text = blockText(m.blocks);
+    expect(text.indexOf('Security fixes')).toBeLessThan(text.indexOf('*Check:*'));
+    expect(text).toContain('*Other changes:* `drupal/group` 3.2.0 → 3.3.0');
+    expect(buttonsOf(m.blocks)[0]).toMatchObject({ url: 'https://x/compare' });
+  });
+});
+
+describe('errorMessage: the one error mapping', () => {
+  const logged: unknown[] = [];
+  const logger = { error: (obj: object) => void logged.push(obj) };
+
+  test('NotFoundError: the message and the corrected command', () => {
+    const m = errorMessage(new NotFoundError('site', 'comunity.example.org', 'community.example.org'), logger, {
+      commandText: 'upgrade comunity.example.org',
+      slashCommand: '/distro',
+    });
+    const text = blockText(m.blocks);
+    expect(text).toContain('No site named `comunity.example.org`. Did you mean `community.example.org`?');
+    expect(text).toContain('Try `/distro upgrade community.example.org`');
+  });
+
+  test('ValidationError lists issues; a rule violation shows its hint', () => {
+    expect(blockText(errorMessage(new ValidationError('Invalid site.', ['name: a host name']), logger).blocks)).toContain('• name: a host name');
+    const m = errorMessage(new ConflictError('Cannot post here.', { hint: 'Invite me.' }), logger);
+    expect(blockText(m.blocks)).toContain('Invite me.');
+    expect(blockText(errorMessage(new RuleViolationError('Locked <platform>'), logger).blocks)).toContain('Locked &lt;platform&gt;');
+  });
+
+  test('unknown errors: generic text with an id that is logged with the error', () => {
+    const before = logged.length;
+    const boom = new Error('secret internals');
+    const m = errorMessage(boom, logger);
+    const id = /error id `([0-9a-f]{8})`/.exec(blockText(m.blocks))?.[1];
+    expect(id).toBeDefined();
+    expect(blockText(m.blocks)).not.toContain('secret internals');
+    expect(logged.slice(before)).toEqual([{ err: boom, errorId: id }]);
+  });
+});
+
+test('task failure thread reply shows the log tail, escaped', () => {
+  const v = view({ state: 'confirmed', taskStates: ['failed'] });
+  const task: Task = {
+    ...v.tasks[0]!,
+    error: 'verify failed',
+    log: Array.from({ length: 30 }, (_, i) => ({ at, level: i === 29 ? 'error' : 'info', message: `step ${i} <ok>` })),
+  };
+  const text = blockText(taskFailureMessage(task).blocks);
+  expect(text).toContain('failed: verify failed');
+  expect(text).toContain('2025-01-02T03:04:05.000Z ERROR step 29 &lt;ok&gt;');
+  expect(text).toContain('step 15 ');
+  expect(text).not.toContain('step 14 ');
+});
