@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { WebClient } from '@slack/web-api';
 import type { Connection } from 'mongoose';
 import { loadAdvisories } from './advisories/load-advisories.js';
 import type { Config } from './config.js';
@@ -30,7 +29,7 @@ import type { MigrationService } from './services/migration-service.js';
 import { BUILD_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
 import type { Services } from './services/services.js';
 import { MIGRATE_JOB } from './services/upgrade-service.js';
-import { createSlackApp, type SlackApp } from './slack/slack-app.js';
+import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
 import { GitUpstreamChecker } from './upstream/git-checker.js';
 
@@ -117,7 +116,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   // Every process that changes state announces its own events (the worker has no Bolt, only a WebClient).
   const notifier = config.slack.botToken
     ? createSlackNotifier({
-        client: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl }),
+        client: createSlackWebClient(config.slack, logger),
         services,
         repos,
         defaultChannel: config.slack.defaultChannel,
@@ -216,8 +215,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       await jobs.stop();
-      await notifier?.idle();
       notifier?.stop();
+      await notifier?.idle();
       await repos.close();
       if (stores.connection) await stores.connection.close();
     },

@@ -24,11 +24,17 @@ export interface MigrationJobsOptions {
   onError?: (error: unknown) => void;
 }
 
+/** Takes over migrations of dead workers; schedule with `jobs.every(MIGRATION_RECOVER_JOB, ms, {}, { uniqueKey })`. */
+export const MIGRATION_RECOVER_JOB = 'site.migrate.recover';
+
 export interface MigrateJobData {
   taskId: string;
 }
 
-/** Defines `site.migrate` on the queue and returns the service; call `recover(owner)` on it when the worker starts. */
+/**
+ * Defines `site.migrate` and `site.migrate.recover` on the queue and returns the service; call
+ * `recover(owner)` on it when the worker starts (and schedule the recover job to catch workers dying later).
+ */
 export const registerMigrationJobs = (jobs: JobQueue, options: MigrationJobsOptions): MigrationService => {
   const migrations = new MigrationService({
     tasks: options.repos.tasks,
@@ -49,5 +55,6 @@ export const registerMigrationJobs = (jobs: JobQueue, options: MigrationJobsOpti
     },
     { concurrency: options.concurrency, maxAttempts: options.maxAttempts, ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}) },
   );
+  jobs.define(MIGRATION_RECOVER_JOB, async () => void (await migrations.recover(options.owner)), { concurrency: 1, maxAttempts: 1 });
   return migrations;
 };

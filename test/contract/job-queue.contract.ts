@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { TransientError, ValidationError } from '../../src/domain/errors.js';
 import type { JobContext, JobQueue } from '../../src/domain/ports.js';
 import type { Logger } from '../../src/logger.js';
+import { waitFor } from '../support/wait.js';
 
 export interface QueueBackend {
   /** A new queue on the shared backend (queues of one backend act as workers of one deployment). */
@@ -16,14 +17,7 @@ export interface QueueBackend {
 }
 export type QueueFactory = () => Promise<QueueBackend>;
 
-/** Polls until `cond` holds; the bound only keeps a broken adapter from hanging the run. */
-export const waitFor = async (cond: () => boolean | Promise<boolean>, what: string, boundMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + boundMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+export { waitFor };
 
 /** A pino logger that keeps its records for assertions. */
 export const capturingLogger = (): { logger: Logger; records: Array<{ level: number; msg: string; job?: string }> } => {

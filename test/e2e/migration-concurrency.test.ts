@@ -8,7 +8,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import type { DomainEvent } from '../../src/domain/ports.js';
 import type { Task } from '../../src/domain/task.js';
 import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
-import { registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
+import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { EventBus } from '../../src/services/event-bus.js';
 import { KeyedSemaphore } from '../../src/services/keyed-semaphore.js';
 import { MigrationService } from '../../src/services/migration-service.js';
@@ -82,7 +82,6 @@ describe('migration concurrency', () => {
     });
     const servers = new KeyedSemaphore(perServer);
     const total: Record<string, number> = { 'web-a': a.length, 'web-b': b.length };
-    let driver: InstrumentedDriver;
     // Releases moveSite calls on a server once every unfinished migration there is either at this gate or
     // waiting for the server's semaphore: with a working limit that is `perServer` calls, without it all of them.
     const gate = async (call: CallInfo) => {
@@ -92,7 +91,7 @@ describe('migration concurrency', () => {
         driver.active('moveSite', server) + servers.waiting(server) === total[server]! - driver.done('moveSite', server);
       while (!settled()) await tick();
     };
-    driver = new InstrumentedDriver(world.driver, gate);
+    const driver = new InstrumentedDriver(world.driver, gate);
     const migrations = new MigrationService({ ...world.repos, driver, events: new EventBus(), servers });
     const tasks = [...(await tasksFor(world, a, '12.3.3')), ...(await tasksFor(world, b, '12.4.2'))];
 
@@ -109,7 +108,6 @@ describe('migration concurrency', () => {
     const siteNames = names('g', 7);
     const world = await createWorld({ sites: { '12.3.3': siteNames } });
     const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
-    let driver: InstrumentedDriver;
     // Released when every job that is not at the gate is still queued (none is on its way to it).
     const gate = async (call: CallInfo) => {
       if (call.method !== 'maintenanceOn') return;
@@ -117,7 +115,7 @@ describe('migration concurrency', () => {
         driver.active('maintenanceOn', 'web1') + (await jobs.stats()).queued === siteNames.length - driver.done('maintenanceOn', 'web1');
       while (!(await settled())) await tick();
     };
-    driver = new InstrumentedDriver(world.driver, gate);
+    const driver = new InstrumentedDriver(world.driver, gate);
     const bus = new EventBus();
     const done = finalStates(bus, siteNames.length);
     registerMigrationJobs(jobs, { repos: world.repos, driver, events: bus, owner: 'w', concurrency, concurrencyPerServer: 100, maxAttempts: 1 });
@@ -139,5 +137,23 @@ describe('migration concurrency', () => {
     while (store.all().some((j) => j.state !== 'failed')) await tick();
     await jobs.stop();
     expect(store.all()[0]!.lastError).toBe('site.migrate job needs a taskId.');
+  });
+
+  test('the recover job takes over a task whose worker stopped renewing its lease', async () => {
+    const world = await createWorld({ sites: { '12.3.3': ['orphan.example.org'] } });
+    const task = await world.migrateTask(world.sites['orphan.example.org']!, world.platforms['12.4.2']!);
+    // A worker claimed it and died at once: its lease is already over.
+    const past = new Date(Date.now() - 60_000);
+    expect(await world.repos.tasks.claim(task.id, 'dead-worker', past, past)).not.toBeNull();
+    const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
+    const bus = new EventBus();
+    const done = finalStates(bus, 1);
+    registerMigrationJobs(jobs, { repos: world.repos, driver: world.driver, events: bus, owner: 'w', concurrency: 1, concurrencyPerServer: 1, maxAttempts: 1 });
+    // Its site.migrate job is gone with it; only the recover job can finish the task.
+    await jobs.enqueue(MIGRATION_RECOVER_JOB, {});
+    await jobs.start();
+    expect(await done).toEqual([{ type: 'task.updated', taskId: task.id, state: 'succeeded' }]);
+    await jobs.stop();
+    expect((await world.repos.sites.get(task.subject.id))!.platformId).toBe(world.platforms['12.4.2']!.id);
   });
 });

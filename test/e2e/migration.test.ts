@@ -9,9 +9,12 @@ import { registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { EventBus } from '../../src/services/event-bus.js';
 import { MigrationService } from '../../src/services/migration-service.js';
 import { pathExists } from '../../src/hosting/paths.js';
+import { runGit } from '../../src/upstream/git-exec.js';
 import { readTree } from '../support/file-tree.js';
 import { InstrumentedDriver } from '../support/instrumented-driver.js';
 import { createWorld, type World } from '../support/migration-world.js';
+import { ADMIN } from '../support/seed.js';
+import { createHarness } from '../support/services-harness.js';
 
 const service = (world: World, driver: HostingDriver = world.driver) => {
   const events: DomainEvent[] = [];
@@ -191,8 +194,39 @@ describe('migration with the command driver', () => {
   test('a file written by a test stays out of git status of the platform checkout', async () => {
     const world = await createWorld({ sites: { [OLD]: ['theta.example.org'] } });
     await writeFile(join(world.driver.platformPath(world.platforms[OLD]!), 'sites', 'README'), 'x');
-    const { runGit } = await import('../../src/upstream/git-exec.js');
     const status = await runGit(['-C', world.driver.platformPath(world.platforms[OLD]!), 'status', '--porcelain']);
     expect(status.stdout).toBe('');
+  });
+});
+
+describe('from Upgrade Confirm to a moved site', () => {
+  test('confirming an upgrade plan queues site.migrate jobs that the migration worker runs to completion', async () => {
+    const world = await createWorld({ sites: { [OLD]: ['one.example.org', 'two.example.org'] } });
+    const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
+    const harness = createHarness(world.repos, jobs);
+    const bus = new EventBus();
+    const states: string[] = [];
+    const bothDone = new Promise<void>((resolve) =>
+      bus.subscribe((e) => {
+        if (e.type === 'task.updated') states.push(e.state);
+        if (states.length === 2) resolve();
+      }),
+    );
+    registerMigrationJobs(jobs, { repos: world.repos, driver: world.driver, events: bus, owner: 'worker', concurrency: 2, concurrencyPerServer: 2, maxAttempts: 2 });
+    await harness.services.distributions.setTarget('social', world.platforms[NEW]!.name, ADMIN);
+    const view = await harness.services.upgrades.propose({ kind: 'platform', name: world.platforms[OLD]!.name }, ADMIN);
+    const confirmed = await harness.services.upgrades.confirm(view.plan.id, ADMIN);
+    expect(confirmed.scheduled).toBe(true);
+    await jobs.start();
+    await bothDone;
+    await jobs.stop();
+
+    expect(states).toEqual(['succeeded', 'succeeded']);
+    for (const name of ['one.example.org', 'two.example.org']) {
+      const site = (await world.repos.sites.getByName(name))!;
+      expect(site.platformId).toBe(world.platforms[NEW]!.id);
+      expect(await pathExists(join(world.siteDir(site, world.platforms[NEW]!), 'settings.php'))).toBe(true);
+      expect(await pathExists(world.siteDir(site, world.platforms[OLD]!))).toBe(false);
+    }
   });
 });

@@ -20,6 +20,7 @@ import { advisoriesJson } from '../support/fixtures.js';
 import { seedOpenSocial, type SeedOptions, type Seeded } from '../support/seed.js';
 import { blockText, startSlackStandIn, type SlackCall, type SlackStandIn } from '../support/slack-stand-in.js';
 import { slackRequester, type SignOptions, type SlackRequester, type SlackUser } from '../support/slack-requests.js';
+import { waitFor } from '../support/wait.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const CHANNEL = 'C0OPS';
@@ -91,14 +92,8 @@ export interface Harness {
 
 let nextResponse = 0;
 
-/** Re-checks `condition` (on the event loop, not on a timer) until it holds; fails after `limitMs`. */
-export const eventually = async (condition: () => Promise<boolean>, what: string, limitMs = 5000): Promise<void> => {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-};
+/** Waits for `condition` (shared helper; kept under this name for the Slack suites). */
+export const eventually = (condition: () => Promise<boolean>, what: string, limitMs = 5000): Promise<void> => waitFor(condition, what, limitMs);
 
 export const startSlackHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
   const slack = await startSlackStandIn();

@@ -38,6 +38,14 @@ export interface World {
 
 const noLog = () => {};
 
+/** Worlds only clone from the upstream, so one repo per version set serves every world in a process. */
+const upstreams = new Map<string, Promise<GitFixtureRepo>>();
+const sharedUpstream = (versions: string[]): Promise<GitFixtureRepo> => {
+  const key = versions.join(',');
+  if (!upstreams.has(key)) upstreams.set(key, makeTempDir('distro-upstream-').then((dir) => createOpenSocialRepo(dir, versions)));
+  return upstreams.get(key)!;
+};
+
 /** Gives a freshly installed site some content: nested and empty dirs, a binary file, a restrictive mode. */
 export const addSiteContent = async (dir: string, name: string): Promise<void> => {
   await mkdir(join(dir, 'files', 'styles', 'thumbnail'), { recursive: true });
@@ -52,7 +60,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
   const root = await makeTempDir('distro-migrate-');
   const repos = options.repos ?? createMemoryRepositories();
   const servers = options.platforms ?? { '12.3.3': 'web1', '12.4.2': 'web1' };
-  const upstream = await createOpenSocialRepo(join(root, 'upstream'), Object.keys(servers));
+  const upstream = await sharedUpstream(Object.keys(servers));
   const driver = new LocalDriver({ root: join(root, 'data'), postMigrate: options.postMigrate ?? [] });
   const distribution = await repos.distributions.create({
     slug: 'social',

@@ -10,7 +10,7 @@ import { pathExists } from '../../../src/hosting/paths.js';
 import { aDistribution, aPlatform, aSite } from '../../support/domain-builders.js';
 import { readTree } from '../../support/file-tree.js';
 import { openSocialBuild } from '../../support/fixtures.js';
-import { createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../../support/git-fixtures.js';
+import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../../support/git-fixtures.js';
 import { addSiteContent } from '../../support/migration-world.js';
 
 const platform = (name: string, commit = 'a'.repeat(40)) => aPlatform(name, { source: { ref: name, commit } });
@@ -70,7 +70,6 @@ describe('LocalDriver.buildPlatform', () => {
     const local = await createOpenSocialRepo(join(dir, 'up3'), ['12.3.3']);
     const d = distribution({ kind: 'git', url: local.url, manifestPath: 'composer.json' });
     await driver.buildPlatform(platform('old', local.commits['12.3.3']), d, () => {});
-    const { addVersion } = await import('../../support/git-fixtures.js');
     const newer = await addVersion(local, '12.4.2');
     const { lines, log } = logs();
     const built = await driver.buildPlatform(platform('new', newer), d, log);
