@@ -18,7 +18,7 @@ import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
 import { AgendaJobQueue } from './jobs/agenda-queue.js';
 import { MemoryJobQueue } from './jobs/memory-queue.js';
-import { registerMigrationJobs } from './jobs/migration-jobs.js';
+import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-jobs.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
 import { connectMongo, createMongoRepositories } from './persistence/mongo/mongo-repositories.js';
@@ -59,7 +59,6 @@ export interface DistroApp {
 
 /** How often a worker looks for migrations whose worker died (expired leases). */
 const RECOVER_EVERY_MS = 60_000;
-const RECOVER_JOB = 'migration.recover';
 
 const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repositories; jobs: JobQueue; connection: Connection | null }> => {
   if (config.mongoUri) {
@@ -138,11 +137,6 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       maxAttempts: config.jobs.maxAttempts,
       onError: (error) => logger.error({ err: error }, 'migration error'),
     });
-    const recovering = migrations;
-    jobs.define(RECOVER_JOB, async () => {
-      const recovered = await recovering.recover(owner);
-      if (recovered.length) logger.warn({ recovered }, 'recovered migrations of a dead worker');
-    });
   }
 
   let slack: SlackApp | null = null;
@@ -191,8 +185,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       if (worker) {
         await requeueOrphans(repos, jobs);
         await jobs.start();
-        await jobs.enqueue(RECOVER_JOB, {}, { uniqueKey: 'recover-now' });
-        await jobs.every(RECOVER_JOB, RECOVER_EVERY_MS, {}, { uniqueKey: 'recover' });
+        // `every` runs once at once too: migrations a dead worker left are taken over now and every minute.
+        await jobs.every(MIGRATION_RECOVER_JOB, RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
         const { scheduled } = await polls.schedulePolls();
         logger.info({ owner, scheduled }, 'worker started');
       }

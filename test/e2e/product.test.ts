@@ -12,7 +12,7 @@ import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
-import { blockText, buttonsOf, startSlackStandIn, type SlackCall, type SlackStandIn } from '../support/slack-stand-in.js';
+import { blockText, buttonsOf, startSlackStandIn, type LooseJson, type SlackCall, type SlackStandIn } from '../support/slack-stand-in.js';
 import { slackRequester, type SlackRequester } from '../support/slack-requests.js';
 import { waitFor } from '../support/wait.js';
 
@@ -35,7 +35,7 @@ describe('Distro end to end (embedded default)', () => {
       headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as LooseJson };
   };
 
   /** Sends `/distro <text>` and returns the reply posted to its response_url. */
