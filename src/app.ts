@@ -104,6 +104,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     events,
     driver,
     polls,
+    defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });

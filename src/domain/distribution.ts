@@ -29,6 +29,11 @@ export interface Distribution {
 export type NewDistribution = Pick<Distribution, 'slug' | 'title'> &
   Partial<Pick<Distribution, 'description' | 'channel' | 'upstream' | 'policy'>>;
 
+/** What an operator may change; a partial policy is merged into the current one. */
+export type DistributionPatch = Partial<Pick<Distribution, 'title' | 'description' | 'channel' | 'upstream'>> & {
+  policy?: Partial<UpdatePolicy>;
+};
+
 export const DEFAULT_POLICY: UpdatePolicy = { pollIntervalMinutes: 60, autoTarget: true };
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

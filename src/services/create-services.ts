@@ -1,4 +1,5 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
+import { DEFAULT_POLICY } from '../domain/distribution.js';
 import type { HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
 import { CompareService } from './compare-service.js';
 import { DistributionService } from './distribution-service.js';
@@ -18,6 +19,8 @@ export interface ServiceDeps {
   links: { secret: string; ttlMs: number; publicUrl: string };
   driver?: HostingDriver;
   polls?: Services['polls'];
+  /** Poll interval of distributions created without a policy. */
+  defaultPollIntervalMinutes?: number;
 }
 
 /** Wires the application services on the given ports. */
@@ -25,7 +28,20 @@ export const createServices = (deps: ServiceDeps): Services => {
   const { repos, jobs } = deps;
   const events = deps.events ?? new EventBus();
   const compare = new CompareService({ repos, advisories: deps.advisories ?? (async () => undefined) });
-  const distributions = new DistributionService({ repos, events });
+  const polls: Services['polls'] = deps.polls ?? {
+    pollNow: async (key: string) => {
+      const d = await distributions.get(key);
+      await jobs.enqueue('distribution.poll', { distributionId: d.id }, { uniqueKey: `poll-now:${d.id}` });
+      return d;
+    },
+    schedule: async () => false,
+  };
+  const distributions: DistributionService = new DistributionService({
+    repos,
+    events,
+    defaultPolicy: { ...DEFAULT_POLICY, ...(deps.defaultPollIntervalMinutes !== undefined ? { pollIntervalMinutes: deps.defaultPollIntervalMinutes } : {}) },
+    onUpstreamChanged: (d) => polls.schedule(d),
+  });
   return {
     distributions,
     platforms: new PlatformService({ repos }),
@@ -33,13 +49,7 @@ export const createServices = (deps: ServiceDeps): Services => {
     compare,
     upgrades: new UpgradeService({ repos, jobs, events, compare }),
     tasks: new TaskService({ repos, events }),
-    polls: deps.polls ?? {
-      pollNow: async (key: string) => {
-        const d = await distributions.get(key);
-        await jobs.enqueue('distribution.poll', { distributionId: d.id }, { uniqueKey: `poll-now:${d.id}` });
-        return d;
-      },
-    },
+    polls,
     links: new LinkSigner(deps.links),
     events,
   };

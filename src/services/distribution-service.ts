@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import { DEFAULT_POLICY, SLUG_PATTERN, type Distribution, type NewDistribution } from '../domain/distribution.js';
+import { DEFAULT_POLICY, SLUG_PATTERN, type Distribution, type DistributionPatch, type NewDistribution, type UpdatePolicy } from '../domain/distribution.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import type { EventPublisher, Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
@@ -49,23 +49,48 @@ export interface TargetChange {
 
 const ALL = { limit: 10_000, offset: 0 };
 
+const policyProblems = (policy: UpdatePolicy): string[] =>
+  Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0'];
+
+export interface DistributionServiceDeps {
+  repos: Repositories;
+  events: EventPublisher;
+  /** Policy of distributions created without one (config POLL_DEFAULT_INTERVAL_MINUTES). */
+  defaultPolicy?: UpdatePolicy;
+  /** Called after a distribution's upstream or policy is set, to (re)schedule its polling. */
+  onUpstreamChanged?: (distribution: Distribution) => Promise<unknown>;
+}
+
 export class DistributionService {
-  constructor(private readonly deps: { repos: Repositories; events: EventPublisher }) {}
+  constructor(private readonly deps: DistributionServiceDeps) {}
 
   private get repos(): Repositories {
     return this.deps.repos;
   }
 
-  async create(input: NewDistribution): Promise<Distribution> {
+  async create(input: Omit<NewDistribution, 'policy'> & { policy?: Partial<UpdatePolicy> }): Promise<Distribution> {
     const problems: string[] = [];
     if (!SLUG_PATTERN.test(input.slug ?? '')) problems.push('slug: lowercase letters, digits and dashes, starting with a letter or digit');
     if (!input.title?.trim()) problems.push('title: required');
-    const policy = { ...DEFAULT_POLICY, ...input.policy };
-    if (!Number.isInteger(policy.pollIntervalMinutes) || policy.pollIntervalMinutes < 0) {
-      problems.push('policy.pollIntervalMinutes: a whole number ≥ 0');
-    }
+    const policy = { ...(this.deps.defaultPolicy ?? DEFAULT_POLICY), ...input.policy };
+    problems.push(...policyProblems(policy));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
-    return this.repos.distributions.create({ ...input, title: input.title.trim(), policy });
+    const created = await this.repos.distributions.create({ ...input, title: input.title.trim(), policy });
+    if (created.upstream) await this.deps.onUpstreamChanged?.(created);
+    return created;
+  }
+
+  /** Changes title/description/channel/upstream/policy; a new upstream or policy reschedules polling. */
+  async update(key: string, patch: DistributionPatch): Promise<Distribution> {
+    const current = await this.get(key);
+    const { policy, ...rest } = patch;
+    const merged = policy ? { ...current.policy, ...policy } : undefined;
+    const problems = merged ? policyProblems(merged) : [];
+    if (rest.title !== undefined && !rest.title.trim()) problems.push('title: required');
+    if (problems.length) throw new ValidationError('Invalid distribution.', problems);
+    const updated = await this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) });
+    if (patch.upstream !== undefined || policy) await this.deps.onUpstreamChanged?.(updated);
+    return updated;
   }
 
   get(key: string): Promise<Distribution> {

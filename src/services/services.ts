@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor.js';
+import type { Distribution } from '../domain/distribution.js';
 import type { CompareService } from './compare-service.js';
 import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
@@ -16,8 +17,11 @@ export interface Services {
   compare: CompareService;
   upgrades: UpgradeService;
   tasks: TaskService;
-  /** Update polling: `pollNow` queues an immediate upstream check of one distribution. */
-  polls: { pollNow(distributionKey: string, actor: Actor): Promise<unknown> };
+  /** Update polling: `pollNow` queues an immediate upstream check; `schedule` aligns the recurring poll with the policy. */
+  polls: {
+    pollNow(distributionKey: string, actor: Actor): Promise<unknown>;
+    schedule(distribution: Distribution): Promise<boolean>;
+  };
   links: LinkSigner;
   events: EventBus;
 }

@@ -20,7 +20,7 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   // Authenticate before reading a body: an anonymous client cannot make the server parse megabytes.
   router.use(requireAdmin(deps.auth));
   router.use(express.json({ limit: BODY_LIMIT }));
-  router.use('/distributions', distributionsApi(services, repos));
+  router.use('/distributions', distributionsApi(services));
   router.use('/platforms', platformsApi(services));
   router.use('/sites', sitesApi(services));
   router.use('/tasks', tasksApi(services, repos));

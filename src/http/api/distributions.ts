@@ -1,7 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { DEFAULT_POLICY, type Distribution } from '../../domain/distribution.js';
-import type { Repositories } from '../../domain/ports.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { name, pageQuery, paged, parseBody, parseQuery, sliceToPage } from '../validation.js';
@@ -61,7 +59,7 @@ const targetSchema = z.strictObject({ platform: name() });
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-export const distributionsApi = (services: Services, repos: Repositories): Router => {
+export const distributionsApi = (services: Services): Router => {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -72,7 +70,7 @@ export const distributionsApi = (services: Services, repos: Repositories): Route
   router.post('/', async (req, res) => {
     const body = parseBody(createSchema, req);
     const { policy, ...rest } = defined(body) as typeof body;
-    const created = await services.distributions.create({ ...rest, ...(policy ? { policy: { ...DEFAULT_POLICY, ...defined(policy) } } : {}) });
+    const created = await services.distributions.create({ ...rest, ...(policy ? { policy: defined(policy) } : {}) });
     res.status(201).location(`/api/distributions/${created.slug}`).json(created);
   });
 
@@ -93,17 +91,8 @@ export const distributionsApi = (services: Services, repos: Repositories): Route
 
   router.patch('/:slug', async (req, res) => {
     const body = parseBody(patchSchema, req);
-    const current = await services.distributions.get(req.params.slug);
-    const patch: Partial<Pick<Distribution, 'title' | 'description' | 'channel' | 'upstream' | 'policy'>> = defined({
-      title: body.title,
-      description: body.description,
-      channel: body.channel,
-      upstream: body.upstream,
-    });
-    if (body.policy) {
-      patch.policy = { ...current.policy, ...defined(body.policy) };
-    }
-    res.json(await repos.distributions.update(current.id, patch));
+    const { policy, ...rest } = defined(body) as typeof body;
+    res.json(await services.distributions.update(req.params.slug, { ...rest, ...(policy ? { policy: defined(policy) } : {}) }));
   });
 
   router.delete('/:slug', async (req, res) => {
