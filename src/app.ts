@@ -184,7 +184,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     url: null,
     async start() {
       if (worker) {
-        await requeueOrphans(repos, jobs);
+        await requeueOrphans(repos, jobs, { singleProcess: config.mongoUri === null });
         await jobs.start();
         // `every` runs once at once too: migrations a dead worker left are taken over now and every minute.
         await jobs.every(MIGRATION_RECOVER_JOB, RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
@@ -222,9 +222,19 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
 /**
  * Work recorded in the store but not in the queue: the embedded queue does not survive a restart, and a
  * crash can fall between recording a task and enqueueing it. Unique keys make this a no-op otherwise.
+ * (Builds cut off in a multi-worker install stay `building` until an operator re-polls: another worker may
+ * still be building them.)
  */
-const requeueOrphans = async (repos: Repositories, jobs: JobQueue): Promise<void> => {
+const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { singleProcess: boolean }): Promise<void> => {
   const page = { limit: 10_000, offset: 0 };
+  if (options.singleProcess) {
+    // The embedded store has one worker, this one: a build still marked `building` was cut off by a restart.
+    const building = await repos.platforms.list({ status: ['building'] }, page);
+    for (const p of building.items) {
+      await repos.platforms.appendBuildLog(p.id, ['Build interrupted by a restart; building again.']);
+      await repos.platforms.setStatus(p.id, 'queued', ['building']);
+    }
+  }
   const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, page);
   for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: `migrate:${task.id}` });
   const platforms = await repos.platforms.list({ status: ['queued'] }, page);

@@ -15,7 +15,9 @@ export interface BuildServiceDeps {
   driver: HostingDriver;
   events: EventPublisher;
   /** DistributionService: validates, compare-and-sets the target, locks the others, publishes `target.changed`. */
-  targets: { setTarget(distributionKey: string, platformKey: string, actor: Actor): Promise<unknown> };
+  targets: {
+    setTarget(distributionKey: string, platformKey: string, actor: Actor, options?: { expectedTargetId?: string | null }): Promise<unknown>;
+  };
 }
 
 /** Whether `candidate` should replace `current` as target: by version when both are release tags, else by age. */
@@ -92,7 +94,8 @@ export class BuildService {
           return false;
         }
         try {
-          await this.deps.targets.setTarget(distribution.id, platform.id, platform.createdBy);
+          // Compare-and-set against the target this decision was made on, so workers in other processes cannot regress it.
+          await this.deps.targets.setTarget(distribution.id, platform.id, platform.createdBy, { expectedTargetId: distribution.targetPlatformId });
           log.fn(`Made ${platform.name} the upgrade target of ${distribution.slug}.`);
           return true;
         } catch (error) {

@@ -140,11 +140,20 @@ export class DistributionService {
    * Designates the upgrade target: validates it, compare-and-sets it, locks every other platform of the
    * distribution (unlocking the new target if an older target is re-chosen) and announces the change.
    */
-  async setTarget(distributionKey: string, platformKey: string, actor: Actor): Promise<TargetChange> {
+  async setTarget(
+    distributionKey: string,
+    platformKey: string,
+    actor: Actor,
+    options: { expectedTargetId?: string | null } = {},
+  ): Promise<TargetChange> {
     const distribution = await this.get(distributionKey);
     const target = await resolvePlatform(this.repos, platformKey);
     assertCanBeTarget(distribution, target);
     const previousId = distribution.targetPlatformId;
+    // A caller that decided on the basis of an older target (an automatic build) must not overwrite a newer one.
+    if (options.expectedTargetId !== undefined && options.expectedTargetId !== previousId) {
+      throw new ConflictError(`The target of \`${distribution.slug}\` changed meanwhile; not replacing it.`);
+    }
     const previousTarget = previousId ? await this.repos.platforms.get(previousId) : null;
     if (previousId === target.id) {
       // Re-assert locks (cheap, idempotent) but announce nothing.

@@ -154,6 +154,18 @@ export const serviceRulesContract = (name: string, factory: StoreFactory): void 
       await expect(h.services.tasks.cancel('99999', BOB)).rejects.toThrow(NotFoundError);
     });
 
+    test('a target change decided on an older target is refused (compare-and-set)', async () => {
+      const stale = seeded.platforms['12.4.1']!.id;
+      await expect(
+        h.services.distributions.setTarget('social', platformName('social', '12.3.3'), ADMIN, { expectedTargetId: stale }),
+      ).rejects.toThrow(ConflictError);
+      expect((await h.services.distributions.get('social')).targetPlatformId).toBe(seeded.platforms['12.4.2']!.id);
+      const ok = await h.services.distributions.setTarget('social', platformName('social', '12.3.3'), ADMIN, {
+        expectedTargetId: seeded.platforms['12.4.2']!.id,
+      });
+      expect(ok.changed).toBe(true);
+    });
+
     test('unknown names suggest the closest match', async () => {
       await expect(h.services.sites.get('old.exampel.org')).rejects.toMatchObject({ suggestion: 'old.example.org' });
       await expect(h.services.distributions.get('socail')).rejects.toMatchObject({ suggestion: 'social' });
