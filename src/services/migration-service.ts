@@ -170,9 +170,12 @@ export class MigrationService {
     );
   }
 
-  private claim(taskId: string, owner: string): Promise<Task | null> {
+  private async claim(taskId: string, owner: string): Promise<Task | null> {
     const now = this.clock.now();
-    return this.deps.tasks.claim(taskId, owner, new Date(now.getTime() + this.leaseMs), now);
+    const claimed = await this.deps.tasks.claim(taskId, owner, new Date(now.getTime() + this.leaseMs), now);
+    // Slack shows the summary's sites going queued → processing → succeeded/failed.
+    if (claimed) await this.deps.events.publish({ type: 'task.updated', taskId, state: 'processing' });
+    return claimed;
   }
 
   private async execute(task: Task, owner: string, options: RunOptions, note?: string): Promise<MigrationOutcome> {

@@ -18,11 +18,12 @@ import { createWorld, type World } from '../support/migration-world.js';
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}.example.org`);
 
-/** Resolves once `count` tasks reached a final state (task.updated events). */
+/** Resolves once `count` tasks reached a final state (task.updated events; `processing` ones are skipped). */
 const finalStates = (bus: EventBus, count: number) =>
   new Promise<DomainEvent[]>((resolve) => {
     const seen: DomainEvent[] = [];
     bus.subscribe((e) => {
+      if (e.type === 'task.updated' && e.state === 'processing') return;
       seen.push(e);
       if (seen.length === count) resolve(seen);
     });

@@ -56,7 +56,10 @@ describe('migration with the local driver', () => {
     const messages = done.log.map((l) => l.message);
     expect(messages).toEqual(expect.arrayContaining(['Step moveSite', `updb on ${to.name} for ${site.name}`]));
     expect(done.log.every((l) => l.at instanceof Date)).toBe(true);
-    expect(events).toEqual([{ type: 'task.updated', taskId: task.id, state: 'succeeded' }]);
+    expect(events).toEqual([
+      { type: 'task.updated', taskId: task.id, state: 'processing' },
+      { type: 'task.updated', taskId: task.id, state: 'succeeded' },
+    ]);
     // Maintenance is off on the target.
     expect(await pathExists(join(world.siteDir(site, to), '.maintenance'))).toBe(false);
   });
@@ -81,7 +84,10 @@ describe('migration with the local driver', () => {
     expect(failed.step).toBe('rolledBack');
     const messages = failed.log.map((l) => l.message);
     expect(messages).toEqual(expect.arrayContaining(['running updates', 'drush updb: schema error', 'Rolling back beta.example.org to social-12.3.3']));
-    expect(events).toEqual([{ type: 'task.updated', taskId: task.id, state: 'failed' }]);
+    expect(events).toEqual([
+      { type: 'task.updated', taskId: task.id, state: 'processing' },
+      { type: 'task.updated', taskId: task.id, state: 'failed' },
+    ]);
   });
 
   test('a site that is not enabled on the source platform is refused without touching anything', async () => {
@@ -158,7 +164,7 @@ describe('migration with the command driver', () => {
     const driver = new CommandDriver({ templates, platformsRoot: join(world.root, 'unused') });
     const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
     const bus = new EventBus();
-    const finished = new Promise<DomainEvent>((resolve) => bus.subscribe((e) => resolve(e)));
+    const finished = new Promise<DomainEvent>((resolve) => bus.subscribe((e) => void (e.type === 'task.updated' && e.state !== 'processing' && resolve(e))));
     registerMigrationJobs(jobs, { repos: world.repos, driver, events: bus, owner: 'w1', concurrency: 2, concurrencyPerServer: 1, maxAttempts: 3, backoffMs: 5 });
     const task = await world.migrateTask(site, to);
     await jobs.enqueue('site.migrate', { taskId: task.id }, { uniqueKey: `migrate:${task.id}` });
@@ -208,7 +214,7 @@ describe('from Upgrade Confirm to a moved site', () => {
     const states: string[] = [];
     const bothDone = new Promise<void>((resolve) =>
       bus.subscribe((e) => {
-        if (e.type === 'task.updated') states.push(e.state);
+        if (e.type === 'task.updated' && e.state !== 'processing') states.push(e.state);
         if (states.length === 2) resolve();
       }),
     );
