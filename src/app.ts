@@ -65,9 +65,6 @@ const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repo
     const connection = await connectMongo(config.mongoUri);
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }
-  if (config.role !== 'all') {
-    throw new Error(`DISTRO_ROLE=${config.role} needs MONGODB_URI: the embedded store lives inside one process.`);
-  }
   const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'debounced' });
   return { repos, jobs: new MemoryJobQueue({ logger }), connection: null };
 };

@@ -134,12 +134,16 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     }
   }
   if (e.HOSTING_DRIVER === 'command' && !e.HOSTING_COMMANDS) problems.push('HOSTING_COMMANDS: required when HOSTING_DRIVER=command');
+  const role = overrides.role ?? e.DISTRO_ROLE;
+  if (role !== 'all' && !e.MONGODB_URI) {
+    problems.push(`MONGODB_URI: required for DISTRO_ROLE=${role}; the embedded store lives inside one process (use DISTRO_ROLE=all)`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const port = e.PORT;
   return {
     env: e.NODE_ENV,
-    role: overrides.role ?? e.DISTRO_ROLE,
+    role,
     http: { host: e.HOST, port, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '') },
     logLevel: e.LOG_LEVEL,
     dataDir: resolve(e.DATA_DIR),

@@ -30,6 +30,8 @@ describe('config', () => {
     expect(() => loadConfig({ HOSTING_COMMANDS: '[1,2]' })).toThrow(/HOSTING_COMMANDS: must be a JSON object/);
     expect(() => loadConfig({ ADMIN_USER: 'a' })).toThrow(/set both or neither/);
     expect(() => loadConfig({ DISTRO_ROLE: 'both' })).toThrow(/DISTRO_ROLE/);
+    expect(() => loadConfig({ DISTRO_ROLE: 'worker' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=worker/);
+    expect(() => loadConfig({}, { role: 'web' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=web/);
   });
 
   test('values are parsed', () => {
