@@ -27,7 +27,7 @@ const round = async (concurrency: number, postMigrate: string[]): Promise<{ perM
   let failed = 0;
   const done = new Promise<void>((resolve) =>
     bus.subscribe((e: DomainEvent) => {
-      if (e.type !== 'task.updated') return;
+      if (e.type !== 'task.updated' || e.state === 'processing') return;
       finished += 1;
       if (e.state !== 'succeeded') failed += 1;
       if (finished === SITES) resolve();
