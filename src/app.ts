@@ -124,7 +124,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   let migrations: MigrationService | null = null;
   if (worker) {
     const builds = new BuildService({ repos, driver, events, targets: services.distributions });
-    registerPollJobs(jobs, { polls, builds, maxAttempts: config.jobs.maxAttempts });
+    registerPollJobs(jobs, { polls, builds, events, maxAttempts: config.jobs.maxAttempts });
     migrations = registerMigrationJobs(jobs, {
       repos,
       driver,

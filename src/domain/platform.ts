@@ -13,8 +13,16 @@ export interface PackageEntry {
 export interface Manifest {
   format: 'composer' | 'make' | 'none';
   packages: PackageEntry[];
-  /** Small tracked text files kept for the file-level diff on the Compare page (path → content). */
+  /**
+   * Small tracked text files kept for the file-level diff on the Compare page (path → content): always the manifest
+   * files, plus other small text files within a per-platform budget when the build recorded a `tree`.
+   */
   files: Record<string, string>;
+  /**
+   * Every tracked file of the built commit (path → git object SHA), so Compare can list changed files without their
+   * contents. Absent on platforms registered by hand or built where no git checkout was visible.
+   */
+  tree?: Record<string, string>;
 }
 
 export const EMPTY_MANIFEST: Manifest = { format: 'none', packages: [], files: {} };

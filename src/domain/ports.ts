@@ -205,6 +205,8 @@ export type DomainEvent =
     }
   | { type: 'platform.built'; platformId: string }
   | { type: 'platform.failed'; platformId: string }
+  /** A poll someone asked for (`/distro poll`) failed for good: they are waiting for an answer. */
+  | { type: 'poll.failed'; distributionId: string; actor: Actor; error: string }
   | { type: 'task.updated'; taskId: string; state: TaskState }
   | { type: 'plan.updated'; planId: string };
 

@@ -14,6 +14,7 @@ import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
 import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
+import { addTrackedTree, type TreeLimits } from './git-tree.js';
 import { readManifest } from './manifest-files.js';
 import { pathExists } from './paths.js';
 import { runShell } from './run-command.js';
@@ -64,6 +65,8 @@ export interface CommandDriverOptions {
   /** Extra environment for every command. */
   env?: Record<string, string>;
   githubBaseUrl?: string;
+  /** Bounds on the file tree and contents recorded for Compare (when the build is a visible git checkout). */
+  treeLimits?: TreeLimits;
 }
 
 /** Checks templates: known step names, required steps present, only placeholders the step provides. */
@@ -177,7 +180,9 @@ export class CommandDriver implements HostingDriver {
     const tracked = isGit
       ? await this.git.trackedFiles(path)
       : (await readdir(join(path, dir), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => (dir ? `${dir}/${e.name}` : e.name));
-    return readManifest(path, tracked, manifestPath);
+    const manifest = await readManifest(path, tracked, manifestPath);
+    // The build template decides what is checked out, so the tree is HEAD's, not necessarily the platform commit's.
+    return isGit ? addTrackedTree(manifest, path, 'HEAD', log, this.options.treeLimits) : manifest;
   }
 
   async installSite(site: Site, platform: Platform, log: LogFn): Promise<void> {

@@ -12,6 +12,7 @@ import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
+import { addTrackedTree, type TreeLimits } from './git-tree.js';
 import { readManifest } from './manifest-files.js';
 import { pathExists } from './paths.js';
 import { runProcess, runShell } from './run-command.js';
@@ -23,6 +24,8 @@ export interface LocalDriverOptions {
   postMigrate?: string[];
   /** Base URL for `github` upstreams (GitHub Enterprise, or a local stand-in in tests). */
   githubBaseUrl?: string;
+  /** Bounds on the file tree and contents recorded for Compare. */
+  treeLimits?: TreeLimits;
 }
 
 /** What the driver keeps about a site inside its directory. */
@@ -75,11 +78,25 @@ export class LocalDriver implements HostingDriver {
     const dir = this.platformPath(platform);
     const url = upstreamCloneUrl(upstream, this.options.githubBaseUrl);
     log(`Building ${platform.name} from ${url} at ${platform.source.commit.slice(0, 12)} (${platform.source.ref})`);
-    await this.git.checkout(url, platform.source.commit, dir, log, ['/sites/']);
-    await mkdir(join(dir, 'sites'), { recursive: true });
-    const manifest = await readManifest(dir, await this.git.trackedFiles(dir), upstream.manifestPath);
-    log(`Manifest: ${manifest.format}, ${manifest.packages.length} packages, ${Object.keys(manifest.files).length} files`);
-    return { path: dir, manifest };
+    try {
+      await this.git.checkout(url, platform.source.commit, dir, log, ['/sites/']);
+      await mkdir(join(dir, 'sites'), { recursive: true });
+      const parsed = await readManifest(dir, await this.git.trackedFiles(dir), upstream.manifestPath);
+      log(`Manifest: ${parsed.format}, ${parsed.packages.length} packages, ${Object.keys(parsed.files).length} files`);
+      const manifest = await addTrackedTree(parsed, dir, platform.source.commit, log, this.options.treeLimits);
+      return { path: dir, manifest };
+    } catch (error) {
+      await this.removeFailedCheckout(dir, log);
+      throw error;
+    }
+  }
+
+  /** A failed build leaves no half checkout behind, unless sites already live there (never delete a site). */
+  private async removeFailedCheckout(dir: string, log: LogFn): Promise<void> {
+    const sites = await readdir(join(dir, 'sites')).catch(() => [] as string[]);
+    if (sites.length) return log(`Kept ${dir}: it holds sites`, 'warn');
+    await rm(dir, { recursive: true, force: true });
+    log(`Removed the incomplete checkout ${dir}`, 'warn');
   }
 
   async installSite(site: Site, platform: Platform, log: LogFn): Promise<void> {

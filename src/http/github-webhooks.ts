@@ -7,6 +7,7 @@ import { Webhooks } from '@octokit/webhooks';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/actor.js';
 import type { UpstreamRefEvent } from '../services/poll-service.js';
+import { RecentKeys } from '../services/recent-keys.js';
 
 export const GITHUB_WEBHOOK_PATH = '/webhooks/github';
 
@@ -71,11 +72,7 @@ const parsePayload = (req: Request, raw: string): Record<string, unknown> | null
 
 export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router => {
   const webhooks = new Webhooks({ secret: options.secret });
-  const recent = new Set<string>();
-  const remember = (delivery: string) => {
-    recent.add(delivery);
-    if (recent.size > RECENT_DELIVERIES) recent.delete(recent.values().next().value!);
-  };
+  const recent = new RecentKeys(RECENT_DELIVERIES);
 
   const handle = async (req: Request): Promise<Outcome> => {
     if (!Buffer.isBuffer(req.body)) {
@@ -103,7 +100,7 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
     const urls = [repo.clone_url, repo.ssh_url, repo.html_url, repo.git_url, repo.svn_url].filter((u): u is string => typeof u === 'string');
     const actor: Actor = delivery ? { kind: 'webhook', delivery } : { kind: 'webhook' };
     const matched = await options.onEvent({ fullName: repo.full_name, urls, ref, actor });
-    if (delivery) remember(delivery);
+    if (delivery) recent.add(delivery);
     if (matched.length === 0) return { status: 202, body: { ignored: `no distribution tracks ${repo.full_name} ${ref.kind} ${ref.name}` } };
     return { status: 202, body: { queued: matched.map((d) => d.slug) } };
   };

@@ -4,14 +4,16 @@
  * match them; the retry policy is the same function the memory queue uses.
  */
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { Agenda, type Job } from 'agenda';
+import { Agenda, type AgendaBackend, type Job } from 'agenda';
 import type { Db } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Connection } from 'mongoose';
+import { TransientError } from '../domain/errors.js';
+import { isDuplicateKey } from '../persistence/mongo/models.js';
 import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { jobOptions, retryDelay } from './retry.js';
+import { errorMessage, jobOptions, retryDelay } from './retry.js';
 
 interface Envelope {
   payload: unknown;
@@ -24,7 +26,7 @@ export interface AgendaJobQueueOptions {
   /** Jobs collection (default `agendaJobs`). */
   collection?: string;
   logger?: Logger;
-  /** Worker name recorded on jobs it touches. */
+  /** Worker name recorded on jobs it touches (a random suffix keeps it unique per queue). */
   owner?: string;
   /** How often to look for due jobs (default 2 s). */
   processEveryMs?: number;
@@ -33,6 +35,10 @@ export interface AgendaJobQueueOptions {
 }
 
 const DEFAULT_COLLECTION = 'agendaJobs';
+/** Agenda's own cap on jobs running at once across all names (its default is 20). */
+const MIN_MAX_CONCURRENCY = 20;
+/** One recurring schedule per key, even when two workers declare it at the same moment. */
+const RECURRING_KEY_INDEX = 'distro_recurringKey_unique';
 
 export class AgendaJobQueue implements JobQueue {
   private readonly agenda: Agenda;
@@ -40,10 +46,15 @@ export class AgendaJobQueue implements JobQueue {
   private readonly db: Db;
   private readonly collectionName: string;
   private readonly lockLifetimeMs: number;
+  /** Unique per queue: stop() releases exactly the jobs locked under this name. */
+  private readonly name: string;
+  /** Jobs collection set up (Agenda's index and ours); rejects with the cause, never unhandled. */
+  private readonly connected: Promise<void>;
   private abort = new AbortController();
   private started = false;
   private stopping = false;
   private running = 0;
+  private totalConcurrency = 0;
 
   constructor(options: AgendaJobQueueOptions) {
     const db = options.connection.db;
@@ -53,9 +64,24 @@ export class AgendaJobQueue implements JobQueue {
     this.collectionName = options.collection ?? DEFAULT_COLLECTION;
     this.logger = options.logger ?? silentLogger();
     this.lockLifetimeMs = options.lockLifetimeMs ?? 10 * 60_000;
+    this.name = `${options.owner ?? `agenda-${process.pid}`}-${randomBytes(3).toString('hex')}`;
+    const mongo = new MongoBackend({ mongo: this.db, collection: this.collectionName });
+    this.connected = mongo.connect().then(() => this.ensureRecurringIndex());
+    // Agenda connects its backend from its constructor with no catch: a failure there would be an unhandled
+    // rejection (a crash, or a test failing at random when the connection closes first). It gets our attempt
+    // instead, already handled; if that failed Agenda never becomes ready and our methods throw the cause.
+    this.connected.catch((err: unknown) => this.logger.error({ err }, 'job queue setup failed'));
+    const backend: AgendaBackend = {
+      name: mongo.name,
+      repository: mongo.repository,
+      logger: mongo.logger,
+      ownsConnection: false,
+      connect: () => this.connected.catch(() => new Promise<void>(() => undefined)),
+      disconnect: async () => undefined, // the connection belongs to the app
+    };
     this.agenda = new Agenda({
-      backend: new MongoBackend({ mongo: this.db, collection: this.collectionName }),
-      name: options.owner ?? `agenda-${process.pid}-${randomBytes(3).toString('hex')}`,
+      backend,
+      name: this.name,
       processEvery: options.processEveryMs ?? 2000,
       defaultLockLifetime: this.lockLifetimeMs,
     });
@@ -64,6 +90,7 @@ export class AgendaJobQueue implements JobQueue {
 
   define<T>(name: string, handler: JobHandler<T>, options?: JobOptions): void {
     const opts = jobOptions(options);
+    this.totalConcurrency += opts.concurrency;
     this.agenda.define<Envelope>(
       name,
       async (job: Job<Envelope>) => {
@@ -96,6 +123,7 @@ export class AgendaJobQueue implements JobQueue {
   }
 
   async enqueue<T>(name: string, data: T, options: { uniqueKey?: string; runAt?: Date } = {}): Promise<void> {
+    await this.ready();
     const envelope: Envelope = { payload: data };
     const job = this.agenda.create<Envelope>(name, envelope);
     if (options.runAt) job.schedule(options.runAt);
@@ -114,7 +142,7 @@ export class AgendaJobQueue implements JobQueue {
   }
 
   async every<T>(name: string, intervalMs: number, data: T, options: { uniqueKey: string }): Promise<void> {
-    await this.agenda.ready;
+    await this.ready();
     const existing = await this.jobs().findOne({ name, 'data.recurringKey': options.uniqueKey });
     if (
       existing &&
@@ -123,43 +151,85 @@ export class AgendaJobQueue implements JobQueue {
     ) {
       return; // Unchanged (every worker start re-declares its schedules): keep the current timing.
     }
-    await this.agenda
-      .create<Envelope>(name, { payload: data, recurringKey: options.uniqueKey })
-      .repeatEvery(intervalMs)
-      .unique({ 'data.recurringKey': options.uniqueKey })
-      .save();
+    const save = () =>
+      this.agenda
+        .create<Envelope>(name, { payload: data, recurringKey: options.uniqueKey })
+        .repeatEvery(intervalMs)
+        .unique({ 'data.recurringKey': options.uniqueKey })
+        .save();
+    try {
+      await save();
+    } catch (err) {
+      // Another worker inserted the same schedule between our lookup and upsert: update theirs instead.
+      if (!isDuplicateKey(err)) throw err;
+      await save();
+    }
   }
 
   async cancelRecurring(uniqueKey: string): Promise<void> {
-    await this.agenda.ready;
+    await this.ready();
     await this.agenda.cancel({ data: { recurringKey: uniqueKey } });
   }
 
   async start(): Promise<void> {
     if (this.started) return;
+    await this.ready();
     this.stopping = false;
     this.abort = new AbortController();
+    // Agenda also caps running jobs across all names; the per-name concurrency is the limit that counts.
+    this.agenda.maxConcurrency(Math.max(MIN_MAX_CONCURRENCY, this.totalConcurrency));
     await this.agenda.start();
     this.started = true;
   }
 
   async stop(): Promise<void> {
-    if (!this.started) return;
+    if (!this.started) {
+      // Even a queue that never ran (web role) may still be setting up: let that finish before the app
+      // closes the connection under it.
+      await this.connected.catch(() => undefined);
+      return;
+    }
     this.stopping = true;
     this.abort.abort();
     // drain() stops taking jobs and waits for running ones; the connection belongs to the app.
     await this.agenda.drain({ closeConnection: false });
+    // drain() keeps the locks of jobs it had fetched but not started (due within processEvery, or waiting for a
+    // slot): release them so the next worker need not wait out the lock lifetime. None of ours is running now.
+    try {
+      await this.jobs().updateMany({ lastModifiedBy: this.name, lockedAt: { $ne: null } }, { $unset: { lockedAt: 1 } });
+    } catch (err) {
+      // Shutdown goes on: such jobs still run once their lock lifetime has passed.
+      this.logger.warn({ err }, 'could not release locked jobs on stop');
+    }
     this.started = false;
   }
 
   async stats(): Promise<{ running: number; queued: number; started: boolean }> {
-    await this.agenda.ready;
+    await this.ready();
     const queued = await this.jobs().countDocuments({
       nextRunAt: { $ne: null },
       lockedAt: null,
       disabled: { $ne: true },
     });
     return { running: this.running, queued, started: this.started };
+  }
+
+  /** Waits for setup; a failed setup is a clear error instead of Agenda's silent, endless wait for `ready`. */
+  private async ready(): Promise<void> {
+    try {
+      await this.connected;
+    } catch (err) {
+      throw new TransientError(`Job queue is not available: its MongoDB setup failed (${errorMessage(err)}).`, undefined, {
+        cause: err,
+      });
+    }
+  }
+
+  private async ensureRecurringIndex(): Promise<void> {
+    await this.jobs().createIndex(
+      { 'data.recurringKey': 1 },
+      { name: RECURRING_KEY_INDEX, unique: true, partialFilterExpression: { 'data.recurringKey': { $type: 'string' } } },
+    );
   }
 
   private jobs() {

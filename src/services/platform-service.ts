@@ -3,6 +3,7 @@ import { parseManifest } from '../domain/compare/manifest.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import type { Page, PageRequest, PlatformFilter, Repositories } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
+import { ACTIVE_TASK_STATES } from '../domain/task.js';
 import { resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface RegisterPlatformInput {
@@ -62,6 +63,15 @@ export class PlatformService {
     const counts = await this.deps.repos.sites.countByPlatform([platform.id]);
     const sites = counts[platform.id] ?? 0;
     if (sites > 0) throw new ConflictError(`Platform \`${platform.name}\` still hosts ${sites} site(s); migrate or delete them first.`);
+    // A migrating site is still counted on its old platform: without this, its new one could vanish under it.
+    const active = await this.deps.repos.tasks.list({ type: ['migrate'], state: [...ACTIVE_TASK_STATES] }, { limit: 10_000, offset: 0 });
+    const moving = active.items.filter((t) => t.toPlatformId === platform.id || t.fromPlatformId === platform.id);
+    if (moving.length) {
+      throw new ConflictError(
+        `Platform \`${platform.name}\` has ${moving.length} migration(s) queued or running (task ${moving.map((t) => `#${t.number}`).join(', ')}); ` +
+          'wait for them to end or cancel them first.',
+      );
+    }
     await this.deps.repos.platforms.delete(platform.id);
   }
 }

@@ -4,8 +4,8 @@
  */
 import type { Actor } from '../domain/actor.js';
 import { matchesTagPattern, type Distribution, type UpstreamSource } from '../domain/distribution.js';
-import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
-import type { JobQueue, Repositories, UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
+import { ConflictError, NotFoundError, RuleViolationError, TransientError } from '../domain/errors.js';
+import type { EventPublisher, JobQueue, Repositories, UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { normalizeRepoUrl, trackingOf } from '../domain/upstream-tracking.js';
 import type { BuildService } from './build-service.js';
@@ -179,18 +179,31 @@ export class PollService {
 /** Job definitions for polling and building (worker role). */
 export const registerPollJobs = (
   jobs: JobQueue,
-  deps: { polls: PollService; builds: BuildService; maxAttempts?: number; backoffMs?: number; buildConcurrency?: number },
+  deps: {
+    polls: PollService;
+    builds: BuildService;
+    maxAttempts?: number;
+    backoffMs?: number;
+    buildConcurrency?: number;
+    /** Publishes `poll.failed` for polls a person asked for (others are only logged, as they repeat every interval). */
+    events?: EventPublisher;
+  },
 ): void => {
   const maxAttempts = deps.maxAttempts ?? 3;
   const retry = { maxAttempts, ...(deps.backoffMs !== undefined ? { backoffMs: deps.backoffMs } : {}) };
   jobs.define<PollJobData>(
     POLL_JOB,
-    async (data) => {
+    async (data, ctx) => {
       try {
         await deps.polls.checkDistribution(data.distributionId, data.actor ?? { kind: 'poll' });
       } catch (error) {
         // A deleted distribution's schedule is dropped instead of failing every interval forever.
         if (error instanceof NotFoundError) return jobs.cancelRecurring(pollScheduleKey(data.distributionId));
+        const retried = error instanceof TransientError && ctx.attempt < maxAttempts;
+        if (!retried && data.actor?.kind === 'user' && deps.events) {
+          const message = error instanceof Error ? error.message : String(error);
+          await deps.events.publish({ type: 'poll.failed', distributionId: data.distributionId, actor: data.actor, error: message });
+        }
         throw error;
       }
     },

@@ -11,7 +11,10 @@ import type { DomainEvent, Repositories } from '../domain/ports.js';
 import type { Task } from '../domain/task.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
+import type { Distribution } from '../domain/distribution.js';
 import { announcementMessage } from './blocks/announcement.js';
+import type { SlackMessage } from './blocks/kit.js';
+import { buildFailedMessage, pollFailedMessage } from './blocks/upstream-failures.js';
 import { PlanMessenger } from './plan-messages.js';
 
 export interface SlackNotifierOptions {
@@ -41,13 +44,16 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
 
   const getTask = (id: string): Promise<Task | null> => (options.repos ? options.repos.tasks.get(id) : services.tasks.get(id));
 
+  const channelOf = (distribution: Distribution, what: string): string | null => {
+    const channel = distribution.channel ?? options.defaultChannel;
+    if (!channel) logger.info({ distribution: distribution.slug }, `${what}; no channel to announce it in`);
+    return channel;
+  };
+
   const announce = async (event: Extract<DomainEvent, { type: 'target.changed' }>): Promise<void> => {
     const distribution = await services.distributions.get(event.distributionId);
-    const channel = distribution.channel ?? options.defaultChannel;
-    if (!channel) {
-      logger.info({ distribution: distribution.slug }, 'target changed; no channel to announce it in');
-      return;
-    }
+    const channel = channelOf(distribution, 'target changed');
+    if (!channel) return;
     const target = await services.platforms.get(event.targetId);
     const previous = event.previousTargetId ? await services.platforms.get(event.previousTargetId) : null;
     const [compare, [outdated]] = await Promise.all([
@@ -66,6 +72,22 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
   };
 
+  const post = async (distribution: Distribution, what: string, m: SlackMessage): Promise<void> => {
+    const channel = channelOf(distribution, what);
+    if (channel) await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, unfurl_links: false });
+  };
+
+  const onBuildFailed = async (platformId: string): Promise<void> => {
+    const platform = await services.platforms.get(platformId);
+    const distribution = await services.distributions.get(platform.distributionId);
+    await post(distribution, 'build failed', buildFailedMessage(platform, distribution));
+  };
+
+  const onPollFailed = async (event: Extract<DomainEvent, { type: 'poll.failed' }>): Promise<void> => {
+    const distribution = await services.distributions.get(event.distributionId);
+    await post(distribution, 'poll failed', pollFailedMessage(distribution, event.actor, event.error));
+  };
+
   const onTask = async (taskId: string): Promise<void> => {
     const task = await getTask(taskId);
     if (!task?.planId) return;
@@ -78,6 +100,8 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
       if (event.type === 'target.changed') await announce(event);
       else if (event.type === 'plan.updated') await messenger.refresh(event.planId);
       else if (event.type === 'task.updated') await onTask(event.taskId);
+      else if (event.type === 'platform.failed') await onBuildFailed(event.platformId);
+      else if (event.type === 'poll.failed') await onPollFailed(event);
     } catch (error) {
       logger.error({ err: error, event }, 'could not send a Slack notification');
     }

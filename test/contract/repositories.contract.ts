@@ -184,6 +184,16 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         expect((await repos.platforms.get(p.id))?.path).toBe('/srv/p0');
       });
 
+      test('a recorded file tree with dots, dollars and percent signs in its paths round-trips', async () => {
+        const tree = { '.htaccess': 'a'.repeat(40), 'web/$weird%2E.php': 'b'.repeat(40), 'patches/core.patch': 'c'.repeat(40), constructor: 'd'.repeat(40) };
+        const manifest = { format: 'none' as const, packages: [], files: { '.htaccess': 'Deny from all\n' }, tree };
+        const p = await repos.platforms.create(platformInput(d, 0, { manifest }));
+        expect((await repos.platforms.get(p.id))?.manifest).toEqual(manifest);
+        const next = { ...manifest, tree: { ...tree, 'README.md': 'e'.repeat(40) } };
+        expect((await repos.platforms.update(p.id, { manifest: next })).manifest.tree).toEqual(next.tree);
+        expect((await repos.platforms.get(p.id))?.manifest.tree).toEqual(next.tree);
+      });
+
       test('duplicate name or same commit in one distribution is a ConflictError', async () => {
         await repos.platforms.create(platformInput(d, 0));
         await expect(repos.platforms.create(platformInput(d, 1, { name: 'social-p0' }))).rejects.toBeInstanceOf(ConflictError);

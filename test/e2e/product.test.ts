@@ -14,6 +14,7 @@ import { createLogger, silentLogger } from '../../src/logger.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { blockText, buttonsOf, startSlackStandIn, type LooseJson, type SlackCall, type SlackStandIn } from '../support/slack-stand-in.js';
 import { slackRequester, type SlackRequester } from '../support/slack-requests.js';
+import { gitDistributionBody } from '../support/http.js';
 import { waitFor } from '../support/wait.js';
 
 const SECRET = 'product-signing-secret-0123456789';
@@ -96,13 +97,7 @@ describe('Distro end to end (embedded default)', () => {
   });
 
   test('register → poll → build → target → announce → release → upgrade → Confirm → migrated on disk', async () => {
-    const created = await api('POST', '/api/distributions', {
-      slug: 'social',
-      title: 'Open Social 12',
-      channel: CHANNEL,
-      upstream: { kind: 'git', url: repo.url, branch: 'main', tagPattern: '12.*', manifestPath: 'composer.lock' },
-      policy: { pollIntervalMinutes: 0, autoTarget: true },
-    });
+    const created = await api('POST', '/api/distributions', gitDistributionBody('social', 'Open Social 12', CHANNEL, { url: repo.url, branch: 'main', tagPattern: '12.*' }));
     expect(created.status).toBe(201);
 
     // First poll: the current release becomes a platform, is built by a real checkout and becomes the target.

@@ -195,6 +195,19 @@ describe('who may confirm', () => {
     expect((await h.services.distributions.get('social')).targetPlatformId).toBe(h.seeded!.platforms['12.4.2']!.id);
   });
 
+  test('cancelling a scheduled migration needs the same permission as confirming it', async () => {
+    const s = await h.postSummary('upgrade a4.example.org');
+    await h.click(ACTIONS.confirm, s.planId, s, BOB);
+    await h.updateOf(s.ts, (t) => t.includes('*Confirmed* by <@U0BOB>'));
+    const [task] = (await h.repos.tasks.list({ planId: s.planId })).items;
+    const refused = await h.command(`cancel ${task!.number}`, MALLORY);
+    expect(blockText(refused.reply.args.blocks)).toContain('Only <@U0BOB>');
+    expect((await h.repos.tasks.get(task!.id))!.state).toBe('queued');
+    const done = await h.command(`cancel ${task!.number}`, BOB);
+    expect(blockText(done.reply.args.blocks)).toContain(`Task #${task!.number}`);
+    expect((await h.repos.tasks.get(task!.id))!.state).toBe('cancelled');
+  });
+
   test('a listed user and a user-group member may confirm', async () => {
     const s1 = await h.postSummary('upgrade a1.example.org');
     await h.click(ACTIONS.confirm, s1.planId, s1, BOB);

@@ -4,7 +4,7 @@
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_POLICY, type Distribution, type UpstreamSource } from '../../src/domain/distribution.js';
 import { runGit } from '../../src/upstream/git-exec.js';
@@ -36,11 +36,24 @@ export const createOpenSocialRepo = async (dir: string, versions: readonly strin
   return repo;
 };
 
+/** Tracked files besides the composer manifest that a release commit also changes (README, patches/, assets…). */
+export interface OtherFileChanges {
+  /** path → content, written (directories made) and added. */
+  write?: Record<string, string | Buffer>;
+  /** Paths removed with `git rm`. */
+  remove?: string[];
+}
+
 /** Replays the next build as a new commit + annotated tag (a new upstream release). Returns its sha. */
-export const addVersion = async (repo: GitFixtureRepo, version: string): Promise<string> => {
+export const addVersion = async (repo: GitFixtureRepo, version: string, other: OtherFileChanges = {}): Promise<string> => {
   const build = openSocialBuild(version);
-  for (const [name, content] of Object.entries(build.files)) await writeFile(join(repo.path, name), content);
-  await git(repo, ['add', ...Object.keys(build.files)]);
+  const written = { ...other.write, ...build.files };
+  for (const [name, content] of Object.entries(written)) {
+    await mkdir(dirname(join(repo.path, name)), { recursive: true });
+    await writeFile(join(repo.path, name), content);
+  }
+  if (other.remove?.length) await git(repo, ['rm', '-q', '--', ...other.remove]);
+  await git(repo, ['add', '--', ...Object.keys(written)]);
   await git(repo, ['commit', '-q', '--allow-empty', `--date=${build.date}`, '-m', build.message, '-m', `Upstream: ${build.commit}`]);
   await git(repo, ['tag', '-a', version, '-m', `Open Social ${version}`]);
   const sha = (await git(repo, ['rev-parse', 'HEAD'])).stdout.trim();

@@ -102,3 +102,17 @@ export const api = async <T = any>(
 export const basicAuth = (user: string, password: string): Record<string, string> => ({
   authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
 });
+
+/** POST /api/distributions body for a git upstream polled only on demand (tests poll explicitly). */
+export const gitDistributionBody = (
+  slug: string,
+  title: string,
+  channel: string,
+  upstream: { url: string; branch?: string; tagPattern: string; manifestPath?: string },
+) => ({
+  slug,
+  title,
+  channel,
+  upstream: { kind: 'git', manifestPath: 'composer.lock', ...upstream },
+  policy: { pollIntervalMinutes: 0, autoTarget: true },
+});

@@ -2,7 +2,7 @@
  * Builds requests exactly as Slack sends them to a Request URL, signed with the v0 scheme
  * (`v0=` + HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret), and sends them with fetch.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export interface SignOptions {
   /** Unix seconds; defaults to now. */
@@ -15,6 +15,9 @@ export interface SignOptions {
 
 export const signature = (secret: string, timestamp: number, body: string): string =>
   `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+
+/** Slack makes one per invocation; a redelivery repeats it (the app recognises redeliveries by it). */
+const triggerId = (): string => `${Date.now()}.${randomBytes(6).toString('hex')}`;
 
 export interface SlackUser {
   id: string;
@@ -43,7 +46,7 @@ export const slashCommandBody = (i: SlashCommandInput): string =>
     api_app_id: 'A0DISTRO',
     is_enterprise_install: 'false',
     response_url: i.responseUrl,
-    trigger_id: `${Date.now()}.trigger`,
+    trigger_id: triggerId(),
   }).toString();
 
 export interface BlockActionInput {
@@ -64,7 +67,7 @@ export const blockActionBody = (i: BlockActionInput): string => {
     api_app_id: 'A0DISTRO',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: i.messageTs, channel_id: i.channelId, is_ephemeral: false },
-    trigger_id: `${Date.now()}.trigger`,
+    trigger_id: triggerId(),
     team: { id: 'T0TEST', domain: 'example' },
     channel: { id: i.channelId, name: 'ops' },
     message: { type: 'message', ts: i.messageTs, text: '', user: 'U0BOT' },

@@ -1,11 +1,12 @@
 /**
  * What a site moving between two platforms gets: per-package changes with Aegir-style migrate-check severities,
- * security advisory status, and (for the Compare page) diffs of the small manifest files.
+ * security advisory status, and (for the Compare page) the tracked files that changed, with patches of small text ones.
  */
 import { createTwoFilesPatch } from 'diff';
 import type { Manifest, PackageEntry, Platform } from '../platform.js';
 import { isInsecure, type AdvisoryIndex } from './advisories.js';
-import type { CompareCounts, CompareResult, FileDiff, PackageChange, Severity } from './types.js';
+import { isManifestFile } from './manifest.js';
+import type { CompareCounts, CompareResult, FileDiff, FileDiffSummary, PackageChange, Severity } from './types.js';
 import { classifyVersionChange } from './versions.js';
 
 export interface ComparePlatformsOptions {
@@ -122,6 +123,17 @@ export const MAX_PATCH_CHARS = 64 * 1024;
  */
 const MAX_EDIT_LENGTH = 1_000;
 
+/**
+ * At most this many changed files are listed (with a patch or a note); the rest are only counted, so a platform
+ * that swaps out thousands of files still gives a page a browser can open.
+ */
+export const MAX_LISTED_FILES = 1_000;
+/**
+ * Once the files diffed so far add up to this much text (both sides), later files get a note instead: bounds the
+ * diff time (under 10 ms in the worst case of scripts/bench-compare.ts) and, with MAX_PATCH_CHARS, the page size.
+ */
+export const MAX_TOTAL_DIFF_CHARS = 1024 * 1024;
+
 /** Files whose changes the package table already shows line by line. */
 const COVERED_BY_PACKAGES = new Set(['composer.lock']);
 
@@ -133,18 +145,49 @@ const truncatePatch = (patch: string): { patch: string; truncated: boolean } => 
   return { patch: `${kept}\\ … patch truncated: ${dropped} more lines\n`, truncated: true };
 };
 
-const kb = (s: string): string => `${Math.ceil(s.length / 1024)} KB`;
+const kb = (chars: number): string => `${Math.ceil(chars / 1024)} KB`;
 
-const fileDiff = (path: string, before: string | undefined, after: string | undefined): FileDiff | null => {
-  if (before === after) return null;
-  const change: FileDiff['change'] = before === undefined ? 'added' : after === undefined ? 'removed' : 'modified';
-  const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
-  if (COVERED_BY_PACKAGES.has(base)) return { path, change, patch: '', note: 'Changes are listed in the package table.' };
+/** Own-property lookup: a tracked file may well be called `constructor` or `toString`. */
+const own = (record: Record<string, string>, key: string): string | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+
+/** Keys whose values differ between `a` and `b` (added, removed or changed), sorted. */
+const changedKeys = (a: Record<string, string>, b: Record<string, string>): string[] => {
+  const changed: string[] = [];
+  for (const key of Object.keys(a)) if (own(b, key) !== a[key]) changed.push(key);
+  for (const key of Object.keys(b)) if (!Object.hasOwn(a, key)) changed.push(key);
+  return changed.sort();
+};
+
+const manifestFilesOf = (files: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(files).filter(([path]) => isManifestFile(path)));
+
+const shortSha = (sha: string): string => sha.slice(0, 7);
+
+/** Why a changed tracked file has no patch: its content was not kept at build time (binary, too large, over budget). */
+const blobNote = (before: string | undefined, after: string | undefined): string =>
+  before === undefined
+    ? `Binary or large file: new blob ${shortSha(after!)}.`
+    : after === undefined
+      ? `Binary or large file: blob ${shortSha(before)} removed.`
+      : `Binary or large file: blob ${shortSha(before)} → ${shortSha(after)}.`;
+
+/** One changed file: a bounded unified patch, or a note saying why there is none. */
+const textDiff = (
+  path: string,
+  change: FileDiff['change'],
+  before: string | undefined,
+  after: string | undefined,
+  budget: { diffedChars: number },
+): FileDiff => {
   const a = before ?? '';
   const b = after ?? '';
   if (a.length > MAX_DIFF_INPUT_CHARS || b.length > MAX_DIFF_INPUT_CHARS) {
-    return { path, change, patch: '', note: `Too large to diff (${kb(a)} → ${kb(b)}).` };
+    return { path, change, patch: '', note: `Too large to diff (${kb(a.length)} → ${kb(b.length)}).` };
   }
+  if (budget.diffedChars >= MAX_TOTAL_DIFF_CHARS) {
+    return { path, change, patch: '', note: `Patch left out to keep the page fast: the files above already took ${kb(budget.diffedChars)} of diffing.` };
+  }
+  budget.diffedChars += a.length + b.length;
   const patch = createTwoFilesPatch(
     before === undefined ? '/dev/null' : `a/${path}`,
     after === undefined ? '/dev/null' : `b/${path}`,
@@ -159,11 +202,33 @@ const fileDiff = (path: string, before: string | undefined, after: string | unde
   return { path, change, patch: bounded.patch, ...(bounded.truncated ? { truncated: true } : {}) };
 };
 
-const diffFiles = (from: Manifest, to: Manifest): FileDiff[] =>
-  [...new Set([...Object.keys(from.files), ...Object.keys(to.files)])]
-    .sort()
-    .map((path) => fileDiff(path, from.files[path], to.files[path]))
-    .filter((d): d is FileDiff => d !== null);
+/**
+ * Changed files between two platforms. With both trees recorded, every tracked file is compared by git object SHA
+ * (cheap for thousands of files) and only changed ones whose content both sides kept get a patch; otherwise only the
+ * manifest files are compared, by content. A rename shows as a removal plus an addition.
+ */
+const diffFiles = (from: Manifest, to: Manifest): Required<Pick<CompareResult, 'files' | 'fileSummary'>> => {
+  const scope = from.tree && to.tree ? 'tree' : 'manifest';
+  // In manifest scope the contents themselves serve as ids.
+  const [idsFrom, idsTo] = from.tree && to.tree ? [from.tree, to.tree] : [manifestFilesOf(from.files), manifestFilesOf(to.files)];
+  const changed = changedKeys(idsFrom, idsTo);
+  const fileSummary: FileDiffSummary = { scope, added: 0, removed: 0, modified: 0, unlisted: Math.max(0, changed.length - MAX_LISTED_FILES) };
+  const kind = (path: string): FileDiff['change'] =>
+    !Object.hasOwn(idsFrom, path) ? 'added' : !Object.hasOwn(idsTo, path) ? 'removed' : 'modified';
+  for (const path of changed) fileSummary[kind(path)]++;
+  const budget = { diffedChars: 0 };
+  const files = changed.slice(0, MAX_LISTED_FILES).map((path): FileDiff => {
+    const change = kind(path);
+    const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+    if (COVERED_BY_PACKAGES.has(base)) return { path, change, patch: '', note: 'Changes are listed in the package table.' };
+    const before = own(from.files, path);
+    const after = own(to.files, path);
+    const kept = (change === 'added' || before !== undefined) && (change === 'removed' || after !== undefined);
+    if (!kept) return { path, change, patch: '', note: blobNote(own(idsFrom, path), own(idsTo, path)) };
+    return textDiff(path, change, before, after, budget);
+  });
+  return { files, fileSummary };
+};
 
 // ------------------------------------------------------------------------------------------ entry points
 
@@ -180,7 +245,7 @@ export const comparePlatforms = (from: Side, to: Side, options: ComparePlatforms
     to: { id: to.id, name: to.name },
     packages,
     counts: countOf(packages),
-    files: options.fileDiffs ? diffFiles(from.manifest, to.manifest) : [],
+    ...(options.fileDiffs ? diffFiles(from.manifest, to.manifest) : { files: [] }),
   };
 };
 

@@ -34,6 +34,17 @@ export interface FileDiff {
   truncated?: boolean;
 }
 
+/** What the file list covers and how much changed (present when file diffs were asked for). */
+export interface FileDiffSummary {
+  /** `tree`: every tracked file of both platforms; `manifest`: only the manifest files (a side has no recorded tree). */
+  scope: 'tree' | 'manifest';
+  added: number;
+  removed: number;
+  modified: number;
+  /** Changed files counted above but left out of `files` (the listing is bounded). */
+  unlisted: number;
+}
+
 export interface CompareCounts {
   upgrade: number;
   downgrade: number;
@@ -54,4 +65,5 @@ export interface CompareResult {
   packages: PackageChange[];
   counts: CompareCounts;
   files: FileDiff[];
+  fileSummary?: FileDiffSummary;
 }

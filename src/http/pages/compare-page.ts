@@ -69,15 +69,47 @@ const lineClass = (line: string): string => {
 
 /** Big patches start collapsed so the page stays scannable. */
 const OPEN_PATCH_LINES = 300;
+/** With more changed files than this every file starts collapsed: the list of names is what one scans first. */
+const OPEN_FILES = 20;
 
-const fileDiff = (f: FileDiff): SafeHtml => {
+const CHANGE_BADGES: Record<FileDiff['change'], string> = { added: 'added', removed: 'missing', modified: 'upgrade' };
+
+const fileDiff = (f: FileDiff, open: boolean): SafeHtml => {
   // The `===` banner and Index: line of the diff package add nothing the summary does not already say.
   const lines = f.patch ? f.patch.replace(/\n$/, '').split('\n').filter((l) => !l.startsWith('===') && !l.startsWith('Index:')) : [];
-  return html`<details class="diff" ${lines.length <= OPEN_PATCH_LINES ? 'open' : ''}>
-<summary><code>${f.path}</code> ${badge(f.change === 'removed' ? 'missing' : f.change === 'added' ? 'added' : 'upgrade', f.change)}${f.truncated ? badge('warning', 'truncated') : ''}</summary>
+  return html`<details class="diff" data-change="${f.change}" ${open && lines.length <= OPEN_PATCH_LINES ? 'open' : ''}>
+<summary><code>${f.path}</code> ${badge(CHANGE_BADGES[f.change], f.change)}${f.truncated ? badge('warning', 'truncated') : ''}</summary>
 ${lines.length ? html`<pre class="patch"><code>${lines.map((l) => html`<span class="${lineClass(l)}">${l || ' '}</span>`)}</code></pre>` : ''}
 ${f.note ? html`<div class="note">${f.note}</div>` : ''}
 </details>`;
+};
+
+const filesChanged = (n: number): string => `${n} ${n === 1 ? 'file' : 'files'} changed`;
+
+/** The file section: a one-line count, what it covers, then one collapsible entry per changed file. */
+const fileSection = (d: ComparePageData): SafeHtml => {
+  const { files } = d.result;
+  const summary = d.result.fileSummary ?? {
+    scope: 'manifest' as const,
+    added: files.filter((f) => f.change === 'added').length,
+    removed: files.filter((f) => f.change === 'removed').length,
+    modified: files.filter((f) => f.change === 'modified').length,
+    unlisted: 0,
+  };
+  const total = summary.added + summary.removed + summary.modified;
+  const untracked = [d.from, d.to].filter((p) => !p.manifest.tree).map((p) => p.name);
+  const scope =
+    summary.scope === 'tree'
+      ? ''
+      : html`<p class="sub" id="file-scope">Only the manifest files are compared: ${untracked.length ? untracked.join(' and ') : 'a platform'} ${untracked.length > 1 ? 'have' : 'has'} no recorded file tree (registered by hand, or built before trees were recorded).</p>`;
+  if (!total) {
+    return html`${scope}<p class="empty" id="file-summary">${summary.scope === 'tree' ? 'No tracked file differs.' : 'The tracked manifest files are identical.'}</p>`;
+  }
+  const open = files.length <= OPEN_FILES;
+  return html`<p id="file-summary"><strong>${filesChanged(total)}</strong>: ${summary.added} added, ${summary.removed} removed, ${summary.modified} modified${
+    summary.unlisted ? html` <span class="sub">(the first ${files.length} are listed; ${summary.unlisted} more not shown)</span>` : ''
+  }${open ? '' : html` <span class="sub">— click a file to show its changes</span>`}</p>
+${scope}<div id="file-diffs">${files.map((f) => fileDiff(f, open))}</div>`;
 };
 
 const stat = (value: number, label: string, tone = ''): SafeHtml => html`<div class="stat ${value ? tone : 'zero'}"><b>${value}</b><span>${label}</span></div>`;
@@ -116,6 +148,6 @@ ${result.packages.map(packageRow)}
     : html`<p class="empty">Neither platform lists any packages.</p>`
 }
 <h2>File changes</h2>
-${result.files.length ? html`<div id="file-diffs">${result.files.map(fileDiff)}</div>` : html`<p class="empty">The tracked manifest files are identical.</p>`}`;
+${fileSection(d)}`;
   return layout({ title: `${d.from.name} → ${d.to.name}`, body, scripts: [COMPARE_SCRIPT] });
 };

@@ -6,8 +6,9 @@
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 
 const Mixed = Schema.Types.Mixed;
-// minimize:false keeps empty objects ({} pollState/checkpoint) instead of dropping the field.
-const options = { versionKey: false, minimize: false, strict: true } as const;
+// minimize:false keeps empty objects ({} pollState/checkpoint) instead of dropping the field. strict:'throw' makes a
+// field missing from a schema an error instead of a silent loss (a new domain field must be added here too).
+const options = { versionKey: false, minimize: false, strict: 'throw' } as const;
 
 const distributionSchema = new Schema(
   {
@@ -109,7 +110,7 @@ const planSchema = new Schema(
   options,
 );
 
-const counterSchema = new Schema({ name: { type: String, required: true }, seq: Number }, { versionKey: false });
+const counterSchema = new Schema({ name: { type: String, required: true }, seq: Number }, { versionKey: false, strict: 'throw' });
 counterSchema.index({ name: 1 }, { unique: true });
 
 export interface DistroModels {
@@ -142,3 +143,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
 /** True for a string that can be an ObjectId; other ids simply do not exist (no CastError leaks out). */
 export const toObjectId = (id: string): mongoose.Types.ObjectId | null =>
   /^[0-9a-f]{24}$/i.test(id) ? new mongoose.Types.ObjectId(id) : null;
+
+/** E11000: a write a unique index refused. */
+export const isDuplicateKey = (e: unknown): e is { code: 11000; keyPattern?: Record<string, unknown> } =>
+  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 11000;

@@ -39,7 +39,7 @@ import {
   SITE_PATCH_KEYS,
   TASK_PATCH_KEYS,
 } from '../records.js';
-import { defineModels, toObjectId, type DistroModels } from './models.js';
+import { defineModels, isDuplicateKey, toObjectId, type DistroModels } from './models.js';
 
 type Raw = Record<string, unknown>;
 type Filter = Record<string, unknown>;
@@ -53,8 +53,6 @@ const mapKeys = (obj: unknown, f: (k: string) => string): Record<string, string>
   Object.fromEntries(Object.entries((obj ?? {}) as Record<string, string>).map(([k, v]) => [f(k), v]));
 
 type DuplicateKeyError = { code: number; keyPattern?: Record<string, unknown> };
-const isDuplicateKey = (e: unknown): e is DuplicateKeyError =>
-  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 11000;
 const duplicateOn = (e: DuplicateKeyError, field: string): boolean =>
   Object.keys(e.keyPattern ?? {}).includes(field);
 
@@ -70,12 +68,15 @@ const plain = <T>(doc: Raw | null, fix?: (d: Raw) => void): T | null => {
 const fixDistribution = (d: Raw) => (d.pollState = mapKeys(d.pollState, decodeKey));
 const fixTask = (d: Raw) => (d.checkpoint = mapKeys(d.checkpoint, decodeKey));
 const fixPlatform = (d: Raw) => {
-  const m = d.manifest as { files?: unknown } | undefined;
-  if (m) m.files = mapKeys(m.files, decodeKey);
+  const m = d.manifest as { files?: unknown; tree?: unknown } | undefined;
+  if (!m) return;
+  m.files = mapKeys(m.files, decodeKey);
+  if (m.tree) m.tree = mapKeys(m.tree, decodeKey);
 };
-const encodeManifest = <M extends { files: Record<string, string> }>(m: M): M => ({
+const encodeManifest = <M extends { files: Record<string, string>; tree?: Record<string, string> }>(m: M): M => ({
   ...m,
   files: mapKeys(m.files, encodeKey),
+  ...(m.tree ? { tree: mapKeys(m.tree, encodeKey) } : {}),
 });
 
 const AFTER = { returnDocument: 'after' } as const;

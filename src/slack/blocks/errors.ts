@@ -52,7 +52,7 @@ export const errorMessage = (error: unknown, logger: ErrorLogger, ctx: ErrorCont
     else if (error.hint && !(error instanceof NotFoundError) && !error.message.includes(error.hint)) {
       blocks.push(context(esc(error.hint)));
     }
-    return message(error.message + (corrected ? ` Try: ${corrected}` : ''), blocks);
+    return message(escKeepingMentions(error.message) + (corrected ? ` Try: ${esc(corrected)}` : ''), blocks);
   }
   const id = randomBytes(4).toString('hex');
   logger.error({ err: error, errorId: id }, 'slack handler failed');

@@ -40,8 +40,7 @@ export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g,
 /** User, channel and user-group mentions; kept as they are by `escKeepingMentions`. */
 const MENTION = /<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+(?:\|[^<>]*)?|!subteam\^[A-Z0-9]+)>/g;
 
-/** Like `esc`, but leaves Slack mentions working (for messages we wrote that mention people). */
-export const escKeepingMentions = (s: string): string => {
+const keepMentions = (s: string): string => {
   let out = '';
   let last = 0;
   for (const m of s.matchAll(MENTION)) {
@@ -50,6 +49,16 @@ export const escKeepingMentions = (s: string): string => {
   }
   return out + esc(s.slice(last));
 };
+
+/**
+ * Like `esc`, but leaves Slack mentions working (for messages we wrote that mention people). Inside `code`
+ * spans, where messages quote what the user typed, everything is escaped: a typed `<@U…>` mentions nobody.
+ */
+export const escKeepingMentions = (s: string): string =>
+  s
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? esc(part) : keepMentions(part)))
+    .join('');
 
 /** Inline code of an escaped name. */
 export const code = (s: string): string => `\`${esc(s)}\``;

@@ -23,7 +23,7 @@ export const showMessage = (d: DistributionDetail): SlackMessage => {
       `${STATUS_ICON[p.platform.status] ?? ''} ${code(p.platform.name)} — ${p.platform.status}${p.isTarget ? ' · *upgrade target*' : ''} · ` +
       `${p.siteCount} sites · ref ${code(p.platform.source.ref)}`,
   );
-  return message(`${distribution.title}: ${d.platformCount} platforms, target ${d.target?.name ?? 'none'}`, [
+  return message(`${esc(distribution.title)}: ${d.platformCount} platforms, target ${d.target?.name ?? 'none'}`, [
     header(distribution.title),
     section(
       `${esc(distribution.description || '')}\n` +

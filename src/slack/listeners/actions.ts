@@ -1,7 +1,8 @@
 /** Buttons: Confirm / Cancel on upgrade summaries, "Review upgrades" on announcements, and URL buttons. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { StaleError } from '../../domain/errors.js';
-import { actorText, ACTIONS, notice } from '../blocks/kit.js';
+import type { ConfirmOutcome } from '../../services/upgrade-service.js';
+import { actorText, ACTIONS, code, esc, notice } from '../blocks/kit.js';
 import type { MessageRef } from '../plan-messages.js';
 import { proposeAndPost } from './commands.js';
 import { assertPermitted, ephemeral, guarded, userActor, type ListenerDeps } from './shared.js';
@@ -24,14 +25,9 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
     const at = clickedMessage(body);
     await guarded(reply, logger, {}, async () => {
       await assertPermitted(deps, body.user.id, client);
+      let outcome: ConfirmOutcome;
       try {
-        const outcome = await services.upgrades.confirm(planId, actor);
-        if (!outcome.scheduled) {
-          const by = outcome.view.plan.confirmedBy;
-          await reply(notice(`This upgrade was already confirmed by ${by ? actorText(by) : 'someone'}; its migrations are scheduled once.`));
-          return;
-        }
-        await messenger.refresh(planId, { skipped: outcome.skipped, ...(at ? { at } : {}) });
+        outcome = await services.upgrades.confirm(planId, actor);
       } catch (error) {
         if (error instanceof StaleError) {
           // Mark the old summary stale (buttons gone), then post a fresh one against the new target.
@@ -41,6 +37,29 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
         }
         throw error;
       }
+      if (!outcome.scheduled) {
+        const by = outcome.view.plan.confirmedBy;
+        await reply(notice(`This upgrade was already confirmed by ${by ? actorText(by) : 'someone'}; its migrations are scheduled once.`));
+        return;
+      }
+      // Later re-renders of the summary no longer know why a site was left out: tell the confirmer now.
+      const skipped = outcome.skipped.map((s) => `${code(s.site)} (${esc(s.reason)})`);
+      const skippedNote = skipped.length ? ` Not scheduled: ${skipped.join(', ')}.` : '';
+      try {
+        await messenger.refresh(planId, { skipped: outcome.skipped, ...(at ? { at } : {}) });
+      } catch (error) {
+        // The migrations are scheduled whatever Slack says; "something went wrong" would invite a second try.
+        logger.warn({ err: error, plan: planId }, 'confirmed, but could not update the summary message');
+        const n = outcome.view.tasks.length;
+        await reply(
+          notice(
+            `:white_check_mark: Confirmed: ${n} migration${n === 1 ? '' : 's'} scheduled, but I could not update the summary message. ` +
+              `Follow them with \`${deps.slashCommand} tasks\`.${skippedNote}`,
+          ),
+        );
+        return;
+      }
+      if (skippedNote) await reply(notice(`:heavy_minus_sign:${skippedNote}`));
     });
   });
 

@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Actor } from '../../domain/actor.js';
 import { ConflictError } from '../../domain/errors.js';
 import type { PlanScope } from '../../domain/upgrade-plan.js';
+import { RecentKeys } from '../../services/recent-keys.js';
 import { compareMessage } from '../blocks/compare-summary.js';
 import { helpMessage } from '../blocks/help.js';
 import { code, notice } from '../blocks/kit.js';
@@ -87,6 +88,8 @@ const run = async (cmd: Command, deps: ListenerDeps, inv: Invocation): Promise<v
     case 'tasks':
       return void (await inv.reply(taskListMessage(await services.tasks.recent(cmd.site), cmd.site)));
     case 'cancel': {
+      // Cancelling someone's scheduled upgrade is as consequential as confirming one.
+      await assertPermitted(deps, inv.userId, inv.client);
       const task = await services.tasks.cancel(cmd.task, inv.actor);
       return void (await inv.reply(notice(`:no_entry_sign: Task #${task.number} (${code(task.subject.name)}) is cancelled.`)));
     }
@@ -94,8 +97,14 @@ const run = async (cmd: Command, deps: ListenerDeps, inv: Invocation): Promise<v
 };
 
 export const registerCommands = (app: App, deps: ListenerDeps): void => {
-  app.command(deps.slashCommand, async ({ ack, command, respond, client }) => {
+  // A redelivery (x-slack-retry-num) carries the trigger_id of the first delivery, which already ran and replied.
+  const triggers = new RecentKeys();
+  app.command(deps.slashCommand, async ({ ack, command, respond, client, context }) => {
     await ack();
+    if (command.trigger_id && !triggers.firstTime(command.trigger_id)) {
+      deps.logger.info({ trigger: command.trigger_id, retry: context.retryNum ?? null, text: command.text }, 'ignored a redelivered slash command');
+      return;
+    }
     const reply = ephemeral(respond, deps.logger);
     const actor = userActor({ id: command.user_id, user_name: command.user_name });
     await guarded(reply, deps.logger, { commandText: command.text, slashCommand: deps.slashCommand }, async () => {

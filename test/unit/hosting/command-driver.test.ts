@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostingError, TransientError, ValidationError } from '../../../src/domain/errors.js';
 import { EMPTY_MANIFEST } from '../../../src/domain/platform.js';
+import { runGit } from '../../../src/upstream/git-exec.js';
 import {
   AEGIR_TEMPLATES,
   ANSIBLE_TEMPLATES,
@@ -117,6 +118,9 @@ describe('CommandDriver templates', () => {
     expect(built.path).toBe(join(dir, 'platforms', 'social-12.4.2'));
     expect(built.manifest.format).toBe('composer');
     expect(built.manifest.packages.length).toBeGreaterThan(10);
+    // The checkout's tracked-file tree is recorded for Compare.
+    const headBlob = (await runGit(['-C', built.path, 'rev-parse', 'HEAD:composer.json'])).stdout.trim();
+    expect(built.manifest.tree).toEqual({ 'composer.json': headBlob, 'composer.lock': expect.stringMatching(/^[0-9a-f]{40}$/) });
 
     // A build whose result is not visible here (remote host): no manifest, with a warning.
     const remote = new CommandDriver({ templates: { ...templates, build: 'true' }, platformsRoot: join(dir, 'remote') });
@@ -131,5 +135,6 @@ describe('CommandDriver templates', () => {
     const plain = new CommandDriver({ templates: { ...templates, build: 'true' }, platformsRoot: dir });
     const built2 = await plain.buildPlatform(platform('plain'), d, () => {});
     expect(built2.manifest.packages.map((p) => p.name)).toEqual(['drupal/core']);
+    expect(built2.manifest.tree).toBeUndefined();
   });
 });

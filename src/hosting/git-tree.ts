@@ -1,0 +1,175 @@
+/**
+ * Records a built platform's tracked-file tree (path → git object SHA) and the contents of its small text files,
+ * so Compare can list every changed file cheaply and show patches for the ones a site operator reads (README,
+ * patches/, settings, scripts) without keeping whole code bases in the store.
+ */
+import { spawn } from 'node:child_process';
+import { HostingError } from '../domain/errors.js';
+import type { LogFn } from '../domain/ports.js';
+import type { Manifest } from '../domain/platform.js';
+
+export interface TreeEntry {
+  path: string;
+  /** git file mode: 100644, 100755, 120000 (symlink), 160000 (submodule). */
+  mode: string;
+  /** `blob` for files and symlinks, `commit` for submodules. */
+  type: string;
+  sha: string;
+  /** Bytes of a blob; null for submodules. */
+  size: number | null;
+}
+
+export interface TreeLimits {
+  /** Text files up to this size have their content kept. */
+  maxFileBytes: number;
+  /** Content kept per platform besides the manifest files (which are always kept). */
+  maxTotalBytes: number;
+  /** A bigger tree is not recorded (it would not fit a store document); Compare then covers the manifest files only. */
+  maxEntries: number;
+}
+
+export const DEFAULT_TREE_LIMITS: TreeLimits = { maxFileBytes: 64 * 1024, maxTotalBytes: 2 * 1024 * 1024, maxEntries: 50_000 };
+
+/** Runs git and returns raw stdout (contents may be binary); a failure becomes a HostingError with git's words. */
+const gitBytes = (cwd: string, args: string[], input?: string): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', cwd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-2000)));
+    child.on('error', (e) => reject(new HostingError(`Cannot run git: ${e.message}`, { cause: e })));
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new HostingError(`\`git ${args.join(' ')}\` exited with ${code}: ${err.trim()}`)),
+    );
+    // A git that exits early closes stdin (EPIPE); its exit code and stderr tell why.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+  });
+
+/** Parses `git ls-tree -r -l -z` output: `<mode> <type> <sha> <size>\t<path>\0`. */
+export const parseLsTree = (output: string): TreeEntry[] =>
+  output
+    .split('\0')
+    .filter(Boolean)
+    .map((record) => {
+      const tab = record.indexOf('\t');
+      const [mode = '', type = '', sha = '', size = '-'] = record.slice(0, tab).trim().split(/\s+/);
+      if (tab < 0 || !/^[0-9a-f]{40,64}$/.test(sha)) throw new HostingError(`Unexpected \`git ls-tree\` output: ${record.slice(0, 200)}`);
+      return { path: record.slice(tab + 1), mode, type, sha, size: size === '-' ? null : Number(size) };
+    });
+
+/** Directories of third-party code: their files are kept only after the project's own. */
+const THIRD_PARTY_DIRS = new Set(['vendor', 'node_modules', 'bower_components', 'core', 'contrib', 'libraries']);
+/** Extensions that are binary anyway: not worth reading to find out. */
+const BINARY_EXTENSIONS =
+  /\.(png|jpe?g|gif|ico|webp|bmp|tiff?|psd|woff2?|ttf|otf|eot|pdf|zip|gz|tgz|bz2|xz|7z|rar|jar|phar|mo|mp[34]|webm|ogg|wav|avi|mov|swf|exe|dll|so|dylib|class|pyc|sqlite|db)$/i;
+
+/**
+ * Files whose contents are worth keeping, best first: the project's own files before third-party directories,
+ * shallow before deep (top-level README, patches/, scripts/ before module internals), then by path.
+ * `skip` lists paths kept anyway (the manifest files).
+ */
+export const contentCandidates = (entries: TreeEntry[], skip: ReadonlySet<string>, maxFileBytes: number): TreeEntry[] => {
+  const rank = (path: string): [number, number] => {
+    const parts = path.split('/');
+    return [parts.slice(0, -1).some((p) => THIRD_PARTY_DIRS.has(p.toLowerCase())) ? 1 : 0, parts.length];
+  };
+  return entries
+    .filter((e) => e.type === 'blob' && e.size !== null && e.size <= maxFileBytes && !skip.has(e.path) && !BINARY_EXTENSIONS.test(e.path))
+    .map((e) => ({ e, r: rank(e.path) }))
+    .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || (a.e.path < b.e.path ? -1 : a.e.path > b.e.path ? 1 : 0))
+    .map(({ e }) => e);
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of a blob, or null when it is binary (a NUL byte, or not UTF-8). */
+export const decodeText = (bytes: Uint8Array): string | null => {
+  if (bytes.includes(0)) return null;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+};
+
+/** Reads blobs by SHA in one `git cat-file --batch` call. */
+export const readBlobs = async (repoDir: string, shas: string[]): Promise<Map<string, Buffer>> => {
+  const unique = [...new Set(shas)];
+  const blobs = new Map<string, Buffer>();
+  if (!unique.length) return blobs;
+  const out = await gitBytes(repoDir, ['cat-file', '--batch'], unique.join('\n') + '\n');
+  let at = 0;
+  for (const sha of unique) {
+    const eol = out.indexOf(0x0a, at);
+    const header = out.subarray(at, eol).toString('utf8').split(' ');
+    if (eol < 0 || header[0] !== sha || header[1] === 'missing') throw new HostingError(`git object ${sha} is missing from ${repoDir}.`);
+    const size = Number(header[2]);
+    blobs.set(sha, out.subarray(eol + 1, eol + 1 + size));
+    at = eol + 1 + size + 1;
+  }
+  return blobs;
+};
+
+/** Bounds the reading when many candidates turn out binary: at most this many `cat-file` calls. */
+const MAX_READ_ROUNDS = 8;
+
+/**
+ * Walks `candidates` in order keeping each text file that still fits the budget. Read in batches of about the
+ * remaining budget, so a binary file without a telling extension costs a read but no budget.
+ */
+const keepTextWithin = async (repoDir: string, candidates: TreeEntry[], limits: TreeLimits): Promise<{ files: Record<string, string>; bytes: number }> => {
+  const files: Record<string, string> = {};
+  let remaining = limits.maxTotalBytes;
+  let next = 0;
+  for (let round = 0; round < MAX_READ_ROUNDS && next < candidates.length && remaining > 0; round++) {
+    const batch: TreeEntry[] = [];
+    for (let batchBytes = 0; next < candidates.length && batchBytes < remaining; next++) {
+      const e = candidates[next]!;
+      if (e.size! > remaining) continue;
+      batch.push(e);
+      batchBytes += e.size!;
+    }
+    const blobs = await readBlobs(repoDir, batch.map((e) => e.sha));
+    for (const e of batch) {
+      if (e.size! > remaining) continue;
+      const text = decodeText(blobs.get(e.sha)!);
+      if (text === null) continue;
+      files[e.path] = text;
+      remaining -= e.size!;
+    }
+  }
+  return { files, bytes: limits.maxTotalBytes - remaining };
+};
+
+/** All tracked files of `rev` in the repository at `repoDir`. */
+export const listTree = async (repoDir: string, rev: string): Promise<TreeEntry[]> =>
+  parseLsTree((await gitBytes(repoDir, ['-c', 'core.quotepath=off', 'ls-tree', '-r', '-l', '-z', rev])).toString('utf8'));
+
+/**
+ * Adds the tracked-file tree of `rev` and the small text files picked by `contentCandidates` to a manifest read
+ * from the same checkout. The tree only improves Compare, so trouble reading it is a warning and the manifest is
+ * returned as it was rather than failing the build.
+ */
+export const addTrackedTree = async (
+  manifest: Manifest,
+  repoDir: string,
+  rev: string,
+  log: LogFn,
+  limits: TreeLimits = DEFAULT_TREE_LIMITS,
+): Promise<Manifest> => {
+  try {
+    const entries = await listTree(repoDir, rev);
+    if (entries.length > limits.maxEntries) {
+      log(`${entries.length} tracked files is more than the ${limits.maxEntries} recorded for Compare; only manifest files will be compared`, 'warn');
+      return manifest;
+    }
+    const { files, bytes } = await keepTextWithin(repoDir, contentCandidates(entries, new Set(Object.keys(manifest.files)), limits.maxFileBytes), limits);
+    log(`File tree: ${entries.length} tracked files, ${Object.keys(files).length} small text files kept for Compare (${Math.ceil(bytes / 1024)} KB)`);
+    return { ...manifest, files: { ...files, ...manifest.files }, tree: Object.fromEntries(entries.map((e) => [e.path, e.sha])) };
+  } catch (e) {
+    log(`Could not record the file tree for Compare: ${(e as Error).message}`, 'warn');
+    return manifest;
+  }
+};

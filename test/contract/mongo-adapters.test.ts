@@ -1,0 +1,107 @@
+/**
+ * What the port contracts cannot see of the MongoDB adapters: their lifecycle on a shared connection, the
+ * unique indexes the race guarantees rest on, and Agenda details (released locks, one recurring schedule per key).
+ */
+import { afterEach, beforeEach, expect, test } from '@jest/globals';
+import type { Connection } from 'mongoose';
+import { TransientError } from '../../src/domain/errors.js';
+import { AgendaJobQueue, type AgendaJobQueueOptions } from '../../src/jobs/agenda-queue.js';
+import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
+import { databaseUri, describeWithMongo } from '../support/mongo.js';
+import { waitFor } from '../support/wait.js';
+
+/** Lets a rejection nobody handled reach the process's unhandledRejection listeners. */
+const settle = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
+
+await describeWithMongo('MongoDB adapters', (server) => {
+  let connection: Connection;
+  const queues: AgendaJobQueue[] = [];
+  const queue = (options: Omit<AgendaJobQueueOptions, 'connection'> = {}) => {
+    // A short lock lifetime keeps Agenda's per-job liveness timers from outliving the test file.
+    const q = new AgendaJobQueue({ connection, processEveryMs: 20, lockLifetimeMs: 2000, ...options });
+    queues.push(q);
+    return q;
+  };
+  beforeEach(async () => {
+    connection = await connectMongo(databaseUri(server.uri));
+  });
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((q) => q.stop()));
+    if (connection.readyState === 1) await connection.dropDatabase();
+    await connection.close();
+  });
+
+  test('a queue that never started (web role) can be stopped and its connection closed at once', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const own = await connectMongo(databaseUri(server.uri));
+      const q = new AgendaJobQueue({ connection: own });
+      await q.stop();
+      await own.close();
+      await settle();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  test('a queue whose setup failed says so instead of waiting forever', async () => {
+    const own = await connectMongo(databaseUri(server.uri));
+    await own.close();
+    const q = new AgendaJobQueue({ connection: own });
+    await expect(q.enqueue('x', {})).rejects.toThrow(TransientError);
+    await expect(q.stats()).rejects.toThrow(/Job queue is not available/);
+    await expect(q.start()).rejects.toThrow(TransientError);
+    await q.stop();
+  });
+
+  test('stop() releases a job it had fetched but not started, so the next worker need not wait out the lock', async () => {
+    // A long poll interval makes the first scan fetch (lock) a job due before the next scan, and wait for it.
+    const q = queue({ owner: 'w1', processEveryMs: 15_000 });
+    const runs: string[] = [];
+    q.define('later', async () => void runs.push('ran'));
+    await q.enqueue('later', {}, { runAt: new Date(Date.now() + 10_000) });
+    expect((await q.stats()).queued).toBe(1);
+    await q.start();
+    await waitFor(async () => (await q.stats()).queued === 0, 'job fetched and locked by w1');
+    await q.stop();
+    expect(runs).toEqual([]);
+    expect((await q.stats()).queued).toBe(1);
+  });
+
+  test('two workers declaring the same recurring schedule at once keep one schedule', async () => {
+    const [a, b] = [queue({ owner: 'w1' }), queue({ owner: 'w2' })];
+    await Promise.all([
+      a.every('tick', 60_000, { v: 1 }, { uniqueKey: 'poll:social' }),
+      b.every('tick', 60_000, { v: 1 }, { uniqueKey: 'poll:social' }),
+    ]);
+    expect((await a.stats()).queued).toBe(1);
+    await Promise.all([
+      a.every('tick', 30_000, { v: 2 }, { uniqueKey: 'poll:social' }),
+      b.every('tick', 30_000, { v: 2 }, { uniqueKey: 'poll:social' }),
+    ]);
+    expect((await b.stats()).queued).toBe(1);
+  });
+
+  test('the unique indexes behind the race guarantees exist before the adapters are handed out', async () => {
+    await createMongoRepositories(connection);
+    await queue().stats();
+    const uniques = async (collection: string) =>
+      (await connection.db!.collection(collection).listIndexes().toArray())
+        .filter((i) => i.unique && i.name !== '_id_')
+        .map((i) => ({ key: i.key, ...(i.partialFilterExpression ? { partial: i.partialFilterExpression } : {}) }));
+    expect(await uniques('distributions')).toEqual([{ key: { slug: 1 } }]);
+    expect(await uniques('platforms')).toEqual([{ key: { name: 1 } }, { key: { distributionId: 1, 'source.commit': 1 } }]);
+    expect(await uniques('sites')).toEqual([{ key: { name: 1 } }]);
+    expect(await uniques('tasks')).toEqual([
+      { key: { number: 1 } },
+      { key: { activeKey: 1 }, partial: { activeKey: { $type: 'string' } } },
+    ]);
+    expect(await uniques('counters')).toEqual([{ key: { name: 1 } }]);
+    expect(await uniques('agendaJobs')).toEqual([
+      { key: { 'data.recurringKey': 1 }, partial: { 'data.recurringKey': { $type: 'string' } } },
+    ]);
+  });
+});
