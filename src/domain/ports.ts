@@ -93,7 +93,12 @@ export interface SiteRepository {
   completeMigration(siteId: string, toPlatformId: string, taskId: string, at: Date): Promise<Site | null>;
   /** Atomic migrating→enabled on the platform it is on (rollback). Null if not migrating. */
   abortMigration(siteId: string): Promise<Site | null>;
+  /**
+   * Throws NotFoundError, or ConflictError when the site is migrating: checked and applied in one atomic
+   * step, so an edit can never land between a migration's begin and end.
+   */
   update(id: string, patch: Partial<Pick<Site, 'status' | 'modules'>>): Promise<Site>;
+  /** Throws NotFoundError, or ConflictError when the site is migrating (atomically, as update). */
   delete(id: string): Promise<void>;
 }
 

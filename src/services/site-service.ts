@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ValidationError } from '../domain/errors.js';
 import type { HostingDriver, Page, PageRequest, Repositories, SiteFilter } from '../domain/ports.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
@@ -48,16 +48,15 @@ export class SiteService {
 
   async update(key: string, patch: { status?: 'enabled' | 'disabled'; modules?: string[] }): Promise<Site> {
     const site = await this.get(key);
-    if (site.status === 'migrating') throw new ConflictError(`\`${site.name}\` is migrating; try again when the task ends.`);
     if (patch.status !== undefined && patch.status !== 'enabled' && patch.status !== 'disabled') {
       throw new ValidationError('Invalid site.', ['status: enabled or disabled']);
     }
+    // The repository refuses a migrating site atomically: no edit can land mid-migration.
     return this.deps.repos.sites.update(site.id, patch);
   }
 
   async delete(key: string): Promise<void> {
-    const site = await this.get(key);
-    if (site.status === 'migrating') throw new ConflictError(`\`${site.name}\` is migrating; it cannot be deleted now.`);
-    await this.deps.repos.sites.delete(site.id);
+    // The repository refuses a migrating site atomically.
+    await this.deps.repos.sites.delete((await this.get(key)).id);
   }
 }

@@ -335,6 +335,30 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         expect(await repos.sites.abortMigration(s.id)).toMatchObject({ status: 'enabled', platformId: 'pB' });
       });
 
+      test('a migrating site can be neither edited nor deleted, even by racing writes; after the migration it can', async () => {
+        const s = await site('a.example.org', 'pA');
+        const [begun, edit] = await Promise.allSettled([repos.sites.beginMigration(s.id, 'pA'), repos.sites.update(s.id, { status: 'disabled' })]);
+        // Whichever came first, the other saw its result: never a disabled site that is migrating.
+        const after = (await repos.sites.get(s.id))!;
+        if (begun.status === 'fulfilled' && begun.value) {
+          expect(after.status).toBe('migrating');
+          expect(edit.status).toBe('rejected');
+        } else {
+          expect(after.status).toBe('disabled');
+        }
+        if (after.status !== 'migrating') {
+          await repos.sites.update(s.id, { status: 'enabled' });
+          await repos.sites.beginMigration(s.id, 'pA');
+        }
+        await expect(repos.sites.update(s.id, { modules: ['x'] })).rejects.toBeInstanceOf(ConflictError);
+        await expect(repos.sites.delete(s.id)).rejects.toThrow(/is migrating/);
+        expect(await repos.sites.get(s.id)).toMatchObject({ status: 'migrating', modules: [] });
+        await repos.sites.abortMigration(s.id);
+        expect(await repos.sites.update(s.id, { modules: ['x'] })).toMatchObject({ modules: ['x'] });
+        await repos.sites.delete(s.id);
+        expect(await repos.sites.get(s.id)).toBeNull();
+      });
+
       test('update and delete; NotFoundError for missing', async () => {
         const s = await site('a.example.org');
         expect(await repos.sites.update(s.id, { status: 'disabled', modules: ['x'] })).toMatchObject({ status: 'disabled', modules: ['x'] });

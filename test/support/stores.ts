@@ -83,7 +83,8 @@ const mongoStore = (server: TestMongo | null): StoreKind => ({
     const repos = await createMongoRepositories(connection);
     return storeInstance(
       repos,
-      (options) => new AgendaJobQueue({ connection, processEveryMs: TEST_POLL_MS * 4, ...options }),
+      // A short lock lifetime: Agenda keeps a timer of half of it after each job, which would hold jest open.
+      (options) => new AgendaJobQueue({ connection, processEveryMs: TEST_POLL_MS * 4, lockLifetimeMs: 2_000, ...options }),
       async () => {
         await connection.dropDatabase();
         await repos.close();

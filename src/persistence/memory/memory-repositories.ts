@@ -282,8 +282,17 @@ class MemorySites extends Table<Site> implements SiteRepository {
   async abortMigration(siteId: string) {
     return this.cas(siteId, (s) => s.status === 'migrating', () => ({ status: 'enabled' }));
   }
+  private mustNotMigrate(id: string): Site {
+    const s = this.must(id);
+    if (s.status === 'migrating') throw conflicts.siteMigrating(s.name);
+    return s;
+  }
   async update(id: string, patch: Parameters<SiteRepository['update']>[1]) {
-    return this.touch(this.must(id), copy(pickPatch(patch, SITE_PATCH_KEYS)));
+    return this.touch(this.mustNotMigrate(id), copy(pickPatch(patch, SITE_PATCH_KEYS)));
+  }
+  override async delete(id: string) {
+    this.mustNotMigrate(id);
+    return super.delete(id);
   }
 }
 

@@ -318,11 +318,20 @@ class MongoSites implements SiteRepository {
   abortMigration(siteId: string) {
     return this.c.cas(siteId, { status: 'migrating' }, { $set: { status: 'enabled', updatedAt: new Date() } });
   }
-  update(id: string, patch: Parameters<SiteRepository['update']>[1]) {
-    return this.c.mustUpdate(id, { $set: { ...pickPatch(patch, SITE_PATCH_KEYS), updatedAt: new Date() } });
+  /** Explains why a guarded write on a site matched nothing. */
+  private async refusal(id: string): Promise<Error> {
+    const site = await this.c.get(id);
+    return site ? conflicts.siteMigrating(site.name) : notFound('site', id);
   }
-  delete(id: string) {
-    return this.c.mustDelete(id);
+  async update(id: string, patch: Parameters<SiteRepository['update']>[1]) {
+    const done = await this.c.cas(id, { status: { $ne: 'migrating' } }, { $set: { ...pickPatch(patch, SITE_PATCH_KEYS), updatedAt: new Date() } });
+    if (!done) throw await this.refusal(id);
+    return done;
+  }
+  async delete(id: string) {
+    const oid = toObjectId(id);
+    const res = oid ? await this.c.model.deleteOne({ _id: oid, status: { $ne: 'migrating' } }) : { deletedCount: 0 };
+    if (res.deletedCount === 0) throw await this.refusal(id);
   }
 }
 
