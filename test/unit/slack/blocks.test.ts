@@ -13,6 +13,7 @@ import { ACTIONS, LIMITS, linesWithin, listWithMore, withinBlockLimit, section, 
 import { taskFailureMessage } from '../../../src/slack/blocks/task-list.js';
 import { planMessage } from '../../../src/slack/blocks/upgrade-plan.js';
 import { blockText, buttonsOf, type LooseJson } from '../../support/slack-stand-in.js';
+import { newTaskRecord } from '../../../src/persistence/records.js';
 
 const at = new Date('2025-01-02T03:04:05Z');
 const ZERO: CompareCounts = { upgrade: 0, downgrade: 0, same: 0, added: 0, missing: 0, securityFixes: 0, securityOpen: 0, warnings: 0, errors: 0 };
@@ -97,25 +98,21 @@ const view = (o: ViewOptions = {}): PlanView => {
   });
   const moves = groups.flatMap((g) => g.sites.map((s) => ({ siteId: s.id, siteName: s.name, fromPlatformId: g.from.id })));
   const tasks: Task[] = (o.taskStates ?? []).map((state, i) => ({
+    ...newTaskRecord(
+      {
+        type: 'migrate',
+        subject: { kind: 'site', id: moves[i]!.siteId, name: moves[i]!.siteName },
+        fromPlatformId: moves[i]!.fromPlatformId,
+        toPlatformId: 'pt',
+        planId: 'plan1',
+        requestedBy: { kind: 'user', id: 'U0ALICE', name: 'alice' },
+        confirmedBy: { kind: 'user', id: 'U0BOB', name: 'bob' },
+      },
+      i + 1,
+      at,
+    ),
     id: `t${i}`,
-    number: i + 1,
-    type: 'migrate',
-    subject: { kind: 'site', id: moves[i]!.siteId, name: moves[i]!.siteName },
-    fromPlatformId: moves[i]!.fromPlatformId,
-    toPlatformId: 'pt',
-    planId: 'plan1',
     state,
-    requestedBy: { kind: 'user', id: 'U0ALICE', name: 'alice' },
-    confirmedBy: { kind: 'user', id: 'U0BOB', name: 'bob' },
-    log: [],
-    step: null,
-    checkpoint: {},
-    attempts: 0,
-    lease: null,
-    error: null,
-    createdAt: at,
-    startedAt: null,
-    finishedAt: null,
   }));
   const plan: UpgradePlan = {
     id: 'plan1',
