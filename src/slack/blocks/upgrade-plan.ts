@@ -106,8 +106,11 @@ const buttons = (view: PlanView): Block[] => {
   if (plan.state !== 'pending' || view.stale) return [];
   const cancel = button('Cancel', ACTIONS.cancel, { value: plan.id });
   if (plan.blocked) {
+    // In a batch, platforms without errors can still be upgraded on their own.
+    const clean = view.groups.filter((g) => g.compare.counts.errors === 0).map((g) => code(`upgrade --platform ${g.from.name}`));
+    const instead = clean.length && clean.length < view.groups.length ? ` The others can go on their own: ${listWithMore(clean, 5)}.` : '';
     return [
-      section(':no_entry: *Cannot be confirmed:* the compare found errors (marked :no_entry: above). Fix them, or choose another target.'),
+      section(`:no_entry: *Cannot be confirmed:* the compare found errors (marked :no_entry: above). Fix them, or choose another target.${instead}`),
       actions(`plan_${plan.id}`, [cancel]),
     ];
   }

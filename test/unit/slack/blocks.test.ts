@@ -173,6 +173,14 @@ describe('upgrade summary', () => {
     expect(ids).not.toContain(ACTIONS.confirm);
     expect(ids).toContain(ACTIONS.cancel);
     expect(blockText(m.blocks)).toContain('*Cannot be confirmed:*');
+    expect(blockText(m.blocks)).not.toContain('The others can go on their own');
+  });
+
+  test('blocked batch: the platforms without errors are offered as their own upgrades', () => {
+    const v = view({ blocked: true, groups: 3 });
+    v.groups[1] = { ...v.groups[1]!, compare: result([SCHEMA], { downgrade: 1, errors: 1 }) };
+    const text = blockText(planMessage(v, { compareUrl }).blocks);
+    expect(text).toContain('The others can go on their own: `upgrade --platform social-12.3.0`, `upgrade --platform social-12.3.2`.');
   });
 
   test('confirmed: per-site task state, no buttons', () => {
