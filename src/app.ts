@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { loadAdvisories } from './advisories/load-advisories.js';
 import type { Config } from './config.js';
-import type { HostingDriver, JobQueue, Repositories } from './domain/ports.js';
+import { ALL_ITEMS, type HostingDriver, type JobQueue, type Repositories } from './domain/ports.js';
 import { GitHubUpstreamChecker } from './github/github-checker.js';
 import { CommandDriver, validateTemplates } from './hosting/command-driver.js';
 import { LocalDriver } from './hosting/local-driver.js';
@@ -28,7 +28,7 @@ import { EventBus } from './services/event-bus.js';
 import type { MigrationService } from './services/migration-service.js';
 import { BUILD_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
 import type { Services } from './services/services.js';
-import { MIGRATE_JOB } from './services/upgrade-service.js';
+import { MIGRATE_JOB, migrateJobKey } from './services/upgrade-service.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
 import { GitUpstreamChecker } from './upstream/git-checker.js';
@@ -223,17 +223,16 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
  * still be building them.)
  */
 const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { singleProcess: boolean }): Promise<void> => {
-  const page = { limit: 10_000, offset: 0 };
   if (options.singleProcess) {
     // The embedded store has one worker, this one: a build still marked `building` was cut off by a restart.
-    const building = await repos.platforms.list({ status: ['building'] }, page);
+    const building = await repos.platforms.list({ status: ['building'] }, ALL_ITEMS);
     for (const p of building.items) {
       await repos.platforms.appendBuildLog(p.id, ['Build interrupted by a restart; building again.']);
       await repos.platforms.setStatus(p.id, 'queued', ['building']);
     }
   }
-  const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, page);
-  for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: `migrate:${task.id}` });
-  const platforms = await repos.platforms.list({ status: ['queued'] }, page);
+  const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
+  for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
+  const platforms = await repos.platforms.list({ status: ['queued'] }, ALL_ITEMS);
   for (const p of platforms.items) await jobs.enqueue(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
 };

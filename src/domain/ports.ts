@@ -19,6 +19,9 @@ export interface Page<T> {
   total: number;
 }
 
+/** Reads a whole list at once: for the small collections (distributions, a distribution's platforms, active tasks). */
+export const ALL_ITEMS: PageRequest = { limit: 10_000, offset: 0 };
+
 export interface DistributionRepository {
   /** Throws ConflictError when the slug exists. */
   create(input: NewDistribution): Promise<Distribution>;

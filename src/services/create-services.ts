@@ -6,6 +6,7 @@ import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
+import { POLL_JOB, pollNowKey } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService } from './site-service.js';
 import { TaskService } from './task-service.js';
@@ -31,7 +32,7 @@ export const createServices = (deps: ServiceDeps): Services => {
   const polls: Services['polls'] = deps.polls ?? {
     pollNow: async (key: string) => {
       const d = await distributions.get(key);
-      await jobs.enqueue('distribution.poll', { distributionId: d.id }, { uniqueKey: `poll-now:${d.id}` });
+      await jobs.enqueue(POLL_JOB, { distributionId: d.id }, { uniqueKey: pollNowKey(d.id) });
       return d;
     },
     schedule: async () => false,

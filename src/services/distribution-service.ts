@@ -1,7 +1,7 @@
 import type { Actor } from '../domain/actor.js';
 import { DEFAULT_POLICY, SLUG_PATTERN, type Distribution, type DistributionPatch, type NewDistribution, type UpdatePolicy } from '../domain/distribution.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
-import type { EventPublisher, Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
@@ -46,8 +46,6 @@ export interface TargetChange {
   /** False when the platform already was the target (nothing changed, nothing announced). */
   changed: boolean;
 }
-
-const ALL = { limit: 10_000, offset: 0 };
 
 const policyProblems = (policy: UpdatePolicy): string[] =>
   Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0'];
@@ -107,7 +105,7 @@ export class DistributionService {
   }
 
   async list(): Promise<DistributionOverview[]> {
-    const { items } = await this.repos.distributions.list(ALL);
+    const { items } = await this.repos.distributions.list(ALL_ITEMS);
     return Promise.all(items.map(async (d) => (await this.detail(d)).overview));
   }
 
@@ -118,7 +116,7 @@ export class DistributionService {
 
   /** Out-of-date sites grouped by platform, for one distribution or all. */
   async status(key?: string): Promise<OutdatedReport[]> {
-    const dists = key ? [await this.get(key)] : (await this.repos.distributions.list(ALL)).items;
+    const dists = key ? [await this.get(key)] : (await this.repos.distributions.list(ALL_ITEMS)).items;
     return Promise.all(
       dists.map(async (distribution) => {
         const platforms = await this.livePlatforms(distribution.id);
@@ -127,7 +125,7 @@ export class DistributionService {
         if (target) {
           for (const platform of platforms) {
             if (platform.id === target.id) continue;
-            const { items } = await this.repos.sites.list({ platformIds: [platform.id], status: ['enabled'] }, ALL);
+            const { items } = await this.repos.sites.list({ platformIds: [platform.id], status: ['enabled'] }, ALL_ITEMS);
             if (items.length) groups.push({ platform, sites: items });
           }
         }
@@ -177,11 +175,11 @@ export class DistributionService {
   }
 
   private async livePlatforms(distributionId: string): Promise<Platform[]> {
-    return (await this.repos.platforms.list({ distributionId, status: ['ready', 'locked'] }, ALL)).items;
+    return (await this.repos.platforms.list({ distributionId, status: ['ready', 'locked'] }, ALL_ITEMS)).items;
   }
 
   private async detail(distribution: Distribution): Promise<{ overview: DistributionOverview; platforms: PlatformOverview[] }> {
-    const { items: all } = await this.repos.platforms.list({ distributionId: distribution.id }, ALL);
+    const { items: all } = await this.repos.platforms.list({ distributionId: distribution.id }, ALL_ITEMS);
     const visible = all.filter((p) => p.status !== 'deleted');
     const counts = await this.repos.sites.countByPlatform(visible.map((p) => p.id));
     const targetId = distribution.targetPlatformId;

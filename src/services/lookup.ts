@@ -2,7 +2,7 @@
 import type { Distribution } from '../domain/distribution.js';
 import { NotFoundError } from '../domain/errors.js';
 import { closestMatch } from '../domain/fuzzy.js';
-import type { Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
 
@@ -21,15 +21,13 @@ const resolve = async <T>(
   throw new NotFoundError(entity, trimmed, closestMatch(trimmed, await names()));
 };
 
-const ALL = { limit: 10_000, offset: 0 };
-
 export const resolveDistribution = (repos: Repositories, key: string): Promise<Distribution> =>
   resolve(
     'distribution',
     key,
     (id) => repos.distributions.get(id),
     (slug) => repos.distributions.getBySlug(slug),
-    async () => (await repos.distributions.list(ALL)).items.map((d) => d.slug),
+    async () => (await repos.distributions.list(ALL_ITEMS)).items.map((d) => d.slug),
   );
 
 export const resolvePlatform = (repos: Repositories, key: string): Promise<Platform> =>
@@ -38,7 +36,7 @@ export const resolvePlatform = (repos: Repositories, key: string): Promise<Platf
     key,
     (id) => repos.platforms.get(id),
     (name) => repos.platforms.getByName(name),
-    async () => (await repos.platforms.list(undefined, ALL)).items.map((p) => p.name),
+    async () => (await repos.platforms.list(undefined, ALL_ITEMS)).items.map((p) => p.name),
   );
 
 export const resolveSite = (repos: Repositories, key: string): Promise<Site> =>
@@ -47,7 +45,7 @@ export const resolveSite = (repos: Repositories, key: string): Promise<Site> =>
     key.trim().replace(/^https?:\/\//, '').replace(/\/$/, ''),
     (id) => repos.sites.get(id),
     (name) => repos.sites.getByName(name),
-    async () => (await repos.sites.list(undefined, ALL)).items.map((s) => s.name),
+    async () => (await repos.sites.list(undefined, ALL_ITEMS)).items.map((s) => s.name),
   );
 
 /** Loads an entity that must exist by id (internal references). */

@@ -1,7 +1,7 @@
 import type { Actor } from '../domain/actor.js';
 import { parseManifest } from '../domain/compare/manifest.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
-import type { Page, PageRequest, PlatformFilter, Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type Page, type PageRequest, type PlatformFilter, type Repositories } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import { ACTIVE_TASK_STATES } from '../domain/task.js';
 import { resolveDistribution, resolvePlatform } from './lookup.js';
@@ -64,7 +64,7 @@ export class PlatformService {
     const sites = counts[platform.id] ?? 0;
     if (sites > 0) throw new ConflictError(`Platform \`${platform.name}\` still hosts ${sites} site(s); migrate or delete them first.`);
     // A migrating site is still counted on its old platform: without this, its new one could vanish under it.
-    const active = await this.deps.repos.tasks.list({ type: ['migrate'], state: [...ACTIVE_TASK_STATES] }, { limit: 10_000, offset: 0 });
+    const active = await this.deps.repos.tasks.list({ type: ['migrate'], state: [...ACTIVE_TASK_STATES] }, ALL_ITEMS);
     const moving = active.items.filter((t) => t.toPlatformId === platform.id || t.fromPlatformId === platform.id);
     if (moving.length) {
       throw new ConflictError(

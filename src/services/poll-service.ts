@@ -5,7 +5,7 @@
 import type { Actor } from '../domain/actor.js';
 import { matchesTagPattern, type Distribution, type UpstreamSource } from '../domain/distribution.js';
 import { ConflictError, NotFoundError, RuleViolationError, TransientError } from '../domain/errors.js';
-import type { EventPublisher, JobQueue, Repositories, UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
+import { ALL_ITEMS, type EventPublisher, type JobQueue, type Repositories, type UpstreamBuild, type UpstreamChecker } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { normalizeRepoUrl, trackingOf } from '../domain/upstream-tracking.js';
 import type { BuildService } from './build-service.js';
@@ -47,7 +47,6 @@ export interface PollServiceDeps {
   server?: string;
 }
 
-const ALL = { limit: 10_000, offset: 0 };
 const PLATFORM_NAME_UNSAFE = /[^A-Za-z0-9._-]+/g;
 
 /** `<slug>-<tag>` for tags and releases, `<slug>-<short sha>` for branch heads; safe as a directory name. */
@@ -138,8 +137,8 @@ export class PollService {
   async schedulePolls(): Promise<{ scheduled: string[]; cancelled: string[] }> {
     const scheduled: string[] = [];
     const cancelled: string[] = [];
-    for (let offset = 0; ; offset += ALL.limit) {
-      const page = await this.repos.distributions.list({ limit: ALL.limit, offset });
+    for (let offset = 0; ; offset += ALL_ITEMS.limit) {
+      const page = await this.repos.distributions.list({ limit: ALL_ITEMS.limit, offset });
       for (const d of page.items) ((await this.schedule(d)) ? scheduled : cancelled).push(d.slug);
       if (offset + page.items.length >= page.total || page.items.length === 0) break;
     }

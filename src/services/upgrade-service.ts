@@ -2,7 +2,7 @@ import type { Actor } from '../domain/actor.js';
 import type { CompareResult } from '../domain/compare/types.js';
 import type { Distribution } from '../domain/distribution.js';
 import { ConflictError, RuleViolationError, StaleError } from '../domain/errors.js';
-import type { EventPublisher, JobQueue, Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type EventPublisher, type JobQueue, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
@@ -12,6 +12,8 @@ import type { CompareService } from './compare-service.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
 
 export const MIGRATE_JOB = 'site.migrate';
+/** One pending `site.migrate` job per task, however often it is enqueued. */
+export const migrateJobKey = (taskId: string): string => `migrate:${taskId}`;
 
 /** One source platform of a plan: its sites and what moving them to the target changes. */
 export interface PlanGroup {
@@ -38,8 +40,6 @@ export interface ConfirmOutcome {
   /** Sites left out at confirm time, with the reason (already migrating, moved meanwhile). */
   skipped: { site: string; reason: string }[];
 }
-
-const ALL = { limit: 10_000, offset: 0 };
 
 export class UpgradeService {
   constructor(
@@ -132,7 +132,7 @@ export class UpgradeService {
         });
         taskIds.push(task.id);
         await this.repos.plans.setTaskIds(plan.id, taskIds);
-        await this.deps.jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: `migrate:${task.id}` });
+        await this.deps.jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         skipped.push({ site: move.siteName, reason: 'a migration is already queued or running' });
@@ -171,13 +171,13 @@ export class UpgradeService {
       if (distribution.targetPlatformId === platform.id) {
         throw new RuleViolationError(`\`${platform.name}\` is the upgrade target of \`${distribution.slug}\`; its sites are up to date.`);
       }
-      const { items } = await this.repos.sites.list({ platformIds: [platform.id], status: ['enabled'] }, ALL);
+      const { items } = await this.repos.sites.list({ platformIds: [platform.id], status: ['enabled'] }, ALL_ITEMS);
       return { distribution, sites: items };
     }
     const distribution = await resolveDistribution(this.repos, scope.slug);
-    const { items: platforms } = await this.repos.platforms.list({ distributionId: distribution.id }, ALL);
+    const { items: platforms } = await this.repos.platforms.list({ distributionId: distribution.id }, ALL_ITEMS);
     const outdated = platforms.filter((p) => p.id !== distribution.targetPlatformId).map((p) => p.id);
-    const sites = outdated.length ? (await this.repos.sites.list({ platformIds: outdated, status: ['enabled'] }, ALL)).items : [];
+    const sites = outdated.length ? (await this.repos.sites.list({ platformIds: outdated, status: ['enabled'] }, ALL_ITEMS)).items : [];
     return { distribution, sites };
   }
 
