@@ -8,6 +8,11 @@ export interface PackageEntry {
   version: string;
   /** composer "type" (drupal-module, drupal-core, library…) or makefile project type. */
   type?: string;
+  /**
+   * For a branch build (`dev-1.x#abc1234`): the version it sorts as, from the lock's `extra.drupal.version`
+   * (`1.0-beta2+12-dev`) or `extra.branch-alias` (`1.x-dev`). Absent when the lock says nothing.
+   */
+  order?: string;
 }
 
 export interface Manifest {

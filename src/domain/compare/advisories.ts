@@ -4,6 +4,7 @@
  * exact-version sets and ranges so a lookup is a hash probe plus a few comparisons.
  */
 import { ValidationError } from '../errors.js';
+import { parseUntrustedJson } from './untrusted-input.js';
 import { BRANCH_MAX, compareParsed, parseVersion, type ParsedVersion } from './versions.js';
 
 type Op = '<' | '<=' | '>' | '>=' | '=' | '!=';
@@ -91,10 +92,20 @@ const satisfies = (v: ParsedVersion, b: Bound): boolean => {
 
 const parseConstraint = (name: string, constraint: string, skipped: string[]): PackageAdvisory => {
   const advisory: PackageAdvisory = { exact: new Set(), ranges: [] };
-  for (const alternative of constraint.split(/\s*\|\|?\s*/)) {
+  if (constraint.length > MAX_CONSTRAINT_CHARS) {
+    skipped.push(`${name}: constraint longer than ${MAX_CONSTRAINT_CHARS} characters`);
+    return advisory;
+  }
+  // Plain string splits, then trims: `\s*\|\s*` as a split pattern is quadratic on long runs of spaces.
+  for (const raw of constraint.split('|')) {
+    const alternative = raw.trim();
     if (!alternative) continue;
     // AND: `,` or whitespace, but `>= 1.0` (operator, space, version) is one term.
-    const terms = alternative.replace(/(<>|!=|>=|<=|==|=|<|>|\^|~)\s+/g, '$1').split(/\s*,\s*|\s+/).filter(Boolean);
+    const terms = alternative
+      .replace(/(<>|!=|>=|<=|==|=|<|>|\^|~)\s+/g, '$1')
+      .split(',')
+      .flatMap((t) => t.split(/\s+/))
+      .filter(Boolean);
     const parsed = terms.map(parseTerm);
     if (parsed.some((p) => p === null)) {
       skipped.push(`${name}: ${alternative}`);
@@ -110,14 +121,14 @@ const parseConstraint = (name: string, constraint: string, skipped: string[]): P
   return advisory;
 };
 
+/** The real file is ~0.2 MB. */
+export const MAX_ADVISORIES_CHARS = 10 * 1024 * 1024;
+/** One package's constraint text; the longest real one (drupal/core) is ~1,500 characters. */
+export const MAX_CONSTRAINT_CHARS = 64 * 1024;
+
 /** Parses the advisories composer.json. Throws ValidationError when it is not JSON or has no `conflict` map. */
 export const parseAdvisories = (composerJson: string): AdvisoryIndex => {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(composerJson);
-  } catch (e) {
-    throw new ValidationError('The security advisories file is not valid JSON.', [(e as Error).message]);
-  }
+  const doc = parseUntrustedJson('The security advisories file', composerJson, MAX_ADVISORIES_CHARS);
   const conflict = (doc as { conflict?: unknown } | null)?.conflict;
   if (typeof conflict !== 'object' || conflict === null || Array.isArray(conflict)) {
     throw new ValidationError('The security advisories file has no `conflict` map.', [], {

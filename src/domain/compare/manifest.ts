@@ -1,11 +1,19 @@
 /**
  * Reads what a platform is made of from its tracked files: composer.lock first (exact versions), else Drush
  * makefiles (`.make` INI or `.make.yml`), else composer.json `require` constraints.
+ * Every file here is upstream-controlled: each has a size limit, and no key of it can reach an object prototype.
  */
 import { ValidationError } from '../errors.js';
 import type { Manifest, PackageEntry } from '../platform.js';
-import { parseYamlSubset, type YamlValue } from './mini-yaml.js';
+import { parseMakeIni } from './parse-make-ini.js';
+import { MAX_YAML_CHARS, parseYaml } from './parse-yaml.js';
+import { assertMaxSize, parseUntrustedJson } from './untrusted-input.js';
 import { normaliseVersion } from './versions.js';
+
+/** composer.lock/composer.json limit: Open Social's lock is ~0.7 MB; JSON.parse takes ~50 ms for 10 MB. */
+export const MAX_COMPOSER_CHARS = 10 * 1024 * 1024;
+/** INI makefiles (a line-by-line linear parser): together at most this much. */
+export const MAX_MAKE_INI_CHARS = 2 * 1024 * 1024;
 
 /** Exact file names the platform builder should read (wherever they sit in the tree). */
 export const MANIFEST_FILE_NAMES: readonly string[] = ['composer.json', 'composer.lock'];
@@ -26,40 +34,79 @@ const pathsWhere = (files: Record<string, string>, test: (name: string) => boole
     .filter((p) => test(baseName(p).toLowerCase()))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 
-const parseJson = (path: string, text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ValidationError(`${path} is not valid JSON.`, [`${path}: ${(e as Error).message}`]);
-  }
-};
-
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Own-property read: never a value inherited from a prototype. */
+const ownValue = (record: Record<string, unknown>, key: string): unknown => (Object.hasOwn(record, key) ? record[key] : undefined);
 
 const DEV_RE = /^dev-|[.-]dev$/i;
 
 // ------------------------------------------------------------------------------------------ composer
 
+/**
+ * The version to order a branch build by, when the lock says: Drupal.org's `extra.drupal.version`
+ * (`8.x-1.0-beta2+12-dev`: 12 commits after beta2), else the package's `extra.branch-alias` for its version
+ * (`dev-1.x` → `1.x-dev`). Composer itself orders branches by their alias.
+ */
+const orderOf = (p: Record<string, unknown>, version: string): string | undefined => {
+  if (!DEV_RE.test(version)) return undefined;
+  const extra = ownValue(p, 'extra');
+  if (!isRecord(extra)) return undefined;
+  const drupal = ownValue(extra, 'drupal');
+  const drupalVersion = isRecord(drupal) ? ownValue(drupal, 'version') : undefined;
+  if (typeof drupalVersion === 'string' && drupalVersion.trim() !== '') return normaliseVersion(drupalVersion);
+  const aliases = ownValue(extra, 'branch-alias');
+  const alias = isRecord(aliases) ? ownValue(aliases, version) : undefined;
+  return typeof alias === 'string' && alias.trim() !== '' ? normaliseVersion(alias) : undefined;
+};
+
 const fromComposerLock = (path: string, text: string): PackageEntry[] => {
-  const doc = parseJson(path, text);
+  const doc = parseUntrustedJson(path, text, MAX_COMPOSER_CHARS);
   if (!isRecord(doc) || !Array.isArray(doc.packages)) {
     throw new ValidationError(`${path} has no \`packages\` list; is it a composer.lock?`);
   }
-  const dev = Array.isArray(doc['packages-dev']) ? (doc['packages-dev'] as unknown[]) : [];
+  const sections: [string, unknown[]][] = [
+    ['packages', doc.packages as unknown[]],
+    ['packages-dev', Array.isArray(doc['packages-dev']) ? (doc['packages-dev'] as unknown[]) : []],
+  ];
   const issues: string[] = [];
   const entries: PackageEntry[] = [];
-  [...(doc.packages as unknown[]), ...dev].forEach((p, i) => {
-    if (!isRecord(p) || typeof p.name !== 'string' || typeof p.version !== 'string') {
-      issues.push(`package #${i + 1} has no name or version`);
-      return;
-    }
-    let version = normaliseVersion(p.version);
-    // A branch tip says nothing about which commit it is; keep the commit so two builds of one branch differ.
-    const ref = isRecord(p.source) && typeof p.source.reference === 'string' ? p.source.reference : undefined;
-    if (DEV_RE.test(version) && ref) version += `#${ref.slice(0, 7)}`;
-    entries.push({ name: p.name.toLowerCase(), version, ...(typeof p.type === 'string' ? { type: p.type } : {}) });
-  });
-  if (issues.length) throw new ValidationError(`${path} has malformed package entries.`, issues);
+  const seen = new Map<string, string>();
+  for (const [section, list] of sections) {
+    list.forEach((p, i) => {
+      const at = `${section}[${i}]`;
+      if (!isRecord(p) || typeof p.name !== 'string' || p.name.trim() === '') {
+        issues.push(`${at} has no name`);
+        return;
+      }
+      const name = p.name.trim().toLowerCase();
+      if (typeof p.version !== 'string' || p.version.trim() === '') {
+        issues.push(`${at} (${p.name}) has no version`);
+        return;
+      }
+      const first = seen.get(name);
+      if (first !== undefined) {
+        issues.push(`${p.name} is listed twice: ${first} and ${at}`);
+        return;
+      }
+      seen.set(name, at);
+      let version = normaliseVersion(p.version);
+      const order = orderOf(p, p.version);
+      // A branch tip says nothing about which commit it is; keep the commit so two builds of one branch differ.
+      const ref = isRecord(p.source) && typeof p.source.reference === 'string' ? p.source.reference : undefined;
+      if (DEV_RE.test(version) && ref) version += `#${ref.slice(0, 7)}`;
+      entries.push({
+        name,
+        version,
+        ...(typeof p.type === 'string' ? { type: p.type } : {}),
+        ...(order !== undefined && order !== version ? { order } : {}),
+      });
+    });
+  }
+  if (issues.length) {
+    const shown = issues.slice(0, 3).join('; ') + (issues.length > 3 ? ` and ${issues.length - 3} more` : '');
+    throw new ValidationError(`${path} has malformed package entries: ${shown}.`, issues);
+  }
   return entries;
 };
 
@@ -67,7 +114,7 @@ const fromComposerLock = (path: string, text: string): PackageEntry[] => {
 const PLATFORM_PACKAGE_RE = /^(php(-64bit|-ipv6|-zts|-debug)?|hhvm|composer(-plugin-api|-runtime-api)?|ext-.+|lib-.+)$/i;
 
 const fromComposerJson = (path: string, text: string): PackageEntry[] => {
-  const doc = parseJson(path, text);
+  const doc = parseUntrustedJson(path, text, MAX_COMPOSER_CHARS);
   if (!isRecord(doc)) throw new ValidationError(`${path} is not a JSON object.`);
   const require = isRecord(doc.require) ? doc.require : {};
   return Object.entries(require)
@@ -76,39 +123,6 @@ const fromComposerJson = (path: string, text: string): PackageEntry[] => {
 };
 
 // ------------------------------------------------------------------------------------------ makefiles
-
-type Tree = { [key: string]: Tree | string };
-
-/** Drush INI makefile: `projects[views][version] = 3.14`, `projects[] = token`, `core = 7.x`. */
-export const parseMakeIni = (text: string, file = 'makefile'): Tree => {
-  const root: Tree = {};
-  text.split(/\r?\n/).forEach((raw, idx) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
-    const m = /^([^[=\s]+)((?:\[[^\]]*\])*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new ValidationError(`${file} line ${idx + 1}: expected \`key = value\`, got \`${line}\``);
-    const keys = [m[1]!, ...[...m[2]!.matchAll(/\[([^\]]*)\]/g)].map((k) => k[1]!.trim().replace(/^["']|["']$/g, ''))];
-    const value = m[3]!.trim().replace(/^"(.*)"$|^'(.*)'$/, '$1$2');
-    let node = root;
-    keys.forEach((key, i) => {
-      // `[]` appends, like PHP arrays.
-      const k = key === '' ? String(Object.keys(node).length) : key;
-      if (i === keys.length - 1) {
-        node[k] = value;
-        return;
-      }
-      const child = node[k];
-      if (typeof child === 'object') node = child;
-      else {
-        // `projects[views] = 3.14` followed by `projects[views][subdir] = contrib`: the short form is the version.
-        const next: Tree = typeof child === 'string' ? { version: child } : {};
-        node[k] = next;
-        node = next;
-      }
-    });
-  });
-  return root;
-};
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
@@ -137,12 +151,23 @@ const makeProjects = (doc: unknown): PackageEntry[] => {
   });
 };
 
-const fromMakefiles = (files: Record<string, string>, paths: string[]): PackageEntry[] =>
-  paths.flatMap((path) => {
-    const text = files[path]!;
-    const doc: YamlValue | Tree = path.toLowerCase().endsWith('.yml') ? parseYamlSubset(text, path) : parseMakeIni(text, path);
-    return makeProjects(doc);
-  });
+const isYaml = (path: string): boolean => path.toLowerCase().endsWith('.yml');
+
+/** Makefiles of one format together, so many small files cannot add up past one big one. */
+const assertTotalSize = (files: Record<string, string>, paths: string[], kind: string, max: number): void =>
+  assertMaxSize(
+    paths.length === 1 ? paths[0]! : `The ${paths.length} ${kind} makefiles together`,
+    paths.reduce((sum, p) => sum + files[p]!.length, 0),
+    max,
+  );
+
+const fromMakefiles = (files: Record<string, string>, paths: string[]): PackageEntry[] => {
+  const yaml = paths.filter(isYaml);
+  const ini = paths.filter((p) => !isYaml(p));
+  if (yaml.length) assertTotalSize(files, yaml, 'YAML', MAX_YAML_CHARS);
+  if (ini.length) assertTotalSize(files, ini, 'INI', MAX_MAKE_INI_CHARS);
+  return paths.flatMap((path) => makeProjects(isYaml(path) ? parseYaml(files[path]!, path) : parseMakeIni(files[path]!, path)));
+};
 
 // ------------------------------------------------------------------------------------------ entry point
 

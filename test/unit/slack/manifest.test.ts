@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../../src/config.js';
-import { parseYamlSubset, type YamlValue } from '../../../src/domain/compare/mini-yaml.js';
+import { parseYaml, type YamlValue } from '../../../src/domain/compare/parse-yaml.js';
 import { COMMAND_USAGE } from '../../../src/slack/command-parser.js';
 import { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from '../../../src/slack/slack-app.js';
 
 type Tree = { [key: string]: YamlValue };
-const manifest = parseYamlSubset(readFileSync('manifest.yml', 'utf8'), 'manifest.yml') as Tree;
-const at = (path: string): YamlValue => path.split('.').reduce<YamlValue>((node, key) => (node as Tree)?.[key] ?? null, manifest);
+const manifest = parseYaml(readFileSync('manifest.yml', 'utf8'), 'manifest.yml') as Tree;
+const at = (path: string): YamlValue | null => path.split('.').reduce<YamlValue | null>((node, key) => (node as Tree | null)?.[key] ?? null, manifest);
 
 describe('manifest.yml', () => {
   test('has the sections a Slack app manifest needs', () => {
