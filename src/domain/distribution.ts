@@ -38,10 +38,28 @@ export const DEFAULT_POLICY: UpdatePolicy = { pollIntervalMinutes: 60, autoTarge
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** Tag patterns are simple globs (`12.*`, `v*`); `*` matches any run of characters. */
-export const matchesTagPattern = (pattern: string, tag: string): boolean => {
-  const re = new RegExp('^' + pattern.split('*').map(escapeRegExp).join('.*') + '$');
-  return re.test(tag);
-};
+/** Longest tag name or tag pattern considered; git refuses longer ref names on most file systems anyway. */
+export const MAX_TAG_CHARS = 255;
 
-const escapeRegExp = (s: string): string => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Tag patterns are simple globs (`12.*`, `v*`); `*` matches any run of characters, nothing else is special.
+ * Matched without a regex (`a*a*a*…b` backtracked exponentially as one): the text between stars must appear in order,
+ * and taking each piece's leftmost occurrence is always right for `*`-only globs, so each piece is one indexOf.
+ */
+export const matchesTagPattern = (pattern: string, tag: string): boolean => {
+  if (pattern.length > MAX_TAG_CHARS || tag.length > MAX_TAG_CHARS) return false;
+  const pieces = pattern.split('*');
+  if (pieces.length === 1) return pattern === tag;
+  const first = pieces[0]!;
+  const last = pieces[pieces.length - 1]!;
+  if (first.length + last.length > tag.length || !tag.startsWith(first) || !tag.endsWith(last)) return false;
+  let at = first.length;
+  const end = tag.length - last.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i]!;
+    const found = tag.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
+};

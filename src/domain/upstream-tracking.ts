@@ -4,7 +4,7 @@
  *   `branch:<name>` → last seen head sha, `tags` → JSON array of seen matching tag names.
  */
 import { compareVersions } from './compare/versions.js';
-import { matchesTagPattern, type UpstreamSource } from './distribution.js';
+import { matchesTagPattern, MAX_TAG_CHARS, type UpstreamSource } from './distribution.js';
 import type { UpstreamBuild } from './ports.js';
 
 export interface Tracking {
@@ -22,8 +22,11 @@ export const trackingOf = (upstream: UpstreamSource): Tracking => ({
 export const branchKey = (branch: string): string => `branch:${branch}`;
 export const TAGS_KEY = 'tags';
 
-/** Looks like a release version (so two platforms can be ordered by it). */
-export const isVersionTag = (ref: string): boolean => /^v?\d+(\.\d+)+([-+.][0-9A-Za-z.-]+)?$/.test(ref);
+/**
+ * Looks like a release version (so two platforms can be ordered by it). The pattern is quadratic in the worst case
+ * (`(\.\d+)+` and the suffix can split `.1.1.1…` many ways), so the length is bounded first.
+ */
+export const isVersionTag = (ref: string): boolean => ref.length <= MAX_TAG_CHARS && /^v?\d+(\.\d+)+([-+.][0-9A-Za-z.-]+)?$/.test(ref);
 
 export interface CurrentRefs {
   /** Head of the tracked branch; undefined when not looked at (unchanged, or no branch tracked). */
@@ -83,8 +86,8 @@ const parseSeen = (raw: string | undefined): string[] | null => {
  */
 export const normalizeRepoUrl = (url: string): string => {
   const raw = url.trim();
-  if (raw.startsWith('file://')) return 'file:' + decodeURIComponent(raw.slice('file://'.length)).replace(/\/+$/, '').replace(/\.git$/, '');
-  if (raw.startsWith('/')) return 'file:' + raw.replace(/\/+$/, '').replace(/\.git$/, '');
+  if (raw.startsWith('file://')) return 'file:' + withoutGitSuffix(decodeURIComponent(raw.slice('file://'.length)));
+  if (raw.startsWith('/')) return 'file:' + withoutGitSuffix(raw);
   let hostAndPath: string;
   const scp = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/\/)(.+)$/.exec(raw);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && scp) {
@@ -97,8 +100,13 @@ export const normalizeRepoUrl = (url: string): string => {
       return raw.toLowerCase();
     }
   }
-  return hostAndPath
-    .replace(/\/+$/, '')
-    .replace(/\.git$/, '')
-    .toLowerCase();
+  return withoutGitSuffix(hostAndPath).toLowerCase();
+};
+
+/** Drops trailing slashes, then a `.git`. A loop, not `/\/+$/`: that regex is quadratic on long runs of slashes. */
+const withoutGitSuffix = (path: string): string => {
+  let end = path.length;
+  while (end > 0 && path[end - 1] === '/') end--;
+  const trimmed = path.slice(0, end);
+  return trimmed.endsWith('.git') ? trimmed.slice(0, -4) : trimmed;
 };

@@ -30,17 +30,17 @@ export interface AdvisoryIndex {
 
 /** Equality key: versions Composer considers equal (`1.0` and `1.0.0`) share a key. */
 const versionKey = (v: ParsedVersion): string =>
-  `${v.nums.join('.')}-${v.rank}.${v.rankNums.join('.')}${v.devSuffix ? '-dev' : ''}`;
+  `${v.nums.join('.')}-${v.rank}.${v.rankNums.join('.')}${v.devSuffix ? '-dev' : ''}${v.post ? `+${v.post}` : ''}`;
 
 const OP_RE = /^(<>|!=|>=|<=|==|=|<|>|\^|~)?\s*(\S+)$/;
 const HAS_STABILITY_RE = /[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p|dev)[.-]?\d*$/i;
 
-const lowestOf = (version: string): ParsedVersion => ({ ...parseVersion(version), rank: 0, rankNums: [], devSuffix: false });
+const lowestOf = (version: string): ParsedVersion => ({ ...parseVersion(version), rank: 0, rankNums: [], devSuffix: false, post: 0 });
 
 /** The first version after the given part is bumped: `~1.2` → 2.0, `^0.3` → 0.4 (as a dev lower bound). */
 const bumped = (v: ParsedVersion, part: number): ParsedVersion => {
   const nums = v.nums.map((n, i) => (i < part ? n : i === part ? n + 1 : 0)) as unknown as ParsedVersion['nums'];
-  return { nums, rank: 0, rankNums: [], devSuffix: false, branch: false };
+  return { nums, rank: 0, rankNums: [], devSuffix: false, branch: false, post: 0 };
 };
 
 const significantParts = (text: string): number => text.replace(/[-+].*$/, '').split('.').length;

@@ -25,6 +25,8 @@ export interface ParsedVersion {
   branch: boolean;
   /** A named branch that has no place in the numeric order (`dev-my-feature`). */
   named?: string;
+  /** Commits after the tagged version, from Drupal.org's dev-snapshot form `1.0-beta2+12-dev`; 0 otherwise. */
+  post: number;
 }
 
 const STABILITY_WORDS: Record<string, Rank> = {
@@ -40,10 +42,17 @@ const STABILITY_WORDS: Record<string, Rank> = {
 };
 
 // `1.2.3`, `1.2.3-beta2`, `1.0.0-rc.1`, `1.2-dev`, `1.2.x-dev`, `1.*`; the core prefix (`8.x-`) is stripped first.
+// Every part has one way to match (the stability numbers are `[.-]?\d+` then `[.-]\d+` repeats, never an optional
+// separator inside a repeat, which backtracked exponentially on `1.0.0-beta1111…x`), so a match is linear.
 const NUMERIC_RE =
-  /^(\d+|[x*])(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?(?:[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*))?([.-]?dev)?$/;
+  /^(\d+|[x*])(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?(?:[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p)([.-]?\d+(?:[.-]\d+)*)?)?([.-]?dev)?$/;
 // Drupal.org contrib versions carry the core compatibility in front: `8.x-1.3`, `7.x-3.x-dev`.
 const CORE_PREFIX_RE = /^\d+\.x-(?=\d)/;
+
+/** Longer strings are no version anyone tags (git refs are ≤ 255 bytes); they get no place in the order. */
+export const MAX_VERSION_CHARS = 128;
+/** Drupal.org dev snapshots: `+12-dev` = 12 commits after the version in front. */
+const POST_RE = /^\+(\d{1,9})-dev$/;
 
 const cache = new Map<string, ParsedVersion>();
 const CACHE_LIMIT = 20_000;
@@ -64,15 +73,23 @@ const clean = (input: string): string => {
 };
 
 const parseUncached = (input: string): ParsedVersion => {
-  const v = clean(input);
+  if (input.length > MAX_VERSION_CHARS) return { nums: [0, 0, 0, 0], rank: RANK.dev, rankNums: [], devSuffix: false, branch: false, named: input, post: 0 };
+  let v = clean(input);
   if (v.startsWith('dev-')) {
     const name = v.slice(4);
     return DEFAULT_BRANCHES.has(name)
-      ? { nums: [BRANCH_MAX, BRANCH_MAX, BRANCH_MAX, BRANCH_MAX], rank: RANK.dev, rankNums: [], devSuffix: false, branch: true }
-      : { nums: [0, 0, 0, 0], rank: RANK.dev, rankNums: [], devSuffix: false, branch: true, named: name };
+      ? { nums: [BRANCH_MAX, BRANCH_MAX, BRANCH_MAX, BRANCH_MAX], rank: RANK.dev, rankNums: [], devSuffix: false, branch: true, post: 0 }
+      : { nums: [0, 0, 0, 0], rank: RANK.dev, rankNums: [], devSuffix: false, branch: true, named: name, post: 0 };
+  }
+  // Build metadata (`1.0.0+build1`) carries no order (semver, Composer); Drupal's `+N-dev` does.
+  let post = 0;
+  const plus = v.indexOf('+');
+  if (plus >= 0) {
+    post = Number(POST_RE.exec(v.slice(plus))?.[1] ?? 0);
+    v = v.slice(0, plus);
   }
   const m = NUMERIC_RE.exec(v);
-  if (!m) return { nums: [0, 0, 0, 0], rank: RANK.dev, rankNums: [], devSuffix: false, branch: false, named: v };
+  if (!m) return { nums: [0, 0, 0, 0], rank: RANK.dev, rankNums: [], devSuffix: false, branch: false, named: v, post: 0 };
   const parts = [m[1], m[2], m[3], m[4]];
   // Once a wildcard appears, every later part is "any": `1.x` = 1.9999999.9999999.9999999.
   let wild = false;
@@ -85,13 +102,13 @@ const parseUncached = (input: string): ParsedVersion => {
   }) as unknown as [number, number, number, number];
   const word = m[5];
   const dev = m[7] !== undefined;
-  if (wild) return { nums, rank: RANK.dev, rankNums: [], devSuffix: false, branch: true };
+  if (wild) return { nums, rank: RANK.dev, rankNums: [], devSuffix: false, branch: true, post: 0 };
   if (word === undefined) {
     // `1.2-dev` is the lowest pre-release of 1.2.0, not a branch tip (Composer semantics).
-    return { nums, rank: dev ? RANK.dev : RANK.stable, rankNums: [], devSuffix: false, branch: false };
+    return { nums, rank: dev ? RANK.dev : RANK.stable, rankNums: [], devSuffix: false, branch: false, post };
   }
   const rankNums = (m[6] ?? '').split(/[.-]/).filter(Boolean).map(Number);
-  return { nums, rank: STABILITY_WORDS[word]!, rankNums, devSuffix: dev, branch: false };
+  return { nums, rank: STABILITY_WORDS[word]!, rankNums, devSuffix: dev, branch: false, post };
 };
 
 /** Parses (and memoises: the same few hundred version strings recur in every compare). */
@@ -124,7 +141,7 @@ export const compareParsed = (a: ParsedVersion, b: ParsedVersion): -1 | 0 | 1 =>
     if (d !== 0) return sign(d);
   }
   if (a.devSuffix !== b.devSuffix) return a.devSuffix ? -1 : 1;
-  return 0;
+  return sign(a.post - b.post);
 };
 
 /**
