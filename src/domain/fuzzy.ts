@@ -1,27 +1,62 @@
-/** Closest-name suggestions for "Unknown site `x`. Did you mean `y`?". */
-export const levenshtein = (a: string, b: string): number => {
+/**
+ * Closest-name suggestions for "Unknown site `x`. Did you mean `y`?". The input is whatever a user typed, so the work
+ * is bounded: long inputs get no suggestion, and each candidate costs at most a band of the edit-distance table.
+ */
+
+/** Names longer than this (input or candidate) are not fuzzy-matched: no one mistypes a 200-character name. */
+export const MAX_FUZZY_CHARS = 200;
+/** Candidates looked at per lookup; a typo suggestion is a courtesy, not a search engine. */
+export const MAX_FUZZY_CANDIDATES = 5_000;
+
+/** At most this many edits make a typo; past that the names are just different (and the band stays narrow). */
+export const MAX_FUZZY_EDITS = 10;
+
+/**
+ * Levenshtein distance, or `limit + 1` when it is over `limit`: only the diagonal band of width 2·limit+1 is filled
+ * (cells outside it are over the limit anyway), and it stops once a whole row is over. O(limit · |a|).
+ */
+export const levenshtein = (a: string, b: string, limit = Math.max(a.length, b.length)): number => {
   if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const over = limit + 1;
+  if (Math.abs(a.length - b.length) > limit) return over;
+  let prev = new Int32Array(b.length + 1);
+  let cur = new Int32Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j <= limit ? j : over;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
+    const from = Math.max(1, i - limit);
+    const to = Math.min(b.length, i + limit);
+    // The cells just outside the band read as "over": the arrays are reused, so they may hold stale values.
+    cur[0] = i <= limit ? i : over;
+    if (from > 1) cur[from - 1] = over;
+    let rowMin = from === 1 ? cur[0] : over;
+    for (let j = from; j <= to; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      const v = Math.min(over, prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
     }
-    prev = cur;
+    if (to < b.length) cur[to + 1] = over;
+    if (rowMin > limit) return over;
+    [prev, cur] = [cur, prev];
   }
-  return prev[b.length]!;
+  return Math.min(prev[b.length]!, over);
 };
 
 /** The candidate nearest to `input` (substring matches first), or undefined when nothing is reasonably close. */
 export const closestMatch = (input: string, candidates: Iterable<string>): string | undefined => {
+  if (input.length > MAX_FUZZY_CHARS) return undefined;
   const needle = input.toLowerCase();
+  const limit = Math.min(MAX_FUZZY_EDITS, Math.max(2, Math.floor(needle.length / 3)));
   let best: { name: string; score: number } | undefined;
+  let looked = 0;
   for (const name of candidates) {
+    if (++looked > MAX_FUZZY_CANDIDATES) break;
+    if (name.length > MAX_FUZZY_CHARS) continue;
     const hay = name.toLowerCase();
-    const score = hay.includes(needle) || needle.includes(hay) ? 0.5 : levenshtein(needle, hay);
-    if (!best || score < best.score) best = { name, score };
+    // Only a candidate that beats the best so far matters, so the band narrows as better ones turn up.
+    const bound = best ? Math.min(limit, Math.ceil(best.score) - 1) : limit;
+    const score = hay.includes(needle) || needle.includes(hay) ? 0.5 : levenshtein(needle, hay, bound);
+    if (score <= limit && (!best || score < best.score)) best = { name, score };
   }
-  if (!best) return undefined;
-  return best.score <= Math.max(2, Math.floor(needle.length / 3)) ? best.name : undefined;
+  return best?.name;
 };
