@@ -6,7 +6,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { Manifest, PackageEntry, Platform } from '../platform.js';
 import { isInsecure, type AdvisoryIndex } from './advisories.js';
 import { isManifestFile } from './manifest.js';
-import type { CompareCounts, CompareResult, FileDiff, FileDiffSummary, PackageChange, Severity } from './types.js';
+import type { ChangeKind, CompareCounts, CompareResult, FileDiff, FileDiffSummary, PackageChange, Severity } from './types.js';
 import { classifyVersionChange } from './versions.js';
 
 export interface ComparePlatformsOptions {
@@ -19,14 +19,41 @@ export interface ComparePlatformsOptions {
 
 type Side = Pick<Platform, 'id' | 'name' | 'manifest'>;
 
-/** Drupal code owns database schema: composer `drupal/*` packages and anything installed as a `drupal-*` type. */
-export const isDrupalPackage = (p: Pick<PackageEntry, 'name' | 'type'>): boolean =>
-  p.name.startsWith('drupal/') || (p.type?.startsWith('drupal-') ?? false);
+/** Composer types of Drupal extensions, the code that owns database schema (and can be enabled on a site). */
+const SCHEMA_TYPES: ReadonlySet<string> = new Set([
+  'drupal-core',
+  'drupal-module',
+  'drupal-theme',
+  'drupal-profile',
+  'drupal-custom-module',
+  'drupal-custom-theme',
+  'drupal-custom-profile',
+]);
+
+/**
+ * Whether a package is a Drupal extension (core, module, theme, profile), whose database schema cannot go back.
+ * By its composer type when known: `drupal/core-composer-scaffold` (a composer plugin), `drupal/core-recommended`
+ * (a metapackage) or a `drupal-library` own no schema. Without a type (composer.json constraints), by its name.
+ */
+export const isDrupalExtension = (p: Pick<PackageEntry, 'name' | 'type'>): boolean =>
+  p.type !== undefined ? SCHEMA_TYPES.has(p.type) : p.name.startsWith('drupal/');
 
 /** Module machine name of a package (`drupal/social_event` → `social_event`). */
 export const moduleName = (packageName: string): string => packageName.slice(packageName.lastIndexOf('/') + 1);
 
 const SEVERITY_ORDER: Record<Severity, number> = { ok: 0, warning: 1, error: 2 };
+
+/**
+ * How a package's version changes. When the versions alone give no order (a release versus a branch build), the
+ * order versions from the lock (`extra.drupal.version`, `branch-alias`) decide, if they do; a change is never `same`
+ * unless the versions are equal.
+ */
+const classifyEntries = (from: PackageEntry, to: PackageEntry): ChangeKind => {
+  const change = classifyVersionChange(from.version, to.version);
+  if (change !== 'unknown' || (from.order === undefined && to.order === undefined)) return change;
+  const ordered = classifyVersionChange(from.order ?? from.version, to.order ?? to.version);
+  return ordered === 'upgrade' || ordered === 'downgrade' ? ordered : 'unknown';
+};
 
 const classify = (
   name: string,
@@ -49,18 +76,16 @@ const classify = (
     if (SEVERITY_ORDER[severity] > SEVERITY_ORDER[row.severity]) row.severity = severity;
     reasons.push(reason);
   };
-  const drupal = isDrupalPackage({ name, ...(type !== undefined ? { type } : {}) });
+  const drupal = isDrupalExtension({ name, ...(type !== undefined ? { type } : {}) });
 
   if (from && to) {
-    const change = classifyVersionChange(from.version, to.version);
+    const change = classifyEntries(from, to);
+    row.change = change;
     if (change === 'unknown') {
       raise('warning', `Cannot tell whether ${to.version} is newer than ${from.version} (development branches).`);
-    } else {
-      row.change = change;
-      if (change === 'downgrade') {
-        if (drupal) raise('error', 'Downgrade of Drupal code: its database schema cannot go back.');
-        else raise('warning', 'Library downgrade.');
-      }
+    } else if (change === 'downgrade') {
+      if (drupal) raise('error', 'Downgrade of Drupal code: its database schema cannot go back.');
+      else raise('warning', 'Downgrade of a package that owns no database schema.');
     }
   } else if (from) {
     row.change = 'missing';
@@ -76,7 +101,8 @@ const classify = (
     const currentInsecure = from ? isInsecure(advisories, name, from.version) : false;
     const targetInsecure = to ? isInsecure(advisories, name, to.version) : false;
     if (currentInsecure || targetInsecure) {
-      row.security = { currentInsecure, targetInsecure, fixed: currentInsecure && !targetInsecure };
+      // A package dropped from the target is not a fix: the advisory no longer applies, but nothing was updated.
+      row.security = { currentInsecure, targetInsecure, fixed: currentInsecure && to !== undefined && !targetInsecure };
       if (targetInsecure) raise('warning', `Version ${to!.version} is covered by a Drupal security advisory.`);
     }
   }
@@ -92,6 +118,7 @@ const countOf = (packages: PackageChange[]): CompareCounts => {
   const counts: CompareCounts = {
     upgrade: 0,
     downgrade: 0,
+    unknown: 0,
     same: 0,
     added: 0,
     missing: 0,
@@ -254,10 +281,11 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 /** Short human lines for Slack and announcements. */
 export const summarise = (result: CompareResult): string[] => {
   const c = result.counts;
-  const changes = c.upgrade + c.downgrade + c.added + c.missing;
+  const changes = c.upgrade + c.downgrade + c.unknown + c.added + c.missing;
   const parts = [
     c.upgrade && plural(c.upgrade, 'upgrade'),
     c.downgrade && plural(c.downgrade, 'downgrade'),
+    c.unknown && `${c.unknown} changed, order unknown`,
     c.added && `${c.added} added`,
     c.missing && `${c.missing} missing`,
   ].filter(Boolean);

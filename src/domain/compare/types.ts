@@ -1,4 +1,5 @@
-export type ChangeKind = 'upgrade' | 'downgrade' | 'same' | 'added' | 'missing';
+/** `unknown`: the version changed but which way cannot be told (a release versus a branch, two branch commits). */
+export type ChangeKind = 'upgrade' | 'downgrade' | 'unknown' | 'same' | 'added' | 'missing';
 export type Severity = 'ok' | 'warning' | 'error';
 
 export interface SecurityStatus {
@@ -6,7 +7,7 @@ export interface SecurityStatus {
   currentInsecure: boolean;
   /** The target (to) version still matches an advisory. */
   targetInsecure: boolean;
-  /** currentInsecure && !targetInsecure: moving fixes it. */
+  /** The target has the package, at a version no advisory covers: moving fixes it (removing it does not count). */
   fixed: boolean;
 }
 
@@ -48,6 +49,8 @@ export interface FileDiffSummary {
 export interface CompareCounts {
   upgrade: number;
   downgrade: number;
+  /** Changed, order unknown (see ChangeKind). */
+  unknown: number;
   same: number;
   added: number;
   missing: number;

@@ -19,12 +19,13 @@ export interface ComparePageData {
 const CHANGE_LABELS: Record<PackageChange['change'], string> = {
   upgrade: 'upgrade',
   downgrade: 'downgrade',
+  unknown: 'changed, order unknown',
   added: 'added',
   missing: 'missing',
   same: 'unchanged',
 };
 
-const FILTER_LABELS = { upgrade: 'Upgrades', downgrade: 'Downgrades', added: 'Added', missing: 'Missing' } as const;
+const FILTER_LABELS = { upgrade: 'Upgrades', downgrade: 'Downgrades', unknown: 'Order unknown', added: 'Added', missing: 'Missing' } as const;
 
 /** Order of the Change column when sorted: what needs attention first. */
 const rankOf = (p: PackageChange): number => {
@@ -32,7 +33,7 @@ const rankOf = (p: PackageChange): number => {
   if (p.security?.fixed) return 1;
   if (p.severity === 'error') return 2;
   if (p.severity === 'warning') return 3;
-  return 4 + ['downgrade', 'missing', 'upgrade', 'added', 'same'].indexOf(p.change);
+  return 4 + ['downgrade', 'missing', 'unknown', 'upgrade', 'added', 'same'].indexOf(p.change);
 };
 
 const flagsOf = (p: PackageChange): string[] => [
@@ -125,12 +126,12 @@ export const renderComparePage = (d: ComparePageData): SafeHtml => {
 <p class="sub">${d.site ? html`Accounting for the modules enabled on <a href="${siteHref(d.site)}">${d.site}</a>: a missing one is an error.` : 'What a site moving between these platforms gets.'}</p>
 <div class="stats" id="summary">
 ${stat(c.securityFixes, 'security fixes', 'good')}${stat(c.securityOpen, 'still insecure', 'bad')}${stat(c.errors, 'errors', 'bad')}${stat(c.warnings, 'warnings', 'bad')}
-${stat(c.upgrade, 'upgrades')}${stat(c.downgrade, 'downgrades', 'bad')}${stat(c.added, 'added')}${stat(c.missing, 'missing')}${stat(c.same, 'unchanged')}
+${stat(c.upgrade, 'upgrades')}${stat(c.downgrade, 'downgrades', 'bad')}${stat(c.unknown, 'changed, order unknown', 'bad')}${stat(c.added, 'added')}${stat(c.missing, 'missing')}${stat(c.same, 'unchanged')}
 </div>
 <h2>Packages</h2>
 <div class="controls" id="compare-controls" hidden>
 <input type="search" id="filter-text" placeholder="Filter packages…" aria-label="Filter packages by name">
-${(['upgrade', 'downgrade', 'added', 'missing'] as const).map(
+${(['upgrade', 'downgrade', 'unknown', 'added', 'missing'] as const).map(
   (k) => html`<label><input type="checkbox" class="filter-change" value="${k}" checked> ${FILTER_LABELS[k]}</label>`,
 )}
 <label><input type="checkbox" id="hide-unchanged" checked> Hide unchanged</label>

@@ -10,6 +10,7 @@ export const countsLine = (c: CompareCounts): string => {
     c.securityFixes ? `:lock: ${n(c.securityFixes, 'security fix', 'security fixes')}` : null,
     `:arrow_up: ${n(c.upgrade, 'upgrade')}`,
     `:arrow_down: ${n(c.downgrade, 'downgrade')}`,
+    c.unknown ? `:grey_question: ${c.unknown} changed, order unknown` : null,
     `:heavy_minus_sign: ${c.missing} missing`,
     `:heavy_plus_sign: ${c.added} added`,
     c.securityOpen ? `:unlock: ${n(c.securityOpen, 'advisory', 'advisories')} still open` : null,
@@ -17,8 +18,8 @@ export const countsLine = (c: CompareCounts): string => {
   return parts.filter(Boolean).join(' · ');
 };
 
-/** True when moving needs a human look: something goes backwards or disappears. */
-export const needsCare = (c: CompareCounts): boolean => c.downgrade > 0 || c.missing > 0;
+/** True when moving needs a human look: something goes backwards, may go backwards, or disappears. */
+export const needsCare = (c: CompareCounts): boolean => c.downgrade > 0 || c.unknown > 0 || c.missing > 0;
 
 export const changeText = (p: PackageChange): string => {
   const versions = p.from && p.to ? `${esc(p.from)} → ${esc(p.to)}` : p.to ? `added ${esc(p.to)}` : `${esc(p.from ?? '')} missing on target`;

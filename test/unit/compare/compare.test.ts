@@ -4,6 +4,7 @@ import { comparePlatforms, MAX_PATCH_CHARS, summarise } from '../../../src/domai
 import { parseManifest } from '../../../src/domain/compare/manifest.js';
 import type { PackageChange } from '../../../src/domain/compare/types.js';
 import type { Manifest } from '../../../src/domain/platform.js';
+import { countsLine, needsCare } from '../../../src/slack/blocks/compare-summary.js';
 import { advisoriesJson, openSocialBuild } from '../../support/fixtures.js';
 
 const advisories = parseAdvisories(advisoriesJson());
@@ -42,14 +43,18 @@ describe('comparePlatforms on real Open Social builds', () => {
     expect(r.files).toEqual([]);
   });
 
-  test('12.4.2 → 12.3.3: every change is a downgrade; Drupal code is an error, libraries are warnings', () => {
+  test('12.4.2 → 12.3.3: every change is a downgrade; Drupal extensions are errors, other packages warnings', () => {
     const r = comparePlatforms(social('12.4.2'), social('12.3.3'));
     const types = rawLock('12.4.2');
     expect(changed(r)).toHaveLength(40);
     expect(changed(r).every((p) => p.change === 'downgrade')).toBe(true);
-    const drupal = changed(r).filter((p) => p.name.startsWith('drupal/') || types.get(p.name)!.type.startsWith('drupal-'));
-    // 11 drupal/* packages plus the goalgorilla/open_social install profile (type drupal-profile).
+    const extensionTypes = ['drupal-core', 'drupal-module', 'drupal-theme', 'drupal-profile'];
+    const drupal = changed(r).filter((p) => extensionTypes.includes(types.get(p.name)!.type));
+    // 10 drupal/* extensions plus the goalgorilla/open_social install profile (type drupal-profile).
     expect(drupal.map((p) => p.name)).toContain('goalgorilla/open_social');
+    expect(drupal).toHaveLength(11);
+    // A composer plugin named drupal/* owns no schema: going back is a warning, not a blocker.
+    expect(byName(r, 'drupal/core-composer-scaffold')).toMatchObject({ type: 'composer-plugin', change: 'downgrade', severity: 'warning' });
     expect(drupal.every((p) => p.severity === 'error' && /schema/.test(p.reason!))).toBe(true);
     expect(changed(r).filter((p) => !drupal.includes(p)).every((p) => p.severity === 'warning')).toBe(true);
     expect(r.counts).toMatchObject({ downgrade: 40, upgrade: 0, errors: drupal.length, warnings: 40 - drupal.length });
@@ -110,7 +115,7 @@ describe('security advisories', () => {
     expect(r.counts).toMatchObject({ securityFixes: 0, securityOpen: 2 });
   });
 
-  test('a target with the fixed releases (core 10.2.10, swiftmailer dropped) fixes both', () => {
+  test('a target with the fixed core release fixes it; dropping swiftmailer is no security fix', () => {
     // 12.4.2 as a site would get it after `composer require drupal/core:10.2.10` and removing swiftmailer.
     const base = social('12.4.2');
     const patched = lockOf(
@@ -122,10 +127,10 @@ describe('security advisories', () => {
     expect(byName(r, 'drupal/core').security).toEqual({ currentInsecure: true, targetInsecure: false, fixed: true });
     expect(byName(r, 'drupal/swiftmailer')).toMatchObject({
       change: 'missing',
-      security: { currentInsecure: true, targetInsecure: false, fixed: true },
+      security: { currentInsecure: true, targetInsecure: false, fixed: false },
     });
-    expect(r.counts).toMatchObject({ securityFixes: 2, securityOpen: 0 });
-    expect(summarise(r)).toContain('2 security fixes.');
+    expect(r.counts).toMatchObject({ securityFixes: 1, securityOpen: 0 });
+    expect(summarise(r)).toContain('1 security fix.');
   });
 
   test('an added package that is insecure is a warning and an open advisory', () => {
@@ -153,12 +158,72 @@ describe('development branches', () => {
   test.each([
     ['2.x-dev', 'aaaaaaaa', '2.x-dev', 'aaaaaaaa', 'same', 'ok'],
     ['2.x-dev', 'aaaaaaaa', '3.x-dev', 'bbbbbbbb', 'upgrade', 'ok'],
-    ['2.x-dev', 'aaaaaaaa', '2.x-dev', 'bbbbbbbb', 'same', 'warning'],
-    ['dev-feature', 'aaaaaaaa', 'dev-other', 'bbbbbbbb', 'same', 'warning'],
+    ['2.x-dev', 'aaaaaaaa', '2.x-dev', 'bbbbbbbb', 'unknown', 'warning'],
+    ['dev-feature', 'aaaaaaaa', 'dev-other', 'bbbbbbbb', 'unknown', 'warning'],
+    ['dev-feature', 'aaaaaaaa', 'dev-feature', 'aaaaaaaa', 'same', 'ok'],
     ['3.x-dev', 'aaaaaaaa', '2.5.0', 'bbbbbbbb', 'downgrade', 'error'],
   ])('%s@%s → %s@%s: %s (%s)', (fromV, fromRef, toV, toRef, change, severity) => {
     const r = comparePlatforms(platform('a', dev(fromV, fromRef)), platform('b', dev(toV, toRef)));
     expect(r.packages[0]).toMatchObject({ change, severity });
+  });
+});
+
+describe('edge cases an independent oracle disagreed on (Open Social 10.x–12.x locks)', () => {
+  type LockPackage = { name: string; version: string; type?: string; source?: { reference: string }; extra?: unknown };
+  const lock = (...packages: LockPackage[]) => parseManifest({ 'composer.lock': JSON.stringify({ packages }) });
+  const like = (version: string, extra?: unknown): LockPackage => ({
+    name: 'drupal/like_and_dislike',
+    version,
+    type: 'drupal-module',
+    source: { reference: version.startsWith('dev-') ? 'c0ffee0123' : 'abc' },
+    ...(extra !== undefined ? { extra } : {}),
+  });
+  const row = (from: Manifest, to: Manifest) => comparePlatforms(platform('a', from), platform('b', to));
+
+  test('a tagged release → a dev branch with nothing to order it by: changed, order unknown (not unchanged)', () => {
+    const r = row(lock(like('1.0.0-beta2')), lock(like('dev-1.x')));
+    expect(r.packages[0]).toMatchObject({ from: '1.0.0-beta2', to: 'dev-1.x#c0ffee0', change: 'unknown', severity: 'warning' });
+    expect(r.counts).toMatchObject({ unknown: 1, same: 0, upgrade: 0, warnings: 1 });
+    expect(summarise(r)[0]).toBe('1 package change: 1 changed, order unknown (0 unchanged).');
+  });
+
+  test.each([
+    ['branch-alias', { 'branch-alias': { 'dev-1.x': '1.x-dev' } }],
+    ['extra.drupal.version', { drupal: { version: '8.x-1.0-beta2+12-dev' } }],
+  ])('a dev branch is ordered by its %s when the lock has one', (_, extra) => {
+    expect(row(lock(like('1.0.0-beta2')), lock(like('dev-1.x', extra))).packages[0]).toMatchObject({ change: 'upgrade', severity: 'ok' });
+    expect(row(lock(like('dev-1.x', extra)), lock(like('1.0.0-beta2'))).packages[0]).toMatchObject({ change: 'downgrade', severity: 'error' });
+  });
+
+  test('two commits of one branch are ordered by Drupal.org snapshot numbers (+N-dev)', () => {
+    const at = (n: number, ref: string): LockPackage => ({ ...like('dev-1.x', { drupal: { version: `8.x-1.0-beta2+${n}-dev` } }), source: { reference: ref } });
+    expect(row(lock(at(12, 'aaaaaaa1')), lock(at(15, 'bbbbbbb2'))).packages[0]).toMatchObject({ change: 'upgrade' });
+    expect(row(lock(at(15, 'bbbbbbb2')), lock(at(12, 'aaaaaaa1'))).packages[0]).toMatchObject({ change: 'downgrade' });
+    // The same snapshot number at two commits (a rebuilt branch) says nothing either way.
+    expect(row(lock(at(12, 'aaaaaaa1')), lock(at(12, 'bbbbbbb2'))).packages[0]).toMatchObject({ change: 'unknown' });
+  });
+
+  test('build metadata carries no order: 1.0.0+build1 and 1.0.0 are the same release', () => {
+    const pkg = (version: string): LockPackage => ({ name: 'vendor/lib', version, type: 'library' });
+    expect(row(lock(pkg('1.0.0+build1')), lock(pkg('1.0.0'))).packages[0]).toMatchObject({ change: 'same', severity: 'ok' });
+  });
+
+  test.each([
+    ['composer-plugin', 'warning'],
+    ['metapackage', 'warning'],
+    ['drupal-library', 'warning'],
+    ['drupal-drush', 'warning'],
+    ['drupal-module', 'error'],
+    ['drupal-custom-theme', 'error'],
+  ])('a downgrade of a drupal/* %s is a %s', (type, severity) => {
+    const pkg = (version: string): LockPackage => ({ name: 'drupal/thing', version, type });
+    expect(row(lock(pkg('2.0.0')), lock(pkg('1.0.0'))).packages[0]).toMatchObject({ change: 'downgrade', severity });
+  });
+
+  test('the unknown count shows on the Compare page stats and in the Slack counts line', () => {
+    const r = row(lock(like('1.0.0-beta2')), lock(like('dev-1.x')));
+    expect(countsLine(r.counts)).toContain(':grey_question: 1 changed, order unknown');
+    expect(needsCare(r.counts)).toBe(true);
   });
 });
 

@@ -49,6 +49,29 @@ describe('parseManifest: composer.lock (real Open Social builds)', () => {
     expect(Object.keys(m.files).sort()).toEqual(['composer.lock', 'web/modules/custom/x/x.info.yml']);
   });
 
+  test('a UTF-8 byte-order mark in front of a valid lock is fine', () => {
+    const lock = '\uFEFF' + JSON.stringify({ packages: [{ name: 'drupal/core', version: '10.2.6', type: 'drupal-core' }] });
+    expect(parseManifest({ 'composer.lock': lock }).packages).toEqual([{ name: 'drupal/core', version: '10.2.6', type: 'drupal-core' }]);
+  });
+
+  test('a branch build records what orders it: extra.drupal.version first, else its branch-alias', () => {
+    const pkg = (name: string, extra: unknown) => ({ name, version: 'dev-1.x', type: 'drupal-module', source: { reference: 'c0ffee0123' }, extra });
+    const m = parseManifest({
+      'composer.lock': JSON.stringify({
+        packages: [
+          pkg('drupal/a', { drupal: { version: '8.x-1.0-beta2+12-dev' }, 'branch-alias': { 'dev-1.x': '1.x-dev' } }),
+          pkg('drupal/b', { 'branch-alias': { 'dev-1.x': '1.x-dev' } }),
+          pkg('drupal/c', { 'branch-alias': { 'dev-2.x': '2.x-dev' } }),
+        ],
+      }),
+    });
+    expect(m.packages.map((p) => [p.name, p.version, p.order])).toEqual([
+      ['drupal/a', 'dev-1.x#c0ffee0', '1.0-beta2+12-dev'],
+      ['drupal/b', 'dev-1.x#c0ffee0', '1.x-dev'],
+      ['drupal/c', 'dev-1.x#c0ffee0', undefined],
+    ]);
+  });
+
   test('the root composer.lock wins over a nested one', () => {
     const lock = (v: string) => JSON.stringify({ packages: [{ name: 'drupal/core', version: v }] });
     const m = parseManifest({ 'vendor/x/composer.lock': lock('9.0.0'), 'composer.lock': lock('10.2.6') });
@@ -71,7 +94,19 @@ describe('parseManifest: composer.lock (real Open Social builds)', () => {
   test.each([
     ['composer.lock', '{"packages": [', /composer.lock is not valid JSON/],
     ['composer.lock', '{"name": "not a lock"}', /no `packages` list/],
-    ['composer.lock', '{"packages": [{"name": "a/b"}]}', /malformed package entries/],
+    ['composer.lock', '{"packages": [{"name": "a/b"}]}', /malformed package entries: packages\[0\] \(a\/b\) has no version/],
+    ['composer.lock', '{"packages": [{"name": "a/b", "version": " "}]}', /packages\[0\] \(a\/b\) has no version/],
+    ['composer.lock', '{"packages": [{"version": "1.0.0"}]}', /packages\[0\] has no name/],
+    [
+      'composer.lock',
+      '{"packages": [{"name": "a/b", "version": "1.0.0"}], "packages-dev": [{"name": "A/B", "version": "2.0.0"}]}',
+      /A\/B is listed twice: packages\[0\] and packages-dev\[0\]/,
+    ],
+    ['composer.lock', '{"packages": [], "extra": {"__proto__": {"x": 1}}}', /composer.lock uses the key `__proto__`/],
+    ['composer.json', '{"require": {"constructor": "1.0"}}', /composer.json uses the key `constructor`/],
+    ['platform.make', 'projects[__proto__][version] = 1', /platform.make line 1 uses the key `__proto__`/],
+    ['platform.make', 'core = 7.x\nprojects[views][prototype] = 1', /platform.make line 2 uses the key `prototype`/],
+    ['platform.make.yml', 'projects:\n  __proto__:\n    version: 1', /platform.make.yml uses the key `__proto__`/],
     ['composer.json', '[1, 2]', /not a JSON object/],
     ['platform.make', 'projects[views][version] 3.14', /platform.make line 1: expected `key = value`/],
     ['platform.make.yml', 'projects:\n  views: 1\n    ctools: 2', /platform.make.yml: .*at line 2, column 10$/],

@@ -23,6 +23,7 @@ const ASCENDING: Record<string, string[]> = {
   'Drupal 7 core': ['7.59', '7.96', '7.100', '7.x-dev', '8.0.0'],
   'dev branches are the newest of their line': ['1.2.9', '1.2.x-dev', '1.3.0', '2.5.0', '2.x-dev', '3.0.0-alpha1', 'dev-master'],
   'named branches sort below numbers': ['dev-feature-a', 'dev-feature-b', '0.0.1'],
+  'Drupal.org dev snapshots sit between releases': ['8.x-1.0-beta2', '8.x-1.0-beta2+1-dev', '8.x-1.0-beta2+12-dev', '8.x-1.0-beta3', '8.x-1.0', '8.x-1.0+3-dev', '1.0.1'],
 };
 
 describe('compareVersions', () => {
@@ -47,6 +48,8 @@ describe('compareVersions', () => {
     ['1.0.0-pl1', '1.0.0-patch1'],
     ['dev-main', 'dev-master'],
     ['2.x-dev', '2.x-dev'],
+    ['1.0.0+build1', '1.0.0'],
+    ['1.0.0-rc1+exp.sha.5114f85', '1.0.0-rc1'],
   ])('%s ≡ %s', (a, b) => {
     expect(compareVersions(a, b)).toBe(0);
     expect(compareVersions(b, a)).toBe(0);

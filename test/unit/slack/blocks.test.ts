@@ -16,7 +16,7 @@ import { blockText, buttonsOf, type LooseJson } from '../../support/slack-stand-
 import { newTaskRecord } from '../../../src/persistence/records.js';
 
 const at = new Date('2025-01-02T03:04:05Z');
-const ZERO: CompareCounts = { upgrade: 0, downgrade: 0, same: 0, added: 0, missing: 0, securityFixes: 0, securityOpen: 0, warnings: 0, errors: 0 };
+const ZERO: CompareCounts = { upgrade: 0, downgrade: 0, unknown: 0, same: 0, added: 0, missing: 0, securityFixes: 0, securityOpen: 0, warnings: 0, errors: 0 };
 
 const platform = (id: string, name: string): Platform => ({
   id,
