@@ -3,13 +3,13 @@
  * is bounded: long inputs get no suggestion, and each candidate costs at most a band of the edit-distance table.
  */
 
-/** Names longer than this (input or candidate) are not fuzzy-matched: no one mistypes a 200-character name. */
-export const MAX_FUZZY_CHARS = 200;
+/** Names longer than this (input or candidate) are not fuzzy-matched: typos are suggested for names people type. */
+export const MAX_FUZZY_CHARS = 100;
 /** Candidates looked at per lookup; a typo suggestion is a courtesy, not a search engine. */
-export const MAX_FUZZY_CANDIDATES = 5_000;
+export const MAX_FUZZY_CANDIDATES = 2_000;
 
 /** At most this many edits make a typo; past that the names are just different (and the band stays narrow). */
-export const MAX_FUZZY_EDITS = 10;
+export const MAX_FUZZY_EDITS = 6;
 
 /**
  * Levenshtein distance, or `limit + 1` when it is over `limit`: only the diagonal band of width 2·limit+1 is filled
@@ -23,23 +23,32 @@ export const levenshtein = (a: string, b: string, limit = Math.max(a.length, b.l
   let cur = new Int32Array(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j <= limit ? j : over;
   for (let i = 1; i <= a.length; i++) {
-    const from = Math.max(1, i - limit);
-    const to = Math.min(b.length, i + limit);
+    const from = i - limit > 1 ? i - limit : 1;
+    const to = i + limit < b.length ? i + limit : b.length;
     // The cells just outside the band read as "over": the arrays are reused, so they may hold stale values.
     cur[0] = i <= limit ? i : over;
     if (from > 1) cur[from - 1] = over;
     let rowMin = from === 1 ? cur[0] : over;
+    const ai = a.charCodeAt(i - 1);
+    let left = cur[from - 1]!;
     for (let j = from; j <= to; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const v = Math.min(over, prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      const diagonal = prev[j - 1]! + (ai === b.charCodeAt(j - 1) ? 0 : 1);
+      const up = prev[j]! + 1;
+      let v = left + 1;
+      if (up < v) v = up;
+      if (diagonal < v) v = diagonal;
+      if (over < v) v = over;
       cur[j] = v;
+      left = v;
       if (v < rowMin) rowMin = v;
     }
     if (to < b.length) cur[to + 1] = over;
     if (rowMin > limit) return over;
-    [prev, cur] = [cur, prev];
+    const swap = prev;
+    prev = cur;
+    cur = swap;
   }
-  return Math.min(prev[b.length]!, over);
+  return prev[b.length]! < over ? prev[b.length]! : over;
 };
 
 /** The candidate nearest to `input` (substring matches first), or undefined when nothing is reasonably close. */

@@ -13,8 +13,11 @@ import { assertMaxSize, assertSafeKey, MAX_NESTING } from './untrusted-input.js'
 
 export type YamlValue = string | YamlValue[] | { [key: string]: YamlValue };
 
-/** Drush YAML makefiles are a few KB; the `yaml` package parses ~1 MB/s, so this bounds one parse to ~0.1 s. */
-export const MAX_YAML_CHARS = 128 * 1024;
+/**
+ * Drush YAML makefiles are a few KB. The `yaml` package is slow (0.25–1 MB/s measured on a busy 2-core machine), so
+ * this cap is what bounds a parse: 50–250 ms at the limit there.
+ */
+export const MAX_YAML_CHARS = 64 * 1024;
 /** Alias expansions allowed (none are needed; a few are harmless, a billion laughs is not). */
 const MAX_ALIAS_COUNT = 50;
 

@@ -16,7 +16,7 @@ export const assertSafeKey = (key: string, file: string): void => {
   }
 };
 
-const size = (chars: number): string => (chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(chars / 1024)} KB`);
+const size = (chars: number): string => (chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(2)} MB` : `${(chars / 1024).toFixed(1)} KB`);
 
 /** Throws a ValidationError when `chars` (a text's length) is over `maxChars`; checked before any parsing work. */
 export const assertMaxSize = (file: string, chars: number, maxChars: number): void => {
