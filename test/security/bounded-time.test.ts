@@ -13,7 +13,7 @@ import { matchesTagPattern } from '../../src/domain/distribution.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { closestMatch, MAX_FUZZY_CHARS } from '../../src/domain/fuzzy.js';
 import { isVersionTag, normalizeRepoUrl, selectNewBuilds } from '../../src/domain/upstream-tracking.js';
-import { api, startHttpServer, type HttpTestServer } from '../support/http.js';
+import { ADMIN_TOKEN, api, startHttpServer, type HttpTestServer } from '../support/http.js';
 
 const BUDGET_MS = 100;
 
@@ -147,7 +147,7 @@ describe('pure functions: the worst inputs finish in under 100 ms', () => {
 
   test.each([
     ['composer.lock', 10 * 1024 * 1024 + 1, /composer.lock is too large \(10.00 MB; the limit is 10.00 MB\)/],
-    ['platform.make', 512 * 1024 + 1, /platform.make is too large/],
+    ['platform.make', 256 * 1024 + 1, /platform.make is too large/],
     ['platform.make.yml', 64 * 1024 + 1, /platform.make.yml is too large/],
   ])('%s over its size limit is refused before parsing', (path, size, message) => {
     const text = ' '.repeat(size);
@@ -207,6 +207,15 @@ describe('the same inputs through the HTTP API get their normal answers', () => 
     expect(res.body.counts).toMatchObject({ unknown: 1 });
     // A whole HTTP round trip on a shared machine; the stall it replaces was 8.9 s.
     expect(ms).toBeLessThan(1_000);
+  });
+
+  test('the Compare page shows the "changed, order unknown" count and row', async () => {
+    const res = await fetch(`${server.baseUrl}/compare/v-a/v-b`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain('<b>1</b><span>changed, order unknown</span>');
+    expect(html).toMatch(/data-change="unknown"[^>]*>[\s\S]*?changed, order unknown/);
+    expect(html).toContain('<input type="checkbox" class="filter-change" value="unknown" checked> Order unknown');
   });
 
   test('a deeply nested YAML makefile: 400 naming the file and the limit', async () => {

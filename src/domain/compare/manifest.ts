@@ -12,8 +12,8 @@ import { normaliseVersion } from './versions.js';
 
 /** composer.lock/composer.json limit: Open Social's lock is ~0.7 MB; JSON.parse takes ~50 ms for 10 MB. */
 export const MAX_COMPOSER_CHARS = 10 * 1024 * 1024;
-/** INI makefiles together (a linear line-by-line parser, ~70 ms at this size; real ones are under 50 KB). */
-export const MAX_MAKE_INI_CHARS = 512 * 1024;
+/** INI makefiles together: real ones are under 50 KB; the line parser is linear (~50 ms at this size, busy machine). */
+export const MAX_MAKE_INI_CHARS = 256 * 1024;
 
 /** Exact file names the platform builder should read (wherever they sit in the tree). */
 export const MANIFEST_FILE_NAMES: readonly string[] = ['composer.json', 'composer.lock'];

@@ -21,20 +21,25 @@ const unquote = (s: string): string => {
   return t.length >= 2 && (t[0] === '"' || t[0] === "'") && t[t.length - 1] === t[0] ? t.slice(1, -1) : t;
 };
 
+const OPEN = 0x5b; // [
+const EQUALS = 0x3d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
 /** `name[k1][k2] = value` → keys and value; null when the line is not of that shape. Linear, no regex. */
 const splitLine = (line: string): { keys: string[]; value: string } | null => {
   let i = 0;
-  while (i < line.length && line[i] !== '[' && line[i] !== '=' && line[i] !== ' ' && line[i] !== '\t') i++;
+  for (let c = line.charCodeAt(0); i < line.length && c !== OPEN && c !== EQUALS && c !== SPACE && c !== TAB; c = line.charCodeAt(++i));
   if (i === 0) return null;
   const keys = [line.slice(0, i)];
-  while (line[i] === '[') {
+  while (line.charCodeAt(i) === OPEN) {
     const close = line.indexOf(']', i + 1);
     if (close < 0) return null;
     keys.push(unquote(line.slice(i + 1, close)));
     i = close + 1;
   }
-  while (line[i] === ' ' || line[i] === '\t') i++;
-  if (line[i] !== '=') return null;
+  while (line.charCodeAt(i) === SPACE || line.charCodeAt(i) === TAB) i++;
+  if (line.charCodeAt(i) !== EQUALS) return null;
   return { keys, value: unquote(line.slice(i + 1)) };
 };
 
@@ -47,25 +52,26 @@ export const parseMakeIni = (text: string, file = 'makefile'): IniTree => {
   for (let idx = 0; idx < lines.length; idx++) {
     const line = lines[idx]!.trim();
     if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
-    const where = `${file} line ${idx + 1}`;
     const parsed = splitLine(line);
+    const where = `${file} line ${idx + 1}`;
     if (!parsed) {
       const shown = line.length > 80 ? `${line.slice(0, 80)}…` : line;
       throw new ValidationError(`${where}: expected \`key = value\`, got \`${shown}\``);
     }
     if (parsed.keys.length > MAX_INI_KEY_DEPTH) throw new ValidationError(`${where}: more than ${MAX_INI_KEY_DEPTH} nested keys.`);
     let node = root;
-    parsed.keys.forEach((key, i) => {
-      let k = key;
+    const last = parsed.keys.length - 1;
+    for (let i = 0; i <= last; i++) {
+      let k = parsed.keys[i]!;
       if (k === '') {
         // `[]` appends, like PHP arrays.
         const n = nextIndex.get(node) ?? 0;
         nextIndex.set(node, n + 1);
         k = String(n);
       } else assertSafeKey(k, where);
-      if (i === parsed.keys.length - 1) {
+      if (i === last) {
         node[k] = parsed.value;
-        return;
+        break;
       }
       const child = node[k];
       if (typeof child === 'object') node = child;
@@ -76,7 +82,7 @@ export const parseMakeIni = (text: string, file = 'makefile'): IniTree => {
         node[k] = next;
         node = next;
       }
-    });
+    }
   }
   return root;
 };
