@@ -117,9 +117,10 @@ const fromComposerJson = (path: string, text: string): PackageEntry[] => {
   const doc = parseUntrustedJson(path, text, MAX_COMPOSER_CHARS);
   if (!isRecord(doc)) throw new ValidationError(`${path} is not a JSON object.`);
   const require = isRecord(doc.require) ? doc.require : {};
-  return Object.entries(require)
-    .filter(([name, constraint]) => typeof constraint === 'string' && !PLATFORM_PACKAGE_RE.test(name))
-    .map(([name, constraint]) => ({ name: name.toLowerCase(), version: (constraint as string).trim() }));
+  const entries = Object.entries(require).filter(([name, constraint]) => typeof constraint === 'string' && !PLATFORM_PACKAGE_RE.test(name));
+  const empty = entries.filter(([, constraint]) => (constraint as string).trim() === '').map(([name]) => `require.${name} has no version constraint`);
+  if (empty.length) throw new ValidationError(`${path} has malformed requirements: ${empty.join('; ')}.`, empty);
+  return entries.map(([name, constraint]) => ({ name: name.toLowerCase(), version: (constraint as string).trim() }));
 };
 
 // ------------------------------------------------------------------------------------------ makefiles

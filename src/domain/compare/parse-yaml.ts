@@ -26,9 +26,11 @@ const fail = (file: string, message: string): never => {
 };
 
 /**
- * An upper estimate of the nesting depth, from the lexer's tokens: open flow brackets, plus, per open block line
- * (by indentation), one level and one more per `-`, `?` or `:` indicator on it. Over-counts (`a: b` counts 2), never
- * by less than half, which is all a limit needs. Returns as soon as `limit` is passed.
+ * An estimate of the nesting depth from the lexer's tokens (quotes and comments already told apart): open flow
+ * brackets, plus, per open block line (by indentation), one level and one more per `-`, `?` or `:` indicator on it.
+ * It over-counts ordinary files (`a: b` counts 2) and can under-count only by a sequence written at its key's
+ * indentation, one level per indentation step, so real depth stays far below the thousands where the package fails.
+ * Returns as soon as `limit` is passed, so a hostile file costs a few hundred tokens.
  */
 const nestingEstimate = (text: string, limit: number): number => {
   const open: { indent: number; weight: number }[] = [];

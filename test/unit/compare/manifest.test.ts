@@ -108,6 +108,7 @@ describe('parseManifest: composer.lock (real Open Social builds)', () => {
     ['platform.make', 'core = 7.x\nprojects[views][prototype] = 1', /platform.make line 2 uses the key `prototype`/],
     ['platform.make.yml', 'projects:\n  __proto__:\n    version: 1', /platform.make.yml uses the key `__proto__`/],
     ['composer.json', '[1, 2]', /not a JSON object/],
+    ['composer.json', '{"require": {"drupal/core": "  "}}', /composer.json has malformed requirements: require.drupal\/core has no version constraint/],
     ['platform.make', 'projects[views][version] 3.14', /platform.make line 1: expected `key = value`/],
     ['platform.make.yml', 'projects:\n  views: 1\n    ctools: 2', /platform.make.yml: .*at line 2, column 10$/],
   ])('malformed %s is a ValidationError naming the file', (path, text, message) => {
@@ -191,6 +192,15 @@ describe('parseYaml (the yaml package, failsafe schema)', () => {
   ])('rejects %j naming the file', (text, message) => {
     expect(() => parseYaml(text, 'x.yml')).toThrow(ValidationError);
     expect(() => parseYaml(text, 'x.yml')).toThrow(message);
+  });
+
+  test('nesting: 20 levels of block mappings parse, 70 are refused before parsing', () => {
+    const nested = (levels: number) => Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' leaf\n';
+    let node = parseYaml(nested(20)) as Record<string, unknown>;
+    for (let i = 0; i < 19; i++) node = node[`k${i}`] as Record<string, unknown>;
+    expect(node).toEqual({ k19: 'leaf' });
+    expect(() => parseYaml(nested(70), 'deep.yml')).toThrow('deep.yml: nests deeper than 64 levels');
+    expect(parseYaml(`a: ${'['.repeat(30)}x${']'.repeat(30)}`)).toEqual({ a: expect.any(Array) });
   });
 
   test('a few aliases are fine; an alias bomb is refused', () => {
