@@ -50,8 +50,9 @@ const wideIni = (() => {
   for (let i = 0; size < MAX_MAKE_INI_CHARS - 60; i++) size += lines[lines.push(`projects[p${i}][version] = 1.${i}`) - 1]!.length + 1;
   return lines.join('\n');
 })();
-const names = Array.from({ length: MAX_FUZZY_CANDIDATES }, (_, i) => `${i}-`.padEnd(MAX_FUZZY_CHARS, 'a'));
-const typo = names[MAX_FUZZY_CANDIDATES - 1]!.replace(/a$/, 'Q');
+// Every name within the edit band of the typo, differing at both ends (no common prefix or suffix to strip).
+const names = Array.from({ length: MAX_FUZZY_CANDIDATES }, (_, i) => `${i}-`.padEnd(MAX_FUZZY_CHARS - 1, 'a') + String.fromCharCode(65 + (i % 26)));
+const typo = names[MAX_FUZZY_CANDIDATES - 13]!.slice(0, 50) + 'Q' + names[MAX_FUZZY_CANDIDATES - 13]!.slice(51);
 
 const cases: [string, (i: number) => unknown][] = [
   ['parseVersion 1.0.0-beta + 28 ones + x (was 8.9 s)', (i) => parseVersion(`1.0.0-beta${'1'.repeat(28)}x${i}`)],

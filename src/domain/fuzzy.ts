@@ -6,19 +6,26 @@
 /** Names longer than this (input or candidate) are not fuzzy-matched: typos are suggested for names people type. */
 export const MAX_FUZZY_CHARS = 100;
 /** Candidates looked at per lookup; a typo suggestion is a courtesy, not a search engine. */
-export const MAX_FUZZY_CANDIDATES = 2_000;
+export const MAX_FUZZY_CANDIDATES = 1_000;
 
 /** At most this many edits make a typo; past that the names are just different (and the band stays narrow). */
-export const MAX_FUZZY_EDITS = 6;
+export const MAX_FUZZY_EDITS = 4;
 
 /**
  * Levenshtein distance, or `limit + 1` when it is over `limit`: only the diagonal band of width 2·limit+1 is filled
  * (cells outside it are over the limit anyway), and it stops once a whole row is over. O(limit · |a|).
  */
-export const levenshtein = (a: string, b: string, limit = Math.max(a.length, b.length)): number => {
-  if (a === b) return 0;
+export const levenshtein = (whole: string, other: string, limit = Math.max(whole.length, other.length)): number => {
+  if (whole === other) return 0;
   const over = limit + 1;
-  if (Math.abs(a.length - b.length) > limit) return over;
+  if (Math.abs(whole.length - other.length) > limit) return over;
+  // A common prefix and suffix never change the distance; names that share a domain or a prefix shrink a lot.
+  let start = 0;
+  while (start < whole.length && start < other.length && whole.charCodeAt(start) === other.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < whole.length - start && end < other.length - start && whole.charCodeAt(whole.length - 1 - end) === other.charCodeAt(other.length - 1 - end)) end++;
+  const a = whole.slice(start, whole.length - end);
+  const b = other.slice(start, other.length - end);
   let prev = new Int32Array(b.length + 1);
   let cur = new Int32Array(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j <= limit ? j : over;

@@ -17,14 +17,16 @@ import { ADMIN_TOKEN, api, startHttpServer, type HttpTestServer } from '../suppo
 
 const BUDGET_MS = 100;
 
+const RUNS = 5;
+
 /**
- * Runs `work` three times (each run's outcome goes to `check`) and returns the fastest time: the first run also pays
+ * Runs `work` RUNS times (each run's outcome goes to `check`) and returns the fastest time: the first run also pays
  * for compiling the code, and on a machine shared with other test runs any single run can be descheduled. `work`
  * gets the run number, so functions that memoise (parseVersion) can be given a fresh input each time.
  */
 const timed = (work: (run: number) => unknown, check: (outcome: { value?: unknown; error?: unknown }) => void): number => {
   let fastest = Infinity;
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < RUNS; run++) {
     const start = performance.now();
     let outcome: { value?: unknown; error?: unknown };
     try {
@@ -88,9 +90,9 @@ describe('pure functions: the worst inputs finish in under 100 ms', () => {
     expect(ms).toBeLessThan(BUDGET_MS);
   });
 
-  test.each([1_000_000, 10_000_000])('"did you mean" for a %i-character name against 2,000 names', (length) => {
+  test.each([1_000_000, 10_000_000])('"did you mean" for a %i-character name against 1,000 names', (length) => {
     // A 1 MB name took 21 s.
-    const names = Array.from({ length: 2_000 }, (_, i) => `site${i}.example.org`);
+    const names = Array.from({ length: 1_000 }, (_, i) => `site${i}.example.org`);
     const ms = timed(
       () => closestMatch('x'.repeat(length), names),
       (o) => expect(o.value).toBeUndefined(),
@@ -98,19 +100,20 @@ describe('pure functions: the worst inputs finish in under 100 ms', () => {
     expect(ms).toBeLessThan(BUDGET_MS);
   });
 
-  test('"did you mean" at the length limit against 2,000 names of that length, all within the edit band', () => {
-    const names = Array.from({ length: 2_000 }, (_, i) => `${i}-`.padEnd(MAX_FUZZY_CHARS, 'a'));
-    const typo = names[1_987]!.slice(0, 90) + 'Q' + names[1_987]!.slice(91);
+  test('"did you mean" at the length limit against 1,000 names of that length, all within the edit band', () => {
+    // Prefix and suffix differ from the typo, so every candidate costs the full band.
+    const names = Array.from({ length: 1_000 }, (_, i) => `${i}-`.padEnd(MAX_FUZZY_CHARS - 1, 'a') + String.fromCharCode(65 + (i % 26)));
+    const typo = names[987]!.slice(0, 50) + 'Q' + names[987]!.slice(51);
     const ms = timed(
       () => closestMatch(typo, names),
-      (o) => expect(o.value).toBe(names[1_987]),
+      (o) => expect(o.value).toBe(names[987]),
     );
     expect(ms).toBeLessThan(BUDGET_MS);
   });
 
-  test('"did you mean" looks at the first 2,000 candidates only', () => {
+  test('"did you mean" looks at the first 1,000 candidates only', () => {
     const names = Array.from({ length: 10_000 }, (_, i) => `site${i}.example.org`);
-    expect(closestMatch('site1999.example.orgg', names)).toBe('site1999.example.org');
+    expect(closestMatch('site999.example.orgg', names)).toBe('site999.example.org');
     expect(closestMatch('site9999.example.orgg', names)).not.toBe('site9999.example.org');
   });
 
