@@ -3,7 +3,8 @@
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Role } from './config.js';
-import { createLogger } from './logger.js';
+import { firstStartGuide } from './first-start-guide.js';
+import { chooseLogFormat, createProcessLogger } from './logger.js';
 
 const roleArg = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) as Role | undefined;
 
@@ -18,13 +19,26 @@ try {
   throw error;
 }
 
-const logger = createLogger(config.logLevel);
+const logger = await createProcessLogger(config.logLevel, chooseLogFormat(config.logFormat, config.env, Boolean(process.stdout.isTTY)));
 if (config.devDefaults.length) {
   logger.warn({ variables: config.devDefaults }, 'development defaults in use; set these for production');
 }
 
 const app = await buildApp(config, { logger });
 await app.start();
+
+if (app.url && (await app.repos.distributions.list({ limit: 1, offset: 0 })).total === 0) {
+  const { admin, slack } = config;
+  logger.info(
+    firstStartGuide({
+      // An unspecified listen address (HOST=0.0.0.0 or ::) is reached on this machine through loopback.
+      url: app.url.replace(/\/\/(0\.0\.0\.0|\[?::\]?):/, '//127.0.0.1:'),
+      adminAuth: admin.token ? 'token' : admin.user ? 'basic' : 'loopback',
+      slackConfigured: Boolean(slack.botToken) && !config.devDefaults.includes('SLACK_SIGNING_SECRET'),
+      command: slack.command,
+    }),
+  );
+}
 
 let stopping = false;
 const shutdown = async (signal: string): Promise<void> => {
