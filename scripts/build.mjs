@@ -48,7 +48,8 @@ const listTs = async (dir) => {
 export const inputStamp = (inputs) => {
   const hash = createHash('sha256').update(`distro-build:${BUILD_FORMAT}\0`);
   for (const { path, content } of [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    hash.update(path).update('\0').update(content).update('\0');
+    // Lengths first, so no split of the same bytes between entries gives the same hash.
+    hash.update(`${path}\0${Buffer.byteLength(content)}\0`).update(content);
   }
   return hash.digest('hex');
 };

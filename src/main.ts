@@ -27,19 +27,6 @@ if (config.devDefaults.length) {
 const app = await buildApp(config, { logger });
 await app.start();
 
-if (app.url && (await app.repos.distributions.list({ limit: 1, offset: 0 })).total === 0) {
-  const { admin, slack } = config;
-  logger.info(
-    firstStartGuide({
-      // An unspecified listen address (HOST=0.0.0.0 or ::) is reached on this machine through loopback.
-      url: app.url.replace(/\/\/(0\.0\.0\.0|\[?::\]?):/, '//127.0.0.1:'),
-      adminAuth: admin.token ? 'token' : admin.user ? 'basic' : 'loopback',
-      slackConfigured: Boolean(slack.botToken) && !config.devDefaults.includes('SLACK_SIGNING_SECRET'),
-      command: slack.command,
-    }),
-  );
-}
-
 let stopping = false;
 const shutdown = async (signal: string): Promise<void> => {
   if (stopping) return;
@@ -56,3 +43,18 @@ const shutdown = async (signal: string): Promise<void> => {
 };
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+// After the signal handlers: a SIGTERM that arrives once the server listens is always a drain.
+const noDistribution = await app.repos.distributions.list({ limit: 1, offset: 0 }).then((p) => p.total === 0, () => false);
+if (app.url && noDistribution && !stopping) {
+  const { admin, slack } = config;
+  logger.info(
+    firstStartGuide({
+      // An unspecified listen address (HOST=0.0.0.0 or ::) is reached on this machine through loopback.
+      url: app.url.replace(/\/\/(0\.0\.0\.0|\[?::\]?):/, '//127.0.0.1:'),
+      adminAuth: admin.token ? 'token' : admin.user ? 'basic' : 'loopback',
+      slackConfigured: Boolean(slack.botToken) && !config.devDefaults.includes('SLACK_SIGNING_SECRET'),
+      command: slack.command,
+    }),
+  );
+}
