@@ -11,3 +11,4 @@ export interface BuildStampRecord {
 export declare const inputStamp: (inputs: readonly BuildInput[]) => string;
 export declare const isUpToDate: (stamp: string, previous: BuildStampRecord | null, outputsPresent: boolean) => boolean;
 export declare const build: (options?: { root?: string; outDir?: string; force?: boolean }) => Promise<{ built: boolean; files: number }>;
+export declare const runBuild: (options?: { root?: string; outDir?: string; force?: boolean }) => Promise<{ built: boolean; files: number }>;

@@ -3,7 +3,7 @@
 // Type checking stays with `npm run typecheck` (tsc --noEmit, run by CI): tsconfig sets isolatedModules and
 // verbatimModuleSyntax, so transpiling each file on its own gives the same JavaScript as tsc.
 //
-// Usage: node scripts/build.mjs [--force] [--out <dir>]   (default out: dist)
+// Usage: node scripts/build.mjs [--force] [--out <dir>]   (default out: dist); scripts/start.mjs calls runBuild.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -142,16 +142,22 @@ export const build = async ({ root = process.cwd(), outDir = join(root, 'dist'),
   });
 };
 
+/** build() with a one-line report, for `npm start` and `npm run build`. */
+export const runBuild = async (options) => {
+  const started = Date.now();
+  const result = await build(options);
+  const ms = Date.now() - started;
+  console.log(result.built ? `[distro] built ${result.files} files with swc in ${ms} ms` : `[distro] build up to date (checked in ${ms} ms)`);
+  return result;
+};
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
   const outArg = args.indexOf('--out');
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const started = Date.now();
-  const result = await build({
+  await runBuild({
     root,
     outDir: outArg >= 0 && args[outArg + 1] ? resolve(args[outArg + 1]) : join(root, 'dist'),
     force: args.includes('--force'),
   });
-  const ms = Date.now() - started;
-  console.log(result.built ? `[distro] built ${result.files} files with swc in ${ms} ms` : `[distro] build up to date (checked in ${ms} ms)`);
 }
