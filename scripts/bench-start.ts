@@ -29,8 +29,8 @@ const median = (xs: number[]): number => {
 };
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** Runs `command` in `cwd` until it logs "web started", then stops it with SIGTERM; returns the elapsed ms. */
-const timeToWebStarted = (command: string, cwd: string, dataDir: string): Promise<number> =>
+/** Runs `command` in `cwd` until it logs "web started", then stops it with SIGTERM; returns the elapsed ms and the output. */
+const runToWebStarted = (command: string, cwd: string, dataDir: string): Promise<{ ms: number; out: string }> =>
   new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn('sh', ['-c', `exec ${command}`], {
@@ -48,8 +48,9 @@ const timeToWebStarted = (command: string, cwd: string, dataDir: string): Promis
       }
     });
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => (elapsed === null ? reject(new Error(`${command} exited before "web started":\n${out.slice(-2000)}`)) : resolve(elapsed)));
+    child.on('exit', () => (elapsed === null ? reject(new Error(`${command} exited before "web started":\n${out.slice(-2000)}`)) : resolve({ ms: elapsed, out })));
   });
+const timeToWebStarted = async (command: string, cwd: string, dataDir: string): Promise<number> => (await runToWebStarted(command, cwd, dataDir)).ms;
 
 const series = async (label: string, n: number, command: string, cwd: string, dataDir: string, before?: () => Promise<void>): Promise<number> => {
   const times: number[] = [];
@@ -89,8 +90,9 @@ const main = async (): Promise<void> => {
         spawn('git', ['clone', '--quiet', repo, copy], { stdio: 'inherit' }).on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`git clone: ${code}`)))),
       );
       const cloneMs = performance.now() - cloned;
-      const first = await timeToWebStarted('npm start', copy, join(dir, 'clone-data'));
-      console.log(`  fresh clone: git clone ${sec(cloneMs)}, then npm start (npm ci + build + start) ${sec(first)}`);
+      const first = await runToWebStarted('npm start', copy, join(dir, 'clone-data'));
+      const swc = /built \d+ files with swc in (\d+) ms/.exec(first.out)?.[1];
+      console.log(`  fresh clone: git clone ${sec(cloneMs)}, then npm start (npm ci + build + start) ${sec(first.ms)}, of which the swc build ${swc} ms`);
       await series('fresh clone, restart', Math.min(runs, 3), 'npm start', copy, join(dir, 'clone-data'));
     }
   } finally {
