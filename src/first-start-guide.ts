@@ -28,6 +28,9 @@ export interface FirstStartGuideInput {
   command: string;
 }
 
+/** The server's URL as reached from this machine: an unspecified listen address (0.0.0.0, ::) through loopback. */
+export const loopbackUrl = (url: string): string => url.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\]|::):/, '$1127.0.0.1:');
+
 const CREDENTIALS = { token: `-H "Authorization: Bearer $ADMIN_TOKEN" `, basic: `-u "$ADMIN_USER:$ADMIN_PASSWORD" `, loopback: '' };
 
 export const firstStartGuide = ({ url, adminAuth, slackConfigured, command }: FirstStartGuideInput): string =>

@@ -3,7 +3,7 @@
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Role } from './config.js';
-import { firstStartGuide } from './first-start-guide.js';
+import { firstStartGuide, loopbackUrl } from './first-start-guide.js';
 import { chooseLogFormat, createProcessLogger } from './logger.js';
 
 const roleArg = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) as Role | undefined;
@@ -44,14 +44,15 @@ const shutdown = async (signal: string): Promise<void> => {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-// After the signal handlers: a SIGTERM that arrives once the server listens is always a drain.
-const noDistribution = await app.repos.distributions.list({ limit: 1, offset: 0 }).then((p) => p.total === 0, () => false);
-if (app.url && noDistribution && !stopping) {
+// The first-start guide, while the store has no distribution (a fresh install). After the signal handlers,
+// so a SIGTERM that arrives once the server listens is always a drain.
+const noDistribution = async (): Promise<boolean> =>
+  app.repos.distributions.list({ limit: 1, offset: 0 }).then((p) => p.total === 0, () => false);
+if (app.url && (await noDistribution()) && !stopping) {
   const { admin, slack } = config;
   logger.info(
     firstStartGuide({
-      // An unspecified listen address (HOST=0.0.0.0 or ::) is reached on this machine through loopback.
-      url: app.url.replace(/\/\/(0\.0\.0\.0|\[?::\]?):/, '//127.0.0.1:'),
+      url: loopbackUrl(app.url),
       adminAuth: admin.token ? 'token' : admin.user ? 'basic' : 'loopback',
       slackConfigured: Boolean(slack.botToken) && !config.devDefaults.includes('SLACK_SIGNING_SECRET'),
       command: slack.command,

@@ -3,7 +3,7 @@
  * text, creates a distribution on the real admin API; it names the Slack variables only while Slack is not set up.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { firstStartGuide } from '../../src/first-start-guide.js';
+import { firstStartGuide, loopbackUrl } from '../../src/first-start-guide.js';
 import { api, startHttpServer, type HttpTestServer } from '../support/http.js';
 
 /** The URL and JSON body of the guide's curl command, and whether it sends the bearer token. */
@@ -49,5 +49,13 @@ describe('first-start guide', () => {
     const set = firstStartGuide({ url: 'http://127.0.0.1:3000', adminAuth: 'loopback', slackConfigured: true, command: '/ops' });
     expect(set).not.toContain('SLACK_BOT_TOKEN');
     expect(set).toContain('/ops help');
+  });
+
+  test('points at loopback when the server listens on every address', () => {
+    expect(loopbackUrl('http://0.0.0.0:3000')).toBe('http://127.0.0.1:3000');
+    expect(loopbackUrl('http://:::3000')).toBe('http://127.0.0.1:3000');
+    expect(loopbackUrl('http://[::]:3000')).toBe('http://127.0.0.1:3000');
+    expect(loopbackUrl('http://10.0.0.5:3000')).toBe('http://10.0.0.5:3000');
+    expect(loopbackUrl('http://127.0.0.1:3000')).toBe('http://127.0.0.1:3000');
   });
 });
