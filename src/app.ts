@@ -16,12 +16,10 @@ import { LocalDriver } from './hosting/local-driver.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
-import { AgendaJobQueue } from './jobs/agenda-queue.js';
 import { MemoryJobQueue } from './jobs/memory-queue.js';
 import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-jobs.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
-import { connectMongo, createMongoRepositories } from './persistence/mongo/mongo-repositories.js';
 import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
@@ -62,6 +60,11 @@ const RECOVER_EVERY_MS = 60_000;
 
 const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repositories; jobs: JobQueue; connection: Connection | null }> => {
   if (config.mongoUri) {
+    // Loaded only when used: mongoose, the driver and Agenda are a third of the embedded default's start-up.
+    const [{ connectMongo, createMongoRepositories }, { AgendaJobQueue }] = await Promise.all([
+      import('./persistence/mongo/mongo-repositories.js'),
+      import('./jobs/agenda-queue.js'),
+    ]);
     const connection = await connectMongo(config.mongoUri);
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }

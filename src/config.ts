@@ -22,6 +22,8 @@ const envSchema = z.object({
   PORT: int(3000),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: readable lines on a terminal outside production, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATA_DIR: z.string().default('.data'),
 
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
@@ -66,6 +68,7 @@ export interface Config {
   role: Role;
   http: { host: string; port: number; publicUrl: string };
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
   dataDir: string;
   mongoUri: string | null;
   slack: {
@@ -146,6 +149,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     role,
     http: { host: e.HOST, port, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '') },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     dataDir: resolve(e.DATA_DIR),
     mongoUri: e.MONGODB_URI ?? null,
     slack: {

@@ -3,7 +3,8 @@
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Role } from './config.js';
-import { createLogger } from './logger.js';
+import { firstStartGuide, loopbackUrl } from './first-start-guide.js';
+import { chooseLogFormat, createProcessLogger } from './logger.js';
 
 const roleArg = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) as Role | undefined;
 
@@ -18,7 +19,7 @@ try {
   throw error;
 }
 
-const logger = createLogger(config.logLevel);
+const logger = await createProcessLogger(config.logLevel, chooseLogFormat(config.logFormat, config.env, Boolean(process.stdout.isTTY)));
 if (config.devDefaults.length) {
   logger.warn({ variables: config.devDefaults }, 'development defaults in use; set these for production');
 }
@@ -42,3 +43,19 @@ const shutdown = async (signal: string): Promise<void> => {
 };
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+// The first-start guide, while the store has no distribution (a fresh install). After the signal handlers,
+// so a SIGTERM that arrives once the server listens is always a drain.
+const noDistribution = async (): Promise<boolean> =>
+  app.repos.distributions.list({ limit: 1, offset: 0 }).then((p) => p.total === 0, () => false);
+if (app.url && (await noDistribution()) && !stopping) {
+  const { admin, slack } = config;
+  logger.info(
+    firstStartGuide({
+      url: loopbackUrl(app.url),
+      adminAuth: admin.token ? 'token' : admin.user ? 'basic' : 'loopback',
+      slackConfigured: Boolean(slack.botToken) && !config.devDefaults.includes('SLACK_SIGNING_SECRET'),
+      command: slack.command,
+    }),
+  );
+}

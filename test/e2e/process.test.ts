@@ -1,7 +1,8 @@
 /**
- * The real process (src/main.ts): starts on the embedded default with no environment but a port and a data
- * folder, answers /healthz, logs JSON, drains and exits 0 on SIGTERM, and keeps its data across a restart.
- * A bad variable stops it at once with a message naming the variable.
+ * The real process: `npm start` builds (only when a source changed) and starts src/main.ts on the embedded
+ * default with no environment but a port and a data folder; it answers /healthz, logs JSON when not on a
+ * terminal, prints the first-start guide while there is no distribution, drains and exits 0 on SIGTERM, and keeps
+ * its data across a restart, which does not rebuild. A bad variable stops it at once with a message naming it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,10 +28,12 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-const start = (env: Record<string, string>): Running => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** `npm start`, as an operator runs it, or src/main.ts through tsx for the quicker checks. */
+const start = (env: Record<string, string>, how: 'npm start' | 'tsx' = 'tsx'): Running => {
+  const [command, args] = how === 'npm start' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+  const child = spawn(command, args, {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_update_notifier: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -65,7 +68,7 @@ describe('the distro process', () => {
         return fetch(`${base}/healthz`).then((res) => res.ok, () => false);
       }, 'the server to answer /healthz', 60_000);
 
-    const first = start(env);
+    const first = start(env, 'npm start');
     await up(first);
     expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ status: 'ok', database: { ok: true }, queue: { started: true } });
     // No admin credentials configured: loopback clients may use the API.
@@ -82,14 +85,36 @@ describe('the distro process', () => {
     expect(logLines(first).find((l) => l.msg === 'development defaults in use; set these for production')).toMatchObject({
       variables: ['SLACK_SIGNING_SECRET', 'LINK_SECRET'],
     });
+    // An empty store: the guide, once, with this server's address.
+    const guides = (r: Running) => logLines(r).filter((l) => String(l.msg).startsWith('Distro is running, with no distribution yet'));
+    expect(guides(first)).toHaveLength(1);
+    expect(guides(first)[0]!.msg).toContain(`Admin backend: ${base}`);
+    expect(first.stdout.join('')).toMatch(/\[distro\] (built \d+ files|build up to date)/);
 
-    const second = start(env);
+    const second = start(env, 'npm start');
     await up(second);
     const list = (await (await fetch(`${base}/api/distributions`)).json()) as { items: Array<{ slug: string }> };
     expect(list.items.map((d) => d.slug)).toEqual(['social']);
-    second.child.kill('SIGTERM');
+    second.child.kill('SIGTERM'); // to npm, which passes it on to the server (`exec` in the start script)
     expect(await second.exited).toBe(0);
+    // Nothing changed since the first start: no rebuild; a distribution exists: no guide.
+    expect(second.stdout.join('')).toContain('[distro] build up to date');
+    expect(second.stdout.join('')).not.toContain('[distro] built');
+    expect(logLines(second).map((l) => l.msg)).toContain('stopped');
+    expect(guides(second)).toEqual([]);
   }, 120_000);
+
+  test('LOG_FORMAT=pretty logs readable lines instead of JSON', async () => {
+    const port = await freePort();
+    const r = start({ PORT: String(port), DATA_DIR: join(dir, 'pretty'), LOG_FORMAT: 'pretty' });
+    await waitFor(() => r.stdout.join('').includes('This note is shown') || r.child.exitCode !== null, 'the guide', 60_000);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    const out = r.stdout.join('');
+    expect(out).toMatch(/INFO.*: web started/);
+    expect(out).toContain('Distro is running, with no distribution yet. Next steps:\n  1. Admin backend:');
+    expect(logLines(r)).toEqual([]);
+  }, 60_000);
 
   test('a bad variable stops the process at once, naming it', async () => {
     const r = start({ PORT: 'eighty', DATA_DIR: join(dir, 'bad') });
