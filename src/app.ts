@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { ALL_ITEMS, type HostingDriver, type JobQueue, type Repositories } from './domain/ports.js';
 import { GitHubUpstreamChecker } from './github/github-checker.js';
 import { CommandDriver, validateTemplates } from './hosting/command-driver.js';
+import { redactorFor } from './lib/redact.js';
 import { LocalDriver } from './hosting/local-driver.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
@@ -22,6 +23,7 @@ import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-j
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
 import { connectMongo, createMongoRepositories } from './persistence/mongo/mongo-repositories.js';
+import { withRedactedLogs } from './persistence/redacting-repositories.js';
 import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
@@ -32,6 +34,7 @@ import { MIGRATE_JOB, migrateJobKey } from './services/upgrade-service.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
 import { GitUpstreamChecker } from './upstream/git-checker.js';
+import { UpstreamGuard } from './upstream/upstream-guard.js';
 
 export interface AppOverrides {
   logger: Logger;
@@ -75,8 +78,14 @@ const createDriver = (config: Config): HostingDriver =>
         templates: validateTemplates(config.hosting.commands),
         platformsRoot: join(config.dataDir, 'platforms'),
         githubBaseUrl: githubCloneBase(config),
+        allowLocalUpstreams: config.hosting.allowLocalUpstreams,
       })
-    : new LocalDriver({ root: config.dataDir, postMigrate: config.hosting.postMigrate, githubBaseUrl: githubCloneBase(config) });
+    : new LocalDriver({
+        root: config.dataDir,
+        postMigrate: config.hosting.postMigrate,
+        githubBaseUrl: githubCloneBase(config),
+        allowLocalUpstreams: config.hosting.allowLocalUpstreams,
+      });
 
 /** Clone URLs of GitHub upstreams: github.com for the public API, the enterprise host otherwise. */
 const githubCloneBase = (config: Config): string =>
@@ -87,11 +96,14 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const stores = overrides.repos && overrides.jobs
     ? { repos: overrides.repos, jobs: overrides.jobs, connection: null }
     : await openStores(config, logger);
-  const { repos, jobs } = stores;
+  const { jobs } = stores;
+  // URL credentials and configured secrets are redacted wherever text leaves the process (see src/lib/redact.ts).
+  const redact = redactorFor(config);
+  const repos = withRedactedLogs(stores.repos, redact);
   const driver = overrides.driver ?? createDriver(config);
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const checkers = {
-    git: new GitUpstreamChecker(),
+    git: new GitUpstreamChecker({ guard: new UpstreamGuard({ allowLocal: config.hosting.allowLocalUpstreams }) }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
   const polls = new PollService({ repos, jobs, checkers });
@@ -103,6 +115,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     polls,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
+    allowLocalUpstreams: config.hosting.allowLocalUpstreams,
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
 
@@ -113,7 +126,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   // Every process that changes state announces its own events (the worker has no Bolt, only a WebClient).
   const notifier = config.slack.botToken
     ? createSlackNotifier({
-        client: createSlackWebClient(config.slack, logger),
+        client: createSlackWebClient(config.slack, logger, {}, redact),
         services,
         repos,
         defaultChannel: config.slack.defaultChannel,
@@ -146,6 +159,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         auth: config.admin,
         health,
         logger,
+        redact,
         mount: (app) => {
           const secret = config.github.webhookSecret;
           if (secret) {
@@ -162,7 +176,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
               res.status(503).json({ error: { code: 'not_configured', message: 'GITHUB_WEBHOOK_SECRET is not set; webhooks are disabled.' } });
             });
           }
-          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger });
+          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger, redact });
         },
       })
     : null;

@@ -3,6 +3,8 @@ import { pino, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
-export const createLogger = (level: string, name = 'distro'): Logger => pino({ name, level });
+/** With `redact`, every serialized line (messages, error stacks, objects) passes through it before it is written. */
+export const createLogger = (level: string, name = 'distro', redact?: (line: string) => string): Logger =>
+  pino({ name, level, ...(redact ? { hooks: { streamWrite: redact } } : {}) });
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });

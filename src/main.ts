@@ -3,6 +3,7 @@
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Role } from './config.js';
+import { redactorFor } from './lib/redact.js';
 import { createLogger } from './logger.js';
 
 const roleArg = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) as Role | undefined;
@@ -18,7 +19,7 @@ try {
   throw error;
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, 'distro', redactorFor(config));
 if (config.devDefaults.length) {
   logger.warn({ variables: config.devDefaults }, 'development defaults in use; set these for production');
 }

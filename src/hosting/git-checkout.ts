@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { UpstreamSource } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
 import type { LogFn } from '../domain/ports.js';
+import { redactUrl } from '../lib/redact.js';
 import { KeyedSemaphore } from '../services/keyed-semaphore.js';
+import { LOCAL_GIT_ENV, UpstreamGuard } from '../upstream/upstream-guard.js';
 import { pathExists } from './paths.js';
 import { runProcess } from './run-command.js';
 
@@ -26,10 +28,20 @@ export class GitCheckouts {
   /** One writer per mirror: concurrent fetches into one bare repo fight over its lock files. */
   private readonly mirrorLocks = new KeyedSemaphore(1);
 
-  constructor(private readonly cacheDir: string) {}
+  constructor(
+    private readonly cacheDir: string,
+    /** Checks upstream URLs before git talks to them (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
+    private readonly guard: UpstreamGuard = new UpstreamGuard({ allowLocal: false }),
+  ) {}
 
-  private git(args: string[], log: LogFn, cwd?: string) {
-    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, ...(cwd ? { cwd } : {}), env: { GIT_TERMINAL_PROMPT: '0' } });
+  /** git on local repositories only (the mirror, a checkout): no transport but `file` is allowed. */
+  private git(args: string[], log: LogFn) {
+    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env: { ...LOCAL_GIT_ENV } });
+  }
+
+  /** git talking to an upstream: only the allowed transports. */
+  private remoteGit(args: string[], log: LogFn) {
+    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env: this.guard.gitEnv() });
   }
 
   private async hasCommit(repo: string, commit: string): Promise<boolean> {
@@ -42,19 +54,22 @@ export class GitCheckouts {
   /** Makes sure the mirror of `url` has `commit`, fetching only when it does not. Returns the mirror path. */
   async mirror(url: string, commit: string, log: LogFn): Promise<string> {
     const dir = join(this.cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16) + '.git');
+    const shown = redactUrl(url);
     return this.mirrorLocks.run([dir], async () => {
       if (!(await pathExists(join(dir, 'HEAD')))) {
+        await this.guard.check(url);
         await mkdir(this.cacheDir, { recursive: true });
         await rm(dir, { recursive: true, force: true });
-        log(`Mirroring ${url}`);
-        await this.git(['clone', '--mirror', '--quiet', url, dir], log);
+        log(`Mirroring ${shown}`);
+        await this.remoteGit(['clone', '--mirror', '--quiet', '--', url, dir], log);
       } else if (!(await this.hasCommit(dir, commit))) {
-        log(`Fetching ${url} into the mirror cache`);
-        await this.git(['-C', dir, 'remote', 'update', '--prune'], log);
+        await this.guard.check(url);
+        log(`Fetching ${shown} into the mirror cache`);
+        await this.remoteGit(['-C', dir, 'remote', 'update', '--prune'], log);
       } else {
         log(`Mirror cache already has ${commit.slice(0, 12)}`);
       }
-      if (!(await this.hasCommit(dir, commit))) throw new HostingError(`Commit ${commit} is not in ${url}.`);
+      if (!(await this.hasCommit(dir, commit))) throw new HostingError(`Commit ${commit} is not in ${shown}.`);
       return dir;
     });
   }
@@ -68,14 +83,15 @@ export class GitCheckouts {
     const mirror = await this.mirror(url, commit, log);
     if (await pathExists(join(dir, '.git'))) {
       log(`Updating checkout ${dir}`);
-      await this.git(['-C', dir, 'fetch', '--quiet', mirror, commit], log);
+      await this.git(['-C', dir, 'fetch', '--quiet', '--', mirror, commit], log);
     } else {
       log(`Cloning into ${dir}`);
       await mkdir(dir, { recursive: true });
-      await this.git(['clone', '--quiet', '--no-checkout', mirror, dir], log);
+      await this.git(['clone', '--quiet', '--no-checkout', '--', mirror, dir], log);
     }
     log(`Checking out ${commit.slice(0, 12)}`);
-    await this.git(['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], log);
+    // The trailing `--` says "no paths": the commit (checked to be a hash above) is the only revision.
+    await this.git(['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit, '--'], log);
     if (keep.length) await this.exclude(dir, keep);
   }
 
@@ -86,11 +102,5 @@ export class GitCheckouts {
     if (!missing.length) return;
     await mkdir(join(dir, '.git', 'info'), { recursive: true });
     await appendFile(file, (current && !current.endsWith('\n') ? '\n' : '') + missing.join('\n') + '\n');
-  }
-
-  /** Tracked files of the checkout (paths relative to it). */
-  async trackedFiles(dir: string): Promise<string[]> {
-    const { stdout } = await this.git(['-C', dir, '-c', 'core.quotepath=off', 'ls-files'], () => {});
-    return stdout.split('\n').filter(Boolean);
   }
 }

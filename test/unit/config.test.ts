@@ -37,7 +37,7 @@ describe('config', () => {
   test('values are parsed', () => {
     const c = loadConfig({
       PORT: '8080', PUBLIC_URL: 'https://distro.example.org/', SLACK_CONFIRMERS: 'U1, U2,,', POST_MIGRATE_COMMANDS: 'drush updb -y;; drush cr',
-      HOSTING_DRIVER: 'command', HOSTING_COMMANDS: '{"backup":"echo {site}"}', MONGODB_URI: 'mongodb://127.0.0.1/distro',
+      HOSTING_COMMANDS: '{"backup":"echo {site}"}', MONGODB_URI: 'mongodb://127.0.0.1/distro',
     }, { role: 'worker' });
     expect(c.http.publicUrl).toBe('https://distro.example.org');
     expect(c.slack.confirmers).toEqual(['U1', 'U2']);
