@@ -34,7 +34,6 @@ import { MIGRATE_JOB, migrateJobKey } from './services/upgrade-service.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
 import { GitUpstreamChecker } from './upstream/git-checker.js';
-import { UpstreamGuard } from './upstream/upstream-guard.js';
 
 export interface AppOverrides {
   logger: Logger;
@@ -103,7 +102,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const driver = overrides.driver ?? createDriver(config);
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const checkers = {
-    git: new GitUpstreamChecker({ guard: new UpstreamGuard({ allowLocal: config.hosting.allowLocalUpstreams }) }),
+    git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
   const polls = new PollService({ repos, jobs, checkers });

@@ -34,7 +34,7 @@ export const confinedPath = async (root: string, path: string): Promise<string> 
   const absolute = resolve(path);
   const rootAbsolute = resolve(root);
   if (!inside(rootAbsolute, absolute)) throw new HostingError(`${absolute} is outside ${rootAbsolute}; refusing to use it.`);
-  const [realRoot, real] = await Promise.all([realpath(rootAbsolute), realLocation(absolute)]);
+  const [realRoot, real] = await Promise.all([realLocation(rootAbsolute), realLocation(absolute)]);
   if (!inside(realRoot, real)) {
     throw new HostingError(`${absolute} leads outside ${rootAbsolute} (to ${real}) through a symbolic link; refusing to use it.`);
   }

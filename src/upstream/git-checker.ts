@@ -71,15 +71,15 @@ export const classifyGitError = (error: unknown, url: string): Error => {
 
 export interface GitUpstreamCheckerOptions {
   timeoutMs?: number;
-  /** Which upstreams may be read (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
-  guard?: UpstreamGuard;
+  /** ALLOW_LOCAL_UPSTREAMS: file://, local paths, http:// and loopback/private hosts may be polled. */
+  allowLocalUpstreams?: boolean;
 }
 
 export class GitUpstreamChecker implements UpstreamChecker {
   private readonly guard: UpstreamGuard;
 
   constructor(private readonly options: GitUpstreamCheckerOptions = {}) {
-    this.guard = options.guard ?? new UpstreamGuard({ allowLocal: false });
+    this.guard = new UpstreamGuard({ allowLocal: options.allowLocalUpstreams ?? false });
   }
 
   /** Current branches and tags of a remote. The URL is checked first and passed after `--`, never as an option. */
