@@ -78,8 +78,8 @@ export const upstreamUrlProblem = (raw: string, policy: UpstreamUrlPolicy): { pa
   const fail = (problem: string) => ({ parsed: null, problem });
   if (!raw) return fail('required');
   if (raw.length > MAX_UPSTREAM_URL_LENGTH) return fail(`longer than ${MAX_UPSTREAM_URL_LENGTH} characters`);
-  if (WHITESPACE_OR_CONTROL.test(raw)) return fail('contains spaces or control characters');
   if (raw.startsWith('-')) return fail('starts with "-" (git would read it as an option)');
+  if (WHITESPACE_OR_CONTROL.test(raw)) return fail('contains spaces or control characters');
   if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(raw)) return fail('git remote helpers (`transport::address`, e.g. ext::) are not allowed');
   let parsed: Parsed;
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(raw)) parsed = parseSchemeUrl(raw);

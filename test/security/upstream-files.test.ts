@@ -165,7 +165,7 @@ describe('links, hard links and special files in upstreams and builds (in-proces
     return (await sec.app.repos.platforms.get(queued.id))!;
   };
 
-  test('a site directory or site file planted as a link is refused; nothing is written or read through it', async () => {
+  test('a site directory or site file planted as a link (variants) is refused; nothing is written or read through it', async () => {
     await addVersion(repo, '12.4.1', {
       write: { 'sites/default/default.settings.php': '<?php\n' },
       links: {
