@@ -67,13 +67,10 @@ export const scanPlaceholders = (template: string): PlaceholderUse[] => {
     const c = template[i]!;
     const next = template[i + 1];
     const context = top();
-    if (context === 'single quotes') {
-      if (c === "'") stack.pop();
-      continue;
-    }
-    if (context === "ANSI-C quotes ($'…')") {
-      if (c === '\\') i++;
+    if (context === 'single quotes' || context === "ANSI-C quotes ($'…')") {
+      if (c === '\\' && context !== 'single quotes') i++;
       else if (c === "'") stack.pop();
+      else if (c === '{') pushPlaceholder(template, i, context, uses);
       continue;
     }
     if (c === '\\') {
