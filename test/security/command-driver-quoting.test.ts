@@ -13,7 +13,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { scanPlaceholders } from '../../src/hosting/command-templates.js';
 import { addBranchCommit, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
-import { startSecurityApp, tagHead, type SecurityApp } from './security-app.js';
+import { gitDistribution, startSecurityApp, tagHead, type SecurityApp } from './security-app.js';
 
 const STEPS = { maintenanceOn: 'true', backup: 'echo /b', moveSite: 'true', postMigrate: 'true', verify: 'true', maintenanceOff: 'true', restore: 'true' };
 
@@ -102,12 +102,7 @@ describe('tags full of shell syntax through polling and command-driver builds', 
   afterAll(() => sec?.close());
 
   test('each tag reaches the build command as one literal argument; nothing runs', async () => {
-    const created = await sec.api('POST', '/api/distributions', {
-      slug: 'social',
-      title: 'Social',
-      upstream: { kind: 'git', url: repo.url, tagPattern: '12.*', manifestPath: 'composer.json' },
-      policy: { pollIntervalMinutes: 0, autoTarget: false },
-    });
+    const created = await sec.api('POST', '/api/distributions', gitDistribution('social', { url: repo.url, tagPattern: '12.*' }));
     expect(created.status).toBe(201);
     const built = async (count: number) =>
       waitFor(

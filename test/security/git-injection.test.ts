@@ -18,14 +18,7 @@ import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fi
 import { blockText } from '../support/slack-stand-in.js';
 import { ADMIN } from '../support/seed.js';
 import { waitFor } from '../support/wait.js';
-import { startSecurityApp, type SecurityApp } from './security-app.js';
-
-const body = (slug: string, upstream: Record<string, unknown>) => ({
-  slug,
-  title: slug,
-  upstream: { kind: 'git', manifestPath: 'composer.json', ...upstream },
-  policy: { pollIntervalMinutes: 0, autoTarget: false },
-});
+import { gitDistribution, startSecurityApp, type SecurityApp } from './security-app.js';
 
 describe('upstream URLs through the admin API (remote upstreams only, the default)', () => {
   let sec: SecurityApp;
@@ -63,12 +56,12 @@ describe('upstream URLs through the admin API (remote upstreams only, the defaul
       'https://example.org/repo.git\n--upload-pack=x',
     ];
     for (const [i, url] of refused.entries()) {
-      const res = await sec.api('POST', '/api/distributions', body(`bad-${i}`, { url }));
+      const res = await sec.api('POST', '/api/distributions', gitDistribution(`bad-${i}`, { url }));
       expect({ url, status: res.status }).toEqual({ url, status: 400 });
       expect(res.json.error.issues).toEqual([expect.stringMatching(/^upstream\.url: /)]);
     }
     // The same rules on a change of upstream.
-    expect((await sec.api('POST', '/api/distributions', body('good', { url: 'https://github.com/goalgorilla/open_social.git' }))).status).toBe(201);
+    expect((await sec.api('POST', '/api/distributions', gitDistribution('good', { url: 'https://github.com/goalgorilla/open_social.git' }))).status).toBe(201);
     const patched = await sec.api('PATCH', '/api/distributions/good', { upstream: { kind: 'git', url: `--upload-pack=touch ${marker}`, manifestPath: 'composer.json' } });
     expect(patched.status).toBe(400);
     expect(patched.json.error.issues).toEqual([expect.stringMatching(/^upstream\.url: starts with "-"/)]);
@@ -77,11 +70,11 @@ describe('upstream URLs through the admin API (remote upstreams only, the defaul
 
   test('branch names are git ref names that cannot be read as options', async () => {
     for (const branch of ['--upload-pack=x', '-x', 'a..b', 'a b', 'x.lock', 'a:b', '@{u}', 'refs/heads/']) {
-      const res = await sec.api('POST', '/api/distributions', body('branchy', { url: 'https://github.com/a/b.git', branch }));
+      const res = await sec.api('POST', '/api/distributions', gitDistribution('branchy', { url: 'https://github.com/a/b.git', branch }));
       expect({ branch, status: res.status }).toEqual({ branch, status: 400 });
       expect(res.json.error.issues).toEqual([expect.stringMatching(/^upstream\.branch: not a valid git branch name/)]);
     }
-    expect((await sec.api('POST', '/api/distributions', body('manifest', { url: 'https://github.com/a/b.git', manifestPath: '../../etc/passwd' }))).status).toBe(400);
+    expect((await sec.api('POST', '/api/distributions', gitDistribution('manifest', { url: 'https://github.com/a/b.git', manifestPath: '../../etc/passwd' }))).status).toBe(400);
   });
 
   test('remote URLs in all the usual spellings are accepted, credentials shown redacted', async () => {
@@ -93,7 +86,7 @@ describe('upstream URLs through the admin API (remote upstreams only, the defaul
       'https://deploy:s3cr3t-deploy-token@git.example.org/social.git',
     ];
     for (const [i, url] of accepted.entries()) {
-      const res = await sec.api('POST', '/api/distributions', body(`ok-${i}`, { url }));
+      const res = await sec.api('POST', '/api/distributions', gitDistribution(`ok-${i}`, { url }));
       expect({ url, status: res.status }).toEqual({ url, status: 201 });
     }
     const shown = await sec.api('GET', '/api/distributions/ok-4');
@@ -115,7 +108,7 @@ describe('upstream URLs through the admin API (remote upstreams only, the defaul
     try {
       // `2130706433` is 127.0.0.1 to the resolver, but not an IP literal to a URL parser for git://.
       const url = `git://2130706433:${port}/repo.git`;
-      expect((await sec.api('POST', '/api/distributions', body('rebind', { url }))).status).toBe(201);
+      expect((await sec.api('POST', '/api/distributions', gitDistribution('rebind', { url }))).status).toBe(201);
       expect((await sec.api('POST', '/api/distributions/rebind/poll')).status).toBe(202);
       const failure = await sec.slack.waitFor((c) => c.method === 'chat.postMessage' && blockText(c.args.blocks).includes('rebind'), 'poll failure notice', 30_000);
       expect(blockText(failure.args.blocks)).toMatch(/resolves to the local or private address 127\.0\.0\.1/);

@@ -11,7 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { BUILD_JOB, buildKey } from '../../src/services/poll-service.js';
 import { ADMIN } from '../support/seed.js';
 import { blockText } from '../support/slack-stand-in.js';
-import { leakedSecrets, SECRETS, startSecurityApp, type SecurityApp } from './security-app.js';
+import { gitDistribution, leakedSecrets, SECRETS, startSecurityApp, type SecurityApp } from './security-app.js';
 
 const DEPLOY_TOKEN = 'dpl-tok-93ab51c7e2';
 
@@ -69,12 +69,7 @@ describe('sinks of the running app', () => {
   test('a failed build of a credentialed upstream: build log, Slack tail and API show no credential', async () => {
     // Port 1 on loopback refuses connections: the clone fails and git names the URL.
     const url = `http://deploy:${DEPLOY_TOKEN}@127.0.0.1:1/social.git`;
-    const created = await sec.api('POST', '/api/distributions', {
-      slug: 'private',
-      title: 'Private',
-      upstream: { kind: 'git', url, tagPattern: '*', manifestPath: 'composer.json' },
-      policy: { pollIntervalMinutes: 0, autoTarget: false },
-    });
+    const created = await sec.api('POST', '/api/distributions', gitDistribution('private', { url, tagPattern: '*' }));
     expect(created.status).toBe(201);
     noSecretsAnywhere(created.text);
     const platform = await sec.app.repos.platforms.create({

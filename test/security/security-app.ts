@@ -85,6 +85,14 @@ export const startSecurityApp = async (env: Record<string, string> = {}): Promis
   };
 };
 
+/** A create-distribution body for a git upstream, polled only when asked, never auto-targeted. */
+export const gitDistribution = (slug: string, upstream: Record<string, unknown>) => ({
+  slug,
+  title: slug,
+  upstream: { kind: 'git', manifestPath: 'composer.json', ...upstream },
+  policy: { pollIntervalMinutes: 0, autoTarget: false },
+});
+
 /** Entries of a directory (empty when it does not exist). */
 export const entriesOf = (dir: string): Promise<string[]> => readdir(dir).catch(() => []);
 

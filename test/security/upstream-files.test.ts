@@ -10,25 +10,16 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { link, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Platform } from '../../src/domain/platform.js';
 import { CommandDriver } from '../../src/hosting/command-driver.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { BUILD_JOB, buildKey } from '../../src/services/poll-service.js';
+import { freePort } from '../support/free-port.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { ADMIN } from '../support/seed.js';
 import { waitFor } from '../support/wait.js';
-import { entriesOf, leakedSecrets, SECRETS, startSecurityApp, type SecurityApp } from './security-app.js';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+import { entriesOf, gitDistribution, leakedSecrets, SECRETS, startSecurityApp, type SecurityApp } from './security-app.js';
 
 describe('a tracked symbolic link to /proc/self/environ, against the real process', () => {
   let dir: string;
@@ -85,12 +76,7 @@ describe('a tracked symbolic link to /proc/self/environ, against the real proces
   });
 
   test('Compare (API, page) and the store show the link, never what it points to', async () => {
-    const created = await api('POST', '/api/distributions', {
-      slug: 'social',
-      title: 'Social',
-      upstream: { kind: 'git', url: repo.url, tagPattern: '12.*', manifestPath: 'composer.json' },
-      policy: { pollIntervalMinutes: 0, autoTarget: true },
-    });
+    const created = await api('POST', '/api/distributions', gitDistribution('social', { url: repo.url, tagPattern: '12.*' }));
     expect(created.status).toBe(201);
     expect((await api('POST', '/api/distributions/social/poll')).status).toBe(202);
     await platformsReady(1);
@@ -140,12 +126,7 @@ describe('links, hard links and special files in upstreams and builds (in-proces
   beforeAll(async () => {
     sec = await startSecurityApp({ ALLOW_LOCAL_UPSTREAMS: 'true' });
     repo = await createOpenSocialRepo(join(sec.dir, 'up'), ['12.3.3']);
-    const created = await sec.api('POST', '/api/distributions', {
-      slug: 'social',
-      title: 'Social',
-      upstream: { kind: 'git', url: repo.url, tagPattern: '12.*', manifestPath: 'composer.json' },
-      policy: { pollIntervalMinutes: 0, autoTarget: false },
-    });
+    const created = await sec.api('POST', '/api/distributions', gitDistribution('social', { url: repo.url, tagPattern: '12.*' }));
     expect(created.status).toBe(201);
   });
   afterAll(() => sec?.close());
