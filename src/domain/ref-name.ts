@@ -1,6 +1,6 @@
 /**
- * Branch and tag names as `git check-ref-format` accepts them, and never starting with `-` (git would read one as
- * an option). Names come from operators and from upstream servers, and reach git, logs, Slack and command templates.
+ * Branch and tag names as `git check-ref-format` accepts them, never starting with `-` (git would read one as an
+ * option) and never `@` (git reads it as HEAD). Names come from operators and from upstream servers, and reach git, logs, Slack and command templates.
  */
 
 /** Longer names are refused: no real release or branch needs more, and they end up in directory names. */

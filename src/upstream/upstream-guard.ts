@@ -37,9 +37,14 @@ export class UpstreamGuard {
     }
   }
 
-  /** Environment for git commands that reach an upstream: only the allowed transports, never a prompt. */
+  /**
+   * Environment for git commands that reach an upstream: only the allowed transports, never a prompt, and (unless
+   * local upstreams are allowed) no HTTP redirects, which could lead git to a host the check above never saw.
+   */
   gitEnv(): Record<string, string> {
-    return { GIT_ALLOW_PROTOCOL: allowedGitProtocols(this.policy).join(':'), GIT_TERMINAL_PROMPT: '0' };
+    const env: Record<string, string> = { GIT_ALLOW_PROTOCOL: allowedGitProtocols(this.policy).join(':'), GIT_TERMINAL_PROMPT: '0' };
+    if (!this.policy.allowLocal) Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.followRedirects', GIT_CONFIG_VALUE_0: 'false' });
+    return env;
   }
 }
 

@@ -32,6 +32,12 @@ describe('config', () => {
     expect(() => loadConfig({ DISTRO_ROLE: 'both' })).toThrow(/DISTRO_ROLE/);
     expect(() => loadConfig({ DISTRO_ROLE: 'worker' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=worker/);
     expect(() => loadConfig({}, { role: 'web' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=web/);
+    expect(() => loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'yes' })).toThrow(/ALLOW_LOCAL_UPSTREAMS/);
+  });
+
+  test('local upstreams are refused unless the operator allows them', () => {
+    expect(loadConfig({}).hosting.allowLocalUpstreams).toBe(false);
+    expect(loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'true' }).hosting.allowLocalUpstreams).toBe(true);
   });
 
   test('values are parsed', () => {
