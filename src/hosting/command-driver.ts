@@ -94,7 +94,7 @@ export class CommandDriver implements HostingDriver {
   async buildPlatform(platform: Platform, distribution: Distribution, log: LogFn): Promise<BuildResult> {
     const path = this.platformPath(platform);
     const repo = distribution.upstream ? upstreamCloneUrl(distribution.upstream, this.options.githubBaseUrl) : '';
-    if (repo) await this.guard.check(repo);
+    if (distribution.upstream?.kind === 'git') await this.guard.check(repo);
     await this.exec(
       'build',
       {

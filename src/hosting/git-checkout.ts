@@ -22,6 +22,15 @@ const GIT_TRANSIENT =
 export const upstreamCloneUrl = (upstream: UpstreamSource, githubBaseUrl = 'https://github.com'): string =>
   upstream.kind === 'git' ? upstream.url : `${githubBaseUrl.replace(/\/$/, '')}/${upstream.owner}/${upstream.repo}.git`;
 
+/**
+ * Where a clone URL comes from: an operator's setting (the GitHub base URL plus a checked owner/repo), or a
+ * distribution's git upstream, which is checked (URL, host address) and limited to the allowed transports.
+ */
+export type UrlSource = 'operator' | 'untrusted';
+
+/** GitHub upstreams are cloned from the operator's GitHub (Enterprise) base URL; git upstreams are untrusted. */
+export const upstreamUrlSource = (upstream: UpstreamSource): UrlSource => (upstream.kind === 'github' ? 'operator' : 'untrusted');
+
 const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/i;
 
 export class GitCheckouts {
@@ -39,9 +48,10 @@ export class GitCheckouts {
     return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env: { ...LOCAL_GIT_ENV } });
   }
 
-  /** git talking to an upstream: only the allowed transports. */
-  private remoteGit(args: string[], log: LogFn) {
-    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env: this.guard.gitEnv() });
+  /** git talking to an upstream: only the allowed transports (git's own defaults for an operator's URL). */
+  private remoteGit(args: string[], log: LogFn, source: UrlSource) {
+    const env = source === 'operator' ? { GIT_TERMINAL_PROMPT: '0' } : this.guard.gitEnv();
+    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env });
   }
 
   private async hasCommit(repo: string, commit: string): Promise<boolean> {
@@ -52,20 +62,20 @@ export class GitCheckouts {
   }
 
   /** Makes sure the mirror of `url` has `commit`, fetching only when it does not. Returns the mirror path. */
-  async mirror(url: string, commit: string, log: LogFn): Promise<string> {
+  async mirror(url: string, commit: string, log: LogFn, source: UrlSource = 'untrusted'): Promise<string> {
     const dir = join(this.cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16) + '.git');
     const shown = redactUrl(url);
     return this.mirrorLocks.run([dir], async () => {
       if (!(await pathExists(join(dir, 'HEAD')))) {
-        await this.guard.check(url);
+        if (source === 'untrusted') await this.guard.check(url);
         await mkdir(this.cacheDir, { recursive: true });
         await rm(dir, { recursive: true, force: true });
         log(`Mirroring ${shown}`);
-        await this.remoteGit(['clone', '--mirror', '--quiet', '--', url, dir], log);
+        await this.remoteGit(['clone', '--mirror', '--quiet', '--', url, dir], log, source);
       } else if (!(await this.hasCommit(dir, commit))) {
-        await this.guard.check(url);
+        if (source === 'untrusted') await this.guard.check(url);
         log(`Fetching ${shown} into the mirror cache`);
-        await this.remoteGit(['-C', dir, 'remote', 'update', '--prune'], log);
+        await this.remoteGit(['-C', dir, 'remote', 'update', '--prune'], log, source);
       } else {
         log(`Mirror cache already has ${commit.slice(0, 12)}`);
       }
@@ -78,9 +88,9 @@ export class GitCheckouts {
    * Checks `commit` out into `dir` (cloning from the mirror, or fetching into an existing checkout).
    * Untracked paths listed in `keep` (the sites directory) are excluded from git and survive re-checkouts.
    */
-  async checkout(url: string, commit: string, dir: string, log: LogFn, keep: string[] = []): Promise<void> {
+  async checkout(url: string, commit: string, dir: string, log: LogFn, keep: string[] = [], source: UrlSource = 'untrusted'): Promise<void> {
     if (!COMMIT_PATTERN.test(commit)) throw new ValidationError(`\`${commit}\` is not a git commit hash.`);
-    const mirror = await this.mirror(url, commit, log);
+    const mirror = await this.mirror(url, commit, log, source);
     if (await pathExists(join(dir, '.git'))) {
       log(`Updating checkout ${dir}`);
       await this.git(['-C', dir, 'fetch', '--quiet', '--', mirror, commit], log);

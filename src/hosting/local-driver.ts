@@ -14,7 +14,7 @@ import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { UpstreamGuard } from '../upstream/upstream-guard.js';
 import { confinedPath, isSymlink, readConfinedFile } from './confined-fs.js';
-import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
+import { GitCheckouts, upstreamCloneUrl, upstreamUrlSource } from './git-checkout.js';
 import { addTrackedTree, type TreeLimits } from './git-tree.js';
 import { readManifestFromGit } from './manifest-files.js';
 import { pathExists } from './paths.js';
@@ -101,7 +101,7 @@ export class LocalDriver implements HostingDriver {
     const url = upstreamCloneUrl(upstream, this.options.githubBaseUrl);
     log(`Building ${platform.name} from ${redactUrl(url)} at ${platform.source.commit.slice(0, 12)} (${platform.source.ref})`);
     try {
-      await this.git.checkout(url, platform.source.commit, dir, log, ['/sites/']);
+      await this.git.checkout(url, platform.source.commit, dir, log, ['/sites/'], upstreamUrlSource(upstream));
       await mkdir(await confinedPath(dir, join(dir, 'sites')), { recursive: true });
       const parsed = await readManifestFromGit(dir, platform.source.commit, upstream.manifestPath, log);
       log(`Manifest: ${parsed.format}, ${parsed.packages.length} packages, ${Object.keys(parsed.files).length} files`);
