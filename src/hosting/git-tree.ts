@@ -51,8 +51,8 @@ const gitBytes = (cwd: string, args: string[], input?: string): Promise<Buffer> 
 export const isRegularFile = (e: TreeEntry): boolean => e.type === 'blob' && (e.mode === '100644' || e.mode === '100755');
 
 const SYMLINK_MODE = '120000';
-/** A symbolic link's blob is its target; longer targets are cut to this for the record. */
-const MAX_LINK_TARGET = 1024;
+/** A symbolic link's blob is its target; longer ones are not read (no system accepts them as a path anyway). */
+const MAX_LINK_TARGET = 4096;
 
 /** Parses `git ls-tree -r -l -z` output: `<mode> <type> <sha> <size>\t<path>\0`. */
 export const parseLsTree = (output: string): TreeEntry[] =>
@@ -161,8 +161,10 @@ export const listTree = async (repoDir: string, rev: string): Promise<TreeEntry[
 /** Symbolic links of the tree as path → target, read from their blobs (recorded, never followed). */
 const readLinks = async (repoDir: string, entries: TreeEntry[]): Promise<Record<string, string>> => {
   const links = entries.filter((e) => e.mode === SYMLINK_MODE);
-  const blobs = await readBlobs(repoDir, links.map((e) => e.sha));
-  return Object.fromEntries(links.map((e) => [e.path, blobs.get(e.sha)!.subarray(0, MAX_LINK_TARGET).toString('utf8')]));
+  // A "link" blob can be any size: only plausible targets are read.
+  const readable = links.filter((e) => e.size !== null && e.size <= MAX_LINK_TARGET);
+  const blobs = await readBlobs(repoDir, readable.map((e) => e.sha));
+  return Object.fromEntries(links.map((e) => [e.path, blobs.get(e.sha)?.toString('utf8') ?? `(target longer than ${MAX_LINK_TARGET} bytes)`]));
 };
 
 /**
