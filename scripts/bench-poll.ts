@@ -89,7 +89,7 @@ const main = async () => {
     const fresh = async (id: string): Promise<Distribution> => (await stack!.repos.distributions.get(id))!;
     const gitDistNow = await fresh(gitDist.id);
     const ghDistNow = await fresh(ghDist.id);
-    const gitChecker = new GitUpstreamChecker();
+    const gitChecker = new GitUpstreamChecker({ allowLocalUpstreams: true });
     const ghChecker = new GitHubUpstreamChecker({ apiUrl: gh.url });
     const gitPoll = await timeChecks(() => gitChecker.check(gitDistNow));
     gh.resetStats();

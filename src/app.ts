@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { ALL_ITEMS, type HostingDriver, type JobQueue, type Repositories } from './domain/ports.js';
 import { GitHubUpstreamChecker } from './github/github-checker.js';
 import { CommandDriver, validateTemplates } from './hosting/command-driver.js';
+import { redactorFor } from './lib/redact.js';
 import { LocalDriver } from './hosting/local-driver.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
@@ -20,6 +21,7 @@ import { MemoryJobQueue } from './jobs/memory-queue.js';
 import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-jobs.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
+import { withRedactedLogs } from './persistence/redacting-repositories.js';
 import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
@@ -78,8 +80,14 @@ const createDriver = (config: Config): HostingDriver =>
         templates: validateTemplates(config.hosting.commands),
         platformsRoot: join(config.dataDir, 'platforms'),
         githubBaseUrl: githubCloneBase(config),
+        allowLocalUpstreams: config.hosting.allowLocalUpstreams,
       })
-    : new LocalDriver({ root: config.dataDir, postMigrate: config.hosting.postMigrate, githubBaseUrl: githubCloneBase(config) });
+    : new LocalDriver({
+        root: config.dataDir,
+        postMigrate: config.hosting.postMigrate,
+        githubBaseUrl: githubCloneBase(config),
+        allowLocalUpstreams: config.hosting.allowLocalUpstreams,
+      });
 
 /** Clone URLs of GitHub upstreams: github.com for the public API, the enterprise host otherwise. */
 const githubCloneBase = (config: Config): string =>
@@ -90,11 +98,14 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const stores = overrides.repos && overrides.jobs
     ? { repos: overrides.repos, jobs: overrides.jobs, connection: null }
     : await openStores(config, logger);
-  const { repos, jobs } = stores;
+  const { jobs } = stores;
+  // URL credentials and configured secrets are redacted wherever text leaves the process (see src/lib/redact.ts).
+  const redact = redactorFor(config);
+  const repos = withRedactedLogs(stores.repos, redact);
   const driver = overrides.driver ?? createDriver(config);
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const checkers = {
-    git: new GitUpstreamChecker(),
+    git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
   const polls = new PollService({ repos, jobs, checkers });
@@ -106,6 +117,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     polls,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
+    allowLocalUpstreams: config.hosting.allowLocalUpstreams,
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
 
@@ -116,7 +128,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   // Every process that changes state announces its own events (the worker has no Bolt, only a WebClient).
   const notifier = config.slack.botToken
     ? createSlackNotifier({
-        client: createSlackWebClient(config.slack, logger),
+        client: createSlackWebClient(config.slack, logger, {}, redact),
         services,
         repos,
         defaultChannel: config.slack.defaultChannel,
@@ -149,6 +161,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         auth: config.admin,
         health,
         logger,
+        redact,
         mount: (app) => {
           const secret = config.github.webhookSecret;
           if (secret) {
@@ -165,7 +178,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
               res.status(503).json({ error: { code: 'not_configured', message: 'GITHUB_WEBHOOK_SECRET is not set; webhooks are disabled.' } });
             });
           }
-          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger });
+          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger, redact });
         },
       })
     : null;

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { templateProblems } from './hosting/command-templates.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -58,6 +59,12 @@ const envSchema = z.object({
   JOB_MAX_ATTEMPTS: int(3, 1),
   POLL_DEFAULT_INTERVAL_MINUTES: int(60, 0),
 
+  /**
+   * Accept upstreams on this machine or its networks: file:// URLs, local paths, plain http:// and hosts that are
+   * (or resolve to) loopback or private addresses. Off by default: an upstream URL is untrusted input.
+   */
+  ALLOW_LOCAL_UPSTREAMS: z.enum(['true', 'false']).default('false'),
+
   /** Drupal security-advisory conflict map (composer.json of drupal-composer/drupal-security-advisories). */
   ADVISORIES_FILE: z.string().default('src/advisories/drupal-security-advisories.json'),
 
@@ -89,6 +96,8 @@ export interface Config {
     postMigrate: string[];
     concurrency: number;
     concurrencyPerServer: number;
+    /** ALLOW_LOCAL_UPSTREAMS. */
+    allowLocalUpstreams: boolean;
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
   advisoriesFile: string;
@@ -137,6 +146,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     }
   }
   if (e.HOSTING_DRIVER === 'command' && !e.HOSTING_COMMANDS) problems.push('HOSTING_COMMANDS: required when HOSTING_DRIVER=command');
+  // Checked here, not when the driver starts, so a template that would let a value reach the shell stops the start.
+  if (e.HOSTING_DRIVER === 'command' && Object.keys(commands).length) {
+    problems.push(...templateProblems(commands).map((p) => `HOSTING_COMMANDS: ${p}`));
+  }
   const role = overrides.role ?? e.DISTRO_ROLE;
   if (role !== 'all' && !e.MONGODB_URI) {
     problems.push(`MONGODB_URI: required for DISTRO_ROLE=${role}; the embedded store lives inside one process (use DISTRO_ROLE=all)`);
@@ -170,6 +183,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       postMigrate: e.POST_MIGRATE_COMMANDS.split(';;').map((c) => c.trim()).filter(Boolean),
       concurrency: e.MIGRATION_CONCURRENCY,
       concurrencyPerServer: e.MIGRATION_CONCURRENCY_PER_SERVER,
+      allowLocalUpstreams: e.ALLOW_LOCAL_UPSTREAMS === 'true',
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
     advisoriesFile: resolve(e.ADVISORIES_FILE),

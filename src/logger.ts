@@ -2,12 +2,14 @@
  * Logs (pino): JSON lines for log collectors, or pino-pretty's readable lines for a developer at a terminal.
  * Adapters take a Logger so tests can silence or capture them.
  */
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 export type LogFormat = 'json' | 'pretty';
 
-export const createLogger = (level: string, name = 'distro'): Logger => pino({ name, level });
+/** With `redact`, every serialized line (messages, error stacks, objects) passes through it before it is written. */
+export const createLogger = (level: string, name = 'distro', redact?: (line: string) => string, destination?: DestinationStream): Logger =>
+  pino({ name, level, ...(redact ? { hooks: { streamWrite: redact } } : {}) }, destination);
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });
 
@@ -16,11 +18,11 @@ export const chooseLogFormat = (requested: LogFormat | 'auto', env: string, stdo
   requested !== 'auto' ? requested : stdoutIsTTY && env !== 'production' ? 'pretty' : 'json';
 
 /** The process logger. pino-pretty is loaded only when used; it writes synchronously so the last lines before exit are kept. */
-export const createProcessLogger = async (level: string, format: LogFormat): Promise<Logger> => {
-  if (format === 'json') return createLogger(level);
+export const createProcessLogger = async (level: string, format: LogFormat, redact?: (line: string) => string): Promise<Logger> => {
+  if (format === 'json') return createLogger(level, 'distro', redact);
   const { default: pretty } = await import('pino-pretty');
   return pino(
-    { name: 'distro', level },
+    { name: 'distro', level, ...(redact ? { hooks: { streamWrite: redact } } : {}) },
     pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name' }),
   );
 };

@@ -4,6 +4,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Role } from './config.js';
 import { firstStartGuide, loopbackUrl } from './first-start-guide.js';
+import { redactorFor } from './lib/redact.js';
 import { chooseLogFormat, createProcessLogger } from './logger.js';
 
 const roleArg = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) as Role | undefined;
@@ -19,7 +20,11 @@ try {
   throw error;
 }
 
-const logger = await createProcessLogger(config.logLevel, chooseLogFormat(config.logFormat, config.env, Boolean(process.stdout.isTTY)));
+const logger = await createProcessLogger(
+  config.logLevel,
+  chooseLogFormat(config.logFormat, config.env, Boolean(process.stdout.isTTY)),
+  redactorFor(config),
+);
 if (config.devDefaults.length) {
   logger.warn({ variables: config.devDefaults }, 'development defaults in use; set these for production');
 }

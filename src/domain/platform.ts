@@ -28,6 +28,8 @@ export interface Manifest {
    * contents. Absent on platforms registered by hand or built where no git checkout was visible.
    */
   tree?: Record<string, string>;
+  /** Tracked symbolic links (path → link target as written): recorded so Compare can show them, never followed. */
+  links?: Record<string, string>;
 }
 
 export const EMPTY_MANIFEST: Manifest = { format: 'none', packages: [], files: {} };

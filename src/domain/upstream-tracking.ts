@@ -6,6 +6,7 @@
 import { compareVersions } from './compare/versions.js';
 import { matchesTagPattern, MAX_TAG_CHARS, type UpstreamSource } from './distribution.js';
 import type { UpstreamBuild } from './ports.js';
+import { isValidRefName } from './ref-name.js';
 
 export interface Tracking {
   branch: string | null;
@@ -50,7 +51,8 @@ export const selectNewBuilds = (
 
   if (tracking.tagPattern !== null && current.tags) {
     const pattern = tracking.tagPattern;
-    const matching = [...current.tags.keys()].filter((t) => matchesTagPattern(pattern, t)).sort(compareVersions);
+    // Tag names come from the upstream server: ones git would refuse (or read as options) are never built.
+    const matching = [...current.tags.keys()].filter((t) => isValidRefName(t) && matchesTagPattern(pattern, t)).sort(compareVersions);
     const seenList = parseSeen(pollState[TAGS_KEY]);
     const seen = new Set<string>(seenList ?? []);
     const fresh = seenList === null ? matching.slice(-1) : matching.filter((t) => !seen.has(t));

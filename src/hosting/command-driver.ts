@@ -1,59 +1,28 @@
 /**
  * Hosting through shell templates, one per step, so Distro can drive Aegir (`drush @hostmaster hosting-task`),
- * Ansible playbooks, kubectl or any script. Placeholders like `{site}` are replaced by single-quoted values
- * (so write them outside quotes; inside "…" use the same values from the environment: DISTRO_SITE,
- * DISTRO_PLATFORM_PATH, DISTRO_TO_PLATFORM_ALIAS, …).
+ * Ansible playbooks, kubectl or any script. Placeholders like `{site}` are passed as separate arguments (see
+ * command-templates.ts), so they must be written outside quotes; inside "…" use the same values from the
+ * environment: DISTRO_SITE, DISTRO_PLATFORM_PATH, DISTRO_TO_PLATFORM_ALIAS, …
  * Exit 0 = done; exit 75 (EX_TEMPFAIL) = temporary trouble, retried by the job; anything else fails the step.
  * The backup template must print the backup reference (a path or id) as its last line of output.
  */
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
-import { HostingError, ValidationError } from '../domain/errors.js';
+import { HostingError } from '../domain/errors.js';
 import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
-import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
+import { redactUrl } from '../lib/redact.js';
+import { UpstreamGuard } from '../upstream/upstream-guard.js';
+import { envName, renderScript, renderTemplate, validateTemplates, type CommandStep, type CommandTemplates } from './command-templates.js';
+import { upstreamCloneUrl } from './git-checkout.js';
 import { addTrackedTree, type TreeLimits } from './git-tree.js';
-import { readManifest } from './manifest-files.js';
+import { readManifestFromDir, readManifestFromGit } from './manifest-files.js';
 import { pathExists } from './paths.js';
-import { runShell } from './run-command.js';
+import { runProcess } from './run-command.js';
 
-export const COMMAND_STEPS = [
-  'build',
-  'installSite',
-  'maintenanceOn',
-  'backup',
-  'moveSite',
-  'postMigrate',
-  'verify',
-  'maintenanceOff',
-  'restore',
-] as const;
-export type CommandStep = (typeof COMMAND_STEPS)[number];
-export type CommandTemplates = Partial<Record<CommandStep, string>>;
+export { COMMAND_STEPS, STEP_PLACEHOLDERS, renderTemplate, validateTemplates, type CommandStep, type CommandTemplates } from './command-templates.js';
 
-/** Without these a migration cannot run or be rolled back; build and installSite are optional. */
-const REQUIRED_STEPS: readonly CommandStep[] = ['maintenanceOn', 'backup', 'moveSite', 'postMigrate', 'verify', 'maintenanceOff', 'restore'];
-
-const SITE_VARS = ['site', 'platform', 'platformPath', 'platformAlias', 'server'] as const;
-const MOVE_VARS = ['site', 'fromPlatform', 'toPlatform', 'fromPlatformPath', 'toPlatformPath', 'fromPlatformAlias', 'toPlatformAlias', 'server'] as const;
-
-/** Which placeholders each step may use: a typo like `{plaform}` is refused at start, not at 3 a.m. */
-export const STEP_PLACEHOLDERS: Record<CommandStep, readonly string[]> = {
-  build: ['platform', 'platformPath', 'platformAlias', 'server', 'commit', 'ref', 'repo', 'distribution'],
-  installSite: SITE_VARS,
-  maintenanceOn: SITE_VARS,
-  backup: SITE_VARS,
-  moveSite: MOVE_VARS,
-  postMigrate: SITE_VARS,
-  verify: SITE_VARS,
-  maintenanceOff: SITE_VARS,
-  restore: [...MOVE_VARS, 'backup'],
-};
-
-/** `{name}` not preceded by `$`, so shell `${HOME}` stays shell syntax. */
-const PLACEHOLDER = /(?<!\$)\{([A-Za-z]+)\}/g;
 const EX_TEMPFAIL = 75;
 
 export interface CommandDriverOptions {
@@ -67,48 +36,21 @@ export interface CommandDriverOptions {
   githubBaseUrl?: string;
   /** Bounds on the file tree and contents recorded for Compare (when the build is a visible git checkout). */
   treeLimits?: TreeLimits;
+  /** ALLOW_LOCAL_UPSTREAMS: file://, local paths, http:// and loopback/private hosts may be built from. */
+  allowLocalUpstreams?: boolean;
 }
-
-/** Checks templates: known step names, required steps present, only placeholders the step provides. */
-export const validateTemplates = (templates: Record<string, string>): CommandTemplates => {
-  const problems: string[] = [];
-  for (const [step, template] of Object.entries(templates)) {
-    if (!(COMMAND_STEPS as readonly string[]).includes(step)) {
-      problems.push(`unknown step \`${step}\` (known: ${COMMAND_STEPS.join(', ')})`);
-      continue;
-    }
-    if (typeof template !== 'string' || !template.trim()) problems.push(`${step}: empty template`);
-    const allowed = STEP_PLACEHOLDERS[step as CommandStep];
-    for (const [, name] of String(template).matchAll(PLACEHOLDER)) {
-      if (!allowed.includes(name!)) problems.push(`${step}: unknown placeholder {${name}} (allowed: ${allowed.map((a) => `{${a}}`).join(' ')})`);
-    }
-  }
-  for (const step of REQUIRED_STEPS) if (!templates[step]) problems.push(`${step}: template missing`);
-  if (problems.length) throw new ValidationError(`Invalid hosting command templates: ${problems.join('; ')}`, problems);
-  return templates as CommandTemplates;
-};
-
-/** Single-quotes each substituted value for sh. */
-export const renderTemplate = (template: string, vars: Record<string, string>): string =>
-  template.replace(PLACEHOLDER, (_, name: string) => {
-    const value = vars[name];
-    if (value === undefined) throw new ValidationError(`Placeholder {${name}} has no value here.`);
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-  });
 
 /** Aegir-style names without punctuation (`social-12.4.2` → `social1242`), as in `@platform_social1242`. */
 const alias = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '');
 
-const envName = (key: string) => `DISTRO_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-
 export class CommandDriver implements HostingDriver {
   readonly name = 'command';
   private readonly templates: CommandTemplates;
-  private readonly git: GitCheckouts;
+  private readonly guard: UpstreamGuard;
 
   constructor(private readonly options: CommandDriverOptions) {
     this.templates = validateTemplates(options.templates as Record<string, string>);
-    this.git = new GitCheckouts(join(options.platformsRoot, '.git-cache'));
+    this.guard = new UpstreamGuard({ allowLocal: options.allowLocalUpstreams ?? false });
   }
 
   private platformPath(platform: Platform): string {
@@ -141,16 +83,18 @@ export class CommandDriver implements HostingDriver {
   private async exec(step: CommandStep, vars: Record<string, string>, log: LogFn): Promise<string> {
     const template = this.templates[step];
     if (!template) throw new HostingError(`No \`${step}\` command is configured for the command hosting driver.`);
-    const command = renderTemplate(template, vars);
-    log(`$ ${command}`);
+    log(`$ ${redactUrl(renderTemplate(template, vars))}`);
+    // Values never become shell text: the script refers to them as "${1}", "${2}"… and they follow as arguments.
+    const { script, args } = renderScript(template, vars);
     const env = { ...this.options.env, ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [envName(k), v])) };
     const cwd = this.options.cwd ? { cwd: this.options.cwd } : {};
-    return (await runShell(command, { log, env, transientExitCodes: [EX_TEMPFAIL], ...cwd })).stdout;
+    return (await runProcess('sh', ['-c', script, `distro-${step}`, ...args], { log, env, transientExitCodes: [EX_TEMPFAIL], ...cwd })).stdout;
   }
 
   async buildPlatform(platform: Platform, distribution: Distribution, log: LogFn): Promise<BuildResult> {
     const path = this.platformPath(platform);
     const repo = distribution.upstream ? upstreamCloneUrl(distribution.upstream, this.options.githubBaseUrl) : '';
+    if (distribution.upstream?.kind === 'git') await this.guard.check(repo);
     await this.exec(
       'build',
       {
@@ -175,14 +119,10 @@ export class CommandDriver implements HostingDriver {
       log(`${path} is not visible from this host; the platform has no manifest for Compare`, 'warn');
       return EMPTY_MANIFEST;
     }
-    const isGit = await pathExists(join(path, '.git'));
-    const dir = manifestPath.includes('/') ? manifestPath.slice(0, manifestPath.lastIndexOf('/')) : '';
-    const tracked = isGit
-      ? await this.git.trackedFiles(path)
-      : (await readdir(join(path, dir), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => (dir ? `${dir}/${e.name}` : e.name));
-    const manifest = await readManifest(path, tracked, manifestPath);
+    if (!(await pathExists(join(path, '.git')))) return readManifestFromDir(path, manifestPath, log);
     // The build template decides what is checked out, so the tree is HEAD's, not necessarily the platform commit's.
-    return isGit ? addTrackedTree(manifest, path, 'HEAD', log, this.options.treeLimits) : manifest;
+    const manifest = await readManifestFromGit(path, 'HEAD', manifestPath, log);
+    return addTrackedTree(manifest, path, 'HEAD', log, this.options.treeLimits);
   }
 
   async installSite(site: Site, platform: Platform, log: LogFn): Promise<void> {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { UpstreamSource } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
 import type { LogFn } from '../domain/ports.js';
+import { redactUrl } from '../lib/redact.js';
 import { KeyedSemaphore } from '../services/keyed-semaphore.js';
+import { LOCAL_GIT_ENV, UpstreamGuard } from '../upstream/upstream-guard.js';
 import { pathExists } from './paths.js';
 import { runProcess } from './run-command.js';
 
@@ -20,16 +22,36 @@ const GIT_TRANSIENT =
 export const upstreamCloneUrl = (upstream: UpstreamSource, githubBaseUrl = 'https://github.com'): string =>
   upstream.kind === 'git' ? upstream.url : `${githubBaseUrl.replace(/\/$/, '')}/${upstream.owner}/${upstream.repo}.git`;
 
+/**
+ * Where a clone URL comes from: an operator's setting (the GitHub base URL plus a checked owner/repo), or a
+ * distribution's git upstream, which is checked (URL, host address) and limited to the allowed transports.
+ */
+export type UrlSource = 'operator' | 'untrusted';
+
+/** GitHub upstreams are cloned from the operator's GitHub (Enterprise) base URL; git upstreams are untrusted. */
+export const upstreamUrlSource = (upstream: UpstreamSource): UrlSource => (upstream.kind === 'github' ? 'operator' : 'untrusted');
+
 const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/i;
 
 export class GitCheckouts {
   /** One writer per mirror: concurrent fetches into one bare repo fight over its lock files. */
   private readonly mirrorLocks = new KeyedSemaphore(1);
 
-  constructor(private readonly cacheDir: string) {}
+  constructor(
+    private readonly cacheDir: string,
+    /** Checks upstream URLs before git talks to them (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
+    private readonly guard: UpstreamGuard = new UpstreamGuard({ allowLocal: false }),
+  ) {}
 
-  private git(args: string[], log: LogFn, cwd?: string) {
-    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, ...(cwd ? { cwd } : {}), env: { GIT_TERMINAL_PROMPT: '0' } });
+  /** git on local repositories only (the mirror, a checkout): no transport but `file` is allowed. */
+  private git(args: string[], log: LogFn) {
+    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env: { ...LOCAL_GIT_ENV } });
+  }
+
+  /** git talking to an upstream: only the allowed transports (git's own defaults for an operator's URL). */
+  private remoteGit(args: string[], log: LogFn, source: UrlSource) {
+    const env = source === 'operator' ? { GIT_TERMINAL_PROMPT: '0' } : this.guard.gitEnv();
+    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env });
   }
 
   private async hasCommit(repo: string, commit: string): Promise<boolean> {
@@ -40,21 +62,24 @@ export class GitCheckouts {
   }
 
   /** Makes sure the mirror of `url` has `commit`, fetching only when it does not. Returns the mirror path. */
-  async mirror(url: string, commit: string, log: LogFn): Promise<string> {
+  async mirror(url: string, commit: string, log: LogFn, source: UrlSource = 'untrusted'): Promise<string> {
     const dir = join(this.cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 16) + '.git');
+    const shown = redactUrl(url);
     return this.mirrorLocks.run([dir], async () => {
       if (!(await pathExists(join(dir, 'HEAD')))) {
+        if (source === 'untrusted') await this.guard.check(url);
         await mkdir(this.cacheDir, { recursive: true });
         await rm(dir, { recursive: true, force: true });
-        log(`Mirroring ${url}`);
-        await this.git(['clone', '--mirror', '--quiet', url, dir], log);
+        log(`Mirroring ${shown}`);
+        await this.remoteGit(['clone', '--mirror', '--quiet', '--', url, dir], log, source);
       } else if (!(await this.hasCommit(dir, commit))) {
-        log(`Fetching ${url} into the mirror cache`);
-        await this.git(['-C', dir, 'remote', 'update', '--prune'], log);
+        if (source === 'untrusted') await this.guard.check(url);
+        log(`Fetching ${shown} into the mirror cache`);
+        await this.remoteGit(['-C', dir, 'remote', 'update', '--prune'], log, source);
       } else {
         log(`Mirror cache already has ${commit.slice(0, 12)}`);
       }
-      if (!(await this.hasCommit(dir, commit))) throw new HostingError(`Commit ${commit} is not in ${url}.`);
+      if (!(await this.hasCommit(dir, commit))) throw new HostingError(`Commit ${commit} is not in ${shown}.`);
       return dir;
     });
   }
@@ -63,19 +88,20 @@ export class GitCheckouts {
    * Checks `commit` out into `dir` (cloning from the mirror, or fetching into an existing checkout).
    * Untracked paths listed in `keep` (the sites directory) are excluded from git and survive re-checkouts.
    */
-  async checkout(url: string, commit: string, dir: string, log: LogFn, keep: string[] = []): Promise<void> {
+  async checkout(url: string, commit: string, dir: string, log: LogFn, keep: string[] = [], source: UrlSource = 'untrusted'): Promise<void> {
     if (!COMMIT_PATTERN.test(commit)) throw new ValidationError(`\`${commit}\` is not a git commit hash.`);
-    const mirror = await this.mirror(url, commit, log);
+    const mirror = await this.mirror(url, commit, log, source);
     if (await pathExists(join(dir, '.git'))) {
       log(`Updating checkout ${dir}`);
-      await this.git(['-C', dir, 'fetch', '--quiet', mirror, commit], log);
+      await this.git(['-C', dir, 'fetch', '--quiet', '--', mirror, commit], log);
     } else {
       log(`Cloning into ${dir}`);
       await mkdir(dir, { recursive: true });
-      await this.git(['clone', '--quiet', '--no-checkout', mirror, dir], log);
+      await this.git(['clone', '--quiet', '--no-checkout', '--', mirror, dir], log);
     }
     log(`Checking out ${commit.slice(0, 12)}`);
-    await this.git(['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit], log);
+    // The trailing `--` says "no paths": the commit (checked to be a hash above) is the only revision.
+    await this.git(['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', '--detach', commit, '--'], log);
     if (keep.length) await this.exclude(dir, keep);
   }
 
@@ -86,11 +112,5 @@ export class GitCheckouts {
     if (!missing.length) return;
     await mkdir(join(dir, '.git', 'info'), { recursive: true });
     await appendFile(file, (current && !current.endsWith('\n') ? '\n' : '') + missing.join('\n') + '\n');
-  }
-
-  /** Tracked files of the checkout (paths relative to it). */
-  async trackedFiles(dir: string): Promise<string[]> {
-    const { stdout } = await this.git(['-C', dir, '-c', 'core.quotepath=off', 'ls-files'], () => {});
-    return stdout.split('\n').filter(Boolean);
   }
 }

@@ -47,6 +47,13 @@ const gitBytes = (cwd: string, args: string[], input?: string): Promise<Buffer> 
     child.stdin.end(input ?? '');
   });
 
+/** A regular file (not a symbolic link, submodule or anything else git may record). */
+export const isRegularFile = (e: TreeEntry): boolean => e.type === 'blob' && (e.mode === '100644' || e.mode === '100755');
+
+const SYMLINK_MODE = '120000';
+/** A symbolic link's blob is its target; longer ones are not read (no system accepts them as a path anyway). */
+const MAX_LINK_TARGET = 4096;
+
 /** Parses `git ls-tree -r -l -z` output: `<mode> <type> <sha> <size>\t<path>\0`. */
 export const parseLsTree = (output: string): TreeEntry[] =>
   output
@@ -76,7 +83,7 @@ export const contentCandidates = (entries: TreeEntry[], skip: ReadonlySet<string
     return [parts.slice(0, -1).some((p) => THIRD_PARTY_DIRS.has(p.toLowerCase())) ? 1 : 0, parts.length];
   };
   return entries
-    .filter((e) => e.type === 'blob' && e.size !== null && e.size <= maxFileBytes && !skip.has(e.path) && !BINARY_EXTENSIONS.test(e.path))
+    .filter((e) => isRegularFile(e) && e.size !== null && e.size <= maxFileBytes && !skip.has(e.path) && !BINARY_EXTENSIONS.test(e.path))
     .map((e) => ({ e, r: rank(e.path) }))
     .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || (a.e.path < b.e.path ? -1 : a.e.path > b.e.path ? 1 : 0))
     .map(({ e }) => e);
@@ -143,9 +150,22 @@ const keepTextWithin = async (repoDir: string, candidates: TreeEntry[], limits: 
   return { files, bytes: limits.maxTotalBytes - remaining };
 };
 
-/** All tracked files of `rev` in the repository at `repoDir`. */
-export const listTree = async (repoDir: string, rev: string): Promise<TreeEntry[]> =>
-  parseLsTree((await gitBytes(repoDir, ['-c', 'core.quotepath=off', 'ls-tree', '-r', '-l', '-z', rev])).toString('utf8'));
+const REV_PATTERN = /^([0-9a-f]{7,64}|HEAD)$/i;
+
+/** All tracked files of `rev` (a commit hash or HEAD) in the repository at `repoDir`. */
+export const listTree = async (repoDir: string, rev: string): Promise<TreeEntry[]> => {
+  if (!REV_PATTERN.test(rev)) throw new HostingError(`\`${rev.slice(0, 80)}\` is not a commit hash.`);
+  return parseLsTree((await gitBytes(repoDir, ['-c', 'core.quotepath=off', 'ls-tree', '-r', '-l', '-z', rev])).toString('utf8'));
+};
+
+/** Symbolic links of the tree as path → target, read from their blobs (recorded, never followed). */
+const readLinks = async (repoDir: string, entries: TreeEntry[]): Promise<Record<string, string>> => {
+  const links = entries.filter((e) => e.mode === SYMLINK_MODE);
+  // A "link" blob can be any size: only plausible targets are read.
+  const readable = links.filter((e) => e.size !== null && e.size <= MAX_LINK_TARGET);
+  const blobs = await readBlobs(repoDir, readable.map((e) => e.sha));
+  return Object.fromEntries(links.map((e) => [e.path, blobs.get(e.sha)?.toString('utf8') ?? `(target longer than ${MAX_LINK_TARGET} bytes)`]));
+};
 
 /**
  * Adds the tracked-file tree of `rev` and the small text files picked by `contentCandidates` to a manifest read
@@ -166,8 +186,18 @@ export const addTrackedTree = async (
       return manifest;
     }
     const { files, bytes } = await keepTextWithin(repoDir, contentCandidates(entries, new Set(Object.keys(manifest.files)), limits.maxFileBytes), limits);
-    log(`File tree: ${entries.length} tracked files, ${Object.keys(files).length} small text files kept for Compare (${Math.ceil(bytes / 1024)} KB)`);
-    return { ...manifest, files: { ...files, ...manifest.files }, tree: Object.fromEntries(entries.map((e) => [e.path, e.sha])) };
+    const links = await readLinks(repoDir, entries);
+    const linkCount = Object.keys(links).length;
+    log(
+      `File tree: ${entries.length} tracked files, ${Object.keys(files).length} small text files kept for Compare (${Math.ceil(bytes / 1024)} KB)` +
+        (linkCount ? `, ${linkCount} symbolic links recorded (not followed)` : ''),
+    );
+    return {
+      ...manifest,
+      files: { ...files, ...manifest.files },
+      tree: Object.fromEntries(entries.map((e) => [e.path, e.sha])),
+      ...(linkCount ? { links } : {}),
+    };
   } catch (e) {
     log(`Could not record the file tree for Compare: ${(e as Error).message}`, 'warn');
     return manifest;

@@ -4,18 +4,22 @@
  * (settings.php, files/, site.json), backups are tar archives under `<root>/backups`.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
 import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
-import { GitCheckouts, upstreamCloneUrl } from './git-checkout.js';
+import { UpstreamGuard } from '../upstream/upstream-guard.js';
+import { confinedPath, isSymlink, readConfinedFile } from './confined-fs.js';
+import { GitCheckouts, upstreamCloneUrl, upstreamUrlSource } from './git-checkout.js';
 import { addTrackedTree, type TreeLimits } from './git-tree.js';
-import { readManifest } from './manifest-files.js';
+import { readManifestFromGit } from './manifest-files.js';
 import { pathExists } from './paths.js';
 import { runProcess, runShell } from './run-command.js';
+import { redactUrl } from '../lib/redact.js';
 
 export interface LocalDriverOptions {
   /** Data directory (config dataDir). */
@@ -26,6 +30,8 @@ export interface LocalDriverOptions {
   githubBaseUrl?: string;
   /** Bounds on the file tree and contents recorded for Compare. */
   treeLimits?: TreeLimits;
+  /** ALLOW_LOCAL_UPSTREAMS: file://, local paths, http:// and loopback/private hosts may be cloned. */
+  allowLocalUpstreams?: boolean;
 }
 
 /** What the driver keeps about a site inside its directory. */
@@ -37,6 +43,9 @@ export interface SiteFile {
 }
 
 const SITE_FILE = 'site.json';
+const MAX_SITE_FILE_BYTES = 64 * 1024;
+/** Writes never follow a symbolic link at the file itself (directories are checked by confinedPath). */
+const WRITE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 const MAINTENANCE_FLAG = '.maintenance';
 /** Platform names become directory names: no separators, no dot-dot. */
 const PLATFORM_DIR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -52,7 +61,7 @@ export class LocalDriver implements HostingDriver {
 
   constructor(private readonly options: LocalDriverOptions) {
     this.root = resolve(options.root);
-    this.git = new GitCheckouts(join(this.root, 'git-cache'));
+    this.git = new GitCheckouts(join(this.root, 'git-cache'), new UpstreamGuard({ allowLocal: options.allowLocalUpstreams ?? false }));
   }
 
   platformPath(platform: Pick<Platform, 'name'>): string {
@@ -68,6 +77,19 @@ export class LocalDriver implements HostingDriver {
     return join(this.platformPath(platform), 'sites', site.name);
   }
 
+  /**
+   * The site's directory, once checked to lie inside its platform's directory with links resolved: the checkout
+   * is the upstream's, which may have made `sites` (or `sites/<site>`) a link to anywhere.
+   */
+  private async siteDir(site: Pick<Site, 'name'>, platform: Pick<Platform, 'name'>): Promise<string> {
+    return confinedPath(this.platformPath(platform), this.sitePath(site, platform));
+  }
+
+  /** Writes a file inside a platform's directory, never through a link. */
+  private async writeInside(platform: Pick<Platform, 'name'>, path: string, data: string): Promise<void> {
+    await writeFile(await confinedPath(this.platformPath(platform), path), data, { flag: WRITE_NO_FOLLOW });
+  }
+
   private get backupDir(): string {
     return join(this.root, 'backups');
   }
@@ -77,11 +99,11 @@ export class LocalDriver implements HostingDriver {
     if (!upstream) throw new ValidationError(`Distribution \`${distribution.slug}\` has no upstream to build \`${platform.name}\` from.`);
     const dir = this.platformPath(platform);
     const url = upstreamCloneUrl(upstream, this.options.githubBaseUrl);
-    log(`Building ${platform.name} from ${url} at ${platform.source.commit.slice(0, 12)} (${platform.source.ref})`);
+    log(`Building ${platform.name} from ${redactUrl(url)} at ${platform.source.commit.slice(0, 12)} (${platform.source.ref})`);
     try {
-      await this.git.checkout(url, platform.source.commit, dir, log, ['/sites/']);
-      await mkdir(join(dir, 'sites'), { recursive: true });
-      const parsed = await readManifest(dir, await this.git.trackedFiles(dir), upstream.manifestPath);
+      await this.git.checkout(url, platform.source.commit, dir, log, ['/sites/'], upstreamUrlSource(upstream));
+      await mkdir(await confinedPath(dir, join(dir, 'sites')), { recursive: true });
+      const parsed = await readManifestFromGit(dir, platform.source.commit, upstream.manifestPath, log);
       log(`Manifest: ${parsed.format}, ${parsed.packages.length} packages, ${Object.keys(parsed.files).length} files`);
       const manifest = await addTrackedTree(parsed, dir, platform.source.commit, log, this.options.treeLimits);
       return { path: dir, manifest };
@@ -93,35 +115,37 @@ export class LocalDriver implements HostingDriver {
 
   /** A failed build leaves no half checkout behind, unless sites already live there (never delete a site). */
   private async removeFailedCheckout(dir: string, log: LogFn): Promise<void> {
-    const sites = await readdir(join(dir, 'sites')).catch(() => [] as string[]);
+    // A `sites` link (refused above) holds no sites of this platform.
+    const sites = (await isSymlink(join(dir, 'sites'))) ? [] : await readdir(join(dir, 'sites')).catch(() => [] as string[]);
     if (sites.length) return log(`Kept ${dir}: it holds sites`, 'warn');
     await rm(dir, { recursive: true, force: true });
     log(`Removed the incomplete checkout ${dir}`, 'warn');
   }
 
   async installSite(site: Site, platform: Platform, log: LogFn): Promise<void> {
-    const dir = this.sitePath(site, platform);
+    const dir = await this.siteDir(site, platform);
     if (await pathExists(dir)) {
-      const current = await this.readSiteFile(dir).catch(() => null);
+      const current = await this.readSiteFile(platform, dir).catch(() => null);
       if (current?.name === site.name) return log(`Site ${site.name} already installed on ${platform.name}`);
       throw new HostingError(`${dir} exists but is not the site ${site.name}.`);
     }
     if (!(await pathExists(this.platformPath(platform)))) throw new HostingError(`Platform ${platform.name} is not built on this host.`);
     // Built next to its final place and renamed in, so a crash never leaves half a site.
-    const tmp = join(dirname(dir), `.installing-${site.name}-${suffix()}`);
+    const tmp = await confinedPath(this.platformPath(platform), join(dirname(dir), `.installing-${site.name}-${suffix()}`));
     await mkdir(join(tmp, 'files'), { recursive: true });
-    await writeFile(
+    await this.writeInside(
+      platform,
       join(tmp, 'settings.php'),
       `<?php\n// Settings for ${site.name}, installed by Distro.\n$settings['hash_salt'] = '${randomBytes(16).toString('hex')}';\n$settings['file_public_path'] = 'sites/${site.name}/files';\n`,
     );
-    await this.writeSiteFile(tmp, { name: site.name, platform: platform.name, installedAt: new Date().toISOString() });
+    await this.writeSiteFile(platform, tmp, { name: site.name, platform: platform.name, installedAt: new Date().toISOString() });
     await rename(tmp, dir);
     log(`Installed ${site.name} on ${platform.name}`);
   }
 
   async maintenanceOn(site: Site, platform: Platform, log: LogFn): Promise<void> {
     const dir = await this.requireSite(site, platform);
-    await writeFile(join(dir, MAINTENANCE_FLAG), `Maintenance since ${new Date().toISOString()}\n`);
+    await this.writeInside(platform, join(dir, MAINTENANCE_FLAG), `Maintenance since ${new Date().toISOString()}\n`);
     log(`Maintenance mode on for ${site.name}`);
   }
 
@@ -145,8 +169,8 @@ export class LocalDriver implements HostingDriver {
   }
 
   async moveSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<void> {
-    const src = this.sitePath(site, from);
-    const dst = this.sitePath(site, to);
+    const src = await this.siteDir(site, from);
+    const dst = await this.siteDir(site, to);
     const [srcExists, dstExists] = await Promise.all([pathExists(src), pathExists(dst)]);
     if (!srcExists && dstExists) return log(`${site.name} is already on ${to.name}`);
     if (!srcExists) throw new HostingError(`Site ${site.name} is on neither ${from.name} nor ${to.name}.`);
@@ -174,14 +198,14 @@ export class LocalDriver implements HostingDriver {
       log(`$ ${command}`);
       await runShell(command, { cwd: dir, env, log });
     }
-    const info = await this.readSiteFile(dir);
-    await this.writeSiteFile(dir, { ...info, platform: to.name });
+    const info = await this.readSiteFile(to, dir);
+    await this.writeSiteFile(to, dir, { ...info, platform: to.name });
   }
 
   async verify(site: Site, platform: Platform, log: LogFn): Promise<void> {
     const dir = await this.requireSite(site, platform);
     if (!(await pathExists(join(dir, 'settings.php')))) throw new HostingError(`${site.name} has no settings.php on ${platform.name}.`);
-    const info = await this.readSiteFile(dir);
+    const info = await this.readSiteFile(platform, dir);
     if (info.name !== site.name) throw new HostingError(`site.json on ${platform.name} names ${info.name}, not ${site.name}.`);
     if (info.platform !== platform.name) {
       throw new HostingError(`${site.name} was not post-migrated on ${platform.name} (site.json says ${info.platform}).`);
@@ -195,8 +219,8 @@ export class LocalDriver implements HostingDriver {
       throw new HostingError(`Backup ${backupRef} is not in ${this.backupDir}.`);
     }
     if (!(await pathExists(archive))) throw new HostingError(`Backup ${backupRef} does not exist; cannot restore ${site.name}.`);
-    const src = this.sitePath(site, from);
-    const dst = this.sitePath(site, to);
+    const src = await this.siteDir(site, from);
+    const dst = await this.siteDir(site, to);
     await this.removeLeftovers(dirname(dst), site.name);
     if (await pathExists(dst)) {
       await rm(dst, { recursive: true, force: true });
@@ -227,14 +251,14 @@ export class LocalDriver implements HostingDriver {
   }
 
   private async requireSite(site: Site, platform: Platform): Promise<string> {
-    const dir = this.sitePath(site, platform);
+    const dir = await this.siteDir(site, platform);
     if (!(await pathExists(dir))) throw new HostingError(`Site ${site.name} has no directory on ${platform.name} (${dir}).`);
     return dir;
   }
 
-  private async readSiteFile(dir: string): Promise<SiteFile> {
+  private async readSiteFile(platform: Pick<Platform, 'name'>, dir: string): Promise<SiteFile> {
     try {
-      const parsed = JSON.parse(await readFile(join(dir, SITE_FILE), 'utf8')) as Partial<SiteFile>;
+      const parsed = JSON.parse(await readConfinedFile(this.platformPath(platform), join(dir, SITE_FILE), MAX_SITE_FILE_BYTES)) as Partial<SiteFile>;
       if (typeof parsed.name !== 'string' || typeof parsed.platform !== 'string') throw new Error('missing name or platform');
       return { name: parsed.name, platform: parsed.platform, installedAt: String(parsed.installedAt ?? '') };
     } catch (e) {
@@ -242,7 +266,7 @@ export class LocalDriver implements HostingDriver {
     }
   }
 
-  private async writeSiteFile(dir: string, info: SiteFile): Promise<void> {
-    await writeFile(join(dir, SITE_FILE), JSON.stringify(info, null, 2) + '\n');
+  private async writeSiteFile(platform: Pick<Platform, 'name'>, dir: string, info: SiteFile): Promise<void> {
+    await this.writeInside(platform, join(dir, SITE_FILE), JSON.stringify(info, null, 2) + '\n');
   }
 }

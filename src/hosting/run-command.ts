@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { HostingError, TransientError } from '../domain/errors.js';
 import type { LogFn } from '../domain/ports.js';
+import { redactUrl } from '../lib/redact.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -68,7 +69,7 @@ export const runProcess = (file: string, args: string[], options: RunOptions = {
       err.end();
       if (code === 0) return resolve({ stdout, stderr });
       const tail = (stderr.trim() || stdout.trim()).split('\n').slice(-TAIL_LINES).join('\n');
-      const what = `\`${[file, ...args].join(' ').slice(0, 200)}\` ${signal ? `was killed by ${signal}` : `exited with ${code}`}`;
+      const what = `\`${redactUrl([file, ...args].join(' ')).slice(0, 200)}\` ${signal ? `was killed by ${signal}` : `exited with ${code}`}`;
       const message = tail ? `${what}: ${tail}` : what;
       const transient =
         (code !== null && options.transientExitCodes?.includes(code)) || options.transientPattern?.test(stderr + stdout);

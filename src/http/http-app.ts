@@ -4,11 +4,13 @@
  */
 import express from 'express';
 import type { Repositories } from '../domain/ports.js';
+import type { Redactor } from '../lib/redact.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
 import { apiRouter } from './api/api-router.js';
 import type { AdminAuth } from './auth.js';
 import { errorHandler } from './error-mapping.js';
+import { redactResponses } from './redact-responses.js';
 import { healthRoute, type HealthReport } from './health.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
 
@@ -23,11 +25,14 @@ export interface HttpAppDeps {
    * catch-all 404 and the error handler, which would otherwise shadow them.
    */
   mount?: (app: express.Express) => void;
+  /** Applied to every text response (JSON and pages): URL credentials and configured secrets never go out. */
+  redact?: Redactor;
 }
 
 export const createHttpApp = (deps: HttpAppDeps): express.Express => {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.redact) app.use(redactResponses(deps.redact));
   app.get('/healthz', healthRoute(deps.health, deps.logger));
   // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());

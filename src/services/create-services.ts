@@ -22,6 +22,8 @@ export interface ServiceDeps {
   polls?: Services['polls'];
   /** Poll interval of distributions created without a policy. */
   defaultPollIntervalMinutes?: number;
+  /** ALLOW_LOCAL_UPSTREAMS: accept file://, local paths, http:// and loopback/private upstream hosts. */
+  allowLocalUpstreams?: boolean;
 }
 
 /** Wires the application services on the given ports. */
@@ -42,6 +44,7 @@ export const createServices = (deps: ServiceDeps): Services => {
     events,
     defaultPolicy: { ...DEFAULT_POLICY, ...(deps.defaultPollIntervalMinutes !== undefined ? { pollIntervalMinutes: deps.defaultPollIntervalMinutes } : {}) },
     onUpstreamChanged: (d) => polls.schedule(d),
+    upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
   return {
     distributions,

@@ -1,10 +1,21 @@
 import type { Actor } from '../domain/actor.js';
-import { DEFAULT_POLICY, SLUG_PATTERN, type Distribution, type DistributionPatch, type NewDistribution, type UpdatePolicy } from '../domain/distribution.js';
+import {
+  DEFAULT_POLICY,
+  SLUG_PATTERN,
+  type Distribution,
+  type DistributionPatch,
+  type NewDistribution,
+  type UpdatePolicy,
+  type UpstreamSource,
+} from '../domain/distribution.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
+import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
+import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
+import { redactUrl } from '../lib/redact.js';
 import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface PlatformOverview {
@@ -57,7 +68,16 @@ export interface DistributionServiceDeps {
   defaultPolicy?: UpdatePolicy;
   /** Called after a distribution's upstream or policy is set, to (re)schedule its polling. */
   onUpstreamChanged?: (distribution: Distribution) => Promise<unknown>;
+  /** Which upstream URLs are accepted (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
+  upstreamPolicy?: UpstreamUrlPolicy;
 }
+
+/**
+ * API output shows upstream URLs with their credentials redacted; a client sending such a URL back unchanged
+ * (a read-modify-write) keeps the stored credentials rather than storing `***`.
+ */
+const keepCredentials = (current: UpstreamSource | null, next: UpstreamSource | null | undefined): UpstreamSource | null | undefined =>
+  next?.kind === 'git' && current?.kind === 'git' && next.url !== current.url && next.url === redactUrl(current.url) ? { ...next, url: current.url } : next;
 
 export class DistributionService {
   constructor(private readonly deps: DistributionServiceDeps) {}
@@ -72,6 +92,7 @@ export class DistributionService {
     if (!input.title?.trim()) problems.push('title: required');
     const policy = { ...(this.deps.defaultPolicy ?? DEFAULT_POLICY), ...input.policy };
     problems.push(...policyProblems(policy));
+    if (input.upstream) problems.push(...this.upstreamProblems(input.upstream));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
     const created = await this.repos.distributions.create({ ...input, title: input.title.trim(), policy });
     if (created.upstream) await this.deps.onUpstreamChanged?.(created);
@@ -81,14 +102,20 @@ export class DistributionService {
   /** Changes title/description/channel/upstream/policy; a new upstream or policy reschedules polling. */
   async update(key: string, patch: DistributionPatch): Promise<Distribution> {
     const current = await this.get(key);
-    const { policy, ...rest } = patch;
+    const { policy, ...given } = patch;
+    const rest = given.upstream === undefined ? given : { ...given, upstream: keepCredentials(current.upstream, given.upstream) ?? null };
     const merged = policy ? { ...current.policy, ...policy } : undefined;
     const problems = merged ? policyProblems(merged) : [];
     if (rest.title !== undefined && !rest.title.trim()) problems.push('title: required');
+    if (rest.upstream) problems.push(...this.upstreamProblems(rest.upstream));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
     const updated = await this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) });
     if (patch.upstream !== undefined || policy) await this.deps.onUpstreamChanged?.(updated);
     return updated;
+  }
+
+  private upstreamProblems(upstream: UpstreamSource): string[] {
+    return upstreamSourceProblems(upstream, this.deps.upstreamPolicy ?? { allowLocal: false });
   }
 
   get(key: string): Promise<Distribution> {

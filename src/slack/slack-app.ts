@@ -9,6 +9,7 @@
 import { format } from 'node:util';
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Redactor } from '../lib/redact.js';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -19,6 +20,7 @@ import { registerCommands } from './listeners/commands.js';
 import type { ListenerDeps } from './listeners/shared.js';
 import { createPermissions, type Permissions } from './permissions.js';
 import { PlanMessenger } from './plan-messages.js';
+import { RedactingWebClient } from './redacting-web-client.js';
 import { SLACK_EVENTS_PATH } from './slack-surface.js';
 
 export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from './slack-surface.js';
@@ -32,6 +34,8 @@ export interface SlackAppOptions {
   permissions?: Permissions;
   /** Extra WebClient options (e.g. retry policy); the API URL always comes from `slack.apiUrl`. */
   clientOptions?: WebClientOptions;
+  /** Applied to everything the app's WebClient sends (see redacting-web-client.ts). */
+  redact?: Redactor;
 }
 
 export interface SlackApp {
@@ -59,8 +63,10 @@ export const boltLogger = (logger: Logger): BoltLogger => {
  * The Web API client every Slack adapter uses (Bolt listeners, the notifier in any role): API URL from config,
  * logs into pino. Rate limits and transient failures are retried by the WebClient itself.
  */
-export const createSlackWebClient = (slack: Config['slack'], logger: Logger, clientOptions: WebClientOptions = {}): WebClient =>
-  new WebClient(slack.botToken ?? undefined, { ...clientOptions, slackApiUrl: slack.apiUrl, logger: boltLogger(logger) });
+export const createSlackWebClient = (slack: Config['slack'], logger: Logger, clientOptions: WebClientOptions = {}, redact?: Redactor): WebClient => {
+  const options = { ...clientOptions, slackApiUrl: slack.apiUrl, logger: boltLogger(logger) };
+  return redact ? new RedactingWebClient(slack.botToken ?? undefined, options, redact) : new WebClient(slack.botToken ?? undefined, options);
+};
 
 export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   const { slack, services, logger } = options;
@@ -73,7 +79,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   });
   const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
   const token = slack.botToken ?? undefined;
-  const client = createSlackWebClient(slack, logger, options.clientOptions);
+  const client = createSlackWebClient(slack, logger, options.clientOptions, options.redact);
   if (!token) logger.warn('SLACK_BOT_TOKEN is not set: Distro can answer commands but not post messages');
   // Single workspace: the bot identity is looked up once, on the first request (so starting never needs Slack),
   // and looked up again only if that failed.

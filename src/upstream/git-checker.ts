@@ -4,8 +4,11 @@
 import type { Distribution } from '../domain/distribution.js';
 import { TransientError, ValidationError } from '../domain/errors.js';
 import type { UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
-import { GitCommandError, redactUrl, runGit } from './git-exec.js';
+import { isValidRefName } from '../domain/ref-name.js';
 import { selectNewBuilds, trackingOf } from '../domain/upstream-tracking.js';
+import { redactUrl } from '../lib/redact.js';
+import { GitCommandError, runGit } from './git-exec.js';
+import { UpstreamGuard } from './upstream-guard.js';
 
 export interface RemoteRefs {
   branches: Map<string, string>;
@@ -13,7 +16,7 @@ export interface RemoteRefs {
   tags: Map<string, string>;
 }
 
-/** Parses `git ls-remote` output. */
+/** Parses `git ls-remote` output. A server may advertise anything: names git itself would refuse are skipped. */
 export const parseLsRemote = (output: string): RemoteRefs => {
   const branches = new Map<string, string>();
   const tags = new Map<string, string>();
@@ -21,10 +24,14 @@ export const parseLsRemote = (output: string): RemoteRefs => {
   for (const line of output.split('\n')) {
     const [sha, ref] = line.trim().split(/\s+/);
     if (!sha || !ref || !/^[0-9a-f]{40,64}$/.test(sha)) continue;
-    if (ref.startsWith('refs/heads/')) branches.set(ref.slice('refs/heads/'.length), sha);
-    else if (ref.startsWith('refs/tags/')) {
+    if (ref.startsWith('refs/heads/')) {
+      const name = ref.slice('refs/heads/'.length);
+      if (isValidRefName(name)) branches.set(name, sha);
+    } else if (ref.startsWith('refs/tags/')) {
       const name = ref.slice('refs/tags/'.length);
-      if (name.endsWith('^{}')) peeled.set(name.slice(0, -3), sha);
+      const peeledName = name.endsWith('^{}') ? name.slice(0, -3) : null;
+      if (!isValidRefName(peeledName ?? name)) continue;
+      if (peeledName !== null) peeled.set(peeledName, sha);
       else tags.set(name, sha);
     }
   }
@@ -62,13 +69,24 @@ export const classifyGitError = (error: unknown, url: string): Error => {
   });
 };
 
-export class GitUpstreamChecker implements UpstreamChecker {
-  constructor(private readonly options: { timeoutMs?: number } = {}) {}
+export interface GitUpstreamCheckerOptions {
+  timeoutMs?: number;
+  /** ALLOW_LOCAL_UPSTREAMS: file://, local paths, http:// and loopback/private hosts may be polled. */
+  allowLocalUpstreams?: boolean;
+}
 
-  /** Current branches and tags of a remote. */
+export class GitUpstreamChecker implements UpstreamChecker {
+  private readonly guard: UpstreamGuard;
+
+  constructor(private readonly options: GitUpstreamCheckerOptions = {}) {
+    this.guard = new UpstreamGuard({ allowLocal: options.allowLocalUpstreams ?? false });
+  }
+
+  /** Current branches and tags of a remote. The URL is checked first and passed after `--`, never as an option. */
   async listRemote(url: string): Promise<RemoteRefs> {
+    await this.guard.check(url);
     try {
-      const { stdout } = await runGit(['ls-remote', '--heads', '--tags', url], { timeoutMs: this.options.timeoutMs ?? 30_000 });
+      const { stdout } = await runGit(['ls-remote', '--heads', '--tags', '--', url], { timeoutMs: this.options.timeoutMs ?? 30_000, env: this.guard.gitEnv() });
       return parseLsRemote(stdout);
     } catch (error) {
       throw classifyGitError(error, url);

@@ -26,13 +26,13 @@ const NO_PROMPT = ['-c', 'core.askPass=true', '-c', 'core.sshCommand=ssh -o Batc
 
 export const runGit = (
   args: string[],
-  options: { cwd?: string; timeoutMs?: number; maxBuffer?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; maxBuffer?: number; /** Added to the parent's environment. */ env?: Record<string, string> } = {},
 ): Promise<GitResult> =>
   new Promise((resolvePromise, reject) => {
     execFile(
       'git',
       [...NO_PROMPT, ...args],
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 60_000, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024 },
+      { cwd: options.cwd, ...(options.env ? { env: { ...process.env, ...options.env } } : {}), timeout: options.timeoutMs ?? 60_000, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
           const timedOut = (error as NodeJS.ErrnoException & { killed?: boolean }).killed === true;
@@ -44,6 +44,3 @@ export const runGit = (
       },
     );
   });
-
-/** Removes credentials from a URL before it goes into a message or log. */
-export const redactUrl = (url: string): string => url.replace(/(\/\/)[^/@\s]+@/, '$1***@');

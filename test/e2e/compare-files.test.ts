@@ -89,7 +89,7 @@ beforeAll(async () => {
   });
   const builds = new BuildService({
     repos: server.repos,
-    driver: new LocalDriver({ root: join(dir, 'data') }),
+    driver: new LocalDriver({ root: join(dir, 'data'), allowLocalUpstreams: true }),
     events: server.services.events,
     targets: server.services.distributions,
   });

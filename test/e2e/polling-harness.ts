@@ -39,12 +39,12 @@ export const startPollingStack = async (options: { githubApiUrl?: string } = {})
   const repos = createMemoryRepositories();
   const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
   const harness = createHarness(repos, jobs);
-  const driver = new LocalDriver({ root: join(root, 'data'), ...(options.githubApiUrl ? { githubBaseUrl: options.githubApiUrl } : {}) });
+  const driver = new LocalDriver({ root: join(root, 'data'), allowLocalUpstreams: true, ...(options.githubApiUrl ? { githubBaseUrl: options.githubApiUrl } : {}) });
   const polls = new PollService({
     repos,
     jobs,
     checkers: {
-      git: new GitUpstreamChecker(),
+      git: new GitUpstreamChecker({ allowLocalUpstreams: true }),
       ...(options.githubApiUrl ? { github: new GitHubUpstreamChecker({ apiUrl: options.githubApiUrl }) } : {}),
     },
   });

@@ -60,6 +60,7 @@ describe('Distro end to end (embedded default)', () => {
     slack = await startSlackStandIn();
     const config = loadConfig({
       PORT: '0',
+      ALLOW_LOCAL_UPSTREAMS: 'true',
       DATA_DIR: join(dir, 'data'),
       LOG_LEVEL: 'silent',
       SLACK_SIGNING_SECRET: SECRET,

@@ -64,6 +64,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn();
   config = loadConfig({
     PORT: '0',
+    ALLOW_LOCAL_UPSTREAMS: 'true',
     DATA_DIR: join(dir, 'data'),
     LOG_LEVEL: 'silent',
     SLACK_SIGNING_SECRET: SECRET,

@@ -46,7 +46,7 @@ describe('restart of the embedded default', () => {
     });
     await before.close();
 
-    app = await buildApp(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { logger: silentLogger() });
+    app = await buildApp(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ALLOW_LOCAL_UPSTREAMS: 'true' }), { logger: silentLogger() });
     await app.start();
     const repos = app.repos;
     await waitFor(async () => (await repos.platforms.get(building.id))!.status === 'ready', 'the interrupted build to finish', 60_000);

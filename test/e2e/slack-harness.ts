@@ -107,6 +107,7 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     jobs,
     advisories: async () => advisories,
     links: { secret: 'link-secret-0123456789abcdef', ttlMs: 3_600_000, publicUrl: 'https://distro.example.org' },
+    allowLocalUpstreams: true,
   });
   const config: Config['slack'] = {
     signingSecret: SIGNING_SECRET,

@@ -11,8 +11,8 @@ const setup = () => {
   const repos = createMemoryRepositories();
   const store = new MemoryJobStore();
   const jobs = new MemoryJobQueue({ store });
-  const polls = new PollService({ repos, jobs, checkers: { git: new GitUpstreamChecker() } });
-  const services = createServices({ repos, jobs, polls, defaultPollIntervalMinutes: 15, links: { secret: 's'.repeat(16), ttlMs: 1000, publicUrl: 'http://x' } });
+  const polls = new PollService({ repos, jobs, checkers: { git: new GitUpstreamChecker({ allowLocalUpstreams: true }) } });
+  const services = createServices({ repos, jobs, polls, defaultPollIntervalMinutes: 15, allowLocalUpstreams: true, links: { secret: 's'.repeat(16), ttlMs: 1000, publicUrl: 'http://x' } });
   const recurring = (id: string) => store.find((j) => j.name === POLL_JOB && j.recurringKey === pollScheduleKey(id));
   return { services, recurring };
 };

@@ -24,7 +24,7 @@ export interface CrashWorkerArgs {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as CrashWorkerArgs;
 const repos = createMemoryRepositories({ snapshotFile: args.snapshotFile, flush: 'sync' });
-const local = new LocalDriver({ root: args.root, postMigrate: args.postMigrate ?? [] });
+const local = new LocalDriver({ root: args.root, allowLocalUpstreams: true, postMigrate: args.postMigrate ?? [] });
 const driver = new InstrumentedDriver(local, async (call) => {
   if (call.method !== args.blockAt) return;
   writeFileSync(args.readyFile, String(process.pid));

@@ -2,7 +2,7 @@
  * Real git repositories replaying the Open Social builds in test/fixtures/open-social as successive commits on
  * `main`, each tagged (annotated, so ls-remote reports peeled `^{}` entries like a real upstream) with its version.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,18 +42,25 @@ export interface OtherFileChanges {
   write?: Record<string, string | Buffer>;
   /** Paths removed with `git rm`. */
   remove?: string[];
+  /** path → target: symbolic links committed as such (an upstream may track links to anywhere). */
+  links?: Record<string, string>;
 }
 
 /** Replays the next build as a new commit + annotated tag (a new upstream release). Returns its sha. */
 export const addVersion = async (repo: GitFixtureRepo, version: string, other: OtherFileChanges = {}): Promise<string> => {
   const build = openSocialBuild(version);
   const written = { ...other.write, ...build.files };
+  // Removed first, so a release can replace a directory by a link or a link by a directory.
+  if (other.remove?.length) await git(repo, ['rm', '-q', '-r', '--', ...other.remove]);
   for (const [name, content] of Object.entries(written)) {
     await mkdir(dirname(join(repo.path, name)), { recursive: true });
     await writeFile(join(repo.path, name), content);
   }
-  if (other.remove?.length) await git(repo, ['rm', '-q', '--', ...other.remove]);
-  await git(repo, ['add', '--', ...Object.keys(written)]);
+  for (const [name, target] of Object.entries(other.links ?? {})) {
+    await mkdir(dirname(join(repo.path, name)), { recursive: true });
+    await symlink(target, join(repo.path, name));
+  }
+  await git(repo, ['add', '--', ...Object.keys(written), ...Object.keys(other.links ?? {})]);
   await git(repo, ['commit', '-q', '--allow-empty', `--date=${build.date}`, '-m', build.message, '-m', `Upstream: ${build.commit}`]);
   await git(repo, ['tag', '-a', version, '-m', `Open Social ${version}`]);
   const sha = (await git(repo, ['rev-parse', 'HEAD'])).stdout.trim();

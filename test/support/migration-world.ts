@@ -61,7 +61,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
   const repos = options.repos ?? createMemoryRepositories();
   const servers = options.platforms ?? { '12.3.3': 'web1', '12.4.2': 'web1' };
   const upstream = await sharedUpstream(Object.keys(servers));
-  const driver = new LocalDriver({ root: join(root, 'data'), postMigrate: options.postMigrate ?? [] });
+  const driver = new LocalDriver({ root: join(root, 'data'), allowLocalUpstreams: true, postMigrate: options.postMigrate ?? [] });
   const distribution = await repos.distributions.create({
     slug: 'social',
     title: 'Open Social',

@@ -31,6 +31,7 @@ export const createHarness = (repos: Repositories, jobs: JobQueue, publicUrl = '
     events: bus,
     advisories: () => loadAdvisories(ADVISORIES_FILE),
     links: { secret: LINK_SECRET, ttlMs: 3_600_000, publicUrl },
+    allowLocalUpstreams: true,
   });
   return { services, repos, jobs, events: published };
 };

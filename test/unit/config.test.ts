@@ -32,12 +32,18 @@ describe('config', () => {
     expect(() => loadConfig({ DISTRO_ROLE: 'both' })).toThrow(/DISTRO_ROLE/);
     expect(() => loadConfig({ DISTRO_ROLE: 'worker' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=worker/);
     expect(() => loadConfig({}, { role: 'web' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=web/);
+    expect(() => loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'yes' })).toThrow(/ALLOW_LOCAL_UPSTREAMS/);
+  });
+
+  test('local upstreams are refused unless the operator allows them', () => {
+    expect(loadConfig({}).hosting.allowLocalUpstreams).toBe(false);
+    expect(loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'true' }).hosting.allowLocalUpstreams).toBe(true);
   });
 
   test('values are parsed', () => {
     const c = loadConfig({
       PORT: '8080', PUBLIC_URL: 'https://distro.example.org/', SLACK_CONFIRMERS: 'U1, U2,,', POST_MIGRATE_COMMANDS: 'drush updb -y;; drush cr',
-      HOSTING_DRIVER: 'command', HOSTING_COMMANDS: '{"backup":"echo {site}"}', MONGODB_URI: 'mongodb://127.0.0.1/distro',
+      HOSTING_COMMANDS: '{"backup":"echo {site}"}', MONGODB_URI: 'mongodb://127.0.0.1/distro',
     }, { role: 'worker' });
     expect(c.http.publicUrl).toBe('https://distro.example.org');
     expect(c.slack.confirmers).toEqual(['U1', 'U2']);

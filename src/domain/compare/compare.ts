@@ -198,6 +198,10 @@ const blobNote = (before: string | undefined, after: string | undefined): string
       ? `Binary or large file: blob ${shortSha(before)} removed.`
       : `Binary or large file: blob ${shortSha(before)} → ${shortSha(after)}.`;
 
+/** A symbolic link is shown by its target; what it points to was never read. */
+const linkNote = (before: string | undefined, after: string | undefined): string =>
+  `Symbolic link (not followed): ${before === undefined ? 'none' : `→ ${before}`} ⇒ ${after === undefined ? 'none' : `→ ${after}`}.`;
+
 /** One changed file: a bounded unified patch, or a note saying why there is none. */
 const textDiff = (
   path: string,
@@ -248,6 +252,8 @@ const diffFiles = (from: Manifest, to: Manifest): Required<Pick<CompareResult, '
     const change = kind(path);
     const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
     if (COVERED_BY_PACKAGES.has(base)) return { path, change, patch: '', note: 'Changes are listed in the package table.' };
+    const [linkFrom, linkTo] = [own(from.links ?? {}, path), own(to.links ?? {}, path)];
+    if (linkFrom !== undefined || linkTo !== undefined) return { path, change, patch: '', note: linkNote(linkFrom, linkTo) };
     const before = own(from.files, path);
     const after = own(to.files, path);
     const kept = (change === 'added' || before !== undefined) && (change === 'removed' || after !== undefined);

@@ -1,4 +1,5 @@
 /** `/distro show <distribution>`: its platforms, which one is the target, and their sites. */
+import { redactUrl } from '../../lib/redact.js';
 import type { DistributionDetail } from '../../services/distribution-service.js';
 import { code, context, esc, header, linesWithin, message, section, type SlackMessage } from './kit.js';
 
@@ -16,7 +17,7 @@ export const showMessage = (d: DistributionDetail): SlackMessage => {
   const upstream = distribution.upstream
     ? distribution.upstream.kind === 'github'
       ? `GitHub ${distribution.upstream.owner}/${distribution.upstream.repo}`
-      : `git ${distribution.upstream.url}`
+      : `git ${redactUrl(distribution.upstream.url)}`
     : 'none';
   const platforms = [...d.platforms].reverse().map(
     (p) =>

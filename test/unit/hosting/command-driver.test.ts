@@ -35,7 +35,7 @@ describe('CommandDriver templates', () => {
     expect(renderTemplate('echo {site} ${HOME}', { site: "it's $(id)" })).toBe(`echo 'it'\\''s $(id)' \${HOME}`);
     const dir = await makeTempDir('distro-cmd-');
     const journal = join(dir, 'journal');
-    const driver = new CommandDriver({ templates: journaling(journal), platformsRoot: dir });
+    const driver = new CommandDriver({ allowLocalUpstreams: true, templates: journaling(journal), platformsRoot: dir });
     await driver.maintenanceOn(site(`we'ird; touch ${join(dir, 'pwned')}`), platform('p'), () => {});
     expect(await readFile(journal, 'utf8')).toBe(`on we'ird; touch ${join(dir, 'pwned')} ${join(dir, 'p')}\n`);
     await expect(readFile(join(dir, 'pwned'))).rejects.toThrow();
@@ -44,7 +44,7 @@ describe('CommandDriver templates', () => {
   test('runs each step with its values, returns the last output line of backup, and uses platform.path when set', async () => {
     const dir = await makeTempDir('distro-cmd-');
     const journal = join(dir, 'journal');
-    const driver = new CommandDriver({ templates: journaling(journal), platformsRoot: dir });
+    const driver = new CommandDriver({ allowLocalUpstreams: true, templates: journaling(journal), platformsRoot: dir });
     const s = site('a.example.org');
     const from = platform('old');
     const to = platform('new', '/srv/platforms/new');
@@ -101,7 +101,7 @@ describe('CommandDriver templates', () => {
   test('exit 75 is a TransientError, other failures a HostingError with the output; a backup without output fails', async () => {
     const dir = await makeTempDir('distro-cmd-');
     const templates = { ...journaling(join(dir, 'j')), maintenanceOn: 'echo "lock held" >&2; exit 75', verify: 'echo "no bootstrap" >&2; exit 1', backup: 'true' };
-    const driver = new CommandDriver({ templates, platformsRoot: dir });
+    const driver = new CommandDriver({ allowLocalUpstreams: true, templates, platformsRoot: dir });
     await expect(driver.maintenanceOn(site('a.org'), platform('p'), () => {})).rejects.toThrow(TransientError);
     await expect(driver.verify(site('a.org'), platform('p'), () => {})).rejects.toThrow(/exited with 1: no bootstrap/);
     await expect(driver.backup(site('a.org'), platform('p'), () => {})).rejects.toThrow(HostingError);
@@ -112,7 +112,7 @@ describe('CommandDriver templates', () => {
     const dir = await makeTempDir('distro-cmd-');
     const upstream = await createOpenSocialRepo(join(dir, 'up'), ['12.4.2']);
     const templates = { ...journaling(join(dir, 'j')), build: 'git clone -q {repo} {platformPath} && git -C {platformPath} checkout -q {commit}' };
-    const driver = new CommandDriver({ templates, platformsRoot: join(dir, 'platforms') });
+    const driver = new CommandDriver({ allowLocalUpstreams: true, templates, platformsRoot: join(dir, 'platforms') });
     const d = aDistribution({ kind: 'git', url: upstream.url, manifestPath: 'composer.json' });
     const built = await driver.buildPlatform(platform('social-12.4.2', null, upstream.commits['12.4.2']), d, () => {});
     expect(built.path).toBe(join(dir, 'platforms', 'social-12.4.2'));
@@ -123,7 +123,7 @@ describe('CommandDriver templates', () => {
     expect(built.manifest.tree).toEqual({ 'composer.json': headBlob, 'composer.lock': expect.stringMatching(/^[0-9a-f]{40}$/) });
 
     // A build whose result is not visible here (remote host): no manifest, with a warning.
-    const remote = new CommandDriver({ templates: { ...templates, build: 'true' }, platformsRoot: join(dir, 'remote') });
+    const remote = new CommandDriver({ allowLocalUpstreams: true, templates: { ...templates, build: 'true' }, platformsRoot: join(dir, 'remote') });
     const warnings: string[] = [];
     const none = await remote.buildPlatform(platform('r'), d, (m, level) => void (level === 'warn' && warnings.push(m)));
     expect(none.manifest).toEqual(EMPTY_MANIFEST);
@@ -132,7 +132,7 @@ describe('CommandDriver templates', () => {
     // A plain directory build (no git) is read from the files next to the manifest.
     await mkdir(join(dir, 'plain'), { recursive: true });
     await writeFile(join(dir, 'plain', 'composer.json'), JSON.stringify({ require: { 'drupal/core': '^10.2' } }));
-    const plain = new CommandDriver({ templates: { ...templates, build: 'true' }, platformsRoot: dir });
+    const plain = new CommandDriver({ allowLocalUpstreams: true, templates: { ...templates, build: 'true' }, platformsRoot: dir });
     const built2 = await plain.buildPlatform(platform('plain'), d, () => {});
     expect(built2.manifest.packages.map((p) => p.name)).toEqual(['drupal/core']);
     expect(built2.manifest.tree).toBeUndefined();

@@ -37,7 +37,7 @@ describe('LocalDriver.buildPlatform', () => {
   });
 
   test('clones the upstream at the platform commit and reads its composer manifest', async () => {
-    const driver = new LocalDriver({ root: join(dir, 'data1') });
+    const driver = new LocalDriver({ allowLocalUpstreams: true, root: join(dir, 'data1') });
     const p = platform('social-12.3.3', upstream.commits['12.3.3']);
     const { lines, log } = logs();
     const built = await driver.buildPlatform(p, distribution({ kind: 'git', url: upstream.url, manifestPath: 'composer.json' }), log);
@@ -53,7 +53,7 @@ describe('LocalDriver.buildPlatform', () => {
   });
 
   test('rebuilding an existing checkout at a new commit keeps its sites and reuses the mirror', async () => {
-    const driver = new LocalDriver({ root: join(dir, 'data2') });
+    const driver = new LocalDriver({ allowLocalUpstreams: true, root: join(dir, 'data2') });
     const d = distribution({ kind: 'git', url: upstream.url, manifestPath: 'composer.json' });
     await driver.buildPlatform(platform('p', upstream.commits['12.3.3']), d, () => {});
     await driver.installSite(site('kept.example.org'), platform('p'), () => {});
@@ -66,7 +66,7 @@ describe('LocalDriver.buildPlatform', () => {
   });
 
   test('fetches a commit pushed upstream after the mirror was made', async () => {
-    const driver = new LocalDriver({ root: join(dir, 'data3') });
+    const driver = new LocalDriver({ allowLocalUpstreams: true, root: join(dir, 'data3') });
     const local = await createOpenSocialRepo(join(dir, 'up3'), ['12.3.3']);
     const d = distribution({ kind: 'git', url: local.url, manifestPath: 'composer.json' });
     await driver.buildPlatform(platform('old', local.commits['12.3.3']), d, () => {});
@@ -81,7 +81,7 @@ describe('LocalDriver.buildPlatform', () => {
     const base = join(dir, 'gh');
     await mkdir(join(base, 'goalgorilla'), { recursive: true });
     await runGit(['clone', '-q', '--bare', upstream.path, join(base, 'goalgorilla', 'social.git')]);
-    const driver = new LocalDriver({ root: join(dir, 'data4'), githubBaseUrl: pathToFileURL(base).href });
+    const driver = new LocalDriver({ allowLocalUpstreams: true, root: join(dir, 'data4'), githubBaseUrl: pathToFileURL(base).href });
     const built = await driver.buildPlatform(
       platform('gh', upstream.commits['12.4.2']),
       distribution({ kind: 'github', owner: 'goalgorilla', repo: 'social', manifestPath: 'composer.json' }),
@@ -91,7 +91,7 @@ describe('LocalDriver.buildPlatform', () => {
   });
 
   test('bad input fails clearly and leaves nothing behind', async () => {
-    const driver = new LocalDriver({ root: join(dir, 'data5') });
+    const driver = new LocalDriver({ allowLocalUpstreams: true, root: join(dir, 'data5') });
     const d = distribution({ kind: 'git', url: upstream.url, manifestPath: 'composer.json' });
     await expect(driver.buildPlatform(platform('x', 'f'.repeat(40)), d, () => {})).rejects.toThrow(HostingError);
     await expect(driver.buildPlatform(platform('y', 'not-a-sha'), d, () => {})).rejects.toThrow(ValidationError);
@@ -108,7 +108,7 @@ describe('LocalDriver.buildPlatform', () => {
 describe('LocalDriver site steps', () => {
   const setup = async () => {
     const root = await makeTempDir('distro-local-');
-    const driver = new LocalDriver({ root, postMigrate: ['test -f settings.php', 'echo "$SITE on $PLATFORM"'] });
+    const driver = new LocalDriver({ allowLocalUpstreams: true, root, postMigrate: ['test -f settings.php', 'echo "$SITE on $PLATFORM"'] });
     const from = platform('from');
     const to = platform('to');
     await mkdir(driver.platformPath(from), { recursive: true });
@@ -182,7 +182,7 @@ describe('LocalDriver site steps', () => {
 
   test('a failing post-migrate command reports its output and exit code', async () => {
     const root = await makeTempDir('distro-local-');
-    const driver = new LocalDriver({ root, postMigrate: ['echo "updb: missing module" >&2; exit 2', 'touch should-not-run'] });
+    const driver = new LocalDriver({ allowLocalUpstreams: true, root, postMigrate: ['echo "updb: missing module" >&2; exit 2', 'touch should-not-run'] });
     const p = platform('p');
     await mkdir(driver.platformPath(p), { recursive: true });
     const s = site('pm.example.org');

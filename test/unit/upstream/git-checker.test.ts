@@ -38,7 +38,7 @@ describe('ls-remote parsing and tag order', () => {
 describe('GitUpstreamChecker against a real repository', () => {
   let dir: string;
   let repo: GitFixtureRepo;
-  const checker = new GitUpstreamChecker();
+  const checker = new GitUpstreamChecker({ allowLocalUpstreams: true });
 
   beforeAll(async () => {
     dir = await makeTempDir('distro-git-checker-');
