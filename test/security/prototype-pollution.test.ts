@@ -50,7 +50,7 @@ const expectNothingPolluted = async (): Promise<void> => {
 beforeAll(async () => {
   dir = await makeTempDir('distro-security-');
   repo = await createOpenSocialRepo(join(dir, 'upstream'), ['12.4.1']);
-  app = await buildApp(loadConfig({ PORT: '0', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', ADMIN_TOKEN: TOKEN }), { logger: silentLogger() });
+  app = await buildApp(loadConfig({ PORT: '0', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', ADMIN_TOKEN: TOKEN, ALLOW_LOCAL_UPSTREAMS: 'true' }), { logger: silentLogger() });
   await app.start();
   expect((await api('POST', '/api/distributions', { slug: 'social', title: 'Social' })).status).toBe(201);
 }, 60_000);
