@@ -2,7 +2,8 @@
  * What every JobQueue adapter must do. Waits are bounded polls for an observable outcome (a handler ran,
  * a log line appeared), never assertions about how long something took.
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect } from '@jest/globals';
+import { contractTest } from '../support/mongo-wire-gaps.js';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { TransientError, ValidationError } from '../../src/domain/errors.js';
@@ -38,6 +39,7 @@ const deferred = () => {
 };
 
 export const jobQueueContract = (name: string, factory: QueueFactory): void => {
+  const test = contractTest('job queue', name);
   describe(`JobQueue contract [${name}]`, () => {
     let backend: QueueBackend;
     beforeEach(async () => {

@@ -2,18 +2,20 @@
  * What the port contracts cannot see of the MongoDB adapters: their lifecycle on a shared connection, the
  * unique indexes the race guarantees rest on, and Agenda details (released locks, one recurring schedule per key).
  */
-import { afterEach, beforeEach, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, expect } from '@jest/globals';
 import type { Connection } from 'mongoose';
 import { TransientError } from '../../src/domain/errors.js';
 import { AgendaJobQueue, type AgendaJobQueueOptions } from '../../src/jobs/agenda-queue.js';
 import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
 import { databaseUri, describeWithMongo } from '../support/mongo.js';
+import { contractTest } from '../support/mongo-wire-gaps.js';
 import { waitFor } from '../support/wait.js';
 
 /** Lets a rejection nobody handled reach the process's unhandledRejection listeners. */
 const settle = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
 
 await describeWithMongo('MongoDB adapters', (server) => {
+  const test = contractTest('MongoDB adapters', server.backend);
   let connection: Connection;
   const queues: AgendaJobQueue[] = [];
   const queue = (options: Omit<AgendaJobQueueOptions, 'connection'> = {}) => {

@@ -2,7 +2,8 @@
  * What every Repositories adapter must do, including the race guarantees the services rely on
  * (one winner per compare-and-set, one platform per commit, one active task per subject).
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect } from '@jest/globals';
+import { contractTest } from '../support/mongo-wire-gaps.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { Distribution } from '../../src/domain/distribution.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors.js';
@@ -20,6 +21,7 @@ const MISSING_ID = 'ffffffffffffffffffffffff';
 const COMMITS = ['12.3.3', '12.4.1', '12.4.2'].map((v) => openSocialBuild(v).commit);
 
 export const repositoryContract = (name: string, factory: RepositoryFactory): void => {
+  const test = contractTest('repositories', name);
   describe(`Repositories contract [${name}]`, () => {
     let repos: Repositories;
     let cleanup: () => Promise<void>;
