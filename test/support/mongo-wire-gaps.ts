@@ -28,9 +28,9 @@ export const MONGO_WIRE_GAPS: Readonly<Record<string, string>> = {
  */
 export const contractTest = (suite: string, backend: string): typeof test => {
   if (backend !== 'mongo-wire') return test;
-  const gapAware = (title: string, fn?: Parameters<typeof test>[1], timeout?: number) => {
+  const gapAware = (title: string, fn: Parameters<typeof test>[1], timeout?: number) => {
     const reason = MONGO_WIRE_GAPS[`${suite} › ${title}`];
-    if (reason) return test.skip(`${title} (skipped on the wire stand-in: ${reason})`, fn ?? (() => undefined));
+    if (reason) return test.skip(`${title} (skipped on the wire stand-in: ${reason})`, fn);
     return test(title, fn, timeout);
   };
   return Object.assign(gapAware, test) as typeof test;
