@@ -154,6 +154,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
                 secret,
                 onEvent: (event) => polls.onUpstreamRef(event),
                 onError: (error) => logger.error({ err: error }, 'webhook handling failed'),
+                redeliveries: repos.redeliveries,
               }),
             );
           } else {
@@ -162,7 +163,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
               res.status(503).json({ error: { code: 'not_configured', message: 'GITHUB_WEBHOOK_SECRET is not set; webhooks are disabled.' } });
             });
           }
-          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger });
+          slack = createSlackApp({ slack: config.slack, services, redeliveries: repos.redeliveries, expressApp: app, logger });
         },
       })
     : null;

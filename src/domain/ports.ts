@@ -155,12 +155,27 @@ export interface UpgradePlanRepository {
   setTaskIds(id: string, taskIds: string[]): Promise<void>;
 }
 
+/**
+ * Memory of delivered requests (Slack trigger ids, GitHub delivery ids), shared by every process of an install,
+ * so a redelivery is handled once whichever web process it reaches. Entries expire after their ttl.
+ */
+export interface RedeliveryStore {
+  /**
+   * Atomic insert-if-absent: false the first time `key` is offered within `ttlMs` (and records it), true for
+   * every later offer until it expires. Of two concurrent first offers exactly one gets false.
+   */
+  seen(key: string, ttlMs: number): Promise<boolean>;
+  /** Forgets `key`, so a redelivery is handled again (the first handling failed). */
+  forget(key: string): Promise<void>;
+}
+
 export interface Repositories {
   distributions: DistributionRepository;
   platforms: PlatformRepository;
   sites: SiteRepository;
   tasks: TaskRepository;
   plans: UpgradePlanRepository;
+  redeliveries: RedeliveryStore;
   /** Database reachability for /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

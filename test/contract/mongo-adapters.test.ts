@@ -102,6 +102,9 @@ await describeWithMongo('MongoDB adapters', (server) => {
       { key: { activeKey: 1 }, partial: { activeKey: { $type: 'string' } } },
     ]);
     expect(await uniques('counters')).toEqual([{ key: { name: 1 } }]);
+    expect(await uniques('redeliveries')).toEqual([{ key: { key: 1 } }]);
+    const ttl = (await connection.db!.collection('redeliveries').listIndexes().toArray()).find((i) => i.expireAfterSeconds !== undefined);
+    expect(ttl).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
     expect(await uniques('agendaJobs')).toEqual([
       { key: { 'data.recurringKey': 1 }, partial: { 'data.recurringKey': { $type: 'string' } } },
     ]);

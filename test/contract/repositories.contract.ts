@@ -509,6 +509,31 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
       });
     });
 
+    describe('redeliveries', () => {
+      const HOUR = 3_600_000;
+      test('seen: false the first time, true after; keys are independent; forget lets it through again', async () => {
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(false);
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(true);
+        expect(await repos.redeliveries.seen('github-delivery:b', HOUR)).toBe(false);
+        await repos.redeliveries.forget('github-delivery:a');
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(false);
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(true);
+        await repos.redeliveries.forget('never-seen');
+      });
+
+      test('an expired key counts as new again (before any clean-up removed it)', async () => {
+        expect(await repos.redeliveries.seen('slack-trigger:1.2.x', 1)).toBe(false);
+        await new Promise((r) => setTimeout(r, 20));
+        expect(await repos.redeliveries.seen('slack-trigger:1.2.x', HOUR)).toBe(false);
+        expect(await repos.redeliveries.seen('slack-trigger:1.2.x', HOUR)).toBe(true);
+      });
+
+      test('10 concurrent first offers of one key: exactly one is new', async () => {
+        const results = await Promise.all(Array.from({ length: 10 }, () => repos.redeliveries.seen('k', HOUR)));
+        expect(results.filter((seen) => !seen)).toHaveLength(1);
+      });
+    });
+
     test('ping reports the store reachable', async () => {
       expect(await repos.ping()).toBe(true);
     });

@@ -11,6 +11,7 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from '../../src/http/g
 import { addBranchCommit, addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in.js';
 import { POLLER, startPollingStack, type PollingStack } from './polling-harness.js';
+import { MemoryRedeliveries } from '../../src/persistence/memory/memory-redeliveries.js';
 
 // The package's entry point is a JSON file: real payloads GitHub sent, contributed to octokit.
 const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
@@ -84,7 +85,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
     await stack.idle();
 
     const app = express();
-    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: (e) => stack.polls.onUpstreamRef(e) }));
+    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: (e) => stack.polls.onUpstreamRef(e), redeliveries: stack.repos.redeliveries }));
     app.use(express.json()); // a global parser after the router must not matter
     server = await new Promise<Server>((r) => {
       const s = app.listen(0, '127.0.0.1', () => r(s));
@@ -201,7 +202,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
   test('behind a global JSON parser the route refuses instead of trusting a re-serialised body', async () => {
     const app = express();
     app.use(express.json());
-    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [] }));
+    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [], redeliveries: new MemoryRedeliveries() }));
     const misplaced = await new Promise<Server>((r) => {
       const s = app.listen(0, '127.0.0.1', () => r(s));
     });

@@ -17,6 +17,7 @@ export const MONGO_WIRE_GAPS: Readonly<Record<string, string>> = {
   'repositories › create fills defaults and starts the history; duplicate name is a ConflictError': UNIQUE,
   'repositories › one active task per type and subject: ConflictError, free again once finished': UNIQUE,
   'repositories › 10 concurrent creates for one subject: one task, the rest ConflictError': UNIQUE,
+  'repositories › 10 concurrent first offers of one key: exactly one is new': UNIQUE,
   'service rules › no site can be created on a locked platform; the target takes new sites': UNIQUE,
   'MongoDB adapters › the unique indexes behind the race guarantees exist before the adapters are handed out':
     'listIndexes leaves out partialFilterExpression',

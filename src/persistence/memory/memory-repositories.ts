@@ -41,6 +41,7 @@ import {
   slicePage,
   TASK_PATCH_KEYS,
 } from '../records.js';
+import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { encodeSnapshot, readSnapshot, SnapshotWriter } from './snapshot.js';
 
 export interface MemoryRepositoryOptions {
@@ -427,6 +428,7 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     sites: new MemorySites(db),
     tasks: new MemoryTasks(db),
     plans: new MemoryPlans(db),
+    redeliveries: new MemoryRedeliveries(),
     ping: async () => !closed,
     close: async () => {
       closed = true;

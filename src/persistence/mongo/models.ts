@@ -113,6 +113,11 @@ const planSchema = new Schema(
 const counterSchema = new Schema({ name: { type: String, required: true }, seq: Number }, { versionKey: false, strict: 'throw' });
 counterSchema.index({ name: 1 }, { unique: true });
 
+/** Delivered Slack/GitHub request ids; MongoDB's TTL monitor deletes each one after its `expiresAt`. */
+const redeliverySchema = new Schema({ key: { type: String, required: true }, expiresAt: Date }, { versionKey: false, strict: 'throw' });
+redeliverySchema.index({ key: 1 }, { unique: true });
+redeliverySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
 export interface DistroModels {
   distributions: Model<unknown>;
   platforms: Model<unknown>;
@@ -120,6 +125,7 @@ export interface DistroModels {
   tasks: Model<unknown>;
   plans: Model<unknown>;
   counters: Model<unknown>;
+  redeliveries: Model<unknown>;
 }
 
 const define = (connection: Connection, name: string, schema: Schema, collection: string): Model<unknown> =>
@@ -135,6 +141,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
     tasks: define(connection, 'Task', taskSchema, 'tasks'),
     plans: define(connection, 'UpgradePlan', planSchema, 'upgradeplans'),
     counters: define(connection, 'Counter', counterSchema, 'counters'),
+    redeliveries: define(connection, 'Redelivery', redeliverySchema, 'redeliveries'),
   };
   await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
   return models;

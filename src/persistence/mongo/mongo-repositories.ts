@@ -40,6 +40,7 @@ import {
   TASK_PATCH_KEYS,
 } from '../records.js';
 import { defineModels, isDuplicateKey, toObjectId, type DistroModels } from './models.js';
+import { MongoRedeliveries } from './mongo-redeliveries.js';
 
 type Raw = Record<string, unknown>;
 type Filter = Record<string, unknown>;
@@ -473,6 +474,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     sites: new MongoSites(models),
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
+    redeliveries: new MongoRedeliveries(models.redeliveries),
     ping: async () => {
       try {
         const res = await connection.db?.admin().command({ ping: 1 });
