@@ -259,6 +259,32 @@ export const jobQueueContract = (name: string, factory: QueueFactory): void => {
       }, 'recurring job gone');
     });
 
+    test('uniqueKey: 10 racing enqueues from two web processes make one job', async () => {
+      const [web1, web2] = [backend.createQueue({ owner: 'web1' }), backend.createQueue({ owner: 'web2' })];
+      await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? web1 : web2).enqueue('install', { i }, { uniqueKey: 'site-1' })));
+      expect((await web1.stats()).queued).toBe(1);
+    });
+
+    test('uniqueKey: a job that failed for good frees its key', async () => {
+      const q = backend.createQueue();
+      const runs: number[] = [];
+      q.define<{ i: number }>(
+        'install',
+        async ({ i }) => {
+          runs.push(i);
+          throw new Error('install failed for good');
+        },
+        { maxAttempts: 1 },
+      );
+      await q.enqueue('install', { i: 1 }, { uniqueKey: 'site-1' });
+      await q.start();
+      await waitFor(() => runs.length === 1, 'the job ran');
+      await waitFor(async () => (await q.stats()).running === 0, 'the failed job finished');
+      await q.enqueue('install', { i: 2 }, { uniqueKey: 'site-1' });
+      await waitFor(() => runs.includes(2), 'a new job of the freed key ran');
+      expect(runs).toEqual([1, 2]);
+    });
+
     test('two workers sharing a backend run each job exactly once', async () => {
       const runs = new Map<number, string[]>();
       const queues = ['w1', 'w2'].map((owner) => {

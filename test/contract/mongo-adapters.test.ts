@@ -107,6 +107,7 @@ await describeWithMongo('MongoDB adapters', (server) => {
     expect(ttl).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
     expect(await uniques('agendaJobs')).toEqual([
       { key: { 'data.recurringKey': 1 }, partial: { 'data.recurringKey': { $type: 'string' } } },
+      { key: { 'data.activeKey': 1 }, partial: { 'data.activeKey': { $type: 'string' } } },
     ]);
   });
 });
