@@ -19,6 +19,7 @@ import { createHttpApp } from './http/http-app.js';
 import { AgendaJobQueue } from './jobs/agenda-queue.js';
 import { MemoryJobQueue } from './jobs/memory-queue.js';
 import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-jobs.js';
+import { registerSiteJobs } from './jobs/site-jobs.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
 import { connectMongo, createMongoRepositories } from './persistence/mongo/mongo-repositories.js';
@@ -28,6 +29,7 @@ import { EventBus } from './services/event-bus.js';
 import type { MigrationService } from './services/migration-service.js';
 import { BUILD_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
 import type { Services } from './services/services.js';
+import { installJobKey, SITE_INSTALL_JOB } from './services/site-service.js';
 import { MIGRATE_JOB, migrateJobKey } from './services/upgrade-service.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
@@ -99,7 +101,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     repos,
     jobs,
     events,
-    driver,
+    // Web processes only queue install tasks; the driver is called by workers (site.install job).
+    siteInstalls: driver.installSite !== undefined,
     polls,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
@@ -125,6 +128,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   if (worker) {
     const builds = new BuildService({ repos, driver, events, targets: services.distributions });
     registerPollJobs(jobs, { polls, builds, events, maxAttempts: config.jobs.maxAttempts });
+    registerSiteJobs(jobs, { repos, driver, events, owner, maxAttempts: config.jobs.maxAttempts });
     migrations = registerMigrationJobs(jobs, {
       repos,
       driver,
@@ -234,6 +238,9 @@ const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { si
   }
   const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
   for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
+  // Installs are idempotent: a processing one whose worker died is claimed again once its lease expires.
+  const installs = await repos.tasks.list({ type: ['install'], state: ['queued', 'processing'] }, ALL_ITEMS);
+  for (const task of installs.items) await jobs.enqueue(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
   const platforms = await repos.platforms.list({ status: ['queued'] }, ALL_ITEMS);
   for (const p of platforms.items) await jobs.enqueue(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
 };

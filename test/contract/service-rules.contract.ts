@@ -78,7 +78,7 @@ export const serviceRulesContract = (name: string, factory: StoreFactory): void 
       await expect(h.services.sites.create({ name: 'x.example.org', platform: platformName('social', '12.3.3') }, ADMIN)).rejects.toThrow(RuleViolationError);
       expect(await h.repos.sites.getByName('x.example.org')).toBeNull();
       const ok = await h.services.sites.create({ name: 'x.example.org', platform: platformName('social', '12.4.2') }, ADMIN);
-      expect(ok.platformId).toBe(seeded.platforms['12.4.2']!.id);
+      expect(ok.site.platformId).toBe(seeded.platforms['12.4.2']!.id);
       await expect(h.services.sites.create({ name: 'x.example.org', platform: platformName('social', '12.4.2') }, ADMIN)).rejects.toThrow(ConflictError);
     });
 

@@ -10,7 +10,10 @@ const server = new congodb.CongoServer({ port, host: '127.0.0.1' });
 await server.start();
 // CongoServer has no accessor for the bound port; port 0 needs the listening socket's address.
 const address = server.server.address();
-process.stdout.write(`${JSON.stringify({ uri: `mongodb://127.0.0.1:${address.port}`, pid: process.pid })}\n`);
+// Polling server monitoring: the driver's streaming monitor (exhaust "moreToCome" replies) is not something
+// the stand-in answers reliably, and a broken monitor clears the connection pool under the tests.
+const uri = `mongodb://127.0.0.1:${address.port}/?serverMonitoringMode=poll`;
+process.stdout.write(`${JSON.stringify({ uri, pid: process.pid })}\n`);
 
 let stopping = false;
 const stop = async () => {
