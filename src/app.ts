@@ -22,7 +22,8 @@ import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-j
 import { registerSiteJobs } from './jobs/site-jobs.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
-import { connectMongo, createMongoRepositories } from './persistence/mongo/mongo-repositories.js';
+import { createMongoRepositories } from './persistence/mongo/mongo-repositories.js';
+import { openMongo } from './persistence/mongo/open-mongo.js';
 import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
@@ -64,7 +65,7 @@ const RECOVER_EVERY_MS = 60_000;
 
 const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repositories; jobs: JobQueue; connection: Connection | null }> => {
   if (config.mongoUri) {
-    const connection = await connectMongo(config.mongoUri);
+    const connection = await openMongo(config.mongoUri, { failFast: config.mongoFailFast, logger });
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }
   const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'debounced' });
