@@ -32,11 +32,15 @@ export interface AgendaJobQueueOptions {
   owner?: string;
   /** How often to look for due jobs (default 2 s). */
   processEveryMs?: number;
-  /** A running job's lock is refreshed every half of this; a worker silent for longer is presumed dead. */
+  /**
+   * A running job's lock is refreshed (touch) every quarter of this; a worker silent for longer is presumed dead
+   * and its jobs are run by another (default 20 s: a dead worker's jobs are picked up within ~25 s).
+   */
   lockLifetimeMs?: number;
 }
 
 const DEFAULT_COLLECTION = 'agendaJobs';
+const DEFAULT_LOCK_LIFETIME_MS = 20_000;
 /** Agenda's own cap on jobs running at once across all names (its default is 20). */
 const MIN_MAX_CONCURRENCY = 20;
 /** One recurring schedule per key, even when two workers declare it at the same moment. */
@@ -67,7 +71,7 @@ export class AgendaJobQueue implements JobQueue {
     this.db = db as unknown as Db;
     this.collectionName = options.collection ?? DEFAULT_COLLECTION;
     this.logger = options.logger ?? silentLogger();
-    this.lockLifetimeMs = options.lockLifetimeMs ?? 10 * 60_000;
+    this.lockLifetimeMs = options.lockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS;
     this.name = `${options.owner ?? `agenda-${process.pid}`}-${randomBytes(3).toString('hex')}`;
     const mongo = new MongoBackend({ mongo: this.db, collection: this.collectionName });
     this.connected = mongo.connect().then(() => this.ensureIndexes());
@@ -99,8 +103,9 @@ export class AgendaJobQueue implements JobQueue {
       name,
       async (job: Job<Envelope>) => {
         const attempt = (job.attrs.failCount ?? 0) + 1;
-        // Keep the lock fresh so long migrations are not mistaken for dead ones and run twice.
-        const heartbeat = setInterval(() => void job.touch().catch(() => undefined), this.lockLifetimeMs / 2);
+        // Keep the lock fresh so long jobs are not mistaken for dead ones and run twice. touch() also moves the
+        // lockedAt Agenda's own liveness check reads (every half lifetime), so a quarter leaves a missed beat spare.
+        const heartbeat = setInterval(() => void job.touch().catch(() => undefined), this.lockLifetimeMs / 4);
         this.running += 1;
         try {
           await handler(job.attrs.data.payload as T, { attempt, signal: this.abort.signal });

@@ -73,6 +73,37 @@ await describeWithMongo('MongoDB adapters', (server) => {
     expect((await q.stats()).queued).toBe(1);
   });
 
+  test('a long job keeps its lock (touch) and runs once; a job locked by a dead worker is run by another after the lock lifetime', async () => {
+    const [w1, w2] = [queue({ owner: 'w1', lockLifetimeMs: 400 }), queue({ owner: 'w2', lockLifetimeMs: 400 })];
+    const runs: string[] = [];
+    for (const [q, owner] of [[w1, 'w1'], [w2, 'w2']] as const) {
+      q.define<{ ms: number; tag: string }>('long', async ({ ms, tag }) => {
+        runs.push(`${tag}@${owner}`);
+        await new Promise((r) => setTimeout(r, ms));
+      });
+    }
+    // Three lock lifetimes long: without the heartbeat the other worker would take it over and run it again.
+    await w1.enqueue('long', { ms: 1200, tag: 'long' });
+    await w1.start();
+    await waitFor(() => runs.length === 1, 'the long job started');
+    await w2.start();
+    await waitFor(async () => (await w1.stats()).running === 0, 'the long job finished', 10_000);
+    expect(runs).toEqual(['long@w1']);
+
+    // A job a dead worker had locked (lockedAt set, nobody touching it) is taken over once the lock expires.
+    await w2.stop();
+    await w1.stop();
+    await w1.enqueue('long', { ms: 1, tag: 'orphan' }, { runAt: new Date(Date.now() + 60_000) });
+    await connection.db!.collection('agendaJobs').updateOne(
+      { 'data.payload.tag': 'orphan' },
+      { $set: { lockedAt: new Date(), nextRunAt: new Date(), lastModifiedBy: 'dead-worker' } },
+    );
+    const survivor = queue({ owner: 'w3', lockLifetimeMs: 400 });
+    survivor.define<{ tag: string }>('long', async ({ tag }) => void runs.push(`${tag}@w3`));
+    await survivor.start();
+    await waitFor(() => runs.includes('orphan@w3'), 'the survivor to run the dead worker\'s job', 10_000);
+  });
+
   test('two workers declaring the same recurring schedule at once keep one schedule', async () => {
     const [a, b] = [queue({ owner: 'w1' }), queue({ owner: 'w2' })];
     await Promise.all([
