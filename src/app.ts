@@ -28,7 +28,7 @@ import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
 import type { MigrationService } from './services/migration-service.js';
-import { BUILD_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
+import { BUILD_JOB, BUILD_RECOVER_EVERY_MS, BUILD_RECOVER_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
 import type { Services } from './services/services.js';
 import { installJobKey, SITE_INSTALL_JOB } from './services/site-service.js';
 import { MIGRATE_JOB, migrateJobKey } from './services/upgrade-service.js';
@@ -191,6 +191,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         await jobs.start();
         // `every` runs once at once too: migrations a dead worker left are taken over now and every minute.
         await jobs.every(MIGRATION_RECOVER_JOB, RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
+        // Builds a dead worker left `building` (expired build lease) are requeued by whichever worker runs this.
+        await jobs.every(BUILD_RECOVER_JOB, BUILD_RECOVER_EVERY_MS, {}, { uniqueKey: 'build-recover' });
         const { scheduled } = await polls.schedulePolls();
         logger.info({ owner, scheduled }, 'worker started');
       }
@@ -225,8 +227,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
 /**
  * Work recorded in the store but not in the queue: the embedded queue does not survive a restart, and a
  * crash can fall between recording a task and enqueueing it. Unique keys make this a no-op otherwise.
- * (Builds cut off in a multi-worker install stay `building` until an operator re-polls: another worker may
- * still be building them.)
+ * (In a multi-worker install a build cut off stays `building` until its lease expires: another worker may
+ * still be building it. The build-recover job requeues it then.)
  */
 const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { singleProcess: boolean }): Promise<void> => {
   if (options.singleProcess) {

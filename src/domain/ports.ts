@@ -70,7 +70,17 @@ export interface PlatformRepository {
    */
   lockAllExcept(distributionId: string, keepId: string): Promise<{ locked: string[]; unlocked: string[] }>;
   update(id: string, patch: Partial<Pick<Platform, 'manifest' | 'path' | 'source'>>): Promise<Platform>;
+  /** Appends lines, keeping the newest LOG_MAX_LINES (each cut to LOG_MAX_LINE_CHARS) and counting the dropped ones. */
   appendBuildLog(id: string, lines: string[]): Promise<void>;
+  /**
+   * Build lease (several workers): atomically takes a `queued` platform, or a `building` one whose lease expired
+   * (its worker died), into `building` until `leaseUntil`. Null when another worker holds it or it is not buildable.
+   */
+  startBuild(id: string, leaseUntil: Date, now: Date): Promise<Platform | null>;
+  /** Extends the lease while still `building`; false when the build is no longer this one's to finish. */
+  renewBuildLease(id: string, until: Date): Promise<boolean>;
+  /** Puts `building` platforms whose lease expired before `now` back to `queued` (one winner each); returns them. */
+  requeueExpiredBuilds(now: Date): Promise<Platform[]>;
   delete(id: string): Promise<void>;
 }
 
@@ -136,6 +146,7 @@ export interface TaskRepository {
   renewLease(id: string, owner: string, until: Date): Promise<boolean>;
   /** Processing tasks whose lease expired before `now` (their worker died). */
   listExpired(now: Date): Promise<Task[]>;
+  /** Appends lines, keeping the newest LOG_MAX_LINES (each cut to LOG_MAX_LINE_CHARS) and counting the dropped ones. */
   appendLog(id: string, lines: TaskLogLine[]): Promise<void>;
   /** Records a completed step and merges its checkpoint data. */
   setStep(id: string, step: string, checkpoint?: Record<string, string>): Promise<void>;

@@ -32,7 +32,10 @@ export interface Task {
   state: TaskState;
   requestedBy: Actor;
   confirmedBy: Actor | null;
+  /** The newest log lines (at most LOG_MAX_LINES, see src/persistence/records.ts). */
   log: TaskLogLine[];
+  /** How many older log lines were dropped to keep the record bounded. */
+  logDropped: number;
   /** Last completed step of a multi-step job (migration checkpoint for crash recovery). */
   step: string | null;
   /** Step data needed to resume or roll back (backup path, …). */

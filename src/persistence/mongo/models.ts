@@ -38,6 +38,9 @@ const platformSchema = new Schema(
     server: String,
     path: { type: String, default: null },
     buildLog: { type: [String], default: [] },
+    /** Lines ever appended; buildLogDropped is this minus what buildLog still holds. */
+    buildLogCount: { type: Number, default: 0 },
+    buildLeaseUntil: { type: Date, default: null },
     createdAt: Date,
     updatedAt: Date,
   },
@@ -46,6 +49,7 @@ const platformSchema = new Schema(
 platformSchema.index({ name: 1 }, { unique: true });
 platformSchema.index({ distributionId: 1, 'source.commit': 1 }, { unique: true });
 platformSchema.index({ distributionId: 1, createdAt: 1 });
+platformSchema.index({ status: 1, buildLeaseUntil: 1 });
 
 const siteSchema = new Schema(
   {
@@ -74,6 +78,8 @@ const taskSchema = new Schema(
     requestedBy: Mixed,
     confirmedBy: { type: Mixed, default: null },
     log: { type: Mixed, default: [] },
+    /** Lines ever appended; logDropped is this minus what log still holds. */
+    logCount: { type: Number, default: 0 },
     step: { type: String, default: null },
     checkpoint: { type: Mixed, default: {} },
     attempts: { type: Number, default: 0 },
