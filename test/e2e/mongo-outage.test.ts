@@ -5,47 +5,17 @@
  * - while running, losing MongoDB turns /healthz to 503, and it recovers by itself when the server is back.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { MONGO_UNAVAILABLE_EXIT_CODE } from '../../src/persistence/mongo/open-mongo.js';
+import { startDistroProcess as startProcess } from '../support/distro-process.js';
+import { freePort } from '../support/free-port.js';
 import { makeTempDir } from '../support/git-fixtures.js';
 import { startWireServer, type WireServer } from '../support/mongo-wire-server.mjs';
 import { waitFor } from '../support/wait.js';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-
-interface Running {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-const startProcess = (env: Record<string, string>): Running => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
-};
 
 let dir: string;
 beforeAll(async () => {
@@ -63,13 +33,13 @@ describe('an unreachable MongoDB at start', () => {
       DATA_DIR: join(dir, 'fail-fast'),
     });
     expect(await run.exited).toBe(MONGO_UNAVAILABLE_EXIT_CODE);
-    const lines = run.err().trim().split('\n');
+    const lines = run.stderr.join('').trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`MongoDB at 127.0.0.1:${port} is not reachable`);
     expect(lines[0]).toContain(`MONGODB_URI (mongodb://***@127.0.0.1:${port}/distro)`);
     expect(lines[0]).toMatch(/Check that the server is running/);
-    expect(run.err() + run.out()).not.toContain('s3cret-pw');
-    expect(run.err()).not.toMatch(/\n\s+at /); // no stack trace
+    expect(run.stderr.join('') + run.stdout.join('')).not.toContain('s3cret-pw');
+    expect(run.stderr.join('')).not.toMatch(/\n\s+at /); // no stack trace
   }, 60_000);
 
   test('otherwise it says so once per attempt, retries with backoff, and serves once the server is up', async () => {
@@ -78,8 +48,8 @@ describe('an unreachable MongoDB at start', () => {
     const run = startProcess({ MONGODB_URI: `mongodb://127.0.0.1:${port}/distro`, PORT: String(httpPort), DATA_DIR: join(dir, 'retry') });
     let server: WireServer | null = null;
     try {
-      await waitFor(() => run.out().includes('Retrying in'), 'a retry notice', 60_000);
-      const notice = JSON.parse(run.out().split('\n').find((l) => l.includes('Retrying in'))!) as { msg: string };
+      await waitFor(() => run.stdout.join('').includes('Retrying in'), 'a retry notice', 60_000);
+      const notice = JSON.parse(run.stdout.join('').split('\n').find((l) => l.includes('Retrying in'))!) as { msg: string };
       expect(notice.msg).toMatch(new RegExp(`^MongoDB at 127\\.0\\.0\\.1:${port} is not reachable \\(.+\\)\\. Check that`));
       expect(run.child.exitCode).toBeNull();
       server = await startWireServer({ port });
@@ -90,7 +60,7 @@ describe('an unreachable MongoDB at start', () => {
       );
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
-      expect(run.err()).toBe('');
+      expect(run.stderr.join('')).toBe('');
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
       await server?.stop();

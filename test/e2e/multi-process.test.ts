@@ -5,47 +5,21 @@
  * within 30 s. Then five sites are created through the web API (202 + install task) and migrated to a new release.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { startDistroProcess, type DistroProcess } from '../support/distro-process.js';
+import { freePort } from '../support/free-port.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { api as apiCall, gitDistributionBody, type JsonResponse } from '../support/http.js';
 import { databaseUri, startMongo, type TestMongo } from '../support/mongo.js';
 import { waitFor } from '../support/wait.js';
 
 const TOKEN = 'multi-process-admin-token-0123';
+type Proc = DistroProcess & { name: string };
+const spawnRole = (name: string, env: Record<string, string>): Proc => ({ name, ...startDistroProcess(env) });
+
 const SITES = ['s1', 's2', 's3', 's4', 's5'].map((s) => `${s}.example.org`);
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const spawnRole = (name: string, env: Record<string, string>): Proc => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { name, child, output: () => output, exited };
-};
 
 /** Shell templates of the command driver; the build waits at a gate file so a test can kill its worker mid-build. */
 const hostingCommands = (gates: string) => ({
