@@ -126,6 +126,52 @@ describe('GitHub webhooks → queued poll → platform', () => {
     expect(again).toEqual({ status: 200, body: { ignored: 'duplicate delivery' } });
   });
 
+  test('one delivery reaching two web processes at once is handled once; a failed handling can be redelivered', async () => {
+    const shared = new MemoryRedeliveries();
+    let handled = 0;
+    let failNext = false;
+    const webProcess = async () => {
+      const app = express();
+      app.use(
+        createGitHubWebhookRouter({
+          secret: SECRET,
+          redeliveries: shared,
+          onEvent: async () => {
+            handled++;
+            if (failNext) {
+              failNext = false;
+              throw new Error('queue down');
+            }
+            return [{ slug: 'social' }];
+          },
+        }),
+      );
+      return new Promise<Server>((r) => {
+        const s = app.listen(0, '127.0.0.1', () => r(s));
+      });
+    };
+    const servers = await Promise.all([webProcess(), webProcess()]);
+    try {
+      const payload = example('push', (p) => String(p.ref).startsWith('refs/heads/'), repo.url);
+      const body = JSON.stringify(payload);
+      const send = (s: Server, id: string) =>
+        fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}${GITHUB_WEBHOOK_PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': id, 'x-hub-signature-256': sign },
+          body,
+        }).then((r) => r.status);
+      const sign = await signer.sign(body);
+      expect((await Promise.all(servers.map((s) => send(s, 'twice-1')))).sort()).toEqual([200, 202]);
+      expect(handled).toBe(1);
+      failNext = true;
+      expect(await send(servers[0]!, 'fail-1')).toBe(500);
+      expect(await send(servers[1]!, 'fail-1')).toBe(202);
+      expect(handled).toBe(3);
+    } finally {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    }
+  });
+
   test('a branch push for a GitHub upstream (matched by owner/repo) polls through the API', async () => {
     const sha = await addBranchCommit(repo, 'Fix on main');
     const payload = example('push', (p) => String(p.ref).startsWith('refs/heads/'), 'https://github.com/elsewhere.git');
