@@ -19,6 +19,7 @@ import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
 import { MemoryJobQueue } from './jobs/memory-queue.js';
 import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-jobs.js';
+import { registerSiteJobs } from './jobs/site-jobs.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
 import { withRedactedLogs } from './persistence/redacting-repositories.js';
@@ -26,8 +27,9 @@ import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
 import type { MigrationService } from './services/migration-service.js';
-import { BUILD_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
+import { BUILD_JOB, BUILD_RECOVER_EVERY_MS, BUILD_RECOVER_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
 import type { Services } from './services/services.js';
+import { installJobKey, SITE_INSTALL_JOB } from './services/site-service.js';
 import { MIGRATE_JOB, migrateJobKey } from './services/upgrade-service.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
@@ -63,11 +65,12 @@ const RECOVER_EVERY_MS = 60_000;
 const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repositories; jobs: JobQueue; connection: Connection | null }> => {
   if (config.mongoUri) {
     // Loaded only when used: mongoose, the driver and Agenda are a third of the embedded default's start-up.
-    const [{ connectMongo, createMongoRepositories }, { AgendaJobQueue }] = await Promise.all([
+    const [{ createMongoRepositories }, { openMongo }, { AgendaJobQueue }] = await Promise.all([
       import('./persistence/mongo/mongo-repositories.js'),
+      import('./persistence/mongo/open-mongo.js'),
       import('./jobs/agenda-queue.js'),
     ]);
-    const connection = await connectMongo(config.mongoUri);
+    const connection = await openMongo(config.mongoUri, { failFast: config.mongoFailFast, logger });
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }
   const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'debounced' });
@@ -113,7 +116,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     repos,
     jobs,
     events,
-    driver,
+    // Web processes only queue install tasks; the driver is called by workers (site.install job).
+    siteInstalls: driver.installSite !== undefined,
     polls,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
@@ -140,6 +144,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   if (worker) {
     const builds = new BuildService({ repos, driver, events, targets: services.distributions });
     registerPollJobs(jobs, { polls, builds, events, maxAttempts: config.jobs.maxAttempts });
+    registerSiteJobs(jobs, { repos, driver, events, owner, maxAttempts: config.jobs.maxAttempts });
     migrations = registerMigrationJobs(jobs, {
       repos,
       driver,
@@ -170,6 +175,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
                 secret,
                 onEvent: (event) => polls.onUpstreamRef(event),
                 onError: (error) => logger.error({ err: error }, 'webhook handling failed'),
+                redeliveries: repos.redeliveries,
               }),
             );
           } else {
@@ -178,7 +184,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
               res.status(503).json({ error: { code: 'not_configured', message: 'GITHUB_WEBHOOK_SECRET is not set; webhooks are disabled.' } });
             });
           }
-          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger, redact });
+          slack = createSlackApp({ slack: config.slack, services, redeliveries: repos.redeliveries, expressApp: app, logger, redact });
         },
       })
     : null;
@@ -201,6 +207,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         await jobs.start();
         // `every` runs once at once too: migrations a dead worker left are taken over now and every minute.
         await jobs.every(MIGRATION_RECOVER_JOB, RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
+        // Builds a dead worker left `building` (expired build lease) are requeued by whichever worker runs this.
+        await jobs.every(BUILD_RECOVER_JOB, BUILD_RECOVER_EVERY_MS, {}, { uniqueKey: 'build-recover' });
         const { scheduled } = await polls.schedulePolls();
         logger.info({ owner, scheduled }, 'worker started');
       }
@@ -235,8 +243,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
 /**
  * Work recorded in the store but not in the queue: the embedded queue does not survive a restart, and a
  * crash can fall between recording a task and enqueueing it. Unique keys make this a no-op otherwise.
- * (Builds cut off in a multi-worker install stay `building` until an operator re-polls: another worker may
- * still be building them.)
+ * (In a multi-worker install a build cut off stays `building` until its lease expires: another worker may
+ * still be building it. The build-recover job requeues it then.)
  */
 const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { singleProcess: boolean }): Promise<void> => {
   if (options.singleProcess) {
@@ -249,6 +257,9 @@ const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { si
   }
   const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
   for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
+  // Installs are idempotent: a processing one whose worker died is claimed again once its lease expires.
+  const installs = await repos.tasks.list({ type: ['install'], state: ['queued', 'processing'] }, ALL_ITEMS);
+  for (const task of installs.items) await jobs.enqueue(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
   const platforms = await repos.platforms.list({ status: ['queued'] }, ALL_ITEMS);
   for (const p of platforms.items) await jobs.enqueue(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
 };

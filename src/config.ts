@@ -16,6 +16,11 @@ const list = z
 
 const int = (dflt: number, min = 0) => z.coerce.number().int().min(min).default(dflt);
 
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DISTRO_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
@@ -28,6 +33,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('.data'),
 
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  /** At start, exit (code 69) when MongoDB cannot be reached instead of retrying with backoff. */
+  MONGODB_FAIL_FAST: bool,
 
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
@@ -78,6 +85,8 @@ export interface Config {
   logFormat: 'auto' | 'json' | 'pretty';
   dataDir: string;
   mongoUri: string | null;
+  /** Exit at start when MongoDB is unreachable (MONGODB_FAIL_FAST) instead of retrying. */
+  mongoFailFast: boolean;
   slack: {
     signingSecret: string;
     botToken: string | null;
@@ -165,6 +174,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     logFormat: e.LOG_FORMAT,
     dataDir: resolve(e.DATA_DIR),
     mongoUri: e.MONGODB_URI ?? null,
+    mongoFailFast: e.MONGODB_FAIL_FAST,
     slack: {
       signingSecret,
       botToken: e.SLACK_BOT_TOKEN ?? null,

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Role } from './config.js';
 import { firstStartGuide, loopbackUrl } from './first-start-guide.js';
 import { redactorFor } from './lib/redact.js';
 import { chooseLogFormat, createProcessLogger } from './logger.js';
+import { MONGO_UNAVAILABLE_EXIT_CODE, MongoUnavailableError } from './persistence/mongo/mongo-unavailable.js';
 
 const roleArg = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) as Role | undefined;
 
@@ -29,7 +30,16 @@ if (config.devDefaults.length) {
   logger.warn({ variables: config.devDefaults }, 'development defaults in use; set these for production');
 }
 
-const app = await buildApp(config, { logger });
+let app;
+try {
+  app = await buildApp(config, { logger });
+} catch (error) {
+  if (error instanceof MongoUnavailableError) {
+    console.error(error.message);
+    process.exit(MONGO_UNAVAILABLE_EXIT_CODE);
+  }
+  throw error;
+}
 await app.start();
 
 let stopping = false;

@@ -47,7 +47,12 @@ export interface Platform {
   server: string;
   /** Directory the hosting driver built it into, once built. */
   path: string | null;
+  /** The newest build log lines (at most LOG_MAX_LINES, see src/persistence/records.ts). */
   buildLog: string[];
+  /** How many older build log lines were dropped to keep the record bounded. */
+  buildLogDropped: number;
+  /** While `building`: until when the building worker holds it (renewed as it builds); an expired lease means it died. */
+  buildLeaseUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -70,7 +70,17 @@ export interface PlatformRepository {
    */
   lockAllExcept(distributionId: string, keepId: string): Promise<{ locked: string[]; unlocked: string[] }>;
   update(id: string, patch: Partial<Pick<Platform, 'manifest' | 'path' | 'source'>>): Promise<Platform>;
+  /** Appends lines, keeping the newest LOG_MAX_LINES (each cut to LOG_MAX_LINE_CHARS) and counting the dropped ones. */
   appendBuildLog(id: string, lines: string[]): Promise<void>;
+  /**
+   * Build lease (several workers): atomically takes a `queued` platform, or a `building` one whose lease expired
+   * (its worker died), into `building` until `leaseUntil`. Null when another worker holds it or it is not buildable.
+   */
+  startBuild(id: string, leaseUntil: Date, now: Date): Promise<Platform | null>;
+  /** Extends the lease while still `building`; false when the build is no longer this one's to finish. */
+  renewBuildLease(id: string, until: Date): Promise<boolean>;
+  /** Puts `building` platforms whose lease expired before `now` back to `queued` (one winner each); returns them. */
+  requeueExpiredBuilds(now: Date): Promise<Platform[]>;
   delete(id: string): Promise<void>;
 }
 
@@ -136,6 +146,7 @@ export interface TaskRepository {
   renewLease(id: string, owner: string, until: Date): Promise<boolean>;
   /** Processing tasks whose lease expired before `now` (their worker died). */
   listExpired(now: Date): Promise<Task[]>;
+  /** Appends lines, keeping the newest LOG_MAX_LINES (each cut to LOG_MAX_LINE_CHARS) and counting the dropped ones. */
   appendLog(id: string, lines: TaskLogLine[]): Promise<void>;
   /** Records a completed step and merges its checkpoint data. */
   setStep(id: string, step: string, checkpoint?: Record<string, string>): Promise<void>;
@@ -155,12 +166,27 @@ export interface UpgradePlanRepository {
   setTaskIds(id: string, taskIds: string[]): Promise<void>;
 }
 
+/**
+ * Memory of delivered requests (Slack trigger ids, GitHub delivery ids), shared by every process of an install,
+ * so a redelivery is handled once whichever web process it reaches. Entries expire after their ttl.
+ */
+export interface RedeliveryStore {
+  /**
+   * Atomic insert-if-absent: false the first time `key` is offered within `ttlMs` (and records it), true for
+   * every later offer until it expires. Of two concurrent first offers exactly one gets false.
+   */
+  seen(key: string, ttlMs: number): Promise<boolean>;
+  /** Forgets `key`, so a redelivery is handled again (the first handling failed). */
+  forget(key: string): Promise<void>;
+}
+
 export interface Repositories {
   distributions: DistributionRepository;
   platforms: PlatformRepository;
   sites: SiteRepository;
   tasks: TaskRepository;
   plans: UpgradePlanRepository;
+  redeliveries: RedeliveryStore;
   /** Database reachability for /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -48,6 +48,7 @@ export const upgradeRefusal = (site: Site, platform: Platform, distribution: Dis
   if (distribution.targetPlatformId === null) return `Distribution \`${distribution.slug}\` has no upgrade target yet.`;
   if (platform.id === distribution.targetPlatformId) return `\`${site.name}\` is already on the upgrade target \`${platform.name}\`.`;
   if (site.status === 'migrating') return `\`${site.name}\` is already migrating.`;
+  if (site.status === 'installing') return `\`${site.name}\` is still being installed.`;
   if (site.status !== 'enabled') return `\`${site.name}\` is ${site.status}; enable it before upgrading.`;
   return null;
 };

@@ -1,4 +1,5 @@
-export type SiteStatus = 'enabled' | 'disabled' | 'migrating';
+/** `installing`: created through Distro, its files not made yet (a worker's install task does that). */
+export type SiteStatus = 'enabled' | 'disabled' | 'migrating' | 'installing';
 
 export interface SiteHistoryEntry {
   platformId: string;

@@ -1,6 +1,7 @@
 import type { Actor } from './actor.js';
 
-export type TaskType = 'migrate' | 'build' | 'verify' | 'poll';
+/** `install`: makes a site's files on its platform (a worker job, so web processes never call the hosting driver). */
+export type TaskType = 'migrate' | 'build' | 'verify' | 'poll' | 'install';
 export type TaskState = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
 
 export const ACTIVE_TASK_STATES: readonly TaskState[] = ['queued', 'processing'];
@@ -31,7 +32,10 @@ export interface Task {
   state: TaskState;
   requestedBy: Actor;
   confirmedBy: Actor | null;
+  /** The newest log lines (at most LOG_MAX_LINES, see src/persistence/records.ts). */
   log: TaskLogLine[];
+  /** How many older log lines were dropped to keep the record bounded. */
+  logDropped: number;
   /** Last completed step of a multi-step job (migration checkpoint for crash recovery). */
   step: string | null;
   /** Step data needed to resume or roll back (backup path, …). */

@@ -6,8 +6,8 @@
 import { Webhooks } from '@octokit/webhooks';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/actor.js';
+import type { RedeliveryStore } from '../domain/ports.js';
 import type { UpstreamRefEvent } from '../services/poll-service.js';
-import { RecentKeys } from '../services/recent-keys.js';
 
 export const GITHUB_WEBHOOK_PATH = '/webhooks/github';
 
@@ -17,10 +17,14 @@ export interface GitHubWebhookOptions {
   onEvent: (event: UpstreamRefEvent) => Promise<Array<{ slug: string }>>;
   /** Called with failures of onEvent (answered 500 so GitHub shows the delivery as failed). */
   onError?: (error: unknown) => void;
+  /** Delivery ids already handled, shared by all web processes (repos.redeliveries). */
+  redeliveries: RedeliveryStore;
 }
 
-/** GitHub redelivers on timeouts; remembering recent delivery ids makes a redelivery a no-op. */
-const RECENT_DELIVERIES = 1000;
+/** GitHub redelivers on timeouts and on request: a delivery id handled within this time is a no-op. */
+const DELIVERY_TTL_MS = 24 * 3_600_000;
+/** X-GitHub-Delivery is a GUID; anything else is not used as a key. */
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 interface RepositoryPayload {
   full_name?: unknown;
@@ -72,7 +76,6 @@ const parsePayload = (req: Request, raw: string): Record<string, unknown> | null
 
 export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router => {
   const webhooks = new Webhooks({ secret: options.secret });
-  const recent = new RecentKeys(RECENT_DELIVERIES);
 
   const handle = async (req: Request): Promise<Outcome> => {
     if (!Buffer.isBuffer(req.body)) {
@@ -90,7 +93,6 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
     const payload = parsePayload(req, raw);
     if (!payload) return { status: 400, body: { error: 'The payload is not a JSON object.' } };
     if (name === 'ping') return { status: 200, body: { message: 'pong', zen: payload.zen ?? null } };
-    if (delivery && recent.has(delivery)) return { status: 200, body: { ignored: 'duplicate delivery' } };
 
     const ref = refOf(name, payload);
     if (typeof ref === 'string') return { status: 200, body: { ignored: ref } };
@@ -99,8 +101,17 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
 
     const urls = [repo.clone_url, repo.ssh_url, repo.html_url, repo.git_url, repo.svn_url].filter((u): u is string => typeof u === 'string');
     const actor: Actor = delivery ? { kind: 'webhook', delivery } : { kind: 'webhook' };
-    const matched = await options.onEvent({ fullName: repo.full_name, urls, ref, actor });
-    if (delivery) recent.add(delivery);
+    // Recorded before handling, atomically, so concurrent copies reaching two web processes run once.
+    const key = DELIVERY_ID.test(delivery) ? `github-delivery:${delivery}` : null;
+    if (key && (await options.redeliveries.seen(key, DELIVERY_TTL_MS))) return { status: 200, body: { ignored: 'duplicate delivery' } };
+    let matched: Array<{ slug: string }>;
+    try {
+      matched = await options.onEvent({ fullName: repo.full_name, urls, ref, actor });
+    } catch (error) {
+      // Not handled after all: GitHub's redelivery must run it.
+      if (key) await options.redeliveries.forget(key).catch(() => undefined);
+      throw error;
+    }
     if (matched.length === 0) return { status: 202, body: { ignored: `no distribution tracks ${repo.full_name} ${ref.kind} ${ref.name}` } };
     return { status: 202, body: { queued: matched.map((d) => d.slug) } };
   };

@@ -5,7 +5,7 @@
  */
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { Agenda, type AgendaBackend, type Job } from 'agenda';
-import type { Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Connection } from 'mongoose';
@@ -18,6 +18,8 @@ import { errorMessage, jobOptions, retryDelay } from './retry.js';
 interface Envelope {
   payload: unknown;
   uniqueKey?: string;
+  /** The uniqueKey while the job is unfinished; removed when it ends for good. A unique index holds one per key. */
+  activeKey?: string;
   recurringKey?: string;
 }
 
@@ -30,15 +32,21 @@ export interface AgendaJobQueueOptions {
   owner?: string;
   /** How often to look for due jobs (default 2 s). */
   processEveryMs?: number;
-  /** A running job's lock is refreshed every half of this; a worker silent for longer is presumed dead. */
+  /**
+   * A running job's lock is refreshed (touch) every quarter of this; a worker silent for longer is presumed dead
+   * and its jobs are run by another (default 20 s: a dead worker's jobs are picked up within ~25 s).
+   */
   lockLifetimeMs?: number;
 }
 
 const DEFAULT_COLLECTION = 'agendaJobs';
+const DEFAULT_LOCK_LIFETIME_MS = 20_000;
 /** Agenda's own cap on jobs running at once across all names (its default is 20). */
 const MIN_MAX_CONCURRENCY = 20;
 /** One recurring schedule per key, even when two workers declare it at the same moment. */
 const RECURRING_KEY_INDEX = 'distro_recurringKey_unique';
+/** One unfinished job per uniqueKey, even when two processes enqueue it at the same moment. */
+const ACTIVE_KEY_INDEX = 'distro_activeKey_unique';
 
 export class AgendaJobQueue implements JobQueue {
   private readonly agenda: Agenda;
@@ -63,10 +71,10 @@ export class AgendaJobQueue implements JobQueue {
     this.db = db as unknown as Db;
     this.collectionName = options.collection ?? DEFAULT_COLLECTION;
     this.logger = options.logger ?? silentLogger();
-    this.lockLifetimeMs = options.lockLifetimeMs ?? 10 * 60_000;
+    this.lockLifetimeMs = options.lockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS;
     this.name = `${options.owner ?? `agenda-${process.pid}`}-${randomBytes(3).toString('hex')}`;
     const mongo = new MongoBackend({ mongo: this.db, collection: this.collectionName });
-    this.connected = mongo.connect().then(() => this.ensureRecurringIndex());
+    this.connected = mongo.connect().then(() => this.ensureIndexes());
     // Agenda connects its backend from its constructor with no catch: a failure there would be an unhandled
     // rejection (a crash, or a test failing at random when the connection closes first). It gets our attempt
     // instead, already handled; if that failed Agenda never becomes ready and our methods throw the cause.
@@ -95,16 +103,21 @@ export class AgendaJobQueue implements JobQueue {
       name,
       async (job: Job<Envelope>) => {
         const attempt = (job.attrs.failCount ?? 0) + 1;
-        // Keep the lock fresh so long migrations are not mistaken for dead ones and run twice.
-        const heartbeat = setInterval(() => void job.touch().catch(() => undefined), this.lockLifetimeMs / 2);
+        // Keep the lock fresh so long jobs are not mistaken for dead ones and run twice. touch() also moves the
+        // lockedAt Agenda's own liveness check reads (every half lifetime), so a quarter leaves a missed beat spare.
+        const heartbeat = setInterval(() => void job.touch().catch(() => undefined), this.lockLifetimeMs / 4);
         this.running += 1;
         try {
           await handler(job.attrs.data.payload as T, { attempt, signal: this.abort.signal });
+          await this.finished(job);
         } catch (err) {
           const log = this.logger.child({ job: name, jobId: String(job.attrs._id) });
           if (this.stopping) log.warn({ err }, 'job interrupted by shutdown; requeued');
           else if (retryDelay(err, attempt, opts) !== null) log.warn({ err, attempt }, 'job failed; retrying');
-          else log.error({ err, attempts: attempt }, 'job failed');
+          else {
+            log.error({ err, attempts: attempt }, 'job failed');
+            await this.finished(job);
+          }
           throw err;
         } finally {
           clearInterval(heartbeat);
@@ -127,18 +140,20 @@ export class AgendaJobQueue implements JobQueue {
     const envelope: Envelope = { payload: data };
     const job = this.agenda.create<Envelope>(name, envelope);
     if (options.runAt) job.schedule(options.runAt);
-    if (options.uniqueKey !== undefined) {
-      envelope.uniqueKey = options.uniqueKey;
-      // Matches only unfinished jobs (due, scheduled, retrying or running); a finished one does not block.
-      job.unique(
-        {
-          'data.uniqueKey': options.uniqueKey,
-          $or: [{ nextRunAt: { $ne: null } }, { lockedAt: { $ne: null } }],
-        },
-        { insertOnly: true },
-      );
+    if (options.uniqueKey === undefined) {
+      await job.save();
+      return;
     }
-    await job.save();
+    envelope.uniqueKey = options.uniqueKey;
+    envelope.activeKey = options.uniqueKey;
+    // Matches only the unfinished job of this key (activeKey is removed when a job ends for good).
+    job.unique({ 'data.activeKey': options.uniqueKey }, { insertOnly: true });
+    try {
+      await job.save();
+    } catch (err) {
+      // Another process inserted the same key between our upsert's lookup and insert: its job is the one.
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   async every<T>(name: string, intervalMs: number, data: T, options: { uniqueKey: string }): Promise<void> {
@@ -225,11 +240,26 @@ export class AgendaJobQueue implements JobQueue {
     }
   }
 
-  private async ensureRecurringIndex(): Promise<void> {
+  private async ensureIndexes(): Promise<void> {
     await this.jobs().createIndex(
       { 'data.recurringKey': 1 },
       { name: RECURRING_KEY_INDEX, unique: true, partialFilterExpression: { 'data.recurringKey': { $type: 'string' } } },
     );
+    await this.jobs().createIndex(
+      { 'data.activeKey': 1 },
+      { name: ACTIVE_KEY_INDEX, unique: true, partialFilterExpression: { 'data.activeKey': { $type: 'string' } } },
+    );
+  }
+
+  /** The job ended for good (succeeded, or failed with no retry left): its uniqueKey may be enqueued again. */
+  private async finished(job: Job<Envelope>): Promise<void> {
+    if (job.attrs.data.activeKey === undefined) return;
+    try {
+      await this.jobs().updateOne({ _id: new ObjectId(String(job.attrs._id)) }, { $unset: { 'data.activeKey': 1 } });
+    } catch (err) {
+      // The key stays taken until the job is removed; the next enqueue of it is a no-op meanwhile.
+      this.logger.warn({ err, job: job.attrs.name }, 'could not release the unique key of a finished job');
+    }
   }
 
   private jobs() {

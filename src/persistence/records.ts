@@ -25,6 +25,20 @@ export const deepCopy = <T>(x: T): T => {
   return out as T;
 };
 
+/**
+ * Task and build logs keep their newest lines only, each cut to a maximum length, and count what they dropped:
+ * no record can approach MongoDB's 16 MB document limit however much a build or post-migrate command prints.
+ */
+export const LOG_MAX_LINES = 1000;
+export const LOG_MAX_LINE_CHARS = 2000;
+export const clipLine = (line: string): string => (line.length > LOG_MAX_LINE_CHARS ? `${line.slice(0, LOG_MAX_LINE_CHARS - 1)}…` : line);
+/** `kept` followed by `added`, clipped; and how many lines fell off the front. */
+export const boundedAppend = <T>(kept: T[], added: T[]): { lines: T[]; dropped: number } => {
+  const all = [...kept, ...added];
+  const dropped = Math.max(0, all.length - LOG_MAX_LINES);
+  return { lines: all.slice(dropped), dropped };
+};
+
 /** Server name used when a platform is created without one (single-node installs). */
 export const DEFAULT_SERVER = 'local';
 
@@ -51,6 +65,8 @@ export const newPlatformRecord = (input: NewPlatform, now: Date): Omit<Platform,
   server: input.server ?? DEFAULT_SERVER,
   path: input.path ?? null,
   buildLog: [],
+  buildLogDropped: 0,
+  buildLeaseUntil: null,
   createdAt: now,
   updatedAt: now,
 });
@@ -76,6 +92,7 @@ export const newTaskRecord = (input: NewTask, number: number, now: Date): Omit<T
   requestedBy: input.requestedBy,
   confirmedBy: input.confirmedBy ?? null,
   log: [],
+  logDropped: 0,
   step: null,
   checkpoint: {},
   attempts: 0,

@@ -18,7 +18,13 @@ export interface BuildServiceDeps {
   targets: {
     setTarget(distributionKey: string, platformKey: string, actor: Actor, options?: { expectedTargetId?: string | null }): Promise<unknown>;
   };
+  /** How long a build lease lasts without renewal (renewed every third of it while building). */
+  leaseMs?: number;
+  now?: () => Date;
 }
+
+/** A worker that stops renewing for this long is presumed dead; its build is taken over or requeued. */
+export const BUILD_LEASE_MS = 15_000;
 
 /** Whether `candidate` should replace `current` as target: by version when both are release tags, else by age. */
 export const isNewerBuild = (candidate: Platform, current: Platform | null): boolean => {
@@ -48,9 +54,14 @@ export class BuildService {
    * queued and is rethrown for the queue to retry, unless this is the final attempt.
    */
   async build(platformId: string, options: { finalAttempt?: boolean } = {}): Promise<Platform | null> {
-    const platform = await this.platforms.setStatus(platformId, 'building', ['queued']);
-    if (!platform) return this.platforms.get(platformId);
+    const before = await this.platforms.get(platformId);
+    const platform = await this.platforms.startBuild(platformId, this.leaseEnd(), this.now());
+    if (!platform) return before && this.platforms.get(platformId);
     const log = this.buildLog(platform.id);
+    if (before?.status === 'building') log.fn('The worker building this platform stopped (its lease expired); building again.', 'warn');
+    // Renewed while building, so other workers can tell a long build from a dead worker.
+    const renew = setInterval(() => void this.platforms.renewBuildLease(platform.id, this.leaseEnd()).catch(() => undefined), this.leaseMs / 3);
+    renew.unref();
     try {
       const distribution = await this.deps.repos.distributions.get(platform.distributionId);
       if (!distribution) throw new Error(`The distribution of ${platform.name} no longer exists.`);
@@ -77,7 +88,31 @@ export class BuildService {
       const failed = await this.platforms.setStatus(platform.id, 'failed', ['building']);
       await this.deps.events.publish({ type: 'platform.failed', platformId: platform.id });
       return failed;
+    } finally {
+      clearInterval(renew);
     }
+  }
+
+  /**
+   * Builds whose worker died (lease expired) go back to `queued`; returns them so the caller can enqueue their
+   * build jobs. Whichever worker notices first requeues each one (one winner per platform).
+   */
+  async requeueExpired(): Promise<Platform[]> {
+    const requeued = await this.platforms.requeueExpiredBuilds(this.now());
+    for (const p of requeued) await this.platforms.appendBuildLog(p.id, ['The worker building this platform stopped (its lease expired); queued again.']);
+    return requeued;
+  }
+
+  private get leaseMs(): number {
+    return this.deps.leaseMs ?? BUILD_LEASE_MS;
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private leaseEnd(): Date {
+    return new Date(this.now().getTime() + this.leaseMs);
   }
 
   /** Makes the build the target when it is newer than the current one; true when it became the target. */

@@ -1,6 +1,6 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
-import type { HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
+import type { JobQueue, Repositories } from '../domain/ports.js';
 import { CompareService } from './compare-service.js';
 import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
@@ -18,7 +18,8 @@ export interface ServiceDeps {
   events?: EventBus;
   advisories?: () => Promise<AdvisoryIndex | undefined>;
   links: { secret: string; ttlMs: number; publicUrl: string };
-  driver?: HostingDriver;
+  /** Whether the hosting driver makes site files: site creation then queues an install task for a worker. */
+  siteInstalls?: boolean;
   polls?: Services['polls'];
   /** Poll interval of distributions created without a policy. */
   defaultPollIntervalMinutes?: number;
@@ -49,7 +50,7 @@ export const createServices = (deps: ServiceDeps): Services => {
   return {
     distributions,
     platforms: new PlatformService({ repos }),
-    sites: new SiteService({ repos, ...(deps.driver ? { driver: deps.driver } : {}) }),
+    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false }),
     compare,
     upgrades: new UpgradeService({ repos, jobs, events, compare }),
     tasks: new TaskService({ repos, events }),

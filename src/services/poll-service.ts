@@ -28,6 +28,9 @@ export interface BuildJobData {
 export const pollScheduleKey = (distributionId: string): string => `poll:${distributionId}`;
 export const pollNowKey = (distributionId: string): string => `poll-now:${distributionId}`;
 export const buildKey = (platformId: string): string => `build:${platformId}`;
+/** Requeues builds whose worker died (expired build lease); schedule with `jobs.every(BUILD_RECOVER_JOB, …)`. */
+export const BUILD_RECOVER_JOB = 'platform.build.recover';
+export const BUILD_RECOVER_EVERY_MS = 10_000;
 
 /** A ref that changed upstream, as a webhook reports it (transport-neutral). */
 export interface UpstreamRefEvent {
@@ -214,5 +217,14 @@ export const registerPollJobs = (
       await deps.builds.build(data.platformId, { finalAttempt: ctx.attempt >= maxAttempts });
     },
     { concurrency: deps.buildConcurrency ?? 2, ...retry },
+  );
+  jobs.define(
+    BUILD_RECOVER_JOB,
+    async () => {
+      for (const p of await deps.builds.requeueExpired()) {
+        await jobs.enqueue<BuildJobData>(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
+      }
+    },
+    { concurrency: 1, maxAttempts: 1 },
   );
 };

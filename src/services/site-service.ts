@@ -1,9 +1,14 @@
 import type { Actor } from '../domain/actor.js';
-import { ValidationError } from '../domain/errors.js';
-import type { HostingDriver, Page, PageRequest, Repositories, SiteFilter } from '../domain/ports.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ALL_ITEMS, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
+import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
 import { resolvePlatform, resolveSite } from './lookup.js';
+
+/** The job that makes a new site's files (payload `{ taskId }`), run by workers only: see site-installer.ts. */
+export const SITE_INSTALL_JOB = 'site.install';
+export const installJobKey = (taskId: string): string => `install:${taskId}`;
 
 export interface CreateSiteInput {
   name: string;
@@ -11,11 +16,27 @@ export interface CreateSiteInput {
   modules?: string[];
 }
 
-export class SiteService {
-  constructor(private readonly deps: { repos: Repositories; driver?: HostingDriver }) {}
+/** A new site, and the install task making its files (null when the hosting driver installs nothing). */
+export interface SiteCreated {
+  site: Site;
+  task: Task | null;
+}
 
-  /** Creates a site; refused on a locked or unbuilt platform. */
-  async create(input: CreateSiteInput, _actor: Actor): Promise<Site> {
+export interface SiteServiceDeps {
+  repos: Repositories;
+  jobs: JobQueue;
+  /** True when the hosting driver makes site files (installSite): creation then queues an install task. */
+  installs: boolean;
+}
+
+export class SiteService {
+  constructor(private readonly deps: SiteServiceDeps) {}
+
+  /**
+   * Creates a site; refused on a locked or unbuilt platform. When the driver installs sites, the site is
+   * `installing` and a worker's install task makes its files (enabled when done; the record is removed if that fails).
+   */
+  async create(input: CreateSiteInput, actor: Actor): Promise<SiteCreated> {
     const name = (input.name ?? '').trim().toLowerCase();
     if (!SITE_NAME_PATTERN.test(name)) {
       throw new ValidationError('Invalid site.', ['name: a host name such as `community.example.org`']);
@@ -25,17 +46,23 @@ export class SiteService {
     }
     const platform = await resolvePlatform(this.deps.repos, input.platform ?? '');
     assertCanHostNewSite(platform);
-    const site = await this.deps.repos.sites.create({ name, platformId: platform.id, modules: input.modules ?? [] });
-    if (this.deps.driver?.installSite) {
-      try {
-        await this.deps.driver.installSite(site, platform, () => {});
-      } catch (error) {
-        // Never keep a record of a site whose files could not be made.
-        await this.deps.repos.sites.delete(site.id);
-        throw error;
-      }
+    const record = { name, platformId: platform.id, modules: input.modules ?? [] };
+    if (!this.deps.installs) return { site: await this.deps.repos.sites.create(record), task: null };
+    const site = await this.deps.repos.sites.create({ ...record, status: 'installing' });
+    try {
+      const task = await this.deps.repos.tasks.create({
+        type: 'install',
+        subject: { kind: 'site', id: site.id, name: site.name },
+        toPlatformId: platform.id,
+        requestedBy: actor,
+      });
+      await this.deps.jobs.enqueue(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
+      return { site, task };
+    } catch (error) {
+      // Nothing will install it: never keep a record of a site whose files nobody makes.
+      await this.deps.repos.sites.delete(site.id).catch(() => undefined);
+      throw error;
     }
-    return site;
   }
 
   get(key: string): Promise<Site> {
@@ -51,12 +78,26 @@ export class SiteService {
     if (patch.status !== undefined && patch.status !== 'enabled' && patch.status !== 'disabled') {
       throw new ValidationError('Invalid site.', ['status: enabled or disabled']);
     }
+    // Only the install task moves a site out of `installing`, and never back: checking first cannot race.
+    if (site.status === 'installing') throw this.installing(site);
     // The repository refuses a migrating site atomically: no edit can land mid-migration.
     return this.deps.repos.sites.update(site.id, patch);
   }
 
   async delete(key: string): Promise<void> {
+    const site = await this.get(key);
+    // An installing site whose install task is gone (a crash between the two writes) may be removed.
+    if (site.status === 'installing' && (await this.activeInstall(site)) !== null) throw this.installing(site);
     // The repository refuses a migrating site atomically.
-    await this.deps.repos.sites.delete((await this.get(key)).id);
+    await this.deps.repos.sites.delete(site.id);
+  }
+
+  private async activeInstall(site: Site): Promise<Task | null> {
+    const active = await this.deps.repos.tasks.list({ subjectId: site.id, type: ['install'], state: [...ACTIVE_TASK_STATES] }, ALL_ITEMS);
+    return active.items[0] ?? null;
+  }
+
+  private installing(site: Site): ConflictError {
+    return new ConflictError(`Site ${site.name} is still being installed; try again when its install task has finished.`);
   }
 }

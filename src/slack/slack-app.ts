@@ -14,6 +14,7 @@ import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
+import type { RedeliveryStore } from '../domain/ports.js';
 import { registerActions } from './listeners/actions.js';
 import { registerAppHome } from './listeners/app-home.js';
 import { registerCommands } from './listeners/commands.js';
@@ -28,6 +29,8 @@ export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES }
 export interface SlackAppOptions {
   slack: Config['slack'];
   services: Services;
+  /** Requests already handled (repos.redeliveries), so a Slack retry runs once in any web process. */
+  redeliveries: RedeliveryStore;
   /** The HTTP app to mount `/slack/events` on; without it the receiver makes its own (`receiver.app`). */
   expressApp?: Express;
   logger: Logger;
@@ -103,6 +106,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
     logger,
     messenger,
     slashCommand: slack.command,
+    redeliveries: options.redeliveries,
     permissions:
       options.permissions ??
       createPermissions({ confirmers: slack.confirmers, confirmersUsergroup: slack.confirmersUsergroup, logger }),

@@ -2,7 +2,8 @@
  * What every JobQueue adapter must do. Waits are bounded polls for an observable outcome (a handler ran,
  * a log line appeared), never assertions about how long something took.
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect } from '@jest/globals';
+import { contractTest } from '../support/mongo-wire-gaps.js';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { TransientError, ValidationError } from '../../src/domain/errors.js';
@@ -38,6 +39,7 @@ const deferred = () => {
 };
 
 export const jobQueueContract = (name: string, factory: QueueFactory): void => {
+  const test = contractTest('job queue', name);
   describe(`JobQueue contract [${name}]`, () => {
     let backend: QueueBackend;
     beforeEach(async () => {
@@ -255,6 +257,32 @@ export const jobQueueContract = (name: string, factory: QueueFactory): void => {
         const s = await q.stats();
         return s.queued === 0 && s.running === 0;
       }, 'recurring job gone');
+    });
+
+    test('uniqueKey: 10 racing enqueues from two web processes make one job', async () => {
+      const [web1, web2] = [backend.createQueue({ owner: 'web1' }), backend.createQueue({ owner: 'web2' })];
+      await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? web1 : web2).enqueue('install', { i }, { uniqueKey: 'site-1' })));
+      expect((await web1.stats()).queued).toBe(1);
+    });
+
+    test('uniqueKey: a job that failed for good frees its key', async () => {
+      const q = backend.createQueue();
+      const runs: number[] = [];
+      q.define<{ i: number }>(
+        'install',
+        async ({ i }) => {
+          runs.push(i);
+          throw new Error('install failed for good');
+        },
+        { maxAttempts: 1 },
+      );
+      await q.enqueue('install', { i: 1 }, { uniqueKey: 'site-1' });
+      await q.start();
+      await waitFor(() => runs.length === 1, 'the job ran');
+      await waitFor(async () => (await q.stats()).running === 0, 'the failed job finished');
+      await q.enqueue('install', { i: 2 }, { uniqueKey: 'site-1' });
+      await waitFor(() => runs.includes(2), 'a new job of the freed key ran');
+      expect(runs).toEqual([1, 2]);
     });
 
     test('two workers sharing a backend run each job exactly once', async () => {

@@ -1,4 +1,4 @@
 import { describeEachStore } from '../support/stores.js';
 import { jobQueueContract } from './job-queue.contract.js';
 
-await describeEachStore('job queue', (kind) => jobQueueContract(kind.name, kind.create));
+await describeEachStore('job queue', (kind) => jobQueueContract(kind.label, kind.create));

@@ -2,18 +2,20 @@
  * What the port contracts cannot see of the MongoDB adapters: their lifecycle on a shared connection, the
  * unique indexes the race guarantees rest on, and Agenda details (released locks, one recurring schedule per key).
  */
-import { afterEach, beforeEach, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, expect } from '@jest/globals';
 import type { Connection } from 'mongoose';
 import { TransientError } from '../../src/domain/errors.js';
 import { AgendaJobQueue, type AgendaJobQueueOptions } from '../../src/jobs/agenda-queue.js';
 import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
 import { databaseUri, describeWithMongo } from '../support/mongo.js';
+import { contractTest } from '../support/mongo-wire-gaps.js';
 import { waitFor } from '../support/wait.js';
 
 /** Lets a rejection nobody handled reach the process's unhandledRejection listeners. */
 const settle = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
 
 await describeWithMongo('MongoDB adapters', (server) => {
+  const test = contractTest('MongoDB adapters', server.backend);
   let connection: Connection;
   const queues: AgendaJobQueue[] = [];
   const queue = (options: Omit<AgendaJobQueueOptions, 'connection'> = {}) => {
@@ -71,6 +73,37 @@ await describeWithMongo('MongoDB adapters', (server) => {
     expect((await q.stats()).queued).toBe(1);
   });
 
+  test('a long job keeps its lock (touch) and runs once; a job locked by a dead worker is run by another after the lock lifetime', async () => {
+    const [w1, w2] = [queue({ owner: 'w1', lockLifetimeMs: 400 }), queue({ owner: 'w2', lockLifetimeMs: 400 })];
+    const runs: string[] = [];
+    for (const [q, owner] of [[w1, 'w1'], [w2, 'w2']] as const) {
+      q.define<{ ms: number; tag: string }>('long', async ({ ms, tag }) => {
+        runs.push(`${tag}@${owner}`);
+        await new Promise((r) => setTimeout(r, ms));
+      });
+    }
+    // Three lock lifetimes long: without the heartbeat the other worker would take it over and run it again.
+    await w1.enqueue('long', { ms: 1200, tag: 'long' });
+    await w1.start();
+    await waitFor(() => runs.length === 1, 'the long job started');
+    await w2.start();
+    await waitFor(async () => (await w1.stats()).running === 0, 'the long job finished', 10_000);
+    expect(runs).toEqual(['long@w1']);
+
+    // A job a dead worker had locked (lockedAt set, nobody touching it) is taken over once the lock expires.
+    await w2.stop();
+    await w1.stop();
+    await w1.enqueue('long', { ms: 1, tag: 'orphan' }, { runAt: new Date(Date.now() + 60_000) });
+    await connection.db!.collection('agendaJobs').updateOne(
+      { 'data.payload.tag': 'orphan' },
+      { $set: { lockedAt: new Date(), nextRunAt: new Date(), lastModifiedBy: 'dead-worker' } },
+    );
+    const survivor = queue({ owner: 'w3', lockLifetimeMs: 400 });
+    survivor.define<{ tag: string }>('long', async ({ tag }) => void runs.push(`${tag}@w3`));
+    await survivor.start();
+    await waitFor(() => runs.includes('orphan@w3'), 'the survivor to run the dead worker\'s job', 10_000);
+  });
+
   test('two workers declaring the same recurring schedule at once keep one schedule', async () => {
     const [a, b] = [queue({ owner: 'w1' }), queue({ owner: 'w2' })];
     await Promise.all([
@@ -100,8 +133,12 @@ await describeWithMongo('MongoDB adapters', (server) => {
       { key: { activeKey: 1 }, partial: { activeKey: { $type: 'string' } } },
     ]);
     expect(await uniques('counters')).toEqual([{ key: { name: 1 } }]);
+    expect(await uniques('redeliveries')).toEqual([{ key: { key: 1 } }]);
+    const ttl = (await connection.db!.collection('redeliveries').listIndexes().toArray()).find((i) => i.expireAfterSeconds !== undefined);
+    expect(ttl).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
     expect(await uniques('agendaJobs')).toEqual([
       { key: { 'data.recurringKey': 1 }, partial: { 'data.recurringKey': { $type: 'string' } } },
+      { key: { 'data.activeKey': 1 }, partial: { 'data.activeKey': { $type: 'string' } } },
     ]);
   });
 });

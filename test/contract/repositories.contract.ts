@@ -2,7 +2,8 @@
  * What every Repositories adapter must do, including the race guarantees the services rely on
  * (one winner per compare-and-set, one platform per commit, one active task per subject).
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect } from '@jest/globals';
+import { contractTest } from '../support/mongo-wire-gaps.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { Distribution } from '../../src/domain/distribution.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors.js';
@@ -10,6 +11,7 @@ import type { NewPlatform, Platform, PlatformStatus } from '../../src/domain/pla
 import type { Repositories } from '../../src/domain/ports.js';
 import type { NewTask, Task } from '../../src/domain/task.js';
 import type { NewUpgradePlan } from '../../src/domain/upgrade-plan.js';
+import { LOG_MAX_LINE_CHARS, LOG_MAX_LINES } from '../../src/persistence/records.js';
 import { openSocialBuild } from '../support/fixtures.js';
 
 export type RepositoryFactory = () => Promise<{ repos: Repositories; cleanup(): Promise<void> }>;
@@ -20,6 +22,7 @@ const MISSING_ID = 'ffffffffffffffffffffffff';
 const COMMITS = ['12.3.3', '12.4.1', '12.4.2'].map((v) => openSocialBuild(v).commit);
 
 export const repositoryContract = (name: string, factory: RepositoryFactory): void => {
+  const test = contractTest('repositories', name);
   describe(`Repositories contract [${name}]`, () => {
     let repos: Repositories;
     let cleanup: () => Promise<void>;
@@ -504,6 +507,92 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         expect((await repos.plans.get(plan.id))?.confirmedBy).toEqual(winners[0]!.confirmedBy);
         expect(await repos.plans.transition(plan.id, ['pending'], 'cancelled')).toBeNull();
         expect(await repos.plans.transition(MISSING_ID, ['pending'], 'cancelled')).toBeNull();
+      });
+    });
+
+    describe('bounded logs and build leases', () => {
+      const SECOND = 1000;
+      test('task and build logs keep the newest LOG_MAX_LINES, count the dropped ones, and clip long lines', async () => {
+        const d = await dist();
+        const p = await platform(d, 0, 'building');
+        const t = await repos.tasks.create(taskInput('s1'));
+        expect(p.buildLogDropped).toBe(0);
+        expect(t.logDropped).toBe(0);
+        const at = new Date();
+        for (let batch = 0; batch < 3; batch++) {
+          const numbers = Array.from({ length: 400 }, (_, i) => batch * 400 + i);
+          await repos.tasks.appendLog(t.id, numbers.map((n) => ({ at, level: 'info' as const, message: `line ${n}` })));
+          await repos.platforms.appendBuildLog(p.id, numbers.map((n) => `line ${n}`));
+        }
+        const task = (await repos.tasks.get(t.id))!;
+        expect(task.log).toHaveLength(LOG_MAX_LINES);
+        expect(task.logDropped).toBe(1200 - LOG_MAX_LINES);
+        expect(task.log[0]!.message).toBe(`line ${1200 - LOG_MAX_LINES}`);
+        expect(task.log.at(-1)!.message).toBe('line 1199');
+        const built = (await repos.platforms.get(p.id))!;
+        expect(built.buildLog).toHaveLength(LOG_MAX_LINES);
+        expect(built.buildLogDropped).toBe(1200 - LOG_MAX_LINES);
+        expect(built.buildLog.at(-1)).toBe('line 1199');
+        await repos.platforms.appendBuildLog(p.id, ['x'.repeat(LOG_MAX_LINE_CHARS * 3)]);
+        await repos.tasks.appendLog(t.id, [{ at, level: 'error', message: 'y'.repeat(LOG_MAX_LINE_CHARS * 3) }]);
+        expect((await repos.platforms.get(p.id))!.buildLog.at(-1)!.length).toBe(LOG_MAX_LINE_CHARS);
+        expect((await repos.tasks.get(t.id))!.log.at(-1)!.message.length).toBe(LOG_MAX_LINE_CHARS);
+      });
+
+      test('startBuild takes a queued platform, or a building one whose lease expired; renew while building', async () => {
+        const d = await dist();
+        const p = await platform(d, 0, 'queued');
+        const t0 = new Date();
+        const later = (s: number) => new Date(t0.getTime() + s * SECOND);
+        const started = await repos.platforms.startBuild(p.id, later(15), t0);
+        expect(started).toMatchObject({ status: 'building', buildLeaseUntil: later(15) });
+        expect(await repos.platforms.startBuild(p.id, later(20), later(5))).toBeNull(); // a live lease
+        expect(await repos.platforms.renewBuildLease(p.id, later(30))).toBe(true);
+        expect(await repos.platforms.startBuild(p.id, later(40), later(20))).toBeNull(); // renewed: still live
+        const taken = await repos.platforms.startBuild(p.id, later(50), later(31)); // expired: taken over
+        expect(taken).toMatchObject({ status: 'building', buildLeaseUntil: later(50) });
+        expect(await repos.platforms.setStatus(p.id, 'ready', ['building'])).toMatchObject({ status: 'ready', buildLeaseUntil: null });
+        expect(await repos.platforms.renewBuildLease(p.id, later(60))).toBe(false);
+        expect(await repos.platforms.startBuild(p.id, later(60), later(100))).toBeNull(); // ready: not buildable
+        expect(await repos.platforms.startBuild(MISSING_ID, later(60), t0)).toBeNull();
+      });
+
+      test('requeueExpiredBuilds puts back only expired builds, each once however many workers race', async () => {
+        const d = await dist();
+        const [dead, alive] = await Promise.all([platform(d, 0, 'queued'), platform(d, 1, 'queued')]);
+        const t0 = new Date();
+        await repos.platforms.startBuild(dead.id, new Date(t0.getTime() + 1 * SECOND), t0);
+        await repos.platforms.startBuild(alive.id, new Date(t0.getTime() + 60 * SECOND), t0);
+        const now = new Date(t0.getTime() + 10 * SECOND);
+        const results = await Promise.all(Array.from({ length: 5 }, () => repos.platforms.requeueExpiredBuilds(now)));
+        expect(results.flat().map((p) => p.id)).toEqual([dead.id]);
+        expect(await repos.platforms.get(dead.id)).toMatchObject({ status: 'queued', buildLeaseUntil: null });
+        expect((await repos.platforms.get(alive.id))!.status).toBe('building');
+      });
+    });
+
+    describe('redeliveries', () => {
+      const HOUR = 3_600_000;
+      test('seen: false the first time, true after; keys are independent; forget lets it through again', async () => {
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(false);
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(true);
+        expect(await repos.redeliveries.seen('github-delivery:b', HOUR)).toBe(false);
+        await repos.redeliveries.forget('github-delivery:a');
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(false);
+        expect(await repos.redeliveries.seen('github-delivery:a', HOUR)).toBe(true);
+        await repos.redeliveries.forget('never-seen');
+      });
+
+      test('an expired key counts as new again (before any clean-up removed it)', async () => {
+        expect(await repos.redeliveries.seen('slack-trigger:1.2.x', 1)).toBe(false);
+        await new Promise((r) => setTimeout(r, 20));
+        expect(await repos.redeliveries.seen('slack-trigger:1.2.x', HOUR)).toBe(false);
+        expect(await repos.redeliveries.seen('slack-trigger:1.2.x', HOUR)).toBe(true);
+      });
+
+      test('10 concurrent first offers of one key: exactly one is new', async () => {
+        const results = await Promise.all(Array.from({ length: 10 }, () => repos.redeliveries.seen('k', HOUR)));
+        expect(results.filter((seen) => !seen)).toHaveLength(1);
       });
     });
 

@@ -5,7 +5,7 @@ import { createMemoryRepositories } from '../../src/persistence/memory/memory-re
 import { describeEachStore } from '../support/stores.js';
 import { repositoryContract } from './repositories.contract.js';
 
-await describeEachStore('repositories', (kind) => repositoryContract(kind.name, kind.create));
+await describeEachStore('repositories', (kind) => repositoryContract(kind.label, kind.create));
 
 // The embedded store writes every mutation to its snapshot file; the whole contract must hold there too.
 repositoryContract('memory + sync snapshot', async () => {

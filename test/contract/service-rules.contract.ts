@@ -3,7 +3,8 @@
  * guarantee (locking, no site on a locked platform, when Upgrade is offered, one schedule per Confirm)
  * holds on each persistence adapter, not only in pure functions.
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect } from '@jest/globals';
+import { contractTest } from '../support/mongo-wire-gaps.js';
 import { ConflictError, NotFoundError, RuleViolationError, StaleError } from '../../src/domain/errors.js';
 import type { JobQueue, Repositories } from '../../src/domain/ports.js';
 import { createHarness, type Harness } from '../support/services-harness.js';
@@ -14,6 +15,7 @@ export type StoreFactory = () => Promise<{ repos: Repositories; jobs: JobQueue; 
 const BOB = { kind: 'user' as const, id: 'UBOB', name: 'bob' };
 
 export const serviceRulesContract = (name: string, factory: StoreFactory): void => {
+  const test = contractTest('service rules', name);
   describe(`domain rules through services [${name}]`, () => {
     let h: Harness;
     let seeded: Seeded;
@@ -76,7 +78,7 @@ export const serviceRulesContract = (name: string, factory: StoreFactory): void 
       await expect(h.services.sites.create({ name: 'x.example.org', platform: platformName('social', '12.3.3') }, ADMIN)).rejects.toThrow(RuleViolationError);
       expect(await h.repos.sites.getByName('x.example.org')).toBeNull();
       const ok = await h.services.sites.create({ name: 'x.example.org', platform: platformName('social', '12.4.2') }, ADMIN);
-      expect(ok.platformId).toBe(seeded.platforms['12.4.2']!.id);
+      expect(ok.site.platformId).toBe(seeded.platforms['12.4.2']!.id);
       await expect(h.services.sites.create({ name: 'x.example.org', platform: platformName('social', '12.4.2') }, ADMIN)).rejects.toThrow(ConflictError);
     });
 

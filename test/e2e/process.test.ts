@@ -5,35 +5,12 @@
  * its data across a restart, which does not rebuild. A bad variable stops it at once with a message naming it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startDistroProcess as start, type DistroProcess as Running } from '../support/distro-process.js';
 import { freePort } from '../support/free-port.js';
 import { makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
-
-interface Running {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  exited: Promise<number | null>;
-}
-
-/** `npm start`, as an operator runs it, or src/main.ts through tsx for the quicker checks. */
-const start = (env: Record<string, string>, how: 'npm start' | 'tsx' = 'tsx'): Running => {
-  const [command, args] = how === 'npm start' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
-  const child = spawn(command, args, {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_update_notifier: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => stdout.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout, stderr, exited };
-};
 
 const logLines = (r: Running): Array<Record<string, unknown>> =>
   r.stdout

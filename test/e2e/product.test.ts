@@ -111,8 +111,12 @@ describe('Distro end to end (embedded default)', () => {
     expect(existsSync(join(first!.path!, 'composer.lock'))).toBe(true);
 
     // A site on the target.
+    // Accepted at once; a worker job makes the files and enables the site.
     const site = await api('POST', '/api/sites', { name: 'community.example.org', platform: 'social-12.3.3' });
-    expect(site.status).toBe(201);
+    expect(site.status).toBe(202);
+    expect(site.body).toMatchObject({ site: { name: 'community.example.org', status: 'installing' }, task: { type: 'install' } });
+    await waitFor(async () => (await api('GET', `/api/tasks/${site.body.task.number}`)).body.state === 'succeeded', 'the install task');
+    expect((await api('GET', '/api/sites/community.example.org')).body.status).toBe('enabled');
     const siteDir = join(first!.path!, 'sites', 'community.example.org');
     expect(existsSync(join(siteDir, 'settings.php'))).toBe(true);
     const settingsBefore = readFileSync(join(siteDir, 'settings.php'), 'utf8');
@@ -169,7 +173,7 @@ describe('Distro end to end (embedded default)', () => {
     const moved = (await app.repos.sites.get(siteId))!;
     expect(moved).toMatchObject({ platformId: target.id, status: 'enabled' });
     expect(moved.history.map((h) => h.platformId)).toEqual([first!.id, target.id]);
-    const tasks = (await app.repos.tasks.list({ subjectId: siteId })).items;
+    const tasks = (await app.repos.tasks.list({ subjectId: siteId, type: ['migrate'] })).items;
     expect(tasks).toHaveLength(1);
     expect(tasks[0]!.state).toBe('succeeded');
     expect(tasks[0]!.log.map((l) => l.message).join('\n')).toMatch(/backup/i);

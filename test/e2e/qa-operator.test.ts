@@ -81,8 +81,9 @@ beforeAll(async () => {
   await command('poll social');
   await waitFor(async () => (await app.repos.platforms.getByName('social-12.3.3'))?.status === 'ready', 'the first build', 60_000);
   for (const name of ['a.example.org', 'b.example.org', 'c.example.org']) {
-    expect((await api('POST', '/api/sites', { name, platform: 'social-12.3.3' })).status).toBe(201);
+    expect((await api('POST', '/api/sites', { name, platform: 'social-12.3.3' })).status).toBe(202);
   }
+  await waitFor(async () => (await app.repos.sites.list({ status: ['enabled'] })).total === 3, 'the three sites installed');
   await addVersion(repo, '12.4.1');
   await command('poll social');
   await waitFor(async () => (await app.services.distributions.get('social')).targetPlatformId === (await app.repos.platforms.getByName('social-12.4.1'))?.id, 'the new target', 60_000);

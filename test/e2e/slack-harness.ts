@@ -120,7 +120,7 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     ...options.slack,
   };
   const expressApp = express();
-  createSlackApp({ slack: config, services, expressApp, logger, clientOptions: { retryConfig: { retries: 0 } } });
+  createSlackApp({ slack: config, services, redeliveries: repos.redeliveries, expressApp, logger, clientOptions: { retryConfig: { retries: 0 } } });
   const notifier = createSlackNotifier({
     client: createSlackWebClient(config, logger, {
       retryConfig: { retries: options.notifierRetries ?? 0, factor: 1, minTimeout: 10, maxTimeout: 50 },

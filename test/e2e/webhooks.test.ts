@@ -11,6 +11,7 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from '../../src/http/g
 import { addBranchCommit, addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in.js';
 import { POLLER, startPollingStack, type PollingStack } from './polling-harness.js';
+import { MemoryRedeliveries } from '../../src/persistence/memory/memory-redeliveries.js';
 
 // The package's entry point is a JSON file: real payloads GitHub sent, contributed to octokit.
 const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
@@ -84,7 +85,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
     await stack.idle();
 
     const app = express();
-    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: (e) => stack.polls.onUpstreamRef(e) }));
+    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: (e) => stack.polls.onUpstreamRef(e), redeliveries: stack.repos.redeliveries }));
     app.use(express.json()); // a global parser after the router must not matter
     server = await new Promise<Server>((r) => {
       const s = app.listen(0, '127.0.0.1', () => r(s));
@@ -123,6 +124,52 @@ describe('GitHub webhooks → queued poll → platform', () => {
 
     const again = await signed('push', payload, { 'x-github-delivery': 'push-tag-1' });
     expect(again).toEqual({ status: 200, body: { ignored: 'duplicate delivery' } });
+  });
+
+  test('one delivery reaching two web processes at once is handled once; a failed handling can be redelivered', async () => {
+    const shared = new MemoryRedeliveries();
+    let handled = 0;
+    let failNext = false;
+    const webProcess = async () => {
+      const app = express();
+      app.use(
+        createGitHubWebhookRouter({
+          secret: SECRET,
+          redeliveries: shared,
+          onEvent: async () => {
+            handled++;
+            if (failNext) {
+              failNext = false;
+              throw new Error('queue down');
+            }
+            return [{ slug: 'social' }];
+          },
+        }),
+      );
+      return new Promise<Server>((r) => {
+        const s = app.listen(0, '127.0.0.1', () => r(s));
+      });
+    };
+    const servers = await Promise.all([webProcess(), webProcess()]);
+    try {
+      const payload = example('push', (p) => String(p.ref).startsWith('refs/heads/'), repo.url);
+      const body = JSON.stringify(payload);
+      const send = (s: Server, id: string) =>
+        fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}${GITHUB_WEBHOOK_PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': id, 'x-hub-signature-256': sign },
+          body,
+        }).then((r) => r.status);
+      const sign = await signer.sign(body);
+      expect((await Promise.all(servers.map((s) => send(s, 'twice-1')))).sort()).toEqual([200, 202]);
+      expect(handled).toBe(1);
+      failNext = true;
+      expect(await send(servers[0]!, 'fail-1')).toBe(500);
+      expect(await send(servers[1]!, 'fail-1')).toBe(202);
+      expect(handled).toBe(3);
+    } finally {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    }
   });
 
   test('a branch push for a GitHub upstream (matched by owner/repo) polls through the API', async () => {
@@ -201,7 +248,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
   test('behind a global JSON parser the route refuses instead of trusting a re-serialised body', async () => {
     const app = express();
     app.use(express.json());
-    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [] }));
+    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [], redeliveries: new MemoryRedeliveries() }));
     const misplaced = await new Promise<Server>((r) => {
       const s = app.listen(0, '127.0.0.1', () => r(s));
     });

@@ -15,7 +15,7 @@ export const aPlatform = (name: string, overrides: Partial<Platform> = {}): Plat
   createdBy: { kind: 'system' },
   server: 'web1',
   path: null,
-  buildLog: [],
+  buildLog: [], buildLogDropped: 0, buildLeaseUntil: null,
   createdAt: AT,
   updatedAt: AT,
   ...overrides,

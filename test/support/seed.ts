@@ -46,7 +46,7 @@ export const seedOpenSocial = async (services: Services, options: SeedOptions = 
       ADMIN,
     );
     for (const name of options.sites?.[version] ?? []) {
-      sites[name] = await services.sites.create({ name, platform: platforms[version]!.name }, ADMIN);
+      sites[name] = (await services.sites.create({ name, platform: platforms[version]!.name }, ADMIN)).site;
     }
   }
   const target = options.target === undefined ? versions[versions.length - 1] : options.target;

@@ -1,8 +1,10 @@
 /**
  * The store kinds every contract (and any suite that wants "both databases") runs over: the in-process store
- * and MongoDB (mongoose repositories + Agenda queue). Without a MongoDB the mongo run is registered as skipped.
+ * and MongoDB (mongoose repositories + Agenda queue) on the server test/support/mongo.ts picks: a real one, or
+ * the wire stand-in. Both always run; describe titles end in the backend label ([memory], [mongo], [mongo-wire]),
+ * which .ci/run counts.
  *
- *   await describeEachStore('repositories', (kind) => repositoryContract(kind.name, kind.create));
+ *   await describeEachStore('repositories', (kind) => repositoryContract(kind.label, kind.create));
  */
 import { afterAll, describe } from '@jest/globals';
 import type { JobQueue, Repositories } from '../../src/domain/ports.js';
@@ -11,7 +13,7 @@ import { AgendaJobQueue } from '../../src/jobs/agenda-queue.js';
 import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
 import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
-import { databaseUri, MONGO_SKIP_MESSAGE, startMongo, type TestMongo } from './mongo.js';
+import { databaseUri, startMongo, type MongoBackend, type TestMongo } from './mongo.js';
 
 export interface QueueOptions {
   owner?: string;
@@ -30,7 +32,8 @@ export interface StoreInstance {
 
 export interface StoreKind {
   name: 'memory' | 'mongo';
-  available: boolean;
+  /** Which server: `memory`, `mongo` (real MongoDB) or `mongo-wire` (the stand-in; see mongo-wire-gaps.ts). */
+  label: 'memory' | MongoBackend;
   create(): Promise<StoreInstance>;
 }
 
@@ -62,7 +65,7 @@ const storeInstance = (
 
 export const memoryStore: StoreKind = {
   name: 'memory',
-  available: true,
+  label: 'memory',
   create: async () => {
     const repos = createMemoryRepositories();
     const jobStore = new MemoryJobStore();
@@ -74,11 +77,10 @@ export const memoryStore: StoreKind = {
   },
 };
 
-const mongoStore = (server: TestMongo | null): StoreKind => ({
+const mongoStore = (server: TestMongo): StoreKind => ({
   name: 'mongo',
-  available: server !== null,
+  label: server.backend,
   create: async () => {
-    if (!server) throw new Error(MONGO_SKIP_MESSAGE);
     const connection = await connectMongo(databaseUri(server.uri));
     const repos = await createMongoRepositories(connection);
     return storeInstance(
@@ -93,10 +95,10 @@ const mongoStore = (server: TestMongo | null): StoreKind => ({
   },
 });
 
-let mongoServer: Promise<TestMongo | null> | null = null;
+let mongoServer: Promise<TestMongo> | null = null;
 
 /**
- * Both store kinds. Starts (at most once per test file) a MongoDB if one can be had, and stops it after the file.
+ * Both store kinds. Starts (at most once per test file) a MongoDB if none is shared, and stops it after the file.
  * Call at the top level of a test file (module evaluation), since it registers an afterAll hook.
  */
 export const storeKinds = async (): Promise<StoreKind[]> => {
@@ -104,26 +106,13 @@ export const storeKinds = async (): Promise<StoreKind[]> => {
     mongoServer = startMongo();
     const started = mongoServer;
     afterAll(async () => {
-      await (await started)?.stop();
+      await (await started).stop();
     });
   }
-  const server = await mongoServer;
-  return [memoryStore, mongoStore(server)];
+  return [memoryStore, mongoStore(await mongoServer)];
 };
 
-let skipNoticePrinted = false;
-
-/** Registers `body` once per store kind inside `describe('<title> [<kind>]')`; unavailable kinds are skipped. */
+/** Registers `body` once per store kind inside `describe('<title> [<label>]')`. */
 export const describeEachStore = async (title: string, body: (kind: StoreKind) => void): Promise<void> => {
-  for (const kind of await storeKinds()) {
-    if (kind.available) {
-      describe(`${title} [${kind.name}]`, () => body(kind));
-      continue;
-    }
-    if (!skipNoticePrinted) {
-      skipNoticePrinted = true;
-      process.stdout.write(`${MONGO_SKIP_MESSAGE}\n`);
-    }
-    describe.skip(`${title} [${kind.name}]`, () => body(kind));
-  }
+  for (const kind of await storeKinds()) describe(`${title} [${kind.label}]`, () => body(kind));
 };

@@ -32,6 +32,7 @@ describe('config', () => {
     expect(() => loadConfig({ DISTRO_ROLE: 'both' })).toThrow(/DISTRO_ROLE/);
     expect(() => loadConfig({ DISTRO_ROLE: 'worker' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=worker/);
     expect(() => loadConfig({}, { role: 'web' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=web/);
+    expect(() => loadConfig({ MONGODB_FAIL_FAST: 'yes' })).toThrow(/MONGODB_FAIL_FAST/);
     expect(() => loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'yes' })).toThrow(/ALLOW_LOCAL_UPSTREAMS/);
   });
 
@@ -51,5 +52,8 @@ describe('config', () => {
     expect(c.hosting.commands).toEqual({ backup: 'echo {site}' });
     expect(c.role).toBe('worker');
     expect(c.mongoUri).toBe('mongodb://127.0.0.1/distro');
+    expect(c.mongoFailFast).toBe(false);
+    expect(loadConfig({ MONGODB_FAIL_FAST: 'true' }).mongoFailFast).toBe(true);
+    expect(loadConfig({ MONGODB_FAIL_FAST: '1' }).mongoFailFast).toBe(true);
   });
 });

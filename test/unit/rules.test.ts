@@ -12,7 +12,7 @@ const dist = (over: Partial<Distribution> = {}): Distribution => ({
 });
 const plat = (id: string, over: Partial<Platform> = {}): Platform => ({
   id, name: `p-${id}`, distributionId: 'd1', source: { ref: id, commit: id.padEnd(40, '0') }, manifest: { format: 'none', packages: [], files: {} },
-  status: 'ready', createdBy: { kind: 'system' }, server: 'local', path: null, buildLog: [], createdAt: now, updatedAt: now, ...over,
+  status: 'ready', createdBy: { kind: 'system' }, server: 'local', path: null, buildLog: [], buildLogDropped: 0, buildLeaseUntil: null, createdAt: now, updatedAt: now, ...over,
 });
 const site = (platformId: string, over: Partial<Site> = {}): Site => ({
   id: 's1', name: 'a.example.org', platformId, status: 'enabled', modules: [], history: [], createdAt: now, updatedAt: now, ...over,

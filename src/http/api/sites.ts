@@ -4,9 +4,10 @@ import type { SiteFilter } from '../../domain/ports.js';
 import type { SiteStatus } from '../../domain/site.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
+import { taskSummary } from './serialize.js';
 import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js';
 
-const STATUSES: readonly [SiteStatus, ...SiteStatus[]] = ['enabled', 'disabled', 'migrating'];
+const STATUSES: readonly [SiteStatus, ...SiteStatus[]] = ['enabled', 'disabled', 'migrating', 'installing'];
 const modules = z.array(z.string().regex(/^[a-z0-9_]{1,128}$/, 'a module machine name')).max(2000);
 
 const listQuery = z.object({ ...pageQuery, platform: name().optional(), status: csvOf(STATUSES).optional(), q: name().max(253).optional() });
@@ -36,11 +37,13 @@ export const sitesApi = (services: Services): Router => {
 
   router.post('/', async (req, res) => {
     const body = parseBody(createSchema, req);
-    const site = await services.sites.create(
+    const { site, task } = await services.sites.create(
       { name: body.name, platform: body.platform, ...(body.modules ? { modules: body.modules } : {}) },
       actorOf(res),
     );
-    res.status(201).location(`/api/sites/${site.name}`).json(site);
+    if (!task) return void res.status(201).location(`/api/sites/${site.name}`).json(site);
+    // A worker makes the site's files: 202 with the install task to follow; the site is `installing` until then.
+    res.status(202).location(`/api/tasks/${task.number}`).json({ site, task: taskSummary(task) });
   });
 
   router.get('/:name', async (req, res) => {

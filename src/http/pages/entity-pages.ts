@@ -133,7 +133,7 @@ ${d.siteTotal > d.sites.length ? html`<p class="sub">Showing the first ${d.sites
 <table><thead><tr><th>Package</th><th>Version</th><th>Type</th></tr></thead><tbody>
 ${p.manifest.packages.map((x) => html`<tr><td><code>${x.name}</code></td><td class="mono">${x.version}</td><td>${x.type ?? ''}</td></tr>`)}
 </tbody></table></details>
-${p.buildLog.length ? html`<h2>Build log</h2><div class="log">${p.buildLog.map((l) => html`<div>${l}</div>`)}</div>` : ''}`,
+${p.buildLog.length ? html`<h2>Build log</h2>${p.buildLogDropped ? html`<p class="empty">${p.buildLogDropped} earlier lines were not kept (only the newest are).</p>` : ''}<div class="log">${p.buildLog.map((l) => html`<div>${l}</div>`)}</div>` : ''}`,
   });
 };
 

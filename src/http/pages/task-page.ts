@@ -30,6 +30,7 @@ ${t.step ? html`<dt>Last step</dt><dd>${t.step}</dd>` : ''}
 </dl></div>
 ${t.error ? html`<div class="alert" id="task-error">${t.error}</div>` : ''}
 <h2>Log</h2>
+${t.logDropped ? html`<p class="empty">${t.logDropped} earlier lines were not kept (only the newest are).</p>` : ''}
 ${
   t.log.length
     ? html`<div class="log" id="task-log">${t.log.map(

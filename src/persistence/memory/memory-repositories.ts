@@ -24,6 +24,8 @@ import type { Site } from '../../domain/site.js';
 import { activeKey, isActive, type Task } from '../../domain/task.js';
 import type { UpgradePlan } from '../../domain/upgrade-plan.js';
 import {
+  boundedAppend,
+  clipLine,
   conflicts,
   deepCopy,
   DISTRIBUTION_PATCH_KEYS,
@@ -41,6 +43,7 @@ import {
   slicePage,
   TASK_PATCH_KEYS,
 } from '../records.js';
+import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { encodeSnapshot, readSnapshot, SnapshotWriter } from './snapshot.js';
 
 export interface MemoryRepositoryOptions {
@@ -165,6 +168,9 @@ class MemoryDistributions extends Table<Distribution> implements DistributionRep
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const bySlug = (ds: Distribution[]) => ds.sort((a, b) => cmp(a.slug, b.slug));
 
+/** A build lease that ran out (a platform from an older snapshot has none: it counts as expired). */
+const leaseExpired = (p: Platform, now: Date): boolean => !p.buildLeaseUntil || p.buildLeaseUntil.getTime() < now.getTime();
+
 class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
   constructor(db: Db) {
     super(db, 'platforms', 'platform');
@@ -201,7 +207,22 @@ class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
   async setStatus(id: string, status: Platform['status'], from?: Platform['status'][]) {
     const p = this.t[id];
     if (!p || !has(from, p.status)) return null;
-    return this.touch(p, { status });
+    return this.touch(p, { status, ...(status === 'building' ? {} : { buildLeaseUntil: null }) });
+  }
+  async startBuild(id: string, leaseUntil: Date, now: Date) {
+    const p = this.t[id];
+    if (!p || !(p.status === 'queued' || (p.status === 'building' && leaseExpired(p, now)))) return null;
+    return this.touch(p, { status: 'building', buildLeaseUntil: new Date(leaseUntil) });
+  }
+  async renewBuildLease(id: string, until: Date) {
+    const p = this.t[id];
+    if (!p || p.status !== 'building') return false;
+    this.touch(p, { buildLeaseUntil: new Date(until) });
+    return true;
+  }
+  async requeueExpiredBuilds(now: Date) {
+    const expired = values(this.t).filter((p) => p.status === 'building' && leaseExpired(p, now));
+    return expired.map((p) => this.touch(p, { status: 'queued', buildLeaseUntil: null }));
   }
   async lockAllExcept(distributionId: string, keepId: string) {
     const locked: string[] = [];
@@ -228,7 +249,8 @@ class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
   }
   async appendBuildLog(id: string, lines: string[]) {
     const p = this.must(id);
-    this.touch(p, { buildLog: [...p.buildLog, ...lines] });
+    const { lines: buildLog, dropped } = boundedAppend(p.buildLog, lines.map(clipLine));
+    this.touch(p, { buildLog, buildLogDropped: (p.buildLogDropped ?? 0) + dropped });
   }
 }
 
@@ -356,7 +378,8 @@ class MemoryTasks extends Table<Task> implements TaskRepository {
   }
   async appendLog(id: string, lines: Task['log']) {
     const task = this.must(id);
-    this.touch(task, { log: [...task.log, ...copy(lines)] });
+    const { lines: log, dropped } = boundedAppend(task.log, copy(lines).map((l) => ({ ...l, message: clipLine(l.message) })));
+    this.touch(task, { log, logDropped: (task.logDropped ?? 0) + dropped });
   }
   async setStep(id: string, step: string, checkpoint: Record<string, string> = {}) {
     const task = this.must(id);
@@ -410,6 +433,12 @@ const checkState = (loaded: unknown, file: string): State | null => {
       hint: 'Point the store at another file or move this one away.',
     });
   }
+  // Snapshots written before bounded logs and build leases: fill the new fields.
+  for (const p of Object.values(s.platforms ?? {})) {
+    p.buildLogDropped ??= 0;
+    p.buildLeaseUntil ??= null;
+  }
+  for (const t of Object.values(s.tasks ?? {})) t.logDropped ??= 0;
   return s as State;
 };
 
@@ -427,6 +456,7 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     sites: new MemorySites(db),
     tasks: new MemoryTasks(db),
     plans: new MemoryPlans(db),
+    redeliveries: new MemoryRedeliveries(),
     ping: async () => !closed,
     close: async () => {
       closed = true;

@@ -38,6 +38,9 @@ const platformSchema = new Schema(
     server: String,
     path: { type: String, default: null },
     buildLog: { type: [String], default: [] },
+    /** Lines ever appended; buildLogDropped is this minus what buildLog still holds. */
+    buildLogCount: { type: Number, default: 0 },
+    buildLeaseUntil: { type: Date, default: null },
     createdAt: Date,
     updatedAt: Date,
   },
@@ -46,6 +49,7 @@ const platformSchema = new Schema(
 platformSchema.index({ name: 1 }, { unique: true });
 platformSchema.index({ distributionId: 1, 'source.commit': 1 }, { unique: true });
 platformSchema.index({ distributionId: 1, createdAt: 1 });
+platformSchema.index({ status: 1, buildLeaseUntil: 1 });
 
 const siteSchema = new Schema(
   {
@@ -74,6 +78,8 @@ const taskSchema = new Schema(
     requestedBy: Mixed,
     confirmedBy: { type: Mixed, default: null },
     log: { type: Mixed, default: [] },
+    /** Lines ever appended; logDropped is this minus what log still holds. */
+    logCount: { type: Number, default: 0 },
     step: { type: String, default: null },
     checkpoint: { type: Mixed, default: {} },
     attempts: { type: Number, default: 0 },
@@ -113,6 +119,11 @@ const planSchema = new Schema(
 const counterSchema = new Schema({ name: { type: String, required: true }, seq: Number }, { versionKey: false, strict: 'throw' });
 counterSchema.index({ name: 1 }, { unique: true });
 
+/** Delivered Slack/GitHub request ids; MongoDB's TTL monitor deletes each one after its `expiresAt`. */
+const redeliverySchema = new Schema({ key: { type: String, required: true }, expiresAt: Date }, { versionKey: false, strict: 'throw' });
+redeliverySchema.index({ key: 1 }, { unique: true });
+redeliverySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
 export interface DistroModels {
   distributions: Model<unknown>;
   platforms: Model<unknown>;
@@ -120,6 +131,7 @@ export interface DistroModels {
   tasks: Model<unknown>;
   plans: Model<unknown>;
   counters: Model<unknown>;
+  redeliveries: Model<unknown>;
 }
 
 const define = (connection: Connection, name: string, schema: Schema, collection: string): Model<unknown> =>
@@ -135,6 +147,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
     tasks: define(connection, 'Task', taskSchema, 'tasks'),
     plans: define(connection, 'UpgradePlan', planSchema, 'upgradeplans'),
     counters: define(connection, 'Counter', counterSchema, 'counters'),
+    redeliveries: define(connection, 'Redelivery', redeliverySchema, 'redeliveries'),
   };
   await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
   return models;

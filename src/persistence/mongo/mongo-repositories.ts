@@ -24,6 +24,8 @@ import { activeKey, isActive, type Task } from '../../domain/task.js';
 import type { UpgradePlan } from '../../domain/upgrade-plan.js';
 import {
   assertPage,
+  clipLine,
+  LOG_MAX_LINES,
   conflicts,
   DISTRIBUTION_PATCH_KEYS,
   inIdOrder,
@@ -40,6 +42,7 @@ import {
   TASK_PATCH_KEYS,
 } from '../records.js';
 import { defineModels, isDuplicateKey, toObjectId, type DistroModels } from './models.js';
+import { MongoRedeliveries } from './mongo-redeliveries.js';
 
 type Raw = Record<string, unknown>;
 type Filter = Record<string, unknown>;
@@ -66,8 +69,19 @@ const plain = <T>(doc: Raw | null, fix?: (d: Raw) => void): T | null => {
 };
 
 const fixDistribution = (d: Raw) => (d.pollState = mapKeys(d.pollState, decodeKey));
-const fixTask = (d: Raw) => (d.checkpoint = mapKeys(d.checkpoint, decodeKey));
+/** Stored as a running total of appended lines (one atomic $inc beside the capped $push); read as lines dropped. */
+const droppedFrom = (d: Raw, countField: string, linesField: string, droppedField: string) => {
+  const kept = (d[linesField] as unknown[] | undefined)?.length ?? 0;
+  d[droppedField] = Math.max(0, ((d[countField] as number | undefined) ?? kept) - kept);
+  delete d[countField];
+};
+const fixTask = (d: Raw) => {
+  d.checkpoint = mapKeys(d.checkpoint, decodeKey);
+  droppedFrom(d, 'logCount', 'log', 'logDropped');
+};
 const fixPlatform = (d: Raw) => {
+  droppedFrom(d, 'buildLogCount', 'buildLog', 'buildLogDropped');
+  d.buildLeaseUntil ??= null;
   const m = d.manifest as { files?: unknown; tree?: unknown } | undefined;
   if (!m) return;
   m.files = mapKeys(m.files, decodeKey);
@@ -80,6 +94,9 @@ const encodeManifest = <M extends { files: Record<string, string>; tree?: Record
 });
 
 const AFTER = { returnDocument: 'after' } as const;
+
+/** A build lease that ran out, or none at all (a platform from before build leases). */
+const expiredLease = (now: Date): Filter => ({ $or: [{ buildLeaseUntil: { $lt: now } }, { buildLeaseUntil: null }] });
 
 /** Thin typed helpers over one model; `fix` turns stored encodings back into domain values. */
 class Collection<T extends { id: string }> {
@@ -188,8 +205,8 @@ class MongoPlatforms implements PlatformRepository {
     this.c = new Collection(models.platforms, 'platform', fixPlatform);
   }
   async create(input: Parameters<PlatformRepository['create']>[0]) {
-    const record = newPlatformRecord(input, new Date());
-    return this.c.insert({ ...record, manifest: encodeManifest(record.manifest) }, (e) =>
+    const { buildLogDropped: _dropped, ...record } = newPlatformRecord(input, new Date());
+    return this.c.insert({ ...record, buildLogCount: 0, manifest: encodeManifest(record.manifest) }, (e) =>
       duplicateOn(e, 'name') ? conflicts.platformName(input.name) : conflicts.platformCommit(input.source.commit),
     );
   }
@@ -224,7 +241,30 @@ class MongoPlatforms implements PlatformRepository {
     return this.c.find(f, { createdAt: 1, _id: 1 }, page);
   }
   setStatus(id: string, status: Platform['status'], from?: Platform['status'][]) {
-    return this.c.cas(id, from ? { status: { $in: from } } : {}, { $set: { status, updatedAt: new Date() } });
+    const $set: Update = { status, updatedAt: new Date(), ...(status === 'building' ? {} : { buildLeaseUntil: null }) };
+    return this.c.cas(id, from ? { status: { $in: from } } : {}, { $set });
+  }
+  startBuild(id: string, leaseUntil: Date, now: Date) {
+    return this.c.cas(
+      id,
+      { $or: [{ status: 'queued' }, { status: 'building', ...expiredLease(now) }] },
+      { $set: { status: 'building', buildLeaseUntil: leaseUntil, updatedAt: new Date() } },
+    );
+  }
+  async renewBuildLease(id: string, until: Date) {
+    return (await this.c.cas(id, { status: 'building' }, { $set: { buildLeaseUntil: until } })) !== null;
+  }
+  async requeueExpiredBuilds(now: Date) {
+    const candidates = (await this.c.model.find({ status: 'building', ...expiredLease(now) }, { _id: 1 }).lean()) as unknown as Array<{
+      _id: mongoose.Types.ObjectId;
+    }>;
+    // One CAS each: of several workers noticing the same expired lease, one requeues it.
+    const requeued = await Promise.all(
+      candidates.map((d) =>
+        this.c.cas(d._id.toHexString(), { status: 'building', ...expiredLease(now) }, { $set: { status: 'queued', buildLeaseUntil: null, updatedAt: new Date() } }),
+      ),
+    );
+    return requeued.filter((p) => p !== null);
   }
   async lockAllExcept(distributionId: string, keepId: string) {
     const now = new Date();
@@ -256,7 +296,10 @@ class MongoPlatforms implements PlatformRepository {
     }
   }
   async appendBuildLog(id: string, lines: string[]) {
-    await this.c.mustUpdate(id, { $push: { buildLog: { $each: lines } } });
+    await this.c.mustUpdate(id, {
+      $push: { buildLog: { $each: lines.map(clipLine), $slice: -LOG_MAX_LINES } },
+      $inc: { buildLogCount: lines.length },
+    });
   }
   delete(id: string) {
     return this.c.mustDelete(id);
@@ -356,8 +399,8 @@ class MongoTasks implements TaskRepository {
     const key = activeKey(input);
     // Cheap pre-check gives the common refusal without burning a task number; the index settles races.
     if (await this.c.model.exists({ activeKey: key })) throw conflicts.activeTask(key);
-    const record = newTaskRecord(input, await this.nextNumber(), new Date());
-    return this.c.insert({ ...record, activeKey: key }, () => conflicts.activeTask(key));
+    const { logDropped: _dropped, ...record } = newTaskRecord(input, await this.nextNumber(), new Date());
+    return this.c.insert({ ...record, logCount: 0, activeKey: key }, () => conflicts.activeTask(key));
   }
   get(id: string) {
     return this.c.get(id);
@@ -419,7 +462,8 @@ class MongoTasks implements TaskRepository {
     return (await this.c.find({ state: 'processing', 'lease.until': { $lt: now } }, { number: 1 })).items;
   }
   async appendLog(id: string, lines: Task['log']) {
-    await this.c.mustUpdate(id, { $push: { log: { $each: lines } } });
+    const clipped = lines.map((l) => ({ ...l, message: clipLine(l.message) }));
+    await this.c.mustUpdate(id, { $push: { log: { $each: clipped, $slice: -LOG_MAX_LINES } }, $inc: { logCount: lines.length } });
   }
   async setStep(id: string, step: string, checkpoint: Record<string, string> = {}) {
     const $set: Update = { step };
@@ -473,6 +517,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     sites: new MongoSites(models),
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
+    redeliveries: new MongoRedeliveries(models.redeliveries),
     ping: async () => {
       try {
         const res = await connection.db?.admin().command({ ping: 1 });

@@ -4,7 +4,6 @@ import type { WebClient } from '@slack/web-api';
 import type { Actor } from '../../domain/actor.js';
 import { ConflictError } from '../../domain/errors.js';
 import type { PlanScope } from '../../domain/upgrade-plan.js';
-import { RecentKeys } from '../../services/recent-keys.js';
 import { compareMessage } from '../blocks/compare-summary.js';
 import { helpMessage } from '../blocks/help.js';
 import { code, notice } from '../blocks/kit.js';
@@ -96,12 +95,17 @@ const run = async (cmd: Command, deps: ListenerDeps, inv: Invocation): Promise<v
   }
 };
 
+/** Slack retries within minutes; a trigger id is remembered for an hour. */
+const TRIGGER_TTL_MS = 3_600_000;
+const TRIGGER_ID = /^[\w.-]{1,128}$/;
+
 export const registerCommands = (app: App, deps: ListenerDeps): void => {
-  // A redelivery (x-slack-retry-num) carries the trigger_id of the first delivery, which already ran and replied.
-  const triggers = new RecentKeys();
   app.command(deps.slashCommand, async ({ ack, command, respond, client, context }) => {
     await ack();
-    if (command.trigger_id && !triggers.firstTime(command.trigger_id)) {
+    // A redelivery (x-slack-retry-num) carries the trigger_id of the first delivery, which already ran and replied,
+    // possibly in another web process: the shared store decides, atomically.
+    const trigger = command.trigger_id && TRIGGER_ID.test(command.trigger_id) ? `slack-trigger:${command.trigger_id}` : null;
+    if (trigger && (await deps.redeliveries.seen(trigger, TRIGGER_TTL_MS))) {
       deps.logger.info({ trigger: command.trigger_id, retry: context.retryNum ?? null, text: command.text }, 'ignored a redelivered slash command');
       return;
     }

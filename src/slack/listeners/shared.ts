@@ -3,6 +3,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Actor } from '../../domain/actor.js';
 import { ForbiddenError } from '../../domain/errors.js';
+import type { RedeliveryStore } from '../../domain/ports.js';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services/services.js';
 import { errorMessage, type ErrorContext } from '../blocks/errors.js';
@@ -16,6 +17,8 @@ export interface ListenerDeps {
   permissions: Permissions;
   messenger: PlanMessenger;
   slashCommand: string;
+  /** Slash-command trigger ids already handled (shared by all web processes). */
+  redeliveries: RedeliveryStore;
 }
 
 export type Reply = (message: SlackMessage) => Promise<unknown>;

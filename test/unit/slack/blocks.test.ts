@@ -28,7 +28,7 @@ const platform = (id: string, name: string): Platform => ({
   createdBy: { kind: 'system' },
   server: 'local',
   path: null,
-  buildLog: [],
+  buildLog: [], buildLogDropped: 0, buildLeaseUntil: null,
   createdAt: at,
   updatedAt: at,
 });
