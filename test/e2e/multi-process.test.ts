@@ -58,6 +58,7 @@ describe('web + 2 workers on one MongoDB', () => {
       HOSTING_DRIVER: 'command',
       HOSTING_COMMANDS: JSON.stringify(hostingCommands(gates)),
       ADMIN_TOKEN: TOKEN,
+      ALLOW_LOCAL_UPSTREAMS: 'true',
       LOG_LEVEL: 'warn',
     };
     procs.push(spawnRole('web', { ...common, DISTRO_ROLE: 'web', PORT: String(port), DATA_DIR: join(dir, 'web-data') }));

@@ -159,17 +159,29 @@ describe('links, hard links and special files in upstreams and builds (in-proces
     expect(platform.status).toBe('ready');
     const before = await readFile(sec.secretsFile, 'utf8');
 
-    const evil = await sec.api('POST', '/api/sites', { name: 'evil.example.org', platform: platform.name });
-    expect(evil.status).toBeGreaterThanOrEqual(400);
-    expect(await entriesOf(sec.outsideDir)).toEqual([]);
+    // Sites are installed by a worker job (202 + task): the install must fail, writing and reading nothing.
+    const install = async (name: string): Promise<{ state: string; text: string }> => {
+      const res = await sec.api('POST', '/api/sites', { name, platform: platform.name });
+      if (res.status >= 400) return { state: `http ${res.status}`, text: res.text };
+      expect(res.status).toBe(202);
+      const taskPath = `/api/tasks/${res.json.task.number}`;
+      await waitFor(async () => ['succeeded', 'failed'].includes((await sec.api('GET', taskPath)).json.state), `install of ${name}`, 30_000);
+      const task = await sec.api('GET', taskPath);
+      return { state: task.json.state, text: res.text + task.text };
+    };
 
-    const victim = await sec.api('POST', '/api/sites', { name: 'victim.example.org', platform: platform.name });
-    expect(victim.status).toBeGreaterThanOrEqual(400);
+    const evil = await install('evil.example.org');
+    expect(evil.state).not.toBe('succeeded');
+    expect(await entriesOf(sec.outsideDir)).toEqual([]);
+    expect((await sec.api('GET', '/api/sites/evil.example.org')).status).toBe(404);
+
+    const victim = await install('victim.example.org');
+    expect(victim.state).not.toBe('succeeded');
     expect(await readFile(sec.secretsFile, 'utf8')).toBe(before);
     expect(leakedSecrets(victim.text)).toEqual([]);
 
     // A site installed normally on the same platform still works.
-    expect((await sec.api('POST', '/api/sites', { name: 'good.example.org', platform: platform.name })).status).toBe(201);
+    expect((await install('good.example.org')).state).toBe('succeeded');
   });
 
   test('an upstream whose `sites` is a link out of the platform fails to build and writes nothing there', async () => {
