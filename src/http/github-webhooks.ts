@@ -2,9 +2,13 @@
  * POST /webhooks/github: verifies GitHub's X-Hub-Signature-256 over the raw body, turns push / tag create /
  * release events into "this ref moved" and hands them to `onEvent` (which only queues polls), so the response is
  * immediate and the real work happens in the job queue. Mount it before any global body parser.
+ *
+ * Anyone can reach this route, so nothing is read before the cheap checks: a request without a well-formed
+ * signature header is refused before its body is read, bodies are capped at GitHub's own 25 MB, and only a few
+ * bodies are read at once. Every answer, errors included, is JSON.
  */
 import { Webhooks } from '@octokit/webhooks';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Actor } from '../domain/actor.js';
 import type { UpstreamRefEvent } from '../services/poll-service.js';
 import { RecentKeys } from '../services/recent-keys.js';
@@ -22,6 +26,12 @@ export interface GitHubWebhookOptions {
 /** GitHub redelivers on timeouts; remembering recent delivery ids makes a redelivery a no-op. */
 const RECENT_DELIVERIES = 1000;
 
+/** GitHub caps webhook payloads at 25 MB. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
+/** Bodies being read at once: bounds the memory unverified posts can hold (limit × this). */
+export const WEBHOOK_READS_IN_FLIGHT = 4;
+const SIGNATURE_HEADER = /^sha256=[0-9a-fA-F]{64}$/;
+
 interface RepositoryPayload {
   full_name?: unknown;
   clone_url?: unknown;
@@ -32,6 +42,13 @@ interface RepositoryPayload {
 }
 
 type Outcome = { status: number; body: Record<string, unknown> };
+
+const failure = (status: number, code: string, message: string): Outcome => ({ status, body: { error: { code, message } } });
+
+/** Answers at once and closes the connection, so the unread rest of the body is never read. */
+const refuseUnread = (res: Response, { status, body }: Outcome): void => {
+  res.set('Connection', 'close').status(status).json(body);
+};
 
 const refOf = (name: string, payload: Record<string, unknown>): UpstreamRefEvent['ref'] | string => {
   switch (name) {
@@ -77,43 +94,84 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
   const handle = async (req: Request): Promise<Outcome> => {
     if (!Buffer.isBuffer(req.body)) {
       // A JSON parser ran first: the exact bytes GitHub signed are gone, so nothing can be verified.
-      return { status: 500, body: { error: 'The webhook route received a parsed body; mount it before express.json().' } };
+      return failure(500, 'misconfigured', 'The webhook route received a parsed body; mount it before express.json().');
     }
     const raw = req.body.toString('utf8');
-    const signature = req.get('x-hub-signature-256');
-    if (!signature) return { status: 401, body: { error: 'Missing X-Hub-Signature-256 header.' } };
-    const valid = raw.length > 0 && (await webhooks.verify(raw, signature).catch(() => false));
-    if (!valid) return { status: 401, body: { error: 'Signature does not match the payload.' } };
+    const valid = raw.length > 0 && (await webhooks.verify(raw, req.get('x-hub-signature-256') ?? '').catch(() => false));
+    if (!valid) return failure(401, 'bad_signature', 'X-Hub-Signature-256 does not match the payload.');
 
     const name = req.get('x-github-event') ?? '';
     const delivery = req.get('x-github-delivery') ?? '';
     const payload = parsePayload(req, raw);
-    if (!payload) return { status: 400, body: { error: 'The payload is not a JSON object.' } };
+    if (!payload) return failure(400, 'validation', 'The payload is not a JSON object.');
     if (name === 'ping') return { status: 200, body: { message: 'pong', zen: payload.zen ?? null } };
-    if (delivery && recent.has(delivery)) return { status: 200, body: { ignored: 'duplicate delivery' } };
 
     const ref = refOf(name, payload);
     if (typeof ref === 'string') return { status: 200, body: { ignored: ref } };
     const repo = payload.repository as RepositoryPayload | undefined;
-    if (!repo || typeof repo.full_name !== 'string') return { status: 400, body: { error: 'The payload has no repository.full_name.' } };
+    if (!repo || typeof repo.full_name !== 'string') return failure(400, 'validation', 'The payload has no repository.full_name.');
+    // Claimed before the work, so two copies arriving together cannot both act; released if the work fails.
+    if (delivery && !recent.firstTime(delivery)) return { status: 200, body: { ignored: 'duplicate delivery' } };
 
     const urls = [repo.clone_url, repo.ssh_url, repo.html_url, repo.git_url, repo.svn_url].filter((u): u is string => typeof u === 'string');
     const actor: Actor = delivery ? { kind: 'webhook', delivery } : { kind: 'webhook' };
-    const matched = await options.onEvent({ fullName: repo.full_name, urls, ref, actor });
-    if (delivery) recent.add(delivery);
+    let matched: Array<{ slug: string }>;
+    try {
+      matched = await options.onEvent({ fullName: repo.full_name, urls, ref, actor });
+    } catch (error) {
+      if (delivery) recent.forget(delivery);
+      throw error;
+    }
     if (matched.length === 0) return { status: 202, body: { ignored: `no distribution tracks ${repo.full_name} ${ref.kind} ${ref.name}` } };
     return { status: 202, body: { queued: matched.map((d) => d.slug) } };
   };
 
-  const router = express.Router();
-  router.post(GITHUB_WEBHOOK_PATH, express.raw({ type: () => true, limit: '25mb' }), async (req: Request, res: Response) => {
-    try {
-      const { status, body } = await handle(req);
-      res.status(status).json(body);
-    } catch (error) {
-      options.onError?.(error);
-      res.status(500).json({ error: 'Could not queue the update check; GitHub may redeliver.' });
+  let reading = 0;
+  /** Header checks and the read budget, before a single body byte is read. */
+  const gate: RequestHandler = (req, res, next) => {
+    if (!SIGNATURE_HEADER.test(req.get('x-hub-signature-256') ?? '')) {
+      refuseUnread(res, failure(401, 'missing_signature', 'X-Hub-Signature-256 (sha256=<64 hex digits>) is required.'));
+      return;
     }
-  });
+    if (reading >= WEBHOOK_READS_IN_FLIGHT) {
+      res.set('Retry-After', '5');
+      refuseUnread(res, failure(503, 'busy', 'Too many webhook deliveries are being read at once; try again shortly.'));
+      return;
+    }
+    reading += 1;
+    let done = false;
+    const release = () => {
+      if (!done) reading -= 1;
+      done = true;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
+
+  const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, _next) => {
+    if (error.type === 'entity.too.large') {
+      refuseUnread(res, failure(413, 'payload_too_large', `Webhook bodies are limited to ${WEBHOOK_BODY_LIMIT_BYTES} bytes (25 MB, GitHub's own limit).`));
+      return;
+    }
+    refuseUnread(res, failure(400, error.type ?? 'bad_request', 'The request body could not be read.'));
+  };
+
+  const router = express.Router();
+  router.post(
+    GITHUB_WEBHOOK_PATH,
+    gate,
+    express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT_BYTES }),
+    async (req: Request, res: Response) => {
+      try {
+        const { status, body } = await handle(req);
+        res.status(status).json(body);
+      } catch (error) {
+        options.onError?.(error);
+        res.status(500).json({ error: { code: 'internal', message: 'Could not queue the update check; GitHub may redeliver.' } });
+      }
+    },
+    bodyErrors,
+  );
   return router;
 };

@@ -17,6 +17,11 @@ export class RecentKeys {
     if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value!);
   }
 
+  /** Lets `key` through again (its first handling failed, so a redelivery should retry it). */
+  forget(key: string): void {
+    this.keys.delete(key);
+  }
+
   /** Records `key`; true when it was new (the first delivery). */
   firstTime(key: string): boolean {
     if (this.keys.has(key)) return false;

@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/actor.js';
 import { ValidationError } from '../domain/errors.js';
+import { fieldProblem } from '../domain/field-limits.js';
 import type { HostingDriver, Page, PageRequest, Repositories, SiteFilter } from '../domain/ports.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
@@ -17,6 +18,9 @@ export class SiteService {
   /** Creates a site; refused on a locked or unbuilt platform. */
   async create(input: CreateSiteInput, _actor: Actor): Promise<Site> {
     const name = (input.name ?? '').trim().toLowerCase();
+    // Length first: the site name becomes directory and archive names (tar refuses long ones mid-backup).
+    const tooLong = fieldProblem('name', name, 'name');
+    if (tooLong) throw new ValidationError('Invalid site.', [tooLong]);
     if (!SITE_NAME_PATTERN.test(name)) {
       throw new ValidationError('Invalid site.', ['name: a host name such as `community.example.org`']);
     }

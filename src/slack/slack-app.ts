@@ -1,7 +1,8 @@
 /**
  * The Bolt app on an ExpressReceiver mounted into the given express app. One Request URL, `/slack/events`,
- * serves slash commands, interactivity and events; Bolt verifies the v0 signature (and its 5-minute window)
- * before any listener runs and answers 401 otherwise.
+ * serves slash commands, interactivity and events. slackRequestGate refuses missing signature headers and
+ * timestamps more than 5 minutes from now (either way) before the body is read; Bolt then verifies the v0
+ * signature before any listener runs and answers 401 otherwise.
  *
  * The receiver reads the raw request body itself, so it must be mounted before any body parser that
  * would consume `/slack/events`.
@@ -9,7 +10,7 @@
 import { format } from 'node:util';
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { Express } from 'express';
+import { Router, type Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
@@ -19,6 +20,7 @@ import { registerCommands } from './listeners/commands.js';
 import type { ListenerDeps } from './listeners/shared.js';
 import { createPermissions, type Permissions } from './permissions.js';
 import { PlanMessenger } from './plan-messages.js';
+import { slackRequestGate } from './slack-request-gate.js';
 import { SLACK_EVENTS_PATH } from './slack-surface.js';
 
 export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from './slack-surface.js';
@@ -65,9 +67,13 @@ export const createSlackWebClient = (slack: Config['slack'], logger: Logger, cli
 export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   const { slack, services, logger } = options;
   const log = boltLogger(logger);
+  // Bolt adds its own handlers for the path to this router, after the gate.
+  const router = Router();
+  router.post(SLACK_EVENTS_PATH, slackRequestGate());
   const receiver = new ExpressReceiver({
     signingSecret: slack.signingSecret,
     endpoints: SLACK_EVENTS_PATH,
+    router,
     logger: log,
     ...(options.expressApp ? { app: options.expressApp } : {}),
   });
