@@ -4,11 +4,11 @@
  * immediate and the real work happens in the job queue. Mount it before any global body parser.
  *
  * Anyone can reach this route, so nothing is read before the cheap checks: a request without a well-formed
- * signature header is refused before its body is read, bodies are capped at GitHub's own 25 MB, and only a few
- * bodies are read at once. Every answer, errors included, is JSON.
+ * signature header is refused before its body is read, bodies are capped at GitHub's own 25 MB, and the bytes held
+ * by bodies being read are capped over all requests. Every answer, errors included, is JSON.
  */
-import { Webhooks } from '@octokit/webhooks';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Actor } from '../domain/actor.js';
 import type { UpstreamRefEvent } from '../services/poll-service.js';
 import { RecentKeys } from '../services/recent-keys.js';
@@ -28,8 +28,11 @@ const RECENT_DELIVERIES = 1000;
 
 /** GitHub caps webhook payloads at 25 MB. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
-/** Bodies being read at once: bounds the memory unverified posts can hold (limit × this). */
-export const WEBHOOK_READS_IN_FLIGHT = 4;
+/**
+ * Bytes of not-yet-verified bodies held at once, over all requests: bounds what unverified posts can make the
+ * process hold, however many arrive. Room for two maximal deliveries; GitHub's usual ones are a few KB.
+ */
+export const WEBHOOK_BUFFER_BUDGET_BYTES = 64 * 1024 * 1024;
 const SIGNATURE_HEADER = /^sha256=[0-9a-fA-F]{64}$/;
 
 interface RepositoryPayload {
@@ -76,6 +79,55 @@ const refOf = (name: string, payload: Record<string, unknown>): UpstreamRefEvent
   }
 };
 
+/** Bytes held by bodies being read, shared by every request of one router. */
+interface ReadBudget {
+  used: number;
+}
+
+/**
+ * The raw body as read (chunks, never copied before the signature is checked), 'too_large' as soon as it is known to exceed `limit` (from Content-Length, or while reading), or
+ * 'busy' when holding it would exceed the shared budget. The rest is never read. (express.raw reads an oversized
+ * body to its end to discard it before answering.)
+ */
+const readBody = (req: Request, limit: number, budget: ReadBudget): Promise<Buffer[] | 'too_large' | 'busy'> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.get('content-length') ?? 0);
+    if (declared > limit) {
+      resolve('too_large');
+      return;
+    }
+    // A declared length is reserved up front, so a body that cannot fit is refused before any of it is read.
+    let held = Number.isFinite(declared) && declared > 0 ? declared : 0;
+    if (budget.used + held > WEBHOOK_BUFFER_BUDGET_BYTES) {
+      resolve('busy');
+      return;
+    }
+    budget.used += held;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: Buffer[] | 'too_large' | 'busy' | Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
+      budget.used -= held;
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      const grow = Math.max(0, size - held);
+      if (size > limit || budget.used + grow > WEBHOOK_BUFFER_BUDGET_BYTES) {
+        req.pause();
+        finish(size > limit ? 'too_large' : 'busy');
+        return;
+      }
+      budget.used += grow;
+      held += grow;
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(chunks);
+    const onClose = () => finish(new Error('The client closed the connection before the body was complete.'));
+    req.on('data', onData).on('end', onEnd).on('error', finish).on('close', onClose);
+  });
+
 const parsePayload = (req: Request, raw: string): Record<string, unknown> | null => {
   try {
     // GitHub can be configured to send application/x-www-form-urlencoded with the JSON in `payload`.
@@ -88,17 +140,20 @@ const parsePayload = (req: Request, raw: string): Record<string, unknown> | null
 };
 
 export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router => {
-  const webhooks = new Webhooks({ secret: options.secret });
+  /** HMAC-SHA256 over the chunks as they came, compared in constant time with the (well-formed) header. */
+  const signatureMatches = (chunks: Buffer[], header: string): boolean => {
+    const hmac = createHmac('sha256', options.secret);
+    for (const chunk of chunks) hmac.update(chunk);
+    const expected = Buffer.from(`sha256=${hmac.digest('hex')}`);
+    const given = Buffer.from(header.toLowerCase());
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
   const recent = new RecentKeys(RECENT_DELIVERIES);
 
-  const handle = async (req: Request): Promise<Outcome> => {
-    if (!Buffer.isBuffer(req.body)) {
-      // A JSON parser ran first: the exact bytes GitHub signed are gone, so nothing can be verified.
-      return failure(500, 'misconfigured', 'The webhook route received a parsed body; mount it before express.json().');
-    }
-    const raw = req.body.toString('utf8');
-    const valid = raw.length > 0 && (await webhooks.verify(raw, req.get('x-hub-signature-256') ?? '').catch(() => false));
+  const handle = async (req: Request, chunks: Buffer[]): Promise<Outcome> => {
+    const valid = chunks.length > 0 && signatureMatches(chunks, req.get('x-hub-signature-256') ?? '');
     if (!valid) return failure(401, 'bad_signature', 'X-Hub-Signature-256 does not match the payload.');
+    const raw = Buffer.concat(chunks).toString('utf8');
 
     const name = req.get('x-github-event') ?? '';
     const delivery = req.get('x-github-delivery') ?? '';
@@ -126,52 +181,40 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
     return { status: 202, body: { queued: matched.map((d) => d.slug) } };
   };
 
-  let reading = 0;
-  /** Header checks and the read budget, before a single body byte is read. */
+  const budget: ReadBudget = { used: 0 };
+  /** Refuses a request without a well-formed signature header before a single body byte is read. */
   const gate: RequestHandler = (req, res, next) => {
     if (!SIGNATURE_HEADER.test(req.get('x-hub-signature-256') ?? '')) {
       refuseUnread(res, failure(401, 'missing_signature', 'X-Hub-Signature-256 (sha256=<64 hex digits>) is required.'));
       return;
     }
-    if (reading >= WEBHOOK_READS_IN_FLIGHT) {
-      res.set('Retry-After', '5');
-      refuseUnread(res, failure(503, 'busy', 'Too many webhook deliveries are being read at once; try again shortly.'));
-      return;
-    }
-    reading += 1;
-    let done = false;
-    const release = () => {
-      if (!done) reading -= 1;
-      done = true;
-    };
-    res.once('finish', release);
-    res.once('close', release);
     next();
   };
 
-  const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, _next) => {
-    if (error.type === 'entity.too.large') {
-      refuseUnread(res, failure(413, 'payload_too_large', `Webhook bodies are limited to ${WEBHOOK_BODY_LIMIT_BYTES} bytes (25 MB, GitHub's own limit).`));
+  const router = express.Router();
+  router.post(GITHUB_WEBHOOK_PATH, gate, async (req: Request, res: Response) => {
+    if (req.body !== undefined || req.readableEnded) {
+      // A body parser ran first: the exact bytes GitHub signed are gone, so nothing can be verified.
+      res.status(500).json(failure(500, 'misconfigured', 'The webhook route received a parsed body; mount it before express.json().').body);
       return;
     }
-    refuseUnread(res, failure(400, error.type ?? 'bad_request', 'The request body could not be read.'));
-  };
-
-  const router = express.Router();
-  router.post(
-    GITHUB_WEBHOOK_PATH,
-    gate,
-    express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT_BYTES }),
-    async (req: Request, res: Response) => {
-      try {
-        const { status, body } = await handle(req);
-        res.status(status).json(body);
-      } catch (error) {
-        options.onError?.(error);
-        res.status(500).json({ error: { code: 'internal', message: 'Could not queue the update check; GitHub may redeliver.' } });
+    try {
+      const body = await readBody(req, WEBHOOK_BODY_LIMIT_BYTES, budget);
+      if (body === 'too_large') {
+        refuseUnread(res, failure(413, 'payload_too_large', `Webhook bodies are limited to ${WEBHOOK_BODY_LIMIT_BYTES} bytes (25 MB, GitHub's own limit).`));
+        return;
       }
-    },
-    bodyErrors,
-  );
+      if (body === 'busy') {
+        res.set('Retry-After', '5');
+        refuseUnread(res, failure(503, 'busy', 'Too many large webhook deliveries are being read at once; redeliver shortly.'));
+        return;
+      }
+      const { status, body: answer } = await handle(req, body);
+      res.status(status).json(answer);
+    } catch (error) {
+      options.onError?.(error);
+      if (!res.headersSent) res.status(500).json(failure(500, 'internal', 'Could not queue the update check; GitHub may redeliver.').body);
+    }
+  });
   return router;
 };
