@@ -149,6 +149,18 @@ describe('field limits on every write of the admin API', () => {
     expect((await product.app.services.platforms.list()).items.map((p) => p.name)).toEqual(['base-1']);
   });
 
+  test('a 1 MB name in a lookup is a short 404 (no echo of it, no "did you mean" over it)', async () => {
+    for (const scope of [{ kind: 'site', name: huge }, { kind: 'platform', name: huge }, { kind: 'distribution', slug: huge }]) {
+      const res = await rawRequest(`${product.url}/api/upgrades`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ scope }),
+      });
+      expect([scope.kind, res.status, res.json().error.code]).toEqual([scope.kind, 404, 'not_found']);
+      expect(res.text.length).toBeLessThan(1000);
+    }
+  });
+
   test(`a JSON body over ${API_BODY_LIMIT_BYTES / MB} MB is a 413 JSON naming the limit; other body errors are JSON too`, async () => {
     const before = await stored();
     const big = await api('POST', '/api/sites', { name: 'big.example.org', platform: 'base-1', modules: ['x'.repeat(API_BODY_LIMIT_BYTES)] });
