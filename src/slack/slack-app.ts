@@ -25,6 +25,12 @@ import { SLACK_EVENTS_PATH } from './slack-surface.js';
 
 export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from './slack-surface.js';
 
+/**
+ * Bodies Bolt reads before verifying their signature (its default is 4 MB). Distro's largest payloads are button
+ * clicks carrying an upgrade summary (at most 50 blocks, well under 200 KB).
+ */
+export const SLACK_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export interface SlackAppOptions {
   slack: Config['slack'];
   services: Services;
@@ -74,6 +80,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
     signingSecret: slack.signingSecret,
     endpoints: SLACK_EVENTS_PATH,
     router,
+    bodyLimit: SLACK_BODY_LIMIT_BYTES,
     logger: log,
     ...(options.expressApp ? { app: options.expressApp } : {}),
   });

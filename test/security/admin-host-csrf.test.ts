@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
 import type { Distribution } from '../../src/domain/distribution.js';
-import { startProduct, type ProductServer } from '../support/product-server.js';
+import { createPortalDistribution, startProduct, type ProductServer } from '../support/product-server.js';
 import { rawRequest } from '../support/raw-http.js';
 
 const PUBLIC_HOST = 'distro.example.org';
@@ -22,12 +22,7 @@ describe('loopback-open admin (no credentials configured)', () => {
 
   beforeAll(async () => {
     product = await startProduct({ PUBLIC_URL: `https://${PUBLIC_HOST}` });
-    dist = await product.app.services.distributions.create({
-      slug: 'portal',
-      title: 'Portal',
-      upstream: { kind: 'github', owner: 'acme', repo: 'portal', branch: 'main', manifestPath: 'composer.lock' },
-      policy: { pollIntervalMinutes: 0, autoTarget: false },
-    });
+    dist = await createPortalDistribution(product);
   });
   afterAll(() => product.stop());
 

@@ -180,6 +180,8 @@ describe('field limits on every write of the admin API', () => {
       body: '{"name": ',
     });
     expect([malformed.status, malformed.json().error.code]).toEqual([400, 'validation']);
+    const badPath = await rawRequest(`${product.url}/api/sites/%E0%A4%A`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect([badPath.status < 500, badPath.headers['content-type']]).toEqual([true, expect.stringMatching(/^application\/json/)]);
     expect(await stored()).toEqual(before);
     expect((await rawRequest(`${product.url}/healthz`)).status).toBe(200);
   });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ACTIONS } from '../../src/slack/blocks/kit.js';
 import { MAX_COMMAND_TEXT_CHARS } from '../../src/slack/listeners/commands.js';
+import { SLACK_BODY_LIMIT_BYTES } from '../../src/slack/slack-app.js';
 import { SLACK_MAX_CLOCK_SKEW_SECONDS } from '../../src/slack/slack-request-gate.js';
 import { ALICE, BOB, CHANNEL, MALLORY, startSlackHarness, type Harness } from '../e2e/slack-harness.js';
 import { blockText } from '../support/slack-stand-in.js';
@@ -67,6 +68,13 @@ describe('request timestamps and signature headers', () => {
     expect(forged.status).toBe(401);
     await h.command('list');
     expect(h.slack.calls.filter((c) => c.method === 'response_url' && ['unsigned', 'bad-ts', 'forged'].includes(String(c.responseId)))).toEqual([]);
+  });
+
+  test('a signed-looking body over 1 MB is refused (413) without running anything', async () => {
+    const res = await h.requests.command({ text: 'x'.repeat(SLACK_BODY_LIMIT_BYTES), user: ALICE, channelId: CHANNEL, responseUrl: h.slack.responseUrl('huge') });
+    expect(res.status).toBe(413);
+    await h.command('list');
+    expect(h.slack.calls.filter((c) => c.responseId === 'huge')).toEqual([]);
   });
 
   test(`command text over ${MAX_COMMAND_TEXT_CHARS} characters gets a reply saying so, and nothing runs`, async () => {

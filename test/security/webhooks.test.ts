@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import type { Distribution } from '../../src/domain/distribution.js';
 import { GITHUB_WEBHOOK_PATH, WEBHOOK_BODY_LIMIT_BYTES } from '../../src/http/github-webhooks.js';
-import { startProduct, type ProductServer } from '../support/product-server.js';
+import { createPortalDistribution, startProduct, type ProductServer } from '../support/product-server.js';
 import { rawRequest, streamingPost } from '../support/raw-http.js';
 import { waitFor } from '../support/wait.js';
 
@@ -40,12 +40,7 @@ describe('GitHub webhook surface under attack', () => {
   beforeAll(async () => {
     product = await startProduct({ GITHUB_WEBHOOK_SECRET: HOOK_SECRET, ADMIN_TOKEN: 'security-admin-token-0123456789' });
     hookUrl = `${product.url}${GITHUB_WEBHOOK_PATH}`;
-    dist = await product.app.services.distributions.create({
-      slug: 'portal',
-      title: 'Portal',
-      upstream: { kind: 'github', owner: 'acme', repo: 'portal', branch: 'main', manifestPath: 'composer.lock' },
-      policy: { pollIntervalMinutes: 0, autoTarget: false },
-    });
+    dist = await createPortalDistribution(product);
   });
   afterAll(() => product.stop());
 

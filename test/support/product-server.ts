@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Distribution } from '../../src/domain/distribution.js';
 import { MemoryJobQueue, type StoredJob } from '../../src/jobs/memory-queue.js';
 import { silentLogger } from '../../src/logger.js';
 import { POLL_JOB } from '../../src/services/poll-service.js';
@@ -55,3 +56,15 @@ export const startProduct = async (env: Record<string, string> = {}): Promise<Pr
     },
   };
 };
+
+/**
+ * A distribution tracking acme/portal's `main` on the GitHub stand-in, which does not know that repository:
+ * its polls end quickly (failed), which is all tests that count poll jobs need.
+ */
+export const createPortalDistribution = (product: ProductServer): Promise<Distribution> =>
+  product.app.services.distributions.create({
+    slug: 'portal',
+    title: 'Portal',
+    upstream: { kind: 'github', owner: 'acme', repo: 'portal', branch: 'main', manifestPath: 'composer.lock' },
+    policy: { pollIntervalMinutes: 0, autoTarget: false },
+  });
