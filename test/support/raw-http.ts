@@ -60,9 +60,14 @@ export const streamingPost = (
     });
     req.on('response', (res) => {
       sentAtResponse = sent;
-      collect(res).then((response) => resolve({ response, sentAtResponse, total }), reject);
+      collect(res).then((response) => {
+        req.destroy();
+        resolve({ response, sentAtResponse, total });
+      }, reject);
     });
-    // A server that answers early may close the connection under the rest of the body; only the answer matters.
+    // A server that answers early may close the connection under the rest of the body (EPIPE, ECONNRESET, also
+    // after the response when the socket is no longer the request's): only the answer matters.
+    req.on('socket', (socket) => socket.on('error', () => undefined));
     req.on('error', (error) => {
       if (sentAtResponse < 0) reject(error);
     });
