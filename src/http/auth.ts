@@ -76,7 +76,7 @@ const hostNameOf = (host: string | undefined): string | null => {
 };
 
 /** Loopback names (any port) or PUBLIC_URL's host: what a DNS-rebinding page can never send. */
-export const hostAllowed = (host: string | undefined, publicUrl: string): boolean => {
+const hostAllowed = (host: string | undefined, publicUrl: string): boolean => {
   const name = hostNameOf(host);
   return name !== null && (LOOPBACK_HOSTS.has(name) || name === new URL(publicUrl).hostname);
 };
@@ -87,7 +87,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * True when a browser says the request comes from our own pages (Sec-Fetch-Site, which pages cannot set),
  * or, from browsers without it, when Origin is this host or PUBLIC_URL. Neither header: no proof.
  */
-export const sameOrigin = (req: Request, publicUrl: string): boolean => {
+const sameOrigin = (req: Request, publicUrl: string): boolean => {
   const site = req.get('sec-fetch-site');
   if (site) return site === 'same-origin' || site === 'none';
   const origin = req.get('origin');
