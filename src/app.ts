@@ -164,6 +164,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         services,
         repos,
         auth: config.admin,
+        publicUrl: config.http.publicUrl,
         health,
         logger,
         redact,

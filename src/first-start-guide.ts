@@ -32,13 +32,15 @@ export interface FirstStartGuideInput {
 export const loopbackUrl = (url: string): string => url.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\]|::):/, '$1127.0.0.1:');
 
 const CREDENTIALS = { token: `-H "Authorization: Bearer $ADMIN_TOKEN" `, basic: `-u "$ADMIN_USER:$ADMIN_PASSWORD" `, loopback: '' };
+/** Without a bearer token, state changes need a same-origin proof (src/http/auth.ts): a script sends Origin. */
+const originHeader = (adminAuth: FirstStartGuideInput['adminAuth'], url: string): string => (adminAuth === 'token' ? '' : `-H 'Origin: ${url}' `);
 
 export const firstStartGuide = ({ url, adminAuth, slackConfigured, command }: FirstStartGuideInput): string =>
   [
     'Distro is running, with no distribution yet. Next steps:',
     `  1. Admin backend: ${url}${adminAuth === 'loopback' ? ' (open to this machine only until ADMIN_TOKEN or ADMIN_USER/ADMIN_PASSWORD is set)' : ''}`,
     '  2. Add a first distribution (the fields are described in README.md, "Admin backend"):',
-    `     curl ${CREDENTIALS[adminAuth]}-H 'content-type: application/json' ${url}/api/distributions \\`,
+    `     curl ${CREDENTIALS[adminAuth]}${originHeader(adminAuth, url)}-H 'content-type: application/json' ${url}/api/distributions \\`,
     `       -d '${JSON.stringify(EXAMPLE_DISTRIBUTION)}'`,
     slackConfigured
       ? `  3. Slack is configured: invite the bot to the distribution's channel and try ${command} help.`

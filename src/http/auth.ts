@@ -1,6 +1,9 @@
 /**
  * Admin authentication: a bearer token or HTTP basic credentials. With neither configured (the embedded
- * development default) access is allowed, but only from the machine itself.
+ * development default) access is allowed, but only from the machine itself, and only under a loopback or
+ * PUBLIC_URL host name (a DNS-rebound name is refused).
+ * Credentials a browser sends by itself (none in the open mode, basic auth) also need a same-origin proof on
+ * state-changing requests, so another site's page cannot make the browser change anything (CSRF).
  * Pages posted to Slack carry a signed, expiring link instead (LinkSigner), so a click needs no login.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -29,12 +32,17 @@ export const isLoopback = (address: string | undefined): boolean =>
 const basicEnabled = (auth: AdminAuth): auth is AdminAuth & { user: string; password: string } =>
   auth.user !== null && auth.password !== null;
 
-/** The actor the credentials prove, null when they prove nothing, or 'open' for the loopback-only default. */
-export const authenticate = (auth: AdminAuth, req: Request): Actor | null => {
+const openMode = (auth: AdminAuth): boolean => !auth.token && !basicEnabled(auth);
+
+/** How a request proved itself: `bearer` is the only credential a browser never attaches on its own. */
+type Credential = 'open' | 'bearer' | 'basic';
+
+/** The actor the credentials prove and how, or null when they prove nothing. */
+const identify = (auth: AdminAuth, req: Request): { actor: Actor; via: Credential } | null => {
   const header = req.get('authorization') ?? '';
-  if (!auth.token && !basicEnabled(auth)) return isLoopback(req.socket.remoteAddress) ? ADMIN_ACTOR : null;
+  if (openMode(auth)) return isLoopback(req.socket.remoteAddress) ? { actor: ADMIN_ACTOR, via: 'open' } : null;
   const bearer = /^Bearer\s+(.+)$/i.exec(header);
-  if (bearer && auth.token && safeEqual(bearer[1]!.trim(), auth.token)) return ADMIN_ACTOR;
+  if (bearer && auth.token && safeEqual(bearer[1]!.trim(), auth.token)) return { actor: ADMIN_ACTOR, via: 'bearer' };
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
   if (basic && basicEnabled(auth)) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
@@ -44,14 +52,56 @@ export const authenticate = (auth: AdminAuth, req: Request): Actor | null => {
       // Evaluate both so a wrong user name takes as long as a wrong password.
       const userOk = safeEqual(user, auth.user);
       const passwordOk = safeEqual(decoded.slice(colon + 1), auth.password);
-      if (userOk && passwordOk) return { kind: 'user', id: user, name: user };
+      if (userOk && passwordOk) return { actor: { kind: 'user', id: user, name: user }, via: 'basic' };
     }
   }
   return null;
 };
 
+/** The actor the credentials prove, null when they prove nothing (the open default proves the admin, from loopback). */
+export const authenticate = (auth: AdminAuth, req: Request): Actor | null => identify(auth, req)?.actor ?? null;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
+
+/** The host name of a Host header or URL (no port, lower case), or null when it is not one. */
+const hostNameOf = (host: string | undefined): string | null => {
+  // Only name[:port] or [v6]:port: `a@b` or `a/b` would parse as something else than the whole header says.
+  if (!host || !HOST_HEADER.test(host)) return null;
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return null;
+  }
+};
+
+/** Loopback names (any port) or PUBLIC_URL's host: what a DNS-rebinding page can never send. */
+const hostAllowed = (host: string | undefined, publicUrl: string): boolean => {
+  const name = hostNameOf(host);
+  return name !== null && (LOOPBACK_HOSTS.has(name) || name === new URL(publicUrl).hostname);
+};
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * True when a browser says the request comes from our own pages (Sec-Fetch-Site, which pages cannot set),
+ * or, from browsers without it, when Origin is this host or PUBLIC_URL. Neither header: no proof.
+ */
+const sameOrigin = (req: Request, publicUrl: string): boolean => {
+  const site = req.get('sec-fetch-site');
+  if (site) return site === 'same-origin' || site === 'none';
+  const origin = req.get('origin');
+  if (!origin || origin === 'null') return false;
+  try {
+    const url = new URL(origin);
+    return url.host === req.get('host')?.toLowerCase() || url.origin === new URL(publicUrl).origin;
+  } catch {
+    return false;
+  }
+};
+
 const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
-  if (!auth.token && !basicEnabled(auth)) {
+  if (openMode(auth)) {
     sendError(req, res, {
       status: 403,
       body: { code: 'forbidden', message: 'Admin access without ADMIN_TOKEN or ADMIN_USER/ADMIN_PASSWORD is only allowed from localhost.' },
@@ -65,15 +115,36 @@ const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
 
 export const actorOf = (res: Response): Actor => (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
 
+/**
+ * Admin access for `publicUrl`'s server: refuses (403 JSON on /api) a foreign Host in the open mode
+ * (`host_not_allowed`) and a state change by an ambient credential without a same-origin proof (`cross_site_request`).
+ */
 export const requireAdmin =
-  (auth: AdminAuth): RequestHandler =>
+  (auth: AdminAuth, publicUrl: string): RequestHandler =>
   (req, res, next) => {
-    const actor = authenticate(auth, req);
-    if (!actor) {
+    if (openMode(auth) && isLoopback(req.socket.remoteAddress) && !hostAllowed(req.get('host'), publicUrl)) {
+      const message = `Host \`${hostNameOf(req.get('host')) ?? '(none)'}\` is not allowed without admin credentials: use localhost, 127.0.0.1, [::1] or the host of PUBLIC_URL.`;
+      sendError(req, res, { status: 403, body: { code: 'host_not_allowed', message } });
+      return;
+    }
+    const identity = identify(auth, req);
+    if (!identity) {
       refuse(auth, req, res);
       return;
     }
-    res.locals['actor'] = actor;
+    if (identity.via !== 'bearer' && STATE_CHANGING.has(req.method) && !sameOrigin(req, publicUrl)) {
+      sendError(req, res, {
+        status: 403,
+        body: {
+          code: 'cross_site_request',
+          message:
+            'State-changing requests need proof they come from this site: a same-origin Origin or Sec-Fetch-Site header, ' +
+            `or a bearer token (ADMIN_TOKEN). Scripts may send \`Origin: ${new URL(publicUrl).origin}\`.`,
+        },
+      });
+      return;
+    }
+    res.locals['actor'] = identity.actor;
     next();
   };
 
@@ -86,8 +157,8 @@ const LINK_PROBLEMS = {
  * For pages that may be opened from a signed link: `exp` + `sig` for exactly this path grant access;
  * a tampered or expired signature is refused with a page that says so; no signature means a normal login.
  */
-export const signedLinkOrAdmin = (links: LinkSigner, auth: AdminAuth): RequestHandler => {
-  const admin = requireAdmin(auth);
+export const signedLinkOrAdmin = (links: LinkSigner, auth: AdminAuth, publicUrl: string): RequestHandler => {
+  const admin = requireAdmin(auth, publicUrl);
   return (req, res, next) => {
     const path = new URL(req.originalUrl, 'http://x').pathname;
     const verdict = links.verify(path, req.query['exp'], req.query['sig']);

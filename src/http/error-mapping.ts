@@ -22,6 +22,8 @@ export interface HttpErrorBody {
   issues?: readonly string[];
   suggestion?: string;
   hint?: string;
+  /** Bytes, on 413s: the size limit the body exceeded. */
+  limit?: number;
 }
 
 export interface MappedError {
@@ -38,6 +40,7 @@ interface HttpLibraryError {
   expose?: boolean;
   type?: string;
   message?: string;
+  limit?: number;
 }
 
 const statusOf = (error: DistroError): number => {
@@ -64,6 +67,13 @@ export const mapError = (error: unknown): MappedError => {
   if (lib.type === 'entity.parse.failed') {
     return { status: 400, body: { code: 'validation', message: 'Malformed JSON body.', issues: ['body: not valid JSON'] } };
   }
+  if (lib.type === 'entity.too.large' && typeof lib.limit === 'number') {
+    const mb = Math.round((lib.limit / 1024 / 1024) * 10) / 10;
+    return {
+      status: 413,
+      body: { code: 'payload_too_large', message: `Request body too large: the limit is ${mb} MB (${lib.limit} bytes).`, limit: lib.limit },
+    };
+  }
   const status = lib.status ?? lib.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = lib.expose && lib.message ? lib.message : 'Bad request.';
@@ -72,7 +82,8 @@ export const mapError = (error: unknown): MappedError => {
   return { status: 500, body: { code: 'internal', message: 'Internal error; it has been logged.' } };
 };
 
-const wantsJson = (req: Request): boolean => /^\/api(\/|\?|$)/.test(req.originalUrl);
+/** Machine clients (API, webhooks) always get JSON, whatever failed; people get a page. */
+const wantsJson = (req: Request): boolean => /^\/(api|webhooks)(\/|\?|$)/.test(req.originalUrl);
 
 export const sendError = (req: Request, res: Response, mapped: MappedError): void => {
   if (mapped.retryAfter) res.set('Retry-After', String(mapped.retryAfter));

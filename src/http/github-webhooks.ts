@@ -2,9 +2,13 @@
  * POST /webhooks/github: verifies GitHub's X-Hub-Signature-256 over the raw body, turns push / tag create /
  * release events into "this ref moved" and hands them to `onEvent` (which only queues polls), so the response is
  * immediate and the real work happens in the job queue. Mount it before any global body parser.
+ *
+ * Anyone can reach this route, so nothing is read before the cheap checks: a request without a well-formed
+ * signature header is refused before its body is read, bodies are capped at GitHub's own 25 MB, and the bytes held
+ * by bodies being read are capped over all requests. Every answer, errors included, is JSON.
  */
-import { Webhooks } from '@octokit/webhooks';
-import express, { type Request, type Response, type Router } from 'express';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Actor } from '../domain/actor.js';
 import type { RedeliveryStore } from '../domain/ports.js';
 import type { UpstreamRefEvent } from '../services/poll-service.js';
@@ -26,6 +30,15 @@ const DELIVERY_TTL_MS = 24 * 3_600_000;
 /** X-GitHub-Delivery is a GUID; anything else is not used as a key. */
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
 
+/** GitHub caps webhook payloads at 25 MB. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
+/**
+ * Bytes of not-yet-verified bodies held at once, over all requests: bounds what unverified posts can make the
+ * process hold, however many arrive. Room for two maximal deliveries; GitHub's usual ones are a few KB.
+ */
+export const WEBHOOK_BUFFER_BUDGET_BYTES = 64 * 1024 * 1024;
+const SIGNATURE_HEADER = /^sha256=[0-9a-fA-F]{64}$/;
+
 interface RepositoryPayload {
   full_name?: unknown;
   clone_url?: unknown;
@@ -36,6 +49,13 @@ interface RepositoryPayload {
 }
 
 type Outcome = { status: number; body: Record<string, unknown> };
+
+const failure = (status: number, code: string, message: string): Outcome => ({ status, body: { error: { code, message } } });
+
+/** Answers at once and closes the connection, so the unread rest of the body is never read. */
+const refuseUnread = (res: Response, { status, body }: Outcome): void => {
+  res.set('Connection', 'close').status(status).json(body);
+};
 
 const refOf = (name: string, payload: Record<string, unknown>): UpstreamRefEvent['ref'] | string => {
   switch (name) {
@@ -63,6 +83,55 @@ const refOf = (name: string, payload: Record<string, unknown>): UpstreamRefEvent
   }
 };
 
+/** Bytes held by bodies being read, shared by every request of one router. */
+interface ReadBudget {
+  used: number;
+}
+
+/**
+ * The raw body as read (chunks, never copied before the signature is checked), 'too_large' as soon as it is known to exceed `limit` (from Content-Length, or while reading), or
+ * 'busy' when holding it would exceed the shared budget. The rest is never read. (express.raw reads an oversized
+ * body to its end to discard it before answering.)
+ */
+const readBody = (req: Request, limit: number, budget: ReadBudget): Promise<Buffer[] | 'too_large' | 'busy'> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.get('content-length') ?? 0);
+    if (declared > limit) {
+      resolve('too_large');
+      return;
+    }
+    // A declared length is reserved up front, so a body that cannot fit is refused before any of it is read.
+    let held = Number.isFinite(declared) && declared > 0 ? declared : 0;
+    if (budget.used + held > WEBHOOK_BUFFER_BUDGET_BYTES) {
+      resolve('busy');
+      return;
+    }
+    budget.used += held;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: Buffer[] | 'too_large' | 'busy' | Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
+      budget.used -= held;
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      const grow = Math.max(0, size - held);
+      if (size > limit || budget.used + grow > WEBHOOK_BUFFER_BUDGET_BYTES) {
+        req.pause();
+        finish(size > limit ? 'too_large' : 'busy');
+        return;
+      }
+      budget.used += grow;
+      held += grow;
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(chunks);
+    const onClose = () => finish(new Error('The client closed the connection before the body was complete.'));
+    req.on('data', onData).on('end', onEnd).on('error', finish).on('close', onClose);
+  });
+
 const parsePayload = (req: Request, raw: string): Record<string, unknown> | null => {
   try {
     // GitHub can be configured to send application/x-www-form-urlencoded with the JSON in `payload`.
@@ -75,33 +144,35 @@ const parsePayload = (req: Request, raw: string): Record<string, unknown> | null
 };
 
 export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router => {
-  const webhooks = new Webhooks({ secret: options.secret });
+  /** HMAC-SHA256 over the chunks as they came, compared in constant time with the (well-formed) header. */
+  const signatureMatches = (chunks: Buffer[], header: string): boolean => {
+    const hmac = createHmac('sha256', options.secret);
+    for (const chunk of chunks) hmac.update(chunk);
+    const expected = Buffer.from(`sha256=${hmac.digest('hex')}`);
+    const given = Buffer.from(header.toLowerCase());
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
 
-  const handle = async (req: Request): Promise<Outcome> => {
-    if (!Buffer.isBuffer(req.body)) {
-      // A JSON parser ran first: the exact bytes GitHub signed are gone, so nothing can be verified.
-      return { status: 500, body: { error: 'The webhook route received a parsed body; mount it before express.json().' } };
-    }
-    const raw = req.body.toString('utf8');
-    const signature = req.get('x-hub-signature-256');
-    if (!signature) return { status: 401, body: { error: 'Missing X-Hub-Signature-256 header.' } };
-    const valid = raw.length > 0 && (await webhooks.verify(raw, signature).catch(() => false));
-    if (!valid) return { status: 401, body: { error: 'Signature does not match the payload.' } };
+  const handle = async (req: Request, chunks: Buffer[]): Promise<Outcome> => {
+    const valid = chunks.length > 0 && signatureMatches(chunks, req.get('x-hub-signature-256') ?? '');
+    if (!valid) return failure(401, 'bad_signature', 'X-Hub-Signature-256 does not match the payload.');
+    const raw = Buffer.concat(chunks).toString('utf8');
 
     const name = req.get('x-github-event') ?? '';
     const delivery = req.get('x-github-delivery') ?? '';
     const payload = parsePayload(req, raw);
-    if (!payload) return { status: 400, body: { error: 'The payload is not a JSON object.' } };
+    if (!payload) return failure(400, 'validation', 'The payload is not a JSON object.');
     if (name === 'ping') return { status: 200, body: { message: 'pong', zen: payload.zen ?? null } };
 
     const ref = refOf(name, payload);
     if (typeof ref === 'string') return { status: 200, body: { ignored: ref } };
     const repo = payload.repository as RepositoryPayload | undefined;
-    if (!repo || typeof repo.full_name !== 'string') return { status: 400, body: { error: 'The payload has no repository.full_name.' } };
+    if (!repo || typeof repo.full_name !== 'string') return failure(400, 'validation', 'The payload has no repository.full_name.');
 
     const urls = [repo.clone_url, repo.ssh_url, repo.html_url, repo.git_url, repo.svn_url].filter((u): u is string => typeof u === 'string');
     const actor: Actor = delivery ? { kind: 'webhook', delivery } : { kind: 'webhook' };
-    // Recorded before handling, atomically, so concurrent copies reaching two web processes run once.
+    // Claimed before the work, atomically in the shared store, so copies reaching two web processes at once act
+    // once; released if the work fails so GitHub's redelivery runs it.
     const key = DELIVERY_ID.test(delivery) ? `github-delivery:${delivery}` : null;
     if (key && (await options.redeliveries.seen(key, DELIVERY_TTL_MS))) return { status: 200, body: { ignored: 'duplicate delivery' } };
     let matched: Array<{ slug: string }>;
@@ -116,14 +187,39 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
     return { status: 202, body: { queued: matched.map((d) => d.slug) } };
   };
 
+  const budget: ReadBudget = { used: 0 };
+  /** Refuses a request without a well-formed signature header before a single body byte is read. */
+  const gate: RequestHandler = (req, res, next) => {
+    if (!SIGNATURE_HEADER.test(req.get('x-hub-signature-256') ?? '')) {
+      refuseUnread(res, failure(401, 'missing_signature', 'X-Hub-Signature-256 (sha256=<64 hex digits>) is required.'));
+      return;
+    }
+    next();
+  };
+
   const router = express.Router();
-  router.post(GITHUB_WEBHOOK_PATH, express.raw({ type: () => true, limit: '25mb' }), async (req: Request, res: Response) => {
+  router.post(GITHUB_WEBHOOK_PATH, gate, async (req: Request, res: Response) => {
+    if (req.body !== undefined || req.readableEnded) {
+      // A body parser ran first: the exact bytes GitHub signed are gone, so nothing can be verified.
+      res.status(500).json(failure(500, 'misconfigured', 'The webhook route received a parsed body; mount it before express.json().').body);
+      return;
+    }
     try {
-      const { status, body } = await handle(req);
-      res.status(status).json(body);
+      const body = await readBody(req, WEBHOOK_BODY_LIMIT_BYTES, budget);
+      if (body === 'too_large') {
+        refuseUnread(res, failure(413, 'payload_too_large', `Webhook bodies are limited to ${WEBHOOK_BODY_LIMIT_BYTES} bytes (25 MB, GitHub's own limit).`));
+        return;
+      }
+      if (body === 'busy') {
+        res.set('Retry-After', '5');
+        refuseUnread(res, failure(503, 'busy', 'Too many large webhook deliveries are being read at once; redeliver shortly.'));
+        return;
+      }
+      const { status, body: answer } = await handle(req, body);
+      res.status(status).json(answer);
     } catch (error) {
       options.onError?.(error);
-      res.status(500).json({ error: 'Could not queue the update check; GitHub may redeliver.' });
+      if (!res.headersSent) res.status(500).json(failure(500, 'internal', 'Could not queue the update check; GitHub may redeliver.').body);
     }
   });
   return router;

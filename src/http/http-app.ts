@@ -18,6 +18,8 @@ export interface HttpAppDeps {
   services: Services;
   repos: Repositories;
   auth: AdminAuth;
+  /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
+  publicUrl: string;
   health: () => Promise<HealthReport>;
   logger: Logger;
   /**

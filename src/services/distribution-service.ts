@@ -9,6 +9,7 @@ import {
   type UpstreamSource,
 } from '../domain/distribution.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
+import { fieldProblems, type FieldKind } from '../domain/field-limits.js';
 import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
@@ -58,6 +59,22 @@ export interface TargetChange {
   changed: boolean;
 }
 
+/** Size and character limits of every free-form field a client may write (the slug has its own pattern). */
+const fieldsOf = (d: Partial<Pick<Distribution, 'title' | 'description' | 'channel' | 'upstream'>>) => {
+  const fields: Array<readonly [string, unknown, FieldKind]> = [
+    ['title', d.title, 'title'],
+    ['description', d.description, 'text'],
+    ['channel', d.channel, 'channel'],
+  ];
+  const u = d.upstream;
+  if (u) {
+    if (u.kind === 'git') fields.push(['upstream.url', u.url, 'url']);
+    else fields.push(['upstream.owner', u.owner, 'name'], ['upstream.repo', u.repo, 'name']);
+    fields.push(['upstream.branch', u.branch, 'ref'], ['upstream.tagPattern', u.tagPattern, 'ref'], ['upstream.manifestPath', u.manifestPath, 'ref']);
+  }
+  return fieldProblems(fields);
+};
+
 const policyProblems = (policy: UpdatePolicy): string[] =>
   Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0'];
 
@@ -90,6 +107,7 @@ export class DistributionService {
     const problems: string[] = [];
     if (!SLUG_PATTERN.test(input.slug ?? '')) problems.push('slug: lowercase letters, digits and dashes, starting with a letter or digit');
     if (!input.title?.trim()) problems.push('title: required');
+    problems.push(...fieldsOf(input));
     const policy = { ...(this.deps.defaultPolicy ?? DEFAULT_POLICY), ...input.policy };
     problems.push(...policyProblems(policy));
     if (input.upstream) problems.push(...this.upstreamProblems(input.upstream));
@@ -107,6 +125,7 @@ export class DistributionService {
     const merged = policy ? { ...current.policy, ...policy } : undefined;
     const problems = merged ? policyProblems(merged) : [];
     if (rest.title !== undefined && !rest.title.trim()) problems.push('title: required');
+    problems.push(...fieldsOf(rest));
     if (rest.upstream) problems.push(...this.upstreamProblems(rest.upstream));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
     const updated = await this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) });

@@ -1,6 +1,7 @@
 /** Name → entity resolution with "did you mean" suggestions, shared by every transport. */
 import type { Distribution } from '../domain/distribution.js';
 import { NotFoundError } from '../domain/errors.js';
+import { MAX_NAME_CHARS } from '../domain/field-limits.js';
 import { closestMatch } from '../domain/fuzzy.js';
 import { ALL_ITEMS, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
@@ -16,6 +17,8 @@ const resolve = async <T>(
   names: () => Promise<string[]>,
 ): Promise<T> => {
   const trimmed = key.trim();
+  // Nothing can have a longer name; and "did you mean" over a long key would cost O(key × name) per candidate.
+  if (trimmed.length > MAX_NAME_CHARS) throw new NotFoundError(entity, `${trimmed.slice(0, 40)}…`);
   const found = (await byName(trimmed)) ?? (ID_PATTERN.test(trimmed) ? await byId(trimmed) : null);
   if (found) return found;
   throw new NotFoundError(entity, trimmed, closestMatch(trimmed, await names()));

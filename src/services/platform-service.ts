@@ -1,6 +1,7 @@
 import type { Actor } from '../domain/actor.js';
 import { parseManifest } from '../domain/compare/manifest.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
+import { fieldProblem, fieldProblems } from '../domain/field-limits.js';
 import { ALL_ITEMS, type Page, type PageRequest, type PlatformFilter, type Repositories } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import { ACTIVE_TASK_STATES } from '../domain/task.js';
@@ -31,6 +32,18 @@ export class PlatformService {
     if (!NAME_PATTERN.test(input.name ?? '')) problems.push('name: letters, digits, dot, dash, underscore (max 100)');
     if (!input.ref?.trim()) problems.push('ref: required (branch, tag or commit)');
     if (!COMMIT_PATTERN.test(input.commit ?? '')) problems.push('commit: a hex git SHA');
+    problems.push(
+      ...fieldProblems([
+        ['name', input.name, 'name'],
+        ['ref', input.ref, 'ref'],
+        ['server', input.server, 'name'],
+      ]),
+    );
+    // The first bad file path stands for all of them (a thousand files would make a thousand issues).
+    const badPath = Object.keys(input.files ?? {})
+      .map((path) => fieldProblem('files (path)', path, 'ref'))
+      .find((p) => p !== null);
+    if (badPath) problems.push(badPath);
     if (problems.length) throw new ValidationError('Invalid platform.', problems);
     const distribution = await resolveDistribution(this.deps.repos, input.distribution);
     const manifest = input.files && Object.keys(input.files).length ? parseManifest(input.files) : EMPTY_MANIFEST;

@@ -1,6 +1,7 @@
 import type { Actor } from '../domain/actor.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { ALL_ITEMS, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
+import { fieldProblem } from '../domain/field-limits.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
@@ -38,6 +39,9 @@ export class SiteService {
    */
   async create(input: CreateSiteInput, actor: Actor): Promise<SiteCreated> {
     const name = (input.name ?? '').trim().toLowerCase();
+    // Length first: the site name becomes directory and archive names (tar refuses long ones mid-backup).
+    const tooLong = fieldProblem('name', name, 'name');
+    if (tooLong) throw new ValidationError('Invalid site.', [tooLong]);
     if (!SITE_NAME_PATTERN.test(name)) {
       throw new ValidationError('Invalid site.', ['name: a host name such as `community.example.org`']);
     }

@@ -1,7 +1,8 @@
 /**
  * The Bolt app on an ExpressReceiver mounted into the given express app. One Request URL, `/slack/events`,
- * serves slash commands, interactivity and events; Bolt verifies the v0 signature (and its 5-minute window)
- * before any listener runs and answers 401 otherwise.
+ * serves slash commands, interactivity and events. slackRequestGate refuses missing signature headers and
+ * timestamps more than 5 minutes from now (either way) before the body is read; Bolt then verifies the v0
+ * signature before any listener runs and answers 401 otherwise.
  *
  * The receiver reads the raw request body itself, so it must be mounted before any body parser that
  * would consume `/slack/events`.
@@ -9,8 +10,8 @@
 import { format } from 'node:util';
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { Router, type Express } from 'express';
 import type { Redactor } from '../lib/redact.js';
-import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
@@ -22,9 +23,16 @@ import type { ListenerDeps } from './listeners/shared.js';
 import { createPermissions, type Permissions } from './permissions.js';
 import { PlanMessenger } from './plan-messages.js';
 import { RedactingWebClient } from './redacting-web-client.js';
+import { slackRequestGate } from './slack-request-gate.js';
 import { SLACK_EVENTS_PATH } from './slack-surface.js';
 
 export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from './slack-surface.js';
+
+/**
+ * Bodies Bolt reads before verifying their signature (its default is 4 MB). Distro's largest payloads are button
+ * clicks carrying an upgrade summary (at most 50 blocks, well under 200 KB).
+ */
+export const SLACK_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface SlackAppOptions {
   slack: Config['slack'];
@@ -74,9 +82,14 @@ export const createSlackWebClient = (slack: Config['slack'], logger: Logger, cli
 export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   const { slack, services, logger } = options;
   const log = boltLogger(logger);
+  // Bolt adds its own handlers for the path to this router, after the gate.
+  const router = Router();
+  router.post(SLACK_EVENTS_PATH, slackRequestGate());
   const receiver = new ExpressReceiver({
     signingSecret: slack.signingSecret,
     endpoints: SLACK_EVENTS_PATH,
+    router,
+    bodyLimit: SLACK_BODY_LIMIT_BYTES,
     logger: log,
     ...(options.expressApp ? { app: options.expressApp } : {}),
   });

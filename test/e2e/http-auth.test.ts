@@ -55,7 +55,8 @@ describe('basic auth', () => {
       'POST',
       '/api/platforms',
       { name: 'd-1', distribution: 'd', ref: 'main', commit: 'abcdef1' },
-      basicAuth('alice', 'correct horse battery'),
+      // Basic credentials are ambient in a browser: a state change also needs a same-origin proof.
+      { ...basicAuth('alice', 'correct horse battery'), origin: PUBLIC_URL },
     );
     expect(res.status).toBe(201);
     expect(res.body.createdBy).toEqual({ kind: 'user', id: 'alice', name: 'alice' });

@@ -39,10 +39,10 @@ describe('the distro process', () => {
     const first = start(env, 'npm start');
     await up(first);
     expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ status: 'ok', database: { ok: true }, queue: { started: true } });
-    // No admin credentials configured: loopback clients may use the API.
+    // No admin credentials configured: loopback clients may use the API; a state change says it is same-origin.
     const created = await fetch(`${base}/api/distributions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: base },
       body: JSON.stringify({ slug: 'social', title: 'Open Social 12' }),
     });
     expect(created.status).toBe(201);

@@ -260,7 +260,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
         body,
       });
       expect(res.status).toBe(500);
-      expect(((await res.json()) as { error: string }).error).toMatch(/before express.json/);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/before express.json/);
     } finally {
       await new Promise<void>((r) => misplaced.close(() => r()));
     }

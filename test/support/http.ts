@@ -50,6 +50,7 @@ export const startHttpServer = async (options: StartOptions = {}): Promise<HttpT
     services: harness.services,
     repos,
     auth: options.auth ?? TOKEN_AUTH,
+    publicUrl: PUBLIC_URL,
     health: createHealthCheck({ repos, jobs }),
     logger: silentLogger(),
     ...(options.mount ? { mount: options.mount } : {}),

@@ -11,15 +11,15 @@ import { tasksApi } from './tasks.js';
 import { upgradesApi } from './upgrades.js';
 
 /** Platform registration carries composer.lock files (~0.5 MB each for Open Social). */
-const BODY_LIMIT = '8mb';
+export const API_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /** The admin JSON API. Parses JSON only here, so other routes (Slack, GitHub) keep their raw bodies. */
-export const apiRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth }): Router => {
+export const apiRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth; publicUrl: string }): Router => {
   const { services, repos } = deps;
   const router = Router();
   // Authenticate before reading a body: an anonymous client cannot make the server parse megabytes.
-  router.use(requireAdmin(deps.auth));
-  router.use(express.json({ limit: BODY_LIMIT }));
+  router.use(requireAdmin(deps.auth, deps.publicUrl));
+  router.use(express.json({ limit: API_BODY_LIMIT_BYTES }));
   router.use('/distributions', distributionsApi(services));
   router.use('/platforms', platformsApi(services));
   router.use('/sites', sitesApi(services));

@@ -26,10 +26,11 @@ const policySchema = z.strictObject({
   autoTarget: z.boolean().optional(),
 });
 
+// Shapes only: size limits and the control-character rule live in the domain (field-limits.ts), for every surface.
 const editable = {
-  title: name().max(200),
-  description: z.string().max(2000),
-  channel: z.string().trim().min(1).max(80).nullable(),
+  title: name(),
+  description: z.string(),
+  channel: z.string().trim().min(1).nullable(),
   upstream: upstreamSchema.nullable(),
   policy: policySchema,
 };

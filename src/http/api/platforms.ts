@@ -16,8 +16,8 @@ const registerSchema = z.strictObject({
   distribution: name(),
   ref: z.string(),
   commit: z.string(),
-  server: name().max(200).optional(),
-  files: z.record(z.string().min(1).max(500), z.string()).optional(),
+  server: name().optional(),
+  files: z.record(z.string().min(1), z.string()).optional(),
 });
 
 export const platformsApi = (services: Services): Router => {

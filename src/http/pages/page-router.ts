@@ -37,11 +37,11 @@ const send = (res: Response, page: SafeHtml): void => {
 const SITES_ON_PAGE = 200;
 const compareQuery = z.object({ site: name().optional(), exp: z.string().optional(), sig: z.string().optional() });
 
-export const pageRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth }): Router => {
+export const pageRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth; publicUrl: string }): Router => {
   const { services, repos } = deps;
   const router = Router();
-  const admin = requireAdmin(deps.auth);
-  const linked = signedLinkOrAdmin(services.links, deps.auth);
+  const admin = requireAdmin(deps.auth, deps.publicUrl);
+  const linked = signedLinkOrAdmin(services.links, deps.auth, deps.publicUrl);
 
   const platformNames = async (ids: (string | null)[]): Promise<Map<string, string>> => {
     const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))];

@@ -1,4 +1,8 @@
-/** Buttons: Confirm / Cancel on upgrade summaries, "Review upgrades" on announcements, and URL buttons. */
+/**
+ * Buttons: Confirm / Cancel on upgrade summaries, "Review upgrades" on announcements, and URL buttons.
+ * Every button that changes state is for confirmers only (the same check as Confirm): whoever may not
+ * confirm an upgrade may not cancel one or post one either.
+ */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { StaleError } from '../../domain/errors.js';
 import type { ConfirmOutcome } from '../../services/upgrade-service.js';
@@ -63,19 +67,21 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
     });
   });
 
-  app.action<BlockAction<ButtonAction>>(ACTIONS.cancel, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.cancel, async ({ ack, body, action, respond, client }) => {
     await ack();
     const at = clickedMessage(body);
     await guarded(ephemeral(respond, logger), logger, {}, async () => {
+      await assertPermitted(deps, body.user.id, client);
       await services.upgrades.cancel(action.value ?? '', userActor(body.user));
       await messenger.refresh(action.value ?? '', at ? { at } : {});
     });
   });
 
-  app.action<BlockAction<ButtonAction>>(ACTIONS.reviewUpgrades, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.reviewUpgrades, async ({ ack, body, action, respond, client }) => {
     await ack();
     const channel = clickedMessage(body)?.channel;
     await guarded(ephemeral(respond, logger), logger, {}, async () => {
+      await assertPermitted(deps, body.user.id, client);
       if (!channel) throw new Error('Review upgrades clicked outside a channel message');
       await proposeAndPost(deps, { kind: 'distribution', slug: action.value ?? '' }, userActor(body.user), channel);
     });

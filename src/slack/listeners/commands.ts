@@ -2,7 +2,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Actor } from '../../domain/actor.js';
-import { ConflictError } from '../../domain/errors.js';
+import { ConflictError, ValidationError } from '../../domain/errors.js';
 import type { PlanScope } from '../../domain/upgrade-plan.js';
 import { compareMessage } from '../blocks/compare-summary.js';
 import { helpMessage } from '../blocks/help.js';
@@ -21,6 +21,9 @@ interface Invocation {
   reply: Reply;
   client: WebClient;
 }
+
+/** Longer command text is refused before parsing: no command needs more than a few names. */
+export const MAX_COMMAND_TEXT_CHARS = 1000;
 
 /** Slack API errors meaning "the bot cannot post here", turned into advice. */
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
@@ -106,13 +109,20 @@ export const registerCommands = (app: App, deps: ListenerDeps): void => {
     // possibly in another web process: the shared store decides, atomically.
     const trigger = command.trigger_id && TRIGGER_ID.test(command.trigger_id) ? `slack-trigger:${command.trigger_id}` : null;
     if (trigger && (await deps.redeliveries.seen(trigger, TRIGGER_TTL_MS))) {
-      deps.logger.info({ trigger: command.trigger_id, retry: context.retryNum ?? null, text: command.text }, 'ignored a redelivered slash command');
+      deps.logger.info({ trigger: command.trigger_id, retry: context.retryNum ?? null, text: command.text?.slice(0, 200) }, 'ignored a redelivered slash command');
       return;
     }
     const reply = ephemeral(respond, deps.logger);
     const actor = userActor({ id: command.user_id, user_name: command.user_name });
-    await guarded(reply, deps.logger, { commandText: command.text, slashCommand: deps.slashCommand }, async () => {
-      const cmd = parseCommand(command.text ?? '', deps.slashCommand);
+    const text = command.text ?? '';
+    const ctx = text.length > MAX_COMMAND_TEXT_CHARS ? {} : { commandText: text, slashCommand: deps.slashCommand };
+    await guarded(reply, deps.logger, ctx, async () => {
+      if (text.length > MAX_COMMAND_TEXT_CHARS) {
+        throw new ValidationError(`That command is ${text.length} characters long; at most ${MAX_COMMAND_TEXT_CHARS} are accepted.`, [], {
+          hint: `Type \`${deps.slashCommand} help\` for the commands and what they take.`,
+        });
+      }
+      const cmd = parseCommand(text, deps.slashCommand);
       await run(cmd, deps, { userId: command.user_id, actor, channel: command.channel_id, reply, client });
     });
   });
