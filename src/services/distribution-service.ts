@@ -107,10 +107,9 @@ export class DistributionService {
     const problems: string[] = [];
     if (!SLUG_PATTERN.test(input.slug ?? '')) problems.push('slug: lowercase letters, digits and dashes, starting with a letter or digit');
     if (!input.title?.trim()) problems.push('title: required');
-    problems.push(...fieldsOf(input));
+    problems.push(...this.inputProblems(input));
     const policy = { ...(this.deps.defaultPolicy ?? DEFAULT_POLICY), ...input.policy };
     problems.push(...policyProblems(policy));
-    if (input.upstream) problems.push(...this.upstreamProblems(input.upstream));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
     const created = await this.repos.distributions.create({ ...input, title: input.title.trim(), policy });
     if (created.upstream) await this.deps.onUpstreamChanged?.(created);
@@ -125,16 +124,23 @@ export class DistributionService {
     const merged = policy ? { ...current.policy, ...policy } : undefined;
     const problems = merged ? policyProblems(merged) : [];
     if (rest.title !== undefined && !rest.title.trim()) problems.push('title: required');
-    problems.push(...fieldsOf(rest));
-    if (rest.upstream) problems.push(...this.upstreamProblems(rest.upstream));
+    problems.push(...this.inputProblems(rest));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
     const updated = await this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) });
     if (patch.upstream !== undefined || policy) await this.deps.onUpstreamChanged?.(updated);
     return updated;
   }
 
-  private upstreamProblems(upstream: UpstreamSource): string[] {
-    return upstreamSourceProblems(upstream, this.deps.upstreamPolicy ?? { allowLocal: false });
+  /**
+   * Field limits first (length, control characters); the upstream's own rules (URL form, ref names) only for
+   * fields within them, so each field is named once with its most basic problem.
+   */
+  private inputProblems(d: Partial<Pick<Distribution, 'title' | 'description' | 'channel' | 'upstream'>>): string[] {
+    const limits = fieldsOf(d);
+    if (!d.upstream) return limits;
+    const named = new Set(limits.map((p) => p.slice(0, p.indexOf(':'))));
+    const upstream = upstreamSourceProblems(d.upstream, this.deps.upstreamPolicy ?? { allowLocal: false });
+    return [...limits, ...upstream.filter((p) => !named.has(p.slice(0, p.indexOf(':'))))];
   }
 
   get(key: string): Promise<Distribution> {

@@ -12,6 +12,7 @@ import { LocalDriver } from '../../src/hosting/local-driver.js';
 import { API_BODY_LIMIT_BYTES } from '../../src/http/api/api-router.js';
 import { startProduct, type ProductServer } from '../support/product-server.js';
 import { rawRequest } from '../support/raw-http.js';
+import { waitFor } from '../support/wait.js';
 
 const TOKEN = 'security-admin-token-0123456789';
 const MB = 1024 * 1024;
@@ -126,7 +127,9 @@ describe('field limits on every write of the admin API', () => {
     const sites = join(product.app.config.dataDir, 'platforms', 'base-1', 'sites');
     await mkdir(sites, { recursive: true });
     const created = await api('POST', '/api/sites', { name: longest, platform: 'base-1' });
-    expect(created.status).toBe(201);
+    // A worker job makes the site's files (202 + install task).
+    expect(created.status).toBe(202);
+    await waitFor(async () => (await api('GET', `/api/tasks/${created.body.task.number}`)).body.state === 'succeeded', 'the install', 30_000);
     expect(existsSync(join(sites, longest, 'settings.php'))).toBe(true);
     // The longest name still fits the backup archive's file name (the 253-character names made tar fail).
     const driver = new LocalDriver({ root: product.app.config.dataDir });
