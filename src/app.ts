@@ -118,6 +118,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         repos,
         defaultChannel: config.slack.defaultChannel,
         logger,
+        // Edits are paced by the MessageUpdater; a 429 comes back to it instead of stalling the shared client.
+        updates: { client: createSlackWebClient(config.slack, logger, { rejectRateLimitedCalls: true }) },
       })
     : null;
 
@@ -162,7 +164,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
               res.status(503).json({ error: { code: 'not_configured', message: 'GITHUB_WEBHOOK_SECRET is not set; webhooks are disabled.' } });
             });
           }
-          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger });
+          slack = createSlackApp({ slack: config.slack, services, expressApp: app, logger, ...(notifier ? { messenger: notifier.messenger } : {}) });
         },
       })
     : null;
@@ -188,6 +190,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         const { scheduled } = await polls.schedulePolls();
         logger.info({ owner, scheduled }, 'worker started');
       }
+      // Summary edits that were waiting in memory when the last process stopped are recomputed from the store.
+      if (notifier) logger.info({ summaries: await notifier.recover() }, 'summaries re-rendered after start');
       if (http) {
         const server = await new Promise<Server>((resolve, reject) => {
           const s = http.listen(config.http.port, config.http.host, () => resolve(s));

@@ -5,6 +5,7 @@ import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/por
 import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
+import { plural } from '../lib/plural.js';
 import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface PlatformOverview {
@@ -99,7 +100,7 @@ export class DistributionService {
     const d = await this.get(key);
     const platforms = await this.repos.platforms.list({ distributionId: d.id }, { limit: 1, offset: 0 });
     if (platforms.total > 0) {
-      throw new ConflictError(`Distribution \`${d.slug}\` still has ${platforms.total} platform(s); delete them first.`);
+      throw new ConflictError(`Distribution \`${d.slug}\` still has ${plural(platforms.total, 'platform')}; delete them first.`);
     }
     await this.repos.distributions.delete(d.id);
   }

@@ -18,8 +18,10 @@ import { registerAppHome } from './listeners/app-home.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerDeps } from './listeners/shared.js';
 import { createPermissions, type Permissions } from './permissions.js';
+import { MessageUpdater } from './message-updater.js';
 import { PlanMessenger } from './plan-messages.js';
 import { SLACK_EVENTS_PATH } from './slack-surface.js';
+import { WorkQueue } from './work-queue.js';
 
 export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from './slack-surface.js';
 
@@ -32,13 +34,19 @@ export interface SlackAppOptions {
   permissions?: Permissions;
   /** Extra WebClient options (e.g. retry policy); the API URL always comes from `slack.apiUrl`. */
   clientOptions?: WebClientOptions;
+  /** The process's summary messenger (the notifier's), so every edit of a message goes through one updater. */
+  messenger?: PlanMessenger;
+  /** Slow work after the ack: how many jobs at once (default 4). */
+  workConcurrency?: number;
 }
 
 export interface SlackApp {
   app: App;
   receiver: ExpressReceiver;
-  /** Renders/updates upgrade summaries with the app's client. */
+  /** Renders/updates upgrade summaries. */
   messenger: PlanMessenger;
+  /** Work the listeners queued after acking (tests wait on `idle()`). */
+  work: WorkQueue;
 }
 
 /** Bolt wants its own logger interface; route it into pino. */
@@ -91,11 +99,14 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   };
   const app = new App({ receiver, logger: log, clientOptions, authorize });
 
-  const messenger = new PlanMessenger({ client, services, logger });
+  const messenger =
+    options.messenger ?? new PlanMessenger({ client, services, logger, updater: new MessageUpdater({ client, logger }) });
+  const work = new WorkQueue({ logger, ...(options.workConcurrency ? { concurrency: options.workConcurrency } : {}) });
   const deps: ListenerDeps = {
     services,
     logger,
     messenger,
+    work,
     slashCommand: slack.command,
     permissions:
       options.permissions ??
@@ -107,5 +118,5 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
   });
-  return { app, receiver, messenger };
+  return { app, receiver, messenger, work };
 };

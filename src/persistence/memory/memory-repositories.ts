@@ -11,6 +11,7 @@ import type {
   DistributionRepository,
   Page,
   PageRequest,
+  PlanFilter,
   PlatformFilter,
   PlatformRepository,
   Repositories,
@@ -22,7 +23,7 @@ import type {
 } from '../../domain/ports.js';
 import type { Site } from '../../domain/site.js';
 import { activeKey, isActive, type Task } from '../../domain/task.js';
-import type { UpgradePlan } from '../../domain/upgrade-plan.js';
+import type { PlanSkip, UpgradePlan } from '../../domain/upgrade-plan.js';
 import {
   conflicts,
   deepCopy,
@@ -388,8 +389,14 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
   async setMessage(id: string, message: { channel: string; ts: string }) {
     this.touch(this.must(id), { message: { channel: message.channel, ts: message.ts } });
   }
-  async setTaskIds(id: string, taskIds: string[]) {
-    this.touch(this.must(id), { taskIds: [...taskIds] });
+  async setTaskIds(id: string, taskIds: string[], skipped?: PlanSkip[]) {
+    this.touch(this.must(id), { taskIds: [...taskIds], ...(skipped ? { skipped: copy(skipped) } : {}) });
+  }
+  async list(filter: PlanFilter = {}, page?: PageRequest) {
+    const items = values(this.t)
+      .filter((x) => (filter.distributionId === undefined || x.distributionId === filter.distributionId) && has(filter.state, x.state))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+    return copy(slicePage(items, page));
   }
 }
 

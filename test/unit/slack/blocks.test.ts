@@ -9,7 +9,8 @@ import type { UpgradePlan } from '../../../src/domain/upgrade-plan.js';
 import type { PlanView } from '../../../src/services/upgrade-service.js';
 import { compareMessage, countsLine } from '../../../src/slack/blocks/compare-summary.js';
 import { errorMessage } from '../../../src/slack/blocks/errors.js';
-import { ACTIONS, LIMITS, linesWithin, listWithMore, withinBlockLimit, section, type Block } from '../../../src/slack/blocks/kit.js';
+import { cutText, fitLines } from '../../../src/slack/blocks/fit-lines.js';
+import { ACTIONS, LIMITS, listWithMore, withinBlockLimit, section, type Block } from '../../../src/slack/blocks/kit.js';
 import { taskFailureMessage } from '../../../src/slack/blocks/task-list.js';
 import { planMessage } from '../../../src/slack/blocks/upgrade-plan.js';
 import { blockText, buttonsOf, type LooseJson } from '../../support/slack-stand-in.js';
@@ -87,6 +88,11 @@ interface ViewOptions {
   sitesPerGroup?: number;
   compare?: CompareResult;
   taskStates?: TaskState[];
+  /** Task errors by index (failed tasks). */
+  errors?: Record<number, string>;
+  /** What Confirm recorded as skipped; null while it is still scheduling. */
+  skipped?: UpgradePlan['skipped'];
+  movable?: number;
 }
 
 const view = (o: ViewOptions = {}): PlanView => {
@@ -113,6 +119,7 @@ const view = (o: ViewOptions = {}): PlanView => {
     ),
     id: `t${i}`,
     state,
+    error: o.errors?.[i] ?? null,
   }));
   const plan: UpgradePlan = {
     id: 'plan1',
@@ -125,11 +132,12 @@ const view = (o: ViewOptions = {}): PlanView => {
     requestedBy: { kind: 'user', id: 'U0ALICE', name: 'alice' },
     confirmedBy: o.state === 'confirmed' || o.state === 'cancelled' ? { kind: 'user', id: 'U0BOB', name: 'bob' } : null,
     taskIds: tasks.map((t) => t.id),
+    skipped: o.skipped !== undefined ? o.skipped : o.state === 'confirmed' ? [] : null,
     message: null,
     createdAt: at,
     updatedAt: at,
   };
-  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false };
+  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length };
 };
 
 const compareUrl = (from: string, to: string): string => `https://distro.example.org/compare/${from}/${to}?sig=x`;
@@ -187,8 +195,10 @@ describe('upgrade summary', () => {
     const m = planMessage(view({ state: 'confirmed', taskStates: ['succeeded', 'failed'] }), { compareUrl });
     const text = blockText(m.blocks);
     expect(text).toContain(':white_check_mark: `site0.example.org` — succeeded (task #1)');
-    expect(text).toContain(':x: `site1.example.org` — failed (task #2)');
-    expect(text).toContain('*Confirmed* by <@U0BOB> — 1 succeeded · 1 failed.');
+    expect(text).toContain(':x: `site1.example.org` — failed: see the log · task #2');
+    expect(text).toContain('*Confirmed* by <@U0BOB> — *finished with failures*: :x: 1 failed · :white_check_mark: 1 succeeded.');
+    // Failures come before successes.
+    expect(text.indexOf('site1.example.org')).toBeLessThan(text.indexOf('site0.example.org'));
     expect(buttonsOf(m.blocks).filter((b) => !b.url)).toEqual([]);
   });
 
@@ -209,8 +219,9 @@ describe('upgrade summary', () => {
     }
     const text = blockText(m.blocks);
     expect(text).toContain('…and 45 more'); // 60 sites, 15 shown per platform
-    expect(text).toContain('…and 30 more platforms with 1800 sites');
-    expect(text).toMatch(/…and \d+ more/);
+    expect(text).toContain('…and 30 more platforms with 1,800 sites');
+    // 200 queued sites do not fit one section: the rest is counted, never cut mid-line.
+    expect(text).toMatch(/\*Queued \(200\)\*\n(.+\n)+…and \d+ more/);
     const pending = planMessage(view({ groups: 40, sitesPerGroup: 3 }), { compareUrl });
     expect(pending.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
     expect(pending.blocks[pending.blocks.length - 2]!.type).toBe('actions');
@@ -226,12 +237,34 @@ describe('kit limits', () => {
     expect(blockText(out[48])).toBe('…and 12 more (too long for one Slack message)');
   });
 
-  test('linesWithin and listWithMore', () => {
+  test('fitLines and listWithMore', () => {
     expect(listWithMore(['a', 'b', 'c'], 2)).toBe('a, b …and 1 more');
+    expect(listWithMore(['a', 'b', 'c'], 2, ', ', 'https://x/all')).toBe('a, b <https://x/all|…and 1 more>');
     expect(listWithMore(['a', 'b'], 2)).toBe('a, b');
-    const text = linesWithin(Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(20)}`), 3000);
+    const lines = Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(20)}`);
+    const text = fitLines(lines, { maxChars: 3000 });
     expect(text.length).toBeLessThanOrEqual(3000);
-    expect(text).toMatch(/…and \d+ more$/);
+    const shown = text.split('\n');
+    const hidden = Number(/…and (\d+) more$/.exec(text)![1]);
+    expect(shown.length - 1 + hidden).toBe(500); // every line is either shown whole or counted
+    expect(shown.slice(0, -1)).toEqual(lines.slice(0, shown.length - 1));
+    expect(fitLines(['a', 'b'], { maxChars: 3000 })).toBe('a\nb');
+  });
+
+  test('cutText cuts at a line or a space, never inside a code span, a link or a code block', () => {
+    const spans = `200 sites on 15 platforms\n${Array.from({ length: 200 }, (_, i) => `\`site-${i}.example.org\``).join(', ')}`;
+    const cut = cutText(spans, 300);
+    expect(cut.length).toBeLessThanOrEqual(300);
+    expect(cut.endsWith('…')).toBe(true);
+    expect((cut.match(/`/g) ?? []).length % 2).toBe(0);
+    const oneLine = `${'word '.repeat(10)}<https://distro.example.org/a-very-long-link|see all of them here> tail`;
+    expect(cutText(oneLine, 70)).toBe(`${'word '.repeat(10).trimEnd()} …`);
+    const block = '```' + Array.from({ length: 100 }, (_, i) => `log line ${i}`).join('\n') + '```';
+    const cb = cutText(block, 200);
+    expect(cb.startsWith('```')).toBe(true);
+    expect(cb.endsWith('```')).toBe(true);
+    expect(cb.length).toBeLessThanOrEqual(200);
+    expect(section(spans.repeat(20)).type).toBe('section');
   });
 });
 
