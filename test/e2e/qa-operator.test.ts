@@ -163,7 +163,7 @@ describe('jobs meeting broken infrastructure', () => {
   test('a requested poll of an unreachable upstream creates no platform, keeps what was known, and tells the requester in the channel', async () => {
     const created = await api('POST', '/api/distributions', gitDistributionBody('gone', 'Gone', CHANNEL, { url: `${repo.url}-moved-away`, tagPattern: '*' }));
     expect(created.status).toBe(201);
-    expect(await command('poll gone')).toContain('Checking upstream of `gone` now');
+    expect(await command('poll gone')).toContain('Checking the upstream of `gone` now');
     const d = await app.services.distributions.get('gone');
     const ended = () => pollJobs().filter((j) => (j.data as { distributionId: string }).distributionId === d.id && ['done', 'failed'].includes(j.state));
     await waitFor(() => ended().length === 1, 'the poll to end', 30_000);
@@ -173,6 +173,9 @@ describe('jobs meeting broken infrastructure', () => {
     expect(told.args.channel).toBe(CHANNEL);
     expect(blockText(told.args.blocks)).toContain('(asked by <@U0ALICE>) failed');
     expect(blockText(told.args.blocks)).toContain('moved-away');
+    // git's own cause, not its generic closing advice.
+    expect(blockText(told.args.blocks)).toMatch(/fatal: .*(does not appear to be a git repository|not found|does not exist)/);
+    expect(blockText(told.args.blocks)).not.toContain('and the repository exists');
     expect(d.pollState).toEqual({});
     expect((await app.repos.platforms.list({ distributionId: d.id }, { limit: 10, offset: 0 })).total).toBe(0);
   });
