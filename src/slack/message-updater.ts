@@ -130,7 +130,10 @@ export class MessageUpdater {
   private pump(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.stopped) return;
+    if (this.stopped) {
+      for (const [key, e] of this.entries) if (!e.inFlight) this.entries.delete(key);
+      return this.notifyIdle();
+    }
     for (;;) {
       const now = this.now();
       let next: [string, Entry] | null = null;
