@@ -390,7 +390,10 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
     this.touch(this.must(id), { message: { channel: message.channel, ts: message.ts } });
   }
   async setTaskIds(id: string, taskIds: string[], skipped?: PlanSkip[]) {
-    this.touch(this.must(id), { taskIds: [...taskIds], ...(skipped ? { skipped: copy(skipped) } : {}) });
+    // Called once per scheduled migration: no copy of the whole plan back (a 1,000-site Confirm made that quadratic).
+    const plan = this.must(id);
+    Object.assign(plan, { taskIds: [...taskIds], ...(skipped ? { skipped: copy(skipped) } : {}), updatedAt: new Date() });
+    this.db.changed();
   }
   async list(filter: PlanFilter = {}, page?: PageRequest) {
     const items = values(this.t)

@@ -11,7 +11,10 @@ import { compareMessage, countsLine } from '../../../src/slack/blocks/compare-su
 import { errorMessage } from '../../../src/slack/blocks/errors.js';
 import { cutText, fitLines } from '../../../src/slack/blocks/fit-lines.js';
 import { ACTIONS, LIMITS, listWithMore, withinBlockLimit, section, type Block } from '../../../src/slack/blocks/kit.js';
-import { taskFailureMessage } from '../../../src/slack/blocks/task-list.js';
+import { announcementMessage } from '../../../src/slack/blocks/announcement.js';
+import { appHomeView } from '../../../src/slack/blocks/app-home.js';
+import { statusMessage } from '../../../src/slack/blocks/status.js';
+import { taskFailureMessage, taskLine } from '../../../src/slack/blocks/task-list.js';
 import { planMessage } from '../../../src/slack/blocks/upgrade-plan.js';
 import { blockText, buttonsOf, type LooseJson } from '../../support/slack-stand-in.js';
 import { newTaskRecord } from '../../../src/persistence/records.js';
@@ -322,4 +325,70 @@ test('task failure thread reply shows the log tail, escaped', () => {
   expect(text).toContain('2025-01-02T03:04:05.000Z ERROR step 29 &lt;ok&gt;');
   expect(text).toContain('step 15 ');
   expect(text).not.toContain('step 14 ');
+});
+
+describe('fleet-sized replies', () => {
+  const target = platform('pt', 'social-12.4.2');
+  const fleet = (platforms: number, sitesEach: number) => ({
+    distribution,
+    target,
+    groups: Array.from({ length: platforms }, (_, g) => {
+      const p = platform(`p${g}`, `social-12.${g}.0-with-a-longer-build-name`);
+      return { platform: p, sites: Array.from({ length: sitesEach }, (_, i) => site(g * 1000 + i, p.id)) };
+    }),
+  });
+
+  test('status of 200 sites on 15 platforms: whole lines only, and what is left out is counted and linked', () => {
+    const m = statusMessage([fleet(15, 14)], { distributionUrl: (slug) => `https://distro.example.org/distributions/${slug}?sig=x` });
+    const text = blockText(m.blocks);
+    expect(text).toContain('210 sites on 15 platforms are behind `social-12.4.2`');
+    for (const b of m.blocks as Array<LooseJson>) {
+      const t: string = b.text?.text ?? '';
+      expect(t.length).toBeLessThanOrEqual(LIMITS.sectionText);
+      expect((t.match(/`/g) ?? []).length % 2).toBe(0); // no code span left open
+    }
+    const shown = (text.match(/^• /gm) ?? []).length;
+    expect(shown).toBeLessThan(15);
+    expect(text).toContain(`<https://distro.example.org/distributions/social?sig=x|…and ${15 - shown} more platforms> (${(15 - shown) * 14} sites)`);
+    expect(text).toContain('<https://distro.example.org/distributions/social?sig=x|…and 4 more>'); // 14 sites, 10 named per platform
+  });
+
+  test('wording: one site, one platform, one distribution', () => {
+    const one = statusMessage([fleet(1, 1)]);
+    expect(blockText(one.blocks)).toContain('1 site on 1 platform is behind');
+    expect(one.text).toBe('1 out-of-date site');
+  });
+
+  test('an automatic target change is attributed to the poll, and its notification text is one short line', () => {
+    const outdated = { distribution, target, groups: fleet(15, 14).groups };
+    const m = announcementMessage({ distribution, target, previous: null, compare: null, outdated, actor: { kind: 'poll' }, compareUrl: null });
+    expect(blockText(m.blocks)).toContain('Set automatically: the update poll found this build.');
+    expect(blockText(m.blocks)).not.toContain('Set by');
+    expect(m.text).toBe('New upgrade target for social: social-12.4.2. 210 sites out of date.');
+    expect(m.text.length).toBeLessThanOrEqual(LIMITS.notificationText);
+    const byHand = announcementMessage({ distribution, target, previous: null, compare: null, outdated, actor: { kind: 'user', id: 'U0ALICE' }, compareUrl: null });
+    expect(blockText(byHand.blocks)).toContain('Set by <@U0ALICE>.');
+  });
+
+  test('a failed task shows the first meaningful line of its error, not raw tar output', () => {
+    const task = { ...view({ state: 'confirmed', taskStates: ['failed'] }).tasks[0]!, error: 'tar: site.json: Cannot open: No such file or directory\ntar: Exiting with failure status due to previous errors' };
+    const line = taskLine(task);
+    expect(line).toContain('tar: site.json: Cannot open: No such file or directory');
+    expect(line).not.toContain('Exiting with failure status');
+    expect(line.split('\n')).toHaveLength(2);
+  });
+
+  test('App Home dates are Slack dates, shown in the reader’s time zone', () => {
+    const home = appHomeView([], [], at);
+    expect(blockText(home.blocks)).toContain(`Updated <!date^${at.getTime() / 1000}^{date_short_pretty} {time}|${at.toISOString()}>`);
+    expect(blockText(home.blocks)).toContain('*0 distributions* · *0 sites* out of date · *0 tasks* running or queued');
+  });
+
+  test('a confirmed plan still scheduling says so instead of calling sites skipped', () => {
+    const v = view({ state: 'confirmed', taskStates: ['processing'], skipped: null, sitesPerGroup: 3 });
+    const text = blockText(planMessage(v, { compareUrl }).blocks);
+    expect(text).toContain('scheduling (1 of 3 so far)');
+    expect(text).toContain('*Being scheduled (2)*');
+    expect(text).not.toContain('skipped');
+  });
 });
