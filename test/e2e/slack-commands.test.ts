@@ -77,10 +77,10 @@ describe('read-only commands', () => {
     expect(h.services.links.verify(url.pathname, url.searchParams.get('exp'), url.searchParams.get('sig'))).toBe('ok');
   });
 
-  test('poll of a distribution without an upstream says there is nothing to check, and queues nothing', async () => {
+  test('poll queues an upstream check', async () => {
     const text = await replyText('poll social');
-    expect(text).toContain('`social` has no upstream to check');
-    expect(h.jobs.store.all().filter((j) => j.name === 'distribution.poll')).toHaveLength(0);
+    expect(text).toContain(':satellite: Checking the upstream of `social` now');
+    expect(h.jobs.store.all().filter((j) => j.name === 'distribution.poll')).toHaveLength(1);
   });
 });
 

@@ -86,9 +86,6 @@ const run = async (cmd: Command, deps: ListenerDeps, inv: Invocation): Promise<v
     }
     case 'poll': {
       const d = await services.distributions.get(cmd.distribution);
-      if (!d.upstream) {
-        return void (await inv.reply(notice(`${code(d.slug)} has no upstream to check; its platforms are registered by hand.`)));
-      }
       await services.polls.pollNow(d.slug, inv.actor);
       return void (await inv.reply(
         notice(
