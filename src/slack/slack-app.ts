@@ -9,7 +9,7 @@
 import { format } from 'node:util';
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
@@ -73,12 +73,15 @@ export const createSlackWebClient = (slack: Config['slack'], logger: Logger, cli
 export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   const { slack, services, logger } = options;
   const log = boltLogger(logger);
-  const receiver = new ExpressReceiver({
-    signingSecret: slack.signingSecret,
-    endpoints: SLACK_EVENTS_PATH,
-    logger: log,
-    ...(options.expressApp ? { app: options.expressApp } : {}),
+  const expressApp = options.expressApp ?? express();
+  // Requests being answered right now: work queued by listeners waits for them (acks first).
+  let answering = 0;
+  expressApp.use(SLACK_EVENTS_PATH, (_req, res, next) => {
+    answering++;
+    res.once('close', () => answering--);
+    next();
   });
+  const receiver = new ExpressReceiver({ signingSecret: slack.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: log, app: expressApp });
   const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
   const token = slack.botToken ?? undefined;
   const client = createSlackWebClient(slack, logger, options.clientOptions);
@@ -101,7 +104,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
 
   const messenger =
     options.messenger ?? new PlanMessenger({ client, services, logger, updater: new MessageUpdater({ client, logger }) });
-  const work = new WorkQueue({ logger, ...(options.workConcurrency ? { concurrency: options.workConcurrency } : {}) });
+  const work = new WorkQueue({ logger, busy: () => answering > 0, ...(options.workConcurrency ? { concurrency: options.workConcurrency } : {}) });
   const deps: ListenerDeps = {
     services,
     logger,

@@ -2,7 +2,8 @@
  * Slow Slack work (services, rendering, replies) runs here, after the ack, a few jobs at a time. Acks must
  * reach Slack within 3 s whatever else the process is doing: with every listener's work in flight at once, 50
  * concurrent commands made later acks wait behind earlier work. Jobs start on `setImmediate`, so requests that
- * are already waiting (I/O) are read and acked before more work starts.
+ * are already waiting (I/O) are read and acked before more work starts, and while requests are still being
+ * answered (`busy`) new jobs wait, up to `maxDeferMs`, so a burst of requests is acked first and worked off after.
  */
 import type { Logger } from '../logger.js';
 
@@ -11,12 +12,17 @@ export interface WorkQueueOptions {
   concurrency?: number;
   /** Jobs waiting beyond this are refused (their `onRefused` runs instead), so a flood cannot grow memory. */
   maxWaiting?: number;
+  /** True while requests are being answered: new jobs wait (see maxDeferMs). */
+  busy?: () => boolean;
+  /** Longest a job waits for the requests to calm down (default 2 s): a steady flood must not starve work. */
+  maxDeferMs?: number;
   logger: Logger;
 }
 
 interface Job {
   run: () => Promise<void>;
   onRefused?: () => Promise<void>;
+  queuedAt: number;
 }
 
 export class WorkQueue {
@@ -25,6 +31,7 @@ export class WorkQueue {
   private idleWaiters: Array<() => void> = [];
   private readonly concurrency: number;
   private readonly maxWaiting: number;
+  private deferred: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: WorkQueueOptions) {
     this.concurrency = options.concurrency ?? 4;
@@ -38,7 +45,7 @@ export class WorkQueue {
       void onRefused?.().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not tell a user we are busy'));
       return;
     }
-    this.waiting.push({ run, ...(onRefused ? { onRefused } : {}) });
+    this.waiting.push({ run, queuedAt: Date.now(), ...(onRefused ? { onRefused } : {}) });
     this.next();
   }
 
@@ -49,6 +56,15 @@ export class WorkQueue {
   }
 
   private next(): void {
+    const oldest = this.waiting[0];
+    if (oldest && this.running < this.concurrency && this.options.busy?.() && Date.now() - oldest.queuedAt < (this.options.maxDeferMs ?? 2000)) {
+      // Requests are being acked: look again shortly rather than compete with them.
+      this.deferred ??= setTimeout(() => {
+        this.deferred = null;
+        this.next();
+      }, 5);
+      return;
+    }
     while (this.running < this.concurrency && this.waiting.length) {
       const job = this.waiting.shift()!;
       this.running++;
