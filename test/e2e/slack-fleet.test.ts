@@ -220,3 +220,41 @@ describe('direct messages', () => {
     expect(text).not.toContain('/invite');
   });
 });
+
+describe('guarded target moves', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startSlackHarness({
+      seed: { versions: ['12.0.0', '12.3.3', '12.4.1', '12.4.2'], target: '12.4.1', sites: { '12.0.0': ['old.example.org'], '12.3.3': ['mid.example.org'] } },
+    });
+  });
+  afterAll(async () => h.close());
+
+  test('a newer target that some sites could not reach needs the explicit button; a stale button is refused', async () => {
+    const before = (await h.services.distributions.get('social')).targetPlatformId;
+    const { reply } = await h.command('target social social-12.4.2', ALICE);
+    const text = blockText(reply.args.blocks);
+    expect(text).toContain(':no_entry: 1 site on `social-12.0.0` could *not* be upgraded to it (compare errors).');
+    expect(text).not.toContain('older build');
+    expect((await h.services.distributions.get('social')).targetPlatformId).toBe(before);
+    const anyway = buttonsOf(reply.args.blocks).find((b) => b.action_id === ACTIONS.confirmTarget)!;
+
+    // Meanwhile someone else moves the target: the warning no longer describes what would happen.
+    await h.services.distributions.setTarget('social', 'social-12.3.3', { kind: 'user', id: BOB.id });
+    const { responseId } = await h.click(ACTIONS.confirmTarget, anyway.value!, { channel: CHANNEL, ts: '1.000001' }, ALICE);
+    expect(blockText((await h.replyTo(responseId)).args.blocks)).toContain('changed meanwhile');
+    expect((await h.services.distributions.get('social')).targetPlatformId).toBe(h.seeded!.platforms['12.3.3']!.id);
+
+    // A crafted value is refused without side effects.
+    const forged = await h.click(ACTIONS.confirmTarget, 'x:y', { channel: CHANNEL, ts: '1.000002' }, ALICE);
+    expect(blockText((await h.replyTo(forged.responseId)).args.blocks)).toContain('does not name a target change');
+  });
+
+  test('a plain forward move with nothing in the way needs no extra click', async () => {
+    // The only site that could not reach the new target is disabled: nothing stands in the way any more.
+    await h.services.sites.update('old.example.org', { status: 'disabled' });
+    const { reply } = await h.command('target social social-12.4.1', ALICE);
+    expect(blockText(reply.args.blocks)).toContain(':dart: `social-12.4.1` is now the upgrade target of `social`');
+    expect((await h.services.distributions.get('social')).targetPlatformId).toBe(h.seeded!.platforms['12.4.1']!.id);
+  });
+});
