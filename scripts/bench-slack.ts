@@ -15,7 +15,7 @@ import { App, ExpressReceiver } from '@slack/bolt';
 import express from 'express';
 import { ACTIONS } from '../src/slack/blocks/kit.js';
 import { ALICE, SIGNING_SECRET, startSlackHarness } from '../test/e2e/slack-harness.js';
-import { slackRequester, type SlackRequester } from '../test/support/slack-requests.js';
+import { slackRequester } from '../test/support/slack-requests.js';
 
 const PER_KIND = Number(process.argv[2] ?? 500);
 const CONCURRENCY = Number(process.argv[3] ?? 50);

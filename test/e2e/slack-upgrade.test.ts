@@ -83,6 +83,9 @@ describe('upgrade summaries and Confirm', () => {
     const s = await h.postSummary('upgrade a2.example.org');
     const jobsBefore = migrateJobs(h).length;
     const [alice, bob] = await Promise.all([h.click(ACTIONS.confirm, s.planId, s, ALICE), h.click(ACTIONS.confirm, s.planId, s, BOB)]);
+    // Both were acked at once; each gets its answer when the work behind the ack is done.
+    const replies = await Promise.all([alice, bob].map(async (c) => blockText((await h.replyTo(c.responseId)).args.blocks)));
+    expect(replies.filter((r) => r.includes('Confirmed: 1 migration scheduled.'))).toHaveLength(1);
     const plan = await h.repos.plans.get(s.planId);
     const winner = plan!.confirmedBy as { id: string };
     const loser = winner.id === ALICE.id ? bob : alice;
