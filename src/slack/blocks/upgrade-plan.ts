@@ -162,6 +162,8 @@ const groupBlocks = (view: PlanView, options: PlanMessageOptions): Block[] => {
     const sites = listWithMore(
       g.sites.map((s) => code(s.name)),
       MAX_SITES_PER_GROUP,
+      ', ',
+      options.planUrl?.(view.plan.id),
     );
     blocks.push(
       section(
@@ -176,7 +178,9 @@ const groupBlocks = (view: PlanView, options: PlanMessageOptions): Block[] => {
   const rest = view.groups.slice(MAX_GROUPS);
   if (rest.length) {
     const sites = rest.reduce((total, g) => total + g.sites.length, 0);
-    blocks.push(context(`…and ${plural(rest.length, 'more platform')} with ${plural(sites, 'site')}: ${listWithMore(rest.map((g) => code(g.from.name)), 10)}`));
+    const url = options.planUrl?.(view.plan.id);
+    const more = `…and ${plural(rest.length, 'more platform')} with ${plural(sites, 'site')}`;
+    blocks.push(context(`${url ? `<${url}|${more}>` : more}: ${listWithMore(rest.map((g) => code(g.from.name)), 10)}`));
   }
   return blocks;
 };

@@ -225,6 +225,16 @@ describe('upgrade summary', () => {
     expect(text).toContain('…and 30 more platforms with 1,800 sites');
     // 200 queued sites do not fit one section: the rest is counted, never cut mid-line.
     expect(text).toMatch(/\*Queued \(200\)\*\n(.+\n)+…and \d+ more/);
+    // With the plan page known, every "…and N more" leads to the page that lists them all.
+    const linked = blockText(
+      planMessage(view({ groups: 40, sitesPerGroup: 60, state: 'confirmed', taskStates: Array(200).fill('queued') }), {
+        compareUrl,
+        planUrl: (id) => `https://distro.example.org/upgrades/${id}?sig=x`,
+      }).blocks,
+    );
+    expect(linked).toContain('<https://distro.example.org/upgrades/plan1?sig=x|…and 45 more>');
+    expect(linked).toContain('<https://distro.example.org/upgrades/plan1?sig=x|…and 30 more platforms with 1,800 sites>');
+    expect(linked).toMatch(/<https:\/\/distro\.example\.org\/upgrades\/plan1\?sig=x\|…and \d+ more>$/m);
     const pending = planMessage(view({ groups: 40, sitesPerGroup: 3 }), { compareUrl });
     expect(pending.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
     expect(pending.blocks[pending.blocks.length - 2]!.type).toBe('actions');
