@@ -57,6 +57,9 @@ export interface DistroApp {
   stop(): Promise<void>;
 }
 
+/** How long stopping waits for pending Slack message edits. */
+const SHUTDOWN_FLUSH_MS = 5000;
+
 /** How often a worker looks for migrations whose worker died (expired leases). */
 const RECOVER_EVERY_MS = 60_000;
 
@@ -211,6 +214,9 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       await jobs.stop();
+      // The last summary edits (the drained jobs' final states) go out if Slack lets them within a few seconds;
+      // whatever is left is re-rendered from the store by the next start (recover).
+      if (notifier) await Promise.race([notifier.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
       notifier?.stop();
       await notifier?.idle();
       await repos.close();

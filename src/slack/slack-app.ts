@@ -70,17 +70,26 @@ export const boltLogger = (logger: Logger): BoltLogger => {
 export const createSlackWebClient = (slack: Config['slack'], logger: Logger, clientOptions: WebClientOptions = {}): WebClient =>
   new WebClient(slack.botToken ?? undefined, { ...clientOptions, slackApiUrl: slack.apiUrl, logger: boltLogger(logger) });
 
+/** How long after the last answered request the Slack endpoint counts as quiet again. */
+const QUIET_MS = 25;
+
 export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   const { slack, services, logger } = options;
   const log = boltLogger(logger);
   const expressApp = options.expressApp ?? express();
-  // Requests being answered right now: work queued by listeners waits for them (acks first).
+  // Requests being answered, or answered a moment ago (more are likely on their way): work queued by listeners
+  // waits for a quiet moment, so acks go first.
   let answering = 0;
+  let lastAnsweredAt = 0;
   expressApp.use(SLACK_EVENTS_PATH, (_req, res, next) => {
     answering++;
-    res.once('close', () => answering--);
+    res.once('close', () => {
+      answering--;
+      lastAnsweredAt = Date.now();
+    });
     next();
   });
+  const busy = () => answering > 0 || Date.now() - lastAnsweredAt < QUIET_MS;
   const receiver = new ExpressReceiver({ signingSecret: slack.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: log, app: expressApp });
   const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
   const token = slack.botToken ?? undefined;
@@ -104,7 +113,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
 
   const messenger =
     options.messenger ?? new PlanMessenger({ client, services, logger, updater: new MessageUpdater({ client, logger }) });
-  const work = new WorkQueue({ logger, busy: () => answering > 0, ...(options.workConcurrency ? { concurrency: options.workConcurrency } : {}) });
+  const work = new WorkQueue({ logger, busy, ...(options.workConcurrency ? { concurrency: options.workConcurrency } : {}) });
   const deps: ListenerDeps = {
     services,
     logger,

@@ -396,9 +396,11 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
     this.db.changed();
   }
   async list(filter: PlanFilter = {}, page?: PageRequest) {
+    // Newest first; plans made in the same millisecond by insertion order (the sort is stable).
     const items = values(this.t)
       .filter((x) => (filter.distributionId === undefined || x.distributionId === filter.distributionId) && has(filter.state, x.state))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+      .reverse()
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     return copy(slicePage(items, page));
   }
 }
