@@ -59,6 +59,9 @@ export interface DistroApp {
   stop(): Promise<void>;
 }
 
+/** How long stopping waits for pending Slack message edits. */
+const SHUTDOWN_FLUSH_MS = 5000;
+
 /** How often a worker looks for migrations whose worker died (expired leases). */
 const RECOVER_EVERY_MS = 60_000;
 
@@ -137,6 +140,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         repos,
         defaultChannel: config.slack.defaultChannel,
         logger,
+        // Edits are paced by the MessageUpdater; a 429 comes back to it instead of stalling the shared client.
+        updates: { client: createSlackWebClient(config.slack, logger, { rejectRateLimitedCalls: true }, redact) },
       })
     : null;
 
@@ -185,7 +190,15 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
               res.status(503).json({ error: { code: 'not_configured', message: 'GITHUB_WEBHOOK_SECRET is not set; webhooks are disabled.' } });
             });
           }
-          slack = createSlackApp({ slack: config.slack, services, redeliveries: repos.redeliveries, expressApp: app, logger, redact });
+          slack = createSlackApp({
+            slack: config.slack,
+            services,
+            redeliveries: repos.redeliveries,
+            expressApp: app,
+            logger,
+            redact,
+            ...(notifier ? { messenger: notifier.messenger } : {}),
+          });
         },
       })
     : null;
@@ -213,6 +226,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         const { scheduled } = await polls.schedulePolls();
         logger.info({ owner, scheduled }, 'worker started');
       }
+      // Summary edits that were waiting in memory when the last process stopped are recomputed from the store.
+      if (notifier) logger.info({ summaries: await notifier.recover() }, 'summaries re-rendered after start');
       if (http) {
         const server = await new Promise<Server>((resolve, reject) => {
           const s = http.listen(config.http.port, config.http.host, () => resolve(s));
@@ -232,6 +247,9 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       await jobs.stop();
+      // The last summary edits (the drained jobs' final states) go out if Slack lets them within a few seconds;
+      // whatever is left is re-rendered from the store by the next start (recover).
+      if (notifier) await Promise.race([notifier.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
       notifier?.stop();
       await notifier?.idle();
       await repos.close();

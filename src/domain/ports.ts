@@ -8,7 +8,7 @@ import type { Distribution, NewDistribution } from './distribution.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
 import type { NewSite, Site, SiteStatus } from './site.js';
 import type { NewTask, Task, TaskLogLine, TaskState, TaskType } from './task.js';
-import type { NewUpgradePlan, PlanState, UpgradePlan } from './upgrade-plan.js';
+import type { NewUpgradePlan, PlanSkip, PlanState, UpgradePlan } from './upgrade-plan.js';
 
 export interface PageRequest {
   limit: number;
@@ -163,7 +163,15 @@ export interface UpgradePlanRepository {
     patch?: Partial<Pick<UpgradePlan, 'confirmedBy' | 'taskIds'>>,
   ): Promise<UpgradePlan | null>;
   setMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
-  setTaskIds(id: string, taskIds: string[]): Promise<void>;
+  /** Records the tasks scheduled so far; `skipped` (set once Confirm went through every move) closes the list. */
+  setTaskIds(id: string, taskIds: string[], skipped?: PlanSkip[]): Promise<void>;
+  /** Newest first. */
+  list(filter?: PlanFilter, page?: PageRequest): Promise<Page<UpgradePlan>>;
+}
+
+export interface PlanFilter {
+  distributionId?: string;
+  state?: PlanState[];
 }
 
 /**
@@ -241,6 +249,8 @@ export type DomainEvent =
   | { type: 'platform.failed'; platformId: string }
   /** A poll someone asked for (`/distro poll`) failed for good: they are waiting for an answer. */
   | { type: 'poll.failed'; distributionId: string; actor: Actor; error: string }
+  /** A poll someone asked for found no new build. */
+  | { type: 'poll.nothing-new'; distributionId: string; actor: Actor }
   | { type: 'task.updated'; taskId: string; state: TaskState }
   | { type: 'plan.updated'; planId: string };
 

@@ -32,10 +32,21 @@ export interface UpgradePlan {
   requestedBy: Actor;
   confirmedBy: Actor | null;
   taskIds: string[];
+  /**
+   * Sites Confirm left out, with why; null until Confirm has gone through every move (so a summary rendered
+   * meanwhile says "being scheduled", not "skipped").
+   */
+  skipped: PlanSkip[] | null;
   /** Where the summary message lives, so it can be updated as tasks progress. */
   message: { channel: string; ts: string } | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A move Confirm did not schedule. */
+export interface PlanSkip {
+  site: string;
+  reason: string;
 }
 
 export type NewUpgradePlan = Pick<

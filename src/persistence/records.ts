@@ -113,6 +113,7 @@ export const newPlanRecord = (input: NewUpgradePlan, now: Date): Omit<UpgradePla
   requestedBy: input.requestedBy,
   confirmedBy: null,
   taskIds: [],
+  skipped: null,
   message: null,
   createdAt: now,
   updatedAt: now,

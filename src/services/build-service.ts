@@ -130,7 +130,9 @@ export class BuildService {
         }
         try {
           // Compare-and-set against the target this decision was made on, so workers in other processes cannot regress it.
-          await this.deps.targets.setTarget(distribution.id, platform.id, platform.createdBy, { expectedTargetId: distribution.targetPlatformId });
+          // The change is the poll's or webhook's doing, not that of whoever asked for the poll that found the build.
+          const by: Actor = platform.createdBy.kind === 'webhook' ? platform.createdBy : { kind: 'poll' };
+          await this.deps.targets.setTarget(distribution.id, platform.id, by, { expectedTargetId: distribution.targetPlatformId });
           log.fn(`Made ${platform.name} the upgrade target of ${distribution.slug}.`);
           return true;
         } catch (error) {

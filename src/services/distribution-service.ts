@@ -17,6 +17,7 @@ import type { Site } from '../domain/site.js';
 import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
+import { plural } from '../lib/plural.js';
 import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface PlatformOverview {
@@ -151,7 +152,7 @@ export class DistributionService {
     const d = await this.get(key);
     const platforms = await this.repos.platforms.list({ distributionId: d.id }, { limit: 1, offset: 0 });
     if (platforms.total > 0) {
-      throw new ConflictError(`Distribution \`${d.slug}\` still has ${platforms.total} platform(s); delete them first.`);
+      throw new ConflictError(`Distribution \`${d.slug}\` still has ${plural(platforms.total, 'platform')}; delete them first.`);
     }
     await this.repos.distributions.delete(d.id);
   }

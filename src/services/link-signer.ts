@@ -31,6 +31,16 @@ export class LinkSigner {
     return this.url(`/tasks/${encodeURIComponent(taskId)}`);
   }
 
+  /** Every site and task of one upgrade (what a Slack summary had to leave out). */
+  planUrl(planId: string): string {
+    return this.url(`/upgrades/${encodeURIComponent(planId)}`);
+  }
+
+  /** A distribution's page, with every out-of-date site. */
+  distributionUrl(slug: string): string {
+    return this.url(`/distributions/${encodeURIComponent(slug)}`);
+  }
+
   /** 'ok', or why the link is refused. */
   verify(path: string, exp: unknown, sig: unknown): 'ok' | 'missing' | 'expired' | 'invalid' {
     if (typeof exp !== 'string' || typeof sig !== 'string' || !exp || !sig) return 'missing';

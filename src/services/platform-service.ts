@@ -5,6 +5,7 @@ import { fieldProblem, fieldProblems } from '../domain/field-limits.js';
 import { ALL_ITEMS, type Page, type PageRequest, type PlatformFilter, type Repositories } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import { ACTIVE_TASK_STATES } from '../domain/task.js';
+import { plural } from '../lib/plural.js';
 import { resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface RegisterPlatformInput {
@@ -75,13 +76,13 @@ export class PlatformService {
     }
     const counts = await this.deps.repos.sites.countByPlatform([platform.id]);
     const sites = counts[platform.id] ?? 0;
-    if (sites > 0) throw new ConflictError(`Platform \`${platform.name}\` still hosts ${sites} site(s); migrate or delete them first.`);
+    if (sites > 0) throw new ConflictError(`Platform \`${platform.name}\` still hosts ${plural(sites, 'site')}; migrate or delete them first.`);
     // A migrating site is still counted on its old platform: without this, its new one could vanish under it.
     const active = await this.deps.repos.tasks.list({ type: ['migrate'], state: [...ACTIVE_TASK_STATES] }, ALL_ITEMS);
     const moving = active.items.filter((t) => t.toPlatformId === platform.id || t.fromPlatformId === platform.id);
     if (moving.length) {
       throw new ConflictError(
-        `Platform \`${platform.name}\` has ${moving.length} migration(s) queued or running (task ${moving.map((t) => `#${t.number}`).join(', ')}); ` +
+        `Platform \`${platform.name}\` has ${plural(moving.length, 'migration')} queued or running (task ${moving.map((t) => `#${t.number}`).join(', ')}); ` +
           'wait for them to end or cancel them first.',
       );
     }

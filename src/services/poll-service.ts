@@ -197,7 +197,11 @@ export const registerPollJobs = (
     POLL_JOB,
     async (data, ctx) => {
       try {
-        await deps.polls.checkDistribution(data.distributionId, data.actor ?? { kind: 'poll' });
+        const { newPlatforms } = await deps.polls.checkDistribution(data.distributionId, data.actor ?? { kind: 'poll' });
+        // A person who asked is waiting for an answer even when there is nothing new (new builds are announced).
+        if (!newPlatforms.length && data.actor?.kind === 'user' && deps.events) {
+          await deps.events.publish({ type: 'poll.nothing-new', distributionId: data.distributionId, actor: data.actor });
+        }
       } catch (error) {
         // A deleted distribution's schedule is dropped instead of failing every interval forever.
         if (error instanceof NotFoundError) return jobs.cancelRecurring(pollScheduleKey(data.distributionId));

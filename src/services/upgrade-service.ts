@@ -6,8 +6,9 @@ import { ALL_ITEMS, type EventPublisher, type JobQueue, type Repositories } from
 import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
-import type { Task } from '../domain/task.js';
-import type { PlanScope, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
+import { isActive, type Task } from '../domain/task.js';
+import type { PlanScope, PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
+import { isNewerBuild } from './build-service.js';
 import type { CompareService } from './compare-service.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
 
@@ -31,6 +32,8 @@ export interface PlanView {
   tasks: Task[];
   /** Set when the distribution's target moved on since the plan was made. */
   stale: boolean;
+  /** Moves whose site is still on the platform it was planned from (what Confirm would schedule now). */
+  movable: number;
 }
 
 export interface ConfirmOutcome {
@@ -38,8 +41,24 @@ export interface ConfirmOutcome {
   /** True when this call did the scheduling; false for a repeated click / retry. */
   scheduled: boolean;
   /** Sites left out at confirm time, with the reason (already migrating, moved meanwhile). */
-  skipped: { site: string; reason: string }[];
+  skipped: PlanSkip[];
 }
+
+/** See UpgradeService.targetImpact. */
+export interface TargetImpact {
+  distribution: Distribution;
+  target: Platform;
+  current: Platform | null;
+  /** The platform is not newer than the current target (by version tag, else by age). */
+  older: boolean;
+  /** Packages that go back a version from the current target. */
+  downgrades: number;
+  /** Platforms with enabled sites that could not be upgraded to it (compare errors). */
+  blocked: Array<{ platform: Platform; sites: number; errors: number }>;
+}
+
+/** True when the change deserves an explicit confirmation. */
+export const needsTargetConfirmation = (i: TargetImpact): boolean => i.older || i.downgrades > 0 || i.blocked.length > 0;
 
 export class UpgradeService {
   constructor(
@@ -81,6 +100,7 @@ export class UpgradeService {
     const target = await mustGet('platform', plan.targetPlatformId, (id) => this.repos.platforms.get(id));
     const [groups, tasks] = await Promise.all([this.groups(plan.moves, target.id), this.repos.tasks.getMany(plan.taskIds)]);
     const byId = new Map(tasks.map((t) => [t.id, t]));
+    const sites = new Map(groups.flatMap((g) => g.sites.map((s) => [s.id, s] as const)));
     return {
       plan,
       distribution,
@@ -88,6 +108,7 @@ export class UpgradeService {
       groups,
       tasks: plan.taskIds.map((id) => byId.get(id)).filter((t): t is Task => Boolean(t)),
       stale: plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId,
+      movable: plan.moves.filter((m) => stillMovable(m, sites.get(m.siteId))).length,
     };
   }
 
@@ -106,13 +127,19 @@ export class UpgradeService {
       await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
       throw new StaleError('The upgrade target changed since this summary was posted; review the fresh summary instead.');
     }
+    const current = new Map((await this.repos.sites.getMany(plan.moves.map((m) => m.siteId))).map((s) => [s.id, s]));
+    if (!plan.moves.some((m) => stillMovable(m, current.get(m.siteId)))) {
+      // Confirming would schedule nothing; say so instead of showing "Confirmed" over zero migrations.
+      await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
+      throw new ConflictError('Nothing left to move: every site of this summary is already on the target or moved elsewhere. Nothing was scheduled.');
+    }
     const won = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
     if (!won) {
       const now = await mustGet('upgrade', plan.id, (id) => this.repos.plans.get(id));
       if (now.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
       throw new ConflictError(`This upgrade is ${now.state}.`);
     }
-    const skipped: ConfirmOutcome['skipped'] = [];
+    const skipped: PlanSkip[] = [];
     const taskIds: string[] = [];
     for (const move of plan.moves) {
       const site = await this.repos.sites.get(move.siteId);
@@ -138,6 +165,7 @@ export class UpgradeService {
         skipped.push({ site: move.siteName, reason: 'a migration is already queued or running' });
       }
     }
+    await this.repos.plans.setTaskIds(plan.id, taskIds, skipped);
     await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
     return { view: await this.view(plan.id), scheduled: true, skipped };
   }
@@ -149,6 +177,58 @@ export class UpgradeService {
     if (!done) throw new ConflictError('This upgrade is already confirmed; cancel single migrations with `cancel <task>`.');
     await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
     return done;
+  }
+
+  /**
+   * What making `platformKey` the target would do, for the changes that need a second look: going back to an
+   * older build (or one that downgrades packages), and platforms whose sites could not move to it (errors).
+   */
+  async targetImpact(distributionKey: string, platformKey: string): Promise<TargetImpact> {
+    const distribution = await resolveDistribution(this.repos, distributionKey);
+    const target = await resolvePlatform(this.repos, platformKey);
+    const current = distribution.targetPlatformId ? await this.repos.platforms.get(distribution.targetPlatformId) : null;
+    const impact: TargetImpact = { distribution, target, current, older: false, downgrades: 0, blocked: [] };
+    if (target.distributionId !== distribution.id || current?.id === target.id) return impact;
+    if (current) {
+      impact.older = !isNewerBuild(target, current);
+      impact.downgrades = (await this.deps.compare.compare(current, target)).counts.downgrade;
+    }
+    const { items: platforms } = await this.repos.platforms.list({ distributionId: distribution.id, status: ['ready', 'locked'] }, ALL_ITEMS);
+    for (const from of platforms) {
+      if (from.id === target.id) continue;
+      const { items: sites } = await this.repos.sites.list({ platformIds: [from.id], status: ['enabled'] }, ALL_ITEMS);
+      if (!sites.length) continue;
+      const compare = await this.deps.compare.compare(from, target, { siteModules: sites.flatMap((x) => x.modules) });
+      if (compare.counts.errors > 0) impact.blocked.push({ platform: from, sites: sites.length, errors: compare.counts.errors });
+    }
+    return impact;
+  }
+
+  /** Where the plan's summary was posted, if it was. */
+  async messageOf(planId: string): Promise<{ channel: string; ts: string } | null> {
+    return (await this.repos.plans.get(planId))?.message ?? null;
+  }
+
+  /** Pending plans of a distribution that were posted: when the target moves, their summaries must lose Confirm. */
+  async postedPending(distributionId: string): Promise<UpgradePlan[]> {
+    const { items } = await this.repos.plans.list({ distributionId, state: ['pending'] }, ALL_ITEMS);
+    return items.filter((p) => p.message);
+  }
+
+  /**
+   * Posted, confirmed plans (newest `limit`) whose summary may be behind the store: Confirm had not gone
+   * through every move, a task is still queued/processing, or one finished less than `withinMs` ago.
+   */
+  async postedInProgress(now: Date, withinMs: number, limit: number): Promise<UpgradePlan[]> {
+    const { items } = await this.repos.plans.list({ state: ['confirmed'] }, { limit, offset: 0 });
+    const out: UpgradePlan[] = [];
+    for (const plan of items) {
+      if (!plan.message) continue;
+      const tasks = await this.repos.tasks.getMany(plan.taskIds);
+      const recent = (t: Task) => t.finishedAt !== null && now.getTime() - t.finishedAt.getTime() < withinMs;
+      if (plan.skipped === null || tasks.some((t) => isActive(t.state) || recent(t))) out.push(plan);
+    }
+    return out;
   }
 
   /** Records where the summary was posted (Slack channel + ts), so progress updates edit that message. */
@@ -199,6 +279,9 @@ export class UpgradeService {
     );
   }
 }
+
+/** A planned move Confirm can still schedule: the site exists and is where the plan found it. */
+const stillMovable = (move: PlannedMove, site: Site | undefined): boolean => Boolean(site && site.platformId === move.fromPlatformId);
 
 const describeScope = (scope: PlanScope): string =>
   scope.kind === 'site' ? `site \`${scope.name}\`` : scope.kind === 'platform' ? `platform \`${scope.name}\`` : `distribution \`${scope.slug}\``;

@@ -1,7 +1,8 @@
 /**
  * Domain events → Slack, with a plain WebClient so the worker role can post without Bolt:
- * target changes are announced in the distribution's channel, plan/task changes re-render the plan message
- * (and a failed migration gets its log tail in the thread).
+ * target changes are announced in the distribution's channel (and older summaries lose their Confirm), plan/task
+ * changes re-render the plan message through the rate-limited MessageUpdater (and a failed migration gets its
+ * log tail in the thread).
  *
  * Handlers run detached from the publisher: a slow or failing Slack call (rate limits are retried by the
  * WebClient) must never hold up or undo a migration or a target change. Failures are logged.
@@ -14,7 +15,8 @@ import type { Services } from '../services/services.js';
 import type { Distribution } from '../domain/distribution.js';
 import { announcementMessage } from './blocks/announcement.js';
 import type { SlackMessage } from './blocks/kit.js';
-import { buildFailedMessage, pollFailedMessage } from './blocks/upstream-failures.js';
+import { buildFailedMessage, pollFailedMessage, pollNothingNewMessage } from './blocks/upstream-failures.js';
+import { MessageUpdater, type MessageUpdaterTiming } from './message-updater.js';
 import { PlanMessenger } from './plan-messages.js';
 
 export interface SlackNotifierOptions {
@@ -25,6 +27,11 @@ export interface SlackNotifierOptions {
   /** For distributions without a channel of their own. */
   defaultChannel: string | null;
   logger: Logger;
+  /**
+   * Message edits: the client to use (best with `rejectRateLimitedCalls`, so 429s are paced here; default
+   * `client`) and the pacing (tests shorten it).
+   */
+  updates?: MessageUpdaterTiming & { client?: WebClient };
 }
 
 export interface SlackNotifier {
@@ -33,13 +40,17 @@ export interface SlackNotifier {
   handle(event: DomainEvent): Promise<void>;
   /** Resolves once every event received so far has been handled (tests, graceful shutdown). */
   idle(): Promise<void>;
-  /** Unsubscribes from the event bus. */
+  /** Re-renders summaries that may be behind after a restart (see PlanMessenger.recover). */
+  recover(): Promise<number>;
+  /** Unsubscribes from the event bus and stops editing messages. */
   stop(): void;
 }
 
 export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifier => {
   const { client, services, logger } = options;
-  const messenger = new PlanMessenger({ client, services, logger });
+  const { client: updateClient = client, ...timing } = options.updates ?? {};
+  const updater = new MessageUpdater({ client: updateClient, logger, ...timing });
+  const messenger = new PlanMessenger({ client, services, logger, updater });
   const pending = new Set<Promise<void>>();
 
   const getTask = (id: string): Promise<Task | null> => (options.repos ? options.repos.tasks.get(id) : services.tasks.get(id));
@@ -72,6 +83,12 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
   };
 
+  const onTargetChanged = async (event: Extract<DomainEvent, { type: 'target.changed' }>): Promise<void> => {
+    // Older summaries lose their Confirm at once, whether or not the announcement gets through.
+    await messenger.refreshPending(event.distributionId);
+    await announce(event);
+  };
+
   const post = async (distribution: Distribution, what: string, m: SlackMessage): Promise<void> => {
     const channel = channelOf(distribution, what);
     if (channel) await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, unfurl_links: false });
@@ -88,20 +105,30 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     await post(distribution, 'poll failed', pollFailedMessage(distribution, event.actor, event.error));
   };
 
+  const onNothingNew = async (event: Extract<DomainEvent, { type: 'poll.nothing-new' }>): Promise<void> => {
+    const distribution = await services.distributions.get(event.distributionId);
+    const channel = distribution.channel ?? options.defaultChannel;
+    if (event.actor.kind !== 'user' || !channel) return;
+    const { text, blocks } = pollNothingNewMessage(distribution);
+    // Only the person who asked needs to know; the channel does not.
+    await client.chat.postEphemeral({ channel, user: event.actor.id, text, blocks });
+  };
+
   const onTask = async (taskId: string): Promise<void> => {
     const task = await getTask(taskId);
     if (!task?.planId) return;
-    const view = await messenger.refresh(task.planId);
-    if (task.state === 'failed') await messenger.reportFailure(task, view);
+    messenger.refresh(task.planId);
+    if (task.state === 'failed') await messenger.reportFailure(task);
   };
 
   const process = async (event: DomainEvent): Promise<void> => {
     try {
-      if (event.type === 'target.changed') await announce(event);
-      else if (event.type === 'plan.updated') await messenger.refresh(event.planId);
+      if (event.type === 'target.changed') await onTargetChanged(event);
+      else if (event.type === 'plan.updated') messenger.refresh(event.planId);
       else if (event.type === 'task.updated') await onTask(event.taskId);
       else if (event.type === 'platform.failed') await onBuildFailed(event.platformId);
       else if (event.type === 'poll.failed') await onPollFailed(event);
+      else if (event.type === 'poll.nothing-new') await onNothingNew(event);
     } catch (error) {
       logger.error({ err: error, event }, 'could not send a Slack notification');
     }
@@ -123,7 +150,12 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     handle,
     idle: async () => {
       while (pending.size) await Promise.all([...pending]);
+      await updater.idle();
     },
-    stop: unsubscribe,
+    recover: () => messenger.recover(),
+    stop: () => {
+      unsubscribe();
+      updater.stop();
+    },
   };
 };

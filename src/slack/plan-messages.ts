@@ -1,7 +1,8 @@
 /**
- * Posting and re-rendering upgrade summary messages. Used by the Bolt listeners (web role) and the notifier
- * (any role), each with its own WebClient. Renders always read the plan's current state, and renders of one
- * plan run one after another, so a slower, older render can never overwrite a newer one.
+ * Posting and re-rendering upgrade summary messages. One per process, shared by the Bolt listeners and the
+ * notifier. Every change only asks the MessageUpdater to refresh the plan's message; the updater renders it
+ * from the plan's current state when its turn comes (coalesced, within Slack's rate limits), so the last
+ * edit always shows the latest state.
  */
 import type { WebClient } from '@slack/web-api';
 import type { Task } from '../domain/task.js';
@@ -9,24 +10,30 @@ import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
 import type { PlanView } from '../services/upgrade-service.js';
 import { taskFailureMessage } from './blocks/task-list.js';
-import { planMessage, type PlanMessageOptions } from './blocks/upgrade-plan.js';
+import { planMessage } from './blocks/upgrade-plan.js';
+import type { MessageUpdater } from './message-updater.js';
 
 export interface MessageRef {
   channel: string;
   ts: string;
 }
 
+/** How far back a restart looks for summaries whose last edit may have been lost. */
+const RECOVER_FINISHED_WITHIN_MS = 15 * 60_000;
+const RECOVER_PLANS = 200;
+
 export class PlanMessenger {
-  private readonly chains = new Map<string, Promise<unknown>>();
   /** Failed tasks already reported in a thread (task.updated may be published more than once). */
   private readonly reported = new Set<string>();
 
-  constructor(private readonly deps: { client: WebClient; services: Services; logger: Logger }) {}
+  constructor(private readonly deps: { client: WebClient; services: Services; logger: Logger; updater: MessageUpdater }) {}
 
-  render(view: PlanView, skipped?: PlanMessageOptions['skipped']) {
+  render(view: PlanView) {
+    const { links } = this.deps.services;
     return planMessage(view, {
-      compareUrl: (from, to) => this.deps.services.links.compareUrl(from, to),
-      ...(skipped ? { skipped } : {}),
+      compareUrl: (from, to) => links.compareUrl(from, to),
+      taskUrl: (id) => links.taskUrl(id),
+      planUrl: (id) => links.planUrl(id),
     });
   }
 
@@ -39,22 +46,37 @@ export class PlanMessenger {
     return ref;
   }
 
-  /** Re-renders the plan's message from current state. `at` is used when the plan has no stored message yet. */
-  refresh(planId: string, options: { skipped?: PlanMessageOptions['skipped']; at?: MessageRef } = {}): Promise<PlanView> {
-    return this.serial(planId, async () => {
+  /** The plan changed: its message is re-rendered from current state soon (coalesced with other changes). */
+  refresh(planId: string): void {
+    this.deps.updater.schedule(`plan:${planId}`, async () => {
       const view = await this.deps.services.upgrades.view(planId);
-      const ref = view.plan.message ?? options.at;
-      if (!ref) return view;
-      const { text, blocks } = this.render(view, options.skipped);
-      await this.deps.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks });
-      return view;
+      const ref = view.plan.message;
+      return ref ? { ...ref, ...this.render(view) } : null;
     });
   }
 
+  /** Every pending summary of a distribution: after its target moved they must lose their buttons. */
+  async refreshPending(distributionId: string): Promise<number> {
+    const plans = await this.deps.services.upgrades.postedPending(distributionId);
+    for (const plan of plans) this.refresh(plan.id);
+    return plans.length;
+  }
+
+  /**
+   * After a restart: edits that were waiting in memory are gone, so every summary that may be behind is
+   * re-rendered from the store (recomputed, not replayed).
+   */
+  async recover(now = new Date()): Promise<number> {
+    const plans = await this.deps.services.upgrades.postedInProgress(now, RECOVER_FINISHED_WITHIN_MS, RECOVER_PLANS);
+    for (const plan of plans) this.refresh(plan.id);
+    return plans.length;
+  }
+
   /** Thread reply with the log tail under the plan message, once per failed task. */
-  async reportFailure(task: Task, view: PlanView): Promise<void> {
-    const ref = view.plan.message;
-    if (!ref || task.state !== 'failed' || this.reported.has(task.id)) return;
+  async reportFailure(task: Task): Promise<void> {
+    if (!task.planId || task.state !== 'failed' || this.reported.has(task.id)) return;
+    const ref = await this.deps.services.upgrades.messageOf(task.planId);
+    if (!ref) return;
     this.reported.add(task.id);
     const { text, blocks } = taskFailureMessage(task);
     try {
@@ -65,15 +87,8 @@ export class PlanMessenger {
     }
   }
 
-  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.chains.set(key, next);
-    void next
-      .finally(() => {
-        if (this.chains.get(key) === next) this.chains.delete(key);
-      })
-      .catch(() => undefined);
-    return next;
+  /** Resolves once every scheduled edit went out (tests, graceful shutdown). */
+  idle(): Promise<void> {
+    return this.deps.updater.idle();
   }
 }

@@ -10,7 +10,7 @@
 import { format } from 'node:util';
 import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import { Router, type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Redactor } from '../lib/redact.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -21,10 +21,12 @@ import { registerAppHome } from './listeners/app-home.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerDeps } from './listeners/shared.js';
 import { createPermissions, type Permissions } from './permissions.js';
+import { MessageUpdater } from './message-updater.js';
 import { PlanMessenger } from './plan-messages.js';
 import { RedactingWebClient } from './redacting-web-client.js';
 import { slackRequestGate } from './slack-request-gate.js';
 import { SLACK_EVENTS_PATH } from './slack-surface.js';
+import { WorkQueue } from './work-queue.js';
 
 export { EXTRA_BOT_SCOPES, SLACK_BOT_EVENTS, SLACK_EVENTS_PATH, WEB_API_SCOPES } from './slack-surface.js';
 
@@ -47,13 +49,19 @@ export interface SlackAppOptions {
   clientOptions?: WebClientOptions;
   /** Applied to everything the app's WebClient sends (see redacting-web-client.ts). */
   redact?: Redactor;
+  /** The process's summary messenger (the notifier's), so every edit of a message goes through one updater. */
+  messenger?: PlanMessenger;
+  /** Slow work after the ack: how many jobs at once (default 4). */
+  workConcurrency?: number;
 }
 
 export interface SlackApp {
   app: App;
   receiver: ExpressReceiver;
-  /** Renders/updates upgrade summaries with the app's client. */
+  /** Renders/updates upgrade summaries. */
   messenger: PlanMessenger;
+  /** Work the listeners queued after acking (tests wait on `idle()`). */
+  work: WorkQueue;
 }
 
 /** Bolt wants its own logger interface; route it into pino. */
@@ -79,9 +87,26 @@ export const createSlackWebClient = (slack: Config['slack'], logger: Logger, cli
   return redact ? new RedactingWebClient(slack.botToken ?? undefined, options, redact) : new WebClient(slack.botToken ?? undefined, options);
 };
 
+/** How long after the last answered request the Slack endpoint counts as quiet again. */
+const QUIET_MS = 25;
+
 export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   const { slack, services, logger } = options;
   const log = boltLogger(logger);
+  const expressApp = options.expressApp ?? express();
+  // Requests being answered, or answered a moment ago (more are likely on their way): work queued by listeners
+  // waits for a quiet moment, so acks go first.
+  let answering = 0;
+  let lastAnsweredAt = 0;
+  expressApp.use(SLACK_EVENTS_PATH, (_req, res, next) => {
+    answering++;
+    res.once('close', () => {
+      answering--;
+      lastAnsweredAt = Date.now();
+    });
+    next();
+  });
+  const busy = () => answering > 0 || Date.now() - lastAnsweredAt < QUIET_MS;
   // Bolt adds its own handlers for the path to this router, after the gate.
   const router = Router();
   router.post(SLACK_EVENTS_PATH, slackRequestGate());
@@ -91,7 +116,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
     router,
     bodyLimit: SLACK_BODY_LIMIT_BYTES,
     logger: log,
-    ...(options.expressApp ? { app: options.expressApp } : {}),
+    app: expressApp,
   });
   const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
   const token = slack.botToken ?? undefined;
@@ -113,11 +138,14 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   };
   const app = new App({ receiver, logger: log, clientOptions, authorize });
 
-  const messenger = new PlanMessenger({ client, services, logger });
+  const messenger =
+    options.messenger ?? new PlanMessenger({ client, services, logger, updater: new MessageUpdater({ client, logger }) });
+  const work = new WorkQueue({ logger, busy, ...(options.workConcurrency ? { concurrency: options.workConcurrency } : {}) });
   const deps: ListenerDeps = {
     services,
     logger,
     messenger,
+    work,
     slashCommand: slack.command,
     redeliveries: options.redeliveries,
     permissions:
@@ -130,5 +158,5 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
   });
-  return { app, receiver, messenger };
+  return { app, receiver, messenger, work };
 };

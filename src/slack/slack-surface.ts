@@ -11,6 +11,7 @@ export const SLACK_BOT_EVENTS = ['app_home_opened'] as const;
 export const WEB_API_SCOPES: Record<string, string | null> = {
   'auth.test': null,
   'chat.postMessage': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
   'chat.update': 'chat:write',
   'views.publish': null,
   'usergroups.users.list': 'usergroups:read',

@@ -5,6 +5,7 @@ import type { Distribution } from '../domain/distribution.js';
 import { TransientError, ValidationError } from '../domain/errors.js';
 import type { UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
 import { isValidRefName } from '../domain/ref-name.js';
+import { firstErrorLine } from '../lib/first-error-line.js';
 import { selectNewBuilds, trackingOf } from '../domain/upstream-tracking.js';
 import { redactUrl } from '../lib/redact.js';
 import { GitCommandError, runGit } from './git-exec.js';
@@ -60,7 +61,8 @@ export const classifyGitError = (error: unknown, url: string): Error => {
   const safeUrl = redactUrl(url);
   if (!(error instanceof GitCommandError)) return error instanceof Error ? error : new Error(String(error));
   if (error.timedOut) return new TransientError(`git timed out talking to ${safeUrl}`, undefined, { cause: error });
-  const detail = redactUrl(error.stderr.trim().split('\n').filter(Boolean).pop() ?? error.message);
+  // The cause comes first ("fatal: '…' does not appear to be a git repository"); git's advice after it is generic.
+  const detail = redactUrl(firstErrorLine(error.stderr, 300, error.message));
   if (TRANSIENT_PATTERNS.some((p) => p.test(error.stderr))) {
     return new TransientError(`Upstream ${safeUrl} is unreachable right now: ${detail}`, undefined, { cause: error });
   }

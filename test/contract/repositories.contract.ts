@@ -497,6 +497,27 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         expect(await repos.plans.get(MISSING_ID)).toBeNull();
       });
 
+      test('skipped is null until Confirm closes the task list; list filters by distribution and state, newest first', async () => {
+        const d = await dist();
+        const other = await dist('intranet');
+        const target = await platform(d, 0);
+        const a = await repos.plans.create(planInput(d, target));
+        const b = await repos.plans.create(planInput(d, target));
+        const c = await repos.plans.create(planInput(other, await platform(other, 0)));
+        expect(a.skipped).toBeNull();
+        await repos.plans.setTaskIds(a.id, ['t1']);
+        expect((await repos.plans.get(a.id))!.skipped).toBeNull();
+        await repos.plans.setTaskIds(a.id, ['t1'], [{ site: 'x.example.org', reason: 'deleted' }]);
+        expect((await repos.plans.get(a.id))!).toMatchObject({ taskIds: ['t1'], skipped: [{ site: 'x.example.org', reason: 'deleted' }] });
+        await repos.plans.transition(a.id, ['pending'], 'confirmed');
+        expect((await repos.plans.list({ distributionId: d.id })).items.map((p) => p.id)).toEqual([b.id, a.id]);
+        expect((await repos.plans.list({ distributionId: d.id, state: ['pending'] })).items.map((p) => p.id)).toEqual([b.id]);
+        const confirmed = await repos.plans.list({ state: ['confirmed'] }, { limit: 10, offset: 0 });
+        expect(confirmed.items.map((p) => p.id)).toContain(a.id);
+        expect(confirmed.items.map((p) => p.id)).not.toContain(c.id);
+        expect((await repos.plans.list({ distributionId: other.id })).total).toBe(1);
+      });
+
       test('confirm is a compare-and-set: 10 concurrent pending→confirmed, one wins', async () => {
         const d = await dist();
         const plan = await repos.plans.create(planInput(d, await platform(d, 0)));

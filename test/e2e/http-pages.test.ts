@@ -82,6 +82,24 @@ describe('pages', () => {
     expect(done.text).toMatch(/b-cancelled/);
   });
 
+  test('the upgrade page (where Slack\'s "…and N more" leads) lists every site, failures first, from a signed link', async () => {
+    const view = await server.services.upgrades.propose({ kind: 'site', name: 'old.example.org' }, { kind: 'user', id: 'U1' });
+    const [task] = (await server.services.upgrades.confirm(view.plan.id, { kind: 'user', id: 'U1' })).view.tasks;
+    await server.repos.tasks.transition(task!.id, ['queued'], 'processing', {});
+    await server.repos.tasks.transition(task!.id, ['processing'], 'failed', { error: 'tar: x: Cannot open\ntar: Exiting with failure status' });
+    const signed = new URL(server.services.links.planUrl(view.plan.id));
+    const res = await fetch(server.baseUrl + signed.pathname + signed.search); // no login: the signature is the key
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('href="/sites/old.example.org"');
+    expect(text).toContain(`href="/tasks/${task!.id}">#${task!.number}</a>`);
+    expect(text).toContain('tar: x: Cannot open');
+    expect(text).not.toContain('Exiting with failure status');
+    expect((await fetch(`${server.baseUrl}/upgrades/${view.plan.id}`)).status).toBe(401);
+    const dist = new URL(server.services.links.distributionUrl('social'));
+    expect((await fetch(server.baseUrl + dist.pathname + dist.search)).status).toBe(200);
+  });
+
   test('unknown things are HTML 404 pages with a suggestion', async () => {
     const platform = await page('/platforms/social-12.4.22');
     expect(platform.status).toBe(404);

@@ -44,7 +44,8 @@ describe('git polling → platform build → auto target (real repo, real checko
     expect(first!.buildLog.join('\n')).toContain('Made social-12.3.3 the upgrade target');
     expect((await stack.repos.distributions.get(social.id))!.targetPlatformId).toBe(first!.id);
     expect(stack.events).toContainEqual({ type: 'platform.built', platformId: first!.id });
-    expect(stack.events).toContainEqual({ type: 'target.changed', distributionId: social.id, previousTargetId: null, targetId: first!.id, actor: ADMIN });
+    // Made the target by the poll, not by the admin who registered the upstream.
+    expect(stack.events).toContainEqual({ type: 'target.changed', distributionId: social.id, previousTargetId: null, targetId: first!.id, actor: { kind: 'poll' } });
   });
 
   test('an unchanged upstream yields nothing new', async () => {

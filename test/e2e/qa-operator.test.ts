@@ -161,11 +161,31 @@ describe('webhooks for refs nobody tracks', () => {
   });
 });
 
+describe('polls someone asked for', () => {
+  test('the automatic target change is attributed to the poll, not to the person who asked for it', async () => {
+    const announced = await slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && blockText(c.args.blocks).includes('`social-12.4.1` (ref `12.4.1`) is now the upgrade target'),
+      'the announcement of 12.4.1',
+    );
+    expect(blockText(announced.args.blocks)).toContain('Set automatically: the update poll found this build.');
+    expect(blockText(announced.args.blocks)).not.toContain('<@U0ALICE>');
+  });
+
+  test('a poll that finds nothing new tells the person who asked, and only them', async () => {
+    const seen = new Set(slack.calls);
+    expect(await command('poll social')).toContain('if there is none, I tell you there (only you see it)');
+    const told = await slack.waitFor((c) => !seen.has(c) && c.method === 'chat.postEphemeral', 'the nothing-new reply', 30_000);
+    expect(told.args).toMatchObject({ channel: CHANNEL, user: ALICE.id });
+    expect(blockText(told.args.blocks)).toContain('Checked the upstream of `social`: no new build since the last check.');
+    expect(slack.calls.filter((c) => !seen.has(c) && c.method === 'chat.postMessage')).toEqual([]);
+  });
+});
+
 describe('jobs meeting broken infrastructure', () => {
   test('a requested poll of an unreachable upstream creates no platform, keeps what was known, and tells the requester in the channel', async () => {
     const created = await api('POST', '/api/distributions', gitDistributionBody('gone', 'Gone', CHANNEL, { url: `${repo.url}-moved-away`, tagPattern: '*' }));
     expect(created.status).toBe(201);
-    expect(await command('poll gone')).toContain('Checking upstream of `gone` now');
+    expect(await command('poll gone')).toContain('Checking the upstream of `gone` now');
     const d = await app.services.distributions.get('gone');
     const ended = () => pollJobs().filter((j) => (j.data as { distributionId: string }).distributionId === d.id && ['done', 'failed'].includes(j.state));
     await waitFor(() => ended().length === 1, 'the poll to end', 30_000);
@@ -175,6 +195,9 @@ describe('jobs meeting broken infrastructure', () => {
     expect(told.args.channel).toBe(CHANNEL);
     expect(blockText(told.args.blocks)).toContain('(asked by <@U0ALICE>) failed');
     expect(blockText(told.args.blocks)).toContain('moved-away');
+    // git's own cause, not its generic closing advice.
+    expect(blockText(told.args.blocks)).toMatch(/fatal: .*(does not appear to be a git repository|not found|does not exist)/);
+    expect(blockText(told.args.blocks)).not.toContain('and the repository exists');
     expect(d.pollState).toEqual({});
     expect((await app.repos.platforms.list({ distributionId: d.id }, { limit: 10, offset: 0 })).total).toBe(0);
   });

@@ -51,7 +51,7 @@ describe('read-only commands', () => {
 
   test('show lists the platforms, newest first, with the target and locks', async () => {
     const text = await replyText('show social');
-    expect(text).toContain('`social-12.4.2` — ready · *upgrade target* · 1 sites');
+    expect(text).toContain('`social-12.4.2` — ready · *upgrade target* · 1 site ·');
     expect(text).toContain(':lock: `social-12.3.3` — locked · 2 sites');
     expect(text.indexOf('social-12.4.2')).toBeLessThan(text.indexOf('social-12.3.3'));
   });
@@ -79,7 +79,7 @@ describe('read-only commands', () => {
 
   test('poll queues an upstream check', async () => {
     const text = await replyText('poll social');
-    expect(text).toContain(':satellite: Checking upstream of `social` now');
+    expect(text).toContain(':satellite: Checking the upstream of `social` now');
     expect(h.jobs.store.all().filter((j) => j.name === 'distribution.poll')).toHaveLength(1);
   });
 });
@@ -202,7 +202,7 @@ describe('App Home', () => {
     const publish = await h.slack.waitFor((c) => c.method === 'views.publish' && c.args.user_id === ALICE.id, 'views.publish');
     expect(publish.args.view.type).toBe('home');
     const text = blockText(publish.args.view.blocks);
-    expect(text).toContain('*2* distributions · *3* sites out of date');
+    expect(text).toContain('*2 distributions* · *3 sites* out of date');
     expect(text).toContain('target `social-12.4.2`');
     expect(publish.token).toBe('xoxb-test-token');
   });

@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from '../../src/logger.js';
 import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import { createServices } from '../../src/services/create-services.js';
 import type { Services } from '../../src/services/services.js';
+import type { MessageUpdaterTiming } from '../../src/slack/message-updater.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH } from '../../src/slack/slack-app.js';
 import type { Repositories } from '../../src/domain/ports.js';
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** Retry policy of the notifier's WebClient (default: no retries). */
   notifierRetries?: number;
+  /** Pacing of message edits (default: 20 ms per message, a roomy budget, so suites run fast). */
+  updates?: MessageUpdaterTiming;
 }
 
 export interface PostedSummary {
@@ -120,7 +123,6 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     ...options.slack,
   };
   const expressApp = express();
-  createSlackApp({ slack: config, services, redeliveries: repos.redeliveries, expressApp, logger, clientOptions: { retryConfig: { retries: 0 } } });
   const notifier = createSlackNotifier({
     client: createSlackWebClient(config, logger, {
       retryConfig: { retries: options.notifierRetries ?? 0, factor: 1, minTimeout: 10, maxTimeout: 50 },
@@ -129,6 +131,23 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     repos,
     defaultChannel: config.defaultChannel,
     logger,
+    updates: {
+      client: createSlackWebClient(config, logger, { rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }),
+      minIntervalMs: 20,
+      burst: 1000,
+      perMinute: 600_000,
+      retryMs: 20,
+      ...options.updates,
+    },
+  });
+  const slackApp = createSlackApp({
+    slack: config,
+    services,
+    redeliveries: repos.redeliveries,
+    expressApp,
+    logger,
+    clientOptions: { retryConfig: { retries: 0 } },
+    messenger: notifier.messenger,
   });
   const seeded = options.seed === false ? null : await seedOpenSocial(services, { channel: CHANNEL, ...options.seed });
   await notifier.idle();
@@ -191,7 +210,10 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     },
     updateOf: (ts, predicate, what = 'a matching chat.update') =>
       slack.waitFor((c) => c.method === 'chat.update' && c.args.ts === ts && predicate(blockText(c.args.blocks), c), what),
-    settle: () => notifier.idle(),
+    settle: async () => {
+      await slackApp.work.idle();
+      await notifier.idle();
+    },
     close: async () => {
       notifier.stop();
       await notifier.idle();

@@ -67,7 +67,7 @@ describe('upgrade summaries and Confirm', () => {
     const update = await h.updateOf(s.ts, (t) => t.includes('*Confirmed* by <@U0ALICE>'), 'the confirmed summary');
     expect(update.args.channel).toBe(CHANNEL);
     const [task] = await planTasks(h, s.planId);
-    expect(blockText(update.args.blocks)).toContain(`:hourglass_flowing_sand: \`a1.example.org\` — queued (task #${task!.number})`);
+    expect(blockText(update.args.blocks)).toMatch(new RegExp(`:hourglass_flowing_sand: \`a1\\.example\\.org\` — queued \\(<https://distro\\.example\\.org/tasks/${task!.id}\\?exp=\\d+&sig=[^|]+\\|task #${task!.number}>\\)`));
     expect(actionIds(update)).toEqual([]);
 
     const again = await h.click(ACTIONS.confirm, s.planId, s, ALICE);
@@ -83,6 +83,9 @@ describe('upgrade summaries and Confirm', () => {
     const s = await h.postSummary('upgrade a2.example.org');
     const jobsBefore = migrateJobs(h).length;
     const [alice, bob] = await Promise.all([h.click(ACTIONS.confirm, s.planId, s, ALICE), h.click(ACTIONS.confirm, s.planId, s, BOB)]);
+    // Both were acked at once; each gets its answer when the work behind the ack is done.
+    const replies = await Promise.all([alice, bob].map(async (c) => blockText((await h.replyTo(c.responseId)).args.blocks)));
+    expect(replies.filter((r) => r.includes('Confirmed: 1 migration scheduled.'))).toHaveLength(1);
     const plan = await h.repos.plans.get(s.planId);
     const winner = plan!.confirmedBy as { id: string };
     const loser = winner.id === ALICE.id ? bob : alice;
@@ -100,7 +103,7 @@ describe('upgrade summaries and Confirm', () => {
     await h.repos.tasks.transition(task!.id, ['queued'], 'processing', { startedAt: new Date() });
     await h.services.events.publish({ type: 'task.updated', taskId: task!.id, state: 'processing' });
     await h.settle();
-    await h.updateOf(s.ts, (t) => t.includes(`:gear: \`a3.example.org\` — processing (task #${task!.number})`), 'processing state');
+    await h.updateOf(s.ts, (t) => t.includes(`:gear: \`a3.example.org\` — processing (<`) && t.includes(`|task #${task!.number}>)`), 'processing state');
 
     await h.repos.tasks.appendLog(task!.id, [
       { at: new Date('2025-05-01T10:00:00Z'), level: 'info', message: 'backup written' },
@@ -141,9 +144,25 @@ describe('upgrade summaries and Confirm', () => {
   test('target change: announcement with counts and Review upgrades; Confirm of an older summary is refused and a fresh one posted', async () => {
     const old = await h.postSummary('upgrade a4.example.org');
     const seen = new Set(h.slack.calls);
-    const { reply } = await h.command('target social social-12.4.1', ALICE);
-    expect(blockText(reply.args.blocks)).toContain(':dart: `social-12.4.1` is now the upgrade target of `social`');
+    // Back to an older build: nothing changes until the warning's button is clicked.
+    const { reply: warning } = await h.command('target social social-12.4.1', ALICE);
+    const warned = blockText(warning.args.blocks);
+    expect(warned).toContain('`social-12.4.1` is an *older build* than the current target `social-12.4.2`');
+    expect(warned).toContain('*9 package downgrades*');
+    expect((await h.services.distributions.get('social')).targetPlatformId).toBe(h.seeded!.platforms['12.4.2']!.id);
+    const anyway = buttonsOf(warning.args.blocks).find((b) => b.action_id === ACTIONS.confirmTarget)!;
+    expect(anyway.confirm).toBeDefined();
+    const clicks = await Promise.all([
+      h.click(ACTIONS.confirmTarget, anyway.value!, { channel: CHANNEL, ts: '1.000009' }, ALICE),
+      h.click(ACTIONS.confirmTarget, anyway.value!, { channel: CHANNEL, ts: '1.000009' }, ALICE),
+    ]);
+    const answers = await Promise.all(clicks.map(async (c) => blockText((await h.replyTo(c.responseId)).args.blocks)));
+    expect(answers.filter((t) => t.includes(':dart: `social-12.4.1` is now the upgrade target of `social`'))).toHaveLength(1);
+    expect(answers.filter((t) => t.includes('This target change was just made.'))).toHaveLength(1);
     await h.settle();
+    // The older pending summary lost its Confirm as soon as the target moved.
+    const superseded = await h.updateOf(old.ts, (t) => t.includes('*Out of date:*'), 'the superseded summary');
+    expect(actionIds(superseded)).toEqual([]);
 
     const announcement = await nextPost(h.slack, 'New upgrade target for Open Social 12', seen);
     expect(announcement.args.channel).toBe(CHANNEL);
@@ -160,8 +179,6 @@ describe('upgrade summaries and Confirm', () => {
     const seen2 = new Set(h.slack.calls);
     const { responseId } = await h.click(ACTIONS.confirm, old.planId, old, BOB);
     expect(blockText((await h.replyTo(responseId)).args.blocks)).toContain('The upgrade target changed since this summary was posted');
-    const staleUpdate = await h.updateOf(old.ts, (t) => t.includes('*Out of date:*'), 'the stale summary');
-    expect(actionIds(staleUpdate)).toEqual([]);
     const fresh = await nextPost(h.slack, 'Upgrade 1 site to social-12.4.1', seen2);
     expect(blockText(fresh.args.blocks)).toContain('1 site: `a4.example.org`');
     expect(planIdOf(fresh.args.blocks)).not.toBe(old.planId);
@@ -169,9 +186,16 @@ describe('upgrade summaries and Confirm', () => {
 
     // Review upgrades proposes the whole distribution against the new target.
     const seen3 = new Set(h.slack.calls);
-    await h.click(ACTIONS.reviewUpgrades, 'social', { channel: CHANNEL, ts: String(announcement.args.ts ?? '1.1') }, BOB);
+    const at = { channel: CHANNEL, ts: String(announcement.response.ts) };
+    // Clicked twice (a double click, or two people at once): one summary.
+    const reviews = await Promise.all([h.click(ACTIONS.reviewUpgrades, 'social', at, BOB), h.click(ACTIONS.reviewUpgrades, 'social', at, ALICE)]);
     const summary = await nextPost(h.slack, `Upgrade ${outdated} sites to social-12.4.1`, seen3);
-    expect(blockText(summary.args.blocks)).toContain('Requested by <@U0BOB>');
+    expect(blockText(summary.args.blocks)).toMatch(/Requested by <@U0(BOB|ALICE)>/);
+    const told = await Promise.race(reviews.map((r) => h.replyTo(r.responseId)));
+    expect(blockText(told.args.blocks)).toContain('A summary for this announcement was just posted');
+    await h.settle();
+    const posted = h.slack.calls.filter((c) => !seen3.has(c) && c.method === 'chat.postMessage' && blockText(c.args.blocks).includes(`Upgrade ${outdated} sites`));
+    expect(posted).toHaveLength(1);
   });
 });
 

@@ -30,6 +30,8 @@ export interface SlashCommandInput {
   channelId: string;
   responseUrl: string;
   command?: string;
+  /** Slack sends `directmessage` for DMs (default `ops`). */
+  channelName?: string;
 }
 
 export const slashCommandBody = (i: SlashCommandInput): string =>
@@ -38,7 +40,7 @@ export const slashCommandBody = (i: SlashCommandInput): string =>
     team_id: 'T0TEST',
     team_domain: 'example',
     channel_id: i.channelId,
-    channel_name: 'ops',
+    channel_name: i.channelName ?? 'ops',
     user_id: i.user.id,
     user_name: i.user.name,
     command: i.command ?? '/distro',

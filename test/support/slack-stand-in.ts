@@ -21,6 +21,15 @@ export interface SlackCall {
   responseId?: string;
   /** What the stand-in answered (ts of a posted message, …). */
   response: LooseJson;
+  /** When the call arrived (ms since the epoch). */
+  at: number;
+}
+
+/** Slack's per-method rate limiting, simulated: at most `limit` calls per `windowMs`, then 429 with Retry-After. */
+export interface RateBudget {
+  limit: number;
+  windowMs: number;
+  retryAfterS: number;
 }
 
 export interface SlackStandIn {
@@ -36,8 +45,10 @@ export interface SlackStandIn {
   usergroups: Map<string, string[]>;
   /** The next call to `method` answers `{ ok: false, error }`. */
   failNext(method: string, error: string): void;
-  /** The next call to `method` answers HTTP 429 with `Retry-After: 0`, as Slack's rate limiter does. */
-  rateLimitNext(method: string): void;
+  /** The next call to `method` answers HTTP 429 with `Retry-After` (default 0 s), as Slack's rate limiter does. */
+  rateLimitNext(method: string, retryAfterS?: number): void;
+  /** From now on, calls to `method` beyond `budget` answer 429 (like a Tier limit); null lifts it. */
+  limitRate(method: string, budget: RateBudget | null): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -72,7 +83,19 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
   const emitter = new EventEmitter();
   const usergroups = new Map<string, string[]>();
   const failures = new Map<string, string[]>();
-  const rateLimited = new Map<string, number>();
+  const rateLimited = new Map<string, number[]>();
+  const budgets = new Map<string, { budget: RateBudget; recent: number[] }>();
+  /** Seconds to answer 429 with, or null to answer normally. */
+  const limited = (method: string, now: number): number | null => {
+    const queued = rateLimited.get(method);
+    if (queued?.length) return queued.shift()!;
+    const b = budgets.get(method);
+    if (!b) return null;
+    b.recent = b.recent.filter((t) => now - t < b.budget.windowMs);
+    if (b.recent.length >= b.budget.limit) return b.budget.retryAfterS;
+    b.recent.push(now);
+    return null;
+  };
   let counter = 0;
   const nextTs = (): string => `${Math.floor(Date.now() / 1000)}.${String(++counter).padStart(6, '0')}`;
 
@@ -109,18 +132,21 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
     const args = parseArgs(body, String(req.headers['content-type'] ?? ''));
     let call: SlackCall;
     const response = /^\/response\/([^/]+)$/.exec(url.pathname);
-    if (response) {
-      call = { method: 'response_url', args, token, responseId: response[1]!, response: { ok: true } };
-    } else {
-      const method = url.pathname.replace(/^\/api\//, '');
-      call = { method, args, token, response: answer(method, args) };
-    }
-    if (rateLimited.get(call.method)) {
-      rateLimited.set(call.method, rateLimited.get(call.method)! - 1);
-      calls.push({ ...call, response: { ok: false, error: 'ratelimited' }, method: `${call.method} (429)` });
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' });
+    const at = Date.now();
+    const method = response ? 'response_url' : url.pathname.replace(/^\/api\//, '');
+    const retryAfter = limited(method, at);
+    if (retryAfter !== null) {
+      const refused: SlackCall = { method: `${method} (429)`, args, token, response: { ok: false, error: 'ratelimited' }, at };
+      calls.push(refused);
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      emitter.emit('call', refused);
       return;
+    }
+    if (response) {
+      call = { method, args, token, responseId: response[1]!, response: { ok: true }, at };
+    } else {
+      call = { method, args, token, response: answer(method, args), at };
     }
     const reply = call.response;
     calls.push(call);
@@ -139,11 +165,13 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
     callsTo: (method) => calls.filter((c) => c.method === method),
     usergroups,
     failNext: (method, error) => failures.set(method, [...(failures.get(method) ?? []), error]),
-    rateLimitNext: (method) => rateLimited.set(method, (rateLimited.get(method) ?? 0) + 1),
+    rateLimitNext: (method, retryAfterS = 0) => rateLimited.set(method, [...(rateLimited.get(method) ?? []), retryAfterS]),
+    limitRate: (method, budget) => (budget ? budgets.set(method, { budget, recent: [] }) : budgets.delete(method)),
     reset: () => {
       calls.length = 0;
       failures.clear();
       rateLimited.clear();
+      budgets.clear();
     },
     waitFor: (predicate, what = 'a matching Slack call', timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {

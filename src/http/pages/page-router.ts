@@ -15,6 +15,7 @@ import { renderComparePage } from './compare-page.js';
 import { renderDashboard, renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
 import { contentSecurityPolicy } from './layout.js';
 import { renderTaskPage } from './task-page.js';
+import { renderUpgradePage } from './upgrade-page.js';
 
 const CSP = contentSecurityPolicy([COMPARE_SCRIPT]);
 
@@ -58,7 +59,8 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     send(res, renderDashboard({ distributions, active, recent, platformNames: await taskPlatforms([...active, ...recent]) }));
   });
 
-  router.get('/distributions/:slug', admin, async (req, res) => {
+  // Also opened from Slack ("…and N more" in `status`), through a signed link.
+  router.get('/distributions/:slug', linked, async (req, res) => {
     const detail = await services.distributions.show(String(req.params['slug']));
     const [report] = await services.distributions.status(detail.distribution.id);
     send(res, renderDistributionPage(detail, report?.groups ?? []));
@@ -86,6 +88,10 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
   router.get('/tasks/:id', linked, async (req, res) => {
     const task = await services.tasks.get(String(req.params['id']));
     send(res, renderTaskPage(task, await taskPlatforms([task])));
+  });
+
+  router.get('/upgrades/:id', linked, async (req, res) => {
+    send(res, renderUpgradePage(await services.upgrades.view(String(req.params['id']))));
   });
 
   router.get('/compare/:from/:to', linked, async (req, res) => {

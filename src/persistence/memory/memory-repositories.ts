@@ -11,6 +11,7 @@ import type {
   DistributionRepository,
   Page,
   PageRequest,
+  PlanFilter,
   PlatformFilter,
   PlatformRepository,
   Repositories,
@@ -22,7 +23,7 @@ import type {
 } from '../../domain/ports.js';
 import type { Site } from '../../domain/site.js';
 import { activeKey, isActive, type Task } from '../../domain/task.js';
-import type { UpgradePlan } from '../../domain/upgrade-plan.js';
+import type { PlanSkip, UpgradePlan } from '../../domain/upgrade-plan.js';
 import {
   boundedAppend,
   clipLine,
@@ -411,8 +412,19 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
   async setMessage(id: string, message: { channel: string; ts: string }) {
     this.touch(this.must(id), { message: { channel: message.channel, ts: message.ts } });
   }
-  async setTaskIds(id: string, taskIds: string[]) {
-    this.touch(this.must(id), { taskIds: [...taskIds] });
+  async setTaskIds(id: string, taskIds: string[], skipped?: PlanSkip[]) {
+    // Called once per scheduled migration: no copy of the whole plan back (a 1,000-site Confirm made that quadratic).
+    const plan = this.must(id);
+    Object.assign(plan, { taskIds: [...taskIds], ...(skipped ? { skipped: copy(skipped) } : {}), updatedAt: new Date() });
+    this.db.changed();
+  }
+  async list(filter: PlanFilter = {}, page?: PageRequest) {
+    // Newest first; plans made in the same millisecond by insertion order (the sort is stable).
+    const items = values(this.t)
+      .filter((x) => (filter.distributionId === undefined || x.distributionId === filter.distributionId) && has(filter.state, x.state))
+      .reverse()
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    return copy(slicePage(items, page));
   }
 }
 

@@ -109,6 +109,7 @@ const planSchema = new Schema(
     requestedBy: Mixed,
     confirmedBy: { type: Mixed, default: null },
     taskIds: { type: [String], default: [] },
+    skipped: { type: Mixed },
     message: { type: Mixed, default: null },
     createdAt: Date,
     updatedAt: Date,

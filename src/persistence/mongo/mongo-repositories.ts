@@ -10,6 +10,7 @@ import type { Platform } from '../../domain/platform.js';
 import type {
   DistributionRepository,
   PageRequest,
+  PlanFilter,
   PlatformFilter,
   PlatformRepository,
   Repositories,
@@ -21,7 +22,7 @@ import type {
 } from '../../domain/ports.js';
 import type { Site } from '../../domain/site.js';
 import { activeKey, isActive, type Task } from '../../domain/task.js';
-import type { UpgradePlan } from '../../domain/upgrade-plan.js';
+import type { PlanSkip, UpgradePlan } from '../../domain/upgrade-plan.js';
 import {
   assertPage,
   clipLine,
@@ -500,8 +501,14 @@ class MongoPlans implements UpgradePlanRepository {
       $set: { message: { channel: message.channel, ts: message.ts }, updatedAt: new Date() },
     });
   }
-  async setTaskIds(id: string, taskIds: string[]) {
-    await this.c.mustUpdate(id, { $set: { taskIds, updatedAt: new Date() } });
+  async setTaskIds(id: string, taskIds: string[], skipped?: PlanSkip[]) {
+    await this.c.mustUpdate(id, { $set: { taskIds, ...(skipped ? { skipped } : {}), updatedAt: new Date() } });
+  }
+  list(filter: PlanFilter = {}, page?: PageRequest) {
+    const f: Filter = {};
+    if (filter.distributionId !== undefined) f.distributionId = filter.distributionId;
+    if (filter.state) f.state = { $in: filter.state };
+    return this.c.find(f, { createdAt: -1, _id: -1 }, page);
   }
 }
 

@@ -5,7 +5,8 @@ import type { Distribution } from '../../domain/distribution.js';
 import type { Platform } from '../../domain/platform.js';
 import type { OutdatedReport } from '../../services/distribution-service.js';
 import { countsLine, notableLines } from './compare-summary.js';
-import { ACTIONS, actions, actorText, button, code, context, esc, header, linkButton, message, section, type Block, type SlackMessage } from './kit.js';
+import { plural } from '../../lib/plural.js';
+import { ACTIONS, actions, actorText, button, code, context, esc, header, linkButton, message, notificationText, section, type Block, type SlackMessage } from './kit.js';
 
 export interface AnnouncementInput {
   distribution: Distribution;
@@ -19,6 +20,16 @@ export interface AnnouncementInput {
   compareUrl: string | null;
 }
 
+/** Who moved the target: a person, or the automation (never the person who merely asked for a poll). */
+const setBy = (actor: Actor): string =>
+  actor.kind === 'user'
+    ? `Set by ${actorText(actor)}.`
+    : actor.kind === 'webhook'
+      ? 'Set automatically: a GitHub webhook announced this build.'
+      : actor.kind === 'poll'
+        ? 'Set automatically: the update poll found this build.'
+        : 'Set automatically by Distro.';
+
 export const announcementMessage = (a: AnnouncementInput): SlackMessage => {
   const sites = a.outdated.groups.reduce((n, g) => n + g.sites.length, 0);
   const platforms = a.outdated.groups.length;
@@ -27,7 +38,7 @@ export const announcementMessage = (a: AnnouncementInput): SlackMessage => {
     header(`New upgrade target for ${a.distribution.title}`),
     section(
       `${code(a.target.name)} (ref ${code(a.target.source.ref)}) is now the upgrade target of ${code(a.distribution.slug)}, ${change}. ` +
-        `Set by ${actorText(a.actor)}. Other platforms are locked: new sites go on the target.`,
+        `${setBy(a.actor)} Other platforms are locked: new sites go on the target.`,
       a.compareUrl ? linkButton('Compare', a.compareUrl, 'announce') : undefined,
     ),
   ];
@@ -38,14 +49,14 @@ export const announcementMessage = (a: AnnouncementInput): SlackMessage => {
   }
   if (sites) {
     blocks.push(
-      section(`:warning: *${sites} site${sites === 1 ? '' : 's'}* on *${platforms} platform${platforms === 1 ? '' : 's'}* ${sites === 1 ? 'is' : 'are'} now out of date.`),
+      section(`:warning: *${plural(sites, 'site')}* on *${plural(platforms, 'platform')}* ${sites === 1 ? 'is' : 'are'} now out of date.`),
       actions(`announce_${a.distribution.id}`, [button('Review upgrades', ACTIONS.reviewUpgrades, { value: a.distribution.slug, style: 'primary' })]),
     );
   } else {
     blocks.push(section(':white_check_mark: No site is out of date.'));
   }
   return message(
-    `New upgrade target for ${a.distribution.slug}: ${a.target.name}. ${sites} sites on ${platforms} platforms are out of date.`,
+    notificationText(`New upgrade target for ${a.distribution.slug}: ${a.target.name}. ${sites ? `${plural(sites, 'site')} out of date.` : 'No site is out of date.'}`),
     blocks,
   );
 };

@@ -1,7 +1,9 @@
 /** App Home tab: distributions, their targets, out-of-date sites and running tasks. */
 import type { Task } from '../../domain/task.js';
 import type { DistributionOverview } from '../../services/distribution-service.js';
-import { context, divider, header, LIMITS, linesWithin, section, withinBlockLimit, type Block } from './kit.js';
+import { plural } from '../../lib/plural.js';
+import { fitLines } from './fit-lines.js';
+import { context, divider, header, LIMITS, section, slackDate, withinBlockLimit, type Block } from './kit.js';
 import { overviewLine } from './list.js';
 import { taskLine } from './task-list.js';
 
@@ -14,13 +16,13 @@ export const appHomeView = (overviews: DistributionOverview[], running: Task[], 
   const outdated = overviews.reduce((n, o) => n + o.outdatedSiteCount, 0);
   const blocks: Block[] = [
     header('Distro dashboard'),
-    section(`*${overviews.length}* distributions · *${outdated}* sites out of date · *${running.length}* tasks running or queued`),
+    section(`*${plural(overviews.length, 'distribution')}* · *${plural(outdated, 'site')}* out of date · *${plural(running.length, 'task')}* running or queued`),
     divider(),
-    section(overviews.length ? linesWithin(overviews.map(overviewLine)) : '_No distributions yet._'),
+    section(overviews.length ? fitLines(overviews.map(overviewLine)) : '_No distributions yet._'),
     divider(),
     header('Running tasks'),
-    section(running.length ? linesWithin(running.map(taskLine)) : '_Nothing running._'),
-    context(`Updated ${at.toISOString()} · type \`/distro help\` in any channel for commands`),
+    section(running.length ? fitLines(running.map(taskLine)) : '_Nothing running._'),
+    context(`Updated ${slackDate(at)} · type \`/distro help\` in any channel for commands`),
   ];
   return { type: 'home', blocks: withinBlockLimit(blocks, LIMITS.homeBlocks) };
 };

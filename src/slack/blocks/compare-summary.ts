@@ -1,8 +1,7 @@
 /** Compare results as Slack text: counts, then security fixes, then what blocks or needs care. */
 import type { CompareCounts, CompareResult, PackageChange } from '../../domain/compare/types.js';
+import { plural as n } from '../../lib/plural.js';
 import { code, context, esc, header, linkButton, listWithMore, message, section, type Block, type SlackMessage } from './kit.js';
-
-const n = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
 
 /** "⬆️ 12 upgrades · ⬇️ 1 downgrade · ➖ 2 missing · ➕ 3 added" with security fixes in front. */
 export const countsLine = (c: CompareCounts): string => {

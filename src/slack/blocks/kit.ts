@@ -4,6 +4,7 @@
  */
 import type { types } from '@slack/bolt';
 import { describeActor, type Actor } from '../../domain/actor.js';
+import { cutText } from './fit-lines.js';
 
 export type Block = types.KnownBlock;
 export type ButtonElement = types.Button;
@@ -23,6 +24,8 @@ export const LIMITS = {
   buttonText: 75,
   contextElements: 10,
   fallbackText: 3000,
+  /** What a notification shows of a channel message's `text`: keep it to one glanceable line. */
+  notificationText: 150,
 } as const;
 
 /** Stable action ids: listeners register on these. */
@@ -30,6 +33,8 @@ export const ACTIONS = {
   confirm: 'distro_plan_confirm',
   cancel: 'distro_plan_cancel',
   reviewUpgrades: 'distro_review_upgrades',
+  /** "Move the target anyway" under a warning about an older build or blocked sites. */
+  confirmTarget: 'distro_target_confirm',
   /** Prefix of URL buttons (Slack still sends an action for them, which must be acked). */
   link: 'distro_link',
 } as const;
@@ -65,29 +70,15 @@ export const code = (s: string): string => `\`${esc(s)}\``;
 
 export const truncate = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`);
 
-/** "a, b, c …and 4 more": at most `max` items shown. */
-export const listWithMore = (items: string[], max: number, separator = ', '): string => {
+/** "a, b, c …and 4 more": at most `max` items shown (the rest counted, and linked when `moreUrl` is given). */
+export const listWithMore = (items: string[], max: number, separator = ', ', moreUrl?: string): string => {
   if (items.length <= max) return items.join(separator);
-  return `${items.slice(0, max).join(separator)} …and ${items.length - max} more`;
+  return `${items.slice(0, max).join(separator)} ${moreText(items.length - max, moreUrl)}`;
 };
 
-/** Lines joined up to the section text limit; the overflow becomes "…and N more". */
-export const linesWithin = (lines: string[], maxChars: number = LIMITS.sectionText): string => {
-  const out: string[] = [];
-  let used = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const rest = lines.length - i;
-    const tail = `…and ${rest} more`;
-    if (used + line.length + 1 + (rest > 1 ? tail.length + 1 : 0) > maxChars) {
-      out.push(`…and ${rest} more`);
-      return out.join('\n');
-    }
-    out.push(line);
-    used += line.length + 1;
-  }
-  return out.join('\n');
-};
+/** "…and 12 more", linked to the page that lists them all when there is one. */
+export const moreText = (hidden: number, url?: string, what = 'more'): string =>
+  url ? `<${url}|…and ${hidden.toLocaleString('en-US')} ${what}>` : `…and ${hidden.toLocaleString('en-US')} ${what}`;
 
 export const header = (text: string): Block => ({
   type: 'header',
@@ -96,13 +87,13 @@ export const header = (text: string): Block => ({
 
 export const section = (text: string, accessory?: ButtonElement): Block => ({
   type: 'section',
-  text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) },
+  text: { type: 'mrkdwn', text: cutText(text, LIMITS.sectionText) },
   ...(accessory ? { accessory } : {}),
 });
 
 export const context = (...texts: string[]): Block => ({
   type: 'context',
-  elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: truncate(t, LIMITS.sectionText) })),
+  elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: cutText(t, LIMITS.sectionText) })),
 });
 
 export const divider = (): Block => ({ type: 'divider' });
@@ -141,7 +132,7 @@ export const withinBlockLimit = (blocks: Block[], max: number = LIMITS.messageBl
 };
 
 export const message = (text: string, blocks: Block[], max: number = LIMITS.messageBlocks): SlackMessage => ({
-  text: truncate(text, LIMITS.fallbackText),
+  text: cutText(text, LIMITS.fallbackText),
   blocks: withinBlockLimit(blocks, max),
 });
 
@@ -152,6 +143,9 @@ export const slackDate = (d: Date): string =>
 export const mentionUser = (id: string): string => (/^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : esc(id));
 
 export const actorText = (a: Actor): string => (a.kind === 'user' ? mentionUser(a.id) : esc(describeActor(a)));
+
+/** Notification text of a channel message: one short line. */
+export const notificationText = (s: string): string => cutText(s, LIMITS.notificationText);
 
 /** A one-section informational reply. */
 export const notice = (text: string): SlackMessage => message(text, [section(text)]);

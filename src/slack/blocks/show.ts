@@ -1,7 +1,9 @@
 /** `/distro show <distribution>`: its platforms, which one is the target, and their sites. */
 import { redactUrl } from '../../lib/redact.js';
 import type { DistributionDetail } from '../../services/distribution-service.js';
-import { code, context, esc, header, linesWithin, message, section, type SlackMessage } from './kit.js';
+import { plural } from '../../lib/plural.js';
+import { fitLines } from './fit-lines.js';
+import { code, context, esc, header, message, section, type SlackMessage } from './kit.js';
 
 const STATUS_ICON: Record<string, string> = {
   ready: ':large_green_circle:',
@@ -22,17 +24,17 @@ export const showMessage = (d: DistributionDetail): SlackMessage => {
   const platforms = [...d.platforms].reverse().map(
     (p) =>
       `${STATUS_ICON[p.platform.status] ?? ''} ${code(p.platform.name)} — ${p.platform.status}${p.isTarget ? ' · *upgrade target*' : ''} · ` +
-      `${p.siteCount} sites · ref ${code(p.platform.source.ref)}`,
+      `${plural(p.siteCount, 'site')} · ref ${code(p.platform.source.ref)}`,
   );
-  return message(`${esc(distribution.title)}: ${d.platformCount} platforms, target ${d.target?.name ?? 'none'}`, [
+  return message(`${esc(distribution.title)}: ${plural(d.platformCount, 'platform')}, target ${d.target?.name ?? 'none'}`, [
     header(distribution.title),
     section(
       `${esc(distribution.description || '')}\n` +
-        `Target: ${d.target ? code(d.target.name) : '_none_'} · ${d.siteCount} sites · ${d.outdatedSiteCount} out of date\n` +
+        `Target: ${d.target ? code(d.target.name) : '_none_'} · ${plural(d.siteCount, 'site')} · ${d.outdatedSiteCount} out of date\n` +
         `Upstream: ${esc(upstream)} · polling ${distribution.policy.pollIntervalMinutes ? `every ${distribution.policy.pollIntervalMinutes} min` : 'off'}` +
         ` · auto-target ${distribution.policy.autoTarget ? 'on' : 'off'}`,
     ),
-    section(platforms.length ? linesWithin(platforms) : '_No platforms yet._'),
+    section(platforms.length ? fitLines(platforms) : '_No platforms yet._'),
     context(`\`status ${esc(distribution.slug)}\` for out-of-date sites · \`upgrade --distro ${esc(distribution.slug)}\` to upgrade them all`),
   ]);
 };

@@ -3,9 +3,13 @@
  * stale, cancelled, and confirmed (per-site task progress, no buttons). The same message is re-rendered
  * with chat.update as the plan and its tasks change.
  */
-import type { TaskState } from '../../domain/task.js';
+import type { Task, TaskState } from '../../domain/task.js';
+import type { PlanSkip } from '../../domain/upgrade-plan.js';
+import { firstErrorLine } from '../../lib/first-error-line.js';
+import { plural } from '../../lib/plural.js';
 import type { PlanView } from '../../services/upgrade-service.js';
 import { countsLine, needsCare, notableLines } from './compare-summary.js';
+import { fitLines } from './fit-lines.js';
 import {
   ACTIONS,
   actions,
@@ -15,10 +19,11 @@ import {
   context,
   esc,
   header,
-  linesWithin,
   linkButton,
   listWithMore,
   message,
+  moreText,
+  notificationText,
   section,
   type Block,
   type ButtonElement,
@@ -28,8 +33,10 @@ import {
 export interface PlanMessageOptions {
   /** Signed Compare page URL for a source platform → target. */
   compareUrl: (fromPlatformId: string, toPlatformId: string) => string;
-  /** Sites left out when the plan was confirmed. */
-  skipped?: { site: string; reason: string }[];
+  /** Signed task log URL. */
+  taskUrl?: (taskId: string) => string;
+  /** Signed page with every site and task of the plan (where "…and N more" leads). */
+  planUrl?: (planId: string) => string;
 }
 
 export const TASK_ICON: Record<TaskState, string> = {
@@ -43,36 +50,109 @@ export const TASK_ICON: Record<TaskState, string> = {
 /** Shown per group; more platforms than this are summarised in one line. */
 const MAX_GROUPS = 10;
 const MAX_SITES_PER_GROUP = 15;
+/** Up to this many moves, succeeded sites are named too; above it they are a count. */
+const NAME_SUCCEEDED_UP_TO = 10;
 
-const plural = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+/** Where each move of a confirmed plan stands, in the order a human should look at them. */
+interface Progress {
+  failed: Array<{ siteName: string; task: Task }>;
+  processing: Array<{ siteName: string; task: Task }>;
+  queued: Array<{ siteName: string; task: Task }>;
+  /** Confirm is still going through the moves: no task yet, not skipped either. */
+  scheduling: string[];
+  cancelled: Array<{ siteName: string; task: Task }>;
+  skipped: PlanSkip[];
+  succeeded: Array<{ siteName: string; task: Task }>;
+}
 
-const stateLine = (view: PlanView): string | null => {
+const progressOf = (view: PlanView): Progress => {
+  const bySite = new Map(view.tasks.map((t) => [t.subject.id, t]));
+  const skipped = view.plan.skipped ?? [];
+  const skippedNames = new Set(skipped.map((s) => s.site));
+  const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], cancelled: [], skipped: [...skipped], succeeded: [] };
+  for (const m of view.plan.moves) {
+    const task = bySite.get(m.siteId);
+    if (task) p[task.state].push({ siteName: m.siteName, task });
+    // Older records have no `skipped` (undefined): their Confirm finished, so a missing task was skipped.
+    else if (view.plan.skipped === null) p.scheduling.push(m.siteName);
+    else if (!skippedNames.has(m.siteName)) p.skipped.push({ site: m.siteName, reason: 'not scheduled' });
+  }
+  return p;
+};
+
+const taskRef = (task: Task, options: PlanMessageOptions): string =>
+  options.taskUrl ? `<${options.taskUrl(task.id)}|task #${task.number}>` : `task #${task.number}`;
+
+/** "3 failed · 4 running · 20 queued · 973 succeeded": only the states that occur, the urgent ones first. */
+const countsText = (p: Progress): string =>
+  [
+    p.failed.length ? `:x: ${p.failed.length.toLocaleString('en-US')} failed` : null,
+    p.processing.length ? `:gear: ${p.processing.length.toLocaleString('en-US')} running` : null,
+    p.queued.length ? `:hourglass_flowing_sand: ${p.queued.length.toLocaleString('en-US')} queued` : null,
+    p.scheduling.length ? `${p.scheduling.length.toLocaleString('en-US')} being scheduled` : null,
+    p.succeeded.length ? `:white_check_mark: ${p.succeeded.length.toLocaleString('en-US')} succeeded` : null,
+    p.cancelled.length ? `:no_entry_sign: ${p.cancelled.length.toLocaleString('en-US')} cancelled` : null,
+    p.skipped.length ? `:heavy_minus_sign: ${p.skipped.length.toLocaleString('en-US')} not scheduled` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+
+const isFinished = (p: Progress): boolean => !p.processing.length && !p.queued.length && !p.scheduling.length;
+
+const stateLine = (view: PlanView, progress: Progress | null): string | null => {
   const { plan } = view;
-  if (plan.state === 'cancelled') return `:no_entry_sign: *Cancelled* by ${plan.confirmedBy ? actorText(plan.confirmedBy) : 'someone'}.`;
-  if (plan.state === 'confirmed') {
-    const counts = new Map<TaskState, number>();
-    for (const t of view.tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
-    const parts = [...counts].map(([state, count]) => `${count} ${state}`);
-    return `:white_check_mark: *Confirmed* by ${plan.confirmedBy ? actorText(plan.confirmedBy) : 'someone'}` + (parts.length ? ` — ${parts.join(' · ')}` : '') + '.';
+  const by = plan.confirmedBy ? actorText(plan.confirmedBy) : 'someone';
+  if (plan.state === 'cancelled') return `:no_entry_sign: *Cancelled* by ${by}.`;
+  if (plan.state === 'confirmed' && progress) {
+    const scheduled = view.tasks.length;
+    if (!scheduled && isFinished(progress)) {
+      return `:heavy_minus_sign: *Confirmed* by ${by}, but nothing was scheduled: ${plural(progress.skipped.length, 'site')} could not be moved (see below).`;
+    }
+    const verdict = !isFinished(progress)
+      ? progress.scheduling.length
+        ? `scheduling (${scheduled.toLocaleString('en-US')} of ${plan.moves.length.toLocaleString('en-US')} so far)`
+        : 'in progress'
+      : progress.failed.length
+        ? '*finished with failures*'
+        : '*done*';
+    return `:white_check_mark: *Confirmed* by ${by} — ${verdict}: ${countsText(progress)}.`;
   }
   if (view.stale) {
     return `:hourglass: *Out of date:* the upgrade target of ${code(view.distribution.slug)} changed since this summary. Use the fresh summary, or run \`upgrade\` again.`;
   }
+  if (plan.state === 'pending' && view.movable === 0) {
+    return `:white_check_mark: *Nothing left to move:* every site of this summary is already on ${code(view.target.name)} or moved elsewhere.`;
+  }
   return null;
 };
 
-/** One line per moving site with its task state (confirmed plans). */
-const progressLines = (view: PlanView, skipped: PlanMessageOptions['skipped']): string[] => {
-  const bySite = new Map(view.tasks.map((t) => [t.subject.id, t]));
-  const lines = view.plan.moves.map((m) => {
-    const task = bySite.get(m.siteId);
-    if (!task) {
-      const why = skipped?.find((s) => s.site === m.siteName)?.reason ?? 'not scheduled';
-      return `:heavy_minus_sign: ${code(m.siteName)} — skipped (${esc(why)})`;
-    }
-    return `${TASK_ICON[task.state]} ${code(m.siteName)} — ${task.state} (task #${task.number})`;
-  });
-  return lines;
+/** One titled section per kind of site that needs a look; each says how many it leaves out and links to all. */
+const progressBlocks = (view: PlanView, p: Progress, options: PlanMessageOptions): Block[] => {
+  const url = options.planUrl?.(view.plan.id);
+  const list = (title: string, lines: string[]): Block[] =>
+    lines.length
+      ? [section(`*${title} (${lines.length.toLocaleString('en-US')})*\n${fitLines(lines, { maxChars: 2800, more: (n) => moreText(n, url) })}`)]
+      : [];
+  const line = (icon: string, siteName: string, rest: string): string => `${icon} ${code(siteName)} — ${rest}`;
+  const blocks = [
+    ...list(
+      'Failed',
+      p.failed.map(({ siteName, task }) =>
+        line(TASK_ICON.failed, siteName, `failed: ${esc(firstErrorLine(task.error ?? '', 160, 'see the log'))} · ${taskRef(task, options)}`),
+      ),
+    ),
+    ...list('Running', p.processing.map(({ siteName, task }) => line(TASK_ICON.processing, siteName, `processing (${taskRef(task, options)})`))),
+    ...list('Queued', p.queued.map(({ siteName, task }) => line(TASK_ICON.queued, siteName, `queued (${taskRef(task, options)})`))),
+    ...list('Being scheduled', p.scheduling.map((siteName) => line(':hourglass:', siteName, 'being scheduled'))),
+    ...list('Not scheduled', p.skipped.map((s) => line(':heavy_minus_sign:', s.site, `skipped (${esc(s.reason)})`))),
+    ...list('Cancelled', p.cancelled.map(({ siteName, task }) => line(TASK_ICON.cancelled, siteName, `cancelled (${taskRef(task, options)})`))),
+  ];
+  if (p.succeeded.length && view.plan.moves.length <= NAME_SUCCEEDED_UP_TO) {
+    blocks.push(...list('Succeeded', p.succeeded.map(({ siteName, task }) => line(TASK_ICON.succeeded, siteName, `succeeded (${taskRef(task, options)})`))));
+  } else if (p.succeeded.length) {
+    blocks.push(section(`:white_check_mark: *${plural(p.succeeded.length, 'site')} succeeded.*${url ? ` <${url}|All sites and tasks>` : ''}`));
+  }
+  return blocks;
 };
 
 const groupBlocks = (view: PlanView, options: PlanMessageOptions): Block[] => {
@@ -82,6 +162,8 @@ const groupBlocks = (view: PlanView, options: PlanMessageOptions): Block[] => {
     const sites = listWithMore(
       g.sites.map((s) => code(s.name)),
       MAX_SITES_PER_GROUP,
+      ', ',
+      options.planUrl?.(view.plan.id),
     );
     blocks.push(
       section(
@@ -96,14 +178,16 @@ const groupBlocks = (view: PlanView, options: PlanMessageOptions): Block[] => {
   const rest = view.groups.slice(MAX_GROUPS);
   if (rest.length) {
     const sites = rest.reduce((total, g) => total + g.sites.length, 0);
-    blocks.push(context(`…and ${plural(rest.length, 'more platform')} with ${plural(sites, 'site')}: ${listWithMore(rest.map((g) => code(g.from.name)), 10)}`));
+    const url = options.planUrl?.(view.plan.id);
+    const more = `…and ${plural(rest.length, 'more platform')} with ${plural(sites, 'site')}`;
+    blocks.push(context(`${url ? `<${url}|${more}>` : more}: ${listWithMore(rest.map((g) => code(g.from.name)), 10)}`));
   }
   return blocks;
 };
 
 const buttons = (view: PlanView): Block[] => {
   const { plan } = view;
-  if (plan.state !== 'pending' || view.stale) return [];
+  if (plan.state !== 'pending' || view.stale || view.movable === 0) return [];
   const cancel = button('Cancel', ACTIONS.cancel, { value: plan.id });
   if (plan.blocked) {
     // In a batch, platforms without errors can still be upgraded on their own.
@@ -135,6 +219,7 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
   const { plan, distribution, target } = view;
   const sites = plan.moves.length;
   const platforms = view.groups.length;
+  const progress = plan.state === 'confirmed' ? progressOf(view) : null;
   const blocks: Block[] = [
     header(`Upgrade ${plural(sites, 'site')} to ${target.name}`),
     section(
@@ -142,10 +227,10 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
         `move to the upgrade target ${code(target.name)}. Requested by ${actorText(plan.requestedBy)}.`,
     ),
   ];
-  const state = stateLine(view);
+  const state = stateLine(view, progress);
   if (state) blocks.push(section(state));
-  if (plan.state === 'confirmed') blocks.push(section(linesWithin(progressLines(view, options.skipped))));
+  if (progress) blocks.push(...progressBlocks(view, progress, options));
   blocks.push(...groupBlocks(view, options), ...buttons(view), context(`Plan \`${plan.id}\``));
-  const counts = view.groups.map((g) => `${g.from.name}: ${countsLine(g.compare.counts)}`).join('; ');
-  return message(`Upgrade ${plural(sites, 'site')} of ${distribution.slug} to ${target.name} (${plan.state}). ${counts}`, blocks);
+  const status = progress ? countsText(progress).replace(/:[a-z_]+: /g, '') : plan.state;
+  return message(notificationText(`Upgrade ${plural(sites, 'site')} of ${distribution.slug} to ${target.name}: ${status}`), blocks);
 };

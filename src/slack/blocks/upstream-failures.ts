@@ -2,7 +2,8 @@
 import type { Actor } from '../../domain/actor.js';
 import type { Distribution } from '../../domain/distribution.js';
 import type { Platform } from '../../domain/platform.js';
-import { actorText, code, context, esc, message, section, type SlackMessage } from './kit.js';
+import { firstErrorLine } from '../../lib/first-error-line.js';
+import { actorText, code, context, esc, message, notice, notificationText, section, type SlackMessage } from './kit.js';
 
 const LOG_TAIL_LINES = 15;
 
@@ -13,7 +14,7 @@ export const logTailBlock = (lines: string[], tailLines = LOG_TAIL_LINES): strin
 };
 
 export const buildFailedMessage = (platform: Platform, distribution: Distribution): SlackMessage =>
-  message(`Build of ${platform.name} (${distribution.slug}) failed.`, [
+  message(notificationText(`Build of ${platform.name} (${distribution.slug}) failed.`), [
     section(
       `:x: The build of ${code(platform.name)} (ref ${code(platform.source.ref)}) for ${code(distribution.slug)} failed. ` +
         'It is not the upgrade target; sites stay where they are.',
@@ -21,8 +22,11 @@ export const buildFailedMessage = (platform: Platform, distribution: Distributio
     section(logTailBlock(platform.buildLog)),
   ]);
 
+export const pollNothingNewMessage = (distribution: Distribution): SlackMessage =>
+  notice(`:white_check_mark: Checked the upstream of ${code(distribution.slug)}: no new build since the last check.`);
+
 export const pollFailedMessage = (distribution: Distribution, actor: Actor, error: string): SlackMessage =>
-  message(`Checking the upstream of ${distribution.slug} failed: ${esc(error)}`, [
-    section(`:warning: Checking the upstream of ${code(distribution.slug)} (asked by ${actorText(actor)}) failed: ${esc(error)}`),
+  message(notificationText(`Checking the upstream of ${distribution.slug} failed: ${esc(firstErrorLine(error))}`), [
+    section(`:warning: Checking the upstream of ${code(distribution.slug)} (asked by ${actorText(actor)}) failed: ${esc(firstErrorLine(error, 500))}`),
     context(`Nothing was recorded. Fix the upstream in the admin backend, then run \`/distro poll ${esc(distribution.slug)}\` again.`),
   ]);

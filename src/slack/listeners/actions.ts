@@ -1,15 +1,19 @@
 /**
- * Buttons: Confirm / Cancel on upgrade summaries, "Review upgrades" on announcements, and URL buttons.
+ * Buttons: Confirm / Cancel on upgrade summaries, "Review upgrades" on announcements, "Move the target anyway"
+ * under a target warning, and URL buttons. Each acks at once; the work goes on the app's work queue.
  * Every button that changes state is for confirmers only (the same check as Confirm): whoever may not
  * confirm an upgrade may not cancel one or post one either.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { StaleError } from '../../domain/errors.js';
 import type { ConfirmOutcome } from '../../services/upgrade-service.js';
+import { plural } from '../../lib/plural.js';
 import { actorText, ACTIONS, code, esc, notice } from '../blocks/kit.js';
+import { parseTargetMove, targetChangedMessage } from '../blocks/target-change.js';
 import type { MessageRef } from '../plan-messages.js';
+import { RecentClicks } from '../recent-clicks.js';
 import { proposeAndPost } from './commands.js';
-import { assertPermitted, ephemeral, guarded, userActor, type ListenerDeps } from './shared.js';
+import { assertPermitted, ephemeral, later, userActor, type ListenerDeps } from './shared.js';
 
 /** Where the clicked message lives. */
 const clickedMessage = (body: BlockAction): MessageRef | undefined => {
@@ -18,8 +22,12 @@ const clickedMessage = (body: BlockAction): MessageRef | undefined => {
   return channel && ts ? { channel, ts } : undefined;
 };
 
+/** Clicks on the same button of the same message within this window act once (double clicks, two people). */
+const CLICK_WINDOW_MS = 60_000;
+
 export const registerActions = (app: App, deps: ListenerDeps): void => {
   const { services, messenger, logger } = deps;
+  const clicks = new RecentClicks(CLICK_WINDOW_MS);
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.confirm, async ({ ack, body, action, respond, client }) => {
     await ack();
@@ -27,15 +35,15 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
     const actor = userActor(body.user);
     const planId = action.value ?? '';
     const at = clickedMessage(body);
-    await guarded(reply, logger, {}, async () => {
+    later(deps, reply, {}, async () => {
       await assertPermitted(deps, body.user.id, client);
       let outcome: ConfirmOutcome;
       try {
         outcome = await services.upgrades.confirm(planId, actor);
       } catch (error) {
         if (error instanceof StaleError) {
-          // Mark the old summary stale (buttons gone), then post a fresh one against the new target.
-          const old = await messenger.refresh(planId, at ? { at } : {});
+          // The old summary loses its buttons (plan.updated), and a fresh one is posted against the new target.
+          const old = await services.upgrades.view(planId);
           const channel = old.plan.message?.channel ?? at?.channel;
           if (channel) await proposeAndPost(deps, old.plan.scope, actor, channel);
         }
@@ -46,44 +54,59 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
         await reply(notice(`This upgrade was already confirmed by ${by ? actorText(by) : 'someone'}; its migrations are scheduled once.`));
         return;
       }
-      // Later re-renders of the summary no longer know why a site was left out: tell the confirmer now.
+      messenger.refresh(planId);
+      const n = outcome.view.tasks.length;
       const skipped = outcome.skipped.map((s) => `${code(s.site)} (${esc(s.reason)})`);
-      const skippedNote = skipped.length ? ` Not scheduled: ${skipped.join(', ')}.` : '';
-      try {
-        await messenger.refresh(planId, { skipped: outcome.skipped, ...(at ? { at } : {}) });
-      } catch (error) {
-        // The migrations are scheduled whatever Slack says; "something went wrong" would invite a second try.
-        logger.warn({ err: error, plan: planId }, 'confirmed, but could not update the summary message');
-        const n = outcome.view.tasks.length;
-        await reply(
-          notice(
-            `:white_check_mark: Confirmed: ${n} migration${n === 1 ? '' : 's'} scheduled, but I could not update the summary message. ` +
-              `Follow them with \`${deps.slashCommand} tasks\`.${skippedNote}`,
-          ),
-        );
-        return;
-      }
-      if (skippedNote) await reply(notice(`:heavy_minus_sign:${skippedNote}`));
+      await reply(
+        notice(
+          `:white_check_mark: Confirmed: ${plural(n, 'migration')} scheduled. The summary shows their progress; ` +
+            `\`${deps.slashCommand} tasks\` lists them too.` +
+            (skipped.length ? ` Not scheduled: ${skipped.join(', ')}.` : ''),
+        ),
+      );
     });
   });
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.cancel, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const at = clickedMessage(body);
-    await guarded(ephemeral(respond, logger), logger, {}, async () => {
+    later(deps, ephemeral(respond, logger), {}, async () => {
       await assertPermitted(deps, body.user.id, client);
       await services.upgrades.cancel(action.value ?? '', userActor(body.user));
-      await messenger.refresh(action.value ?? '', at ? { at } : {});
+      messenger.refresh(action.value ?? '');
     });
   });
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.reviewUpgrades, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const channel = clickedMessage(body)?.channel;
-    await guarded(ephemeral(respond, logger), logger, {}, async () => {
+    const message = clickedMessage(body);
+    const reply = ephemeral(respond, logger);
+    later(deps, reply, {}, async () => {
       await assertPermitted(deps, body.user.id, client);
-      if (!channel) throw new Error('Review upgrades clicked outside a channel message');
-      await proposeAndPost(deps, { kind: 'distribution', slug: action.value ?? '' }, userActor(body.user), channel);
+      if (!message) throw new Error('Review upgrades clicked outside a channel message');
+      // Two clicks (or two people) on one announcement post one summary.
+      if (!clicks.first(`${message.channel}:${message.ts}:${ACTIONS.reviewUpgrades}:${action.value ?? ''}`)) {
+        await reply(notice('A summary for this announcement was just posted; confirm it there.'));
+        return;
+      }
+      await proposeAndPost(deps, { kind: 'distribution', slug: action.value ?? '' }, userActor(body.user), message.channel);
+    });
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTIONS.confirmTarget, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const reply = ephemeral(respond, logger);
+    later(deps, reply, {}, async () => {
+      await assertPermitted(deps, body.user.id, client);
+      const move = parseTargetMove(action.value ?? '');
+      if (!clicks.first(`${ACTIONS.confirmTarget}:${action.value ?? ''}`)) {
+        await reply(notice('This target change was just made.'));
+        return;
+      }
+      // Refused when the target moved since the warning was shown: the warning described another change.
+      const change = await services.distributions.setTarget(move.distributionId, move.platformId, userActor(body.user), {
+        expectedTargetId: move.fromTargetId,
+      });
+      await reply(targetChangedMessage(change));
     });
   });
 

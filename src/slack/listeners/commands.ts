@@ -4,20 +4,24 @@ import type { WebClient } from '@slack/web-api';
 import type { Actor } from '../../domain/actor.js';
 import { ConflictError, ValidationError } from '../../domain/errors.js';
 import type { PlanScope } from '../../domain/upgrade-plan.js';
+import { needsTargetConfirmation } from '../../services/upgrade-service.js';
 import { compareMessage } from '../blocks/compare-summary.js';
 import { helpMessage } from '../blocks/help.js';
 import { code, notice } from '../blocks/kit.js';
 import { listMessage } from '../blocks/list.js';
 import { showMessage } from '../blocks/show.js';
 import { statusMessage } from '../blocks/status.js';
+import { targetChangedMessage, targetWarningMessage } from '../blocks/target-change.js';
 import { taskListMessage } from '../blocks/task-list.js';
 import { parseCommand, type Command } from '../command-parser.js';
-import { assertPermitted, ephemeral, guarded, userActor, type ListenerDeps, type Reply } from './shared.js';
+import { assertPermitted, ephemeral, later, userActor, type ListenerDeps, type Reply } from './shared.js';
 
 interface Invocation {
   userId: string;
   actor: Actor;
   channel: string;
+  /** Typed in a direct message (summaries go to channels, where the team can see and confirm them). */
+  direct: boolean;
   reply: Reply;
   client: WebClient;
 }
@@ -32,7 +36,7 @@ const slackErrorCode = (error: unknown): string | undefined =>
   (error as { data?: { error?: string } } | null)?.data?.error;
 
 /** Proposes an upgrade and posts its summary in the channel (visible to the team, where Confirm happens). */
-export const proposeAndPost = async (deps: ListenerDeps, scope: PlanScope, actor: Actor, channel: string): Promise<void> => {
+export const proposeAndPost = async (deps: ListenerDeps, scope: PlanScope, actor: Actor, channel: string, direct = false): Promise<void> => {
   const view = await deps.services.upgrades.propose(scope, actor);
   try {
     await deps.messenger.post(view, channel);
@@ -41,9 +45,13 @@ export const proposeAndPost = async (deps: ListenerDeps, scope: PlanScope, actor
     await deps.services.upgrades.cancel(view.plan.id, { kind: 'system' });
     const why = slackErrorCode(error);
     if (why && CANNOT_POST.has(why)) {
-      throw new ConflictError(`I can't post the upgrade summary in this channel (${why}).`, {
-        hint: 'Invite me with `/invite @Distro`, or run the command in a channel I am in.',
-      });
+      const where = view.distribution.channel ? `<#${view.distribution.channel}>` : 'the distribution’s channel';
+      throw new ConflictError(
+        direct
+          ? `I can't post an upgrade summary in a direct message. Run the command in ${where}, where the team can see and confirm it.`
+          : `I can't post the upgrade summary in this channel (${why}).`,
+        { hint: direct ? '' : 'Invite me with `/invite @Distro`, or run the command in a channel I am in.' },
+      );
     }
     throw error;
   }
@@ -58,24 +66,22 @@ const run = async (cmd: Command, deps: ListenerDeps, inv: Invocation): Promise<v
       return void (await inv.reply(listMessage(await services.distributions.list())));
     case 'show':
       return void (await inv.reply(showMessage(await services.distributions.show(cmd.distribution))));
-    case 'status':
-      return void (await inv.reply(statusMessage(await services.distributions.status(cmd.distribution))));
+    case 'status': {
+      const reports = await services.distributions.status(cmd.distribution);
+      return void (await inv.reply(statusMessage(reports, { distributionUrl: (slug) => services.links.distributionUrl(slug) })));
+    }
     case 'target': {
       await assertPermitted(deps, inv.userId, inv.client);
-      const change = await services.distributions.setTarget(cmd.distribution, cmd.platform, inv.actor);
-      const d = change.distribution;
-      return void (await inv.reply(
-        notice(
-          change.changed
-            ? `:dart: ${code(change.target.name)} is now the upgrade target of ${code(d.slug)}` +
-                (change.locked.length ? `; ${change.locked.length} other platform(s) locked.` : '.') +
-                (d.channel ? ` Announced in <#${d.channel}>.` : '')
-            : `${code(change.target.name)} already is the upgrade target of ${code(d.slug)}; nothing changed.`,
-        ),
-      ));
+      // Going back to an older build, or to one some sites cannot reach, is done only after an explicit click.
+      const impact = await services.upgrades.targetImpact(cmd.distribution, cmd.platform);
+      if (needsTargetConfirmation(impact)) return void (await inv.reply(targetWarningMessage(impact)));
+      const change = await services.distributions.setTarget(cmd.distribution, cmd.platform, inv.actor, {
+        expectedTargetId: impact.current?.id ?? null,
+      });
+      return void (await inv.reply(targetChangedMessage(change)));
     }
     case 'upgrade':
-      return proposeAndPost(deps, cmd.scope, inv.actor, inv.channel);
+      return proposeAndPost(deps, cmd.scope, inv.actor, inv.channel, inv.direct);
     case 'compare': {
       const result = await services.compare.compareByName(cmd.from, cmd.to);
       return void (await inv.reply(compareMessage(result, services.links.compareUrl(result.from.id, result.to.id))));
@@ -84,7 +90,10 @@ const run = async (cmd: Command, deps: ListenerDeps, inv: Invocation): Promise<v
       const d = await services.distributions.get(cmd.distribution);
       await services.polls.pollNow(d.slug, inv.actor);
       return void (await inv.reply(
-        notice(`:satellite: Checking upstream of ${code(d.slug)} now. New builds are announced${d.channel ? ` in <#${d.channel}>` : ''}.`),
+        notice(
+          `:satellite: Checking the upstream of ${code(d.slug)} now. ` +
+            (d.channel ? `A new build is announced in <#${d.channel}>; if there is none, I tell you there (only you see it).` : 'A new build is announced.'),
+        ),
       ));
     }
     case 'tasks':
@@ -116,14 +125,15 @@ export const registerCommands = (app: App, deps: ListenerDeps): void => {
     const actor = userActor({ id: command.user_id, user_name: command.user_name });
     const text = command.text ?? '';
     const ctx = text.length > MAX_COMMAND_TEXT_CHARS ? {} : { commandText: text, slashCommand: deps.slashCommand };
-    await guarded(reply, deps.logger, ctx, async () => {
+    const direct = command.channel_name === 'directmessage' || command.channel_id.startsWith('D');
+    later(deps, reply, ctx, async () => {
       if (text.length > MAX_COMMAND_TEXT_CHARS) {
         throw new ValidationError(`That command is ${text.length} characters long; at most ${MAX_COMMAND_TEXT_CHARS} are accepted.`, [], {
           hint: `Type \`${deps.slashCommand} help\` for the commands and what they take.`,
         });
       }
       const cmd = parseCommand(text, deps.slashCommand);
-      await run(cmd, deps, { userId: command.user_id, actor, channel: command.channel_id, reply, client });
+      await run(cmd, deps, { userId: command.user_id, actor, channel: command.channel_id, direct, reply, client });
     });
   });
 };

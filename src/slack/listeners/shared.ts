@@ -7,15 +7,18 @@ import type { RedeliveryStore } from '../../domain/ports.js';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services/services.js';
 import { errorMessage, type ErrorContext } from '../blocks/errors.js';
-import type { SlackMessage } from '../blocks/kit.js';
+import { notice, type SlackMessage } from '../blocks/kit.js';
 import type { Permissions } from '../permissions.js';
 import type { PlanMessenger } from '../plan-messages.js';
+import type { WorkQueue } from '../work-queue.js';
 
 export interface ListenerDeps {
   services: Services;
   logger: Logger;
   permissions: Permissions;
   messenger: PlanMessenger;
+  /** Where listeners put their slow part, after acking. */
+  work: WorkQueue;
   slashCommand: string;
   /** Slash-command trigger ids already handled (shared by all web processes). */
   redeliveries: RedeliveryStore;
@@ -40,9 +43,18 @@ export const userActor = (user: { id: string; name?: string; username?: string; 
 };
 
 /**
- * Runs the slow part of a listener (after ack). Errors become an ephemeral reply, mapped in one place;
- * a reply that itself fails is only logged, since nothing else can reach the user.
+ * Queues the slow part of a listener (call it after ack) on the app's work queue, so acks never wait behind
+ * work. Errors become an ephemeral reply, mapped in one place; a reply that itself fails is only logged.
  */
+export const later = (deps: Pick<ListenerDeps, 'work' | 'logger'>, reply: Reply, ctx: ErrorContext, work: () => Promise<void>): void =>
+  deps.work.push(
+    () => guarded(reply, deps.logger, ctx, work),
+    async () => {
+      await reply(notice(':hourglass: I am very busy right now and did not do this. Try again in a minute.'));
+    },
+  );
+
+/** Runs `work`, turning a failure into an ephemeral reply. */
 export const guarded = async (reply: Reply, logger: Logger, ctx: ErrorContext, work: () => Promise<void>): Promise<void> => {
   try {
     await work();

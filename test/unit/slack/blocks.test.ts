@@ -9,8 +9,12 @@ import type { UpgradePlan } from '../../../src/domain/upgrade-plan.js';
 import type { PlanView } from '../../../src/services/upgrade-service.js';
 import { compareMessage, countsLine } from '../../../src/slack/blocks/compare-summary.js';
 import { errorMessage } from '../../../src/slack/blocks/errors.js';
-import { ACTIONS, LIMITS, linesWithin, listWithMore, withinBlockLimit, section, type Block } from '../../../src/slack/blocks/kit.js';
-import { taskFailureMessage } from '../../../src/slack/blocks/task-list.js';
+import { cutText, fitLines } from '../../../src/slack/blocks/fit-lines.js';
+import { ACTIONS, LIMITS, listWithMore, withinBlockLimit, section, type Block } from '../../../src/slack/blocks/kit.js';
+import { announcementMessage } from '../../../src/slack/blocks/announcement.js';
+import { appHomeView } from '../../../src/slack/blocks/app-home.js';
+import { statusMessage } from '../../../src/slack/blocks/status.js';
+import { taskFailureMessage, taskLine } from '../../../src/slack/blocks/task-list.js';
 import { planMessage } from '../../../src/slack/blocks/upgrade-plan.js';
 import { blockText, buttonsOf, type LooseJson } from '../../support/slack-stand-in.js';
 import { newTaskRecord } from '../../../src/persistence/records.js';
@@ -87,6 +91,11 @@ interface ViewOptions {
   sitesPerGroup?: number;
   compare?: CompareResult;
   taskStates?: TaskState[];
+  /** Task errors by index (failed tasks). */
+  errors?: Record<number, string>;
+  /** What Confirm recorded as skipped; null while it is still scheduling. */
+  skipped?: UpgradePlan['skipped'];
+  movable?: number;
 }
 
 const view = (o: ViewOptions = {}): PlanView => {
@@ -113,6 +122,7 @@ const view = (o: ViewOptions = {}): PlanView => {
     ),
     id: `t${i}`,
     state,
+    error: o.errors?.[i] ?? null,
   }));
   const plan: UpgradePlan = {
     id: 'plan1',
@@ -125,11 +135,12 @@ const view = (o: ViewOptions = {}): PlanView => {
     requestedBy: { kind: 'user', id: 'U0ALICE', name: 'alice' },
     confirmedBy: o.state === 'confirmed' || o.state === 'cancelled' ? { kind: 'user', id: 'U0BOB', name: 'bob' } : null,
     taskIds: tasks.map((t) => t.id),
+    skipped: o.skipped !== undefined ? o.skipped : o.state === 'confirmed' ? [] : null,
     message: null,
     createdAt: at,
     updatedAt: at,
   };
-  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false };
+  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length };
 };
 
 const compareUrl = (from: string, to: string): string => `https://distro.example.org/compare/${from}/${to}?sig=x`;
@@ -187,8 +198,10 @@ describe('upgrade summary', () => {
     const m = planMessage(view({ state: 'confirmed', taskStates: ['succeeded', 'failed'] }), { compareUrl });
     const text = blockText(m.blocks);
     expect(text).toContain(':white_check_mark: `site0.example.org` — succeeded (task #1)');
-    expect(text).toContain(':x: `site1.example.org` — failed (task #2)');
-    expect(text).toContain('*Confirmed* by <@U0BOB> — 1 succeeded · 1 failed.');
+    expect(text).toContain(':x: `site1.example.org` — failed: see the log · task #2');
+    expect(text).toContain('*Confirmed* by <@U0BOB> — *finished with failures*: :x: 1 failed · :white_check_mark: 1 succeeded.');
+    // Failures come before successes.
+    expect(text.indexOf('site1.example.org')).toBeLessThan(text.indexOf('site0.example.org'));
     expect(buttonsOf(m.blocks).filter((b) => !b.url)).toEqual([]);
   });
 
@@ -209,8 +222,19 @@ describe('upgrade summary', () => {
     }
     const text = blockText(m.blocks);
     expect(text).toContain('…and 45 more'); // 60 sites, 15 shown per platform
-    expect(text).toContain('…and 30 more platforms with 1800 sites');
-    expect(text).toMatch(/…and \d+ more/);
+    expect(text).toContain('…and 30 more platforms with 1,800 sites');
+    // 200 queued sites do not fit one section: the rest is counted, never cut mid-line.
+    expect(text).toMatch(/\*Queued \(200\)\*\n(.+\n)+…and \d+ more/);
+    // With the plan page known, every "…and N more" leads to the page that lists them all.
+    const linked = blockText(
+      planMessage(view({ groups: 40, sitesPerGroup: 60, state: 'confirmed', taskStates: Array(200).fill('queued') }), {
+        compareUrl,
+        planUrl: (id) => `https://distro.example.org/upgrades/${id}?sig=x`,
+      }).blocks,
+    );
+    expect(linked).toContain('<https://distro.example.org/upgrades/plan1?sig=x|…and 45 more>');
+    expect(linked).toContain('<https://distro.example.org/upgrades/plan1?sig=x|…and 30 more platforms with 1,800 sites>');
+    expect(linked).toMatch(/<https:\/\/distro\.example\.org\/upgrades\/plan1\?sig=x\|…and \d+ more>$/m);
     const pending = planMessage(view({ groups: 40, sitesPerGroup: 3 }), { compareUrl });
     expect(pending.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
     expect(pending.blocks[pending.blocks.length - 2]!.type).toBe('actions');
@@ -226,12 +250,34 @@ describe('kit limits', () => {
     expect(blockText(out[48])).toBe('…and 12 more (too long for one Slack message)');
   });
 
-  test('linesWithin and listWithMore', () => {
+  test('fitLines and listWithMore', () => {
     expect(listWithMore(['a', 'b', 'c'], 2)).toBe('a, b …and 1 more');
+    expect(listWithMore(['a', 'b', 'c'], 2, ', ', 'https://x/all')).toBe('a, b <https://x/all|…and 1 more>');
     expect(listWithMore(['a', 'b'], 2)).toBe('a, b');
-    const text = linesWithin(Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(20)}`), 3000);
+    const lines = Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(20)}`);
+    const text = fitLines(lines, { maxChars: 3000 });
     expect(text.length).toBeLessThanOrEqual(3000);
-    expect(text).toMatch(/…and \d+ more$/);
+    const shown = text.split('\n');
+    const hidden = Number(/…and (\d+) more$/.exec(text)![1]);
+    expect(shown.length - 1 + hidden).toBe(500); // every line is either shown whole or counted
+    expect(shown.slice(0, -1)).toEqual(lines.slice(0, shown.length - 1));
+    expect(fitLines(['a', 'b'], { maxChars: 3000 })).toBe('a\nb');
+  });
+
+  test('cutText cuts at a line or a space, never inside a code span, a link or a code block', () => {
+    const spans = `200 sites on 15 platforms\n${Array.from({ length: 200 }, (_, i) => `\`site-${i}.example.org\``).join(', ')}`;
+    const cut = cutText(spans, 300);
+    expect(cut.length).toBeLessThanOrEqual(300);
+    expect(cut.endsWith('…')).toBe(true);
+    expect((cut.match(/`/g) ?? []).length % 2).toBe(0);
+    const oneLine = `${'word '.repeat(10)}<https://distro.example.org/a-very-long-link|see all of them here> tail`;
+    expect(cutText(oneLine, 70)).toBe(`${'word '.repeat(10).trimEnd()} …`);
+    const block = '```' + Array.from({ length: 100 }, (_, i) => `log line ${i}`).join('\n') + '```';
+    const cb = cutText(block, 200);
+    expect(cb.startsWith('```')).toBe(true);
+    expect(cb.endsWith('```')).toBe(true);
+    expect(cb.length).toBeLessThanOrEqual(200);
+    expect(section(spans.repeat(20)).type).toBe('section');
   });
 });
 
@@ -289,4 +335,70 @@ test('task failure thread reply shows the log tail, escaped', () => {
   expect(text).toContain('2025-01-02T03:04:05.000Z ERROR step 29 &lt;ok&gt;');
   expect(text).toContain('step 15 ');
   expect(text).not.toContain('step 14 ');
+});
+
+describe('fleet-sized replies', () => {
+  const target = platform('pt', 'social-12.4.2');
+  const fleet = (platforms: number, sitesEach: number) => ({
+    distribution,
+    target,
+    groups: Array.from({ length: platforms }, (_, g) => {
+      const p = platform(`p${g}`, `social-12.${g}.0-with-a-longer-build-name`);
+      return { platform: p, sites: Array.from({ length: sitesEach }, (_, i) => site(g * 1000 + i, p.id)) };
+    }),
+  });
+
+  test('status of 200 sites on 15 platforms: whole lines only, and what is left out is counted and linked', () => {
+    const m = statusMessage([fleet(15, 14)], { distributionUrl: (slug) => `https://distro.example.org/distributions/${slug}?sig=x` });
+    const text = blockText(m.blocks);
+    expect(text).toContain('210 sites on 15 platforms are behind `social-12.4.2`');
+    for (const b of m.blocks as Array<LooseJson>) {
+      const t: string = b.text?.text ?? '';
+      expect(t.length).toBeLessThanOrEqual(LIMITS.sectionText);
+      expect((t.match(/`/g) ?? []).length % 2).toBe(0); // no code span left open
+    }
+    const shown = (text.match(/^• /gm) ?? []).length;
+    expect(shown).toBeLessThan(15);
+    expect(text).toContain(`<https://distro.example.org/distributions/social?sig=x|…and ${15 - shown} more platforms> (${(15 - shown) * 14} sites)`);
+    expect(text).toContain('<https://distro.example.org/distributions/social?sig=x|…and 4 more>'); // 14 sites, 10 named per platform
+  });
+
+  test('wording: one site, one platform, one distribution', () => {
+    const one = statusMessage([fleet(1, 1)]);
+    expect(blockText(one.blocks)).toContain('1 site on 1 platform is behind');
+    expect(one.text).toBe('1 out-of-date site');
+  });
+
+  test('an automatic target change is attributed to the poll, and its notification text is one short line', () => {
+    const outdated = { distribution, target, groups: fleet(15, 14).groups };
+    const m = announcementMessage({ distribution, target, previous: null, compare: null, outdated, actor: { kind: 'poll' }, compareUrl: null });
+    expect(blockText(m.blocks)).toContain('Set automatically: the update poll found this build.');
+    expect(blockText(m.blocks)).not.toContain('Set by');
+    expect(m.text).toBe('New upgrade target for social: social-12.4.2. 210 sites out of date.');
+    expect(m.text.length).toBeLessThanOrEqual(LIMITS.notificationText);
+    const byHand = announcementMessage({ distribution, target, previous: null, compare: null, outdated, actor: { kind: 'user', id: 'U0ALICE' }, compareUrl: null });
+    expect(blockText(byHand.blocks)).toContain('Set by <@U0ALICE>.');
+  });
+
+  test('a failed task shows the first meaningful line of its error, not raw tar output', () => {
+    const task = { ...view({ state: 'confirmed', taskStates: ['failed'] }).tasks[0]!, error: 'tar: site.json: Cannot open: No such file or directory\ntar: Exiting with failure status due to previous errors' };
+    const line = taskLine(task);
+    expect(line).toContain('tar: site.json: Cannot open: No such file or directory');
+    expect(line).not.toContain('Exiting with failure status');
+    expect(line.split('\n')).toHaveLength(2);
+  });
+
+  test('App Home dates are Slack dates, shown in the reader’s time zone', () => {
+    const home = appHomeView([], [], at);
+    expect(blockText(home.blocks)).toContain(`Updated <!date^${at.getTime() / 1000}^{date_short_pretty} {time}|${at.toISOString()}>`);
+    expect(blockText(home.blocks)).toContain('*0 distributions* · *0 sites* out of date · *0 tasks* running or queued');
+  });
+
+  test('a confirmed plan still scheduling says so instead of calling sites skipped', () => {
+    const v = view({ state: 'confirmed', taskStates: ['processing'], skipped: null, sitesPerGroup: 3 });
+    const text = blockText(planMessage(v, { compareUrl }).blocks);
+    expect(text).toContain('scheduling (1 of 3 so far)');
+    expect(text).toContain('*Being scheduled (2)*');
+    expect(text).not.toContain('skipped');
+  });
 });
