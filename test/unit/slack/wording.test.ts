@@ -28,9 +28,9 @@ describe('firstErrorLine', () => {
     );
   });
 
-  test('credentials in URLs are removed; long lines are cut; empty output has a fallback', () => {
+  test('credentials in URLs are redacted; long lines are cut; empty output has a fallback', () => {
     expect(firstErrorLine("fatal: unable to access 'https://deploy:s3cr3t@git.example.org/x.git/': 403")).toBe(
-      "fatal: unable to access 'https://git.example.org/x.git/': 403",
+      "fatal: unable to access 'https://***@git.example.org/x.git/': 403",
     );
     expect(redactUrl('see https://token@github.com/a and ssh://u:p@h/b')).toBe('see https://***@github.com/a and ssh://***@h/b');
     expect(firstErrorLine('x'.repeat(500), 100)).toHaveLength(100);
