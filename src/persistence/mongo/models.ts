@@ -113,6 +113,17 @@ const planSchema = new Schema(
 const counterSchema = new Schema({ name: { type: String, required: true }, seq: Number }, { versionKey: false, strict: 'throw' });
 counterSchema.index({ name: 1 }, { unique: true });
 
+/**
+ * Migration slots (TaskRepository.claimWithinLimits): slot `n` of key `k` is the document `_id: "<k>#<n>"`, so
+ * the _id index lets one task at a time hold it; (key, slot) carries the same rule as a named unique index.
+ */
+const slotSchema = new Schema(
+  { _id: { type: String, required: true }, key: String, slot: Number, taskId: String, at: Date },
+  { versionKey: false, strict: 'throw', _id: false },
+);
+slotSchema.index({ key: 1, slot: 1 }, { unique: true });
+slotSchema.index({ taskId: 1 });
+
 export interface DistroModels {
   distributions: Model<unknown>;
   platforms: Model<unknown>;
@@ -120,6 +131,7 @@ export interface DistroModels {
   tasks: Model<unknown>;
   plans: Model<unknown>;
   counters: Model<unknown>;
+  slots: Model<unknown>;
 }
 
 const define = (connection: Connection, name: string, schema: Schema, collection: string): Model<unknown> =>
@@ -135,6 +147,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
     tasks: define(connection, 'Task', taskSchema, 'tasks'),
     plans: define(connection, 'UpgradePlan', planSchema, 'upgradeplans'),
     counters: define(connection, 'Counter', counterSchema, 'counters'),
+    slots: define(connection, 'MigrationSlot', slotSchema, 'migrationslots'),
   };
   await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
   return models;
