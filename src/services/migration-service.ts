@@ -422,9 +422,9 @@ export class MigrationService {
     const digest = checkpoint[CP_BACKUP_DIGEST] ?? null;
     const where = await driver.locateSite(site, from, to, log);
     if (!checkpoint[CP_MOVE_STARTED]) {
-      // Nothing of ours changed the files before the move (maintenance flag aside): they are where they were.
-      if (where === 'from' || where === 'unknown') return true;
-      throw new HostingError(`${site.name} should still be on ${from.name} but is ${placeOf(where, run)}.`);
+      // Write-ahead: no move was ever intended, so nothing of ours changed the files (maintenance flag aside).
+      if (where !== 'from' && where !== 'unknown') log(`${site.name} is ${placeOf(where, run)}, as it was before this migration`, 'warn');
+      return true;
     }
     const intact = where === 'from' && digest !== null && (await driver.siteDigest(site, from, log)) === digest;
     if (intact) log(`${site.name} is whole on ${from.name} (its files match the backup)`);

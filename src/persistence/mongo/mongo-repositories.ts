@@ -425,7 +425,7 @@ class MongoTasks implements TaskRepository {
     const busy: string[] = [];
     for (const key of Object.keys(limits).sort()) {
       if (held.has(key)) continue;
-      if (await this.takeSlot(key, limits[key]!, id, now)) taken.push(key);
+      if (await this.takeSlot(key, limits[key]!, id)) taken.push(key);
       else busy.push(key);
     }
     const release = () => this.models.slots.deleteMany({ taskId: id, key: { $in: taken } });
@@ -441,19 +441,20 @@ class MongoTasks implements TaskRepository {
     return { task: claimed, busy: [] };
   }
   /** Inserts the first free slot document of `key`; a slot whose holder is no longer processing is taken over. */
-  private async takeSlot(key: string, limit: number, taskId: string, now: Date): Promise<boolean> {
+  private async takeSlot(key: string, limit: number, taskId: string): Promise<boolean> {
     for (let slot = 0; slot < limit; slot++) {
       const _id = `${key}#${slot}`;
       for (let tries = 0; tries < 2; tries++) {
         try {
-          await this.models.slots.create({ _id, key, slot, taskId, at: now });
+          // Wall-clock time, not the caller's `now` (which may be an instant past every lease): it dates the slot.
+          await this.models.slots.create({ _id, key, slot, taskId, at: new Date() });
           return true;
         } catch (e) {
           if (!isDuplicateKey(e)) throw e;
         }
         const holder = (await this.models.slots.findById(_id).lean()) as unknown as SlotDoc | null;
         if (!holder) continue;
-        if (!(await this.staleSlot(holder, now))) break;
+        if (!(await this.staleSlot(holder))) break;
         await this.models.slots.deleteOne({ _id, taskId: holder.taskId, at: holder.at });
       }
     }
@@ -463,8 +464,8 @@ class MongoTasks implements TaskRepository {
    * A slot is stale when its task is not processing and it was taken more than a grace period ago (a claimant
    * takes its slots a moment before it claims the task, so a fresh slot of a queued task is someone's claim in flight).
    */
-  private async staleSlot(holder: SlotDoc, now: Date): Promise<boolean> {
-    if (now.getTime() - new Date(holder.at).getTime() < SLOT_GRACE_MS) return false;
+  private async staleSlot(holder: SlotDoc): Promise<boolean> {
+    if (Date.now() - new Date(holder.at).getTime() < SLOT_GRACE_MS) return false;
     const task = toObjectId(holder.taskId) ? ((await this.c.model.findById(toObjectId(holder.taskId)).select({ state: 1 }).lean()) as { state?: string } | null) : null;
     return task?.state !== 'processing';
   }
