@@ -18,7 +18,7 @@ import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
 import { AgendaJobQueue } from './jobs/agenda-queue.js';
 import { MemoryJobQueue } from './jobs/memory-queue.js';
-import { MIGRATION_RECOVER_JOB, registerMigrationJobs, type RecoverJobData } from './jobs/migration-jobs.js';
+import { MIGRATION_RECOVER_EVERY_MS, MIGRATION_RECOVER_JOB, registerMigrationJobs, type RecoverJobData } from './jobs/migration-jobs.js';
 import { armCrashPoints } from './lib/crash-point.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
@@ -58,13 +58,16 @@ export interface DistroApp {
   stop(): Promise<void>;
 }
 
-/** How often a worker looks for migrations whose worker died (expired leases, DEFAULT_LEASE_MS): within ~20 s. */
-const RECOVER_EVERY_MS = 5_000;
+/** Lock lifetime of Agenda jobs (MongoDB mode). */
+const JOB_LOCK_LIFETIME_MS = 30_000;
 
 const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repositories; jobs: JobQueue; connection: Connection | null }> => {
   if (config.mongoUri) {
     const connection = await connectMongo(config.mongoUri);
-    return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
+    // A dead worker's job locks lapse within 30 s (live ones are refreshed every 15 s), so its jobs — the migration
+    // recover job included — are picked up by another worker within the 30 s promised for its migrations.
+    const jobs = new AgendaJobQueue({ connection, logger, lockLifetimeMs: JOB_LOCK_LIFETIME_MS });
+    return { repos: await createMongoRepositories(connection), jobs, connection };
   }
   // 'sync': every change is on disk before the call returns, so a 2xx is never lost to a kill.
   const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'sync' });
@@ -191,7 +194,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         if (singleProcess) await jobs.enqueue<RecoverJobData>(MIGRATION_RECOVER_JOB, { everyLease: true });
         await jobs.start();
         // `every` runs once at once too: migrations a dead worker left are taken over now and every minute.
-        await jobs.every(MIGRATION_RECOVER_JOB, RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
+        await jobs.every(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
         const { scheduled } = await polls.schedulePolls();
         logger.info({ owner, scheduled }, 'worker started');
       }

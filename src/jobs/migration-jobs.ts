@@ -31,6 +31,12 @@ export interface MigrationJobsOptions {
  */
 export const MIGRATION_RECOVER_JOB = 'site.migrate.recover';
 
+/**
+ * How often a worker runs the recover job. With the 15 s lease (DEFAULT_LEASE_MS, renewed every 5 s), a dead
+ * worker's migrations are taken over within about 20 s of its last renewal.
+ */
+export const MIGRATION_RECOVER_EVERY_MS = 5_000;
+
 export interface MigrateJobData {
   taskId: string;
 }
