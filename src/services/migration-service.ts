@@ -194,7 +194,9 @@ export class MigrationService {
 
   /**
    * Executes a migrate task if this worker can claim it. A task that is cancelled, finished, or held by
-   * another live worker is skipped. Throws TransientError when the queue should retry later.
+   * another live worker is skipped. While a migration limit is full it waits (the task stays queued, the store
+   * is asked again every slotWaitMs) until a slot frees or options.signal aborts. Throws TransientError when the
+   * queue should retry later.
    */
   async run(taskId: string, owner: string, options: RunOptions = {}): Promise<MigrationOutcome> {
     const task = await this.deps.tasks.get(taskId);
@@ -217,11 +219,13 @@ export class MigrationService {
 
   /**
    * Takes over migrations whose worker died (expired lease): resumes those that had not started moving the
-   * site, rolls back the others. Call at worker start. Returns each recovered task's outcome.
+   * site or were verified on the new one, rolls back the others. Run by the recover job (every
+   * MIGRATION_RECOVER_EVERY_MS, and at start). Returns each recovered task's outcome.
    */
   async recover(owner: string, options: RecoverOptions = {}): Promise<Array<{ taskId: string; outcome: MigrationOutcome }>> {
     const now = options.everyLease ? EVERY_LEASE_EXPIRED : this.clock.now();
-    const expired = (await this.deps.tasks.listExpired(now)).filter((t) => t.type === 'migrate');
+    // Never our own: a task of this owner is still running here (or about to be retried here), whatever its lease says.
+    const expired = (await this.deps.tasks.listExpired(now)).filter((t) => t.type === 'migrate' && t.lease?.owner !== owner);
     return Promise.all(
       expired.map(async (t) => {
         // Over a limit (lowered since): left for the next recovery round.
