@@ -119,7 +119,7 @@ counterSchema.index({ name: 1 }, { unique: true });
  */
 const slotSchema = new Schema(
   { _id: { type: String, required: true }, key: String, slot: Number, taskId: String, at: Date },
-  { versionKey: false, strict: 'throw', _id: false },
+  { versionKey: false, strict: 'throw' },
 );
 slotSchema.index({ key: 1, slot: 1 }, { unique: true });
 slotSchema.index({ taskId: 1 });
