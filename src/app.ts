@@ -18,8 +18,9 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-we
 import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
 import { MemoryJobQueue } from './jobs/memory-queue.js';
-import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-jobs.js';
+import { MIGRATION_RECOVER_EVERY_MS, MIGRATION_RECOVER_JOB, registerMigrationJobs, type RecoverJobData } from './jobs/migration-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
+import { armCrashPoints } from './lib/crash-point.js';
 import type { Logger } from './logger.js';
 import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
 import { withRedactedLogs } from './persistence/redacting-repositories.js';
@@ -62,9 +63,6 @@ export interface DistroApp {
 /** How long stopping waits for pending Slack message edits. */
 const SHUTDOWN_FLUSH_MS = 5000;
 
-/** How often a worker looks for migrations whose worker died (expired leases). */
-const RECOVER_EVERY_MS = 60_000;
-
 const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repositories; jobs: JobQueue; connection: Connection | null }> => {
   if (config.mongoUri) {
     // Loaded only when used: mongoose, the driver and Agenda are a third of the embedded default's start-up.
@@ -76,7 +74,8 @@ const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repo
     const connection = await openMongo(config.mongoUri, { failFast: config.mongoFailFast, logger });
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }
-  const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'debounced' });
+  // 'sync': every change is on disk before the call returns, so a 2xx is never lost to a kill.
+  const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'sync' });
   return { repos, jobs: new MemoryJobQueue({ logger }), connection: null };
 };
 
@@ -101,6 +100,7 @@ const githubCloneBase = (config: Config): string =>
 
 export const buildApp = async (config: Config, overrides: AppOverrides): Promise<DistroApp> => {
   const { logger } = overrides;
+  armCrashPoints(config.testCrash);
   const stores = overrides.repos && overrides.jobs
     ? { repos: overrides.repos, jobs: overrides.jobs, connection: null }
     : await openStores(config, logger);
@@ -217,10 +217,14 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     url: null,
     async start() {
       if (worker) {
-        await requeueOrphans(repos, jobs, { singleProcess: config.mongoUri === null });
+        const singleProcess = config.mongoUri === null;
+        await requeueOrphans(repos, jobs, { singleProcess });
+        // The embedded store has one worker, this one: migrations still processing were cut off by a restart of
+        // this process, so they are taken over now rather than after their lease runs out.
+        if (singleProcess) await jobs.enqueue<RecoverJobData>(MIGRATION_RECOVER_JOB, { everyLease: true });
         await jobs.start();
         // `every` runs once at once too: migrations a dead worker left are taken over now and every minute.
-        await jobs.every(MIGRATION_RECOVER_JOB, RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
+        await jobs.every(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
         // Builds a dead worker left `building` (expired build lease) are requeued by whichever worker runs this.
         await jobs.every(BUILD_RECOVER_JOB, BUILD_RECOVER_EVERY_MS, {}, { uniqueKey: 'build-recover' });
         const { scheduled } = await polls.schedulePolls();

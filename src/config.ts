@@ -75,6 +75,10 @@ const envSchema = z.object({
   /** Drupal security-advisory conflict map (composer.json of drupal-composer/drupal-security-advisories). */
   ADVISORIES_FILE: z.string().default('src/advisories/drupal-security-advisories.json'),
 
+  /** Test-only (test/crash): SIGKILL this process at the named point, or at the point named in the file. */
+  DISTRO_TEST_CRASH_AT: z.string().max(100).optional(),
+  DISTRO_TEST_CRASH_FILE: z.string().optional(),
+
 });
 
 export interface Config {
@@ -110,6 +114,8 @@ export interface Config {
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
   advisoriesFile: string;
+  /** Test-only crash points (src/lib/crash-point.ts); never set in production. */
+  testCrash: { point: string | null; file: string | null };
   /** Settings that fell back to development defaults, for a start-up warning. */
   devDefaults: string[];
 }
@@ -163,6 +169,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
   if (role !== 'all' && !e.MONGODB_URI) {
     problems.push(`MONGODB_URI: required for DISTRO_ROLE=${role}; the embedded store lives inside one process (use DISTRO_ROLE=all)`);
   }
+  if (production && (e.DISTRO_TEST_CRASH_AT || e.DISTRO_TEST_CRASH_FILE)) {
+    problems.push('DISTRO_TEST_CRASH_AT/DISTRO_TEST_CRASH_FILE: test-only kill switches, refused when NODE_ENV=production');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const port = e.PORT;
@@ -197,6 +206,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
     advisoriesFile: resolve(e.ADVISORIES_FILE),
+    testCrash: { point: e.DISTRO_TEST_CRASH_AT ?? null, file: e.DISTRO_TEST_CRASH_FILE ? resolve(e.DISTRO_TEST_CRASH_FILE) : null },
     devDefaults,
   };
 };

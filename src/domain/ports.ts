@@ -150,7 +150,21 @@ export interface TaskRepository {
   appendLog(id: string, lines: TaskLogLine[]): Promise<void>;
   /** Records a completed step and merges its checkpoint data. */
   setStep(id: string, step: string, checkpoint?: Record<string, string>): Promise<void>;
+  /**
+   * `claim`, bounded by slots counted in the store (so the bound holds across processes): `limits` maps slot
+   * keys to how many tasks may hold one at once (MigrationService uses `server:<platform.server>` for both
+   * platforms, and `all`). Atomically, the task is claimed only if for every key fewer than its limit of *other*
+   * `processing` tasks hold a slot of it; then it holds one slot of each key until it leaves `processing`
+   * (any `transition` away from it frees them; a re-claim after an expired lease keeps them).
+   * Returns the claimed task; or `task: null` with `busy` = the full keys; or `task: null, busy: []` when the task
+   * is not claimable at all (gone, finished, or held by a live lease) — exactly when `claim` would return null.
+   * With `limits` empty it is `claim`.
+   */
+  claimWithinLimits(id: string, owner: string, leaseUntil: Date, now: Date, limits: Record<string, number>): Promise<LimitedClaim>;
 }
+
+/** Result of TaskRepository.claimWithinLimits. */
+export type LimitedClaim = { task: Task; busy: [] } | { task: null; busy: string[] };
 
 export interface UpgradePlanRepository {
   create(input: NewUpgradePlan): Promise<UpgradePlan>;
@@ -294,11 +308,23 @@ export interface HostingDriver {
   postMigrate(site: Site, to: Platform, log: LogFn): Promise<void>;
   verify(site: Site, platform: Platform, log: LogFn): Promise<void>;
   maintenanceOff(site: Site, platform: Platform, log: LogFn): Promise<void>;
-  /** Puts the site back on `from` exactly as the backup had it. */
+  /** Puts the site back on `from` exactly as the backup had it, and nowhere else. */
   restore(site: Site, from: Platform, to: Platform, backupRef: string, log: LogFn): Promise<void>;
+  /**
+   * Where the site's files are right now, for recovery after a crash: `from`, `to`, `missing` (on neither: only in
+   * its backup), `both` (a leftover copy; restore settles it), or `unknown` when this driver cannot tell.
+   */
+  locateSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<SiteLocation>;
+  /**
+   * A hash of the site's files on `platform`, ignoring the maintenance flag: taken at backup time and compared
+   * after a rollback, so "rolled back" is only reported for a byte-identical site. Null when this driver cannot tell.
+   */
+  siteDigest(site: Site, platform: Platform, log: LogFn): Promise<string | null>;
   /** Creates the site's files on a platform (used when a site is created through Distro). */
   installSite?(site: Site, platform: Platform, log: LogFn): Promise<void>;
 }
+
+export type SiteLocation = 'from' | 'to' | 'missing' | 'both' | 'unknown';
 
 export interface Clock {
   now(): Date;

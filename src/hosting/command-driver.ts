@@ -5,11 +5,14 @@
  * environment: DISTRO_SITE, DISTRO_PLATFORM_PATH, DISTRO_TO_PLATFORM_ALIAS, …
  * Exit 0 = done; exit 75 (EX_TEMPFAIL) = temporary trouble, retried by the job; anything else fails the step.
  * The backup template must print the backup reference (a path or id) as its last line of output.
+ * Optional `locateSite` (prints from, to, missing or both) and `siteDigest` (prints a content hash of the site's
+ * files, maintenance flag excluded) let recovery check where a site is and that a rollback restored it exactly;
+ * without them a rollback is reported as "restored, not verified".
  */
 import { join } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError } from '../domain/errors.js';
-import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
+import type { BuildResult, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
 import { redactUrl } from '../lib/redact.js';
@@ -134,8 +137,7 @@ export class CommandDriver implements HostingDriver {
   }
 
   async backup(site: Site, platform: Platform, log: LogFn): Promise<string> {
-    const out = await this.exec('backup', this.siteVars(site, platform), log);
-    const ref = out.trim().split('\n').pop()?.trim();
+    const ref = lastLine(await this.exec('backup', this.siteVars(site, platform), log));
     if (!ref) throw new HostingError('The backup command printed no backup reference.');
     return ref;
   }
@@ -159,7 +161,25 @@ export class CommandDriver implements HostingDriver {
   async restore(site: Site, from: Platform, to: Platform, backupRef: string, log: LogFn): Promise<void> {
     await this.exec('restore', { ...this.moveVars(site, from, to), backup: backupRef }, log);
   }
+
+  async locateSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<SiteLocation> {
+    if (!this.templates.locateSite) return 'unknown';
+    const answer = lastLine(await this.exec('locateSite', this.moveVars(site, from, to), log));
+    if (!LOCATIONS.includes(answer as SiteLocation)) throw new HostingError(`The locateSite command printed \`${answer.slice(0, 80)}\`, not one of ${LOCATIONS.join(', ')}.`);
+    return answer as SiteLocation;
+  }
+
+  async siteDigest(site: Site, platform: Platform, log: LogFn): Promise<string | null> {
+    if (!this.templates.siteDigest) return null;
+    const digest = lastLine(await this.exec('siteDigest', this.siteVars(site, platform), log));
+    if (!digest) throw new HostingError('The siteDigest command printed no digest.');
+    return digest;
+  }
 }
+
+const LOCATIONS: readonly SiteLocation[] = ['from', 'to', 'missing', 'both'];
+
+const lastLine = (out: string): string => out.trim().split('\n').pop()?.trim() ?? '';
 
 /**
  * Starting points for HOSTING_COMMANDS (adjust paths and aliases to the installation).

@@ -18,6 +18,8 @@ export const COMMAND_STEPS = [
   'verify',
   'maintenanceOff',
   'restore',
+  'locateSite',
+  'siteDigest',
 ] as const;
 export type CommandStep = (typeof COMMAND_STEPS)[number];
 export type CommandTemplates = Partial<Record<CommandStep, string>>;
@@ -39,6 +41,8 @@ export const STEP_PLACEHOLDERS: Record<CommandStep, readonly string[]> = {
   verify: SITE_VARS,
   maintenanceOff: SITE_VARS,
   restore: [...MOVE_VARS, 'backup'],
+  locateSite: MOVE_VARS,
+  siteDigest: SITE_VARS,
 };
 
 /** `{name}`; a `{` right after `$` is shell parameter syntax (`${HOME}`), not a placeholder. */

@@ -5,13 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
-import type { BuildResult, HostingDriver, LogFn } from '../domain/ports.js';
+import type { BuildResult, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
+import { crashPoint } from '../lib/crash-point.js';
+import { durableRename } from '../lib/durable-rename.js';
+import { fsyncPath, fsyncTree } from '../lib/fsync-path.js';
+import { treeDigest } from '../lib/tree-digest.js';
 import { UpstreamGuard } from '../upstream/upstream-guard.js';
 import { confinedPath, isSymlink, readConfinedFile } from './confined-fs.js';
 import { GitCheckouts, upstreamCloneUrl, upstreamUrlSource } from './git-checkout.js';
@@ -49,6 +53,9 @@ const WRITE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRU
 const MAINTENANCE_FLAG = '.maintenance';
 /** Platform names become directory names: no separators, no dot-dot. */
 const PLATFORM_DIR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** What follows `<site>-` in the name of a cut-off backup (stamp and suffix as `backup` makes them). */
+const PARTIAL_BACKUP_TAIL = /^\d{8}T\d{9}Z-[0-9a-f]{8}\.tar\.gz\.partial$/;
 
 const isErrno = (e: unknown, code: string): boolean => (e as NodeJS.ErrnoException | null)?.code === code;
 
@@ -139,7 +146,8 @@ export class LocalDriver implements HostingDriver {
       `<?php\n// Settings for ${site.name}, installed by Distro.\n$settings['hash_salt'] = '${randomBytes(16).toString('hex')}';\n$settings['file_public_path'] = 'sites/${site.name}/files';\n`,
     );
     await this.writeSiteFile(platform, tmp, { name: site.name, platform: platform.name, installedAt: new Date().toISOString() });
-    await rename(tmp, dir);
+    await fsyncTree(tmp);
+    await durableRename(tmp, dir);
     log(`Installed ${site.name} on ${platform.name}`);
   }
 
@@ -162,33 +170,49 @@ export class LocalDriver implements HostingDriver {
     const file = join(this.backupDir, `${site.name}-${stamp}-${suffix()}.tar.gz`);
     // Written under a temporary name so a backup path recorded in a checkpoint is always a complete archive.
     const tmp = `${file}.partial`;
+    await this.removePartialBackups(site.name);
     await runProcess('tar', ['-czf', tmp, '-C', dirname(dir), site.name], { log });
-    await rename(tmp, file);
+    // Synced before it gets its final name, and the name synced before the path is returned to be recorded.
+    await fsyncPath(tmp);
+    crashPoint('backup:tar-written');
+    await durableRename(tmp, file);
     log(`Backed up ${site.name} to ${file}`);
     return file;
   }
 
+  /**
+   * One rename of the site directory, synced on both sides: at every instant the site is whole on exactly one
+   * platform. Idempotent: a site already on `to` (a repeated call after a crash) is left there.
+   */
   async moveSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<void> {
     const src = await this.siteDir(site, from);
     const dst = await this.siteDir(site, to);
-    const [srcExists, dstExists] = await Promise.all([pathExists(src), pathExists(dst)]);
-    if (!srcExists && dstExists) return log(`${site.name} is already on ${to.name}`);
-    if (!srcExists) throw new HostingError(`Site ${site.name} is on neither ${from.name} nor ${to.name}.`);
-    if (dstExists) throw new HostingError(`${to.name} already has a directory for ${site.name}; refusing to overwrite it.`);
+    const where = await this.locateSite(site, from, to);
+    if (where === 'to') return log(`${site.name} is already on ${to.name}`);
+    if (where === 'missing') throw new HostingError(`Site ${site.name} is on neither ${from.name} nor ${to.name}.`);
+    if (where === 'both') throw new HostingError(`${to.name} already has a directory for ${site.name}; refusing to overwrite it.`);
     if (!(await pathExists(this.platformPath(to)))) throw new HostingError(`Target platform ${to.name} is not built on this host.`);
     await mkdir(dirname(dst), { recursive: true });
     try {
       await rename(src, dst);
     } catch (e) {
-      if (!isErrno(e, 'EXDEV')) throw e;
-      // Platforms on different file systems: copy under a temporary name, switch, then remove the source.
-      log(`Platforms are on different file systems; copying ${site.name}`, 'warn');
-      const tmp = join(dirname(dst), `.moving-${site.name}-${suffix()}`);
-      await cp(src, tmp, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-      await rename(tmp, dst);
-      await rm(src, { recursive: true, force: true });
+      // A copy would put the site on two platforms at once for a while; the local driver keeps platforms on one disk.
+      if (isErrno(e, 'EXDEV')) throw new HostingError(`${from.name} and ${to.name} are on different file systems; the local driver moves sites only by rename.`);
+      throw e;
     }
+    crashPoint('moveSite:renamed');
+    await fsyncPath(dirname(dst));
+    await fsyncPath(dirname(src));
     log(`Moved ${site.name} from ${from.name} to ${to.name}`);
+  }
+
+  async locateSite(site: Site, from: Platform, to: Platform): Promise<SiteLocation> {
+    const [onFrom, onTo] = await Promise.all([this.siteDir(site, from).then(pathExists), this.siteDir(site, to).then(pathExists)]);
+    return onFrom && onTo ? 'both' : onFrom ? 'from' : onTo ? 'to' : 'missing';
+  }
+
+  async siteDigest(site: Site, platform: Platform): Promise<string | null> {
+    return treeDigest(await this.requireSite(site, platform), [MAINTENANCE_FLAG]);
   }
 
   async postMigrate(site: Site, to: Platform, log: LogFn): Promise<void> {
@@ -222,21 +246,33 @@ export class LocalDriver implements HostingDriver {
     const src = await this.siteDir(site, from);
     const dst = await this.siteDir(site, to);
     await this.removeLeftovers(dirname(dst), site.name);
-    if (await pathExists(dst)) {
-      await rm(dst, { recursive: true, force: true });
-      log(`Removed ${site.name} from ${to.name}`);
-    }
     await mkdir(dirname(src), { recursive: true });
     await this.removeLeftovers(dirname(src), site.name);
-    // Extracted aside and renamed in, so a crash during restore leaves the old copy or the whole backup.
+    // Extracted aside and synced first; then any copy on either platform is renamed out of the way and the
+    // backup renamed in. A crash in between leaves the site whole on a platform, or only in the backup (restore again).
     const tmp = join(dirname(src), `.restore-${site.name}-${suffix()}`);
     await mkdir(tmp);
     await runProcess('tar', ['-xzf', archive, '-C', tmp], { log });
     if (!(await pathExists(join(tmp, site.name)))) throw new HostingError(`Backup ${backupRef} does not contain ${site.name}.`);
-    await rm(src, { recursive: true, force: true });
-    await rename(join(tmp, site.name), src);
-    await rm(tmp, { recursive: true, force: true });
+    await fsyncTree(tmp);
+    crashPoint('restore:extracted');
+    for (const [dir, platform] of [[dst, to], [src, from]] as const) {
+      if (!(await pathExists(dir))) continue;
+      await durableRename(dir, join(dirname(dir), `.restore-${site.name}-${suffix()}`));
+      log(`Set aside the copy of ${site.name} on ${platform.name}`);
+    }
+    crashPoint('restore:set-aside');
+    await durableRename(join(tmp, site.name), src);
+    await this.removeLeftovers(dirname(dst), site.name);
+    await this.removeLeftovers(dirname(src), site.name);
     log(`Restored ${site.name} on ${from.name} from ${archive}`);
+  }
+
+  /** Archives of a backup that was cut off (never recorded: a recorded backup has its final name). */
+  private async removePartialBackups(siteName: string): Promise<void> {
+    const entries = await readdir(this.backupDir).catch(() => [] as string[]);
+    const partial = entries.filter((e) => e.startsWith(`${siteName}-`) && PARTIAL_BACKUP_TAIL.test(e.slice(siteName.length + 1)));
+    await Promise.all(partial.map((e) => rm(join(this.backupDir, e), { force: true })));
   }
 
   /** Temporary directories of an interrupted move, install or restore of this site. */

@@ -1,6 +1,6 @@
 /**
- * At most `limit` holders per key at once (per-server migration limit, one git fetch per mirror).
- * In-process only: processes sharing a server each apply their own limit.
+ * At most `limit` holders per key at once (one git fetch per mirror, one target change per distribution).
+ * In-process only: limits that must hold across processes (migrations per server) are counted in the store.
  */
 export class KeyedSemaphore {
   private readonly holders = new Map<string, number>();

@@ -1,29 +1,41 @@
 /**
  * Runs `migrate` tasks: moves a site from its platform to another through the hosting driver's steps,
- * with a lease so a dead worker is noticed, a checkpoint after every step so another worker can finish
- * or undo the work, and a rollback from the backup so a failed migration leaves the site as it was.
+ * with a lease so a dead worker is noticed, and a rollback from the backup so a failed migration leaves the
+ * site as it was. Write-ahead: each step's intent is committed before the step runs and its result after, so
+ * whatever instant a worker dies, recovery knows whether the site may be on the old platform, the new one or
+ * only in the backup — and asks the driver where it is before it resumes or rolls back.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HostingError, TransientError, ValidationError } from '../domain/errors.js';
 import type {
   Clock,
   EventPublisher,
   HostingDriver,
+  LimitedClaim,
   LogFn,
   PlatformRepository,
+  SiteLocation,
   SiteRepository,
   TaskRepository,
 } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
 import type { Task, TaskLogLine } from '../domain/task.js';
-import type { KeyedSemaphore } from './keyed-semaphore.js';
+import { crashPoint } from '../lib/crash-point.js';
 
 export const MIGRATION_STEPS = ['maintenanceOn', 'backup', 'moveSite', 'postMigrate', 'verify', 'maintenanceOff'] as const;
 export type MigrationStep = (typeof MIGRATION_STEPS)[number];
 
 /** Checkpoint keys. */
 const CP_BACKUP = 'backup';
-/** Set just before the site's files start to move: from then on a crash is rolled back, never resumed. */
+/** Content hash of the site's files when the backup was taken: a rollback is verified against it. */
+const CP_BACKUP_DIGEST = 'backupDigest';
+/** The step about to run, committed before it touches anything. */
+const CP_INTENT = 'intent';
+/**
+ * Committed before the site's files start to move: from then on a crash is rolled back, never resumed, unless
+ * the site was already verified on its new platform (then only maintenanceOff is left to do).
+ */
 const CP_MOVE_STARTED = 'moveStarted';
 /** Set when a rollback starts, so a worker dying during the rollback is followed by another rollback. */
 const CP_ROLLBACK = 'rollback';
@@ -41,19 +53,43 @@ export interface MigrationServiceDeps {
   clock?: Clock;
   /** How long a claim lasts without renewal; renewed every third of it while the task runs. */
   leaseMs?: number;
-  /** Per-server limit (platform.server of both platforms); none when absent. */
-  servers?: KeyedSemaphore;
+  /**
+   * Migrations at once per server (platform.server of both platforms) and overall, counted in the task store so
+   * they hold across processes; none when absent. A migration over a limit waits, it does not fail.
+   */
+  limits?: MigrationLimits;
+  /** How often a migration waiting for a slot asks again. */
+  slotWaitMs?: number;
   /** Reports failures of background work (lease renewal) that have no caller to throw to. */
   onError?: (error: unknown) => void;
+}
+
+export interface MigrationLimits {
+  perServer: number;
+  overall: number;
 }
 
 export interface RunOptions {
   /** This run's attempt and the queue's maximum: a TransientError before any destructive step is retried unless this is the last one. */
   attempt?: number;
   maxAttempts?: number;
+  /** Aborts a wait for a migration slot (queue stopping); the job is then run again later. */
+  signal?: AbortSignal;
 }
 
-const DEFAULT_LEASE_MS = 60_000;
+/** Short, so a dead worker's migrations are taken over within seconds; renewed every third of it. */
+export const DEFAULT_LEASE_MS = 15_000;
+const DEFAULT_SLOT_WAIT_MS = 500;
+/** An instant after every lease: recovery at the start of the single embedded process takes over all its tasks. */
+const EVERY_LEASE_EXPIRED = new Date(8.64e15);
+
+export interface RecoverOptions {
+  /**
+   * Take over every processing migration, live lease or not. Only for the embedded single-process mode at
+   * start: there, a task still processing was left by the previous run of this process, which is gone.
+   */
+  everyLease?: boolean;
+}
 
 class LeaseLostError extends Error {}
 
@@ -132,36 +168,68 @@ interface Run {
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+const placeOf = (where: SiteLocation, run: Pick<Run, 'from' | 'to'>): string =>
+  ({
+    from: `on ${run.from.name}`,
+    to: `on ${run.to.name}`,
+    both: `on both ${run.from.name} and ${run.to.name}`,
+    missing: `on neither platform`,
+    unknown: 'somewhere the driver cannot tell',
+  })[where];
+
+/** Slot keys (TaskRepository.claimWithinLimits). */
+const ALL_SLOTS = 'all';
+const SERVER_SLOT = 'server:';
+
 export class MigrationService {
   private readonly clock: Clock;
   private readonly leaseMs: number;
+  private readonly slotWaitMs: number;
 
   constructor(private readonly deps: MigrationServiceDeps) {
     this.clock = deps.clock ?? { now: () => new Date() };
     this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+    this.slotWaitMs = deps.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS;
   }
 
   /**
    * Executes a migrate task if this worker can claim it. A task that is cancelled, finished, or held by
-   * another live worker is skipped. Throws TransientError when the queue should retry later.
+   * another live worker is skipped. While a migration limit is full it waits (the task stays queued, the store
+   * is asked again every slotWaitMs) until a slot frees or options.signal aborts. Throws TransientError when the
+   * queue should retry later.
    */
   async run(taskId: string, owner: string, options: RunOptions = {}): Promise<MigrationOutcome> {
     const task = await this.deps.tasks.get(taskId);
     if (!task) return 'skipped';
     if (task.type !== 'migrate') throw new ValidationError(`Task #${task.number} is a ${task.type} task, not a migration.`);
-    const claimed = await this.claim(task.id, owner);
-    return claimed ? this.execute(claimed, owner, options) : 'skipped';
+    let waiting = false;
+    for (;;) {
+      const result = await this.claim(task, owner, this.clock.now());
+      if (result.task) return this.execute(result.task, owner, options);
+      if (!result.busy.length) return 'skipped';
+      if (!waiting) {
+        waiting = true;
+        const on = result.busy.map((k) => (k === ALL_SLOTS ? 'all servers' : k.slice(SERVER_SLOT.length))).join(', ');
+        await this.deps.tasks.appendLog(task.id, [{ at: this.clock.now(), level: 'info', message: `Waiting for a free migration slot on ${on}` }]);
+      }
+      // Rejects when the queue stops: the job is handed back and runs again later, the task still queued.
+      await sleep(this.slotWaitMs, undefined, options.signal ? { signal: options.signal } : {});
+    }
   }
 
   /**
    * Takes over migrations whose worker died (expired lease): resumes those that had not started moving the
-   * site, rolls back the others. Call at worker start. Returns each recovered task's outcome.
+   * site or were verified on the new one, rolls back the others. Run by the recover job (every
+   * MIGRATION_RECOVER_EVERY_MS, and at start). Returns each recovered task's outcome.
    */
-  async recover(owner: string): Promise<Array<{ taskId: string; outcome: MigrationOutcome }>> {
-    const expired = (await this.deps.tasks.listExpired(this.clock.now())).filter((t) => t.type === 'migrate');
+  async recover(owner: string, options: RecoverOptions = {}): Promise<Array<{ taskId: string; outcome: MigrationOutcome }>> {
+    const now = options.everyLease ? EVERY_LEASE_EXPIRED : this.clock.now();
+    // Never our own: a task of this owner is still running here (or about to be retried here), whatever its lease says.
+    const expired = (await this.deps.tasks.listExpired(now)).filter((t) => t.type === 'migrate' && t.lease?.owner !== owner);
     return Promise.all(
       expired.map(async (t) => {
-        const claimed = await this.claim(t.id, owner);
+        // Over a limit (lowered since): left for the next recovery round.
+        const claimed = (await this.claim(t, owner, now)).task;
         if (!claimed) return { taskId: t.id, outcome: 'skipped' as const };
         // No queue will retry a recovered task, so a transient failure rolls back at once.
         const outcome = await this.execute(claimed, owner, { attempt: 1, maxAttempts: 1 }, `Recovered by ${owner} after the worker ${t.lease?.owner ?? '?'} stopped`);
@@ -170,12 +238,23 @@ export class MigrationService {
     );
   }
 
-  private async claim(taskId: string, owner: string): Promise<Task | null> {
-    const now = this.clock.now();
-    const claimed = await this.deps.tasks.claim(taskId, owner, new Date(now.getTime() + this.leaseMs), now);
+  /** Claims the task within the migration limits; `now` decides which leases count as expired. */
+  private async claim(task: Task, owner: string, now: Date): Promise<LimitedClaim> {
+    const leaseUntil = new Date(this.clock.now().getTime() + this.leaseMs);
+    const result = await this.deps.tasks.claimWithinLimits(task.id, owner, leaseUntil, now, await this.slotLimits(task));
     // Slack shows the summary's sites going queued → processing → succeeded/failed.
-    if (claimed) await this.deps.events.publish({ type: 'task.updated', taskId, state: 'processing' });
-    return claimed;
+    if (result.task) await this.deps.events.publish({ type: 'task.updated', taskId: task.id, state: 'processing' });
+    return result;
+  }
+
+  /** Slot keys and limits for a migration: one per server involved and one overall (none when unlimited). */
+  private async slotLimits(task: Task): Promise<Record<string, number>> {
+    const limits = this.deps.limits;
+    if (!limits) return {};
+    const platforms = await this.deps.platforms.getMany([task.fromPlatformId, task.toPlatformId].filter((id): id is string => id !== null));
+    const slots: Record<string, number> = { [ALL_SLOTS]: limits.overall };
+    for (const p of platforms) slots[`${SERVER_SLOT}${p.server}`] = limits.perServer;
+    return slots;
   }
 
   private async execute(task: Task, owner: string, options: RunOptions, note?: string): Promise<MigrationOutcome> {
@@ -194,12 +273,6 @@ export class MigrationService {
         return await this.finish(task, taskLog, 'failed', `The ${missing} of this migration no longer exists.`);
       }
       const run: Run = { task, site, from, to, log, taskLog, lease, checkpoint: { ...task.checkpoint }, step: task.step };
-      const servers = [from.server, to.server];
-      if (this.deps.servers) {
-        const busy = servers.filter((s) => this.deps.servers!.active(s) >= this.deps.servers!.limit);
-        if (busy.length) log(`Waiting for a free migration slot on ${busy.join(', ')}`);
-        return await this.deps.servers.run(servers, () => this.migrate(run, options));
-      }
       return await this.migrate(run, options);
     } finally {
       lease.stop();
@@ -210,9 +283,10 @@ export class MigrationService {
   private async migrate(run: Run, options: RunOptions): Promise<MigrationOutcome> {
     const { task, site, from, to, log, lease } = run;
     const finished = run.step === MIGRATION_STEPS[MIGRATION_STEPS.length - 1] && !run.checkpoint[CP_ROLLBACK];
-    if (!finished && (run.checkpoint[CP_MOVE_STARTED] || run.checkpoint[CP_ROLLBACK])) {
-      return this.rollback(run, new HostingError('The worker stopped after the site started moving.'));
-    }
+    // Verified on the new platform: only lifting maintenance there is left, so a crash is finished, not undone.
+    const verified = run.step === 'verify' || finished;
+    if (run.checkpoint[CP_ROLLBACK]) return this.rollback(run, run.checkpoint[CP_ROLLBACK]);
+    if (run.checkpoint[CP_MOVE_STARTED] && !verified) return this.rollback(run, 'The worker stopped after the site started moving.');
     if (run.step) log(`Resuming after step ${run.step}`);
     else log(`Migrating ${site.name} from ${from.name} to ${to.name}`);
 
@@ -226,11 +300,13 @@ export class MigrationService {
     try {
       for (const step of MIGRATION_STEPS.slice(done + 1)) {
         lease.check();
-        if (step === 'moveSite') await this.record(run, run.step ?? STEP_BEGIN, { [CP_MOVE_STARTED]: this.clock.now().toISOString() });
         log(`Step ${step}`);
-        // Written before the step runs, so a crash's log shows which step was in progress.
-        await run.taskLog.flush();
+        // Write-ahead: the intent is committed (with the log line) before the step touches anything.
+        const moving: Record<string, string> = step === 'moveSite' ? { [CP_MOVE_STARTED]: this.clock.now().toISOString() } : {};
+        await this.record(run, run.step ?? STEP_BEGIN, { [CP_INTENT]: step, ...moving });
+        crashPoint(`${step}:before`);
         const checkpoint = await this.runStep(run, step);
+        crashPoint(`${step}:after`);
         await this.record(run, step, checkpoint);
       }
       lease.check();
@@ -245,7 +321,7 @@ export class MigrationService {
         await lease.release();
         throw error;
       }
-      return this.rollback(run, error);
+      return this.rollback(run, messageOf(error));
     }
 
     const now = this.clock.now();
@@ -254,6 +330,7 @@ export class MigrationService {
       const current = await this.deps.sites.get(site.id);
       if (current?.platformId !== to.id) log(`${site.name} was no longer marked migrating when the migration finished`, 'warn');
     }
+    crashPoint('migrate:completed');
     log(`Migrated ${site.name} to ${to.name}`);
     return this.finish(task, run.taskLog, 'succeeded', null);
   }
@@ -262,6 +339,7 @@ export class MigrationService {
   private async begin(run: Run): Promise<boolean> {
     const { site, from } = run;
     if (await this.deps.sites.beginMigration(site.id, from.id)) {
+      crashPoint('migrate:begun');
       if (!run.step) await this.record(run, STEP_BEGIN, {});
       return true;
     }
@@ -277,8 +355,12 @@ export class MigrationService {
       case 'maintenanceOn':
         await driver.maintenanceOn(site, from, log);
         return {};
-      case 'backup':
-        return { [CP_BACKUP]: await driver.backup(site, from, log) };
+      case 'backup': {
+        const backup = await driver.backup(site, from, log);
+        // In maintenance nothing changes the files: this hash is what the archive holds.
+        const digest = await driver.siteDigest(site, from, log);
+        return { [CP_BACKUP]: backup, ...(digest ? { [CP_BACKUP_DIGEST]: digest } : {}) };
+      }
       case 'moveSite':
         await driver.moveSite(site, from, to, log);
         return {};
@@ -301,34 +383,74 @@ export class MigrationService {
     await run.taskLog.flush();
   }
 
-  /** Puts the site back on its old platform as the backup had it, then fails the task. */
-  private async rollback(run: Run, cause: unknown): Promise<MigrationOutcome> {
-    const { site, from, to, log } = run;
-    const reason = messageOf(cause);
+  /**
+   * Puts the site back on its old platform as the backup had it, then fails the task. Reports "rolled back" only
+   * when the driver confirms the files are on the old platform and hash like the backup; otherwise the task fails
+   * saying the site needs attention. Safe to repeat: a crash during a rollback is followed by another one.
+   */
+  private async rollback(run: Run, reason: string): Promise<MigrationOutcome> {
+    const { site, from, log } = run;
     log(`Failed: ${reason}`, 'error');
     log(`Rolling back ${site.name} to ${from.name}`, 'warn');
-    await this.record(run, run.step ?? STEP_BEGIN, { [CP_ROLLBACK]: reason });
+    if (run.checkpoint[CP_ROLLBACK] !== reason) await this.record(run, run.step ?? STEP_BEGIN, { [CP_ROLLBACK]: reason });
+    crashPoint('rollback:before');
+    let verified: boolean;
     try {
-      if (run.checkpoint[CP_MOVE_STARTED]) {
-        const backup = run.checkpoint[CP_BACKUP];
-        if (!backup) throw new HostingError('No backup was recorded before the site moved.');
-        await this.deps.driver.restore(site, from, to, backup, log);
-      }
+      verified = await this.putBack(run);
     } catch (error) {
-      // The site may be half moved: keep it marked migrating so nobody upgrades or edits it until someone looks.
-      const message = `${reason}. Rollback failed too: ${messageOf(error)}. ${site.name} needs manual attention (backup: ${run.checkpoint[CP_BACKUP] ?? 'none'}).`;
-      return this.finish(run.task, run.taskLog, 'failed', message);
+      return this.needsAttention(run, reason, messageOf(error));
     }
+    crashPoint('rollback:restored');
     try {
       await this.deps.driver.maintenanceOff(site, from, log);
     } catch (error) {
-      // Before any move, a failure to lift maintenance must not keep the site marked migrating.
-      log(`Could not turn maintenance mode off: ${messageOf(error)}`, 'warn');
+      // The files are back on `from`, so the record may say so; but the site is not serving.
+      await this.deps.sites.abortMigration(site.id);
+      return this.needsAttention(run, reason, `could not turn maintenance mode off on ${from.name}: ${messageOf(error)}`);
     }
     await this.deps.sites.abortMigration(site.id);
-    log(`Rolled back: ${site.name} is on ${from.name} as before`, 'warn');
+    crashPoint('rollback:recorded');
+    if (verified) log(`Rolled back: ${site.name} is on ${from.name} as before`, 'warn');
+    else log(`Restored ${site.name} on ${from.name}; the ${this.deps.driver.name} driver cannot check its files, so this is not verified`, 'warn');
     await this.record(run, 'rolledBack', {});
     return this.finish(run.task, run.taskLog, 'failed', reason);
+  }
+
+  /**
+   * Asks the driver where the files are and restores the backup unless they are already whole on `from`.
+   * Returns whether the result was verified (location and content hash); throws when the site is not back.
+   */
+  private async putBack(run: Run): Promise<boolean> {
+    const { driver } = this.deps;
+    const { site, from, to, log, checkpoint } = run;
+    const digest = checkpoint[CP_BACKUP_DIGEST] ?? null;
+    const where = await driver.locateSite(site, from, to, log);
+    if (!checkpoint[CP_MOVE_STARTED]) {
+      // Write-ahead: no move was ever intended, so nothing of ours changed the files (maintenance flag aside).
+      if (where !== 'from' && where !== 'unknown') log(`${site.name} is ${placeOf(where, run)}, as it was before this migration`, 'warn');
+      return true;
+    }
+    const intact = where === 'from' && digest !== null && (await driver.siteDigest(site, from, log)) === digest;
+    if (intact) log(`${site.name} is whole on ${from.name} (its files match the backup)`);
+    else {
+      const backup = checkpoint[CP_BACKUP];
+      if (!backup) throw new HostingError('No backup was recorded before the site moved.');
+      log(`${site.name} is ${placeOf(where, run)}; restoring ${backup}`, 'warn');
+      await driver.restore(site, from, to, backup, log);
+    }
+    const after = await driver.locateSite(site, from, to, log);
+    if (after !== 'from' && after !== 'unknown') throw new HostingError(`after the restore ${site.name} is ${placeOf(after, run)}.`);
+    if (digest === null) return false;
+    const now = await driver.siteDigest(site, from, log);
+    if (now !== digest) throw new HostingError(`the files of ${site.name} on ${from.name} do not match its backup.`);
+    return after === 'from';
+  }
+
+  /** A rollback that could not put the site back as it was: it stays marked migrating so nobody changes it meanwhile. */
+  private needsAttention(run: Run, reason: string, problem: string): Promise<MigrationOutcome> {
+    const backup = run.checkpoint[CP_BACKUP] ?? 'none';
+    const message = `${reason}. The rollback did not complete: ${problem} ${run.site.name} needs attention (backup: ${backup}).`;
+    return this.finish(run.task, run.taskLog, 'failed', message);
   }
 
   private async leaseLost(run: Run): Promise<MigrationOutcome> {

@@ -43,6 +43,20 @@ describe('memory store snapshot file', () => {
     await expect(b.tasks.create({ type: 'migrate', subject: { kind: 'site', id: s.id, name: s.name }, requestedBy: ADMIN })).rejects.toThrow(/active/);
   });
 
+  test('migration slots survive a reopen: a task processing before the restart still holds its slot', async () => {
+    const file = tempFile();
+    const a = createMemoryRepositories({ snapshotFile: file });
+    const task = (n: string) => a.tasks.create({ type: 'migrate', subject: { kind: 'site', id: n, name: n }, requestedBy: ADMIN });
+    const [t1, t2] = [await task('s1'), await task('s2')];
+    const until = new Date(Date.now() + 60_000);
+    expect((await a.tasks.claimWithinLimits(t1.id, 'w1', until, new Date(), { 'server:web1': 1 })).task).not.toBeNull();
+
+    const b = createMemoryRepositories({ snapshotFile: file });
+    expect(await b.tasks.claimWithinLimits(t2.id, 'w2', until, new Date(), { 'server:web1': 1 })).toEqual({ task: null, busy: ['server:web1'] });
+    await b.tasks.transition(t1.id, ['processing'], 'succeeded');
+    expect((await b.tasks.claimWithinLimits(t2.id, 'w2', until, new Date(), { 'server:web1': 1 })).task?.id).toBe(t2.id);
+  });
+
   test('debounced mode coalesces writes and close() flushes them', async () => {
     const file = tempFile();
     const a = createMemoryRepositories({ snapshotFile: file, flush: 'debounced' });

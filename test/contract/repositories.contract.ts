@@ -463,6 +463,44 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         expect(await repos.tasks.claim(MISSING_ID, owner, at(1), t0)).toBeNull();
       });
 
+      test('claimWithinLimits: at most the limit of processing tasks per slot key; leaving processing frees the slots', async () => {
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        const at = (s: number) => new Date(t0.getTime() + s * 1000);
+        const [a, b, c, d] = await Promise.all(['s1', 's2', 's3', 's4'].map((s) => repos.tasks.create(taskInput(s))));
+        const web1 = { 'server:web1': 2, all: 3 };
+        expect(await repos.tasks.claimWithinLimits(a!.id, 'w1', at(60), t0, web1)).toMatchObject({ task: { id: a!.id, state: 'processing', attempts: 1 }, busy: [] });
+        expect((await repos.tasks.claimWithinLimits(b!.id, 'w2', at(60), t0, web1)).task?.state).toBe('processing');
+        // web1 is full; the overall key is not.
+        expect(await repos.tasks.claimWithinLimits(c!.id, 'w1', at(60), t0, web1)).toEqual({ task: null, busy: ['server:web1'] });
+        expect((await repos.tasks.get(c!.id))!.state).toBe('queued');
+        // Another server: only the overall limit (3) applies, and it has room for one.
+        expect((await repos.tasks.claimWithinLimits(c!.id, 'w1', at(60), t0, { 'server:web2': 2, all: 3 })).task?.id).toBe(c!.id);
+        expect(await repos.tasks.claimWithinLimits(d!.id, 'w1', at(60), t0, { 'server:web2': 2, all: 3 })).toEqual({ task: null, busy: ['all'] });
+        // A task that finishes (any state but processing) gives its slots back.
+        await repos.tasks.transition(a!.id, ['processing'], 'failed', { lease: null });
+        expect((await repos.tasks.claimWithinLimits(d!.id, 'w1', at(60), t0, web1)).task?.id).toBe(d!.id);
+        // Not claimable at all (processing under a live lease, finished, missing): busy is empty, as claim's null.
+        expect(await repos.tasks.claimWithinLimits(b!.id, 'w9', at(60), at(30), web1)).toEqual({ task: null, busy: [] });
+        expect(await repos.tasks.claimWithinLimits(a!.id, 'w9', at(60), t0, web1)).toEqual({ task: null, busy: [] });
+        expect(await repos.tasks.claimWithinLimits(MISSING_ID, 'w9', at(60), t0, web1)).toEqual({ task: null, busy: [] });
+        // b's worker died: re-claiming it after its lease expired keeps its own slots (web1 holds b and d: full).
+        expect(await repos.tasks.claimWithinLimits(b!.id, 'w9', at(200), at(90), web1)).toMatchObject({ task: { lease: { owner: 'w9' }, attempts: 2 } });
+        // No limits: a plain claim.
+        const e = await repos.tasks.create(taskInput('s5'));
+        expect((await repos.tasks.claimWithinLimits(e.id, 'w1', at(60), t0, {})).task?.state).toBe('processing');
+      });
+
+      test('claimWithinLimits: 8 concurrent claims on one key with limit 2: exactly 2 win, the rest are told it is busy', async () => {
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        const tasks = await Promise.all(Array.from({ length: 8 }, (_, i) => repos.tasks.create(taskInput(`s${i}`))));
+        const results = await Promise.all(
+          tasks.map((t, i) => repos.tasks.claimWithinLimits(t.id, `w${i}`, new Date(t0.getTime() + 60_000), t0, { 'server:web1': 2 })),
+        );
+        expect(results.filter((r) => r.task !== null)).toHaveLength(2);
+        expect(results.filter((r) => r.task === null).map((r) => r.busy)).toEqual(Array.from({ length: 6 }, () => ['server:web1']));
+        expect((await repos.tasks.list({ state: ['processing'] })).total).toBe(2);
+      });
+
       test('appendLog and setStep (checkpoint merges); NotFoundError for missing', async () => {
         const t = await repos.tasks.create(taskInput('s1'));
         const at = new Date('2026-01-01T00:00:00.000Z');

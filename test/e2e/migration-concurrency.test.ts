@@ -10,7 +10,6 @@ import type { Task } from '../../src/domain/task.js';
 import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
 import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { EventBus } from '../../src/services/event-bus.js';
-import { KeyedSemaphore } from '../../src/services/keyed-semaphore.js';
 import { MigrationService } from '../../src/services/migration-service.js';
 import { MIGRATE_JOB } from '../../src/services/upgrade-service.js';
 import { InstrumentedDriver, type CallInfo } from '../support/instrumented-driver.js';
@@ -73,7 +72,7 @@ describe('migration concurrency', () => {
     expect(driver.count('maintenanceOn')).toBe(1);
   });
 
-  test('at most concurrencyPerServer migrations move sites on one server at once, and that many do', async () => {
+  test('at most concurrencyPerServer migrations move sites on one server at once across two workers, and that many do', async () => {
     const perServer = 2;
     const a = names('a', 5);
     const b = names('b', 3);
@@ -81,22 +80,29 @@ describe('migration concurrency', () => {
       platforms: { '12.3.2': 'web-a', '12.3.3': 'web-a', '12.4.1': 'web-b', '12.4.2': 'web-b' },
       sites: { '12.3.2': a, '12.4.1': b },
     });
-    const servers = new KeyedSemaphore(perServer);
     const total: Record<string, number> = { 'web-a': a.length, 'web-b': b.length };
+    const tasks = [...(await tasksFor(world, a, '12.3.3')), ...(await tasksFor(world, b, '12.4.2'))];
+    const serverOf = (t: Task) => (a.includes(t.subject.name) ? 'web-a' : 'web-b');
+    // Migrations of `server` waiting for a slot: still queued, their log saying so.
+    const waiting = async (server: string) =>
+      (await world.repos.tasks.getMany(tasks.map((t) => t.id))).filter(
+        (t) => serverOf(t) === server && t.state === 'queued' && t.log.some((l) => l.message.startsWith('Waiting for a free migration slot')),
+      ).length;
     // Releases moveSite calls on a server once every unfinished migration there is either at this gate or
-    // waiting for the server's semaphore: with a working limit that is `perServer` calls, without it all of them.
+    // waiting for a slot: with a working limit that is `perServer` calls, without it all of them.
     const gate = async (call: CallInfo) => {
       if (call.method !== 'moveSite') return;
       const server = call.servers[0]!;
-      const settled = () =>
-        driver.active('moveSite', server) + servers.waiting(server) === total[server]! - driver.done('moveSite', server);
-      while (!settled()) await tick();
+      const settled = async () => driver.active('moveSite', server) + (await waiting(server)) === total[server]! - driver.done('moveSite', server);
+      while (!(await settled())) await tick();
     };
     const driver = new InstrumentedDriver(world.driver, gate);
-    const migrations = new MigrationService({ ...world.repos, driver, events: new EventBus(), servers });
-    const tasks = [...(await tasksFor(world, a, '12.3.3')), ...(await tasksFor(world, b, '12.4.2'))];
+    // Two workers, as two processes sharing the store: the limit is counted there, not per worker.
+    const workers = ['worker-a', 'worker-b'].map(
+      () => new MigrationService({ ...world.repos, driver, events: new EventBus(), limits: { perServer, overall: 100 }, slotWaitMs: 5 }),
+    );
 
-    const outcomes = await Promise.all(tasks.map((t) => migrations.run(t.id, 'worker')));
+    const outcomes = await Promise.all(tasks.map((t, i) => workers[i % 2]!.run(t.id, i % 2 ? 'worker-b' : 'worker-a')));
 
     expect(outcomes).toEqual(tasks.map(() => 'succeeded'));
     expect(driver.max('moveSite', 'web-a')).toBe(perServer);

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import { EventBus } from '../../src/services/event-bus.js';
-import { MigrationService } from '../../src/services/migration-service.js';
+import { DEFAULT_LEASE_MS, MigrationService } from '../../src/services/migration-service.js';
+import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
+import { MIGRATION_RECOVER_EVERY_MS, MIGRATION_RECOVER_JOB, registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
+import { waitFor } from '../support/wait.js';
 import type { CrashWorkerArgs } from '../support/crash-worker.js';
 import { pathExists } from '../../src/hosting/paths.js';
 import { readTree } from '../support/file-tree.js';
@@ -97,6 +100,30 @@ describe('a worker killed mid-migration', () => {
     );
     await reopened.close();
   });
+
+  test('with the default lease and recover interval, another worker takes over a dead worker\'s migration within 30 s', async () => {
+    const world = await createWorld({ sites: { '12.3.3': ['orphaned.example.org'] } });
+    const { snapshotFile, from, site, task, readyFile } = await snapshotStore(world, 'orphaned.example.org');
+    const before = await readTree(world.siteDir(site, from));
+    // Default lease (15 s, renewed every 5 s): the worker dies holding a fresh one.
+    await runAndKill({ snapshotFile, root: world.driver.root, taskId: task.id, owner: 'dead-worker', readyFile, blockAt: 'postMigrate' });
+    const killedAt = Date.now();
+
+    const reopened = createMemoryRepositories({ snapshotFile, flush: 'sync' });
+    const jobs = new MemoryJobQueue({ pollIntervalMs: 50 });
+    registerMigrationJobs(jobs, { repos: reopened, driver: world.driver, events: new EventBus(), owner: 'survivor', concurrency: 2, concurrencyPerServer: 2, maxAttempts: 1 });
+    await jobs.every(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
+    await jobs.start();
+    await waitFor(async () => (await reopened.tasks.get(task.id))!.state === 'failed', 'the dead worker\'s migration to be rolled back', 60_000);
+    const tookMs = Date.now() - killedAt;
+    await jobs.stop();
+    process.stdout.write(`[migration-crash] dead worker's migration taken over and rolled back ${tookMs} ms after the kill (default lease ${DEFAULT_LEASE_MS} ms, recover every ${MIGRATION_RECOVER_EVERY_MS} ms)\n`);
+    expect(tookMs).toBeLessThan(30_000);
+    // It had moved the site: rolled back to a byte-identical copy on the old platform.
+    expect(await readTree(world.siteDir(site, from))).toEqual(before);
+    expect(await reopened.sites.get(site.id)).toMatchObject({ status: 'enabled', platformId: from.id });
+    await reopened.close();
+  }, 90_000);
 
   test('killed during backup (nothing moved yet): recovery resumes and completes the migration', async () => {
     const world = await createWorld({ sites: { '12.3.3': ['resume.example.org'] } });

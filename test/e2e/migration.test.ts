@@ -148,6 +148,10 @@ describe('migration with the command driver', () => {
     expect(failed.error).toMatch(/exited with 1: disk full/);
     expect(failed.checkpoint.moveStarted).toBeDefined();
     expect(await world.repos.sites.get(site.id)).toMatchObject({ status: 'enabled', platformId: from.id });
+    // Without locateSite/siteDigest templates the driver cannot check the files: no claim of "as before".
+    const messages = failed.log.map((l) => l.message);
+    expect(messages).toContain(`Restored epsilon.example.org on ${from.name}; the command driver cannot check its files, so this is not verified`);
+    expect(messages.some((m) => m.startsWith('Rolled back'))).toBe(false);
   });
 
   test('a temporary failure (exit 75) before the move is retried by the queue and then succeeds', async () => {

@@ -16,7 +16,8 @@ export interface CrashWorkerArgs {
   root: string;
   taskId: string;
   owner: string;
-  leaseMs: number;
+  /** Lease length; the service default when absent. */
+  leaseMs?: number;
   readyFile: string;
   postMigrate?: string[];
   blockAt?: DriverMethod;
@@ -32,6 +33,6 @@ const driver = new InstrumentedDriver(local, async (call) => {
   setInterval(() => {}, 1000);
   await new Promise<never>(() => {});
 });
-const migrations = new MigrationService({ ...repos, driver, events: new EventBus(), leaseMs: args.leaseMs });
+const migrations = new MigrationService({ ...repos, driver, events: new EventBus(), ...(args.leaseMs ? { leaseMs: args.leaseMs } : {}) });
 const outcome = await migrations.run(args.taskId, args.owner);
 process.stdout.write(`${outcome}\n`);

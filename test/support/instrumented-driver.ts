@@ -3,7 +3,7 @@
  * at once per server, and can hold a call at a hook (to crash a worker or gate concurrency at a known point).
  */
 import type { Distribution } from '../../src/domain/distribution.js';
-import type { BuildResult, HostingDriver, LogFn } from '../../src/domain/ports.js';
+import type { BuildResult, HostingDriver, LogFn, SiteLocation } from '../../src/domain/ports.js';
 import type { Platform } from '../../src/domain/platform.js';
 import type { Site } from '../../src/domain/site.js';
 
@@ -91,5 +91,11 @@ export class InstrumentedDriver implements HostingDriver {
   }
   restore(site: Site, from: Platform, to: Platform, backupRef: string, log: LogFn): Promise<void> {
     return this.around('restore', site, [from, to], () => this.inner.restore(site, from, to, backupRef, log));
+  }
+  locateSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<SiteLocation> {
+    return this.around('locateSite', site, [from, to], () => this.inner.locateSite(site, from, to, log));
+  }
+  siteDigest(site: Site, platform: Platform, log: LogFn): Promise<string | null> {
+    return this.around('siteDigest', site, [platform], () => this.inner.siteDigest(site, platform, log));
   }
 }

@@ -32,6 +32,11 @@ describe('config', () => {
     expect(() => loadConfig({ DISTRO_ROLE: 'both' })).toThrow(/DISTRO_ROLE/);
     expect(() => loadConfig({ DISTRO_ROLE: 'worker' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=worker/);
     expect(() => loadConfig({}, { role: 'web' })).toThrow(/MONGODB_URI: required for DISTRO_ROLE=web/);
+    // The crash suite's kill switch never reaches production.
+    const prod = { NODE_ENV: 'production', SLACK_SIGNING_SECRET: 's', LINK_SECRET: 'l'.repeat(16), ADMIN_TOKEN: 't'.repeat(16) };
+    expect(loadConfig(prod).testCrash).toEqual({ point: null, file: null });
+    expect(() => loadConfig({ ...prod, DISTRO_TEST_CRASH_AT: 'moveSite:renamed' })).toThrow(/DISTRO_TEST_CRASH_AT.*refused when NODE_ENV=production/);
+    expect(loadConfig({ DISTRO_TEST_CRASH_AT: 'moveSite:renamed' }).testCrash.point).toBe('moveSite:renamed');
     expect(() => loadConfig({ MONGODB_FAIL_FAST: 'yes' })).toThrow(/MONGODB_FAIL_FAST/);
     expect(() => loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'yes' })).toThrow(/ALLOW_LOCAL_UPSTREAMS/);
   });

@@ -20,6 +20,7 @@ import type {
   TaskFilter,
   TaskRepository,
   UpgradePlanRepository,
+  LimitedClaim,
 } from '../../domain/ports.js';
 import type { Site } from '../../domain/site.js';
 import { activeKey, isActive, type Task } from '../../domain/task.js';
@@ -62,6 +63,8 @@ interface State {
   sites: Record<string, Site>;
   tasks: Record<string, Task>;
   plans: Record<string, UpgradePlan>;
+  /** Slot keys held by each task that claimed within limits (TaskRepository.claimWithinLimits); absent in older snapshots. */
+  slots: Record<string, string[]>;
 }
 
 const emptyState = (): State => ({
@@ -72,6 +75,7 @@ const emptyState = (): State => ({
   sites: {},
   tasks: {},
   plans: {},
+  slots: {},
 });
 
 /** 24 hex digits, the same shape as a Mongo ObjectId, so ids look alike whichever store made them. */
@@ -355,7 +359,22 @@ class MemoryTasks extends Table<Task> implements TaskRepository {
     const task = this.t[id];
     if (!task || !from.includes(task.state)) return null;
     if (isActive(to) && !isActive(task.state) && this.activeClash(task, id)) throw conflicts.activeTask(activeKey(task));
+    if (to !== 'processing') delete this.slots[id];
     return this.touch(task, { ...copy(pickPatch(patch, TASK_PATCH_KEYS)), state: to });
+  }
+  private get slots(): Record<string, string[]> {
+    return this.db.state.slots;
+  }
+  async claimWithinLimits(id: string, owner: string, leaseUntil: Date, now: Date, limits: Record<string, number>): Promise<LimitedClaim> {
+    const task = this.t[id];
+    if (!task || !claimable(task, now)) return { task: null, busy: [] };
+    const holders = (key: string) =>
+      Object.entries(this.slots).filter(([taskId, keys]) => taskId !== id && keys.includes(key) && this.t[taskId]?.state === 'processing').length;
+    const busy = Object.keys(limits).filter((key) => holders(key) >= limits[key]!);
+    if (busy.length) return { task: null, busy: busy.sort() };
+    // Set before claim() so the one change (and snapshot write) it makes carries the slots too.
+    this.slots[id] = Object.keys(limits).sort();
+    return { task: (await this.claim(id, owner, leaseUntil, now))!, busy: [] };
   }
   async claim(id: string, owner: string, leaseUntil: Date, now: Date) {
     const task = this.t[id];
@@ -457,6 +476,7 @@ const checkState = (loaded: unknown, file: string): State | null => {
 export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}): Repositories => {
   const file = options.snapshotFile;
   const state: State = (file ? checkState(readSnapshot<unknown>(file), file) : null) ?? emptyState();
+  state.slots ??= {};
   const writer = file ? new SnapshotWriter(file, options.flush ?? 'sync', () => encodeSnapshot(state)) : null;
   let closed = false;
   const db = new Db(state, () => writer?.changed());

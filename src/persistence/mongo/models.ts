@@ -124,6 +124,16 @@ counterSchema.index({ name: 1 }, { unique: true });
 const redeliverySchema = new Schema({ key: { type: String, required: true }, expiresAt: Date }, { versionKey: false, strict: 'throw' });
 redeliverySchema.index({ key: 1 }, { unique: true });
 redeliverySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+/**
+ * Migration slots (TaskRepository.claimWithinLimits): slot `n` of key `k` is the document `_id: "<k>#<n>"`, so
+ * the _id index lets one task at a time hold it; (key, slot) carries the same rule as a named unique index.
+ */
+const slotSchema = new Schema(
+  { _id: { type: String, required: true }, key: String, slot: Number, taskId: String, at: Date },
+  { versionKey: false, strict: 'throw' },
+);
+slotSchema.index({ key: 1, slot: 1 }, { unique: true });
+slotSchema.index({ taskId: 1 });
 
 export interface DistroModels {
   distributions: Model<unknown>;
@@ -133,6 +143,7 @@ export interface DistroModels {
   plans: Model<unknown>;
   counters: Model<unknown>;
   redeliveries: Model<unknown>;
+  slots: Model<unknown>;
 }
 
 const define = (connection: Connection, name: string, schema: Schema, collection: string): Model<unknown> =>
@@ -149,6 +160,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
     plans: define(connection, 'UpgradePlan', planSchema, 'upgradeplans'),
     counters: define(connection, 'Counter', counterSchema, 'counters'),
     redeliveries: define(connection, 'Redelivery', redeliverySchema, 'redeliveries'),
+    slots: define(connection, 'MigrationSlot', slotSchema, 'migrationslots'),
   };
   await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
   return models;

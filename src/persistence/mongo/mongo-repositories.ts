@@ -19,6 +19,7 @@ import type {
   TaskFilter,
   TaskRepository,
   UpgradePlanRepository,
+  LimitedClaim,
 } from '../../domain/ports.js';
 import type { Site } from '../../domain/site.js';
 import { activeKey, isActive, type Task } from '../../domain/task.js';
@@ -379,6 +380,20 @@ class MongoSites implements SiteRepository {
   }
 }
 
+interface SlotDoc {
+  _id: string;
+  key: string;
+  slot: number;
+  taskId: string;
+  at: Date;
+}
+
+const SLOT_GRACE_MS = 60_000;
+
+/** The filter of `claim`, as a predicate: queued, or processing with an expired lease. */
+const claimableAt = (task: Task, now: Date): boolean =>
+  task.state === 'queued' || (task.state === 'processing' && task.lease !== null && task.lease.until < now);
+
 class MongoTasks implements TaskRepository {
   private readonly c: Collection<Task>;
   constructor(private readonly models: DistroModels) {
@@ -435,12 +450,68 @@ class MongoTasks implements TaskRepository {
     } else {
       update.$unset = { activeKey: 1 };
     }
+    let done: Task | null;
     try {
-      return await this.c.cas(id, { state: { $in: from } }, update);
+      done = await this.c.cas(id, { state: { $in: from } }, update);
     } catch (e) {
       if (isDuplicateKey(e)) throw conflicts.activeTask(String((update.$set as Update).activeKey));
       throw e;
     }
+    // Leaving processing frees the task's slots (a crash right here leaves them stale: claimWithinLimits reclaims them).
+    if (done && to !== 'processing') await this.models.slots.deleteMany({ taskId: id });
+    return done;
+  }
+  async claimWithinLimits(id: string, owner: string, leaseUntil: Date, now: Date, limits: Record<string, number>): Promise<LimitedClaim> {
+    const task = await this.c.get(id);
+    if (!task || !claimableAt(task, now)) return { task: null, busy: [] };
+    const held = new Set(((await this.models.slots.find({ taskId: id }).lean()) as unknown as SlotDoc[]).map((d) => d.key));
+    const taken: string[] = [];
+    const busy: string[] = [];
+    for (const key of Object.keys(limits).sort()) {
+      if (held.has(key)) continue;
+      if (await this.takeSlot(key, limits[key]!, id)) taken.push(key);
+      else busy.push(key);
+    }
+    const release = () => this.models.slots.deleteMany({ taskId: id, key: { $in: taken } });
+    if (busy.length) {
+      await release();
+      return { task: null, busy };
+    }
+    const claimed = await this.claim(id, owner, leaseUntil, now);
+    if (!claimed) {
+      await release();
+      return { task: null, busy: [] };
+    }
+    return { task: claimed, busy: [] };
+  }
+  /** Inserts the first free slot document of `key`; a slot whose holder is no longer processing is taken over. */
+  private async takeSlot(key: string, limit: number, taskId: string): Promise<boolean> {
+    for (let slot = 0; slot < limit; slot++) {
+      const _id = `${key}#${slot}`;
+      for (let tries = 0; tries < 2; tries++) {
+        try {
+          // Wall-clock time, not the caller's `now` (which may be an instant past every lease): it dates the slot.
+          await this.models.slots.create({ _id, key, slot, taskId, at: new Date() });
+          return true;
+        } catch (e) {
+          if (!isDuplicateKey(e)) throw e;
+        }
+        const holder = (await this.models.slots.findById(_id).lean()) as unknown as SlotDoc | null;
+        if (!holder) continue;
+        if (!(await this.staleSlot(holder))) break;
+        await this.models.slots.deleteOne({ _id, taskId: holder.taskId, at: holder.at });
+      }
+    }
+    return false;
+  }
+  /**
+   * A slot is stale when its task is not processing and it was taken more than a grace period ago (a claimant
+   * takes its slots a moment before it claims the task, so a fresh slot of a queued task is someone's claim in flight).
+   */
+  private async staleSlot(holder: SlotDoc): Promise<boolean> {
+    if (Date.now() - new Date(holder.at).getTime() < SLOT_GRACE_MS) return false;
+    const task = toObjectId(holder.taskId) ? ((await this.c.model.findById(toObjectId(holder.taskId)).select({ state: 1 }).lean()) as { state?: string } | null) : null;
+    return task?.state !== 'processing';
   }
   async claim(id: string, owner: string, leaseUntil: Date, now: Date) {
     const claimed = await this.c.cas(

@@ -69,6 +69,22 @@ describe('CommandDriver templates', () => {
     expect(lines).toEqual(expect.arrayContaining(['noise line', expect.stringMatching(/^\$ echo on 'a.example.org'/)]));
   });
 
+  test('optional locateSite and siteDigest templates: their last output line; unknown / null without them', async () => {
+    const dir = await makeTempDir('distro-cmd-');
+    const s = site('a.example.org');
+    const [from, to] = [platform('old'), platform('new')];
+    const bare = new CommandDriver({ templates: journaling(join(dir, 'j1')), platformsRoot: dir });
+    expect(await bare.locateSite(s, from, to, () => {})).toBe('unknown');
+    expect(await bare.siteDigest(s, from, () => {})).toBeNull();
+    const templates = { ...journaling(join(dir, 'j2')), locateSite: 'echo checking {site} on {toPlatform}; echo to', siteDigest: 'echo; echo abc123 ' };
+    const driver = new CommandDriver({ templates, platformsRoot: dir });
+    expect(await driver.locateSite(s, from, to, () => {})).toBe('to');
+    expect(await driver.siteDigest(s, from, () => {})).toBe('abc123');
+    const confused = new CommandDriver({ templates: { ...templates, locateSite: 'echo somewhere' }, platformsRoot: dir });
+    await expect(confused.locateSite(s, from, to, () => {})).rejects.toThrow(/printed `somewhere`, not one of from, to, missing, both/);
+    expect(() => validateTemplates({ ...templates, siteDigest: 'echo {toPlatform}' })).toThrow(/siteDigest: unknown placeholder \{toPlatform\}/);
+  });
+
   test('bad templates are refused at construction with every problem listed', () => {
     const err = (() => {
       try {

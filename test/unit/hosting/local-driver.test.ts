@@ -180,6 +180,43 @@ describe('LocalDriver site steps', () => {
     expect(await readTree(driver.sitePath(s, from))).toEqual(before);
   });
 
+  test('locateSite says where the files are; siteDigest ignores the maintenance flag and sees any other change', async () => {
+    const { driver, from, to, s } = await setup();
+    expect(await driver.locateSite(s, from, to)).toBe('from');
+    const digest = await driver.siteDigest(s, from);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    await driver.maintenanceOn(s, from, () => {});
+    expect(await driver.siteDigest(s, from)).toBe(digest);
+    await driver.moveSite(s, from, to, () => {});
+    expect(await driver.locateSite(s, from, to)).toBe('to');
+    expect(await driver.siteDigest(s, to)).toBe(digest);
+    await writeFile(join(driver.sitePath(s, to), 'files', 'logo.png'), 'changed');
+    expect(await driver.siteDigest(s, to)).not.toBe(digest);
+    await mkdir(driver.sitePath(s, from));
+    expect(await driver.locateSite(s, from, to)).toBe('both');
+    expect(await driver.locateSite(site('ghost.example.org'), from, to)).toBe('missing');
+    await expect(driver.siteDigest(site('ghost.example.org'), from)).rejects.toThrow(HostingError);
+  });
+
+  test('restore puts the backup on the old platform only, and a backup cut off mid-write is cleaned up by the next', async () => {
+    const { root, driver, from, to, s } = await setup();
+    const digest = await driver.siteDigest(s, from);
+    const backup = await driver.backup(s, from, () => {});
+    await driver.moveSite(s, from, to, () => {});
+    await writeFile(join(driver.sitePath(s, to), 'site.json'), '{"half": "post-migrated"}');
+    await driver.restore(s, from, to, backup, () => {});
+    expect(await driver.locateSite(s, from, to)).toBe('from');
+    expect(await driver.siteDigest(s, from)).toBe(digest);
+    // Only the site's own leftovers are removed: another site's partial archive stays.
+    const cut = join(root, 'backups', 'one.example.org-20260101T000000000Z-0123abcd.tar.gz.partial');
+    const other = join(root, 'backups', 'one.example.org-x-20260101T000000000Z-0123abcd.tar.gz.partial');
+    await writeFile(cut, 'half an archive');
+    await writeFile(other, 'someone else');
+    await driver.backup(s, from, () => {});
+    expect(await pathExists(cut)).toBe(false);
+    expect(await pathExists(other)).toBe(true);
+  });
+
   test('a failing post-migrate command reports its output and exit code', async () => {
     const root = await makeTempDir('distro-local-');
     const driver = new LocalDriver({ allowLocalUpstreams: true, root, postMigrate: ['echo "updb: missing module" >&2; exit 2', 'touch should-not-run'] });

@@ -1,0 +1,86 @@
+/**
+ * The real app (src/main.ts) in a child process, for kill -9 tests: bundled once with esbuild (its npm packages
+ * stay external, loaded from node_modules as in production) because loading TypeScript through tsx in every
+ * restart costs seconds on a busy machine. Start, wait for /healthz, call the HTTP API, kill, restart.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from './wait.js';
+
+/** Bundles src/main.ts into the (git-ignored) test-results folder; node resolves its packages from node_modules. */
+export const bundleApp = (name: string): string => {
+  const dir = join(process.cwd(), 'test-results', 'bundles');
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, `${name}-${process.pid}.mjs`);
+  const built = spawnSync(
+    join(process.cwd(), 'node_modules', '.bin', 'esbuild'),
+    ['src/main.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${outfile}`, '--log-level=warning'],
+    { encoding: 'utf8' },
+  );
+  if (built.status !== 0) throw new Error(`esbuild failed: ${built.stderr}`);
+  return outfile;
+};
+
+export { freePort } from './free-port.js';
+
+export interface AppProcess {
+  child: ChildProcess;
+  base: string;
+  output: string[];
+  /** Resolves with the signal that ended the process (null for a normal exit). */
+  exited: Promise<NodeJS.Signals | null>;
+  gone: boolean;
+}
+
+export const startApp = (bundle: string, port: number, env: Record<string, string>): AppProcess => {
+  const child = spawn(process.execPath, [bundle], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const app: AppProcess = {
+    child,
+    base: `http://127.0.0.1:${port}`,
+    output: [],
+    exited: new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal))),
+    gone: false,
+  };
+  child.stdout!.on('data', (d: Buffer) => app.output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => app.output.push(d.toString()));
+  void app.exited.then(() => (app.gone = true));
+  return app;
+};
+
+export const untilReady = (app: AppProcess, boundMs = 60_000): Promise<void> =>
+  waitFor(async () => {
+    if (app.gone) throw new Error(`the app exited before answering /healthz:\n${app.output.join('').slice(-2000)}`);
+    return fetch(`${app.base}/healthz`).then((r) => r.ok, () => false);
+  }, 'the app to answer /healthz', boundMs);
+
+export interface ApiResult {
+  status: number;
+  body: unknown;
+}
+
+/** One API call; a connection cut by a kill gives status 0. */
+export const api = async (app: AppProcess, method: string, path: string, body?: unknown): Promise<ApiResult> => {
+  try {
+    const res = await fetch(`${app.base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+  } catch {
+    return { status: 0, body: null };
+  }
+};
+
+/** Stops the app with SIGTERM (drain) and waits for it. */
+export const stopApp = async (app: AppProcess): Promise<void> => {
+  if (app.gone) return;
+  app.child.kill('SIGTERM');
+  await app.exited;
+};
