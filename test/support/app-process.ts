@@ -33,10 +33,22 @@ export interface AppProcess {
   gone: boolean;
 }
 
+/** The admin bearer token of the app under test (scripts use the token; the same-origin rules are for browsers). */
+const ADMIN_TOKEN = 'crash-suite-admin-token';
+
 export const startApp = (bundle: string, port: number, env: Record<string, string>): AppProcess => {
   const child = spawn(process.execPath, [bundle], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ADMIN_TOKEN,
+      // The suite's upstream is a git repository on disk.
+      ALLOW_LOCAL_UPSTREAMS: 'true',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const app: AppProcess = {
@@ -68,7 +80,7 @@ export const api = async (app: AppProcess, method: string, path: string, body?: 
   try {
     const res = await fetch(`${app.base}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
