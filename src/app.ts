@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { loadAdvisories } from './advisories/load-advisories.js';
 import type { Config } from './config.js';
@@ -17,11 +18,13 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-we
 import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
 import { AgendaJobQueue } from './jobs/agenda-queue.js';
-import { MemoryJobQueue } from './jobs/memory-queue.js';
+import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from './jobs/migration-jobs.js';
 import type { Logger } from './logger.js';
-import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
 import { connectMongo, createMongoRepositories } from './persistence/mongo/mongo-repositories.js';
+import { SqliteDatabase } from './persistence/sqlite/database.js';
+import { importSnapshotOnce } from './persistence/sqlite/import-snapshot.js';
+import { createSqliteRepositories } from './persistence/sqlite/sqlite-repositories.js';
 import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
@@ -65,8 +68,17 @@ const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repo
     const connection = await connectMongo(config.mongoUri);
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }
-  const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'debounced' });
-  return { repos, jobs: new MemoryJobQueue({ logger }), connection: null };
+  // Embedded: one SQLite file holds the state and the job queue; it refuses to open if another process has it.
+  mkdirSync(dirname(config.databaseFile), { recursive: true });
+  const db = SqliteDatabase.open({ file: config.databaseFile, dataDir: config.dataDir, logger });
+  const repos = createSqliteRepositories(db);
+  try {
+    await importSnapshotOnce(db, repos, join(config.dataDir, 'distro.json'), logger);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return { repos, jobs: new SqliteJobQueue({ db, logger }), connection: null };
 };
 
 const createDriver = (config: Config): HostingDriver =>

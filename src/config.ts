@@ -3,7 +3,7 @@
  * process with a message naming it.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 export type Role = 'all' | 'web' | 'worker';
@@ -23,6 +23,8 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
+  /** The embedded store's SQLite file (default `$DATA_DIR/distro.db`); unused with MONGODB_URI. */
+  DATABASE_FILE: z.string().min(1).optional(),
 
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
 
@@ -67,6 +69,8 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string };
   logLevel: string;
   dataDir: string;
+  /** SQLite database of the embedded store. */
+  databaseFile: string;
   mongoUri: string | null;
   slack: {
     signingSecret: string;
@@ -147,6 +151,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     http: { host: e.HOST, port, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '') },
     logLevel: e.LOG_LEVEL,
     dataDir: resolve(e.DATA_DIR),
+    databaseFile: resolve(e.DATABASE_FILE ?? join(e.DATA_DIR, 'distro.db')),
     mongoUri: e.MONGODB_URI ?? null,
     slack: {
       signingSecret,

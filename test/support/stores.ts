@@ -1,6 +1,6 @@
 /**
- * The store kinds every contract (and any suite that wants "both databases") runs over: the in-process store
- * and MongoDB (mongoose repositories + Agenda queue). Without a MongoDB the mongo run is registered as skipped.
+ * The store kinds every contract (and any suite that wants "both databases") runs over: the embedded store
+ * (SQLite, in memory here) and MongoDB (mongoose repositories + Agenda queue). Without a MongoDB the mongo run is registered as skipped.
  *
  *   await describeEachStore('repositories', (kind) => repositoryContract(kind.name, kind.create));
  */
@@ -8,8 +8,9 @@ import { afterAll, describe } from '@jest/globals';
 import type { JobQueue, Repositories } from '../../src/domain/ports.js';
 import type { Logger } from '../../src/logger.js';
 import { AgendaJobQueue } from '../../src/jobs/agenda-queue.js';
-import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
+import { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
+import { MEMORY, SqliteDatabase } from '../../src/persistence/sqlite/database.js';
+import { createSqliteRepositories } from '../../src/persistence/sqlite/sqlite-repositories.js';
 import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
 import { databaseUri, MONGO_SKIP_MESSAGE, startMongo, type TestMongo } from './mongo.js';
 
@@ -29,7 +30,7 @@ export interface StoreInstance {
 }
 
 export interface StoreKind {
-  name: 'memory' | 'mongo';
+  name: 'sqlite' | 'mongo';
   available: boolean;
   create(): Promise<StoreInstance>;
 }
@@ -60,18 +61,17 @@ const storeInstance = (
   };
 };
 
-export const memoryStore: StoreKind = {
-  name: 'memory',
+/** An embedded store (SQLite) on `file`, in memory by default; its queues share the database like workers. */
+export const createSqliteInstance = (file: string = MEMORY): StoreInstance => {
+  const db = SqliteDatabase.open({ file });
+  const repos = createSqliteRepositories(db);
+  return storeInstance(repos, (options) => new SqliteJobQueue({ db, pollIntervalMs: TEST_POLL_MS, ...options }), () => repos.close());
+};
+
+export const sqliteStore: StoreKind = {
+  name: 'sqlite',
   available: true,
-  create: async () => {
-    const repos = createMemoryRepositories();
-    const jobStore = new MemoryJobStore();
-    return storeInstance(
-      repos,
-      (options) => new MemoryJobQueue({ store: jobStore, pollIntervalMs: TEST_POLL_MS, ...options }),
-      () => repos.close(),
-    );
-  },
+  create: async () => createSqliteInstance(),
 };
 
 const mongoStore = (server: TestMongo | null): StoreKind => ({
@@ -108,7 +108,7 @@ export const storeKinds = async (): Promise<StoreKind[]> => {
     });
   }
   const server = await mongoServer;
-  return [memoryStore, mongoStore(server)];
+  return [sqliteStore, mongoStore(server)];
 };
 
 let skipNoticePrinted = false;

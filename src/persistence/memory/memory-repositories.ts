@@ -427,6 +427,7 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     sites: new MemorySites(db),
     tasks: new MemoryTasks(db),
     plans: new MemoryPlans(db),
+    transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {
       closed = true;

@@ -473,6 +473,8 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     sites: new MongoSites(models),
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
+    // No multi-document transaction (a standalone server has none): the calls run in order, each atomic.
+    transaction: (fn) => fn(),
     ping: async () => {
       try {
         const res = await connection.db?.admin().command({ ping: 1 });
