@@ -106,12 +106,24 @@ export class UpgradeService {
       await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
       throw new StaleError('The upgrade target changed since this summary was posted; review the fresh summary instead.');
     }
-    const won = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
+    // The confirmation, its tasks and their jobs commit together (embedded store): a crash never leaves a
+    // confirmed plan without its migrations, and a second Confirm sees all of it or none.
+    const won = await this.repos.transaction(async () => {
+      const confirmed = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
+      return confirmed ? this.schedule(plan, actor) : null;
+    });
     if (!won) {
       const now = await mustGet('upgrade', plan.id, (id) => this.repos.plans.get(id));
       if (now.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
       throw new ConflictError(`This upgrade is ${now.state}.`);
     }
+    const { skipped } = won;
+    await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
+    return { view: await this.view(plan.id), scheduled: true, skipped };
+  }
+
+  /** Creates the migrate tasks of a just-confirmed plan and enqueues their jobs; sites that moved are skipped. */
+  private async schedule(plan: UpgradePlan, actor: Actor): Promise<{ skipped: ConfirmOutcome['skipped'] }> {
     const skipped: ConfirmOutcome['skipped'] = [];
     const taskIds: string[] = [];
     for (const move of plan.moves) {
@@ -138,8 +150,7 @@ export class UpgradeService {
         skipped.push({ site: move.siteName, reason: 'a migration is already queued or running' });
       }
     }
-    await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
-    return { view: await this.view(plan.id), scheduled: true, skipped };
+    return { skipped };
   }
 
   async cancel(planId: string, actor: Actor): Promise<UpgradePlan> {

@@ -8,10 +8,9 @@ import { afterAll, describe } from '@jest/globals';
 import type { JobQueue, Repositories } from '../../src/domain/ports.js';
 import type { Logger } from '../../src/logger.js';
 import { AgendaJobQueue } from '../../src/jobs/agenda-queue.js';
-import { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
-import { MEMORY, SqliteDatabase } from '../../src/persistence/sqlite/database.js';
-import { createSqliteRepositories } from '../../src/persistence/sqlite/sqlite-repositories.js';
+import { MEMORY } from '../../src/persistence/sqlite/database.js';
 import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
+import { embeddedStore } from './embedded.js';
 import { databaseUri, MONGO_SKIP_MESSAGE, startMongo, type TestMongo } from './mongo.js';
 
 export interface QueueOptions {
@@ -63,9 +62,8 @@ const storeInstance = (
 
 /** An embedded store (SQLite) on `file`, in memory by default; its queues share the database like workers. */
 export const createSqliteInstance = (file: string = MEMORY): StoreInstance => {
-  const db = SqliteDatabase.open({ file });
-  const repos = createSqliteRepositories(db);
-  return storeInstance(repos, (options) => new SqliteJobQueue({ db, pollIntervalMs: TEST_POLL_MS, ...options }), () => repos.close());
+  const store = embeddedStore(file);
+  return storeInstance(store.repos, (options) => store.queue({ pollIntervalMs: TEST_POLL_MS, ...options }), () => store.repos.close());
 };
 
 export const sqliteStore: StoreKind = {

@@ -62,6 +62,7 @@ export class SqliteDatabase {
   private readonly pidFile: string | null;
   private closed = false;
   private full = false;
+  private jobsChangedInTransaction = false;
 
   private constructor(conn: Database.Database, file: string, logger: Logger, pidFile: string | null) {
     this.conn = conn;
@@ -109,6 +110,7 @@ export class SqliteDatabase {
       db.checkForeignKeys(where);
       if (!memory) db.requeueDeadJobs();
     } catch (e) {
+      db.releaseLock();
       conn.close();
       throw e instanceof StoreUnusableError ? e : unusable(where, e);
     }
@@ -132,7 +134,7 @@ export class SqliteDatabase {
 
   /** Runs a read; waits while another caller's multi-call transaction is open, so it never sees uncommitted data. */
   async read<T>(fn: () => T): Promise<T> {
-    await this.outsideOthersTransaction();
+    while (this.blocked()) await this.transactionEnd();
     this.assertOpen();
     return fn();
   }
@@ -161,7 +163,8 @@ export class SqliteDatabase {
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     this.assertOpen();
     if (this.inOwnTransaction()) return this.nested(fn);
-    await this.outsideOthersTransaction();
+    while (this.blocked()) await this.transactionEnd();
+    this.assertOpen();
     this.flushNow();
     const tx: OpenTransaction = { id: ++this.txSeq };
     this.open = tx;
@@ -180,6 +183,10 @@ export class SqliteDatabase {
       this.waiters = [];
       for (const w of waiters) w();
       this.scheduleFlush();
+      if (this.jobsChangedInTransaction) {
+        this.jobsChangedInTransaction = false;
+        this.jobsChanged();
+      }
     }
   }
 
@@ -192,9 +199,10 @@ export class SqliteDatabase {
   /** Commits pending writes, then closes (releasing the lock and removing the pid file). */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.outsideOthersTransaction();
+    while (this.blocked()) await this.transactionEnd();
     this.flushNow();
     this.closed = true;
+    this.releaseLock();
     this.conn.close();
     if (this.pidFile) rmSync(this.pidFile, { force: true });
   }
@@ -205,7 +213,15 @@ export class SqliteDatabase {
     return () => this.jobListeners.delete(listener);
   }
   jobsChanged(): void {
-    for (const l of this.jobListeners) l();
+    // Inside a transaction the jobs are not committed yet: wake the queues after the commit. Listeners run
+    // outside any transaction's context, so what they start never joins one.
+    if (this.inOwnTransaction()) {
+      this.jobsChangedInTransaction = true;
+      return;
+    }
+    this.context.exit(() => {
+      for (const l of this.jobListeners) l();
+    });
   }
 
   /** Bytes the database uses (pages × page size), for benchmarks and health. */
@@ -230,6 +246,11 @@ export class SqliteDatabase {
     return s;
   }
 
+  /** libsql aborts the process (a Rust panic) when inTransaction is read on a closed connection. */
+  private inTransaction(): boolean {
+    return !this.closed && this.conn.inTransaction;
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error(`The database ${this.file} is closed.`);
   }
@@ -238,10 +259,13 @@ export class SqliteDatabase {
     return this.open !== null && this.context.getStore() === this.open;
   }
 
-  private async outsideOthersTransaction(): Promise<void> {
-    while (this.open !== null && this.context.getStore() !== this.open) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+  /** Another caller's multi-call transaction is open. Callers loop `while (blocked()) await transactionEnd()`
+   * and then act without awaiting, so nothing can start a transaction between the check and the act. */
+  private blocked(): boolean {
+    return this.open !== null && this.context.getStore() !== this.open;
+  }
+  private transactionEnd(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   private async nested<T>(fn: () => Promise<T>): Promise<T> {
@@ -251,7 +275,7 @@ export class SqliteDatabase {
       this.conn.exec('RELEASE nested');
       return result;
     } catch (e) {
-      if (this.conn.inTransaction) {
+      if (this.inTransaction()) {
         this.conn.exec('ROLLBACK TO nested');
         this.conn.exec('RELEASE nested');
       }
@@ -268,7 +292,7 @@ export class SqliteDatabase {
       return result;
     } catch (e) {
       // SQLITE_FULL may have rolled back the whole transaction already.
-      if (this.conn.inTransaction) {
+      if (this.inTransaction()) {
         this.conn.exec('ROLLBACK TO w');
         this.conn.exec('RELEASE w');
       }
@@ -299,7 +323,7 @@ export class SqliteDatabase {
           outcomes.push({ ok: true, value: this.inSavepoint(op.fn) });
         } catch (e) {
           // The disk is full, or the database broke: nothing of the batch can be committed.
-          if (isStorageFull(e) || !this.conn.inTransaction) throw e;
+          if (isStorageFull(e) || !this.inTransaction()) throw e;
           outcomes.push({ ok: false, error: e });
         }
       }
@@ -318,9 +342,25 @@ export class SqliteDatabase {
     });
   }
 
+  /**
+   * libsql frees a connection only when its prepared statements are garbage-collected, so close() alone would
+   * keep the exclusive lock for a while. Leaving WAL (which checkpoints) allows going back to NORMAL locking,
+   * and the next access drops the locks: the file is free at once, for this process or another.
+   */
+  private releaseLock(): void {
+    if (this.file === MEMORY) return;
+    try {
+      this.conn.prepare('PRAGMA journal_mode = DELETE').get();
+      this.conn.exec('PRAGMA locking_mode = NORMAL');
+      this.conn.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    } catch (e) {
+      this.logger.warn({ err: e, file: this.file }, 'could not release the database lock before closing');
+    }
+  }
+
   private rollbackQuietly(): void {
     try {
-      if (this.conn.inTransaction) this.conn.exec('ROLLBACK');
+      if (this.inTransaction()) this.conn.exec('ROLLBACK');
     } catch (e) {
       this.logger.error({ err: e }, 'rollback failed');
     }
