@@ -3,6 +3,7 @@
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Role } from './config.js';
+import { StoreUnusableError } from './domain/errors.js';
 import { createLogger } from './logger.js';
 
 const roleArg = process.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) as Role | undefined;
@@ -23,7 +24,17 @@ if (config.devDefaults.length) {
   logger.warn({ variables: config.devDefaults }, 'development defaults in use; set these for production');
 }
 
-const app = await buildApp(config, { logger });
+let app;
+try {
+  app = await buildApp(config, { logger });
+} catch (error) {
+  // The store is held by another process, corrupt or inconsistent: say so plainly and leave it untouched.
+  if (error instanceof StoreUnusableError) {
+    console.error(`Distro cannot start: ${error.message}${error.hint ? `\n${error.hint}` : ''}`);
+    process.exit(75); // EX_TEMPFAIL
+  }
+  throw error;
+}
 await app.start();
 
 let stopping = false;

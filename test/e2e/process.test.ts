@@ -4,49 +4,10 @@
  * A bad variable stops it at once with a message naming the variable.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { makeTempDir } from '../support/git-fixtures.js';
-import { waitFor } from '../support/wait.js';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-
-interface Running {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  exited: Promise<number | null>;
-}
-
-const start = (env: Record<string, string>): Running => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => stdout.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout, stderr, exited };
-};
-
-const logLines = (r: Running): Array<Record<string, unknown>> =>
-  r.stdout
-    .join('')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+import { freePort, logLines, startProcess as start, untilUp, type Running } from '../support/process.js';
 
 describe('the distro process', () => {
   let dir: string;
@@ -59,11 +20,7 @@ describe('the distro process', () => {
     const port = await freePort();
     const env = { PORT: String(port), DATA_DIR: join(dir, 'data') };
     const base = `http://127.0.0.1:${port}`;
-    const up = async (r: Running) =>
-      waitFor(async () => {
-        if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr.join('')}`);
-        return fetch(`${base}/healthz`).then((res) => res.ok, () => false);
-      }, 'the server to answer /healthz', 60_000);
+    const up = (r: Running) => untilUp(r, base);
 
     const first = start(env);
     await up(first);

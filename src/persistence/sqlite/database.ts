@@ -230,6 +230,10 @@ export class SqliteDatabase {
     return row?.n ?? 0;
   }
 
+  pageCount(): number {
+    return this.get<{ page_count: number }>('PRAGMA page_count')?.page_count ?? 0;
+  }
+
   /** Limits the database to `pages` pages (SQLITE_FULL beyond): how tests make a full disk without root. */
   setMaxPages(pages: number): void {
     this.conn.prepare(`PRAGMA max_page_count = ${Math.max(1, Math.floor(pages))}`).get();
