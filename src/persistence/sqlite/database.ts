@@ -87,31 +87,42 @@ export class SqliteDatabase {
       throw new StoreUnusableError(`Cannot open the database ${where}: ${(e as Error).message}.`, { cause: e });
     }
     const pidFile = memory ? null : `${file}.pid`;
+    const db = new SqliteDatabase(conn, file, logger, pidFile);
+    // Lock and check before anything is written, so a refused file is left exactly as it was.
     try {
       conn.exec('PRAGMA busy_timeout = 0');
-      if (!memory) {
-        conn.exec('PRAGMA locking_mode = EXCLUSIVE');
-        conn.prepare('PRAGMA journal_mode = WAL').get();
-        // Take the write lock now (EXCLUSIVE mode keeps it until close) rather than at the first write.
-        conn.exec('BEGIN IMMEDIATE');
-        conn.exec('COMMIT');
-      }
+      if (!memory) conn.exec('PRAGMA locking_mode = EXCLUSIVE');
+      conn.exec('BEGIN IMMEDIATE');
     } catch (e) {
       conn.close();
       if (sqliteCode(e).startsWith('SQLITE_BUSY')) throw lockedError(where, pidFile);
       throw unusable(where, e);
     }
-    const db = new SqliteDatabase(conn, file, logger, pidFile);
     try {
+      db.check(where);
+      db.checkForeignKeys(where);
+      conn.exec('COMMIT');
+    } catch (e) {
+      // Not released: the process stops on this error, and switching modes would write to the damaged file.
+      if (conn.inTransaction) conn.exec('ROLLBACK');
+      conn.close();
+      throw e instanceof StoreUnusableError ? e : unusable(where, e);
+    }
+    try {
+      if (!memory) {
+        conn.prepare('PRAGMA journal_mode = WAL').get();
+        // Take the write lock now (EXCLUSIVE mode keeps it until close) rather than at the first write.
+        conn.exec('BEGIN IMMEDIATE');
+        conn.exec('COMMIT');
+      }
       conn.exec('PRAGMA synchronous = FULL');
       conn.exec('PRAGMA foreign_keys = ON');
-      db.check(where);
       migrate(conn, where);
-      db.checkForeignKeys(where);
       if (!memory) db.requeueDeadJobs();
     } catch (e) {
       db.releaseLock();
       conn.close();
+      if (sqliteCode(e).startsWith('SQLITE_BUSY')) throw lockedError(where, pidFile);
       throw e instanceof StoreUnusableError ? e : unusable(where, e);
     }
     if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
