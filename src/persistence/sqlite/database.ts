@@ -27,6 +27,8 @@ export interface SqliteOptions {
   /** Named in start-up refusals (the operator's DATA_DIR). */
   dataDir?: string;
   logger?: Logger;
+  /** false: one commit (one fsync) per write, for the benchmark's comparison; default true. */
+  groupCommit?: boolean;
 }
 
 interface PendingWrite {
@@ -64,7 +66,13 @@ export class SqliteDatabase {
   private full = false;
   private jobsChangedInTransaction = false;
 
-  private constructor(conn: Database.Database, file: string, logger: Logger, pidFile: string | null) {
+  private constructor(
+    conn: Database.Database,
+    file: string,
+    logger: Logger,
+    pidFile: string | null,
+    private readonly groupCommit: boolean,
+  ) {
     this.conn = conn;
     this.file = file;
     this.logger = logger;
@@ -87,7 +95,7 @@ export class SqliteDatabase {
       throw new StoreUnusableError(`Cannot open the database ${where}: ${(e as Error).message}.`, { cause: e });
     }
     const pidFile = memory ? null : `${file}.pid`;
-    const db = new SqliteDatabase(conn, file, logger, pidFile);
+    const db = new SqliteDatabase(conn, file, logger, pidFile, options.groupCommit ?? true);
     // Lock and check before anything is written, so a refused file is left exactly as it was.
     try {
       conn.exec('PRAGMA busy_timeout = 0');
@@ -163,7 +171,8 @@ export class SqliteDatabase {
     }
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      this.scheduleFlush();
+      if (!this.groupCommit && this.open === null) this.flushNow();
+      else this.scheduleFlush();
     });
   }
 
