@@ -23,7 +23,7 @@ import { silentLogger } from '../src/logger.js';
 import { MEMORY, SqliteDatabase } from '../src/persistence/sqlite/database.js';
 import { createSqliteRepositories } from '../src/persistence/sqlite/sqlite-repositories.js';
 import { openSocialBuild, OPEN_SOCIAL_VERSIONS } from '../test/support/fixtures.js';
-import { createMemoryRepositories } from '../src/persistence/memory/memory-repositories.js';
+import { createMemoryRepositories } from './bench-store-baseline/snapshot-repositories.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const WRITERS = Number(process.argv[3] ?? 32);

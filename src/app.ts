@@ -229,8 +229,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
 };
 
 /**
- * Work recorded in the store but not in the queue: the embedded queue does not survive a restart, and a
- * crash can fall between recording a task and enqueueing it. Unique keys make this a no-op otherwise.
+ * Work recorded in the store but not in the queue: a crash can fall between recording a task and enqueueing it
+ * (where the two are not one transaction). Unique keys make this a no-op otherwise.
  * (Builds cut off in a multi-worker install stay `building` until an operator re-polls: another worker may
  * still be building them.)
  */

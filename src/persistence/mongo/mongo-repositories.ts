@@ -1,5 +1,5 @@
 /**
- * Mongoose repositories: the same behaviour as the memory ones (both run the contract suite), with races
+ * Mongoose repositories: the same behaviour as the SQLite ones (both run the contract suite), with races
  * settled by the database: unique indexes for uniqueness, single findOneAndUpdate calls whose filter holds the
  * expected current state for every compare-and-set, and a counters collection for task numbers.
  */

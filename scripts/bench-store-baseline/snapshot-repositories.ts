@@ -1,12 +1,13 @@
 /**
- * In-process repositories: the embedded default store and the reference the mongo adapter is tested against.
+ * The embedded store Distro had before SQLite, kept only as the baseline of `npm run bench:store`: in-process
+ * state written whole to a JSON snapshot after every change (no fsync). Not used by the app or the tests.
  * Every method checks and mutates without an `await` in between, so on Node's single thread each one is
  * atomic; callers get deep copies so they can never change stored state behind the store's back.
  */
 import { randomBytes } from 'node:crypto';
-import type { Distribution } from '../../domain/distribution.js';
-import { ValidationError } from '../../domain/errors.js';
-import type { Platform } from '../../domain/platform.js';
+import type { Distribution } from '../../src/domain/distribution.js';
+import { ValidationError } from '../../src/domain/errors.js';
+import type { Platform } from '../../src/domain/platform.js';
 import type {
   DistributionRepository,
   Page,
@@ -19,10 +20,10 @@ import type {
   TaskFilter,
   TaskRepository,
   UpgradePlanRepository,
-} from '../../domain/ports.js';
-import type { Site } from '../../domain/site.js';
-import { activeKey, isActive, type Task } from '../../domain/task.js';
-import type { UpgradePlan } from '../../domain/upgrade-plan.js';
+} from '../../src/domain/ports.js';
+import type { Site } from '../../src/domain/site.js';
+import { activeKey, isActive, type Task } from '../../src/domain/task.js';
+import type { UpgradePlan } from '../../src/domain/upgrade-plan.js';
 import {
   conflicts,
   deepCopy,
@@ -40,7 +41,7 @@ import {
   SITE_PATCH_KEYS,
   slicePage,
   TASK_PATCH_KEYS,
-} from '../records.js';
+} from '../../src/persistence/records.js';
 import { encodeSnapshot, readSnapshot, SnapshotWriter } from './snapshot.js';
 
 export interface MemoryRepositoryOptions {
