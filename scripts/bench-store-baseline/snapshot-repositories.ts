@@ -4,7 +4,6 @@
  * Every method checks and mutates without an `await` in between, so on Node's single thread each one is
  * atomic; callers get deep copies so they can never change stored state behind the store's back.
  */
-import { randomBytes } from 'node:crypto';
 import type { Distribution } from '../../src/domain/distribution.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import type { Platform } from '../../src/domain/platform.js';
@@ -42,6 +41,8 @@ import {
   slicePage,
   TASK_PATCH_KEYS,
 } from '../../src/persistence/records.js';
+import { isSnapshot, type Snapshot } from '../../src/persistence/sqlite/import-snapshot.js';
+import { newId } from '../../src/persistence/sqlite/rows.js';
 import { encodeSnapshot, readSnapshot, SnapshotWriter } from './snapshot.js';
 
 export interface MemoryRepositoryOptions {
@@ -51,15 +52,7 @@ export interface MemoryRepositoryOptions {
   flush?: 'sync' | 'debounced';
 }
 
-interface State {
-  version: 1;
-  taskSeq: number;
-  distributions: Record<string, Distribution>;
-  platforms: Record<string, Platform>;
-  sites: Record<string, Site>;
-  tasks: Record<string, Task>;
-  plans: Record<string, UpgradePlan>;
-}
+type State = Snapshot;
 
 const emptyState = (): State => ({
   version: 1,
@@ -71,8 +64,6 @@ const emptyState = (): State => ({
   plans: {},
 });
 
-/** 24 hex digits, the same shape as a Mongo ObjectId, so ids look alike whichever store made them. */
-const newId = (): string => randomBytes(12).toString('hex');
 const copy = deepCopy;
 
 class Db {
@@ -394,24 +385,15 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
   }
 }
 
-const TABLES = ['distributions', 'platforms', 'sites', 'tasks', 'plans'] as const;
-
 /** A snapshot of another shape (older format, a different file) is refused rather than half-loaded. */
 const checkState = (loaded: unknown, file: string): State | null => {
   if (loaded === null) return null;
-  const s = loaded as Partial<State> | null;
-  const ok =
-    typeof s === 'object' &&
-    s !== null &&
-    s.version === 1 &&
-    typeof s.taskSeq === 'number' &&
-    TABLES.every((t) => typeof s[t] === 'object' && s[t] !== null && !Array.isArray(s[t]));
-  if (!ok) {
+  if (!isSnapshot(loaded)) {
     throw new ValidationError(`Store snapshot ${file} is not a Distro version 1 snapshot; it was left as it is.`, [], {
       hint: 'Point the store at another file or move this one away.',
     });
   }
-  return s as State;
+  return loaded;
 };
 
 export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}): Repositories => {

@@ -299,10 +299,7 @@ export class SqliteDatabase {
       this.conn.exec('RELEASE nested');
       return result;
     } catch (e) {
-      if (this.inTransaction()) {
-        this.conn.exec('ROLLBACK TO nested');
-        this.conn.exec('RELEASE nested');
-      }
+      this.undoSavepoint('nested');
       throw e;
     }
   }
@@ -315,12 +312,16 @@ export class SqliteDatabase {
       this.conn.exec('RELEASE w');
       return result;
     } catch (e) {
-      // SQLITE_FULL may have rolled back the whole transaction already.
-      if (this.inTransaction()) {
-        this.conn.exec('ROLLBACK TO w');
-        this.conn.exec('RELEASE w');
-      }
+      this.undoSavepoint('w');
       throw e;
+    }
+  }
+
+  private undoSavepoint(name: string): void {
+    // SQLITE_FULL may have rolled back the whole transaction already.
+    if (this.inTransaction()) {
+      this.conn.exec(`ROLLBACK TO ${name}`);
+      this.conn.exec(`RELEASE ${name}`);
     }
   }
 

@@ -18,7 +18,8 @@ import type { SqliteRepositories } from './sqlite-repositories.js';
 const DATE_TAG = '$date';
 const IMPORTED = 'snapshot_imported';
 
-interface Snapshot {
+/** The old snapshot file's shape (version 1). */
+export interface Snapshot {
   version: 1;
   taskSeq: number;
   distributions: Record<string, Distribution>;
@@ -47,7 +48,7 @@ const decode = (text: string): unknown => {
   return value;
 };
 
-const isSnapshot = (s: unknown): s is Snapshot => {
+export const isSnapshot = (s: unknown): s is Snapshot => {
   const x = s as Partial<Snapshot> | null;
   return (
     typeof x === 'object' &&

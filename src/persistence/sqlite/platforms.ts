@@ -5,7 +5,7 @@ import type { Manifest, Platform, PlatformStatus } from '../../domain/platform.j
 import type { PageRequest, PlatformFilter, PlatformRepository } from '../../domain/ports.js';
 import { conflicts, newPlatformRecord, pickPatch, PLATFORM_PATCH_KEYS } from '../records.js';
 import type { SqliteDatabase } from './database.js';
-import { IN_LIST, json, ms, newId, parse, SqliteTable, violatesForeignKey, violatesUnique } from './rows.js';
+import { Filter, IN_LIST, json, ms, newId, parse, SqliteTable, violatesForeignKey, violatesUnique } from './rows.js';
 
 interface Row {
   id: string;
@@ -105,19 +105,8 @@ export class SqlitePlatforms extends SqliteTable<Platform, Row> implements Platf
   }
 
   async list(filter: PlatformFilter = {}, page?: PageRequest) {
-    return this.db.read(() => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (filter.distributionId !== undefined) {
-        where.push('distribution_id = ?');
-        params.push(filter.distributionId);
-      }
-      if (filter.status) {
-        where.push(`status ${IN_LIST}`);
-        params.push(json(filter.status));
-      }
-      return this.page({ where, params, order: 'created_at, rowid' }, page);
-    });
+    const query = new Filter().eq('distribution_id', filter.distributionId).in('status', filter.status).orderBy('created_at, rowid');
+    return this.db.read(() => this.page(query, page));
   }
 
   async setStatus(id: string, status: PlatformStatus, from?: PlatformStatus[]) {

@@ -41,6 +41,26 @@ export interface ListQuery {
   order: string;
 }
 
+/** A list query built from a repository filter; undefined criteria are left out. */
+export class Filter {
+  private readonly where: string[] = [];
+  private readonly params: unknown[] = [];
+  eq(column: string, value: unknown): this {
+    return value === undefined ? this : this.add(`${column} = ?`, value);
+  }
+  in(column: string, values: readonly unknown[] | undefined): this {
+    return values === undefined ? this : this.add(`${column} ${IN_LIST}`, json(values));
+  }
+  add(clause: string, ...params: unknown[]): this {
+    this.where.push(clause);
+    this.params.push(...params);
+    return this;
+  }
+  orderBy(order: string): ListQuery {
+    return { where: this.where, params: this.params, order };
+  }
+}
+
 /** Shared row access for one table; subclasses map rows to domain objects. */
 export abstract class SqliteTable<T extends { id: string }, Row> {
   constructor(

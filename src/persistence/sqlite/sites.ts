@@ -4,7 +4,7 @@ import type { PageRequest, SiteFilter, SiteRepository } from '../../domain/ports
 import type { Site, SiteHistoryEntry, SiteStatus } from '../../domain/site.js';
 import { conflicts, newSiteRecord, pickPatch, SITE_PATCH_KEYS } from '../records.js';
 import type { SqliteDatabase } from './database.js';
-import { IN_LIST, json, ms, newId, parse, SqliteTable, violatesForeignKey, violatesUnique } from './rows.js';
+import { Filter, IN_LIST, json, ms, newId, parse, SqliteTable, violatesForeignKey, violatesUnique } from './rows.js';
 
 interface Row {
   id: string;
@@ -74,24 +74,10 @@ export class SqliteSites extends SqliteTable<Site, Row> implements SiteRepositor
   }
 
   async list(filter: SiteFilter = {}, page?: PageRequest) {
-    return this.db.read(() => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (filter.platformIds) {
-        where.push(`platform_id ${IN_LIST}`);
-        params.push(json(filter.platformIds));
-      }
-      if (filter.status) {
-        where.push(`status ${IN_LIST}`);
-        params.push(json(filter.status));
-      }
-      if (filter.nameContains !== undefined) {
-        // instr, not LIKE: the user's text is matched literally (no wildcards). Names are ASCII, so lower() is enough.
-        where.push('instr(lower(name), ?) > 0');
-        params.push(filter.nameContains.toLowerCase());
-      }
-      return this.page({ where, params, order: 'name' }, page);
-    });
+    const query = new Filter().in('platform_id', filter.platformIds).in('status', filter.status);
+    // instr, not LIKE: the user's text is matched literally (no wildcards). Names are ASCII, so lower() is enough.
+    if (filter.nameContains !== undefined) query.add('instr(lower(name), ?) > 0', filter.nameContains.toLowerCase());
+    return this.db.read(() => this.page(query.orderBy('name'), page));
   }
 
   async countByPlatform(platformIds: string[]) {

@@ -4,7 +4,7 @@ import type { PageRequest, TaskFilter, TaskRepository } from '../../domain/ports
 import { activeKey, type Task, type TaskLogLine, type TaskState } from '../../domain/task.js';
 import { conflicts, newTaskRecord, pickPatch, TASK_PATCH_KEYS } from '../records.js';
 import type { SqliteDatabase } from './database.js';
-import { dateOrNull, IN_LIST, json, ms, msOrNull, newId, parse, parseOrNull, SqliteTable, violatesUnique } from './rows.js';
+import { dateOrNull, Filter, IN_LIST, json, ms, msOrNull, newId, parse, parseOrNull, SqliteTable, violatesUnique } from './rows.js';
 
 interface Row {
   id: string;
@@ -119,25 +119,13 @@ export class SqliteTasks extends SqliteTable<Task, Row> implements TaskRepositor
   }
 
   async list(filter: TaskFilter = {}, page?: PageRequest) {
-    return this.db.read(() => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const eq = (column: string, value: unknown) => {
-        where.push(`${column} = ?`);
-        params.push(value);
-      };
-      if (filter.subjectId !== undefined) eq('subject_id', filter.subjectId);
-      if (filter.planId !== undefined) eq('plan_id', filter.planId);
-      if (filter.type) {
-        where.push(`type ${IN_LIST}`);
-        params.push(json(filter.type));
-      }
-      if (filter.state) {
-        where.push(`state ${IN_LIST}`);
-        params.push(json(filter.state));
-      }
-      return this.page({ where, params, order: 'number DESC' }, page);
-    });
+    const query = new Filter()
+      .eq('subject_id', filter.subjectId)
+      .eq('plan_id', filter.planId)
+      .in('type', filter.type)
+      .in('state', filter.state)
+      .orderBy('number DESC');
+    return this.db.read(() => this.page(query, page));
   }
 
   async transition(id: string, from: TaskState[], to: TaskState, patch: TaskPatch = {}) {
