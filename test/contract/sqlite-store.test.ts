@@ -194,6 +194,22 @@ describe('commits', () => {
     store.db.setMaxPages(1 << 30);
     await expect(store.repos.distributions.create({ slug: 'later', title: 'fits again' })).resolves.toMatchObject({ slug: 'later' });
   });
+  test('a transaction hit by a full disk midway saves all of its calls or none, never half', async () => {
+    const { db, repos } = openStore();
+    await repos.distributions.create({ slug: 'first', title: 'x' });
+    const outcome = await repos
+      .transaction(async () => {
+        await repos.distributions.create({ slug: 'a', title: 'a' });
+        db.setMaxPages(db.pageCount());
+        await repos.distributions.create({ slug: 'big', title: 'y'.repeat(20_000) }).catch((e: unknown) => e);
+        await repos.distributions.create({ slug: 'b', title: 'b' });
+      })
+      .then(() => 'committed', (e: unknown) => e);
+    db.setMaxPages(1 << 30);
+    const slugs = (await repos.distributions.list()).items.map((d) => d.slug);
+    if (outcome === 'committed') expect(slugs).toEqual(expect.arrayContaining(['a', 'b', 'first']));
+    else expect(slugs).toEqual(['first']);
+  });
 });
 
 describe('jobs across a restart', () => {

@@ -165,7 +165,10 @@ export class SqliteDatabase {
   write<T>(fn: () => T): Promise<T> {
     try {
       this.assertOpen();
-      if (this.inOwnTransaction()) return Promise.resolve(this.inSavepoint(fn));
+      if (this.inOwnTransaction()) {
+        this.assertTransactionAlive();
+        return Promise.resolve(this.inSavepoint(fn));
+      }
     } catch (e) {
       return Promise.reject(this.translate(e));
     }
@@ -191,6 +194,7 @@ export class SqliteDatabase {
     try {
       this.conn.exec('BEGIN IMMEDIATE');
       const result = await this.context.run(tx, fn);
+      this.assertTransactionAlive();
       this.conn.exec('COMMIT');
       this.wroteOk();
       return result;
@@ -244,12 +248,6 @@ export class SqliteDatabase {
     });
   }
 
-  /** Bytes the database uses (pages × page size), for benchmarks and health. */
-  sizeBytes(): number {
-    const row = this.get<{ n: number }>('SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()');
-    return row?.n ?? 0;
-  }
-
   pageCount(): number {
     return this.get<{ page_count: number }>('PRAGMA page_count')?.page_count ?? 0;
   }
@@ -293,6 +291,7 @@ export class SqliteDatabase {
   }
 
   private async nested<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertTransactionAlive();
     this.conn.exec('SAVEPOINT nested');
     try {
       const result = await fn();
@@ -315,6 +314,14 @@ export class SqliteDatabase {
       this.undoSavepoint('w');
       throw e;
     }
+  }
+
+  /**
+   * SQLite rolls a whole transaction back on some errors (SQLITE_FULL): what follows must not run in autocommit
+   * (a SAVEPOINT would start a new transaction and commit half of the caller's work).
+   */
+  private assertTransactionAlive(): void {
+    if (!this.inTransaction()) throw new Error('The transaction was rolled back by an earlier error; nothing of it was saved.');
   }
 
   private undoSavepoint(name: string): void {
