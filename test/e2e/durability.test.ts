@@ -1,12 +1,12 @@
 /**
  * The embedded store as an operator meets it, through the real process (src/main.ts) and the real HTTP app:
  * every acknowledged write survives SIGKILL, a second process on the same DATA_DIR is refused naming the first,
- * a corrupt database is refused and left untouched, and a full disk answers 507, keeps serving reads and
- * recovers by itself once space is freed.
+ * a corrupt database is refused and left untouched, a full disk answers 507, keeps serving reads and
+ * recovers by itself once space is freed, and an old JSON snapshot is imported once.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildApp, type DistroApp } from '../../src/app.js';
@@ -172,5 +172,41 @@ describe('a full disk', () => {
     const after = ((await (await fetch(`${base}/api/distributions`)).json()) as { items: Array<{ slug: string }> }).items.map((d) => d.slug);
     expect(after).toEqual(expect.arrayContaining(['before', 'after']));
     expect(after).not.toContain('while-full');
+  });
+});
+
+describe('upgrading from the JSON snapshot store', () => {
+  test('an old DATA_DIR/distro.json is imported at the first start, kept as a backup, and not imported again', async () => {
+    const dataDir = await makeTempDir('distro-upgrade-');
+    const at = { $date: '2025-06-01T10:00:00.000Z' };
+    const old = {
+      version: 1,
+      taskSeq: 7,
+      distributions: {
+        d1: { slug: 'social', title: 'Open Social', description: '', channel: null, upstream: null, policy: { pollIntervalMinutes: 0, autoTarget: false }, targetPlatformId: null, pollState: {}, createdAt: at, updatedAt: at },
+      },
+      platforms: {},
+      sites: {},
+      tasks: {},
+      plans: {},
+    };
+    writeFileSync(join(dataDir, 'distro.json'), JSON.stringify(old));
+    const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    try {
+      // The second start finds the import done: the data is there once, the backup untouched.
+      for (let start = 0; start < 2; start++) {
+        const app = await buildApp(config, { logger: silentLogger() });
+        await app.start();
+        const res = await fetch(`${app.url}/api/distributions`);
+        const items = ((await res.json()) as { items: Array<{ slug: string; createdAt: string }> }).items;
+        expect(items).toEqual([expect.objectContaining({ slug: 'social', createdAt: '2025-06-01T10:00:00.000Z' })]);
+        await app.stop();
+        const files = readdirSync(dataDir);
+        expect(files).not.toContain('distro.json');
+        expect(files.filter((f) => f.startsWith('distro.json.imported-'))).toHaveLength(1);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
