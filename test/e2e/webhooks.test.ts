@@ -60,7 +60,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
     const body = JSON.stringify(payload);
     return post(event, body, { 'x-hub-signature-256': await signer.sign(body), ...headers });
   };
-  const jobCount = () => stack.jobs.store.all().length;
+  const jobCount = async () => (await stack.jobs.list()).length;
 
   beforeAll(async () => {
     dir = await makeTempDir('distro-webhooks-');
@@ -199,17 +199,17 @@ describe('GitHub webhooks → queued poll → platform', () => {
   });
 
   test('an unknown repository is acknowledged and ignored', async () => {
-    const before = jobCount();
+    const before = await jobCount();
     const payload = example('push', (p) => p.deleted === false, 'https://github.com/someone/else.git');
     Object.assign(payload.repository, { full_name: 'someone/else', html_url: 'https://github.com/someone/else', ssh_url: 'git@github.com:someone/else.git' });
     const res = await signed('push', payload);
     expect(res.status).toBe(202);
     expect(res.body.ignored).toMatch(/no distribution tracks someone\/else/);
-    expect(jobCount()).toBe(before);
+    expect(await jobCount()).toBe(before);
   });
 
   test('missing, forged and stale signatures are refused with nothing queued; unparseable JSON is a 400', async () => {
-    const before = jobCount();
+    const before = await jobCount();
     const payload = example('push', (p) => p.deleted === false, repo.url);
     payload.ref = 'refs/tags/12.4.2';
     const body = JSON.stringify(payload);
@@ -222,12 +222,12 @@ describe('GitHub webhooks → queued poll → platform', () => {
     const tampered = JSON.stringify({ ...payload, ref: 'refs/tags/12.9.9' });
     expect((await post('push', tampered, { 'x-hub-signature-256': stale })).status).toBe(401);
     expect((await post('push', body, { 'x-hub-signature-256': 'sha256=zz' })).status).toBe(401);
-    expect(jobCount()).toBe(before);
+    expect(await jobCount()).toBe(before);
 
     const garbage = '{"ref": ';
     const res = await post('push', garbage, { 'x-hub-signature-256': await signer.sign(garbage) });
     expect(res.status).toBe(400);
-    expect(jobCount()).toBe(before);
+    expect(await jobCount()).toBe(before);
   });
 
   test('a webhook racing two pollers creates one platform', async () => {

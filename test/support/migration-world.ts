@@ -12,11 +12,12 @@ import type { Platform } from '../../src/domain/platform.js';
 import type { Site } from '../../src/domain/site.js';
 import type { Task } from '../../src/domain/task.js';
 import { LocalDriver } from '../../src/hosting/local-driver.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import { createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from './git-fixtures.js';
+import { embeddedStore, type EmbeddedStore } from './embedded.js';
 
 export interface WorldOptions {
-  repos?: Repositories;
+  /** The embedded store to use (a file one for restart tests); an in-memory one by default. */
+  store?: EmbeddedStore;
   /** Open Social versions to build as platforms (`social-<version>`), with the server each is on. */
   platforms?: Record<string, string>;
   /** Site names to install per version. */
@@ -26,6 +27,7 @@ export interface WorldOptions {
 
 export interface World {
   root: string;
+  store: EmbeddedStore;
   repos: Repositories;
   driver: LocalDriver;
   upstream: GitFixtureRepo;
@@ -58,7 +60,8 @@ export const addSiteContent = async (dir: string, name: string): Promise<void> =
 
 export const createWorld = async (options: WorldOptions = {}): Promise<World> => {
   const root = await makeTempDir('distro-migrate-');
-  const repos = options.repos ?? createMemoryRepositories();
+  const store = options.store ?? embeddedStore();
+  const repos = store.repos;
   const servers = options.platforms ?? { '12.3.3': 'web1', '12.4.2': 'web1' };
   const upstream = await sharedUpstream(Object.keys(servers));
   const driver = new LocalDriver({ root: join(root, 'data'), allowLocalUpstreams: true, postMigrate: options.postMigrate ?? [] });
@@ -89,6 +92,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
   }
   return {
     root,
+    store,
     repos,
     driver,
     upstream,
