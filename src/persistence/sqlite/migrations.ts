@@ -142,6 +142,42 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX jobs_recurring ON jobs (name, recurring_key) WHERE recurring_key IS NOT NULL;
       CREATE INDEX jobs_due ON jobs (name, state, run_at);
     `),
+
+  // 2: build leases, bounded logs' dropped counters, plans' skipped moves, redeliveries, migration slots,
+  // and the `installing` site status (a CHECK cannot be altered in SQLite: the sites table is rebuilt).
+  (conn) =>
+    conn.exec(`
+      ALTER TABLE platforms ADD COLUMN build_lease_until INTEGER;
+      ALTER TABLE platforms ADD COLUMN build_log_dropped INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE tasks ADD COLUMN log_dropped INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE plans ADD COLUMN skipped TEXT;
+
+      CREATE TABLE redeliveries (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX redeliveries_expiry ON redeliveries (expires_at);
+
+      -- Slot keys a task holds while processing (TaskRepository.claimWithinLimits).
+      CREATE TABLE task_slots (
+        task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        PRIMARY KEY (task_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX task_slots_key ON task_slots (key);
+
+      CREATE TABLE sites_v2 (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        platform_id TEXT NOT NULL REFERENCES platforms (id),
+        status TEXT NOT NULL CHECK (status IN ('enabled','disabled','migrating','installing')),
+        modules TEXT NOT NULL,
+        history TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      INSERT INTO sites_v2 SELECT id, name, platform_id, status, modules, history, created_at, updated_at FROM sites;
+      DROP TABLE sites;
+      ALTER TABLE sites_v2 RENAME TO sites;
+      CREATE INDEX sites_platform ON sites (platform_id);
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

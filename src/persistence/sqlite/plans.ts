@@ -1,10 +1,10 @@
 /** Upgrade plans in SQLite. */
 import type { Actor } from '../../domain/actor.js';
-import type { UpgradePlanRepository } from '../../domain/ports.js';
-import type { PlanState, UpgradePlan } from '../../domain/upgrade-plan.js';
+import type { PageRequest, PlanFilter, UpgradePlanRepository } from '../../domain/ports.js';
+import type { PlanSkip, PlanState, UpgradePlan } from '../../domain/upgrade-plan.js';
 import { newPlanRecord, notFound, pickPatch, PLAN_PATCH_KEYS } from '../records.js';
 import type { SqliteDatabase } from './database.js';
-import { IN_LIST, json, ms, newId, parse, parseOrNull, SqliteTable } from './rows.js';
+import { Filter, IN_LIST, json, ms, newId, parse, parseOrNull, SqliteTable } from './rows.js';
 
 interface Row {
   id: string;
@@ -18,6 +18,7 @@ interface Row {
   confirmed_by: string | null;
   task_ids: string;
   message: string | null;
+  skipped: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -41,6 +42,7 @@ export class SqlitePlans extends SqliteTable<UpgradePlan, Row> implements Upgrad
       requestedBy: parse<Actor>(r.requested_by),
       confirmedBy: parseOrNull<Actor>(r.confirmed_by),
       taskIds: parse(r.task_ids),
+      skipped: parseOrNull<PlanSkip[]>(r.skipped),
       message: parseOrNull(r.message),
       createdAt: new Date(r.created_at),
       updatedAt: new Date(r.updated_at),
@@ -50,10 +52,12 @@ export class SqlitePlans extends SqliteTable<UpgradePlan, Row> implements Upgrad
   /** Inserts a whole record (create, and the import of an old snapshot). */
   insert(p: UpgradePlan): void {
     this.db.run(
-      `INSERT INTO plans (id, distribution_id, target_platform_id, scope, moves, blocked, state, requested_by, confirmed_by, task_ids, message, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO plans (id, distribution_id, target_platform_id, scope, moves, blocked, state, requested_by, confirmed_by, task_ids, skipped, message,
+         created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.id, p.distributionId, p.targetPlatformId, json(p.scope), json(p.moves), p.blocked ? 1 : 0, p.state, json(p.requestedBy),
-      p.confirmedBy ? json(p.confirmedBy) : null, json(p.taskIds), p.message ? json(p.message) : null, ms(p.createdAt), ms(p.updatedAt),
+      p.confirmedBy ? json(p.confirmedBy) : null, json(p.taskIds), p.skipped ? json(p.skipped) : null, p.message ? json(p.message) : null,
+      ms(p.createdAt), ms(p.updatedAt),
     );
   }
 
@@ -92,9 +96,17 @@ export class SqlitePlans extends SqliteTable<UpgradePlan, Row> implements Upgrad
     });
   }
 
-  async setTaskIds(id: string, taskIds: string[]) {
+  async setTaskIds(id: string, taskIds: string[], skipped?: PlanSkip[]) {
     await this.db.write(() => {
-      if (!this.set(id, [['task_ids', json(taskIds)]])) throw notFound(this.entity, id);
+      const cols: Array<[string, unknown]> = [['task_ids', json(taskIds)]];
+      if (skipped) cols.push(['skipped', json(skipped)]);
+      if (!this.set(id, cols)) throw notFound(this.entity, id);
     });
+  }
+
+  async list(filter: PlanFilter = {}, page?: PageRequest) {
+    // Newest first; plans made in the same millisecond, the later inserted first.
+    const query = new Filter().eq('distribution_id', filter.distributionId).in('state', filter.state).orderBy('created_at DESC, rowid DESC');
+    return this.db.read(() => this.page(query, page));
   }
 }

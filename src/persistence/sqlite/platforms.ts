@@ -3,9 +3,9 @@ import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Manifest, Platform, PlatformStatus } from '../../domain/platform.js';
 import type { PageRequest, PlatformFilter, PlatformRepository } from '../../domain/ports.js';
-import { conflicts, newPlatformRecord, pickPatch, PLATFORM_PATCH_KEYS } from '../records.js';
+import { clipLine, conflicts, newPlatformRecord, pickPatch, PLATFORM_PATCH_KEYS } from '../records.js';
 import type { SqliteDatabase } from './database.js';
-import { Filter, IN_LIST, json, ms, newId, parse, SqliteTable, violatesForeignKey, violatesUnique } from './rows.js';
+import { appendLogRows, dateOrNull, Filter, IN_LIST, json, ms, msOrNull, newId, parse, SqliteTable, violatesForeignKey, violatesUnique } from './rows.js';
 
 interface Row {
   id: string;
@@ -18,9 +18,14 @@ interface Row {
   created_by: string;
   server: string;
   path: string | null;
+  build_lease_until: number | null;
+  build_log_dropped: number;
   created_at: number;
   updated_at: number;
 }
+
+/** A build lease that ran out (or was never set); takes `now` as its parameter. */
+const EXPIRED_LEASE = '(build_lease_until IS NULL OR build_lease_until < ?)';
 
 export class SqlitePlatforms extends SqliteTable<Platform, Row> implements PlatformRepository {
   constructor(db: SqliteDatabase) {
@@ -39,6 +44,8 @@ export class SqlitePlatforms extends SqliteTable<Platform, Row> implements Platf
       server: r.server,
       path: r.path,
       buildLog: [],
+      buildLogDropped: r.build_log_dropped,
+      buildLeaseUntil: dateOrNull(r.build_lease_until),
       createdAt: new Date(r.created_at),
       updatedAt: new Date(r.updated_at),
     };
@@ -59,10 +66,11 @@ export class SqlitePlatforms extends SqliteTable<Platform, Row> implements Platf
   insert(p: Platform): void {
     try {
       this.db.run(
-        `INSERT INTO platforms (id, name, distribution_id, source_ref, source_commit, manifest, status, created_by, server, path, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO platforms (id, name, distribution_id, source_ref, source_commit, manifest, status, created_by, server, path,
+           build_lease_until, build_log_dropped, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         p.id, p.name, p.distributionId, p.source.ref, p.source.commit, json(p.manifest), p.status, json(p.createdBy),
-        p.server, p.path, ms(p.createdAt), ms(p.updatedAt),
+        p.server, p.path, msOrNull(p.buildLeaseUntil), p.buildLogDropped ?? 0, ms(p.createdAt), ms(p.updatedAt),
       );
     } catch (e) {
       if (violatesUnique(e, 'platforms.name')) throw conflicts.platformName(p.name);
@@ -111,10 +119,44 @@ export class SqlitePlatforms extends SqliteTable<Platform, Row> implements Platf
 
   async setStatus(id: string, status: PlatformStatus, from?: PlatformStatus[]) {
     return this.db.write(() => {
+      // Only a `building` platform has a build lease.
+      const set = `UPDATE platforms SET status = ?, updated_at = ?, build_lease_until = CASE WHEN ? = 'building' THEN build_lease_until END WHERE id = ?`;
       const { changes } = from
-        ? this.db.run(`UPDATE platforms SET status = ?, updated_at = ? WHERE id = ? AND status ${IN_LIST}`, status, Date.now(), id, json(from))
-        : this.db.run('UPDATE platforms SET status = ?, updated_at = ? WHERE id = ?', status, Date.now(), id);
+        ? this.db.run(`${set} AND status ${IN_LIST}`, status, Date.now(), status, id, json(from))
+        : this.db.run(set, status, Date.now(), status, id);
       return changes ? this.one(id) : null;
+    });
+  }
+
+  async startBuild(id: string, leaseUntil: Date, now: Date) {
+    return this.db.write(() => {
+      const { changes } = this.db.run(
+        `UPDATE platforms SET status = 'building', build_lease_until = ?, updated_at = ?
+         WHERE id = ? AND (status = 'queued' OR (status = 'building' AND ${EXPIRED_LEASE}))`,
+        ms(leaseUntil), Date.now(), id, ms(now),
+      );
+      return changes ? this.one(id) : null;
+    });
+  }
+
+  async renewBuildLease(id: string, until: Date) {
+    return this.db.write(
+      () => this.db.run(`UPDATE platforms SET build_lease_until = ? WHERE id = ? AND status = 'building'`, ms(until), id).changes > 0,
+    );
+  }
+
+  async requeueExpiredBuilds(now: Date) {
+    return this.db.write(() => {
+      // One UPDATE: each expired build is requeued by exactly one caller, whoever races.
+      const ids = this.db
+        .all<{ id: string }>(
+          `UPDATE platforms SET status = 'queued', build_lease_until = NULL, updated_at = ? WHERE status = 'building' AND ${EXPIRED_LEASE} RETURNING id`,
+          Date.now(), ms(now),
+        )
+        .map((r) => r.id);
+      if (!ids.length) return [];
+      const rows = this.db.all<Row>(`SELECT * FROM platforms WHERE id ${IN_LIST} ORDER BY created_at, rowid`, json(ids));
+      return this.withChildren(rows.map((r) => this.toDomain(r)));
     });
   }
 
@@ -151,10 +193,10 @@ export class SqlitePlatforms extends SqliteTable<Platform, Row> implements Platf
     });
   }
 
+  /** Appends clipped lines, bounded, adding what fell off to the dropped counter. */
   private appendLines(id: string, lines: string[]): void {
-    if (!lines.length) return;
-    const last = this.db.get<{ n: number | null }>('SELECT MAX(seq) AS n FROM platform_build_log WHERE platform_id = ?', id)!.n ?? 0;
-    lines.forEach((line, i) => this.db.run('INSERT INTO platform_build_log (platform_id, seq, line) VALUES (?, ?, ?)', id, last + i + 1, line));
+    const dropped = appendLogRows(this.db, 'platform_build_log', 'platform_id', id, ['line'], lines.map((l) => [clipLine(l)]));
+    if (dropped) this.db.run('UPDATE platforms SET build_log_dropped = build_log_dropped + ? WHERE id = ?', dropped, id);
   }
 
   async appendBuildLog(id: string, lines: string[]) {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../../domain/errors.js';
 import type { Page, PageRequest } from '../../domain/ports.js';
-import { assertPage, inIdOrder, notFound } from '../records.js';
+import { assertPage, inIdOrder, LOG_MAX_LINES, notFound } from '../records.js';
 import type { SqliteDatabase } from './database.js';
 
 /** 24 hex digits, the same shape as a Mongo ObjectId, so ids look alike whichever store made them. */
@@ -118,3 +118,25 @@ export abstract class SqliteTable<T extends { id: string }, Row> {
     if (this.db.run(`DELETE FROM ${this.table} WHERE id = ?`, id).changes === 0) throw notFound(this.entity, id);
   }
 }
+
+/**
+ * Appends log lines (one row each, `seq` counting up per owner) keeping the owner's newest LOG_MAX_LINES:
+ * lines beyond the limit in `rows` are never written, older rows are deleted. Returns how many lines were dropped.
+ */
+export const appendLogRows = (
+  db: SqliteDatabase,
+  table: string,
+  ownerColumn: string,
+  ownerId: string,
+  columns: readonly string[],
+  rows: readonly unknown[][],
+): number => {
+  if (!rows.length) return 0;
+  const last = db.get<{ n: number | null }>(`SELECT MAX(seq) AS n FROM ${table} WHERE ${ownerColumn} = ?`, ownerId)!.n ?? 0;
+  const kept = rows.slice(-LOG_MAX_LINES);
+  const skipped = rows.length - kept.length;
+  const sql = `INSERT INTO ${table} (${ownerColumn}, seq, ${columns.join(', ')}) VALUES (?, ?${', ?'.repeat(columns.length)})`;
+  kept.forEach((values, i) => db.run(sql, ownerId, last + skipped + i + 1, ...values));
+  const end = last + rows.length;
+  return skipped + db.run(`DELETE FROM ${table} WHERE ${ownerColumn} = ? AND seq <= ?`, ownerId, end - LOG_MAX_LINES).changes;
+};

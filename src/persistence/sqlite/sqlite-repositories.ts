@@ -4,6 +4,7 @@ import type { SqliteDatabase } from './database.js';
 import { SqliteDistributions } from './distributions.js';
 import { SqlitePlans } from './plans.js';
 import { SqlitePlatforms } from './platforms.js';
+import { SqliteRedeliveries } from './redeliveries.js';
 import { SqliteSites } from './sites.js';
 import { SqliteTasks } from './tasks.js';
 
@@ -13,6 +14,7 @@ export interface SqliteRepositories extends Repositories {
   sites: SqliteSites;
   tasks: SqliteTasks;
   plans: SqlitePlans;
+  redeliveries: SqliteRedeliveries;
 }
 
 /** Repositories on `db`; close() closes the database. */
@@ -22,6 +24,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   sites: new SqliteSites(db),
   tasks: new SqliteTasks(db),
   plans: new SqlitePlans(db),
+  redeliveries: new SqliteRedeliveries(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),
   close: () => db.close(),

@@ -1,10 +1,10 @@
 /** Tasks in SQLite: one active task per (type, subject) by a partial unique index; log lines are rows. */
 import type { Actor } from '../../domain/actor.js';
-import type { PageRequest, TaskFilter, TaskRepository } from '../../domain/ports.js';
+import type { LimitedClaim, PageRequest, TaskFilter, TaskRepository } from '../../domain/ports.js';
 import { activeKey, type Task, type TaskLogLine, type TaskState } from '../../domain/task.js';
-import { conflicts, newTaskRecord, pickPatch, TASK_PATCH_KEYS } from '../records.js';
+import { clipLine, conflicts, newTaskRecord, pickPatch, TASK_PATCH_KEYS } from '../records.js';
 import type { SqliteDatabase } from './database.js';
-import { dateOrNull, Filter, IN_LIST, json, ms, msOrNull, newId, parse, parseOrNull, SqliteTable, violatesUnique } from './rows.js';
+import { appendLogRows, dateOrNull, Filter, IN_LIST, json, ms, msOrNull, newId, parse, parseOrNull, SqliteTable, violatesUnique } from './rows.js';
 
 interface Row {
   id: string;
@@ -25,6 +25,7 @@ interface Row {
   lease_owner: string | null;
   lease_until: number | null;
   error: string | null;
+  log_dropped: number;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -45,6 +46,9 @@ const patchColumns = (patch: TaskPatch): Array<[string, unknown]> => {
   return cols;
 };
 
+/** A queued task, or a processing one whose lease expired; takes `now` as its parameter. */
+const CLAIMABLE = `(state = 'queued' OR (state = 'processing' AND lease_until IS NOT NULL AND lease_until < ?))`;
+
 export class SqliteTasks extends SqliteTable<Task, Row> implements TaskRepository {
   constructor(db: SqliteDatabase) {
     super(db, 'tasks', 'task');
@@ -63,6 +67,7 @@ export class SqliteTasks extends SqliteTable<Task, Row> implements TaskRepositor
       requestedBy: parse<Actor>(r.requested_by),
       confirmedBy: parseOrNull<Actor>(r.confirmed_by),
       log: [],
+      logDropped: r.log_dropped,
       step: r.step,
       checkpoint: parse(r.checkpoint),
       attempts: r.attempts,
@@ -90,11 +95,11 @@ export class SqliteTasks extends SqliteTable<Task, Row> implements TaskRepositor
     try {
       this.db.run(
         `INSERT INTO tasks (id, number, type, subject_kind, subject_id, subject_name, from_platform_id, to_platform_id, plan_id, state,
-           requested_by, confirmed_by, step, checkpoint, attempts, lease_owner, lease_until, error, created_at, started_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           requested_by, confirmed_by, step, checkpoint, attempts, lease_owner, lease_until, error, log_dropped, created_at, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         t.id, t.number, t.type, t.subject.kind, t.subject.id, t.subject.name, t.fromPlatformId, t.toPlatformId, t.planId, t.state,
         json(t.requestedBy), t.confirmedBy ? json(t.confirmedBy) : null, t.step, json(t.checkpoint), t.attempts,
-        t.lease?.owner ?? null, msOrNull(t.lease?.until), t.error, ms(t.createdAt), msOrNull(t.startedAt), msOrNull(t.finishedAt),
+        t.lease?.owner ?? null, msOrNull(t.lease?.until), t.error, t.logDropped ?? 0, ms(t.createdAt), msOrNull(t.startedAt), msOrNull(t.finishedAt),
       );
     } catch (e) {
       if (violatesUnique(e, 'tasks.subject_id')) throw conflicts.activeTask(activeKey(t));
@@ -140,19 +145,49 @@ export class SqliteTasks extends SqliteTable<Task, Row> implements TaskRepositor
         if (violatesUnique(e, 'tasks.subject_id')) throw conflicts.activeTask(activeKey(this.toDomain(row)));
         throw e;
       }
+      // Leaving processing frees the task's slots (claimWithinLimits).
+      if (to !== 'processing') this.db.run('DELETE FROM task_slots WHERE task_id = ?', id);
       return this.one(id);
     });
   }
 
-  async claim(id: string, owner: string, leaseUntil: Date, now: Date) {
+  async claimWithinLimits(id: string, owner: string, leaseUntil: Date, now: Date, limits: Record<string, number>): Promise<LimitedClaim> {
     return this.db.write(() => {
-      const { changes } = this.db.run(
-        `UPDATE tasks SET state = 'processing', lease_owner = ?, lease_until = ?, attempts = attempts + 1, started_at = COALESCE(started_at, ?)
-         WHERE id = ? AND (state = 'queued' OR (state = 'processing' AND lease_until IS NOT NULL AND lease_until < ?))`,
-        owner, ms(leaseUntil), ms(now), id, ms(now),
+      if (!this.claimable(id, now)) return { task: null, busy: [] };
+      const keys = Object.keys(limits).sort();
+      // Slots of tasks no longer processing (a crash between leaving processing and freeing) do not count.
+      const busy = keys.filter(
+        (key) =>
+          this.db.get<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM task_slots s JOIN tasks t ON t.id = s.task_id WHERE s.key = ? AND s.task_id != ? AND t.state = 'processing'`,
+            key, id,
+          )!.n >= limits[key]!,
       );
-      return changes ? this.one(id) : null;
+      if (busy.length) return { task: null, busy };
+      this.db.run('DELETE FROM task_slots WHERE task_id = ?', id);
+      for (const key of keys) this.db.run('INSERT INTO task_slots (task_id, key) VALUES (?, ?)', id, key);
+      return { task: this.claimNow(id, owner, leaseUntil, now)!, busy: [] };
     });
+  }
+
+  /** A queued task, or a processing one whose worker's lease ran out. */
+  private claimable(id: string, now: Date): boolean {
+    return (
+      this.db.get(`SELECT 1 FROM tasks WHERE id = ? AND ${CLAIMABLE}`, id, ms(now)) !== undefined
+    );
+  }
+
+  private claimNow(id: string, owner: string, leaseUntil: Date, now: Date): Task | null {
+    const { changes } = this.db.run(
+      `UPDATE tasks SET state = 'processing', lease_owner = ?, lease_until = ?, attempts = attempts + 1, started_at = COALESCE(started_at, ?)
+       WHERE id = ? AND ${CLAIMABLE}`,
+      owner, ms(leaseUntil), ms(now), id, ms(now),
+    );
+    return changes ? this.one(id) : null;
+  }
+
+  async claim(id: string, owner: string, leaseUntil: Date, now: Date) {
+    return this.db.write(() => this.claimNow(id, owner, leaseUntil, now));
   }
 
   async renewLease(id: string, owner: string, until: Date) {
@@ -173,12 +208,11 @@ export class SqliteTasks extends SqliteTable<Task, Row> implements TaskRepositor
     );
   }
 
+  /** Appends clipped lines, bounded, adding what fell off to the dropped counter. */
   private appendLines(id: string, lines: TaskLogLine[]): void {
-    if (!lines.length) return;
-    const last = this.db.get<{ n: number | null }>('SELECT MAX(seq) AS n FROM task_log WHERE task_id = ?', id)!.n ?? 0;
-    lines.forEach((l, i) =>
-      this.db.run('INSERT INTO task_log (task_id, seq, at, level, message) VALUES (?, ?, ?, ?, ?)', id, last + i + 1, ms(l.at), l.level, l.message),
-    );
+    const rows = lines.map((l) => [ms(l.at), l.level, clipLine(l.message)]);
+    const dropped = appendLogRows(this.db, 'task_log', 'task_id', id, ['at', 'level', 'message'], rows);
+    if (dropped) this.db.run('UPDATE tasks SET log_dropped = log_dropped + ? WHERE id = ?', dropped, id);
   }
 
   async appendLog(id: string, lines: TaskLogLine[]) {
