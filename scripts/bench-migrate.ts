@@ -21,7 +21,7 @@ const round = async (concurrency: number, postMigrate: string[]): Promise<{ perM
   const names = Array.from({ length: SITES }, (_, i) => `site${String(i + 1).padStart(3, '0')}.example.org`);
   const world = await createWorld({ sites: { '12.3.3': names }, postMigrate });
   const target = world.platforms['12.4.2']!;
-  const jobs = world.store.queue({ pollIntervalMs: 5 });
+  const jobs = world.store!.queue({ pollIntervalMs: 5 });
   const bus = new EventBus();
   let finished = 0;
   let failed = 0;

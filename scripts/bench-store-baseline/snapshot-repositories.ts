@@ -3,6 +3,8 @@
  * state written whole to a JSON snapshot after every change (no fsync). Not used by the app or the tests.
  * Every method checks and mutates without an `await` in between, so on Node's single thread each one is
  * atomic; callers get deep copies so they can never change stored state behind the store's back.
+ * Ports added after it was frozen are here only so the app starts on it: build leases and plan lists as the old
+ * store had them; slot-bounded claims and redeliveries, which the benchmark never reaches, throw.
  */
 import type { Distribution } from '../../src/domain/distribution.js';
 import { ValidationError } from '../../src/domain/errors.js';
@@ -11,9 +13,12 @@ import type {
   DistributionRepository,
   Page,
   PageRequest,
+  PlanFilter,
   PlatformFilter,
   PlatformRepository,
   Repositories,
+  LimitedClaim,
+  RedeliveryStore,
   SiteFilter,
   SiteRepository,
   TaskFilter,
@@ -222,7 +227,24 @@ class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
     const p = this.must(id);
     this.touch(p, { buildLog: [...p.buildLog, ...lines] });
   }
+  async startBuild(id: string, leaseUntil: Date, now: Date) {
+    const p = this.t[id];
+    if (!p || !(p.status === 'queued' || (p.status === 'building' && leaseExpired(p, now)))) return null;
+    return this.touch(p, { status: 'building', buildLeaseUntil: new Date(leaseUntil) });
+  }
+  async renewBuildLease(id: string, until: Date) {
+    const p = this.t[id];
+    if (!p || p.status !== 'building') return false;
+    this.touch(p, { buildLeaseUntil: new Date(until) });
+    return true;
+  }
+  async requeueExpiredBuilds(now: Date) {
+    const expired = values(this.t).filter((p) => p.status === 'building' && leaseExpired(p, now));
+    return expired.map((p) => this.touch(p, { status: 'queued', buildLeaseUntil: null }));
+  }
 }
+
+const leaseExpired = (p: Platform, now: Date): boolean => !p.buildLeaseUntil || p.buildLeaseUntil.getTime() < now.getTime();
 
 class MemorySites extends Table<Site> implements SiteRepository {
   constructor(db: Db) {
@@ -354,6 +376,9 @@ class MemoryTasks extends Table<Task> implements TaskRepository {
     const task = this.must(id);
     this.touch(task, { step, checkpoint: { ...task.checkpoint, ...checkpoint } });
   }
+  async claimWithinLimits(): Promise<LimitedClaim> {
+    throw notInBaseline('TaskRepository.claimWithinLimits');
+  }
 }
 
 /** A queued task, or a processing one whose worker's lease ran out. */
@@ -383,7 +408,21 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
   async setTaskIds(id: string, taskIds: string[]) {
     this.touch(this.must(id), { taskIds: [...taskIds] });
   }
+  async list(filter: PlanFilter = {}, page?: PageRequest) {
+    const items = values(this.t)
+      .filter((x) => (filter.distributionId === undefined || x.distributionId === filter.distributionId) && has(filter.state, x.state))
+      .reverse()
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    return copy(slicePage(items, page));
+  }
 }
+
+const notInBaseline = (what: string): Error => new Error(`${what} is not in the benchmark's baseline store.`);
+
+const noRedeliveries: RedeliveryStore = {
+  seen: () => Promise.reject(notInBaseline('RedeliveryStore.seen')),
+  forget: () => Promise.reject(notInBaseline('RedeliveryStore.forget')),
+};
 
 /** A snapshot of another shape (older format, a different file) is refused rather than half-loaded. */
 const checkState = (loaded: unknown, file: string): State | null => {
@@ -410,6 +449,7 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     sites: new MemorySites(db),
     tasks: new MemoryTasks(db),
     plans: new MemoryPlans(db),
+    redeliveries: noRedeliveries,
     transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {

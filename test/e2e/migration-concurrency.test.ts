@@ -53,7 +53,7 @@ describe('migration concurrency', () => {
     const bus = new EventBus();
     const done = finalStates(bus, 1);
     const queues = ['q1', 'q2'].map((owner) => {
-      const jobs = world.store.queue({ owner, pollIntervalMs: 10 });
+      const jobs = world.store!.queue({ owner, pollIntervalMs: 10 });
       registerMigrationJobs(jobs, { repos: world.repos, driver, events: bus, owner, concurrency: 2, concurrencyPerServer: 2, maxAttempts: 1 });
       return jobs;
     });
@@ -112,7 +112,7 @@ describe('migration concurrency', () => {
     const concurrency = 3;
     const siteNames = names('g', 7);
     const world = await createWorld({ sites: { '12.3.3': siteNames } });
-    const jobs = world.store.queue({ pollIntervalMs: 10 });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     // Released when every job that is not at the gate is still queued (none is on its way to it).
     const gate = async (call: CallInfo) => {
       if (call.method !== 'maintenanceOn') return;
@@ -134,7 +134,7 @@ describe('migration concurrency', () => {
 
   test('a job without a taskId fails clearly', async () => {
     const world = await createWorld();
-    const jobs = world.store.queue({ pollIntervalMs: 10 });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     registerMigrationJobs(jobs, { repos: world.repos, driver: world.driver, events: new EventBus(), owner: 'w', concurrency: 1, concurrencyPerServer: 1, maxAttempts: 1 });
     await jobs.enqueue(MIGRATE_JOB, { task: 'x' });
     await jobs.start();
@@ -149,7 +149,7 @@ describe('migration concurrency', () => {
     // A worker claimed it and died at once: its lease is already over.
     const past = new Date(Date.now() - 60_000);
     expect(await world.repos.tasks.claim(task.id, 'dead-worker', past, past)).not.toBeNull();
-    const jobs = world.store.queue({ pollIntervalMs: 10 });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     const bus = new EventBus();
     const done = finalStates(bus, 1);
     registerMigrationJobs(jobs, { repos: world.repos, driver: world.driver, events: bus, owner: 'w', concurrency: 1, concurrencyPerServer: 1, maxAttempts: 1 });

@@ -10,7 +10,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { embeddedStore } from '../support/embedded.js';
 import { EventBus } from '../../src/services/event-bus.js';
 import { DEFAULT_LEASE_MS, MigrationService } from '../../src/services/migration-service.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
 import { MIGRATION_RECOVER_EVERY_MS, MIGRATION_RECOVER_JOB, registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { waitFor } from '../support/wait.js';
 import type { CrashWorkerArgs } from '../support/crash-worker.js';
@@ -103,14 +102,15 @@ describe('a worker killed mid-migration', () => {
 
   test('with the default lease and recover interval, another worker takes over a dead worker\'s migration within 30 s', async () => {
     const world = await createWorld({ sites: { '12.3.3': ['orphaned.example.org'] } });
-    const { snapshotFile, from, site, task, readyFile } = await snapshotStore(world, 'orphaned.example.org');
+    const { databaseFile, from, site, task, readyFile } = await fileStore(world, 'orphaned.example.org');
     const before = await readTree(world.siteDir(site, from));
     // Default lease (15 s, renewed every 5 s): the worker dies holding a fresh one.
-    await runAndKill({ snapshotFile, root: world.driver.root, taskId: task.id, owner: 'dead-worker', readyFile, blockAt: 'postMigrate' });
+    await runAndKill({ databaseFile, root: world.driver.root, taskId: task.id, owner: 'dead-worker', readyFile, blockAt: 'postMigrate' });
     const killedAt = Date.now();
 
-    const reopened = createMemoryRepositories({ snapshotFile, flush: 'sync' });
-    const jobs = new MemoryJobQueue({ pollIntervalMs: 50 });
+    const store = embeddedStore(databaseFile);
+    const reopened = store.repos;
+    const jobs = store.queue({ pollIntervalMs: 50 });
     registerMigrationJobs(jobs, { repos: reopened, driver: world.driver, events: new EventBus(), owner: 'survivor', concurrency: 2, concurrencyPerServer: 2, maxAttempts: 1 });
     await jobs.every(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
     await jobs.start();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { logLines, startDistroProcess as start, untilUp, type DistroProcess as Running } from '../support/distro-process.js';
 import { freePort } from '../support/free-port.js';
 import { makeTempDir } from '../support/git-fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 describe('the distro process', () => {
   let dir: string;

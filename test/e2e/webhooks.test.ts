@@ -11,7 +11,6 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from '../../src/http/g
 import { addBranchCommit, addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in.js';
 import { POLLER, startPollingStack, type PollingStack } from './polling-harness.js';
-import { MemoryRedeliveries } from '../../src/persistence/memory/memory-redeliveries.js';
 
 // The package's entry point is a JSON file: real payloads GitHub sent, contributed to octokit.
 const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
@@ -127,7 +126,8 @@ describe('GitHub webhooks → queued poll → platform', () => {
   });
 
   test('one delivery reaching two web processes at once is handled once; a failed handling can be redelivered', async () => {
-    const shared = new MemoryRedeliveries();
+    // The store's redeliveries, shared by both web processes as by two processes of one install.
+    const shared = stack.repos.redeliveries;
     let handled = 0;
     let failNext = false;
     const webProcess = async () => {
@@ -248,7 +248,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
   test('behind a global JSON parser the route refuses instead of trusting a re-serialised body', async () => {
     const app = express();
     app.use(express.json());
-    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [], redeliveries: new MemoryRedeliveries() }));
+    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [], redeliveries: stack.repos.redeliveries }));
     const misplaced = await new Promise<Server>((r) => {
       const s = app.listen(0, '127.0.0.1', () => r(s));
     });
