@@ -21,7 +21,8 @@ import { waitFor } from '../support/wait.js';
 const postDistribution = (base: string, slug: string) =>
   fetch(`${base}/api/distributions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // Open mode (no credentials) from localhost: a script proves same-origin with Origin.
+    headers: { 'content-type': 'application/json', origin: base },
     body: JSON.stringify({ slug, title: `Distribution ${slug}` }),
   });
 
