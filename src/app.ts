@@ -288,6 +288,10 @@ const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { si
       await repos.platforms.appendBuildLog(p.id, ['Build interrupted by a restart; building again.']);
       await repos.platforms.setStatus(p.id, 'queued', ['building']);
     }
+    // Likewise a processing install: its lease is ended so the install job below claims it at once, rather than
+    // retrying against a lease nobody renews until its attempts run out.
+    const installing = await repos.tasks.list({ type: ['install'], state: ['processing'] }, ALL_ITEMS);
+    for (const t of installing.items) if (t.lease) await repos.tasks.renewLease(t.id, t.lease.owner, new Date(0));
   }
   const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
   for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
