@@ -63,6 +63,33 @@ describe('opening the database', () => {
     expect(readFileSync(`${file}.pid`, 'utf8').trim()).toBe(String(process.pid));
   });
 
+  test('a version-1 database is upgraded in place: records kept, new fields defaulted, the rebuilt sites table still checked', async () => {
+    const v1 = new Database(file);
+    MIGRATIONS[0]!(v1);
+    v1.exec(`
+      PRAGMA user_version = 1;
+      INSERT INTO distributions VALUES ('d1', 'social', 'Social', '', NULL, NULL, '{}', NULL, '{}', 1, 1);
+      INSERT INTO platforms VALUES ('p1', 'social-1', 'd1', '1', '${COMMIT}', '{"packages":[]}', 'building', '{"kind":"system"}', 'local', NULL, 1, 1);
+      INSERT INTO platform_build_log VALUES ('p1', 1, 'cloning');
+      INSERT INTO sites VALUES ('s1', 'a.example.org', 'p1', 'migrating', '[]', '[]', 1, 1);
+      INSERT INTO tasks (id, number, type, subject_kind, subject_id, subject_name, state, requested_by, checkpoint, attempts, created_at)
+        VALUES ('t1', 1, 'migrate', 'site', 's1', 'a.example.org', 'queued', '{"kind":"system"}', '{}', 0, 1);
+      INSERT INTO plans VALUES ('pl1', 'd1', 'p1', '{"kind":"all"}', '[]', 0, 'pending', '{"kind":"system"}', NULL, '[]', NULL, 1, 1);
+    `);
+    v1.close();
+    const { repos, db } = openStore();
+    expect(db.get<{ user_version: number }>('PRAGMA user_version')!.user_version).toBe(MIGRATIONS.length);
+    expect(await repos.platforms.get('p1')).toMatchObject({ status: 'building', buildLog: ['cloning'], buildLogDropped: 0, buildLeaseUntil: null });
+    expect(await repos.sites.get('s1')).toMatchObject({ name: 'a.example.org', status: 'migrating', platformId: 'p1' });
+    expect(await repos.tasks.get('t1')).toMatchObject({ state: 'queued', logDropped: 0 });
+    expect(await repos.plans.get('pl1')).toMatchObject({ state: 'pending', skipped: null });
+    // The rebuilt table takes the new status and keeps its constraints.
+    expect((await repos.sites.create({ name: 'b.example.org', platformId: 'p1', status: 'installing' })).status).toBe('installing');
+    await expect(repos.sites.create({ name: 'c.example.org', platformId: 'gone' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(repos.sites.create({ name: 'a.example.org', platformId: 'p1' })).rejects.toBeInstanceOf(ConflictError);
+    expect(() => db.run(`UPDATE sites SET status = 'bogus' WHERE id = 's1'`)).toThrow(/CHECK constraint/);
+  });
+
   test('a database of a newer schema is refused, naming both versions', async () => {
     await openStore().repos.close();
     raw(`PRAGMA user_version = ${MIGRATIONS.length + 5}`);
