@@ -108,8 +108,8 @@ const writer = async (w) => {
     const start = performance.now();
     try {
       const res = i % 4 === 3
-        ? await fetch(base + '/api/distributions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'new-' + w + '-' + i, title: 'New' }) })
-        : await fetch(base + '/api/sites/' + name(i % sites), { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ modules: ['social_core', 'module_' + i] }) });
+        ? await fetch(base + '/api/distributions', { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ slug: 'new-' + w + '-' + i, title: 'New' }) })
+        : await fetch(base + '/api/sites/' + name(i % sites), { method: 'PATCH', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ modules: ['social_core', 'module_' + i] }) });
       await res.arrayBuffer();
       if (res.ok) latencies.push(performance.now() - start); else failed += 1;
     } catch {
