@@ -1,5 +1,5 @@
 // Prints how many store-backed tests ran on which backend, from jest's JSON results: suites whose outermost
-// describe title ends in [memory], [mongo] (a real MongoDB) or [mongo-wire] (the wire stand-in, whose known
+// describe title ends in [sqlite], [mongo] (a real MongoDB) or [mongo-wire] (the wire stand-in, whose known
 // gaps are listed in test/support/mongo-wire-gaps.ts). So a MongoDB run that did not happen cannot pass unseen.
 // Usage: node scripts/backend-counts.mjs test-results/jest.json
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ const results = JSON.parse(readFileSync(process.argv[2] ?? 'test-results/jest.js
 const counts = new Map();
 for (const file of results.testResults) {
   for (const t of file.assertionResults) {
-    const backend = /\[(memory|mongo|mongo-wire)\]$/.exec(t.ancestorTitles[0] ?? '')?.[1];
+    const backend = /\[(sqlite|mongo|mongo-wire)\]$/.exec(t.ancestorTitles[0] ?? '')?.[1];
     if (!backend) continue;
     const c = counts.get(backend) ?? { passed: 0, failed: 0, skipped: 0 };
     if (t.status === 'passed') c.passed += 1;
@@ -17,8 +17,8 @@ for (const file of results.testResults) {
     counts.set(backend, c);
   }
 }
-const names = { memory: 'embedded store', mongo: 'MongoDB (MONGODB_URI)', 'mongo-wire': 'MongoDB-wire stand-in (CongoDB)' };
-for (const backend of ['memory', 'mongo', 'mongo-wire']) {
+const names = { sqlite: 'embedded store (SQLite)', mongo: 'MongoDB (MONGODB_URI)', 'mongo-wire': 'MongoDB-wire stand-in (CongoDB)' };
+for (const backend of ['sqlite', 'mongo', 'mongo-wire']) {
   const c = counts.get(backend);
   if (!c) continue;
   const gaps = backend === 'mongo-wire' && c.skipped ? ' (known server gaps, test/support/mongo-wire-gaps.ts)' : '';

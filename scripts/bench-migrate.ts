@@ -1,6 +1,7 @@
 /**
  * Migration throughput: 200 sites on a real LocalDriver platform (real dirs, tar backups, renames, a post-migrate
- * shell command each) migrated to the target through the memory store + MemoryJobQueue at concurrency 1, 4, 8.
+ * shell command each) migrated to the target through the embedded store (SQLite in memory) and its job queue at
+ * concurrency 1, 4, 8.
  * Prints migrations per minute and the speed-up over concurrency 1, for two post-migrate commands: a bare file check
  * (the run is then bound by process spawns and gzip on this host's CPUs) and the same plus a 100 ms sleep standing in
  * for `drush updb` waiting on its database, which is what real migrations mostly do.
@@ -8,7 +9,6 @@
  */
 import { rm } from 'node:fs/promises';
 import type { DomainEvent } from '../src/domain/ports.js';
-import { MemoryJobQueue } from '../src/jobs/memory-queue.js';
 import { registerMigrationJobs } from '../src/jobs/migration-jobs.js';
 import { EventBus } from '../src/services/event-bus.js';
 import { MIGRATE_JOB } from '../src/services/upgrade-service.js';
@@ -21,7 +21,7 @@ const round = async (concurrency: number, postMigrate: string[]): Promise<{ perM
   const names = Array.from({ length: SITES }, (_, i) => `site${String(i + 1).padStart(3, '0')}.example.org`);
   const world = await createWorld({ sites: { '12.3.3': names }, postMigrate });
   const target = world.platforms['12.4.2']!;
-  const jobs = new MemoryJobQueue({ pollIntervalMs: 5 });
+  const jobs = world.store!.queue({ pollIntervalMs: 5 });
   const bus = new EventBus();
   let finished = 0;
   let failed = 0;

@@ -15,8 +15,25 @@ export const ensureDeps = () => {
   }
 };
 
+/**
+ * The embedded store's SQLite binding ships its binary in a per-platform package (an optional dependency):
+ * say plainly when this platform has none, instead of failing later with a module-loading error.
+ */
+export const checkSqliteBinding = async () => {
+  try {
+    await import('libsql');
+  } catch (error) {
+    console.error(
+      `[distro] the SQLite binding (libsql) cannot load on ${process.platform}-${process.arch}: ${error instanceof Error ? error.message : error}\n` +
+        '[distro] reinstall with optional dependencies (npm ci, without --omit=optional) on a platform libsql supports.',
+    );
+    process.exit(1);
+  }
+};
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   ensureDeps();
+  await checkSqliteBinding();
   // jest --outputFile does not create its folder.
   mkdirSync('test-results', { recursive: true });
 }

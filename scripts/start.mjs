@@ -3,10 +3,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runBuild } from './build.mjs';
-import { ensureDeps } from './ensure-deps.mjs';
+import { checkSqliteBinding, ensureDeps } from './ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 ensureDeps();
+await checkSqliteBinding();
 await runBuild({ root });
 await import(pathToFileURL(join(root, 'dist/src/main.js')).href);

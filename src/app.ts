@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { loadAdvisories } from './advisories/load-advisories.js';
 import type { Config } from './config.js';
@@ -17,13 +18,15 @@ import { LocalDriver } from './hosting/local-driver.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
-import { MemoryJobQueue } from './jobs/memory-queue.js';
+import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { MIGRATION_RECOVER_EVERY_MS, MIGRATION_RECOVER_JOB, registerMigrationJobs, type RecoverJobData } from './jobs/migration-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
 import { armCrashPoints } from './lib/crash-point.js';
 import type { Logger } from './logger.js';
-import { createMemoryRepositories } from './persistence/memory/memory-repositories.js';
 import { withRedactedLogs } from './persistence/redacting-repositories.js';
+import { SqliteDatabase } from './persistence/sqlite/database.js';
+import { importSnapshotOnce } from './persistence/sqlite/import-snapshot.js';
+import { createSqliteRepositories } from './persistence/sqlite/sqlite-repositories.js';
 import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
@@ -74,9 +77,17 @@ const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repo
     const connection = await openMongo(config.mongoUri, { failFast: config.mongoFailFast, logger });
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }
-  // 'sync': every change is on disk before the call returns, so a 2xx is never lost to a kill.
-  const repos = createMemoryRepositories({ snapshotFile: join(config.dataDir, 'distro.json'), flush: 'sync' });
-  return { repos, jobs: new MemoryJobQueue({ logger }), connection: null };
+  // Embedded: one SQLite file holds the state and the job queue; it refuses to open if another process has it.
+  mkdirSync(dirname(config.databaseFile), { recursive: true });
+  const db = SqliteDatabase.open({ file: config.databaseFile, dataDir: config.dataDir, logger });
+  const repos = createSqliteRepositories(db);
+  try {
+    await importSnapshotOnce(db, repos, join(config.dataDir, 'distro.json'), logger);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return { repos, jobs: new SqliteJobQueue({ db, logger }), connection: null };
 };
 
 const createDriver = (config: Config): HostingDriver =>
@@ -264,8 +275,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
 };
 
 /**
- * Work recorded in the store but not in the queue: the embedded queue does not survive a restart, and a
- * crash can fall between recording a task and enqueueing it. Unique keys make this a no-op otherwise.
+ * Work recorded in the store but not in the queue: a crash can fall between recording a task and enqueueing it
+ * (where the two are not one transaction). Unique keys make this a no-op otherwise.
  * (In a multi-worker install a build cut off stays `building` until its lease expires: another worker may
  * still be building it. The build-recover job requeues it then.)
  */
@@ -277,6 +288,10 @@ const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { si
       await repos.platforms.appendBuildLog(p.id, ['Build interrupted by a restart; building again.']);
       await repos.platforms.setStatus(p.id, 'queued', ['building']);
     }
+    // Likewise a processing install: its lease is ended so the install job below claims it at once, rather than
+    // retrying against a lease nobody renews until its attempts run out.
+    const installing = await repos.tasks.list({ type: ['install'], state: ['processing'] }, ALL_ITEMS);
+    for (const t of installing.items) if (t.lease) await repos.tasks.renewLease(t.id, t.lease.owner, new Date(0));
   }
   const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
   for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });

@@ -3,7 +3,7 @@
  * process with a message naming it.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { templateProblems } from './hosting/command-templates.js';
 
@@ -31,6 +31,8 @@ const envSchema = z.object({
   /** `auto`: readable lines on a terminal outside production, JSON lines otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATA_DIR: z.string().default('.data'),
+  /** The embedded store's SQLite file (default `$DATA_DIR/distro.db`); unused with MONGODB_URI. */
+  DATABASE_FILE: z.string().min(1).optional(),
 
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   /** At start, exit (code 69) when MongoDB cannot be reached instead of retrying with backoff. */
@@ -88,6 +90,8 @@ export interface Config {
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
   dataDir: string;
+  /** SQLite database of the embedded store. */
+  databaseFile: string;
   mongoUri: string | null;
   /** Exit at start when MongoDB is unreachable (MONGODB_FAIL_FAST) instead of retrying. */
   mongoFailFast: boolean;
@@ -182,6 +186,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     dataDir: resolve(e.DATA_DIR),
+    databaseFile: resolve(e.DATABASE_FILE ?? join(e.DATA_DIR, 'distro.db')),
     mongoUri: e.MONGODB_URI ?? null,
     mongoFailFast: e.MONGODB_FAIL_FAST,
     slack: {

@@ -3,6 +3,7 @@
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Role } from './config.js';
+import { StoreUnusableError } from './domain/errors.js';
 import { firstStartGuide, loopbackUrl } from './first-start-guide.js';
 import { redactorFor } from './lib/redact.js';
 import { chooseLogFormat, createProcessLogger } from './logger.js';
@@ -37,6 +38,11 @@ try {
   if (error instanceof MongoUnavailableError) {
     console.error(error.message);
     process.exit(MONGO_UNAVAILABLE_EXIT_CODE);
+  }
+  // The store is held by another process, corrupt or inconsistent: say so plainly and leave it untouched.
+  if (error instanceof StoreUnusableError) {
+    console.error(`Distro cannot start: ${error.message}${error.hint ? `\n${error.hint}` : ''}`);
+    process.exit(75); // EX_TEMPFAIL
   }
   throw error;
 }

@@ -79,3 +79,19 @@ export const isDistroError = (e: unknown): e is DistroError => e instanceof Dist
 export class HostingError extends DistroError {
   readonly code = 'hosting';
 }
+
+/**
+ * The store's disk is full (SQLite SQLITE_FULL, ENOSPC): the write was not made. Reads go on working and writes
+ * work again by themselves once space is freed. HTTP answers 507.
+ */
+export class StorageFullError extends DistroError {
+  readonly code = 'storage_full';
+}
+
+/**
+ * The store cannot be opened as it is (held by another process, corrupt, inconsistent, of an unknown schema).
+ * Raised at start, never later: the process refuses to start and says why, leaving the files untouched.
+ */
+export class StoreUnusableError extends DistroError {
+  readonly code = 'store_unusable';
+}

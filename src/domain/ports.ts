@@ -1,6 +1,6 @@
 /**
  * Ports: what the application needs from the outside world. Adapters live in
- * src/persistence (memory, mongo), src/jobs (memory, agenda), src/upstream + src/github, src/hosting, src/slack.
+ * src/persistence (sqlite, mongo), src/jobs (sqlite, agenda), src/upstream + src/github, src/hosting, src/slack.
  * Every repository method that changes state in a way two callers could race on is atomic.
  */
 import type { Actor } from './actor.js';
@@ -209,6 +209,12 @@ export interface Repositories {
   tasks: TaskRepository;
   plans: UpgradePlanRepository;
   redeliveries: RedeliveryStore;
+  /**
+   * Runs several repository calls as one unit. Embedded (SQLite): one transaction, all committed or none, job
+   * enqueues included; other callers wait meanwhile, so keep it to repository calls (no network, no hosting work).
+   * MongoDB: the calls run in order, each atomic on its own (no multi-document transaction).
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Database reachability for /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import {
   NotFoundError,
   RuleViolationError,
   StaleError,
+  StorageFullError,
   TransientError,
   ValidationError,
 } from '../domain/errors.js';
@@ -50,6 +51,8 @@ const statusOf = (error: DistroError): number => {
   if (error instanceof RuleViolationError) return 422;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof TransientError) return 503;
+  // 507 Insufficient Storage: the write was not made; reads still work.
+  if (error instanceof StorageFullError) return 507;
   return 500;
 };
 

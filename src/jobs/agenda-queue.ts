@@ -1,7 +1,7 @@
 /**
  * JobQueue on Agenda 6 + MongoDB, sharing the application's mongoose connection (no second pool).
  * Job data is wrapped in an envelope so dedupe keys live beside the payload where Agenda's unique() can
- * match them; the retry policy is the same function the memory queue uses.
+ * match them; the retry policy is the same function the SQLite queue uses.
  */
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { Agenda, type AgendaBackend, type Job } from 'agenda';

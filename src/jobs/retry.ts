@@ -1,4 +1,4 @@
-/** Retry policy shared by the job queue adapters, so memory and Agenda retry identically. */
+/** Retry policy shared by the job queue adapters, so SQLite and Agenda retry identically. */
 import { TransientError } from '../domain/errors.js';
 import type { JobOptions } from '../domain/ports.js';
 

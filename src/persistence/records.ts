@@ -1,5 +1,5 @@
 /**
- * Store-independent pieces shared by the memory and mongo repositories, so both adapters fill defaults,
+ * Store-independent pieces shared by the SQLite and mongo repositories, so both adapters fill defaults,
  * validate pages and word their errors identically (the contract suite holds them to that).
  */
 import { DEFAULT_POLICY, type Distribution, type NewDistribution } from '../domain/distribution.js';

@@ -133,12 +133,24 @@ export class UpgradeService {
       await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
       throw new ConflictError('Nothing left to move: every site of this summary is already on the target or moved elsewhere. Nothing was scheduled.');
     }
-    const won = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
+    // The confirmation, its tasks and their jobs commit together (embedded store): a crash never leaves a
+    // confirmed plan without its migrations, and a second Confirm sees all of it or none.
+    const won = await this.repos.transaction(async () => {
+      const confirmed = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
+      return confirmed ? this.schedule(plan, actor) : null;
+    });
     if (!won) {
       const now = await mustGet('upgrade', plan.id, (id) => this.repos.plans.get(id));
       if (now.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
       throw new ConflictError(`This upgrade is ${now.state}.`);
     }
+    const { skipped } = won;
+    await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
+    return { view: await this.view(plan.id), scheduled: true, skipped };
+  }
+
+  /** Creates the migrate tasks of a just-confirmed plan and enqueues their jobs; sites that moved are skipped. */
+  private async schedule(plan: UpgradePlan, actor: Actor): Promise<{ skipped: PlanSkip[] }> {
     const skipped: PlanSkip[] = [];
     const taskIds: string[] = [];
     for (const move of plan.moves) {
@@ -158,7 +170,6 @@ export class UpgradeService {
           confirmedBy: actor,
         });
         taskIds.push(task.id);
-        await this.repos.plans.setTaskIds(plan.id, taskIds);
         await this.deps.jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
@@ -166,8 +177,7 @@ export class UpgradeService {
       }
     }
     await this.repos.plans.setTaskIds(plan.id, taskIds, skipped);
-    await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
-    return { view: await this.view(plan.id), scheduled: true, skipped };
+    return { skipped };
   }
 
   async cancel(planId: string, actor: Actor): Promise<UpgradePlan> {

@@ -288,59 +288,66 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
     });
 
     describe('sites', () => {
-      const site = (name: string, platformId = 'pA', over: Partial<Parameters<Repositories['sites']['create']>[0]> = {}) =>
+      /** Real platforms (a site's platform must exist), by the short names the tests use. */
+      const P: Record<'pA' | 'pB' | 'pC' | 'pOther', string> = { pA: '', pB: '', pC: '', pOther: '' };
+      beforeEach(async () => {
+        const d = await dist('sites');
+        const keys = Object.keys(P) as Array<keyof typeof P>;
+        for (const [i, key] of keys.entries()) P[key] = (await platform(d, i)).id;
+      });
+      const site = (name: string, platformId = P.pA, over: Partial<Parameters<Repositories['sites']['create']>[0]> = {}) =>
         repos.sites.create({ name, platformId, ...over });
 
       test('create fills defaults and starts the history; duplicate name is a ConflictError', async () => {
-        const s = await site('a.example.org', 'pA', { modules: ['social_core'] });
-        expect(s).toMatchObject({ name: 'a.example.org', platformId: 'pA', status: 'enabled', modules: ['social_core'] });
-        expect(s.history).toEqual([{ platformId: 'pA', from: s.createdAt }]);
+        const s = await site('a.example.org', P.pA, { modules: ['social_core'] });
+        expect(s).toMatchObject({ name: 'a.example.org', platformId: P.pA, status: 'enabled', modules: ['social_core'] });
+        expect(s.history).toEqual([{ platformId: P.pA, from: s.createdAt }]);
         expect(await repos.sites.get(s.id)).toEqual(s);
         expect(await repos.sites.getByName('a.example.org')).toEqual(s);
         expect(await repos.sites.getByName('b.example.org')).toBeNull();
-        await expect(site('a.example.org', 'pB')).rejects.toBeInstanceOf(ConflictError);
+        await expect(site('a.example.org', P.pB)).rejects.toBeInstanceOf(ConflictError);
       });
 
       test('list filters, sorts by name, paginates; getMany; countByPlatform', async () => {
-        const c = await site('c.example.org', 'pA');
-        const a = await site('a.example.org', 'pB', { status: 'disabled' });
-        const b = await site('b.other.net', 'pA');
+        const c = await site('c.example.org', P.pA);
+        const a = await site('a.example.org', P.pB, { status: 'disabled' });
+        const b = await site('b.other.net', P.pA);
         expect((await repos.sites.list()).items.map((s) => s.name)).toEqual(['a.example.org', 'b.other.net', 'c.example.org']);
-        expect((await repos.sites.list({ platformIds: ['pA'] })).items.map((s) => s.id)).toEqual([b.id, c.id]);
+        expect((await repos.sites.list({ platformIds: [P.pA] })).items.map((s) => s.id)).toEqual([b.id, c.id]);
         expect((await repos.sites.list({ status: ['disabled'] })).items.map((s) => s.id)).toEqual([a.id]);
         expect((await repos.sites.list({ nameContains: 'EXAMPLE' })).items.map((s) => s.id)).toEqual([a.id, c.id]);
         expect((await repos.sites.list({ nameContains: '.' })).total).toBe(3);
         expect((await repos.sites.list({ nameContains: 'a.e*' })).total).toBe(0);
         expect(await repos.sites.list({}, { limit: 1, offset: 2 })).toMatchObject({ total: 3, items: [{ id: c.id }] });
         expect((await repos.sites.getMany([c.id, a.id])).map((s) => s.id)).toEqual([c.id, a.id]);
-        expect(await repos.sites.countByPlatform(['pA', 'pB', 'pC'])).toEqual({ pA: 2, pB: 1, pC: 0 });
+        expect(await repos.sites.countByPlatform([P.pA, P.pB, P.pC])).toEqual({ [P.pA]: 2, [P.pB]: 1, [P.pC]: 0 });
       });
 
       test('beginMigration only from enabled on the given platform; concurrent begin has one winner', async () => {
-        const s = await site('a.example.org', 'pA');
-        expect(await repos.sites.beginMigration(s.id, 'pOther')).toBeNull();
-        const results = await Promise.all(Array.from({ length: 10 }, () => repos.sites.beginMigration(s.id, 'pA')));
+        const s = await site('a.example.org', P.pA);
+        expect(await repos.sites.beginMigration(s.id, P.pOther)).toBeNull();
+        const results = await Promise.all(Array.from({ length: 10 }, () => repos.sites.beginMigration(s.id, P.pA)));
         expect(results.filter((r) => r !== null)).toHaveLength(1);
         expect((await repos.sites.get(s.id))?.status).toBe('migrating');
-        expect(await repos.sites.beginMigration(MISSING_ID, 'pA')).toBeNull();
+        expect(await repos.sites.beginMigration(MISSING_ID, P.pA)).toBeNull();
       });
 
       test('completeMigration moves the site and appends history; abortMigration keeps the platform', async () => {
-        const s = await site('a.example.org', 'pA');
-        expect(await repos.sites.completeMigration(s.id, 'pB', 't1', new Date())).toBeNull();
-        await repos.sites.beginMigration(s.id, 'pA');
+        const s = await site('a.example.org', P.pA);
+        expect(await repos.sites.completeMigration(s.id, P.pB, 't1', new Date())).toBeNull();
+        await repos.sites.beginMigration(s.id, P.pA);
         const at = new Date('2026-02-03T04:05:06.000Z');
-        const done = await repos.sites.completeMigration(s.id, 'pB', 't1', at);
-        expect(done).toMatchObject({ status: 'enabled', platformId: 'pB' });
-        expect(done?.history).toEqual([{ platformId: 'pA', from: s.createdAt }, { platformId: 'pB', from: at, taskId: 't1' }]);
+        const done = await repos.sites.completeMigration(s.id, P.pB, 't1', at);
+        expect(done).toMatchObject({ status: 'enabled', platformId: P.pB });
+        expect(done?.history).toEqual([{ platformId: P.pA, from: s.createdAt }, { platformId: P.pB, from: at, taskId: 't1' }]);
         expect(await repos.sites.abortMigration(s.id)).toBeNull();
-        await repos.sites.beginMigration(s.id, 'pB');
-        expect(await repos.sites.abortMigration(s.id)).toMatchObject({ status: 'enabled', platformId: 'pB' });
+        await repos.sites.beginMigration(s.id, P.pB);
+        expect(await repos.sites.abortMigration(s.id)).toMatchObject({ status: 'enabled', platformId: P.pB });
       });
 
       test('a migrating site can be neither edited nor deleted, even by racing writes; after the migration it can', async () => {
-        const s = await site('a.example.org', 'pA');
-        const [begun, edit] = await Promise.allSettled([repos.sites.beginMigration(s.id, 'pA'), repos.sites.update(s.id, { status: 'disabled' })]);
+        const s = await site('a.example.org', P.pA);
+        const [begun, edit] = await Promise.allSettled([repos.sites.beginMigration(s.id, P.pA), repos.sites.update(s.id, { status: 'disabled' })]);
         // Whichever came first, the other saw its result: never a disabled site that is migrating.
         const after = (await repos.sites.get(s.id))!;
         if (begun.status === 'fulfilled' && begun.value) {
@@ -351,7 +358,7 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         }
         if (after.status !== 'migrating') {
           await repos.sites.update(s.id, { status: 'enabled' });
-          await repos.sites.beginMigration(s.id, 'pA');
+          await repos.sites.beginMigration(s.id, P.pA);
         }
         await expect(repos.sites.update(s.id, { modules: ['x'] })).rejects.toBeInstanceOf(ConflictError);
         await expect(repos.sites.delete(s.id)).rejects.toThrow(/is migrating/);

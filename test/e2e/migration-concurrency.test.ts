@@ -7,7 +7,6 @@ import { describe, expect, test } from '@jest/globals';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { DomainEvent } from '../../src/domain/ports.js';
 import type { Task } from '../../src/domain/task.js';
-import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
 import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { EventBus } from '../../src/services/event-bus.js';
 import { MigrationService } from '../../src/services/migration-service.js';
@@ -51,11 +50,10 @@ describe('migration concurrency', () => {
   test('duplicate jobs for one task on two queues sharing a store: one run', async () => {
     const world = await createWorld({ sites: { '12.3.3': ['dup.example.org'] } });
     const driver = new InstrumentedDriver(world.driver);
-    const store = new MemoryJobStore();
     const bus = new EventBus();
     const done = finalStates(bus, 1);
     const queues = ['q1', 'q2'].map((owner) => {
-      const jobs = new MemoryJobQueue({ store, owner, pollIntervalMs: 10 });
+      const jobs = world.store!.queue({ owner, pollIntervalMs: 10 });
       registerMigrationJobs(jobs, { repos: world.repos, driver, events: bus, owner, concurrency: 2, concurrencyPerServer: 2, maxAttempts: 1 });
       return jobs;
     });
@@ -64,7 +62,7 @@ describe('migration concurrency', () => {
     await queues[0]!.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: `migrate:${task.id}` });
     await queues[1]!.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: `migrate:${task.id}` });
     await queues[1]!.enqueue(MIGRATE_JOB, { taskId: task.id });
-    expect(store.all().filter((j) => j.name === MIGRATE_JOB)).toHaveLength(2);
+    expect(await queues[0]!.list(MIGRATE_JOB)).toHaveLength(2);
     await Promise.all(queues.map((q) => q.start()));
     expect(await done).toEqual([{ type: 'task.updated', taskId: task.id, state: 'succeeded' }]);
     await Promise.all(queues.map((q) => q.stop()));
@@ -114,7 +112,7 @@ describe('migration concurrency', () => {
     const concurrency = 3;
     const siteNames = names('g', 7);
     const world = await createWorld({ sites: { '12.3.3': siteNames } });
-    const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     // Released when every job that is not at the gate is still queued (none is on its way to it).
     const gate = async (call: CallInfo) => {
       if (call.method !== 'maintenanceOn') return;
@@ -136,14 +134,13 @@ describe('migration concurrency', () => {
 
   test('a job without a taskId fails clearly', async () => {
     const world = await createWorld();
-    const jobs = new MemoryJobQueue({ pollIntervalMs: 10, store: new MemoryJobStore() });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     registerMigrationJobs(jobs, { repos: world.repos, driver: world.driver, events: new EventBus(), owner: 'w', concurrency: 1, concurrencyPerServer: 1, maxAttempts: 1 });
     await jobs.enqueue(MIGRATE_JOB, { task: 'x' });
     await jobs.start();
-    const store = (jobs as MemoryJobQueue).store;
-    while (store.all().some((j) => j.state !== 'failed')) await tick();
+    while ((await jobs.list()).some((j) => j.state !== 'failed')) await tick();
     await jobs.stop();
-    expect(store.all()[0]!.lastError).toBe('site.migrate job needs a taskId.');
+    expect((await jobs.list())[0]!.lastError).toBe('site.migrate job needs a taskId.');
   });
 
   test('the recover job takes over a task whose worker stopped renewing its lease', async () => {
@@ -152,7 +149,7 @@ describe('migration concurrency', () => {
     // A worker claimed it and died at once: its lease is already over.
     const past = new Date(Date.now() - 60_000);
     expect(await world.repos.tasks.claim(task.id, 'dead-worker', past, past)).not.toBeNull();
-    const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     const bus = new EventBus();
     const done = finalStates(bus, 1);
     registerMigrationJobs(jobs, { repos: world.repos, driver: world.driver, events: bus, owner: 'w', concurrency: 1, concurrencyPerServer: 1, maxAttempts: 1 });

@@ -1,16 +1,15 @@
 /**
- * Kill the worker mid-migration: a child process runs the migration on a snapshot-backed store and is SIGKILLed
- * while blocked in a step; this process reopens the store from the snapshot and recovers with another owner.
+ * Kill the worker mid-migration: a child process runs the migration on the embedded store's database file and is
+ * SIGKILLed while blocked in a step; this process reopens the database and recovers with another owner.
  * The site must end up whole on exactly one platform.
  */
 import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
+import { embeddedStore } from '../support/embedded.js';
 import { EventBus } from '../../src/services/event-bus.js';
 import { DEFAULT_LEASE_MS, MigrationService } from '../../src/services/migration-service.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
 import { MIGRATION_RECOVER_EVERY_MS, MIGRATION_RECOVER_JOB, registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { waitFor } from '../support/wait.js';
 import type { CrashWorkerArgs } from '../support/crash-worker.js';
@@ -41,10 +40,10 @@ const runAndKill = async (args: CrashWorkerArgs): Promise<NodeJS.Signals | null>
 /** A clock well past any lease the dead worker could have taken. */
 const later = { now: () => new Date(Date.now() + 10 * 60_000) };
 
-/** Copies the world's platforms and one site + migrate task into a snapshot-backed store the child can open. */
-const snapshotStore = async (world: World, siteName: string) => {
-  const snapshotFile = join(world.root, 'store.json');
-  const repos = createMemoryRepositories({ snapshotFile, flush: 'sync' });
+/** Copies the world's platforms and one site + migrate task into a database file the child can open. */
+const fileStore = async (world: World, siteName: string) => {
+  const databaseFile = join(world.root, 'distro.db');
+  const { repos } = embeddedStore(databaseFile);
   const dist = await repos.distributions.create({ slug: 'social', title: 'Open Social', upstream: world.distribution.upstream });
   const from = await repos.platforms.create({ ...world.platforms['12.3.3']!, distributionId: dist.id, status: 'ready' });
   const to = await repos.platforms.create({ ...world.platforms['12.4.2']!, distributionId: dist.id, status: 'ready' });
@@ -57,17 +56,17 @@ const snapshotStore = async (world: World, siteName: string) => {
     toPlatformId: to.id,
   });
   await repos.close();
-  return { snapshotFile, from, to, site, task, readyFile: join(world.root, 'ready') };
+  return { databaseFile, from, to, site, task, readyFile: join(world.root, 'ready') };
 };
 
 describe('a worker killed mid-migration', () => {
   test('killed while post-migrate runs (site already moved): recovery rolls back to a byte-identical site on the old platform', async () => {
     const world = await createWorld({ sites: { '12.3.3': ['crash.example.org'] } });
-    const { snapshotFile, from, to, site, task, readyFile } = await snapshotStore(world, 'crash.example.org');
+    const { databaseFile, from, to, site, task, readyFile } = await fileStore(world, 'crash.example.org');
     const before = await readTree(world.siteDir(site, from));
 
     const signal = await runAndKill({
-      snapshotFile,
+      databaseFile,
       root: world.driver.root,
       taskId: task.id,
       owner: 'doomed-worker',
@@ -78,7 +77,7 @@ describe('a worker killed mid-migration', () => {
     });
     expect(signal).toBe('SIGKILL');
 
-    const reopened = createMemoryRepositories({ snapshotFile, flush: 'sync' });
+    const { repos: reopened } = embeddedStore(databaseFile);
     const mid = (await reopened.tasks.get(task.id))!;
     expect(mid).toMatchObject({ state: 'processing', step: 'moveSite', lease: { owner: 'doomed-worker' } });
     expect(await pathExists(world.siteDir(site, to))).toBe(true);
@@ -103,14 +102,15 @@ describe('a worker killed mid-migration', () => {
 
   test('with the default lease and recover interval, another worker takes over a dead worker\'s migration within 30 s', async () => {
     const world = await createWorld({ sites: { '12.3.3': ['orphaned.example.org'] } });
-    const { snapshotFile, from, site, task, readyFile } = await snapshotStore(world, 'orphaned.example.org');
+    const { databaseFile, from, site, task, readyFile } = await fileStore(world, 'orphaned.example.org');
     const before = await readTree(world.siteDir(site, from));
     // Default lease (15 s, renewed every 5 s): the worker dies holding a fresh one.
-    await runAndKill({ snapshotFile, root: world.driver.root, taskId: task.id, owner: 'dead-worker', readyFile, blockAt: 'postMigrate' });
+    await runAndKill({ databaseFile, root: world.driver.root, taskId: task.id, owner: 'dead-worker', readyFile, blockAt: 'postMigrate' });
     const killedAt = Date.now();
 
-    const reopened = createMemoryRepositories({ snapshotFile, flush: 'sync' });
-    const jobs = new MemoryJobQueue({ pollIntervalMs: 50 });
+    const store = embeddedStore(databaseFile);
+    const reopened = store.repos;
+    const jobs = store.queue({ pollIntervalMs: 50 });
     registerMigrationJobs(jobs, { repos: reopened, driver: world.driver, events: new EventBus(), owner: 'survivor', concurrency: 2, concurrencyPerServer: 2, maxAttempts: 1 });
     await jobs.every(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
     await jobs.start();
@@ -127,12 +127,12 @@ describe('a worker killed mid-migration', () => {
 
   test('killed during backup (nothing moved yet): recovery resumes and completes the migration', async () => {
     const world = await createWorld({ sites: { '12.3.3': ['resume.example.org'] } });
-    const { snapshotFile, from, to, site, task, readyFile } = await snapshotStore(world, 'resume.example.org');
+    const { databaseFile, from, to, site, task, readyFile } = await fileStore(world, 'resume.example.org');
     const before = await readTree(world.siteDir(site, from));
 
-    await runAndKill({ snapshotFile, root: world.driver.root, taskId: task.id, owner: 'doomed', leaseMs: 60_000, readyFile, blockAt: 'backup' });
+    await runAndKill({ databaseFile, root: world.driver.root, taskId: task.id, owner: 'doomed', leaseMs: 60_000, readyFile, blockAt: 'backup' });
 
-    const reopened = createMemoryRepositories({ snapshotFile, flush: 'sync' });
+    const { repos: reopened } = embeddedStore(databaseFile);
     expect(await reopened.tasks.get(task.id)).toMatchObject({ state: 'processing', step: 'maintenanceOn' });
     expect(await reopened.sites.get(site.id)).toMatchObject({ status: 'migrating' });
     const recovering = new MigrationService({ ...reopened, driver: world.driver, events: new EventBus(), clock: later });

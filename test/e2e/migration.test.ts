@@ -1,10 +1,9 @@
-/** Migrations end to end on real files: LocalDriver + memory store, and the command driver with real sh + tar. */
+/** Migrations end to end on real files: LocalDriver + the embedded store, and the command driver with real sh + tar. */
 import { describe, expect, test } from '@jest/globals';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DomainEvent, HostingDriver } from '../../src/domain/ports.js';
 import { CommandDriver } from '../../src/hosting/command-driver.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
 import { registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { EventBus } from '../../src/services/event-bus.js';
 import { MigrationService } from '../../src/services/migration-service.js';
@@ -166,7 +165,7 @@ describe('migration with the command driver', () => {
       moveSite: 'mv {fromPlatformPath}/sites/{site} {toPlatformPath}/sites/{site}',
     };
     const driver = new CommandDriver({ templates, platformsRoot: join(world.root, 'unused') });
-    const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     const bus = new EventBus();
     const finished = new Promise<DomainEvent>((resolve) => bus.subscribe((e) => void (e.type === 'task.updated' && e.state !== 'processing' && resolve(e))));
     registerMigrationJobs(jobs, { repos: world.repos, driver, events: bus, owner: 'w1', concurrency: 2, concurrencyPerServer: 1, maxAttempts: 3, backoffMs: 5 });
@@ -212,7 +211,7 @@ describe('migration with the command driver', () => {
 describe('from Upgrade Confirm to a moved site', () => {
   test('confirming an upgrade plan queues site.migrate jobs that the migration worker runs to completion', async () => {
     const world = await createWorld({ sites: { [OLD]: ['one.example.org', 'two.example.org'] } });
-    const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
+    const jobs = world.store!.queue({ pollIntervalMs: 10 });
     const harness = createHarness(world.repos, jobs);
     const bus = new EventBus();
     const states: string[] = [];

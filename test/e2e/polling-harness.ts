@@ -1,5 +1,5 @@
 /**
- * The polling/build stack on real parts: memory repositories, the memory job queue (started), the local hosting
+ * The polling/build stack on real parts: the embedded store (SQLite in memory) and its job queue (started), the local hosting
  * driver doing real git checkouts, the lead's DistributionService for targets, and real checkers.
  */
 import { rm } from 'node:fs/promises';
@@ -8,12 +8,12 @@ import type { Actor } from '../../src/domain/actor.js';
 import type { DomainEvent, Repositories } from '../../src/domain/ports.js';
 import { GitHubUpstreamChecker } from '../../src/github/github-checker.js';
 import { LocalDriver } from '../../src/hosting/local-driver.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
+import type { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { PollService, registerPollJobs } from '../../src/services/poll-service.js';
 import type { Services } from '../../src/services/services.js';
 import { GitUpstreamChecker } from '../../src/upstream/git-checker.js';
+import { embeddedStore } from '../support/embedded.js';
 import { makeTempDir } from '../support/git-fixtures.js';
 import { createHarness } from '../support/services-harness.js';
 
@@ -23,7 +23,7 @@ export const POLLER: Actor = { kind: 'poll' };
 export interface PollingStack {
   root: string;
   repos: Repositories;
-  jobs: MemoryJobQueue;
+  jobs: SqliteJobQueue;
   services: Services;
   polls: PollService;
   builds: BuildService;
@@ -36,8 +36,8 @@ export interface PollingStack {
 
 export const startPollingStack = async (options: { githubApiUrl?: string } = {}): Promise<PollingStack> => {
   const root = await makeTempDir('distro-poll-e2e-');
-  const repos = createMemoryRepositories();
-  const jobs = new MemoryJobQueue({ pollIntervalMs: 10 });
+  const { repos, queue } = embeddedStore();
+  const jobs = queue({ pollIntervalMs: 10 });
   const harness = createHarness(repos, jobs);
   const driver = new LocalDriver({ root: join(root, 'data'), allowLocalUpstreams: true, ...(options.githubApiUrl ? { githubBaseUrl: options.githubApiUrl } : {}) });
   const polls = new PollService({
@@ -58,7 +58,7 @@ export const startPollingStack = async (options: { githubApiUrl?: string } = {})
       if (s.running === 0 && s.queued === 0) return;
       await new Promise((r) => setTimeout(r, 10));
     }
-    throw new Error(`Jobs still pending: ${JSON.stringify(jobs.store.all().filter((j) => j.state !== 'done'))}`);
+    throw new Error(`Jobs still pending: ${JSON.stringify((await jobs.list()).filter((j) => j.state !== 'done'))}`);
   };
   return {
     root,

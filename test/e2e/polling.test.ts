@@ -190,11 +190,11 @@ describe('builds that fail, and policies', () => {
     const result = await stack.polls.schedulePolls();
     expect(result.scheduled).toContain('hourly');
     expect(result.cancelled).toEqual(expect.arrayContaining(['off', 'vanishing']));
-    const recurring = stack.jobs.store.all().filter((j) => j.recurringKey !== null);
+    const recurring = (await stack.jobs.list()).filter((j) => j.recurringKey !== null);
     expect(recurring.map((j) => [j.recurringKey, j.intervalMs, j.data])).toEqual([[`poll:${hourly.id}`, 3_600_000, { distributionId: hourly.id }]]);
 
     await stack.repos.distributions.update(hourly.id, { policy: { pollIntervalMinutes: 0, autoTarget: false } });
     await stack.polls.schedulePolls();
-    expect(stack.jobs.store.all().filter((j) => j.recurringKey !== null)).toEqual([]);
+    expect((await stack.jobs.list()).filter((j) => j.recurringKey !== null)).toEqual([]);
   });
 });

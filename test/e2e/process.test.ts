@@ -7,17 +7,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDistroProcess as start, type DistroProcess as Running } from '../support/distro-process.js';
+import { logLines, startDistroProcess as start, untilUp, type DistroProcess as Running } from '../support/distro-process.js';
 import { freePort } from '../support/free-port.js';
 import { makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
-
-const logLines = (r: Running): Array<Record<string, unknown>> =>
-  r.stdout
-    .join('')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('the distro process', () => {
   let dir: string;
@@ -30,11 +23,7 @@ describe('the distro process', () => {
     const port = await freePort();
     const env = { PORT: String(port), DATA_DIR: join(dir, 'data') };
     const base = `http://127.0.0.1:${port}`;
-    const up = async (r: Running) =>
-      waitFor(async () => {
-        if (r.child.exitCode !== null) throw new Error(`exited: ${r.stderr.join('')}`);
-        return fetch(`${base}/healthz`).then((res) => res.ok, () => false);
-      }, 'the server to answer /healthz', 60_000);
+    const up = (r: Running) => untilUp(r, base);
 
     const first = start(env, 'npm start');
     await up(first);

@@ -169,6 +169,9 @@ describe('Distro end to end (embedded default)', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     const siteId = (await app.repos.sites.getByName('community.example.org'))!.id;
     await waitFor(async () => (await app.repos.sites.get(siteId))!.platformId !== first!.id, 'the site to move', 60_000);
+    // The task is marked succeeded in the write after the move.
+    const ended = async () => (await app.repos.tasks.list({ subjectId: siteId })).items.every((t) => !['queued', 'processing'].includes(t.state));
+    await waitFor(ended, 'the migration task to end', 60_000);
     const target = (await app.repos.platforms.getByName('social-12.4.1'))!;
     const moved = (await app.repos.sites.get(siteId))!;
     expect(moved).toMatchObject({ platformId: target.id, status: 'enabled' });

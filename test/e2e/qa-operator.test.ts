@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
+import type { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
 import { silentLogger } from '../../src/logger.js';
 import { POLL_JOB } from '../../src/services/poll-service.js';
 import { runGit } from '../../src/upstream/git-exec.js';
@@ -46,7 +46,7 @@ const command = async (text: string): Promise<string> => {
 
 const platform = async (name: string) => (await app.repos.platforms.getByName(name))!;
 const siteDir = async (site: string, platformName: string) => join((await platform(platformName)).path!, 'sites', site);
-const pollJobs = () => (app.jobs as MemoryJobQueue).store.all().filter((j) => j.name === POLL_JOB);
+const pollJobs = () => (app.jobs as SqliteJobQueue).list(POLL_JOB);
 const activeTasks = async () => (await app.repos.tasks.list({ state: ['queued', 'processing'] }, { limit: 100, offset: 0 })).items;
 
 /** Post-migrate step that signals it started and waits for `<site>.go` (its content is the exit code). */
@@ -140,14 +140,14 @@ describe('webhooks for refs nobody tracks', () => {
   const repository = () => ({ full_name: 'goalgorilla/open-social-distro', clone_url: repo.url });
 
   test('a push to an untracked branch and a tag outside the pattern are acknowledged, say why, and queue nothing', async () => {
-    const polls = pollJobs().length;
+    const polls = (await pollJobs()).length;
     const platforms = (await app.repos.platforms.list(undefined, { limit: 100, offset: 0 })).total;
     const branch = await deliver('push', { ref: 'refs/heads/feature/x', after: 'a'.repeat(40), repository: repository() }, 'qa-1');
     expect(branch.status).toBe(202);
     expect((await branch.json()) as object).toEqual({ ignored: `no distribution tracks goalgorilla/open-social-distro branch feature/x` });
     const tag = await deliver('push', { ref: 'refs/tags/11.9.0', after: 'b'.repeat(40), repository: repository() }, 'qa-2');
     expect((await tag.json()) as object).toEqual({ ignored: `no distribution tracks goalgorilla/open-social-distro tag 11.9.0` });
-    expect(pollJobs()).toHaveLength(polls);
+    expect(await pollJobs()).toHaveLength(polls);
     expect((await app.repos.platforms.list(undefined, { limit: 100, offset: 0 })).total).toBe(platforms);
   });
 
@@ -187,9 +187,9 @@ describe('jobs meeting broken infrastructure', () => {
     expect(created.status).toBe(201);
     expect(await command('poll gone')).toContain('Checking the upstream of `gone` now');
     const d = await app.services.distributions.get('gone');
-    const ended = () => pollJobs().filter((j) => (j.data as { distributionId: string }).distributionId === d.id && ['done', 'failed'].includes(j.state));
-    await waitFor(() => ended().length === 1, 'the poll to end', 30_000);
-    expect(ended()[0]!.lastError).toMatch(/moved-away/);
+    const ended = async () => (await pollJobs()).filter((j) => (j.data as { distributionId: string }).distributionId === d.id && ['done', 'failed'].includes(j.state));
+    await waitFor(async () => (await ended()).length === 1, 'the poll to end', 30_000);
+    expect((await ended())[0]!.lastError).toMatch(/moved-away/);
     // The person who asked is told in the channel, since the reply to the command went out before the check ran.
     const told = await slack.waitFor((c) => c.method === 'chat.postMessage' && blockText(c.args.blocks).includes('Checking the upstream of `gone`'), 'the poll failure');
     expect(told.args.channel).toBe(CHANNEL);

@@ -1,14 +1,14 @@
 /**
- * The embedded default survives a restart: work recorded in the snapshot but lost from the in-process queue
- * (a build cut off mid-way, a confirmed migration not yet run) is picked up again when the app starts.
+ * The embedded default survives a restart: work recorded in the database whose job was lost or cut off (a build
+ * cut off mid-way, a confirmed migration whose job was never enqueued) is picked up again when the app starts.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
+import { embeddedStore } from '../support/embedded.js';
 import { createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
 
@@ -29,7 +29,8 @@ describe('restart of the embedded default', () => {
   test('an interrupted build and a queued migration are resumed at start', async () => {
     const dataDir = join(dir, 'data');
     // State as a killed process leaves it: a platform marked building, a migrate task queued.
-    const before = createMemoryRepositories({ snapshotFile: join(dataDir, 'distro.json'), flush: 'sync' });
+    await mkdir(dataDir, { recursive: true });
+    const { repos: before } = embeddedStore(join(dataDir, 'distro.db'));
     const d = await before.distributions.create({
       slug: 'social', title: 'Social', upstream: { kind: 'git', url: repo.url, tagPattern: '12.*', manifestPath: 'composer.lock' },
       policy: { pollIntervalMinutes: 0, autoTarget: false },

@@ -80,7 +80,7 @@ describe('read-only commands', () => {
   test('poll queues an upstream check', async () => {
     const text = await replyText('poll social');
     expect(text).toContain(':satellite: Checking the upstream of `social` now');
-    expect(h.jobs.store.all().filter((j) => j.name === 'distribution.poll')).toHaveLength(1);
+    expect(await h.jobs.list('distribution.poll')).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The real Slack surface, end to end: memory repositories + real services, the real Bolt app on an express
+ * The real Slack surface, end to end: the embedded store (SQLite in memory) + real services, the real Bolt app on an express
  * server on 127.0.0.1, signed requests sent over HTTP, and the real WebClient (Bolt's and the notifier's)
  * talking to the local Slack API stand-in.
  */
@@ -8,15 +8,15 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from '../../src/config.js';
 import { parseAdvisories } from '../../src/domain/compare/advisories.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
+import type { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import { createServices } from '../../src/services/create-services.js';
 import type { Services } from '../../src/services/services.js';
 import type { MessageUpdaterTiming } from '../../src/slack/message-updater.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH } from '../../src/slack/slack-app.js';
 import type { Repositories } from '../../src/domain/ports.js';
+import { embeddedStore } from '../support/embedded.js';
 import { advisoriesJson } from '../support/fixtures.js';
 import { seedOpenSocial, type SeedOptions, type Seeded } from '../support/seed.js';
 import { blockText, startSlackStandIn, type SlackCall, type SlackStandIn } from '../support/slack-stand-in.js';
@@ -66,7 +66,7 @@ export interface Harness {
   slack: SlackStandIn;
   services: Services;
   repos: Repositories;
-  jobs: MemoryJobQueue;
+  jobs: SqliteJobQueue;
   notifier: SlackNotifier;
   seeded: Seeded | null;
   requests: SlackRequester;
@@ -101,9 +101,9 @@ export const eventually = (condition: () => Promise<boolean>, what: string, limi
 export const startSlackHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
   const slack = await startSlackStandIn();
   const logger = options.logger ?? silentLogger();
-  const repos = createMemoryRepositories();
+  const { repos, queue } = embeddedStore();
   // Never started: confirmed migrations stay queued, and tests drive task states themselves.
-  const jobs = new MemoryJobQueue({ logger });
+  const jobs = queue({ logger });
   const advisories = parseAdvisories(advisoriesJson());
   const services = createServices({
     repos,

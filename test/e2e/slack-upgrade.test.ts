@@ -16,7 +16,7 @@ const seed = { versions: ['12.0.0', '12.3.3', '12.4.1', '12.4.2'], sites: SITES 
 
 const actionIds = (call: SlackCall): string[] => buttonsOf(call.args.blocks).filter((b) => !b.url).map((b) => b.action_id);
 const planTasks = async (h: Harness, planId: string) => (await h.repos.tasks.list({ planId }, { limit: 100, offset: 0 })).items;
-const migrateJobs = (h: Harness) => h.jobs.store.all().filter((j) => j.name === 'site.migrate');
+const migrateJobs = (h: Harness) => h.jobs.list('site.migrate');
 
 describe('upgrade summaries and Confirm', () => {
   let h: Harness;
@@ -76,12 +76,12 @@ describe('upgrade summaries and Confirm', () => {
       expect(blockText((await h.replyTo(r.responseId)).args.blocks)).toContain('already confirmed by <@U0ALICE>');
     }
     expect(await planTasks(h, s.planId)).toHaveLength(1);
-    expect(migrateJobs(h).filter((j) => (j.data as { taskId: string }).taskId === task!.id)).toHaveLength(1);
+    expect((await migrateJobs(h)).filter((j) => (j.data as { taskId: string }).taskId === task!.id)).toHaveLength(1);
   });
 
   test('two users confirming at once schedule once; the other is told who confirmed', async () => {
     const s = await h.postSummary('upgrade a2.example.org');
-    const jobsBefore = migrateJobs(h).length;
+    const jobsBefore = (await migrateJobs(h)).length;
     const [alice, bob] = await Promise.all([h.click(ACTIONS.confirm, s.planId, s, ALICE), h.click(ACTIONS.confirm, s.planId, s, BOB)]);
     // Both were acked at once; each gets its answer when the work behind the ack is done.
     const replies = await Promise.all([alice, bob].map(async (c) => blockText((await h.replyTo(c.responseId)).args.blocks)));
@@ -91,7 +91,7 @@ describe('upgrade summaries and Confirm', () => {
     const loser = winner.id === ALICE.id ? bob : alice;
     expect(blockText((await h.replyTo(loser.responseId)).args.blocks)).toContain(`already confirmed by <@${winner.id}>`);
     expect(await planTasks(h, s.planId)).toHaveLength(1);
-    expect(migrateJobs(h).length - jobsBefore).toBe(1);
+    expect((await migrateJobs(h)).length - jobsBefore).toBe(1);
   });
 
   test('task progress re-renders the plan message; a failure adds the log tail in the thread', async () => {

@@ -11,7 +11,6 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from '../../src/http/g
 import { addBranchCommit, addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in.js';
 import { POLLER, startPollingStack, type PollingStack } from './polling-harness.js';
-import { MemoryRedeliveries } from '../../src/persistence/memory/memory-redeliveries.js';
 
 // The package's entry point is a JSON file: real payloads GitHub sent, contributed to octokit.
 const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
@@ -60,7 +59,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
     const body = JSON.stringify(payload);
     return post(event, body, { 'x-hub-signature-256': await signer.sign(body), ...headers });
   };
-  const jobCount = () => stack.jobs.store.all().length;
+  const jobCount = async () => (await stack.jobs.list()).length;
 
   beforeAll(async () => {
     dir = await makeTempDir('distro-webhooks-');
@@ -127,7 +126,8 @@ describe('GitHub webhooks → queued poll → platform', () => {
   });
 
   test('one delivery reaching two web processes at once is handled once; a failed handling can be redelivered', async () => {
-    const shared = new MemoryRedeliveries();
+    // The store's redeliveries, shared by both web processes as by two processes of one install.
+    const shared = stack.repos.redeliveries;
     let handled = 0;
     let failNext = false;
     const webProcess = async () => {
@@ -199,17 +199,17 @@ describe('GitHub webhooks → queued poll → platform', () => {
   });
 
   test('an unknown repository is acknowledged and ignored', async () => {
-    const before = jobCount();
+    const before = await jobCount();
     const payload = example('push', (p) => p.deleted === false, 'https://github.com/someone/else.git');
     Object.assign(payload.repository, { full_name: 'someone/else', html_url: 'https://github.com/someone/else', ssh_url: 'git@github.com:someone/else.git' });
     const res = await signed('push', payload);
     expect(res.status).toBe(202);
     expect(res.body.ignored).toMatch(/no distribution tracks someone\/else/);
-    expect(jobCount()).toBe(before);
+    expect(await jobCount()).toBe(before);
   });
 
   test('missing, forged and stale signatures are refused with nothing queued; unparseable JSON is a 400', async () => {
-    const before = jobCount();
+    const before = await jobCount();
     const payload = example('push', (p) => p.deleted === false, repo.url);
     payload.ref = 'refs/tags/12.4.2';
     const body = JSON.stringify(payload);
@@ -222,12 +222,12 @@ describe('GitHub webhooks → queued poll → platform', () => {
     const tampered = JSON.stringify({ ...payload, ref: 'refs/tags/12.9.9' });
     expect((await post('push', tampered, { 'x-hub-signature-256': stale })).status).toBe(401);
     expect((await post('push', body, { 'x-hub-signature-256': 'sha256=zz' })).status).toBe(401);
-    expect(jobCount()).toBe(before);
+    expect(await jobCount()).toBe(before);
 
     const garbage = '{"ref": ';
     const res = await post('push', garbage, { 'x-hub-signature-256': await signer.sign(garbage) });
     expect(res.status).toBe(400);
-    expect(jobCount()).toBe(before);
+    expect(await jobCount()).toBe(before);
   });
 
   test('a webhook racing two pollers creates one platform', async () => {
@@ -248,7 +248,7 @@ describe('GitHub webhooks → queued poll → platform', () => {
   test('behind a global JSON parser the route refuses instead of trusting a re-serialised body', async () => {
     const app = express();
     app.use(express.json());
-    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [], redeliveries: new MemoryRedeliveries() }));
+    app.use(createGitHubWebhookRouter({ secret: SECRET, onEvent: async () => [], redeliveries: stack.repos.redeliveries }));
     const misplaced = await new Promise<Server>((r) => {
       const s = app.listen(0, '127.0.0.1', () => r(s));
     });

@@ -2,18 +2,16 @@
 import { describe, expect, test } from '@jest/globals';
 import { ValidationError } from '../../src/domain/errors.js';
 import { GitUpstreamChecker } from '../../src/upstream/git-checker.js';
-import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import { createServices } from '../../src/services/create-services.js';
 import { PollService, POLL_JOB, pollScheduleKey } from '../../src/services/poll-service.js';
+import { embeddedStore } from '../support/embedded.js';
 
 const setup = () => {
-  const repos = createMemoryRepositories();
-  const store = new MemoryJobStore();
-  const jobs = new MemoryJobQueue({ store });
+  const { repos, queue } = embeddedStore();
+  const jobs = queue();
   const polls = new PollService({ repos, jobs, checkers: { git: new GitUpstreamChecker({ allowLocalUpstreams: true }) } });
   const services = createServices({ repos, jobs, polls, defaultPollIntervalMinutes: 15, allowLocalUpstreams: true, links: { secret: 's'.repeat(16), ttlMs: 1000, publicUrl: 'http://x' } });
-  const recurring = (id: string) => store.find((j) => j.name === POLL_JOB && j.recurringKey === pollScheduleKey(id));
+  const recurring = async (id: string) => (await jobs.list(POLL_JOB)).find((j) => j.recurringKey === pollScheduleKey(id));
   return { services, recurring };
 };
 
@@ -24,20 +22,20 @@ describe('distribution policy and poll scheduling', () => {
     const { services, recurring } = setup();
     const d = await services.distributions.create({ slug: 'social', title: 'Social', upstream });
     expect(d.policy).toEqual({ pollIntervalMinutes: 15, autoTarget: true });
-    expect(recurring(d.id)?.intervalMs).toBe(15 * 60_000);
+    expect((await recurring(d.id))?.intervalMs).toBe(15 * 60_000);
   });
 
   test('without an upstream nothing is scheduled; adding one schedules, interval 0 cancels', async () => {
     const { services, recurring } = setup();
     const d = await services.distributions.create({ slug: 'social', title: 'Social', policy: { autoTarget: false } });
-    expect(recurring(d.id)).toBeUndefined();
+    expect((await recurring(d.id))).toBeUndefined();
     await services.distributions.update('social', { upstream });
-    expect(recurring(d.id)?.intervalMs).toBe(15 * 60_000);
+    expect((await recurring(d.id))?.intervalMs).toBe(15 * 60_000);
     const slower = await services.distributions.update('social', { policy: { pollIntervalMinutes: 120 } });
     expect(slower.policy).toEqual({ pollIntervalMinutes: 120, autoTarget: false });
-    expect(recurring(d.id)?.intervalMs).toBe(120 * 60_000);
+    expect((await recurring(d.id))?.intervalMs).toBe(120 * 60_000);
     await services.distributions.update('social', { policy: { pollIntervalMinutes: 0 } });
-    expect(recurring(d.id)).toBeUndefined();
+    expect((await recurring(d.id))).toBeUndefined();
   });
 
   test('invalid policies and titles are refused without changing anything', async () => {
@@ -47,6 +45,6 @@ describe('distribution policy and poll scheduling', () => {
     await expect(services.distributions.update('social', { title: '  ' })).rejects.toMatchObject({ issues: ['title: required'] });
     await expect(services.distributions.create({ slug: 'Bad Slug', title: 'x' })).rejects.toThrow(ValidationError);
     expect((await services.distributions.get('social')).policy.pollIntervalMinutes).toBe(15);
-    expect(recurring(d.id)?.intervalMs).toBe(15 * 60_000);
+    expect((await recurring(d.id))?.intervalMs).toBe(15 * 60_000);
   });
 });

@@ -111,9 +111,11 @@ describe('a tracked symbolic link to /proc/self/environ, against the real proces
       expect(text).not.toContain(`PATH=${processEnv.PATH}`);
       expect(text).not.toContain(`HOME=${processEnv.HOME}`);
     }
-    // The embedded store on disk never held the contents either.
-    await waitFor(async () => (await readFile(join(dir, 'data', 'distro.json'), 'utf8').catch(() => '')).includes('environ.info'), 'the snapshot', 30_000);
-    const stored = await readFile(join(dir, 'data', 'distro.json'), 'utf8');
+    // The embedded store on disk (the database and its write-ahead log, raw bytes) never held the contents either.
+    const onDisk = async () =>
+      (await Promise.all(['distro.db', 'distro.db-wal'].map((f) => readFile(join(dir, 'data', f), 'latin1').catch(() => '')))).join('');
+    await waitFor(async () => (await onDisk()).includes('environ.info'), 'the database to hold the build', 30_000);
+    const stored = await onDisk();
     expect(leakedSecrets(stored)).toEqual([]);
     expect(stored).not.toContain(`PATH=${processEnv.PATH}`);
   }, 120_000);

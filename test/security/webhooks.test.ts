@@ -52,7 +52,7 @@ describe('GitHub webhook surface under attack', () => {
     expect(response.json()).toEqual({ error: { code: 'missing_signature', message: expect.stringMatching(/X-Hub-Signature-256/) } });
     // The answer came while most of the body was still unsent (at most what socket buffers hold was sent).
     expect(sentAtResponse).toBeLessThan(total / 2);
-    expect(product.pollJobs()).toHaveLength(0);
+    expect(await product.pollJobs()).toHaveLength(0);
     await stillServing();
   });
 
@@ -84,7 +84,7 @@ describe('GitHub webhook surface under attack', () => {
       if (i % 2 === 0) expect([status, code]).toEqual([401, 'missing_signature']);
       else expect([[401, 'bad_signature'], [503, 'busy']]).toContainEqual([status, code]);
     });
-    expect(product.pollJobs()).toHaveLength(0);
+    expect(await product.pollJobs()).toHaveLength(0);
     await stillServing();
   });
 
@@ -106,20 +106,20 @@ describe('GitHub webhook surface under attack', () => {
     const body = pushTo('main');
     const first = await deliver(body, 'delivery-1');
     expect([first.status, first.json()]).toEqual([202, { queued: ['portal'] }]);
-    expect(product.pollJobs(dist.id)).toHaveLength(1);
+    expect(await product.pollJobs(dist.id)).toHaveLength(1);
     // Wait for the poll to end (the stand-in knows no such repository), so a second poll could not merge into it.
-    await waitFor(() => product.pollJobs(dist.id).every((j) => j.state === 'done' || j.state === 'failed'), 'the first poll to end');
+    await waitFor(async () => (await product.pollJobs(dist.id)).every((j) => j.state === 'done' || j.state === 'failed'), 'the first poll to end');
 
     const replay = await deliver(body, 'delivery-1');
     expect([replay.status, replay.json()]).toEqual([200, { ignored: 'duplicate delivery' }]);
 
     const [a, b] = await Promise.all([deliver(body, 'delivery-2'), deliver(body, 'delivery-2')]);
     expect([a.status, b.status].sort()).toEqual([200, 202]);
-    await waitFor(() => product.pollJobs(dist.id).every((j) => j.state === 'done' || j.state === 'failed'), 'the second poll to end');
+    await waitFor(async () => (await product.pollJobs(dist.id)).every((j) => j.state === 'done' || j.state === 'failed'), 'the second poll to end');
     const replay2 = await deliver(body, 'delivery-2');
     expect(replay2.status).toBe(200);
     // One poll per distinct delivery: delivery-1 and delivery-2.
-    expect(product.pollJobs(dist.id).map((j) => (j.data as { actor: { delivery: string } }).actor.delivery)).toEqual(['delivery-1', 'delivery-2']);
+    expect((await product.pollJobs(dist.id)).map((j) => (j.data as { actor: { delivery: string } }).actor.delivery)).toEqual(['delivery-1', 'delivery-2']);
   });
 
   test('every error is JSON: wrong signature, bad JSON, unknown method, malformed path', async () => {
@@ -139,6 +139,6 @@ describe('GitHub webhook surface under attack', () => {
       expect([method, path, res.headers['content-type']]).toEqual([method, path, expect.stringMatching(/^application\/json/)]);
       expect(res.json().error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
     }
-    expect(product.pollJobs(dist.id).map((j) => (j.data as { actor: { delivery: string } }).actor.delivery)).not.toContain('delivery-x');
+    expect((await product.pollJobs(dist.id)).map((j) => (j.data as { actor: { delivery: string } }).actor.delivery)).not.toContain('delivery-x');
   });
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait.js';
 
 export interface DistroProcess {
   child: ChildProcess;
@@ -25,3 +26,18 @@ export const startDistroProcess = (env: Record<string, string>, how: 'npm start'
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout, stderr, exited };
 };
+
+/** Waits until the process answers /healthz on `base`; fails with its stderr if it exits first. */
+export const untilUp = (r: DistroProcess, base: string): Promise<void> =>
+  waitFor(async () => {
+    if (r.child.exitCode !== null || r.child.signalCode !== null) throw new Error(`exited: ${r.stderr.join('')}`);
+    return fetch(`${base}/healthz`).then((res) => res.ok, () => false);
+  }, 'the server to answer /healthz', 60_000);
+
+/** The JSON log lines the process printed. */
+export const logLines = (r: DistroProcess): Array<Record<string, unknown>> =>
+  r.stdout
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -1,13 +1,12 @@
-/** The real admin HTTP app on 127.0.0.1:<random port>, on memory repositories and a memory job queue. */
+/** The real admin HTTP app on 127.0.0.1:<random port>, on the embedded store (SQLite in memory) and its job queue. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import { MemoryJobQueue } from '../../src/jobs/memory-queue.js';
 import { silentLogger } from '../../src/logger.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import type { AdminAuth } from '../../src/http/auth.js';
 import { createHealthCheck } from '../../src/http/health.js';
 import { createHttpApp, type HttpAppDeps } from '../../src/http/http-app.js';
+import { embeddedStore } from './embedded.js';
 import { createHarness, type Harness } from './services-harness.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -43,8 +42,8 @@ export interface StartOptions {
 }
 
 export const startHttpServer = async (options: StartOptions = {}): Promise<HttpTestServer> => {
-  const repos = createMemoryRepositories();
-  const jobs = new MemoryJobQueue();
+  const { repos, queue } = embeddedStore();
+  const jobs = queue();
   const harness = createHarness(repos, jobs, PUBLIC_URL);
   const app = createHttpApp({
     services: harness.services,

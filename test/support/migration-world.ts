@@ -12,10 +12,13 @@ import type { Platform } from '../../src/domain/platform.js';
 import type { Site } from '../../src/domain/site.js';
 import type { Task } from '../../src/domain/task.js';
 import { LocalDriver } from '../../src/hosting/local-driver.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
 import { createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from './git-fixtures.js';
+import { embeddedStore, type EmbeddedStore } from './embedded.js';
 
 export interface WorldOptions {
+  /** The embedded store to use (a file one for restart tests); an in-memory one by default. */
+  store?: EmbeddedStore;
+  /** Repositories of another store (a contract over every store kind); then the world has no embedded store. */
   repos?: Repositories;
   /** Open Social versions to build as platforms (`social-<version>`), with the server each is on. */
   platforms?: Record<string, string>;
@@ -26,6 +29,8 @@ export interface WorldOptions {
 
 export interface World {
   root: string;
+  /** Null when the world runs on `WorldOptions.repos`. */
+  store: EmbeddedStore | null;
   repos: Repositories;
   driver: LocalDriver;
   upstream: GitFixtureRepo;
@@ -58,7 +63,8 @@ export const addSiteContent = async (dir: string, name: string): Promise<void> =
 
 export const createWorld = async (options: WorldOptions = {}): Promise<World> => {
   const root = await makeTempDir('distro-migrate-');
-  const repos = options.repos ?? createMemoryRepositories();
+  const store = options.repos ? null : (options.store ?? embeddedStore());
+  const repos = options.repos ?? store!.repos;
   const servers = options.platforms ?? { '12.3.3': 'web1', '12.4.2': 'web1' };
   const upstream = await sharedUpstream(Object.keys(servers));
   const driver = new LocalDriver({ root: join(root, 'data'), allowLocalUpstreams: true, postMigrate: options.postMigrate ?? [] });
@@ -89,6 +95,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
   }
   return {
     root,
+    store,
     repos,
     driver,
     upstream,

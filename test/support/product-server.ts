@@ -1,5 +1,5 @@
 /**
- * The product as `npm start` composes it (src/app.ts: embedded store, memory queue, real HTTP on 127.0.0.1),
+ * The product as `npm start` composes it (src/app.ts: embedded store, SQLite job queue, real HTTP on 127.0.0.1),
  * with GitHub pointed at the local stand-in, for tests that attack its public surfaces.
  */
 import { rm } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Distribution } from '../../src/domain/distribution.js';
-import { MemoryJobQueue, type StoredJob } from '../../src/jobs/memory-queue.js';
+import { SqliteJobQueue, type StoredJob } from '../../src/jobs/sqlite-queue.js';
 import { silentLogger } from '../../src/logger.js';
 import { POLL_JOB } from '../../src/services/poll-service.js';
 import { makeTempDir } from './git-fixtures.js';
@@ -20,7 +20,7 @@ export interface ProductServer {
   port: number;
   github: GitHubStandIn;
   /** Poll jobs ever queued (the embedded queue keeps finished ones), optionally of one distribution. */
-  pollJobs(distributionId?: string): StoredJob[];
+  pollJobs(distributionId?: string): Promise<StoredJob[]>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export const startProduct = async (env: Record<string, string> = {}): Promise<Pr
   });
   const app = await buildApp(config, { logger: silentLogger() });
   await app.start();
-  if (!(app.jobs instanceof MemoryJobQueue)) throw new Error('expected the embedded job queue');
+  if (!(app.jobs instanceof SqliteJobQueue)) throw new Error('expected the embedded job queue');
   const jobs = app.jobs;
   const url = app.url!;
   return {
@@ -45,10 +45,8 @@ export const startProduct = async (env: Record<string, string> = {}): Promise<Pr
     url,
     port: Number(new URL(url).port),
     github,
-    pollJobs: (distributionId) =>
-      jobs.store
-        .all()
-        .filter((j) => j.name === POLL_JOB && (!distributionId || (j.data as { distributionId?: string }).distributionId === distributionId)),
+    pollJobs: async (distributionId) =>
+      (await jobs.list(POLL_JOB)).filter((j) => (!distributionId || (j.data as { distributionId?: string }).distributionId === distributionId)),
     stop: async () => {
       await app.stop();
       await github.close();

@@ -1,8 +1,8 @@
 /**
- * The store kinds every contract (and any suite that wants "both databases") runs over: the in-process store
- * and MongoDB (mongoose repositories + Agenda queue) on the server test/support/mongo.ts picks: a real one, or
- * the wire stand-in. Both always run; describe titles end in the backend label ([memory], [mongo], [mongo-wire]),
- * which .ci/run counts.
+ * The store kinds every contract (and any suite that wants "both databases") runs over: the embedded store
+ * (SQLite, in memory here) and MongoDB (mongoose repositories + Agenda queue) on the server test/support/mongo.ts
+ * picks: a real one, or the wire stand-in. Both always run; describe titles end in the backend label ([sqlite],
+ * [mongo], [mongo-wire]), which .ci/run counts.
  *
  *   await describeEachStore('repositories', (kind) => repositoryContract(kind.label, kind.create));
  */
@@ -10,9 +10,9 @@ import { afterAll, describe } from '@jest/globals';
 import type { JobQueue, Repositories } from '../../src/domain/ports.js';
 import type { Logger } from '../../src/logger.js';
 import { AgendaJobQueue } from '../../src/jobs/agenda-queue.js';
-import { MemoryJobQueue, MemoryJobStore } from '../../src/jobs/memory-queue.js';
-import { createMemoryRepositories } from '../../src/persistence/memory/memory-repositories.js';
+import { MEMORY } from '../../src/persistence/sqlite/database.js';
 import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
+import { embeddedStore } from './embedded.js';
 import { databaseUri, startMongo, type MongoBackend, type TestMongo } from './mongo.js';
 
 export interface QueueOptions {
@@ -31,9 +31,9 @@ export interface StoreInstance {
 }
 
 export interface StoreKind {
-  name: 'memory' | 'mongo';
-  /** Which server: `memory`, `mongo` (real MongoDB) or `mongo-wire` (the stand-in; see mongo-wire-gaps.ts). */
-  label: 'memory' | MongoBackend;
+  name: 'sqlite' | 'mongo';
+  /** Which server: `sqlite`, `mongo` (real MongoDB) or `mongo-wire` (the stand-in; see mongo-wire-gaps.ts). */
+  label: 'sqlite' | MongoBackend;
   create(): Promise<StoreInstance>;
 }
 
@@ -63,18 +63,16 @@ const storeInstance = (
   };
 };
 
-export const memoryStore: StoreKind = {
-  name: 'memory',
-  label: 'memory',
-  create: async () => {
-    const repos = createMemoryRepositories();
-    const jobStore = new MemoryJobStore();
-    return storeInstance(
-      repos,
-      (options) => new MemoryJobQueue({ store: jobStore, pollIntervalMs: TEST_POLL_MS, ...options }),
-      () => repos.close(),
-    );
-  },
+/** An embedded store (SQLite) on `file`, in memory by default; its queues share the database like workers. */
+export const createSqliteInstance = (file: string = MEMORY): StoreInstance => {
+  const store = embeddedStore(file);
+  return storeInstance(store.repos, (options) => store.queue({ pollIntervalMs: TEST_POLL_MS, ...options }), () => store.repos.close());
+};
+
+export const sqliteStore: StoreKind = {
+  name: 'sqlite',
+  label: 'sqlite',
+  create: async () => createSqliteInstance(),
 };
 
 const mongoStore = (server: TestMongo): StoreKind => ({
@@ -109,7 +107,7 @@ export const storeKinds = async (): Promise<StoreKind[]> => {
       await (await started).stop();
     });
   }
-  return [memoryStore, mongoStore(await mongoServer)];
+  return [sqliteStore, mongoStore(await mongoServer)];
 };
 
 /** Registers `body` once per store kind inside `describe('<title> [<label>]')`. */

@@ -11,6 +11,12 @@ describe('config', () => {
     expect(c.slack.apiUrl).toBe('https://slack.com/api/');
   });
 
+  test('the embedded database lives in DATA_DIR unless DATABASE_FILE says otherwise', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/distro' }).databaseFile).toBe('/srv/distro/distro.db');
+    expect(loadConfig({ DATA_DIR: '/srv/distro', DATABASE_FILE: '/var/lib/distro/state.db' }).databaseFile).toBe('/var/lib/distro/state.db');
+    expect(() => loadConfig({ DATABASE_FILE: '' })).toThrow(/DATABASE_FILE/);
+  });
+
   test('production fails fast naming every missing variable', () => {
     let error: unknown;
     try {

@@ -1,5 +1,5 @@
 /**
- * Mongoose repositories: the same behaviour as the memory ones (both run the contract suite), with races
+ * Mongoose repositories: the same behaviour as the SQLite ones (both run the contract suite), with races
  * settled by the database: unique indexes for uniqueness, single findOneAndUpdate calls whose filter holds the
  * expected current state for every compare-and-set, and a counters collection for task numbers.
  */
@@ -596,6 +596,8 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
     redeliveries: new MongoRedeliveries(models.redeliveries),
+    // No multi-document transaction (a standalone server has none): the calls run in order, each atomic.
+    transaction: (fn) => fn(),
     ping: async () => {
       try {
         const res = await connection.db?.admin().command({ ping: 1 });

@@ -24,6 +24,7 @@ const ICON: Record<string, string> = {
   forbidden: ':lock:',
   stale: ':hourglass:',
   transient: ':cloud:',
+  storage_full: ':floppy_disk:',
   hosting: ':wrench:',
 };
 

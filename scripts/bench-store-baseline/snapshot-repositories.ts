@@ -1,12 +1,14 @@
 /**
- * In-process repositories: the embedded default store and the reference the mongo adapter is tested against.
+ * The embedded store Distro had before SQLite, kept only as the baseline of `npm run bench:store`: in-process
+ * state written whole to a JSON snapshot after every change (no fsync). Not used by the app or the tests.
  * Every method checks and mutates without an `await` in between, so on Node's single thread each one is
  * atomic; callers get deep copies so they can never change stored state behind the store's back.
+ * Ports added after it was frozen are here only so the app starts on it: build leases and plan lists as the old
+ * store had them; slot-bounded claims and redeliveries, which the benchmark never reaches, throw.
  */
-import { randomBytes } from 'node:crypto';
-import type { Distribution } from '../../domain/distribution.js';
-import { ValidationError } from '../../domain/errors.js';
-import type { Platform } from '../../domain/platform.js';
+import type { Distribution } from '../../src/domain/distribution.js';
+import { ValidationError } from '../../src/domain/errors.js';
+import type { Platform } from '../../src/domain/platform.js';
 import type {
   DistributionRepository,
   Page,
@@ -15,19 +17,18 @@ import type {
   PlatformFilter,
   PlatformRepository,
   Repositories,
+  LimitedClaim,
+  RedeliveryStore,
   SiteFilter,
   SiteRepository,
   TaskFilter,
   TaskRepository,
   UpgradePlanRepository,
-  LimitedClaim,
-} from '../../domain/ports.js';
-import type { Site } from '../../domain/site.js';
-import { activeKey, isActive, type Task } from '../../domain/task.js';
-import type { PlanSkip, UpgradePlan } from '../../domain/upgrade-plan.js';
+} from '../../src/domain/ports.js';
+import type { Site } from '../../src/domain/site.js';
+import { activeKey, isActive, type Task } from '../../src/domain/task.js';
+import type { UpgradePlan } from '../../src/domain/upgrade-plan.js';
 import {
-  boundedAppend,
-  clipLine,
   conflicts,
   deepCopy,
   DISTRIBUTION_PATCH_KEYS,
@@ -44,8 +45,9 @@ import {
   SITE_PATCH_KEYS,
   slicePage,
   TASK_PATCH_KEYS,
-} from '../records.js';
-import { MemoryRedeliveries } from './memory-redeliveries.js';
+} from '../../src/persistence/records.js';
+import { isSnapshot, type Snapshot } from '../../src/persistence/sqlite/import-snapshot.js';
+import { newId } from '../../src/persistence/sqlite/rows.js';
 import { encodeSnapshot, readSnapshot, SnapshotWriter } from './snapshot.js';
 
 export interface MemoryRepositoryOptions {
@@ -55,17 +57,7 @@ export interface MemoryRepositoryOptions {
   flush?: 'sync' | 'debounced';
 }
 
-interface State {
-  version: 1;
-  taskSeq: number;
-  distributions: Record<string, Distribution>;
-  platforms: Record<string, Platform>;
-  sites: Record<string, Site>;
-  tasks: Record<string, Task>;
-  plans: Record<string, UpgradePlan>;
-  /** Slot keys held by each task that claimed within limits (TaskRepository.claimWithinLimits); absent in older snapshots. */
-  slots: Record<string, string[]>;
-}
+type State = Snapshot;
 
 const emptyState = (): State => ({
   version: 1,
@@ -75,11 +67,8 @@ const emptyState = (): State => ({
   sites: {},
   tasks: {},
   plans: {},
-  slots: {},
 });
 
-/** 24 hex digits, the same shape as a Mongo ObjectId, so ids look alike whichever store made them. */
-const newId = (): string => randomBytes(12).toString('hex');
 const copy = deepCopy;
 
 class Db {
@@ -173,9 +162,6 @@ class MemoryDistributions extends Table<Distribution> implements DistributionRep
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const bySlug = (ds: Distribution[]) => ds.sort((a, b) => cmp(a.slug, b.slug));
 
-/** A build lease that ran out (a platform from an older snapshot has none: it counts as expired). */
-const leaseExpired = (p: Platform, now: Date): boolean => !p.buildLeaseUntil || p.buildLeaseUntil.getTime() < now.getTime();
-
 class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
   constructor(db: Db) {
     super(db, 'platforms', 'platform');
@@ -212,22 +198,7 @@ class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
   async setStatus(id: string, status: Platform['status'], from?: Platform['status'][]) {
     const p = this.t[id];
     if (!p || !has(from, p.status)) return null;
-    return this.touch(p, { status, ...(status === 'building' ? {} : { buildLeaseUntil: null }) });
-  }
-  async startBuild(id: string, leaseUntil: Date, now: Date) {
-    const p = this.t[id];
-    if (!p || !(p.status === 'queued' || (p.status === 'building' && leaseExpired(p, now)))) return null;
-    return this.touch(p, { status: 'building', buildLeaseUntil: new Date(leaseUntil) });
-  }
-  async renewBuildLease(id: string, until: Date) {
-    const p = this.t[id];
-    if (!p || p.status !== 'building') return false;
-    this.touch(p, { buildLeaseUntil: new Date(until) });
-    return true;
-  }
-  async requeueExpiredBuilds(now: Date) {
-    const expired = values(this.t).filter((p) => p.status === 'building' && leaseExpired(p, now));
-    return expired.map((p) => this.touch(p, { status: 'queued', buildLeaseUntil: null }));
+    return this.touch(p, { status });
   }
   async lockAllExcept(distributionId: string, keepId: string) {
     const locked: string[] = [];
@@ -254,10 +225,26 @@ class MemoryPlatforms extends Table<Platform> implements PlatformRepository {
   }
   async appendBuildLog(id: string, lines: string[]) {
     const p = this.must(id);
-    const { lines: buildLog, dropped } = boundedAppend(p.buildLog, lines.map(clipLine));
-    this.touch(p, { buildLog, buildLogDropped: (p.buildLogDropped ?? 0) + dropped });
+    this.touch(p, { buildLog: [...p.buildLog, ...lines] });
+  }
+  async startBuild(id: string, leaseUntil: Date, now: Date) {
+    const p = this.t[id];
+    if (!p || !(p.status === 'queued' || (p.status === 'building' && leaseExpired(p, now)))) return null;
+    return this.touch(p, { status: 'building', buildLeaseUntil: new Date(leaseUntil) });
+  }
+  async renewBuildLease(id: string, until: Date) {
+    const p = this.t[id];
+    if (!p || p.status !== 'building') return false;
+    this.touch(p, { buildLeaseUntil: new Date(until) });
+    return true;
+  }
+  async requeueExpiredBuilds(now: Date) {
+    const expired = values(this.t).filter((p) => p.status === 'building' && leaseExpired(p, now));
+    return expired.map((p) => this.touch(p, { status: 'queued', buildLeaseUntil: null }));
   }
 }
+
+const leaseExpired = (p: Platform, now: Date): boolean => !p.buildLeaseUntil || p.buildLeaseUntil.getTime() < now.getTime();
 
 class MemorySites extends Table<Site> implements SiteRepository {
   constructor(db: Db) {
@@ -359,22 +346,7 @@ class MemoryTasks extends Table<Task> implements TaskRepository {
     const task = this.t[id];
     if (!task || !from.includes(task.state)) return null;
     if (isActive(to) && !isActive(task.state) && this.activeClash(task, id)) throw conflicts.activeTask(activeKey(task));
-    if (to !== 'processing') delete this.slots[id];
     return this.touch(task, { ...copy(pickPatch(patch, TASK_PATCH_KEYS)), state: to });
-  }
-  private get slots(): Record<string, string[]> {
-    return this.db.state.slots;
-  }
-  async claimWithinLimits(id: string, owner: string, leaseUntil: Date, now: Date, limits: Record<string, number>): Promise<LimitedClaim> {
-    const task = this.t[id];
-    if (!task || !claimable(task, now)) return { task: null, busy: [] };
-    const holders = (key: string) =>
-      Object.entries(this.slots).filter(([taskId, keys]) => taskId !== id && keys.includes(key) && this.t[taskId]?.state === 'processing').length;
-    const busy = Object.keys(limits).filter((key) => holders(key) >= limits[key]!);
-    if (busy.length) return { task: null, busy: busy.sort() };
-    // Set before claim() so the one change (and snapshot write) it makes carries the slots too.
-    this.slots[id] = Object.keys(limits).sort();
-    return { task: (await this.claim(id, owner, leaseUntil, now))!, busy: [] };
   }
   async claim(id: string, owner: string, leaseUntil: Date, now: Date) {
     const task = this.t[id];
@@ -398,12 +370,14 @@ class MemoryTasks extends Table<Task> implements TaskRepository {
   }
   async appendLog(id: string, lines: Task['log']) {
     const task = this.must(id);
-    const { lines: log, dropped } = boundedAppend(task.log, copy(lines).map((l) => ({ ...l, message: clipLine(l.message) })));
-    this.touch(task, { log, logDropped: (task.logDropped ?? 0) + dropped });
+    this.touch(task, { log: [...task.log, ...copy(lines)] });
   }
   async setStep(id: string, step: string, checkpoint: Record<string, string> = {}) {
     const task = this.must(id);
     this.touch(task, { step, checkpoint: { ...task.checkpoint, ...checkpoint } });
+  }
+  async claimWithinLimits(): Promise<LimitedClaim> {
+    throw notInBaseline('TaskRepository.claimWithinLimits');
   }
 }
 
@@ -431,14 +405,10 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
   async setMessage(id: string, message: { channel: string; ts: string }) {
     this.touch(this.must(id), { message: { channel: message.channel, ts: message.ts } });
   }
-  async setTaskIds(id: string, taskIds: string[], skipped?: PlanSkip[]) {
-    // Called once per scheduled migration: no copy of the whole plan back (a 1,000-site Confirm made that quadratic).
-    const plan = this.must(id);
-    Object.assign(plan, { taskIds: [...taskIds], ...(skipped ? { skipped: copy(skipped) } : {}), updatedAt: new Date() });
-    this.db.changed();
+  async setTaskIds(id: string, taskIds: string[]) {
+    this.touch(this.must(id), { taskIds: [...taskIds] });
   }
   async list(filter: PlanFilter = {}, page?: PageRequest) {
-    // Newest first; plans made in the same millisecond by insertion order (the sort is stable).
     const items = values(this.t)
       .filter((x) => (filter.distributionId === undefined || x.distributionId === filter.distributionId) && has(filter.state, x.state))
       .reverse()
@@ -447,36 +417,27 @@ class MemoryPlans extends Table<UpgradePlan> implements UpgradePlanRepository {
   }
 }
 
-const TABLES = ['distributions', 'platforms', 'sites', 'tasks', 'plans'] as const;
+const notInBaseline = (what: string): Error => new Error(`${what} is not in the benchmark's baseline store.`);
+
+const noRedeliveries: RedeliveryStore = {
+  seen: () => Promise.reject(notInBaseline('RedeliveryStore.seen')),
+  forget: () => Promise.reject(notInBaseline('RedeliveryStore.forget')),
+};
 
 /** A snapshot of another shape (older format, a different file) is refused rather than half-loaded. */
 const checkState = (loaded: unknown, file: string): State | null => {
   if (loaded === null) return null;
-  const s = loaded as Partial<State> | null;
-  const ok =
-    typeof s === 'object' &&
-    s !== null &&
-    s.version === 1 &&
-    typeof s.taskSeq === 'number' &&
-    TABLES.every((t) => typeof s[t] === 'object' && s[t] !== null && !Array.isArray(s[t]));
-  if (!ok) {
+  if (!isSnapshot(loaded)) {
     throw new ValidationError(`Store snapshot ${file} is not a Distro version 1 snapshot; it was left as it is.`, [], {
       hint: 'Point the store at another file or move this one away.',
     });
   }
-  // Snapshots written before bounded logs and build leases: fill the new fields.
-  for (const p of Object.values(s.platforms ?? {})) {
-    p.buildLogDropped ??= 0;
-    p.buildLeaseUntil ??= null;
-  }
-  for (const t of Object.values(s.tasks ?? {})) t.logDropped ??= 0;
-  return s as State;
+  return loaded;
 };
 
 export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}): Repositories => {
   const file = options.snapshotFile;
   const state: State = (file ? checkState(readSnapshot<unknown>(file), file) : null) ?? emptyState();
-  state.slots ??= {};
   const writer = file ? new SnapshotWriter(file, options.flush ?? 'sync', () => encodeSnapshot(state)) : null;
   let closed = false;
   const db = new Db(state, () => writer?.changed());
@@ -488,7 +449,8 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     sites: new MemorySites(db),
     tasks: new MemoryTasks(db),
     plans: new MemoryPlans(db),
-    redeliveries: new MemoryRedeliveries(),
+    redeliveries: noRedeliveries,
+    transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {
       closed = true;

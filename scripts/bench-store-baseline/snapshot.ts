@@ -1,11 +1,11 @@
 /**
- * JSON snapshot file for the embedded store. Dates are tagged (`{"$date": iso}`) rather than guessed from
+ * JSON snapshot file of the old embedded store (bench:store baseline only). Dates are tagged (`{"$date": iso}`) rather than guessed from
  * ISO-looking strings, so a poll-state value or checkpoint that happens to look like a date stays a string.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ValidationError } from '../../domain/errors.js';
+import { ValidationError } from '../../src/domain/errors.js';
 
 const DATE_TAG = '$date';
 
