@@ -134,6 +134,7 @@ await describeWithMongo('MongoDB adapters', (server) => {
     ]);
     expect(await uniques('counters')).toEqual([{ key: { name: 1 } }]);
     expect(await uniques('redeliveries')).toEqual([{ key: { key: 1 } }]);
+    expect(await uniques('migrationslotkeys')).toEqual([{ key: { key: 1 } }]);
     const ttl = (await connection.db!.collection('redeliveries').listIndexes().toArray()).find((i) => i.expireAfterSeconds !== undefined);
     expect(ttl).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
     expect(await uniques('agendaJobs')).toEqual([
