@@ -1,9 +1,10 @@
 /**
  * What the port contracts cannot see of the MongoDB adapters: their lifecycle on a shared connection, the
- * unique indexes the race guarantees rest on, and Agenda details (released locks, one recurring schedule per key).
+ * unique indexes the race guarantees rest on, stale migration slots, and Agenda details (released locks, one
+ * recurring schedule per key).
  */
 import { afterEach, beforeEach, expect } from '@jest/globals';
-import type { Connection } from 'mongoose';
+import { type Connection, Types } from 'mongoose';
 import { TransientError } from '../../src/domain/errors.js';
 import { AgendaJobQueue, type AgendaJobQueueOptions } from '../../src/jobs/agenda-queue.js';
 import { connectMongo, createMongoRepositories } from '../../src/persistence/mongo/mongo-repositories.js';
@@ -104,6 +105,30 @@ await describeWithMongo('MongoDB adapters', (server) => {
     await waitFor(() => runs.includes('orphan@w3'), 'the survivor to run the dead worker\'s job', 10_000);
   });
 
+  test('migration slots: a holder left by a crash (task no longer processing) is taken over after the grace period, a fresh one is not', async () => {
+    const repos = await createMongoRepositories(connection);
+    const task = (s: string) =>
+      repos.tasks.create({ type: 'migrate', subject: { kind: 'site', id: s, name: `${s}.example.org` }, requestedBy: { kind: 'user', id: 'UADMIN', name: 'admin' } });
+    const [crashed, inFlight, next] = [await task('s1'), await task('s2'), await task('s3')];
+    const until = new Date(Date.now() + 60_000);
+    expect((await repos.tasks.claimWithinLimits(crashed.id, 'w1', until, new Date(), { 'server:web1': 1 })).task?.id).toBe(crashed.id);
+    // The process died between finishing the task and freeing its slot: the task is done, its holder remains.
+    const slots = connection.db!.collection('migrationslotkeys');
+    await connection.db!.collection('tasks').updateOne({ _id: new Types.ObjectId(crashed.id) }, { $set: { state: 'succeeded' } });
+    expect(await repos.tasks.claimWithinLimits(next.id, 'w2', until, new Date(), { 'server:web1': 1 })).toEqual({ task: null, busy: ['server:web1'] });
+    // Past the grace period it is stale and taken over; a queued task's fresh holder (a claim in flight) is not.
+    await slots.updateOne({ key: 'server:web1' }, { $set: { 'holders.0.at': new Date(Date.now() - 3_600_000) } });
+    await slots.updateOne({ key: 'server:web2' }, { $set: { holders: [{ taskId: inFlight.id, at: new Date() }] } }, { upsert: true });
+    expect((await repos.tasks.claimWithinLimits(next.id, 'w2', until, new Date(), { 'server:web1': 1 })).task?.id).toBe(next.id);
+    const other = await task('s4');
+    expect(await repos.tasks.claimWithinLimits(other.id, 'w3', until, new Date(), { 'server:web2': 1 })).toEqual({ task: null, busy: ['server:web2'] });
+    const docs = await slots.find({}).sort({ key: 1 }).toArray();
+    expect(docs.map((d) => ({ key: d.key, holders: (d.holders as { taskId: string }[]).map((h) => h.taskId) }))).toEqual([
+      { key: 'server:web1', holders: [next.id] },
+      { key: 'server:web2', holders: [inFlight.id] },
+    ]);
+  });
+
   test('two workers declaring the same recurring schedule at once keep one schedule', async () => {
     const [a, b] = [queue({ owner: 'w1' }), queue({ owner: 'w2' })];
     await Promise.all([
@@ -134,6 +159,7 @@ await describeWithMongo('MongoDB adapters', (server) => {
     ]);
     expect(await uniques('counters')).toEqual([{ key: { name: 1 } }]);
     expect(await uniques('redeliveries')).toEqual([{ key: { key: 1 } }]);
+    expect(await uniques('migrationslotkeys')).toEqual([{ key: { key: 1 } }]);
     const ttl = (await connection.db!.collection('redeliveries').listIndexes().toArray()).find((i) => i.expireAfterSeconds !== undefined);
     expect(ttl).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
     expect(await uniques('agendaJobs')).toEqual([

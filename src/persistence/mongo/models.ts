@@ -125,15 +125,17 @@ const redeliverySchema = new Schema({ key: { type: String, required: true }, exp
 redeliverySchema.index({ key: 1 }, { unique: true });
 redeliverySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 /**
- * Migration slots (TaskRepository.claimWithinLimits): slot `n` of key `k` is the document `_id: "<k>#<n>"`, so
- * the _id index lets one task at a time hold it; (key, slot) carries the same rule as a named unique index.
+ * Migration slots (TaskRepository.claimWithinLimits): one document per slot key listing the tasks holding one of
+ * its slots. A slot is taken by one conditional $push (the array is shorter than the limit and does not hold the
+ * task yet), so the limit rests on single-document atomicity only, not on unique indexes or string _ids (which the
+ * test stand-in lacks). The unique `key` index keeps two racing first upserts from making two documents.
  */
 const slotSchema = new Schema(
-  { _id: { type: String, required: true }, key: String, slot: Number, taskId: String, at: Date },
+  { key: { type: String, required: true }, holders: { type: [{ _id: false, taskId: String, at: Date }], default: [] } },
   { versionKey: false, strict: 'throw' },
 );
-slotSchema.index({ key: 1, slot: 1 }, { unique: true });
-slotSchema.index({ taskId: 1 });
+slotSchema.index({ key: 1 }, { unique: true });
+slotSchema.index({ 'holders.taskId': 1 });
 
 export interface DistroModels {
   distributions: Model<unknown>;
@@ -160,7 +162,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
     plans: define(connection, 'UpgradePlan', planSchema, 'upgradeplans'),
     counters: define(connection, 'Counter', counterSchema, 'counters'),
     redeliveries: define(connection, 'Redelivery', redeliverySchema, 'redeliveries'),
-    slots: define(connection, 'MigrationSlot', slotSchema, 'migrationslots'),
+    slots: define(connection, 'MigrationSlotKey', slotSchema, 'migrationslotkeys'),
   };
   await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
   return models;

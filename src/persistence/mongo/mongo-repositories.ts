@@ -380,12 +380,13 @@ class MongoSites implements SiteRepository {
   }
 }
 
-interface SlotDoc {
-  _id: string;
-  key: string;
-  slot: number;
+interface SlotHolder {
   taskId: string;
   at: Date;
+}
+interface SlotDoc {
+  key: string;
+  holders: SlotHolder[];
 }
 
 const SLOT_GRACE_MS = 60_000;
@@ -458,21 +459,22 @@ class MongoTasks implements TaskRepository {
       throw e;
     }
     // Leaving processing frees the task's slots (a crash right here leaves them stale: claimWithinLimits reclaims them).
-    if (done && to !== 'processing') await this.models.slots.deleteMany({ taskId: id });
+    if (done && to !== 'processing') await this.releaseSlots(id, { 'holders.taskId': id });
     return done;
   }
   async claimWithinLimits(id: string, owner: string, leaseUntil: Date, now: Date, limits: Record<string, number>): Promise<LimitedClaim> {
     const task = await this.c.get(id);
     if (!task || !claimableAt(task, now)) return { task: null, busy: [] };
-    const held = new Set(((await this.models.slots.find({ taskId: id }).lean()) as unknown as SlotDoc[]).map((d) => d.key));
+    const keys = Object.keys(limits).sort();
+    const held = new Set(((await this.models.slots.find({ key: { $in: keys }, 'holders.taskId': id }).lean()) as unknown as SlotDoc[]).map((d) => d.key));
     const taken: string[] = [];
     const busy: string[] = [];
-    for (const key of Object.keys(limits).sort()) {
+    for (const key of keys) {
       if (held.has(key)) continue;
       if (await this.takeSlot(key, limits[key]!, id)) taken.push(key);
       else busy.push(key);
     }
-    const release = () => this.models.slots.deleteMany({ taskId: id, key: { $in: taken } });
+    const release = () => this.releaseSlots(id, { key: { $in: taken } });
     if (busy.length) {
       await release();
       return { task: null, busy };
@@ -484,34 +486,54 @@ class MongoTasks implements TaskRepository {
     }
     return { task: claimed, busy: [] };
   }
-  /** Inserts the first free slot document of `key`; a slot whose holder is no longer processing is taken over. */
+  private async releaseSlots(taskId: string, filter: Filter): Promise<void> {
+    await this.models.slots.updateMany(filter, { $pull: { holders: { taskId } } });
+  }
+  /**
+   * Adds `taskId` to the holders of `key` in one conditional update: it applies only while fewer than `limit`
+   * tasks hold the key (no element at index limit-1, an array-length check that needs no $expr). When the key is
+   * full, holders that are stale are pulled out and the update is tried again.
+   */
   private async takeSlot(key: string, limit: number, taskId: string): Promise<boolean> {
-    for (let slot = 0; slot < limit; slot++) {
-      const _id = `${key}#${slot}`;
-      for (let tries = 0; tries < 2; tries++) {
-        try {
-          // Wall-clock time, not the caller's `now` (which may be an instant past every lease): it dates the slot.
-          await this.models.slots.create({ _id, key, slot, taskId, at: new Date() });
-          return true;
-        } catch (e) {
-          if (!isDuplicateKey(e)) throw e;
-        }
-        const holder = (await this.models.slots.findById(_id).lean()) as unknown as SlotDoc | null;
-        if (!holder) continue;
-        if (!(await this.staleSlot(holder))) break;
-        await this.models.slots.deleteOne({ _id, taskId: holder.taskId, at: holder.at });
+    if (limit < 1) return false;
+    for (let tries = 0; tries < 3; tries++) {
+      const took = await this.models.slots.findOneAndUpdate(
+        { key, 'holders.taskId': { $ne: taskId }, [`holders.${limit - 1}`]: { $exists: false } },
+        // Wall-clock time, not the caller's `now` (which may be an instant past every lease): it dates the slot.
+        { $push: { holders: { taskId, at: new Date() } } },
+      );
+      if (took) return true;
+      const doc = (await this.models.slots.findOne({ key }).lean()) as unknown as SlotDoc | null;
+      if (!doc) {
+        await this.createSlotKey(key);
+        continue;
       }
+      const stale = await this.staleHolders(doc.holders);
+      if (!stale.length) return false;
+      // Pull each one only as it was read (same task, same date): a holder that re-took its slot meanwhile stays.
+      for (const h of stale) await this.models.slots.updateOne({ key }, { $pull: { holders: { taskId: h.taskId, at: h.at } } });
     }
     return false;
   }
+  /** The empty document of a slot key; of two racing first upserts the unique `key` index lets one insert. */
+  private async createSlotKey(key: string): Promise<void> {
+    try {
+      await this.models.slots.updateOne({ key }, { $setOnInsert: { holders: [] } }, { upsert: true });
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+    }
+  }
   /**
-   * A slot is stale when its task is not processing and it was taken more than a grace period ago (a claimant
-   * takes its slots a moment before it claims the task, so a fresh slot of a queued task is someone's claim in flight).
+   * A holder is stale when its task is not processing and it took the slot more than a grace period ago (a claimant
+   * takes its slots a moment before it claims the task, so a fresh holder that is queued is someone's claim in flight).
    */
-  private async staleSlot(holder: SlotDoc): Promise<boolean> {
-    if (Date.now() - new Date(holder.at).getTime() < SLOT_GRACE_MS) return false;
-    const task = toObjectId(holder.taskId) ? ((await this.c.model.findById(toObjectId(holder.taskId)).select({ state: 1 }).lean()) as { state?: string } | null) : null;
-    return task?.state !== 'processing';
+  private async staleHolders(holders: SlotHolder[]): Promise<SlotHolder[]> {
+    const old = holders.filter((h) => Date.now() - new Date(h.at).getTime() >= SLOT_GRACE_MS);
+    const ids = old.map((h) => toObjectId(h.taskId)).filter((oid) => oid !== null);
+    if (!ids.length) return old;
+    const processing = (await this.c.model.find({ _id: { $in: ids }, state: 'processing' }).select({ _id: 1 }).lean()) as { _id: unknown }[];
+    const live = new Set(processing.map((t) => String(t._id)));
+    return old.filter((h) => !live.has(h.taskId));
   }
   async claim(id: string, owner: string, leaseUntil: Date, now: Date) {
     const claimed = await this.c.cas(
