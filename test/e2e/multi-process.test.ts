@@ -162,8 +162,10 @@ describe('web + 2 workers on one MongoDB', () => {
     const marker = join(gates, `${site}.migrating`);
     writeFileSync(join(gates, `hold-${site}`), '');
     await migrateSite(site!);
-    await waitFor(() => existsSync(marker), 'a worker to reach postMigrate', 60_000);
-    const workerPid = Number(readFileSync(marker, 'utf8'));
+    // The shell creates the file before `echo` writes the pid into it.
+    const pidIn = (file: string) => (existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0);
+    await waitFor(() => pidIn(marker) > 0, 'a worker to reach postMigrate', 60_000);
+    const workerPid = pidIn(marker);
     const worker = procs.find((p) => p.child.pid === workerPid)!;
     expect(worker.name).toMatch(/^worker-/);
     const [task] = (await api('GET', `/api/tasks?site=${site}&state=processing`)).body.items as Array<{ number: number }>;
@@ -190,7 +192,7 @@ describe('web + 2 workers on one MongoDB', () => {
     expect(log).toContain(`Rolled back: ${site} is on social-12.4.1 as before`);
     // The restore ran in the surviving worker (the recover job or the queue's retry of the dead worker's job).
     const survivor = procs.find((p) => p.name.startsWith('worker-') && p.child.exitCode === null && p.child.signalCode === null)!;
-    expect(Number(readFileSync(join(gates, `${site}.restored`), 'utf8'))).toBe(survivor.child.pid);
+    expect(pidIn(join(gates, `${site}.restored`))).toBe(survivor.child.pid);
     // The record and the files agree: enabled on the old platform, files there (from the backup) and not on the new one.
     expect(await sitesOn('social-12.4.1')).toContain(site);
     expect(existsSync(siteFiles('social-12.4.1', site!))).toBe(true);
