@@ -21,6 +21,9 @@ const TOKEN = 'multi-process-admin-token-0123';
 type Proc = DistroProcess & { name: string };
 const spawnRole = (name: string, env: Record<string, string>): Proc => ({ name, ...startDistroProcess(env) });
 
+/** The worker pid a step wrote into a marker file; 0 until written (the shell creates the file before `echo` fills it). */
+const pidIn = (file: string): number => (existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0);
+
 const SITES = ['s1', 's2', 's3', 's4', 's5'].map((s) => `${s}.example.org`);
 
 /**
@@ -97,8 +100,8 @@ describe('web + 2 workers on one MongoDB', () => {
     expect((await api('POST', '/api/distributions', gitDistributionBody('social', 'Open Social 12', 'C0MULTI', { url: repo.url, tagPattern: '12.*' }))).status).toBe(201);
     expect((await api('POST', '/api/distributions/social/poll')).status).toBe(202);
     const started = join(gates, 'social-12.3.3.started');
-    await waitFor(() => existsSync(started), 'a worker to start building', 60_000);
-    const builderPid = Number(readFileSync(started, 'utf8'));
+    await waitFor(() => pidIn(started) > 0, 'a worker to start building', 60_000);
+    const builderPid = pidIn(started);
     const builder = procs.find((p) => p.child.pid === builderPid)!;
     expect(builder.name).toMatch(/^worker-/);
     expect((await platform('social-12.3.3')).status).toBe('building');
@@ -107,7 +110,7 @@ describe('web + 2 workers on one MongoDB', () => {
     const killedAt = Date.now();
     await builder.exited;
     writeFileSync(join(gates, 'social-12.3.3.go'), '');
-    await waitFor(() => existsSync(started) && Number(readFileSync(started, 'utf8')) !== builderPid, 'the surviving worker to take the build over', 30_000);
+    await waitFor(() => ![0, builderPid].includes(pidIn(started)), 'the surviving worker to take the build over', 30_000);
     const pickupMs = Date.now() - killedAt;
     await waitFor(async () => (await platform('social-12.3.3')).status === 'ready', 'the build to finish', 60_000);
     expect((await platform('social-12.3.3')).buildLog.join('\n')).toMatch(/stopped \(its lease expired\)/);
@@ -162,8 +165,6 @@ describe('web + 2 workers on one MongoDB', () => {
     const marker = join(gates, `${site}.migrating`);
     writeFileSync(join(gates, `hold-${site}`), '');
     await migrateSite(site!);
-    // The shell creates the file before `echo` writes the pid into it.
-    const pidIn = (file: string) => (existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0);
     await waitFor(() => pidIn(marker) > 0, 'a worker to reach postMigrate', 60_000);
     const workerPid = pidIn(marker);
     const worker = procs.find((p) => p.child.pid === workerPid)!;
