@@ -166,6 +166,9 @@ interface Run {
   step: string | null;
 }
 
+/** The task log's note that a worker took over a migration whose worker died. */
+const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
+
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const placeOf = (where: SiteLocation, run: Pick<Run, 'from' | 'to'>): string =>
@@ -202,10 +205,12 @@ export class MigrationService {
     const task = await this.deps.tasks.get(taskId);
     if (!task) return 'skipped';
     if (task.type !== 'migrate') throw new ValidationError(`Task #${task.number} is a ${task.type} task, not a migration.`);
+    // The queue retrying a dead worker's job (its lock expired) can claim the task before the recover job does.
+    const previous = task.state === 'processing' && task.lease && task.lease.owner !== owner ? task.lease.owner : null;
     let waiting = false;
     for (;;) {
       const result = await this.claim(task, owner, this.clock.now());
-      if (result.task) return this.execute(result.task, owner, options);
+      if (result.task) return this.execute(result.task, owner, options, previous ? recoveredNote(owner, previous) : undefined);
       if (!result.busy.length) return 'skipped';
       if (!waiting) {
         waiting = true;
@@ -232,7 +237,7 @@ export class MigrationService {
         const claimed = (await this.claim(t, owner, now)).task;
         if (!claimed) return { taskId: t.id, outcome: 'skipped' as const };
         // No queue will retry a recovered task, so a transient failure rolls back at once.
-        const outcome = await this.execute(claimed, owner, { attempt: 1, maxAttempts: 1 }, `Recovered by ${owner} after the worker ${t.lease?.owner ?? '?'} stopped`);
+        const outcome = await this.execute(claimed, owner, { attempt: 1, maxAttempts: 1 }, recoveredNote(owner, t.lease?.owner ?? '?'));
         return { taskId: t.id, outcome };
       }),
     );

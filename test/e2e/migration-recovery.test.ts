@@ -140,4 +140,15 @@ describe('recovery at start of the embedded process', () => {
     expect(await world.repos.sites.get(site.id)).toMatchObject({ status: 'enabled', platformId: world.platforms[NEW]!.id });
     expect(await messagesOf(world, task.id)).toEqual(expect.arrayContaining([expect.stringMatching(/Recovered by this-run after the worker previous-run stopped/)]));
   });
+
+  test('a queue retry that claims a dead worker\'s expired task says so in the task log, as the recover job does', async () => {
+    const world = await createWorld({ sites: { [OLD]: ['retried.example.org'] } });
+    const site = world.sites['retried.example.org']!;
+    const task = await world.migrateTask(site, world.platforms[NEW]!);
+    const now = new Date();
+    expect(await world.repos.tasks.claim(task.id, 'dead-worker', new Date(now.getTime() - 1), now)).not.toBeNull();
+    const migrations = new MigrationService({ ...world.repos, driver: world.driver, events: new EventBus() });
+    expect(await migrations.run(task.id, 'survivor')).toBe('succeeded');
+    expect(await messagesOf(world, task.id)).toEqual(expect.arrayContaining(['Recovered by survivor after the worker dead-worker stopped']));
+  });
 });
