@@ -148,6 +148,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
     work,
     slashCommand: slack.command,
     redeliveries: options.redeliveries,
+    ...(options.redact ? { redact: options.redact } : {}),
     permissions:
       options.permissions ??
       createPermissions({ confirmers: slack.confirmers, confirmersUsergroup: slack.confirmersUsergroup, logger }),

@@ -10,6 +10,7 @@ import { createRedactor, redactUrl, REDACTED } from '../../src/lib/redact.js';
 import { createLogger } from '../../src/logger.js';
 import { BUILD_JOB, buildKey } from '../../src/services/poll-service.js';
 import { ADMIN } from '../support/seed.js';
+import { slackRequester } from '../support/slack-requests.js';
 import { blockText } from '../support/slack-stand-in.js';
 import { gitDistribution, leakedSecrets, SECRETS, startSecurityApp, type SecurityApp } from './security-app.js';
 
@@ -124,5 +125,17 @@ describe('sinks of the running app', () => {
     const page = await sec.api('GET', `/distributions/${SECRETS.SLACK_SIGNING_SECRET}`);
     expect(page.status).toBe(404);
     noSecretsAnywhere(page.text);
+  });
+
+  test('Slack command replies (response_url posts, outside the WebClient) are redacted too', async () => {
+    // The "not found" reply echoes what was typed: here, a configured secret.
+    const slack = slackRequester(`${sec.app.url}/slack/events`, SECRETS.SLACK_SIGNING_SECRET);
+    const responseUrl = sec.slack.responseUrl('redaction');
+    const res = await slack.command({ text: `show ${SECRETS.ADMIN_TOKEN}`, user: { id: 'U0SEC', name: 'sec' }, channelId: 'C0SECURITY', responseUrl });
+    expect(res.status).toBe(200);
+    const reply = await sec.slack.waitFor((c) => c.method === 'response_url' && c.responseId === 'redaction', 'the ephemeral reply');
+    const text = JSON.stringify(reply.args);
+    expect(text).toContain(REDACTED);
+    noSecretsAnywhere(text);
   });
 });

@@ -31,7 +31,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.confirm, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const reply = ephemeral(respond, logger);
+    const reply = ephemeral(respond, logger, deps.redact);
     const actor = userActor(body.user);
     const planId = action.value ?? '';
     const at = clickedMessage(body);
@@ -69,7 +69,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.cancel, async ({ ack, body, action, respond, client }) => {
     await ack();
-    later(deps, ephemeral(respond, logger), {}, async () => {
+    later(deps, ephemeral(respond, logger, deps.redact), {}, async () => {
       await assertPermitted(deps, body.user.id, client);
       await services.upgrades.cancel(action.value ?? '', userActor(body.user));
       messenger.refresh(action.value ?? '');
@@ -79,7 +79,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
   app.action<BlockAction<ButtonAction>>(ACTIONS.reviewUpgrades, async ({ ack, body, action, respond, client }) => {
     await ack();
     const message = clickedMessage(body);
-    const reply = ephemeral(respond, logger);
+    const reply = ephemeral(respond, logger, deps.redact);
     later(deps, reply, {}, async () => {
       await assertPermitted(deps, body.user.id, client);
       if (!message) throw new Error('Review upgrades clicked outside a channel message');
@@ -94,7 +94,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.confirmTarget, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const reply = ephemeral(respond, logger);
+    const reply = ephemeral(respond, logger, deps.redact);
     later(deps, reply, {}, async () => {
       await assertPermitted(deps, body.user.id, client);
       const move = parseTargetMove(action.value ?? '');

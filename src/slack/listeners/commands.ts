@@ -121,7 +121,7 @@ export const registerCommands = (app: App, deps: ListenerDeps): void => {
       deps.logger.info({ trigger: command.trigger_id, retry: context.retryNum ?? null, text: command.text?.slice(0, 200) }, 'ignored a redelivered slash command');
       return;
     }
-    const reply = ephemeral(respond, deps.logger);
+    const reply = ephemeral(respond, deps.logger, deps.redact);
     const actor = userActor({ id: command.user_id, user_name: command.user_name });
     const text = command.text ?? '';
     const ctx = text.length > MAX_COMMAND_TEXT_CHARS ? {} : { commandText: text, slashCommand: deps.slashCommand };

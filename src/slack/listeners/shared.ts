@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Actor } from '../../domain/actor.js';
 import { ForbiddenError } from '../../domain/errors.js';
 import type { RedeliveryStore } from '../../domain/ports.js';
+import { redactDeep, type Redactor } from '../../lib/redact.js';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services/services.js';
 import { errorMessage, type ErrorContext } from '../blocks/errors.js';
@@ -22,14 +23,17 @@ export interface ListenerDeps {
   slashCommand: string;
   /** Slash-command trigger ids already handled (shared by all web processes). */
   redeliveries: RedeliveryStore;
+  /** Applied to every reply: response_url posts do not go through the redacting WebClient. */
+  redact?: Redactor;
 }
 
 export type Reply = (message: SlackMessage) => Promise<unknown>;
 
 /** Replies only the clicking/typing user sees, through the request's response_url (no token needed). */
 export const ephemeral =
-  (respond: RespondFn | undefined, logger: Logger): Reply =>
-  async (m) => {
+  (respond: RespondFn | undefined, logger: Logger, redact?: Redactor): Reply =>
+  async (message) => {
+    const m = redact ? redactDeep(message, redact) : message;
     if (!respond) {
       logger.warn({ text: m.text }, 'no response_url to reply to');
       return;
