@@ -5,6 +5,7 @@
  */
 import type { Actor } from './actor.js';
 import type { Distribution, NewDistribution } from './distribution.js';
+import type { MigrationStep, MigrationStepSpec } from './migration-steps.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
 import type { NewSite, Site, SiteStatus } from './site.js';
 import type { NewTask, Task, TaskLogLine, TaskState, TaskType } from './task.js';
@@ -302,18 +303,22 @@ export interface BuildResult {
 
 export type LogFn = (message: string, level?: TaskLogLine['level']) => void;
 
-export interface HostingDriver {
+type StepSpec<S extends MigrationStep> = Extract<MigrationStepSpec, { step: S }>;
+type StepPlatforms<S extends MigrationStep> = StepSpec<S>['platforms'] extends 'fromTo' ? [from: Platform, to: Platform] : [platform: Platform];
+type StepResult<S extends MigrationStep> = StepSpec<S> extends { result: 'backupRef' } ? string : void;
+
+/**
+ * One method per migration step (src/domain/migration-steps.ts), each idempotent so a resumed migration can
+ * repeat the step it crashed in; backup returns a reference to the backup (e.g. a tar path) used by restore.
+ */
+export type MigrationStepMethods = {
+  [S in MigrationStep]: (site: Site, ...args: [...StepPlatforms<S>, log: LogFn]) => Promise<StepResult<S>>;
+};
+
+export interface HostingDriver extends MigrationStepMethods {
   readonly name: string;
   /** Builds (checks out) the platform's code and reads its manifest. */
   buildPlatform(platform: Platform, distribution: Distribution, log: LogFn): Promise<BuildResult>;
-  /** Migration steps, each idempotent so a resumed migration can repeat the step it crashed in. */
-  maintenanceOn(site: Site, platform: Platform, log: LogFn): Promise<void>;
-  /** Returns a reference to the backup (e.g. a tar path) used by restore. */
-  backup(site: Site, platform: Platform, log: LogFn): Promise<string>;
-  moveSite(site: Site, from: Platform, to: Platform, log: LogFn): Promise<void>;
-  postMigrate(site: Site, to: Platform, log: LogFn): Promise<void>;
-  verify(site: Site, platform: Platform, log: LogFn): Promise<void>;
-  maintenanceOff(site: Site, platform: Platform, log: LogFn): Promise<void>;
   /** Puts the site back on `from` exactly as the backup had it, and nowhere else. */
   restore(site: Site, from: Platform, to: Platform, backupRef: string, log: LogFn): Promise<void>;
   /**

@@ -6,44 +6,49 @@
  * value again, so such templates are refused at start, naming the step and the template.
  */
 import { ValidationError } from '../domain/errors.js';
+import { MIGRATION_STEP_SPECS, MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.js';
 import { shellQuote } from './run-command.js';
-
-export const COMMAND_STEPS = [
-  'build',
-  'installSite',
-  'maintenanceOn',
-  'backup',
-  'moveSite',
-  'postMigrate',
-  'verify',
-  'maintenanceOff',
-  'restore',
-  'locateSite',
-  'siteDigest',
-] as const;
-export type CommandStep = (typeof COMMAND_STEPS)[number];
-export type CommandTemplates = Partial<Record<CommandStep, string>>;
-
-/** Without these a migration cannot run or be rolled back; build and installSite are optional. */
-const REQUIRED_STEPS: readonly CommandStep[] = ['maintenanceOn', 'backup', 'moveSite', 'postMigrate', 'verify', 'maintenanceOff', 'restore'];
 
 const SITE_VARS = ['site', 'platform', 'platformPath', 'platformAlias', 'server'] as const;
 const MOVE_VARS = ['site', 'fromPlatform', 'toPlatform', 'fromPlatformPath', 'toPlatformPath', 'fromPlatformAlias', 'toPlatformAlias', 'server'] as const;
 
+type OperationSpec = { placeholders: readonly string[]; required: boolean };
+
+/**
+ * Driver operations outside the ordered migration, with their placeholders and whether a template is required:
+ * setting a platform or site up, and recovery's (restore is required, else a failed migration cannot be rolled back).
+ */
+const SETUP_OPERATIONS = {
+  build: { placeholders: ['platform', 'platformPath', 'platformAlias', 'server', 'commit', 'ref', 'repo', 'distribution'], required: false },
+  installSite: { placeholders: SITE_VARS, required: false },
+} as const satisfies Record<string, OperationSpec>;
+const RECOVERY_OPERATIONS = {
+  restore: { placeholders: [...MOVE_VARS, 'backup'], required: true },
+  locateSite: { placeholders: MOVE_VARS, required: false },
+  siteDigest: { placeholders: SITE_VARS, required: false },
+} as const satisfies Record<string, OperationSpec>;
+const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = { ...SETUP_OPERATIONS, ...RECOVERY_OPERATIONS };
+type Operation = keyof typeof SETUP_OPERATIONS | keyof typeof RECOVERY_OPERATIONS;
+
+export type CommandStep = MigrationStep | Operation;
+export type CommandTemplates = Partial<Record<CommandStep, string>>;
+
+const keysOf = <K extends string>(record: Record<K, unknown>): K[] => Object.keys(record) as K[];
+
+/** Every template name: setup operations, the migration steps in their order, then recovery's operations. */
+export const COMMAND_STEPS: readonly CommandStep[] = [...keysOf(SETUP_OPERATIONS), ...MIGRATION_STEPS, ...keysOf(RECOVERY_OPERATIONS)];
+
+const isOperation = (step: CommandStep): step is Operation => Object.hasOwn(OPERATIONS, step);
+
+/** A migration runs every step, so each step's template is required (as is restore, to roll back). */
+const REQUIRED_STEPS: readonly CommandStep[] = COMMAND_STEPS.filter((step) => !isOperation(step) || OPERATIONS[step].required);
+
+/** A migration step gets its one platform's values, or both platforms' for the move. */
+const placeholdersOf = (step: CommandStep): readonly string[] =>
+  isOperation(step) ? OPERATIONS[step].placeholders : MIGRATION_STEP_SPECS.find((s) => s.step === step)?.platforms === 'fromTo' ? MOVE_VARS : SITE_VARS;
+
 /** Which placeholders each step may use: a typo like `{plaform}` is refused at start, not at 3 a.m. */
-export const STEP_PLACEHOLDERS: Record<CommandStep, readonly string[]> = {
-  build: ['platform', 'platformPath', 'platformAlias', 'server', 'commit', 'ref', 'repo', 'distribution'],
-  installSite: SITE_VARS,
-  maintenanceOn: SITE_VARS,
-  backup: SITE_VARS,
-  moveSite: MOVE_VARS,
-  postMigrate: SITE_VARS,
-  verify: SITE_VARS,
-  maintenanceOff: SITE_VARS,
-  restore: [...MOVE_VARS, 'backup'],
-  locateSite: MOVE_VARS,
-  siteDigest: SITE_VARS,
-};
+export const STEP_PLACEHOLDERS = Object.fromEntries(COMMAND_STEPS.map((step) => [step, placeholdersOf(step)])) as Readonly<Record<CommandStep, readonly string[]>>;
 
 /** `{name}`; a `{` right after `$` is shell parameter syntax (`${HOME}`), not a placeholder. */
 const PLACEHOLDER = /\{([A-Za-z]+)\}/y;

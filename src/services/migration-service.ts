@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostingError, TransientError, ValidationError } from '../domain/errors.js';
+import { MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.js';
 import type {
   Clock,
   EventPublisher,
@@ -23,8 +24,7 @@ import type { Site } from '../domain/site.js';
 import type { Task, TaskLogLine } from '../domain/task.js';
 import { crashPoint } from '../lib/crash-point.js';
 
-export const MIGRATION_STEPS = ['maintenanceOn', 'backup', 'moveSite', 'postMigrate', 'verify', 'maintenanceOff'] as const;
-export type MigrationStep = (typeof MIGRATION_STEPS)[number];
+export { MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.js';
 
 /** Checkpoint keys. */
 const CP_BACKUP = 'backup';
@@ -166,6 +166,9 @@ interface Run {
   step: string | null;
 }
 
+/** What a step handler is given of the run. */
+export type MigrationStepContext = Pick<Run, 'site' | 'from' | 'to' | 'log'>;
+
 /** The task log's note that a worker took over a migration whose worker died. */
 const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
 
@@ -179,6 +182,41 @@ const placeOf = (where: SiteLocation, run: Pick<Run, 'from' | 'to'>): string =>
     missing: `on neither platform`,
     unknown: 'somewhere the driver cannot tell',
   })[where];
+
+/**
+ * What each migration step does on the driver and which checkpoint values it returns; keyed by every step of
+ * MIGRATION_STEPS, so the compiler refuses a step without a handler (and a handler without a step).
+ */
+export const MIGRATION_STEP_HANDLERS: {
+  readonly [S in MigrationStep]: (driver: HostingDriver, run: MigrationStepContext) => Promise<Record<string, string>>;
+} = {
+  maintenanceOn: async (driver, { site, from, log }) => {
+    await driver.maintenanceOn(site, from, log);
+    return {};
+  },
+  backup: async (driver, { site, from, log }) => {
+    const backup = await driver.backup(site, from, log);
+    // In maintenance nothing changes the files: this hash is what the archive holds.
+    const digest = await driver.siteDigest(site, from, log);
+    return { [CP_BACKUP]: backup, ...(digest ? { [CP_BACKUP_DIGEST]: digest } : {}) };
+  },
+  moveSite: async (driver, { site, from, to, log }) => {
+    await driver.moveSite(site, from, to, log);
+    return {};
+  },
+  postMigrate: async (driver, { site, to, log }) => {
+    await driver.postMigrate(site, to, log);
+    return {};
+  },
+  verify: async (driver, { site, to, log }) => {
+    await driver.verify(site, to, log);
+    return {};
+  },
+  maintenanceOff: async (driver, { site, to, log }) => {
+    await driver.maintenanceOff(site, to, log);
+    return {};
+  },
+};
 
 /** Slot keys (TaskRepository.claimWithinLimits). */
 const ALL_SLOTS = 'all';
@@ -353,32 +391,8 @@ export class MigrationService {
     return run.task.attempts > 1 && current?.status === 'migrating' && current.platformId === from.id;
   }
 
-  private async runStep(run: Run, step: MigrationStep): Promise<Record<string, string>> {
-    const { driver } = this.deps;
-    const { site, from, to, log } = run;
-    switch (step) {
-      case 'maintenanceOn':
-        await driver.maintenanceOn(site, from, log);
-        return {};
-      case 'backup': {
-        const backup = await driver.backup(site, from, log);
-        // In maintenance nothing changes the files: this hash is what the archive holds.
-        const digest = await driver.siteDigest(site, from, log);
-        return { [CP_BACKUP]: backup, ...(digest ? { [CP_BACKUP_DIGEST]: digest } : {}) };
-      }
-      case 'moveSite':
-        await driver.moveSite(site, from, to, log);
-        return {};
-      case 'postMigrate':
-        await driver.postMigrate(site, to, log);
-        return {};
-      case 'verify':
-        await driver.verify(site, to, log);
-        return {};
-      case 'maintenanceOff':
-        await driver.maintenanceOff(site, to, log);
-        return {};
-    }
+  private runStep(run: Run, step: MigrationStep): Promise<Record<string, string>> {
+    return MIGRATION_STEP_HANDLERS[step](this.deps.driver, run);
   }
 
   private async record(run: Run, step: string, checkpoint: Record<string, string>): Promise<void> {
