@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import type { DomainEvent } from '../src/domain/ports.js';
 import { registerMigrationJobs } from '../src/jobs/migration-jobs.js';
 import { EventBus } from '../src/services/event-bus.js';
-import { MIGRATE_JOB } from '../src/services/upgrade-service.js';
+import { MIGRATE_JOB } from '../src/domain/jobs.js';
 import { createWorld } from '../test/support/migration-world.js';
 
 const SITES = Number(process.argv[2] ?? 200);

@@ -1,7 +1,39 @@
-// Flat ESLint config: typescript-eslint's recommended rules plus the layering rule that keeps
-// src/domain free of framework imports.
+// Flat ESLint config: typescript-eslint's recommended rules plus the layering rules: src/domain and src/services
+// free of framework and adapter imports, and each adapter folder kept out of every other adapter folder.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** Adapter folders under src/: each may use domain, services, src/lib and itself — never another adapter. */
+const ADAPTERS = ['jobs', 'persistence', 'hosting', 'http', 'slack', 'upstream', 'github'];
+
+/**
+ * The adapter-to-adapter imports that stay, each for a reason a helper move would not remove.
+ * file → the adapter folders it may also import.
+ */
+const ADAPTER_EXCEPTIONS = {
+  // The embedded queue lives in the state's SQLite database on purpose: a job and the state it changes commit
+  // in one transaction (enqueue inside repos.transaction). Splitting that needs a transaction port.
+  'src/jobs/sqlite-queue.ts': ['persistence'],
+  // The SSRF/transport guard is the one check every git contact passes (upstream polls and hosting checkouts);
+  // it belongs beside git-exec in upstream/ until git access itself is one shared module.
+  'src/hosting/git-checkout.ts': ['upstream'],
+  'src/hosting/local-driver.ts': ['upstream'],
+  'src/hosting/command-driver.ts': ['upstream'],
+};
+
+const adapterBoundary = (folder, allowed = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          group: ADAPTERS.filter((a) => a !== folder && !allowed.includes(a)).map((a) => `**/${a}/**`),
+          message: `src/${folder} is an adapter: it may import domain, services, src/lib and its own folder, not another adapter (shared helpers go in src/lib/)`,
+        },
+      ],
+    },
+  ],
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'coverage/**'] },
@@ -29,4 +61,9 @@ export default tseslint.config(
       ],
     },
   },
+  ...ADAPTERS.map((folder) => ({ files: [`src/${folder}/**/*.ts`], rules: adapterBoundary(folder) })),
+  ...Object.entries(ADAPTER_EXCEPTIONS).map(([file, allowed]) => ({
+    files: [file],
+    rules: adapterBoundary(file.split('/')[1], allowed),
+  })),
 );

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { loadAdvisories } from './advisories/load-advisories.js';
 import type { Config } from './config.js';
-import { ALL_ITEMS, type HostingDriver, type JobQueue, type Repositories } from './domain/ports.js';
+import type { HostingDriver, JobQueue, Repositories } from './domain/ports.js';
 import { GitHubUpstreamChecker } from './github/github-checker.js';
 import { CommandDriver, validateTemplates } from './hosting/command-driver.js';
 import { redactorFor } from './lib/redact.js';
@@ -19,8 +19,11 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-we
 import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
 import { SqliteJobQueue } from './jobs/sqlite-queue.js';
-import { MIGRATION_RECOVER_EVERY_MS, MIGRATION_RECOVER_JOB, registerMigrationJobs, type RecoverJobData } from './jobs/migration-jobs.js';
+import { registerBuildJobs } from './jobs/build-jobs.js';
+import { registerMigrationJobs } from './jobs/migration-jobs.js';
+import { registerPollJobs } from './jobs/poll-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
+import { startWorkerJobs } from './jobs/worker-jobs.js';
 import { armCrashPoints } from './lib/crash-point.js';
 import type { Logger } from './logger.js';
 import { withRedactedLogs } from './persistence/redacting-repositories.js';
@@ -31,10 +34,8 @@ import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
 import type { MigrationService } from './services/migration-service.js';
-import { BUILD_JOB, BUILD_RECOVER_EVERY_MS, BUILD_RECOVER_JOB, buildKey, PollService, registerPollJobs } from './services/poll-service.js';
+import { PollService } from './services/poll-service.js';
 import type { Services } from './services/services.js';
-import { installJobKey, SITE_INSTALL_JOB } from './services/site-service.js';
-import { MIGRATE_JOB, migrateJobKey } from './services/upgrade-service.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
 import { GitUpstreamChecker } from './upstream/git-checker.js';
@@ -159,7 +160,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   let migrations: MigrationService | null = null;
   if (worker) {
     const builds = new BuildService({ repos, driver, events, targets: services.distributions });
-    registerPollJobs(jobs, { polls, builds, events, maxAttempts: config.jobs.maxAttempts });
+    registerPollJobs(jobs, { polls, events, maxAttempts: config.jobs.maxAttempts });
+    registerBuildJobs(jobs, { builds, maxAttempts: config.jobs.maxAttempts });
     registerSiteJobs(jobs, { repos, driver, events, owner, maxAttempts: config.jobs.maxAttempts });
     migrations = registerMigrationJobs(jobs, {
       repos,
@@ -228,17 +230,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     url: null,
     async start() {
       if (worker) {
-        const singleProcess = config.mongoUri === null;
-        await requeueOrphans(repos, jobs, { singleProcess });
-        // The embedded store has one worker, this one: migrations still processing were cut off by a restart of
-        // this process, so they are taken over now rather than after their lease runs out.
-        if (singleProcess) await jobs.enqueue<RecoverJobData>(MIGRATION_RECOVER_JOB, { everyLease: true });
-        await jobs.start();
-        // `every` runs once at once too: migrations a dead worker left are taken over now and every minute.
-        await jobs.every(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: 'migrate-recover' });
-        // Builds a dead worker left `building` (expired build lease) are requeued by whichever worker runs this.
-        await jobs.every(BUILD_RECOVER_JOB, BUILD_RECOVER_EVERY_MS, {}, { uniqueKey: 'build-recover' });
-        const { scheduled } = await polls.schedulePolls();
+        const { scheduled } = await startWorkerJobs({ repos, jobs, polls, singleProcess: config.mongoUri === null });
         logger.info({ owner, scheduled }, 'worker started');
       }
       // Summary edits that were waiting in memory when the last process stopped are recomputed from the store.
@@ -272,32 +264,4 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     },
   };
   return app;
-};
-
-/**
- * Work recorded in the store but not in the queue: a crash can fall between recording a task and enqueueing it
- * (where the two are not one transaction). Unique keys make this a no-op otherwise.
- * (In a multi-worker install a build cut off stays `building` until its lease expires: another worker may
- * still be building it. The build-recover job requeues it then.)
- */
-const requeueOrphans = async (repos: Repositories, jobs: JobQueue, options: { singleProcess: boolean }): Promise<void> => {
-  if (options.singleProcess) {
-    // The embedded store has one worker, this one: a build still marked `building` was cut off by a restart.
-    const building = await repos.platforms.list({ status: ['building'] }, ALL_ITEMS);
-    for (const p of building.items) {
-      await repos.platforms.appendBuildLog(p.id, ['Build interrupted by a restart; building again.']);
-      await repos.platforms.setStatus(p.id, 'queued', ['building']);
-    }
-    // Likewise a processing install: its lease is ended so the install job below claims it at once, rather than
-    // retrying against a lease nobody renews until its attempts run out.
-    const installing = await repos.tasks.list({ type: ['install'], state: ['processing'] }, ALL_ITEMS);
-    for (const t of installing.items) if (t.lease) await repos.tasks.renewLease(t.id, t.lease.owner, new Date(0));
-  }
-  const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
-  for (const task of queued.items) await jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
-  // Installs are idempotent: a processing one whose worker died is claimed again once its lease expires.
-  const installs = await repos.tasks.list({ type: ['install'], state: ['queued', 'processing'] }, ALL_ITEMS);
-  for (const task of installs.items) await jobs.enqueue(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
-  const platforms = await repos.platforms.list({ status: ['queued'] }, ALL_ITEMS);
-  for (const p of platforms.items) await jobs.enqueue(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
 };

@@ -9,7 +9,7 @@ import type { UpstreamSource } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
 import type { LogFn } from '../domain/ports.js';
 import { redactUrl } from '../lib/redact.js';
-import { KeyedSemaphore } from '../services/keyed-semaphore.js';
+import { KeyedSemaphore } from '../lib/keyed-semaphore.js';
 import { LOCAL_GIT_ENV, UpstreamGuard } from '../upstream/upstream-guard.js';
 import { pathExists } from './paths.js';
 import { runProcess } from './run-command.js';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Connection } from 'mongoose';
 import { TransientError } from '../domain/errors.js';
-import { isDuplicateKey } from '../persistence/mongo/models.js';
+import { isDuplicateKey } from '../lib/is-duplicate-key.js';
 import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { errorMessage, jobOptions, retryDelay } from './retry.js';

@@ -1,13 +1,13 @@
 /**
- * The `site.migrate` job: runs one migrate task (payload `{ taskId }`, enqueued by UpgradeService with
- * uniqueKey `migrate:<taskId>`). The queue limits the jobs this process runs at once (hosting.concurrency); the
+ * The `site.migrate` job: runs one migrate task (payload and key in src/domain/jobs.ts, enqueued by
+ * UpgradeService). The queue limits the jobs this process runs at once (hosting.concurrency); the
  * limits that hold across processes — per server (hosting.concurrencyPerServer) and overall (hosting.concurrency) —
  * are slots counted in the task store (TaskRepository.claimWithinLimits), waited for, never failed on.
  */
 import { ValidationError } from '../domain/errors.js';
+import { MIGRATE_JOB, MIGRATION_RECOVER_JOB, type MigrateJobData, type RecoverJobData } from '../domain/jobs.js';
 import type { Clock, EventPublisher, HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
 import { MigrationService } from '../services/migration-service.js';
-import { MIGRATE_JOB } from '../services/upgrade-service.js';
 
 export interface MigrationJobsOptions {
   repos: Pick<Repositories, 'tasks' | 'sites' | 'platforms'>;
@@ -23,26 +23,6 @@ export interface MigrationJobsOptions {
   slotWaitMs?: number;
   clock?: Clock;
   onError?: (error: unknown) => void;
-}
-
-/**
- * Takes over migrations of dead workers; schedule with `jobs.every(MIGRATION_RECOVER_JOB, ms, {}, { uniqueKey })`.
- * Data `{ everyLease: true }` (embedded single process, at start only) takes over every processing migration.
- */
-export const MIGRATION_RECOVER_JOB = 'site.migrate.recover';
-
-/**
- * How often a worker runs the recover job. With the 15 s lease (DEFAULT_LEASE_MS, renewed every 5 s), a dead
- * worker's migrations are taken over within about 20 s of its last renewal.
- */
-export const MIGRATION_RECOVER_EVERY_MS = 5_000;
-
-export interface MigrateJobData {
-  taskId: string;
-}
-
-export interface RecoverJobData {
-  everyLease?: boolean;
 }
 
 /**

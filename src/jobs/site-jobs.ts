@@ -1,11 +1,11 @@
 /**
- * The `site.install` job (payload `{ taskId }`, enqueued by SiteService.create with uniqueKey `install:<taskId>`):
+ * The `site.install` job (payload and key in src/domain/jobs.ts, enqueued by SiteService.create):
  * defined on worker queues only, so a web process never calls the hosting driver.
  */
 import { ValidationError } from '../domain/errors.js';
+import { SITE_INSTALL_JOB, type SiteInstallJobData } from '../domain/jobs.js';
 import type { EventPublisher, HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
 import { SiteInstaller } from '../services/site-installer.js';
-import { SITE_INSTALL_JOB } from '../services/site-service.js';
 
 export interface SiteJobsOptions {
   repos: Pick<Repositories, 'tasks' | 'sites' | 'platforms'>;
@@ -24,7 +24,7 @@ export const registerSiteJobs = (jobs: JobQueue, options: SiteJobsOptions): Site
     events: options.events,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
   });
-  jobs.define<{ taskId: string }>(
+  jobs.define<SiteInstallJobData>(
     SITE_INSTALL_JOB,
     async (data, ctx) => {
       if (typeof data?.taskId !== 'string' || !data.taskId) throw new ValidationError(`${SITE_INSTALL_JOB} job needs a taskId.`);

@@ -8,7 +8,7 @@ import { ConflictError, TransientError } from '../domain/errors.js';
 import type { EventPublisher, HostingDriver, LogFn, Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { isVersionTag } from '../domain/upstream-tracking.js';
-import { KeyedSemaphore } from './keyed-semaphore.js';
+import { KeyedSemaphore } from '../lib/keyed-semaphore.js';
 
 export interface BuildServiceDeps {
   repos: Pick<Repositories, 'distributions' | 'platforms'>;

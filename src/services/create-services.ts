@@ -1,12 +1,12 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
+import { POLL_JOB, pollNowKey, type PollJobData } from '../domain/jobs.js';
 import type { JobQueue, Repositories } from '../domain/ports.js';
 import { CompareService } from './compare-service.js';
 import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
-import { POLL_JOB, pollNowKey } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService } from './site-service.js';
 import { TaskService } from './task-service.js';
@@ -35,7 +35,7 @@ export const createServices = (deps: ServiceDeps): Services => {
   const polls: Services['polls'] = deps.polls ?? {
     pollNow: async (key: string) => {
       const d = await distributions.get(key);
-      await jobs.enqueue(POLL_JOB, { distributionId: d.id }, { uniqueKey: pollNowKey(d.id) });
+      await jobs.enqueue<PollJobData>(POLL_JOB, { distributionId: d.id }, { uniqueKey: pollNowKey(d.id) });
       return d;
     },
     schedule: async () => false,

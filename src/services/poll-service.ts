@@ -4,33 +4,12 @@
  */
 import type { Actor } from '../domain/actor.js';
 import { matchesTagPattern, type Distribution, type UpstreamSource } from '../domain/distribution.js';
-import { ConflictError, NotFoundError, RuleViolationError, TransientError } from '../domain/errors.js';
-import { ALL_ITEMS, type EventPublisher, type JobQueue, type Repositories, type UpstreamBuild, type UpstreamChecker } from '../domain/ports.js';
+import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
+import { ALL_ITEMS, type JobQueue, type Repositories, type UpstreamBuild, type UpstreamChecker } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
+import { BUILD_JOB, buildKey, POLL_JOB, pollNowKey, pollScheduleKey, type BuildJobData, type PollJobData } from '../domain/jobs.js';
 import { normalizeRepoUrl, trackingOf } from '../domain/upstream-tracking.js';
-import type { BuildService } from './build-service.js';
 import { resolveDistribution } from './lookup.js';
-
-export const POLL_JOB = 'distribution.poll';
-export const BUILD_JOB = 'platform.build';
-
-export interface PollJobData {
-  distributionId: string;
-  /** Who asked (a user via `/distro poll`, a webhook); the schedule leaves it out. */
-  actor?: Actor;
-}
-
-export interface BuildJobData {
-  platformId: string;
-}
-
-/** Unique keys: one pending run per distribution/platform however often it is asked for. */
-export const pollScheduleKey = (distributionId: string): string => `poll:${distributionId}`;
-export const pollNowKey = (distributionId: string): string => `poll-now:${distributionId}`;
-export const buildKey = (platformId: string): string => `build:${platformId}`;
-/** Requeues builds whose worker died (expired build lease); schedule with `jobs.every(BUILD_RECOVER_JOB, …)`. */
-export const BUILD_RECOVER_JOB = 'platform.build.recover';
-export const BUILD_RECOVER_EVERY_MS = 10_000;
 
 /** A ref that changed upstream, as a webhook reports it (transport-neutral). */
 export interface UpstreamRefEvent {
@@ -177,58 +156,3 @@ export class PollService {
     return distribution.upstream;
   }
 }
-
-/** Job definitions for polling and building (worker role). */
-export const registerPollJobs = (
-  jobs: JobQueue,
-  deps: {
-    polls: PollService;
-    builds: BuildService;
-    maxAttempts?: number;
-    backoffMs?: number;
-    buildConcurrency?: number;
-    /** Publishes `poll.failed` for polls a person asked for (others are only logged, as they repeat every interval). */
-    events?: EventPublisher;
-  },
-): void => {
-  const maxAttempts = deps.maxAttempts ?? 3;
-  const retry = { maxAttempts, ...(deps.backoffMs !== undefined ? { backoffMs: deps.backoffMs } : {}) };
-  jobs.define<PollJobData>(
-    POLL_JOB,
-    async (data, ctx) => {
-      try {
-        const { newPlatforms } = await deps.polls.checkDistribution(data.distributionId, data.actor ?? { kind: 'poll' });
-        // A person who asked is waiting for an answer even when there is nothing new (new builds are announced).
-        if (!newPlatforms.length && data.actor?.kind === 'user' && deps.events) {
-          await deps.events.publish({ type: 'poll.nothing-new', distributionId: data.distributionId, actor: data.actor });
-        }
-      } catch (error) {
-        // A deleted distribution's schedule is dropped instead of failing every interval forever.
-        if (error instanceof NotFoundError) return jobs.cancelRecurring(pollScheduleKey(data.distributionId));
-        const retried = error instanceof TransientError && ctx.attempt < maxAttempts;
-        if (!retried && data.actor?.kind === 'user' && deps.events) {
-          const message = error instanceof Error ? error.message : String(error);
-          await deps.events.publish({ type: 'poll.failed', distributionId: data.distributionId, actor: data.actor, error: message });
-        }
-        throw error;
-      }
-    },
-    { concurrency: 2, ...retry },
-  );
-  jobs.define<BuildJobData>(
-    BUILD_JOB,
-    async (data, ctx) => {
-      await deps.builds.build(data.platformId, { finalAttempt: ctx.attempt >= maxAttempts });
-    },
-    { concurrency: deps.buildConcurrency ?? 2, ...retry },
-  );
-  jobs.define(
-    BUILD_RECOVER_JOB,
-    async () => {
-      for (const p of await deps.builds.requeueExpired()) {
-        await jobs.enqueue<BuildJobData>(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
-      }
-    },
-    { concurrency: 1, maxAttempts: 1 },
-  );
-};

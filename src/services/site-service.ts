@@ -5,11 +5,9 @@ import { fieldProblem } from '../domain/field-limits.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
+import { installJobKey, SITE_INSTALL_JOB, type SiteInstallJobData } from '../domain/jobs.js';
 import { resolvePlatform, resolveSite } from './lookup.js';
 
-/** The job that makes a new site's files (payload `{ taskId }`), run by workers only: see site-installer.ts. */
-export const SITE_INSTALL_JOB = 'site.install';
-export const installJobKey = (taskId: string): string => `install:${taskId}`;
 
 export interface CreateSiteInput {
   name: string;
@@ -60,7 +58,7 @@ export class SiteService {
         toPlatformId: platform.id,
         requestedBy: actor,
       });
-      await this.deps.jobs.enqueue(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
+      await this.deps.jobs.enqueue<SiteInstallJobData>(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
       return { site, task };
     } catch (error) {
       // Nothing will install it: never keep a record of a site whose files nobody makes.

@@ -7,14 +7,11 @@ import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
 import { isActive, type Task } from '../domain/task.js';
+import { MIGRATE_JOB, migrateJobKey, type MigrateJobData } from '../domain/jobs.js';
 import type { PlanScope, PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import { isNewerBuild } from './build-service.js';
 import type { CompareService } from './compare-service.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
-
-export const MIGRATE_JOB = 'site.migrate';
-/** One pending `site.migrate` job per task, however often it is enqueued. */
-export const migrateJobKey = (taskId: string): string => `migrate:${taskId}`;
 
 /** One source platform of a plan: its sites and what moving them to the target changes. */
 export interface PlanGroup {
@@ -170,7 +167,7 @@ export class UpgradeService {
           confirmedBy: actor,
         });
         taskIds.push(task.id);
-        await this.deps.jobs.enqueue(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
+        await this.deps.jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         skipped.push({ site: move.siteName, reason: 'a migration is already queued or running' });

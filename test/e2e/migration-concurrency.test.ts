@@ -7,10 +7,10 @@ import { describe, expect, test } from '@jest/globals';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { DomainEvent } from '../../src/domain/ports.js';
 import type { Task } from '../../src/domain/task.js';
-import { MIGRATION_RECOVER_JOB, registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
+import { MIGRATE_JOB, MIGRATION_RECOVER_JOB } from '../../src/domain/jobs.js';
+import { registerMigrationJobs } from '../../src/jobs/migration-jobs.js';
 import { EventBus } from '../../src/services/event-bus.js';
 import { MigrationService } from '../../src/services/migration-service.js';
-import { MIGRATE_JOB } from '../../src/services/upgrade-service.js';
 import { InstrumentedDriver, type CallInfo } from '../support/instrumented-driver.js';
 import { createWorld, type World } from '../support/migration-world.js';
 

@@ -10,7 +10,9 @@ import { GitHubUpstreamChecker } from '../../src/github/github-checker.js';
 import { LocalDriver } from '../../src/hosting/local-driver.js';
 import type { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
-import { PollService, registerPollJobs } from '../../src/services/poll-service.js';
+import { registerBuildJobs } from '../../src/jobs/build-jobs.js';
+import { registerPollJobs } from '../../src/jobs/poll-jobs.js';
+import { PollService } from '../../src/services/poll-service.js';
 import type { Services } from '../../src/services/services.js';
 import { GitUpstreamChecker } from '../../src/upstream/git-checker.js';
 import { embeddedStore } from '../support/embedded.js';
@@ -49,7 +51,8 @@ export const startPollingStack = async (options: { githubApiUrl?: string } = {})
     },
   });
   const builds = new BuildService({ repos, driver, events: harness.services.events, targets: harness.services.distributions });
-  registerPollJobs(jobs, { polls, builds, maxAttempts: 2, backoffMs: 10 });
+  registerPollJobs(jobs, { polls, maxAttempts: 2, backoffMs: 10 });
+  registerBuildJobs(jobs, { builds, maxAttempts: 2, backoffMs: 10 });
   await jobs.start();
 
   const idle = async () => {

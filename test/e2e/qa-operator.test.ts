@@ -13,7 +13,7 @@ import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
 import { silentLogger } from '../../src/logger.js';
-import { POLL_JOB } from '../../src/services/poll-service.js';
+import { POLL_JOB } from '../../src/domain/jobs.js';
 import { runGit } from '../../src/upstream/git-exec.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { api as apiCall, gitDistributionBody, type JsonResponse } from '../support/http.js';

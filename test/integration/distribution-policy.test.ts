@@ -3,7 +3,8 @@ import { describe, expect, test } from '@jest/globals';
 import { ValidationError } from '../../src/domain/errors.js';
 import { GitUpstreamChecker } from '../../src/upstream/git-checker.js';
 import { createServices } from '../../src/services/create-services.js';
-import { PollService, POLL_JOB, pollScheduleKey } from '../../src/services/poll-service.js';
+import { POLL_JOB, pollScheduleKey } from '../../src/domain/jobs.js';
+import { PollService } from '../../src/services/poll-service.js';
 import { embeddedStore } from '../support/embedded.js';
 
 const setup = () => {

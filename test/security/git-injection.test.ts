@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Distribution } from '../../src/domain/distribution.js';
 import { ValidationError } from '../../src/domain/errors.js';
-import { BUILD_JOB, buildKey } from '../../src/services/poll-service.js';
+import { BUILD_JOB, buildKey } from '../../src/domain/jobs.js';
 import { parseLsRemote } from '../../src/upstream/git-checker.js';
 import { runGit } from '../../src/upstream/git-exec.js';
 import { UpstreamGuard } from '../../src/upstream/upstream-guard.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { createRedactor, redactUrl, REDACTED } from '../../src/lib/redact.js';
 import { createLogger } from '../../src/logger.js';
-import { BUILD_JOB, buildKey } from '../../src/services/poll-service.js';
+import { BUILD_JOB, buildKey } from '../../src/domain/jobs.js';
 import { ADMIN } from '../support/seed.js';
 import { slackRequester } from '../support/slack-requests.js';
 import { blockText } from '../support/slack-stand-in.js';

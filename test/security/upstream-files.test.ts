@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Platform } from '../../src/domain/platform.js';
 import { CommandDriver } from '../../src/hosting/command-driver.js';
 import { BuildService } from '../../src/services/build-service.js';
-import { BUILD_JOB, buildKey } from '../../src/services/poll-service.js';
+import { BUILD_JOB, buildKey } from '../../src/domain/jobs.js';
 import { freePort } from '../support/free-port.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { ADMIN } from '../support/seed.js';

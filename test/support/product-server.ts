@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Distribution } from '../../src/domain/distribution.js';
 import { SqliteJobQueue, type StoredJob } from '../../src/jobs/sqlite-queue.js';
 import { silentLogger } from '../../src/logger.js';
-import { POLL_JOB } from '../../src/services/poll-service.js';
+import { POLL_JOB } from '../../src/domain/jobs.js';
 import { makeTempDir } from './git-fixtures.js';
 import { startGitHubStandIn, type GitHubStandIn } from './github-stand-in.js';
 

@@ -172,6 +172,3 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
 export const toObjectId = (id: string): mongoose.Types.ObjectId | null =>
   /^[0-9a-f]{24}$/i.test(id) ? new mongoose.Types.ObjectId(id) : null;
 
-/** E11000: a write a unique index refused. */
-export const isDuplicateKey = (e: unknown): e is { code: 11000; keyPattern?: Record<string, unknown> } =>
-  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 11000;

@@ -6,7 +6,7 @@
  */
 import type { Model } from 'mongoose';
 import type { RedeliveryStore } from '../../domain/ports.js';
-import { isDuplicateKey } from './models.js';
+import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 
 export class MongoRedeliveries implements RedeliveryStore {
   constructor(private readonly model: Model<unknown>) {}

@@ -43,7 +43,8 @@ import {
   SITE_PATCH_KEYS,
   TASK_PATCH_KEYS,
 } from '../records.js';
-import { defineModels, isDuplicateKey, toObjectId, type DistroModels } from './models.js';
+import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
+import { defineModels, toObjectId, type DistroModels } from './models.js';
 import { MongoRedeliveries } from './mongo-redeliveries.js';
 
 type Raw = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { KeyedSemaphore } from '../../../src/services/keyed-semaphore.js';
+import { KeyedSemaphore } from '../../../src/lib/keyed-semaphore.js';
 
 describe('KeyedSemaphore', () => {
   test('admits `limit` holders per key, queues the rest first come first served, and keys are independent', async () => {

@@ -1,0 +1,59 @@
+/**
+ * Every background job's name, payload and uniqueness key, in one place. Framework-free, so services that enqueue
+ * import it as well as the handlers under src/jobs/ (one module per job family) that define it on a queue.
+ */
+import type { Actor } from './actor.js';
+
+/** `distribution.poll`: checks one distribution's upstream for new builds (src/jobs/poll-jobs.ts). */
+export const POLL_JOB = 'distribution.poll';
+export interface PollJobData {
+  distributionId: string;
+  /** Who asked (a user via `/distro poll`, a webhook); the schedule leaves it out. */
+  actor?: Actor;
+}
+/** The recurring poll of a distribution (one schedule each). */
+export const pollScheduleKey = (distributionId: string): string => `poll:${distributionId}`;
+/** One pending asked-for poll per distribution however often it is asked for. */
+export const pollNowKey = (distributionId: string): string => `poll-now:${distributionId}`;
+
+/** `platform.build`: builds one queued platform (src/jobs/build-jobs.ts). */
+export const BUILD_JOB = 'platform.build';
+export interface BuildJobData {
+  platformId: string;
+}
+/** One pending build per platform. */
+export const buildKey = (platformId: string): string => `build:${platformId}`;
+/** Requeues builds whose worker died (expired build lease); recurring, one schedule per deployment. */
+export const BUILD_RECOVER_JOB = 'platform.build.recover';
+export const BUILD_RECOVER_EVERY_MS = 10_000;
+export const BUILD_RECOVER_KEY = 'build-recover';
+
+/** `site.migrate`: runs one migrate task (src/jobs/migration-jobs.ts). */
+export const MIGRATE_JOB = 'site.migrate';
+export interface MigrateJobData {
+  taskId: string;
+}
+/** One pending `site.migrate` job per task, however often it is enqueued. */
+export const migrateJobKey = (taskId: string): string => `migrate:${taskId}`;
+/**
+ * Takes over migrations of dead workers (recurring). Data `{ everyLease: true }` (embedded single process, at start
+ * only) takes over every processing migration.
+ */
+export const MIGRATION_RECOVER_JOB = 'site.migrate.recover';
+export interface RecoverJobData {
+  everyLease?: boolean;
+}
+/**
+ * How often a worker runs the recover job. With the 15 s lease (DEFAULT_LEASE_MS, renewed every 5 s), a dead
+ * worker's migrations are taken over within about 20 s of its last renewal.
+ */
+export const MIGRATION_RECOVER_EVERY_MS = 5_000;
+export const MIGRATION_RECOVER_KEY = 'migrate-recover';
+
+/** `site.install`: installs one new site (src/jobs/site-jobs.ts). */
+export const SITE_INSTALL_JOB = 'site.install';
+export interface SiteInstallJobData {
+  taskId: string;
+}
+/** One pending install job per task. */
+export const installJobKey = (taskId: string): string => `install:${taskId}`;

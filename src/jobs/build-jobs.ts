@@ -1,0 +1,34 @@
+/**
+ * The `platform.build` job and its recurring `platform.build.recover` (payloads and keys in src/domain/jobs.ts):
+ * builds are enqueued by PollService when a poll records a new platform; defined on worker queues only.
+ */
+import { BUILD_JOB, BUILD_RECOVER_JOB, buildKey, type BuildJobData } from '../domain/jobs.js';
+import type { JobQueue } from '../domain/ports.js';
+import type { BuildService } from '../services/build-service.js';
+
+export interface BuildJobsOptions {
+  builds: BuildService;
+  maxAttempts?: number;
+  backoffMs?: number;
+  concurrency?: number;
+}
+
+export const registerBuildJobs = (jobs: JobQueue, deps: BuildJobsOptions): void => {
+  const maxAttempts = deps.maxAttempts ?? 3;
+  jobs.define<BuildJobData>(
+    BUILD_JOB,
+    async (data, ctx) => {
+      await deps.builds.build(data.platformId, { finalAttempt: ctx.attempt >= maxAttempts });
+    },
+    { concurrency: deps.concurrency ?? 2, maxAttempts, ...(deps.backoffMs !== undefined ? { backoffMs: deps.backoffMs } : {}) },
+  );
+  jobs.define(
+    BUILD_RECOVER_JOB,
+    async () => {
+      for (const p of await deps.builds.requeueExpired()) {
+        await jobs.enqueue<BuildJobData>(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
+      }
+    },
+    { concurrency: 1, maxAttempts: 1 },
+  );
+};
