@@ -1,10 +1,13 @@
 /**
- * `/distro …` text → a typed command. Pure: only syntax is checked here; whether the named site, platform or
- * distribution exists is for the services, which answer NotFoundError with a suggestion.
+ * `/distro …` text → a typed command; each subcommand's own syntax is in its file under commands/. Pure: only syntax
+ * is checked here; whether the named site, platform or distribution exists is for the services, which answer
+ * NotFoundError with a suggestion.
  */
 import { ValidationError } from '../domain/errors.js';
 import { closestMatch } from '../domain/fuzzy.js';
 import type { PlanScope } from '../domain/upgrade-plan.js';
+import type { CommandArgs, CommandEntry } from './commands/command-entry.js';
+import { COMMANDS } from './commands/registry.js';
 
 export type Command =
   | { kind: 'help' }
@@ -23,27 +26,17 @@ export type CommandKind = Command['kind'];
 export interface CommandUsage {
   kind: CommandKind;
   /** Forms, without the slash command itself. */
-  forms: string[];
+  forms: readonly string[];
   description: string;
+  /** The short form for Slack's autocomplete (manifest.yml's usage_hint). */
+  hint: string;
 }
 
-/** The help text and every "usage:" hint come from this one table. */
-export const COMMAND_USAGE: readonly CommandUsage[] = [
-  { kind: 'help', forms: ['help'], description: 'Show this help.' },
-  { kind: 'list', forms: ['list'], description: 'Distributions with their upgrade target and out-of-date sites.' },
-  { kind: 'show', forms: ['show <distribution>'], description: 'Platforms of a distribution, their status and sites.' },
-  { kind: 'status', forms: ['status [<distribution>]'], description: 'Out-of-date sites, grouped by platform.' },
-  { kind: 'target', forms: ['target <distribution> <platform>'], description: 'Make a built platform the upgrade target (locks the others).' },
-  {
-    kind: 'upgrade',
-    forms: ['upgrade <site>', 'upgrade --platform <platform>', 'upgrade --distro <distribution>'],
-    description: 'Post an upgrade summary (Compare) with Confirm / Cancel buttons.',
-  },
-  { kind: 'compare', forms: ['compare <platformA> <platformB>'], description: 'What changes between two platforms, security fixes first.' },
-  { kind: 'poll', forms: ['poll <distribution>'], description: 'Check upstream for new builds now.' },
-  { kind: 'tasks', forms: ['tasks [<site>]'], description: 'Recent tasks, for one site or all.' },
-  { kind: 'cancel', forms: ['cancel <task>'], description: 'Cancel a queued task by its number (e.g. `cancel 42`).' },
-];
+/** The help text and every "usage:" hint come from the command registry, in its order. */
+export const COMMAND_USAGE: readonly CommandUsage[] = (Object.keys(COMMANDS) as CommandKind[]).map((kind) => {
+  const { forms, description, hint } = COMMANDS[kind];
+  return { kind, forms, description, hint };
+});
 
 const KINDS = COMMAND_USAGE.map((u) => u.kind);
 
@@ -83,68 +76,22 @@ export const parseCommand = (text: string, slashCommand = '/distro'): Command =>
   }
   const bad = (problem: string): ValidationError =>
     new ValidationError(`${problem} Usage: ${usageOf(kind, slashCommand)}`, [], { hint: usageOf(kind, slashCommand) });
-  const exactly = (n: number, what: string): string[] => {
-    if (args.length < n) throw bad(`\`${kind}\` needs ${what}.`);
-    if (args.length > n) throw bad(`\`${kind}\` takes ${what}, not \`${args.join(' ')}\`.`);
-    return args;
-  };
-  const atMost1 = (what: string): string | undefined => {
-    if (args.length > 1) throw bad(`\`${kind}\` takes at most ${what}.`);
-    return args[0];
-  };
-
-  switch (kind) {
-    case 'help':
-    case 'list':
+  const a: CommandArgs = {
+    args,
+    bad,
+    none: () => {
       if (args.length) throw bad(`\`${kind}\` takes no arguments.`);
-      return { kind };
-    case 'show':
-      return { kind, distribution: exactly(1, 'a distribution')[0]! };
-    case 'poll':
-      return { kind, distribution: exactly(1, 'a distribution')[0]! };
-    case 'status': {
-      const distribution = atMost1('one distribution');
-      return distribution ? { kind, distribution } : { kind };
-    }
-    case 'tasks': {
-      const site = atMost1('one site');
-      return site ? { kind, site } : { kind };
-    }
-    case 'cancel':
-      return { kind, task: exactly(1, 'a task number')[0]! };
-    case 'target': {
-      const [distribution, platform] = exactly(2, 'a distribution and a platform');
-      return { kind, distribution: distribution!, platform: platform! };
-    }
-    case 'compare': {
-      const [from, to] = exactly(2, 'two platforms');
-      if (from === to) throw bad('Compare needs two different platforms.');
-      return { kind, from: from!, to: to! };
-    }
-    case 'upgrade':
-      return { kind, scope: parseUpgradeScope(args, bad) };
-  }
-};
-
-const UPGRADE_OPTIONS: Record<string, 'platform' | 'distribution'> = {
-  '--platform': 'platform',
-  '--distro': 'distribution',
-  '--distribution': 'distribution',
-};
-
-const parseUpgradeScope = (args: string[], bad: (problem: string) => ValidationError): PlanScope => {
-  const [head, ...rest] = args;
-  if (!head) throw bad('`upgrade` needs a site, `--platform <platform>` or `--distro <distribution>`.');
-  // Accept `--platform=x` as well as `--platform x`.
-  const eq = /^(--[a-z]+)=(.+)$/.exec(head);
-  const flag = eq ? eq[1]! : head;
-  const values = eq ? [eq[2]!, ...rest] : rest;
-  if (!flag.startsWith('-')) {
-    if (args.length > 1) throw bad('`upgrade` takes one site at a time.');
-    return { kind: 'site', name: head };
-  }
-  const option = UPGRADE_OPTIONS[flag];
-  if (!option) throw bad(`Unknown option \`${flag}\`.`);
-  if (values.length !== 1) throw bad(`\`${flag}\` needs exactly one ${option} name.`);
-  return option === 'platform' ? { kind: 'platform', name: values[0]! } : { kind: 'distribution', slug: values[0]! };
+    },
+    exactly: (n, what) => {
+      if (args.length < n) throw bad(`\`${kind}\` needs ${what}.`);
+      if (args.length > n) throw bad(`\`${kind}\` takes ${what}, not \`${args.join(' ')}\`.`);
+      return args;
+    },
+    atMost1: (what) => {
+      if (args.length > 1) throw bad(`\`${kind}\` takes at most ${what}.`);
+      return args[0];
+    },
+  };
+  // Each entry's parse returns its own kind; the registry's type ties entry to kind.
+  return (COMMANDS[kind] as CommandEntry<CommandKind>).parse(a);
 };

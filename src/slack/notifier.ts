@@ -46,6 +46,12 @@ export interface SlackNotifier {
   stop(): void;
 }
 
+/**
+ * Compiles only when every DomainEvent type has its case. At run time an unknown type (e.g. published by a newer
+ * process on a shared bus) is ignored, as before.
+ */
+const unhandled = (_event: never): void => undefined;
+
 export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifier => {
   const { client, services, logger } = options;
   const { client: updateClient = client, ...timing } = options.updates ?? {};
@@ -123,12 +129,25 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
 
   const process = async (event: DomainEvent): Promise<void> => {
     try {
-      if (event.type === 'target.changed') await onTargetChanged(event);
-      else if (event.type === 'plan.updated') messenger.refresh(event.planId);
-      else if (event.type === 'task.updated') await onTask(event.taskId);
-      else if (event.type === 'platform.failed') await onBuildFailed(event.platformId);
-      else if (event.type === 'poll.failed') await onPollFailed(event);
-      else if (event.type === 'poll.nothing-new') await onNothingNew(event);
+      // Exhaustive: a new event type does not compile until it is handled here or listed as ignored.
+      switch (event.type) {
+        case 'target.changed':
+          return await onTargetChanged(event);
+        case 'plan.updated':
+          return messenger.refresh(event.planId);
+        case 'task.updated':
+          return await onTask(event.taskId);
+        case 'platform.failed':
+          return await onBuildFailed(event.platformId);
+        case 'poll.failed':
+          return await onPollFailed(event);
+        case 'poll.nothing-new':
+          return await onNothingNew(event);
+        case 'platform.built':
+          return; // announced when it becomes the target (target.changed), not when merely built
+        default:
+          return unhandled(event);
+      }
     } catch (error) {
       logger.error({ err: error, event }, 'could not send a Slack notification');
     }

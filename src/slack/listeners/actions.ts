@@ -12,7 +12,7 @@ import { actorText, ACTIONS, code, esc, notice } from '../blocks/kit.js';
 import { parseTargetMove, targetChangedMessage } from '../blocks/target-change.js';
 import type { MessageRef } from '../plan-messages.js';
 import { RecentClicks } from '../recent-clicks.js';
-import { proposeAndPost } from './commands.js';
+import { proposeAndPost } from '../commands/propose-and-post.js';
 import { assertPermitted, ephemeral, later, userActor, type ListenerDeps } from './shared.js';
 
 /** Where the clicked message lives. */

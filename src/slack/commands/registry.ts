@@ -1,0 +1,20 @@
+/**
+ * The one list of `/distro` subcommands, in help order. Typed so that a Command kind without an entry (or an entry
+ * for no kind) does not compile; the parser, the dispatcher, help and the manifest test all read it.
+ */
+import type { CommandKind } from '../command-parser.js';
+import { cancel } from './cancel.js';
+import type { CommandEntry } from './command-entry.js';
+import { compare } from './compare.js';
+import { help } from './help.js';
+import { list } from './list.js';
+import { poll } from './poll.js';
+import { show } from './show.js';
+import { status } from './status.js';
+import { target } from './target.js';
+import { tasks } from './tasks.js';
+import { upgrade } from './upgrade.js';
+
+export const COMMANDS = { help, list, show, status, target, upgrade, compare, poll, tasks, cancel } as const satisfies {
+  [K in CommandKind]: CommandEntry<K>;
+};
