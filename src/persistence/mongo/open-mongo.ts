@@ -5,6 +5,7 @@
  * the driver reconnects by itself, and /healthz reports 503 meanwhile.
  */
 import type { Connection } from 'mongoose';
+import { redactUrl } from '../../lib/redact.js';
 import type { Logger } from '../../logger.js';
 import { connectMongo } from './mongo-repositories.js';
 
@@ -22,9 +23,6 @@ export interface OpenMongoOptions {
   maxDelayMs?: number;
 }
 
-/** The URI without its user and password (`mongodb://***@host/db`). */
-export const redactMongoUri = (uri: string): string => uri.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1***@');
-
 /** The host list of a MongoDB URI (`h1:27017,h2:27017`), which WHATWG URL cannot parse when there are several. */
 export const mongoHosts = (uri: string): string => {
   const afterScheme = uri.replace(/^mongodb(?:\+srv)?:\/\//, '');
@@ -35,14 +33,14 @@ export const mongoHosts = (uri: string): string => {
 /** The driver's reason, shortened to one line and with any credentials taken out. */
 const reasonOf = (error: unknown): string => {
   const message = error instanceof Error ? error.message : String(error);
-  const line = (message.split('\n', 1)[0] ?? '').replace(/\/\/[^@\s/]*@/g, '//***@').trim();
+  const line = redactUrl(message.split('\n', 1)[0] ?? '').trim();
   return line.length > 200 ? `${line.slice(0, 200)}…` : line || 'no answer';
 };
 
 /** One sentence: where, why, what to check, and what happens next. */
 export const unreachableSentence = (uri: string, error: unknown, next: string): string =>
   `MongoDB at ${mongoHosts(uri)} is not reachable (${reasonOf(error)}). Check that the server is running and reachable ` +
-  `from this host, and that MONGODB_URI (${redactMongoUri(uri)}) names the right host, port and credentials. ${next}`;
+  `from this host, and that MONGODB_URI (${redactUrl(uri)}) names the right host, port and credentials. ${next}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,15 +1,16 @@
 /** The start-up sentence about an unreachable MongoDB: hosts named, credentials never shown. */
 import { describe, expect, test } from '@jest/globals';
-import { mongoHosts, redactMongoUri, unreachableSentence } from '../../../src/persistence/mongo/open-mongo.js';
+import { redactUrl } from '../../../src/lib/redact.js';
+import { mongoHosts, unreachableSentence } from '../../../src/persistence/mongo/open-mongo.js';
 
 describe('unreachable MongoDB sentence', () => {
   test('names every host of a replica set or SRV URI, without user or password', () => {
     expect(mongoHosts('mongodb://u:p@db1:27017,db2:27018/distro?replicaSet=rs0')).toBe('db1:27017,db2:27018');
     expect(mongoHosts('mongodb+srv://u:p%40ss@cluster0.example.net/distro')).toBe('cluster0.example.net');
     expect(mongoHosts('mongodb://127.0.0.1')).toBe('127.0.0.1');
-    expect(redactMongoUri('mongodb://u:p@db1:27017,db2:27018/distro?replicaSet=rs0')).toBe('mongodb://***@db1:27017,db2:27018/distro?replicaSet=rs0');
-    expect(redactMongoUri('mongodb+srv://user@cluster0.example.net/x')).toBe('mongodb+srv://***@cluster0.example.net/x');
-    expect(redactMongoUri('mongodb://db1/x')).toBe('mongodb://db1/x');
+    expect(redactUrl('mongodb://u:p@db1:27017,db2:27018/distro?replicaSet=rs0')).toBe('mongodb://***@db1:27017,db2:27018/distro?replicaSet=rs0');
+    expect(redactUrl('mongodb+srv://user@cluster0.example.net/x')).toBe('mongodb+srv://***@cluster0.example.net/x');
+    expect(redactUrl('mongodb://db1/x')).toBe('mongodb://db1/x');
   });
 
   test('one line: the reason (first line only, credentials taken out), what to check, what happens next', () => {
