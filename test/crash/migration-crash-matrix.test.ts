@@ -127,6 +127,10 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
     await platformReady(OLD);
     const sites = [...KILL_POINTS.map((k) => k.site), ...BATCH];
     for (const name of sites) await must(app, 'POST', '/api/sites', { name, platform: OLD });
+    // POST /api/sites answers 202 and installs in a task: the seed is copied only once every site is installed.
+    for (const name of sites) {
+      await waitFor(async () => ((await api(app, 'GET', `/api/sites/${name}`)).body as { status?: string } | null)?.status === 'enabled', `${name} to be installed`, 60_000);
+    }
     await addVersion(repo, '12.4.2');
     await must(app, 'POST', '/api/distributions/social/poll');
     await platformReady(NEW);
