@@ -20,7 +20,7 @@ export interface AdminAuth {
   password: string | null;
 }
 
-export const ADMIN_ACTOR: Actor = { kind: 'user', id: 'admin' };
+export const ADMIN_ACTOR: Actor = { kind: 'user', id: 'admin', via: 'api' };
 
 /** Hash first so both sides have equal length and the comparison time says nothing about the secret. */
 const safeEqual = (given: string, expected: string): boolean =>
@@ -52,7 +52,7 @@ const identify = (auth: AdminAuth, req: Request): { actor: Actor; via: Credentia
       // Evaluate both so a wrong user name takes as long as a wrong password.
       const userOk = safeEqual(user, auth.user);
       const passwordOk = safeEqual(decoded.slice(colon + 1), auth.password);
-      if (userOk && passwordOk) return { actor: { kind: 'user', id: user, name: user }, via: 'basic' };
+      if (userOk && passwordOk) return { actor: { kind: 'user', id: user, name: user, via: 'api' }, via: 'basic' };
     }
   }
   return null;

@@ -43,7 +43,7 @@ export const ephemeral =
 
 export const userActor = (user: { id: string; name?: string; username?: string; user_name?: string }): Actor => {
   const name = user.name ?? user.username ?? user.user_name;
-  return name ? { kind: 'user', id: user.id, name } : { kind: 'user', id: user.id };
+  return name ? { kind: 'user', id: user.id, name, via: 'slack' } : { kind: 'user', id: user.id, via: 'slack' };
 };
 
 /**
