@@ -42,7 +42,7 @@ describe('a 1,000-site rollout', () => {
       seed: { versions: ['12.3.3', '12.4.1', '12.4.2'], sites: { '12.3.3': names('a', 600), '12.4.1': names('b', 400) } },
       updates: { minIntervalMs: INTERVAL, burst: 3, perMinute: 3000 },
     });
-  });
+  }, 120_000);
   afterAll(async () => h.close());
 
   test('the summary is edited at most once per interval and ends exactly right, failures first with reason and log link', async () => {
