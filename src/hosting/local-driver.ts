@@ -137,6 +137,12 @@ export class LocalDriver implements HostingDriver {
       throw new HostingError(`${dir} exists but is not the site ${site.name}.`);
     }
     if (!(await pathExists(this.platformPath(platform)))) throw new HostingError(`Platform ${platform.name} is not built on this host.`);
+    // A worker killed mid-install leaves its half-built copy; the task's lease makes us its only installer now.
+    const stale = `.installing-${site.name}-`;
+    for (const entry of await readdir(dirname(dir)).catch(() => [] as string[])) {
+      // Exactly `<prefix><8 hex>`: another site's name may start with this one's plus a hyphen.
+      if (entry.startsWith(stale) && /^[0-9a-f]{8}$/.test(entry.slice(stale.length))) await rm(await confinedPath(this.platformPath(platform), join(dirname(dir), entry)), { recursive: true, force: true });
+    }
     // Built next to its final place and renamed in, so a crash never leaves half a site.
     const tmp = await confinedPath(this.platformPath(platform), join(dirname(dir), `.installing-${site.name}-${suffix()}`));
     await mkdir(join(tmp, 'files'), { recursive: true });
@@ -147,6 +153,7 @@ export class LocalDriver implements HostingDriver {
     );
     await this.writeSiteFile(platform, tmp, { name: site.name, platform: platform.name, installedAt: new Date().toISOString() });
     await fsyncTree(tmp);
+    crashPoint('install:built');
     await durableRename(tmp, dir);
     log(`Installed ${site.name} on ${platform.name}`);
   }

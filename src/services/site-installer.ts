@@ -5,6 +5,7 @@
  * without its files) and fails the task with the reason.
  */
 import { TransientError } from '../domain/errors.js';
+import { crashPoint } from '../lib/crash-point.js';
 import type { Clock, EventPublisher, HostingDriver, LogFn, Repositories } from '../domain/ports.js';
 import type { Task, TaskLogLine } from '../domain/task.js';
 
@@ -42,6 +43,7 @@ export class SiteInstaller {
       return 'skipped';
     }
     await this.deps.events.publish({ type: 'task.updated', taskId, state: 'processing' });
+    crashPoint('install:begun');
     const lines: TaskLogLine[] = [];
     const log: LogFn = (message, level = 'info') => void lines.push({ at: this.clock.now(), level, message });
     const renew = setInterval(
@@ -56,7 +58,9 @@ export class SiteInstaller {
       if (!platform) return await this.finish(task, lines, 'failed', 'The platform is gone.');
       log(`Installing ${site.name} on ${platform.name}`);
       await this.deps.driver.installSite?.(site, platform, log);
+      crashPoint('install:files');
       await sites.update(site.id, { status: 'enabled' });
+      crashPoint('install:enabled');
       log(`Installed ${site.name}`);
       return await this.finish(task, lines, 'succeeded', null);
     } catch (error) {
