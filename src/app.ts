@@ -126,13 +126,14 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
-  const polls = new PollService({ repos, jobs, checkers });
+  const polls = new PollService({ repos, jobs, checkers, upstreamPolicy: { allowLocal: config.hosting.allowLocalUpstreams } });
   const services = createServices({
     repos,
     jobs,
     events,
     // Web processes only queue install tasks; the driver is called by workers (site.install job).
     siteInstalls: driver.installSite !== undefined,
+    builtPlatformsOnly: config.hosting.driver === 'local',
     polls,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),

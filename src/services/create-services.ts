@@ -20,6 +20,8 @@ export interface ServiceDeps {
   links: { secret: string; ttlMs: number; publicUrl: string };
   /** Whether the hosting driver makes site files: site creation then queues an install task for a worker. */
   siteInstalls?: boolean;
+  /** Sites can be installed only on platforms built here (the local driver). */
+  builtPlatformsOnly?: boolean;
   polls?: Services['polls'];
   /** Poll interval of distributions created without a policy. */
   defaultPollIntervalMinutes?: number;
@@ -50,7 +52,7 @@ export const createServices = (deps: ServiceDeps): Services => {
   return {
     distributions,
     platforms: new PlatformService({ repos }),
-    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false }),
+    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false, builtPlatformsOnly: deps.builtPlatformsOnly ?? false }),
     compare,
     upgrades: new UpgradeService({ repos, jobs, events, compare }),
     tasks: new TaskService({ repos, events }),

@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ConflictError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { ALL_ITEMS, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
 import { fieldProblem } from '../domain/field-limits.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
@@ -26,6 +26,8 @@ export interface SiteServiceDeps {
   jobs: JobQueue;
   /** True when the hosting driver makes site files (installSite): creation then queues an install task. */
   installs: boolean;
+  /** The driver installs only on platforms it built itself (local driver): a hand-registered one has no files. */
+  builtPlatformsOnly?: boolean;
 }
 
 export class SiteService {
@@ -48,6 +50,12 @@ export class SiteService {
     }
     const platform = await resolvePlatform(this.deps.repos, input.platform ?? '');
     assertCanHostNewSite(platform);
+    if (this.deps.installs && this.deps.builtPlatformsOnly && !platform.path) {
+      // A hand-registered platform (POST /api/platforms) has no files here: the install task could only fail.
+      throw new RuleViolationError(
+        `Platform \`${platform.name}\` was registered by hand and has no files on this server, so no site can be installed on it; add the site to a platform Distro built from the distribution's upstream.`,
+      );
+    }
     const record = { name, platformId: platform.id, modules: input.modules ?? [] };
     if (!this.deps.installs) return { site: await this.deps.repos.sites.create(record), task: null };
     const site = await this.deps.repos.sites.create({ ...record, status: 'installing' });
