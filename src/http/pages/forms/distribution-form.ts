@@ -75,9 +75,10 @@ const testResult = (t: UpstreamTest | undefined): SafeHtml => {
   if (!t) return html``;
   if (!t.ok) return html`<p id="upstream-test" role="status" class="alert">Upstream check failed: ${t.message}</p>`;
   const shown = t.refs.slice(-10);
-  return html`<p id="upstream-test" role="status" class="card">Upstream reachable: found ${t.refs.length} build${t.refs.length === 1 ? '' : 's'} matching${
-    shown.length ? html` (${t.refs.length > shown.length ? 'newest: ' : ''}${shown.map((r, i) => html`${i ? ', ' : ''}<code>${r}</code>`)})` : ''
-  }.</p>`;
+  if (!shown.length) return html`<p id="upstream-test" role="status" class="card">Upstream reachable, but no branch head or tag matches yet.</p>`;
+  return html`<p id="upstream-test" role="status" class="card">Upstream reachable: a poll now would record ${t.refs.length} new build${t.refs.length === 1 ? '' : 's'}: ${shown.map(
+    (r, i) => html`${i ? ', ' : ''}<code>${r}</code>`,
+  )}${t.refs.length > shown.length ? ' …' : ''}.</p>`;
 };
 
 export const renderDistributionForm = (o: DistributionFormOptions): SafeHtml => {
