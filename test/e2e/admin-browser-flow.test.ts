@@ -124,7 +124,15 @@ describe.each([
     expect(await page.locator('#platforms tr', { hasText: `${slug}-${NEW}` }).locator('.b-target').count()).toBe(1);
     await shot('06-target-set');
 
+    // A first upgrade request is cancelled (through its confirmation page): nothing is scheduled.
+    await go(page.getByRole('button', { name: 'Upgrade 2 outdated sites' }));
+    await go(page.getByRole('link', { name: 'Cancel' }));
+    await go(page.getByRole('button', { name: 'Cancel the upgrade' }));
+    expect(await page.locator('h1').innerText()).toContain('cancelled');
+    expect(await page.getByRole('button', { name: /Confirm/ }).count()).toBe(0);
+
     // Upgrade: the plan page shows the Compare summary and Confirm.
+    await page.goto(`${product.url}/distributions/${slug}`);
     await go(page.getByRole('button', { name: 'Upgrade 2 outdated sites' }));
     expect(new URL(page.url()).pathname).toMatch(/^\/upgrades\//);
     const compareRow = page.locator('#plan-compare tbody tr');
@@ -148,6 +156,7 @@ describe.each([
     }
     const plans = (await api(product.url, 'GET', `/api/upgrades?distribution=${slug}`, undefined, bearer)).body;
     expect(plans.items[0].confirmedBy).toEqual({ kind: 'user', id: 'alice', name: 'alice', via: 'page' });
+    expect(plans.items.map((p: { state: string }) => p.state)).toEqual(['confirmed', 'cancelled']);
     await page.goto(`${product.url}/sites/${sites[0]}`);
     expect(await page.locator('.sub').first().innerText()).toContain(`${slug}-${NEW}`);
     expect(errors).toEqual([]);

@@ -2,7 +2,7 @@
  * Building blocks of the pages' forms: the CSRF field, labelled inputs with their error inline, buttons that post
  * one action, and the signed-in bar. Semantic markup with few classes, so the shared stylesheet applies.
  */
-import { html, type SafeHtml } from '../../html.js';
+import { html, withInlineCode, type SafeHtml } from '../../html.js';
 import { pageContext } from '../page-context.js';
 
 /** The session's synchronizer token; nothing when the request needs none (token, basic auth, open mode). */
@@ -66,7 +66,7 @@ export const actionButton = (action: string, label: string, hidden: Record<strin
 
 /** Errors the form could not place next to a field (or a refusal from the service), at the top of the form. */
 export const formAlert = (messages: readonly string[]): SafeHtml =>
-  messages.length ? html`<div class="alert" role="alert">${messages.map((m, i) => html`${i ? html`<br>` : ''}${m}`)}</div>` : html``;
+  messages.length ? html`<div class="alert" role="alert">${messages.map((m, i) => html`${i ? html`<br>` : ''}${withInlineCode(m)}`)}</div>` : html``;
 
 /** Who is signed in, and the logout button (only for sign-in sessions). */
 export const userBar = (): SafeHtml => {
