@@ -224,21 +224,19 @@ export const actionsRouter = (deps: { services: Services; repos: Repositories; a
     res.redirect(303, `/upgrades/${encodeURIComponent(view.plan.id)}`);
   });
 
-  router.post('/upgrades/:id/confirm', ...guard('upgrade.confirm'), async (req, res) => {
-    const id = String(req.params['id']);
-    await services.upgrades.confirm(id, actorOf(res));
-    res.redirect(303, `/upgrades/${encodeURIComponent(id)}`);
-  });
+  // Confirm and cancel answer with the plan page, which shows what happened (scheduled tasks, or cancelled).
+  for (const verb of ['confirm', 'cancel'] as const) {
+    router.post(`/upgrades/:id/${verb}`, ...guard(`upgrade.${verb}`), async (req, res) => {
+      const id = String(req.params['id']);
+      await services.upgrades[verb](id, actorOf(res));
+      res.redirect(303, `/upgrades/${encodeURIComponent(id)}`);
+    });
+  }
 
   router.get('/upgrades/:id/cancel', admin, allow('upgrade.cancel'), async (req, res) => {
     const view = await services.upgrades.view(String(req.params['id']));
     const href = `/upgrades/${encodeURIComponent(view.plan.id)}`;
     send(res, renderConfirmPage({ title: 'Cancel this upgrade?', question: `Nothing of this plan to ${view.target.name} will be scheduled; a new upgrade can be requested later.`, action: `${href}/cancel`, button: 'Cancel the upgrade', back: href }));
-  });
-  router.post('/upgrades/:id/cancel', ...guard('upgrade.cancel'), async (req, res) => {
-    const id = String(req.params['id']);
-    await services.upgrades.cancel(id, actorOf(res));
-    res.redirect(303, `/upgrades/${encodeURIComponent(id)}`);
   });
 
   router.get('/tasks/:id/cancel', admin, allow('task.cancel'), async (req, res) => {
