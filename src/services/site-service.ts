@@ -3,6 +3,7 @@ import { ConflictError, RuleViolationError, ValidationError } from '../domain/er
 import { ALL_ITEMS, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
 import { fieldProblem } from '../domain/field-limits.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
+import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
 import { installJobKey, SITE_INSTALL_JOB, type SiteInstallJobData } from '../domain/jobs.js';
@@ -26,8 +27,11 @@ export interface SiteServiceDeps {
   jobs: JobQueue;
   /** True when the hosting driver makes site files (installSite): creation then queues an install task. */
   installs: boolean;
-  /** The driver installs only on platforms it built itself (local driver): a hand-registered one has no files. */
-  builtPlatformsOnly?: boolean;
+  /**
+   * Whether the platform's files are where the driver installs sites (local driver: its directory exists). A
+   * platform registered by hand (POST /api/platforms) may have none; then creating a site is refused at once.
+   */
+  platformHasFiles?: (platform: Platform) => Promise<boolean>;
 }
 
 export class SiteService {
@@ -50,10 +54,10 @@ export class SiteService {
     }
     const platform = await resolvePlatform(this.deps.repos, input.platform ?? '');
     assertCanHostNewSite(platform);
-    if (this.deps.installs && this.deps.builtPlatformsOnly && !platform.path) {
-      // A hand-registered platform (POST /api/platforms) has no files here: the install task could only fail.
+    if (this.deps.installs && this.deps.platformHasFiles && !(await this.deps.platformHasFiles(platform))) {
+      // Without its files the install task could only fail; say so now, with what to do instead.
       throw new RuleViolationError(
-        `Platform \`${platform.name}\` was registered by hand and has no files on this server, so no site can be installed on it; add the site to a platform Distro built from the distribution's upstream.`,
+        `Platform \`${platform.name}\` has no files on this server (it was registered by hand, not built here), so no site can be installed on it; add the site to a platform Distro built from the distribution's upstream.`,
       );
     }
     const record = { name, platformId: platform.id, modules: input.modules ?? [] };

@@ -89,10 +89,10 @@ describe('page actions', () => {
     await api(product.url, 'POST', '/api/platforms', { name: 'byhand-1', distribution: 'byhand', ref: 'main', commit: COMMIT }, bearer);
     const viaApi = await api(product.url, 'POST', '/api/sites', { name: 'a.example.org', platform: 'byhand-1' }, bearer);
     expect(viaApi.status).toBe(422);
-    expect(viaApi.body.error.message).toMatch(/registered by hand and has no files on this server/);
+    expect(viaApi.body.error.message).toMatch(/has no files on this server \(it was registered by hand, not built here\)/);
     const viaPage = await alice.submit('/new-site?platform=byhand-1', '/new-site', { name: 'a.example.org', platform: 'byhand-1', modules: '' });
     expect(viaPage.status).toBe(422);
-    expect(decode(viaPage.text)).toContain('<div class="alert" role="alert">Platform <code>byhand-1</code> was registered by hand');
+    expect(decode(viaPage.text)).toContain('<div class="alert" role="alert">Platform <code>byhand-1</code> has no files on this server');
     expect(viaPage.text).toContain('value="a.example.org"');
     expect((await api(product.url, 'GET', '/api/sites/a.example.org', undefined, bearer)).status).toBe(404);
   });
