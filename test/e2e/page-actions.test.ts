@@ -3,6 +3,8 @@
  * errors with the input kept, "Test upstream" failing with the checker's sentence, and the
  * refusals (409/422) rendered as sentences rather than 500s.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ADMIN_TOKEN, api } from '../support/http.js';
 import { startProduct, type ProductServer } from '../support/product-server.js';
@@ -95,6 +97,35 @@ describe('page actions', () => {
     expect(decode(viaPage.text)).toContain('<div class="alert" role="alert">Platform <code>byhand-1</code> has no files on this server');
     expect(viaPage.text).toContain('value="a.example.org"');
     expect((await api(product.url, 'GET', '/api/sites/a.example.org', undefined, bearer)).status).toBe(404);
+  });
+
+  test('a site is edited and deleted from its pages (delete through the confirmation page)', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'files', title: 'Files' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'files-1', distribution: 'files', ref: 'main', commit: COMMIT }, bearer);
+    // Built elsewhere: give it its directory here, so sites can be installed on it.
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'files-1', 'sites'), { recursive: true });
+    const added = await alice.submit('/new-site?platform=files-1', '/new-site', { name: 'b.example.org', platform: 'files-1', modules: 'node, user' });
+    expect(added.status).toBe(303);
+    expect(added.headers.get('location')).toMatch(/^\/tasks\//);
+    for (let i = 0; i < 100 && (await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).body.status !== 'enabled'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const site = (await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).body;
+    expect([site.status, site.modules]).toEqual(['enabled', ['node', 'user']]);
+
+    const badModules = await alice.submit('/sites/b.example.org/edit', '/sites/b.example.org/edit', { status: 'disabled', modules: 'Not-A-Module' });
+    expect(badModules.status).toBe(400);
+    expect(decode(badModules.text)).toMatch(/class="error" id="f-modules-error">a module machine name/);
+    const edited = await alice.submit('/sites/b.example.org/edit', '/sites/b.example.org/edit', { status: 'disabled', modules: 'node' });
+    expect(edited.status).toBe(303);
+    expect((await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).body).toMatchObject({ status: 'disabled', modules: ['node'] });
+
+    const confirm = await alice.get('/sites/b.example.org/delete');
+    expect(confirm.text).toContain('<button type="submit" class="danger">Delete site</button>');
+    const deleted = await alice.submit('/sites/b.example.org/delete', '/sites/b.example.org/delete');
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get('location')).toBe('/platforms/files-1');
+    expect((await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).status).toBe(404);
   });
 
   test('an invalid site name is shown next to the name field', async () => {

@@ -1,5 +1,6 @@
 /**
- * Create / edit a distribution, with a "Test upstream" button that checks the upstream as typed (same checker and
+ * Create / edit a distribution (Enter saves: a hidden first submit button is the form's default, ahead of "Test
+ * upstream"), with a "Test upstream" button that checks the upstream as typed (same checker and
  * guard as polling) and shows the result inline. Values are kept as typed whatever the outcome.
  */
 import type { Distribution } from '../../../domain/distribution.js';
@@ -90,6 +91,7 @@ export const renderDistributionForm = (o: DistributionFormOptions): SafeHtml => 
     body: html`<h1>${o.mode === 'create' ? 'New distribution' : html`Edit <code>${v.slug}</code>`}</h1>
 <form method="post" action="${action}" id="distribution-form" novalidate>
 ${csrfField()}${formAlert(o.alerts ?? [])}
+<button type="submit" name="intent" value="save" hidden tabindex="-1">Save</button>
 ${o.mode === 'create' ? input({ name: 'slug', label: 'Slug', value: v.slug, errors: e, required: true, hint: 'lowercase letters, digits and dashes, e.g. social' }) : ''}
 ${input({ name: 'title', label: 'Title', value: v.title, errors: e, required: true })}
 ${input({ name: 'description', label: 'Description', value: v.description, errors: e })}

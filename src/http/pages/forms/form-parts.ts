@@ -19,7 +19,8 @@ export const fieldErrorsOf = (issues: readonly string[]): { fields: FieldErrors;
   const other: string[] = [];
   for (const issue of issues) {
     const colon = issue.indexOf(': ');
-    const field = colon > 0 ? issue.slice(0, colon) : '';
+    // A list item's problem (`modules.3: …`) belongs to the list's field.
+    const field = colon > 0 ? issue.slice(0, colon).replace(/(\.\d+)+$/, '') : '';
     if (field && /^[a-zA-Z.]+$/.test(field) && !(field in fields)) fields[field] = issue.slice(colon + 2);
     else other.push(issue);
   }
