@@ -60,7 +60,7 @@ pre.patch .hunk{background:#eef2fb;color:var(--blue)}pre.patch .meta{color:var(-
 .log .warn{color:#ffd27a}.log .error{color:#ff9b9b}
 .alert{padding:12px 16px;border-radius:8px;background:var(--red-bg);color:var(--red);border:1px solid #f3c2c2}
 .empty{color:var(--muted);font-style:italic}
-form.inline{display:inline-block;margin:0 6px 6px 0}.actions{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0 16px}
+form.inline{display:inline-block;margin:0 6px 6px 0}.actions form.inline{margin:0}.actions{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0 16px}
 button,.button{font:inherit;padding:5px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer;display:inline-block}
 button.primary,.button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button.danger{background:var(--red);border-color:var(--red);color:#fff}
 .field{margin:0 0 12px;display:flex;flex-direction:column;gap:3px;max-width:560px}.field input,.field select{font:inherit;padding:6px 9px;border:1px solid var(--line);border-radius:6px}
