@@ -14,7 +14,9 @@ import type { HostingDriver, JobQueue, Repositories } from './domain/ports.js';
 import { GitHubUpstreamChecker } from './github/github-checker.js';
 import { CommandDriver, validateTemplates } from './hosting/command-driver.js';
 import { redactorFor } from './lib/redact.js';
+import type { Platform } from './domain/platform.js';
 import { LocalDriver } from './hosting/local-driver.js';
+import { pathExists } from './hosting/paths.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
@@ -126,13 +128,15 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
-  const polls = new PollService({ repos, jobs, checkers });
+  const polls = new PollService({ repos, jobs, checkers, upstreamPolicy: { allowLocal: config.hosting.allowLocalUpstreams } });
   const services = createServices({
     repos,
     jobs,
     events,
     // Web processes only queue install tasks; the driver is called by workers (site.install job).
     siteInstalls: driver.installSite !== undefined,
+    // A stat of the platform's directory (shared DATA_DIR), not a hosting operation.
+    ...(driver instanceof LocalDriver ? { platformHasFiles: (p: Platform) => pathExists(driver.platformPath(p)) } : {}),
     polls,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { templateProblems } from './hosting/command-templates.js';
+import { parseAdminUsers, type AdminUser } from './lib/admin-users.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -51,6 +52,8 @@ const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ADMIN_USER: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
+  /** Named users of the sign-in page: `name:role:scrypt:…` entries separated by commas or newlines. */
+  ADMIN_USERS: z.string().max(100_000).optional(),
   LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   LINK_TTL_HOURS: int(72, 1),
 
@@ -104,7 +107,7 @@ export interface Config {
     confirmersUsergroup: string | null;
     defaultChannel: string | null;
   };
-  admin: { token: string | null; user: string | null; password: string | null };
+  admin: { token: string | null; user: string | null; password: string | null; users: AdminUser[] };
   links: { secret: string; ttlMs: number };
   github: { token: string | null; apiUrl: string; webhookSecret: string | null };
   hosting: {
@@ -150,8 +153,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
 
   const signingSecret = required('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, () => randomBytes(16).toString('hex'));
   const linkSecret = required('LINK_SECRET', e.LINK_SECRET, () => randomBytes(24).toString('hex'));
-  if (production && !e.ADMIN_TOKEN && !(e.ADMIN_USER && e.ADMIN_PASSWORD)) {
-    problems.push('ADMIN_TOKEN: required (or ADMIN_USER and ADMIN_PASSWORD) when NODE_ENV=production');
+  const adminUsers = parseAdminUsers(e.ADMIN_USERS ?? '');
+  problems.push(...adminUsers.problems.map((p) => `ADMIN_USERS: ${p}`));
+  if (production && !e.ADMIN_TOKEN && !(e.ADMIN_USER && e.ADMIN_PASSWORD) && !adminUsers.users.length) {
+    problems.push('ADMIN_TOKEN: required (or ADMIN_USERS, or ADMIN_USER and ADMIN_PASSWORD) when NODE_ENV=production');
   }
   if (Boolean(e.ADMIN_USER) !== Boolean(e.ADMIN_PASSWORD)) problems.push('ADMIN_USER/ADMIN_PASSWORD: set both or neither');
 
@@ -198,7 +203,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       confirmersUsergroup: e.SLACK_CONFIRMERS_USERGROUP ?? null,
       defaultChannel: e.SLACK_DEFAULT_CHANNEL ?? null,
     },
-    admin: { token: e.ADMIN_TOKEN ?? null, user: e.ADMIN_USER ?? null, password: e.ADMIN_PASSWORD ?? null },
+    admin: { token: e.ADMIN_TOKEN ?? null, user: e.ADMIN_USER ?? null, password: e.ADMIN_PASSWORD ?? null, users: adminUsers.users },
     links: { secret: linkSecret, ttlMs: e.LINK_TTL_HOURS * 3_600_000 },
     github: { token: e.GITHUB_TOKEN ?? null, apiUrl: e.GITHUB_API_URL.replace(/\/$/, ''), webhookSecret: e.GITHUB_WEBHOOK_SECRET ?? null },
     hosting: {

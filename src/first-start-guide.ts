@@ -21,7 +21,7 @@ export interface FirstStartGuideInput {
   /** Where the admin backend answers, as seen from this machine. */
   url: string;
   /** How the admin API authenticates; `loopback` = no credentials set, open to this machine only. */
-  adminAuth: 'token' | 'basic' | 'loopback';
+  adminAuth: 'token' | 'basic' | 'loopback' | 'users';
   /** SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are both set. */
   slackConfigured: boolean;
   /** The slash command (SLACK_COMMAND). */
@@ -31,17 +31,21 @@ export interface FirstStartGuideInput {
 /** The server's URL as reached from this machine: an unspecified listen address (0.0.0.0, ::) through loopback. */
 export const loopbackUrl = (url: string): string => url.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\]|::):/, '$1127.0.0.1:');
 
-const CREDENTIALS = { token: `-H "Authorization: Bearer $ADMIN_TOKEN" `, basic: `-u "$ADMIN_USER:$ADMIN_PASSWORD" `, loopback: '' };
+const CREDENTIALS = { token: `-H "Authorization: Bearer $ADMIN_TOKEN" `, basic: `-u "$ADMIN_USER:$ADMIN_PASSWORD" `, loopback: '' } as const;
 /** Without a bearer token, state changes need a same-origin proof (src/http/auth.ts): a script sends Origin. */
 const originHeader = (adminAuth: FirstStartGuideInput['adminAuth'], url: string): string => (adminAuth === 'token' ? '' : `-H 'Origin: ${url}' `);
 
 export const firstStartGuide = ({ url, adminAuth, slackConfigured, command }: FirstStartGuideInput): string =>
   [
     'Distro is running, with no distribution yet. Next steps:',
-    `  1. Admin backend: ${url}${adminAuth === 'loopback' ? ' (open to this machine only until ADMIN_TOKEN or ADMIN_USER/ADMIN_PASSWORD is set)' : ''}`,
-    '  2. Add a first distribution (the fields are described in README.md, "Admin backend"):',
-    `     curl ${CREDENTIALS[adminAuth]}${originHeader(adminAuth, url)}-H 'content-type: application/json' ${url}/api/distributions \\`,
-    `       -d '${JSON.stringify(EXAMPLE_DISTRIBUTION)}'`,
+    `  1. Admin backend: ${url}${adminAuth === 'loopback' ? ' (open to this machine only until ADMIN_TOKEN, ADMIN_USERS or ADMIN_USER/ADMIN_PASSWORD is set)' : ''}`,
+    ...(adminAuth === 'users'
+      ? [`  2. Sign in at ${url}/login (ADMIN_USERS) and press "New distribution" on the dashboard.`]
+      : [
+          '  2. Add a first distribution on the dashboard ("New distribution"), or (fields in README.md, "Admin backend"):',
+          `     curl ${CREDENTIALS[adminAuth]}${originHeader(adminAuth, url)}-H 'content-type: application/json' ${url}/api/distributions \\`,
+          `       -d '${JSON.stringify(EXAMPLE_DISTRIBUTION)}'`,
+        ]),
     slackConfigured
       ? `  3. Slack is configured: invite the bot to the distribution's channel and try ${command} help.`
       : '  3. Connect Slack: create an app from manifest.yml (its URLs pointing at PUBLIC_URL), then set\n' +

@@ -74,7 +74,7 @@ if (app.url && (await noDistribution()) && !stopping) {
   logger.info(
     firstStartGuide({
       url: loopbackUrl(app.url),
-      adminAuth: admin.token ? 'token' : admin.user ? 'basic' : 'loopback',
+      adminAuth: admin.token ? 'token' : admin.user ? 'basic' : admin.users.length ? 'users' : 'loopback',
       slackConfigured: Boolean(slack.botToken) && !config.devDefaults.includes('SLACK_SIGNING_SECRET'),
       command: slack.command,
     }),

@@ -450,6 +450,8 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     tasks: new MemoryTasks(db),
     plans: new MemoryPlans(db),
     redeliveries: noRedeliveries,
+    // The baseline benchmarks never sign in.
+    sessions: { create: async () => undefined, get: async () => null, touch: async () => undefined, delete: async () => undefined, prune: async () => 0 },
     transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {

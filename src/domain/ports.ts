@@ -203,6 +203,30 @@ export interface RedeliveryStore {
   forget(key: string): Promise<void>;
 }
 
+/**
+ * A signed-in admin user's session. `id` is the SHA-256 of the cookie's random token (a copy of the store
+ * grants no session); `csrf` is the synchronizer token every form of the session carries.
+ */
+export interface AdminSession {
+  id: string;
+  user: string;
+  csrf: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+}
+
+/** Admin sessions, shared by every web process, so logout ends a session everywhere at once. */
+export interface SessionStore {
+  create(session: AdminSession): Promise<void>;
+  /** The session, or null when it does not exist (never created, logged out, or pruned). */
+  get(id: string): Promise<AdminSession | null>;
+  /** Records activity (idle expiry counts from the last one). */
+  touch(id: string, at: Date): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Removes sessions idle since before `idleBefore` or created before `createdBefore`; returns how many. */
+  prune(idleBefore: Date, createdBefore: Date): Promise<number>;
+}
+
 export interface Repositories {
   distributions: DistributionRepository;
   platforms: PlatformRepository;
@@ -210,6 +234,7 @@ export interface Repositories {
   tasks: TaskRepository;
   plans: UpgradePlanRepository;
   redeliveries: RedeliveryStore;
+  sessions: SessionStore;
   /**
    * Runs several repository calls as one unit. Embedded (SQLite): one transaction, all committed or none, job
    * enqueues included; other callers wait meanwhile, so keep it to repository calls (no network, no hosting work).

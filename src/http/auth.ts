@@ -7,17 +7,25 @@
  * Pages posted to Slack carry a signed, expiring link instead (LinkSigner), so a click needs no login.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Actor } from '../domain/actor.js';
+import { ACTION_ROLES, roleAtLeast, type AdminAction, type AdminRole } from '../domain/admin-roles.js';
+import type { AdminUser } from '../lib/admin-users.js';
 import type { LinkSigner } from '../services/link-signer.js';
-import { sendError } from './error-mapping.js';
+import { sendError, type MappedError } from './error-mapping.js';
 import { html } from './html.js';
 import { layout } from './pages/layout.js';
+import { runWithPageContext } from './pages/page-context.js';
+import type { SessionManager } from './session/session-manager.js';
 
 export interface AdminAuth {
   token: string | null;
   user: string | null;
   password: string | null;
+  /** ADMIN_USERS: named users who sign in on /login (a cookie session). */
+  users?: AdminUser[];
+  /** Their sessions; set by createHttpApp when there are users. */
+  sessions?: SessionManager | null;
 }
 
 export const ADMIN_ACTOR: Actor = { kind: 'user', id: 'admin', via: 'api' };
@@ -32,17 +40,28 @@ export const isLoopback = (address: string | undefined): boolean =>
 const basicEnabled = (auth: AdminAuth): auth is AdminAuth & { user: string; password: string } =>
   auth.user !== null && auth.password !== null;
 
-const openMode = (auth: AdminAuth): boolean => !auth.token && !basicEnabled(auth);
+const sessionsEnabled = (auth: AdminAuth): auth is AdminAuth & { sessions: SessionManager } => Boolean(auth.sessions?.enabled);
+
+const openMode = (auth: AdminAuth): boolean => !auth.token && !basicEnabled(auth) && !sessionsEnabled(auth);
 
 /** How a request proved itself: `bearer` is the only credential a browser never attaches on its own. */
-type Credential = 'open' | 'bearer' | 'basic';
+type Credential = 'open' | 'bearer' | 'basic' | 'session';
 
-/** The actor the credentials prove and how, or null when they prove nothing. */
-const identify = (auth: AdminAuth, req: Request): { actor: Actor; via: Credential } | null => {
+interface Identity {
+  actor: Actor;
+  via: Credential;
+  /** The token, basic auth and the open mode act as admin; a signed-in user has their configured role. */
+  role: AdminRole;
+  /** A session's synchronizer token (every state change of a session must carry it). */
+  csrf?: string;
+}
+
+/** The identity the credentials prove, or null when they prove nothing. */
+const identify = async (auth: AdminAuth, req: Request): Promise<Identity | null> => {
   const header = req.get('authorization') ?? '';
-  if (openMode(auth)) return isLoopback(req.socket.remoteAddress) ? { actor: ADMIN_ACTOR, via: 'open' } : null;
+  if (openMode(auth)) return isLoopback(req.socket.remoteAddress) ? { actor: ADMIN_ACTOR, via: 'open', role: 'admin' } : null;
   const bearer = /^Bearer\s+(.+)$/i.exec(header);
-  if (bearer && auth.token && safeEqual(bearer[1]!.trim(), auth.token)) return { actor: ADMIN_ACTOR, via: 'bearer' };
+  if (bearer && auth.token && safeEqual(bearer[1]!.trim(), auth.token)) return { actor: ADMIN_ACTOR, via: 'bearer', role: 'admin' };
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
   if (basic && basicEnabled(auth)) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
@@ -52,14 +71,20 @@ const identify = (auth: AdminAuth, req: Request): { actor: Actor; via: Credentia
       // Evaluate both so a wrong user name takes as long as a wrong password.
       const userOk = safeEqual(user, auth.user);
       const passwordOk = safeEqual(decoded.slice(colon + 1), auth.password);
-      if (userOk && passwordOk) return { actor: { kind: 'user', id: user, name: user, via: 'api' }, via: 'basic' };
+      if (userOk && passwordOk) return { actor: { kind: 'user', id: user, name: user, via: 'api' }, via: 'basic', role: 'admin' };
     }
+  }
+  const signedIn = sessionsEnabled(auth) ? await auth.sessions.resolve(req) : null;
+  if (signedIn) {
+    const { name, role } = signedIn.user;
+    const via = /^\/api(\/|\?|$)/.test(req.originalUrl) ? 'api' : 'page';
+    return { actor: { kind: 'user', id: name, name, via }, via: 'session', role, csrf: signedIn.session.csrf };
   }
   return null;
 };
 
 /** The actor the credentials prove, null when they prove nothing (the open default proves the admin, from loopback). */
-export const authenticate = (auth: AdminAuth, req: Request): Actor | null => identify(auth, req)?.actor ?? null;
+export const authenticate = async (auth: AdminAuth, req: Request): Promise<Actor | null> => (await identify(auth, req))?.actor ?? null;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
@@ -87,7 +112,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * True when a browser says the request comes from our own pages (Sec-Fetch-Site, which pages cannot set),
  * or, from browsers without it, when Origin is this host or PUBLIC_URL. Neither header: no proof.
  */
-const sameOrigin = (req: Request, publicUrl: string): boolean => {
+export const sameOrigin = (req: Request, publicUrl: string): boolean => {
   const site = req.get('sec-fetch-site');
   if (site) return site === 'same-origin' || site === 'none';
   const origin = req.get('origin');
@@ -100,7 +125,17 @@ const sameOrigin = (req: Request, publicUrl: string): boolean => {
   }
 };
 
+const wantsPage = (req: Request): boolean => req.method === 'GET' && !/^\/(api|webhooks)(\/|\?|$)/.test(req.originalUrl);
+
+/** Only a path on this site (no `//host`, no scheme): the login's `next` can never send anyone elsewhere. */
+export const localPath = (next: unknown): string =>
+  typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) && next.length <= 2048 ? next : '/';
+
 const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
+  if (sessionsEnabled(auth) && wantsPage(req)) {
+    res.redirect(303, `/login?next=${encodeURIComponent(localPath(req.originalUrl))}`);
+    return;
+  }
   if (openMode(auth)) {
     sendError(req, res, {
       status: 403,
@@ -110,10 +145,57 @@ const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
   }
   // Basic lets a browser prompt for credentials on pages; API clients are told about both schemes.
   res.set('WWW-Authenticate', basicEnabled(auth) ? 'Basic realm="Distro", charset="UTF-8"' : 'Bearer realm="Distro"');
-  sendError(req, res, { status: 401, body: { code: 'unauthorized', message: 'Authentication required: a bearer token or basic credentials.' } });
+  const message = sessionsEnabled(auth)
+    ? 'Authentication required: sign in at /login, or send a bearer token or basic credentials.'
+    : 'Authentication required: a bearer token or basic credentials.';
+  sendError(req, res, { status: 401, body: { code: 'unauthorized', message } });
 };
 
 export const actorOf = (res: Response): Actor => (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
+
+/** The authenticated role of the request (set by requireAdmin); null on a signed link alone. */
+export const roleOf = (res: Response): AdminRole | null => (res.locals['role'] as AdminRole | undefined) ?? null;
+
+/** 403 naming the role needed, or null when the request's role is at least `needed`. */
+export const roleRequired = (res: Response, needed: AdminRole): MappedError | null => {
+  const role = roleOf(res);
+  if (role && roleAtLeast(role, needed)) return null;
+  return {
+    status: 403,
+    body: { code: 'role_required', message: `This needs the ${needed} role${role ? `; you are signed in as ${role}` : ''}.` },
+  };
+};
+
+/** Route guard: lets the request through only when its role may do `action` (the table in admin-roles.ts). */
+export const allow =
+  (action: AdminAction): RequestHandler =>
+  (req, res, next) => {
+    const refusal = roleRequired(res, ACTION_ROLES[action]);
+    if (refusal) return void sendError(req, res, refusal);
+    next();
+  };
+
+/** Records who acts (services get the actor, routes the role) and runs the rest of the request in its page context. */
+const proceedAs = (identity: Identity, res: Response, next: () => void): void => {
+  res.locals['actor'] = identity.actor;
+  res.locals['role'] = identity.role;
+  const user = identity.via === 'session' ? (identity.actor.kind === 'user' ? (identity.actor.name ?? identity.actor.id) : null) : null;
+  runWithPageContext({ user, role: identity.role, csrf: identity.csrf ?? null }, next);
+};
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Form posts are small; parsed only after the sender is authenticated. */
+const formBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
+
+/** The session's synchronizer token from the X-CSRF-Token header or a form's `_csrf` field. */
+const csrfGiven = async (req: Request, res: Response): Promise<string> => {
+  const header = req.get('x-csrf-token');
+  if (header) return header;
+  if (!req.is('application/x-www-form-urlencoded')) return '';
+  await new Promise<void>((resolve, reject) => void formBody(req, res, (e?: unknown) => (e ? reject(e) : resolve())));
+  const body = req.body as Record<string, unknown> | undefined;
+  return typeof body?.['_csrf'] === 'string' ? body['_csrf'] : '';
+};
 
 /**
  * Admin access for `publicUrl`'s server: refuses (403 JSON on /api) a foreign Host in the open mode
@@ -121,13 +203,13 @@ export const actorOf = (res: Response): Actor => (res.locals['actor'] as Actor |
  */
 export const requireAdmin =
   (auth: AdminAuth, publicUrl: string): RequestHandler =>
-  (req, res, next) => {
+  async (req, res, next) => {
     if (openMode(auth) && isLoopback(req.socket.remoteAddress) && !hostAllowed(req.get('host'), publicUrl)) {
       const message = `Host \`${hostNameOf(req.get('host')) ?? '(none)'}\` is not allowed without admin credentials: use localhost, 127.0.0.1, [::1] or the host of PUBLIC_URL.`;
       sendError(req, res, { status: 403, body: { code: 'host_not_allowed', message } });
       return;
     }
-    const identity = identify(auth, req);
+    const identity = await identify(auth, req);
     if (!identity) {
       refuse(auth, req, res);
       return;
@@ -144,8 +226,14 @@ export const requireAdmin =
       });
       return;
     }
-    res.locals['actor'] = identity.actor;
-    next();
+    if (identity.csrf && !SAFE_METHODS.has(req.method) && !safeEqual(await csrfGiven(req, res), identity.csrf)) {
+      sendError(req, res, {
+        status: 403,
+        body: { code: 'csrf_failed', message: 'The form was stale or not sent from this site (CSRF token missing or wrong); reload the page and try again.' },
+      });
+      return;
+    }
+    proceedAs(identity, res, next);
   };
 
 const LINK_PROBLEMS = {
@@ -163,12 +251,16 @@ export const signedLinkOrAdmin = (links: LinkSigner, auth: AdminAuth, publicUrl:
     const path = new URL(req.originalUrl, 'http://x').pathname;
     const verdict = links.verify(path, req.query['exp'], req.query['sig']);
     if (verdict === 'missing') {
-      admin(req, res, next);
+      void admin(req, res, next);
       return;
     }
     if (verdict === 'ok') {
       res.locals['signedLink'] = true;
-      next();
+      // A signed-in viewer of a signed link still sees the buttons their role allows.
+      void identify(auth, req).then((identity) => {
+        if (identity) proceedAs(identity, res, next);
+        else next();
+      }, next);
       return;
     }
     res

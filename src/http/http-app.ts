@@ -12,7 +12,10 @@ import type { AdminAuth } from './auth.js';
 import { errorHandler } from './error-mapping.js';
 import { redactResponses } from './redact-responses.js';
 import { healthRoute, type HealthReport } from './health.js';
+import { actionsRouter } from './pages/actions-router.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
+import { loginRoutes } from './session/login-routes.js';
+import { SessionManager } from './session/session-manager.js';
 
 export interface HttpAppDeps {
   services: Services;
@@ -31,7 +34,10 @@ export interface HttpAppDeps {
   redact?: Redactor;
 }
 
-export const createHttpApp = (deps: HttpAppDeps): express.Express => {
+export const createHttpApp = (input: HttpAppDeps): express.Express => {
+  const users = input.auth.users ?? [];
+  const sessions = users.length ? new SessionManager(input.repos.sessions, users, { secure: input.publicUrl.startsWith('https:') }) : null;
+  const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions } };
   const app = express();
   app.disable('x-powered-by');
   if (deps.redact) app.use(redactResponses(deps.redact));
@@ -40,6 +46,7 @@ export const createHttpApp = (deps: HttpAppDeps): express.Express => {
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));
   deps.mount?.(app);
+  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), actionsRouter(deps));
   app.use(pageHeaders, pageRouter(deps));
   app.use(errorHandler(deps.logger));
   return app;

@@ -11,7 +11,8 @@ const issuesOf = (error: z.ZodError, root: string): string[] =>
     return `${path || root}: ${i.message}${keys}`;
   });
 
-const parseWith = <S extends z.ZodType>(schema: S, input: unknown, what: 'body' | 'query'): z.output<S> => {
+/** Validates any input (a body, a query, a page form's fields as an API body) with `root` naming the whole. */
+export const parseWith = <S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> => {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(`Invalid request ${what}.`, issuesOf(result.error, what));
   return result.data;

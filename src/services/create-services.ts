@@ -8,7 +8,7 @@ import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
 import type { Services } from './services.js';
-import { SiteService } from './site-service.js';
+import { SiteService, type SiteServiceDeps } from './site-service.js';
 import { TaskService } from './task-service.js';
 import { UpgradeService } from './upgrade-service.js';
 
@@ -20,6 +20,8 @@ export interface ServiceDeps {
   links: { secret: string; ttlMs: number; publicUrl: string };
   /** Whether the hosting driver makes site files: site creation then queues an install task for a worker. */
   siteInstalls?: boolean;
+  /** See SiteServiceDeps.platformHasFiles. */
+  platformHasFiles?: SiteServiceDeps['platformHasFiles'];
   polls?: Services['polls'];
   /** Poll interval of distributions created without a policy. */
   defaultPollIntervalMinutes?: number;
@@ -50,7 +52,7 @@ export const createServices = (deps: ServiceDeps): Services => {
   return {
     distributions,
     platforms: new PlatformService({ repos }),
-    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false }),
+    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false, ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}) }),
     compare,
     upgrades: new UpgradeService({ repos, jobs, events, compare }),
     tasks: new TaskService({ repos, events }),

@@ -4,11 +4,13 @@
  */
 import type { Actor } from '../domain/actor.js';
 import { matchesTagPattern, type Distribution, type UpstreamSource } from '../domain/distribution.js';
-import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, RuleViolationError, TransientError, ValidationError } from '../domain/errors.js';
 import { ALL_ITEMS, type JobQueue, type Repositories, type UpstreamBuild, type UpstreamChecker } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { BUILD_JOB, buildKey, POLL_JOB, pollNowKey, pollScheduleKey, type BuildJobData, type PollJobData } from '../domain/jobs.js';
+import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import { normalizeRepoUrl, trackingOf } from '../domain/upstream-tracking.js';
+import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { resolveDistribution } from './lookup.js';
 
 /** A ref that changed upstream, as a webhook reports it (transport-neutral). */
@@ -27,7 +29,12 @@ export interface PollServiceDeps {
   checkers: Partial<Record<UpstreamSource['kind'], UpstreamChecker>>;
   /** Server new platforms are built on (local driver: this host). */
   server?: string;
+  /** ALLOW_LOCAL_UPSTREAMS, for testUpstream's own validation (the checkers guard every fetch regardless). */
+  upstreamPolicy?: UpstreamUrlPolicy;
 }
+
+/** How long "Test upstream" waits for an answer. */
+export const UPSTREAM_TEST_TIMEOUT_MS = 20_000;
 
 const PLATFORM_NAME_UNSAFE = /[^A-Za-z0-9._-]+/g;
 
@@ -92,6 +99,32 @@ export class PollService {
       if (!(error instanceof ConflictError)) throw error;
       const name = `${input.name}-${build.commit.slice(0, 7)}`.slice(0, 200);
       return this.repos.platforms.createIfAbsent({ ...input, name });
+    }
+  }
+
+  /**
+   * "Test upstream": the check a poll makes, on an upstream not saved yet, bounded in time. Returns the refs of
+   * the builds it would record (oldest first); throws ValidationError for a malformed source, else the checker's error.
+   */
+  async testUpstream(upstream: UpstreamSource, timeoutMs = UPSTREAM_TEST_TIMEOUT_MS): Promise<string[]> {
+    const problems = upstreamSourceProblems(upstream, this.deps.upstreamPolicy ?? { allowLocal: false });
+    if (problems.length) throw new ValidationError('Invalid upstream.', problems);
+    const checker = this.deps.checkers[upstream.kind];
+    if (!checker) throw new RuleViolationError(`Polling ${upstream.kind} upstreams is not configured on this server.`);
+    const at = new Date(0);
+    const probe: Distribution = {
+      ...{ id: 'upstream-test', slug: 'upstream-test', title: 'upstream test', description: '', channel: null, targetPlatformId: null },
+      ...{ upstream, policy: { pollIntervalMinutes: 0, autoTarget: false }, pollState: {}, createdAt: at, updatedAt: at },
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransientError(`The upstream did not answer within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
+    });
+    try {
+      const { builds } = await Promise.race([checker.check(probe), timeout]);
+      return dedupeByCommit(builds).map((b) => b.ref);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

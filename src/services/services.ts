@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import type { Distribution } from '../domain/distribution.js';
+import type { Distribution, UpstreamSource } from '../domain/distribution.js';
 import type { CompareService } from './compare-service.js';
 import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
@@ -21,6 +21,8 @@ export interface Services {
   polls: {
     pollNow(distributionKey: string, actor: Actor): Promise<unknown>;
     schedule(distribution: Distribution): Promise<boolean>;
+    /** Checks an upstream as polling would, without saving anything; absent where no checker is wired. */
+    testUpstream?(upstream: UpstreamSource): Promise<string[]>;
   };
   links: LinkSigner;
   events: EventBus;

@@ -1,8 +1,9 @@
 import type { Actor } from '../domain/actor.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ConflictError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { ALL_ITEMS, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
 import { fieldProblem } from '../domain/field-limits.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
+import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
 import { installJobKey, SITE_INSTALL_JOB, type SiteInstallJobData } from '../domain/jobs.js';
@@ -26,6 +27,11 @@ export interface SiteServiceDeps {
   jobs: JobQueue;
   /** True when the hosting driver makes site files (installSite): creation then queues an install task. */
   installs: boolean;
+  /**
+   * Whether the platform's files are where the driver installs sites (local driver: its directory exists). A
+   * platform registered by hand (POST /api/platforms) may have none; then creating a site is refused at once.
+   */
+  platformHasFiles?: (platform: Platform) => Promise<boolean>;
 }
 
 export class SiteService {
@@ -48,6 +54,12 @@ export class SiteService {
     }
     const platform = await resolvePlatform(this.deps.repos, input.platform ?? '');
     assertCanHostNewSite(platform);
+    if (this.deps.installs && this.deps.platformHasFiles && !(await this.deps.platformHasFiles(platform))) {
+      // Without its files the install task could only fail; say so now, with what to do instead.
+      throw new RuleViolationError(
+        `Platform \`${platform.name}\` has no files on this server (it was registered by hand, not built here), so no site can be installed on it; add the site to a platform Distro built from the distribution's upstream.`,
+      );
+    }
     const record = { name, platformId: platform.id, modules: input.modules ?? [] };
     if (!this.deps.installs) return { site: await this.deps.repos.sites.create(record), task: null };
     const site = await this.deps.repos.sites.create({ ...record, status: 'installing' });

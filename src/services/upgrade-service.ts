@@ -2,13 +2,13 @@ import type { Actor } from '../domain/actor.js';
 import type { CompareResult } from '../domain/compare/types.js';
 import type { Distribution } from '../domain/distribution.js';
 import { ConflictError, RuleViolationError, StaleError } from '../domain/errors.js';
-import { ALL_ITEMS, type EventPublisher, type JobQueue, type Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type EventPublisher, type JobQueue, type Page, type PageRequest, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
 import { isActive, type Task } from '../domain/task.js';
 import { MIGRATE_JOB, migrateJobKey, type MigrateJobData } from '../domain/jobs.js';
-import type { PlanScope, PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
+import type { PlanScope, PlanSkip, PlanState, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import { isNewerBuild } from './build-service.js';
 import type { CompareService } from './compare-service.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
@@ -88,6 +88,12 @@ export class UpgradeService {
       requestedBy: actor,
     });
     return this.view(plan.id);
+  }
+
+  /** Plans, newest first (GET /api/upgrades); `distribution` is a slug or id. */
+  async list(filter: { distribution?: string; state?: PlanState[] }, page: PageRequest): Promise<Page<UpgradePlan>> {
+    const distributionId = filter.distribution ? (await resolveDistribution(this.repos, filter.distribution)).id : undefined;
+    return this.repos.plans.list({ ...(distributionId ? { distributionId } : {}), ...(filter.state ? { state: filter.state } : {}) }, page);
   }
 
   /** The plan with fresh compare groups and current task states. */

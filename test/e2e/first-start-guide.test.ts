@@ -43,6 +43,13 @@ describe('first-start guide', () => {
     expect(basic).not.toContain('open to this machine only');
   });
 
+  test('with named users only, it sends them to the login page and the New distribution button', () => {
+    const guide = firstStartGuide({ url: 'https://distro.example.org', adminAuth: 'users', slackConfigured: false, command: '/distro' });
+    expect(guide).toContain('2. Sign in at https://distro.example.org/login (ADMIN_USERS) and press "New distribution" on the dashboard.');
+    expect(guide).not.toContain('curl');
+    expect(guide).not.toContain('open to this machine only');
+  });
+
   test('names manifest.yml and the Slack variables until Slack is configured', () => {
     const unset = firstStartGuide({ url: 'http://127.0.0.1:3000', adminAuth: 'loopback', slackConfigured: false, command: '/distro' });
     for (const word of ['manifest.yml', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'PUBLIC_URL']) expect(unset).toContain(word);

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { Repositories } from '../../domain/ports.js';
 import type { Services } from '../../services/services.js';
 import { requireAdmin, type AdminAuth } from '../auth.js';
+import { endpointsOf, enforceRoles } from './api-index.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
 import { platformsApi } from './platforms.js';
@@ -19,7 +20,14 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   const router = Router();
   // Authenticate before reading a body: an anonymous client cannot make the server parse megabytes.
   router.use(requireAdmin(deps.auth, deps.publicUrl));
+  router.use(enforceRoles(router));
   router.use(express.json({ limit: API_BODY_LIMIT_BYTES }));
+  router.get('/', (_req, res) => {
+    res.json({
+      endpoints: endpointsOf(router).map((e) => ({ ...e, path: `/api${e.path === '/' ? '' : e.path}` })),
+      auth: 'Authorization: Bearer $ADMIN_TOKEN (scripts), basic auth (ADMIN_USER), or a signed-in session (ADMIN_USERS; state changes send X-CSRF-Token).',
+    });
+  });
   router.use('/distributions', distributionsApi(services));
   router.use('/platforms', platformsApi(services));
   router.use('/sites', sitesApi(services));

@@ -11,7 +11,7 @@ const upstreamCommon = {
   manifestPath: z.string().trim().min(1).default('composer.json'),
 };
 
-const upstreamSchema = z.discriminatedUnion('kind', [
+export const upstreamSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('git'), url: z.string().trim().min(1), ...upstreamCommon }),
   z.strictObject({
     kind: z.literal('github'),
@@ -35,7 +35,7 @@ const editable = {
   policy: policySchema,
 };
 
-const createSchema = z.strictObject({
+export const createDistributionSchema = z.strictObject({
   slug: z.string(),
   title: editable.title,
   description: editable.description.optional(),
@@ -44,7 +44,7 @@ const createSchema = z.strictObject({
   policy: editable.policy.optional(),
 });
 
-const patchSchema = z
+export const patchDistributionSchema = z
   .strictObject({
     title: editable.title.optional(),
     description: editable.description.optional(),
@@ -60,6 +60,12 @@ const targetSchema = z.strictObject({ platform: name() });
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
+/** A validated create/patch body as the service takes it: no undefined keys, a partial policy merged by the service. */
+export const distributionInput = <B extends { policy?: z.infer<typeof policySchema> | undefined }>(body: B) => {
+  const { policy, ...rest } = defined(body) as B;
+  return { ...rest, ...(policy ? { policy: defined(policy) } : {}) };
+};
+
 export const distributionsApi = (services: Services): Router => {
   const router = Router();
 
@@ -69,9 +75,7 @@ export const distributionsApi = (services: Services): Router => {
   });
 
   router.post('/', async (req, res) => {
-    const body = parseBody(createSchema, req);
-    const { policy, ...rest } = defined(body) as typeof body;
-    const created = await services.distributions.create({ ...rest, ...(policy ? { policy: defined(policy) } : {}) });
+    const created = await services.distributions.create(distributionInput(parseBody(createDistributionSchema, req)));
     res.status(201).location(`/api/distributions/${created.slug}`).json(created);
   });
 
@@ -91,9 +95,7 @@ export const distributionsApi = (services: Services): Router => {
   });
 
   router.patch('/:slug', async (req, res) => {
-    const body = parseBody(patchSchema, req);
-    const { policy, ...rest } = defined(body) as typeof body;
-    res.json(await services.distributions.update(req.params.slug, { ...rest, ...(policy ? { policy: defined(policy) } : {}) }));
+    res.json(await services.distributions.update(req.params.slug, distributionInput(parseBody(patchDistributionSchema, req))));
   });
 
   router.delete('/:slug', async (req, res) => {

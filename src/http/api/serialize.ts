@@ -1,6 +1,7 @@
 /** JSON shapes of the admin API: domain objects minus bulky or internal parts (manifest file bodies, leases). */
 import type { Platform } from '../../domain/platform.js';
 import type { Task } from '../../domain/task.js';
+import type { UpgradePlan } from '../../domain/upgrade-plan.js';
 import type { DistributionOverview, TargetChange } from '../../services/distribution-service.js';
 import type { ConfirmOutcome, PlanView } from '../../services/upgrade-service.js';
 
@@ -42,6 +43,22 @@ export const taskDetail = (t: Task) => {
   const { lease: _lease, checkpoint: _checkpoint, ...rest } = t;
   return rest;
 };
+
+/** A plan in a list: what it moves and where it stands (GET /api/upgrades/:id has the Compare groups). */
+export const planSummary = (p: UpgradePlan) => ({
+  id: p.id,
+  state: p.state,
+  distributionId: p.distributionId,
+  targetPlatformId: p.targetPlatformId,
+  scope: p.scope,
+  sites: p.moves.length,
+  blocked: p.blocked,
+  tasks: p.taskIds.length,
+  requestedBy: p.requestedBy,
+  confirmedBy: p.confirmedBy,
+  createdAt: p.createdAt,
+  href: `/api/upgrades/${encodeURIComponent(p.id)}`,
+});
 
 export const planView = (v: PlanView) => ({
   ...v.plan,

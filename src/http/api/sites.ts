@@ -12,9 +12,9 @@ const modules = z.array(z.string().regex(/^[a-z0-9_]{1,128}$/, 'a module machine
 
 const listQuery = z.object({ ...pageQuery, platform: name().optional(), status: csvOf(STATUSES).optional(), q: name().max(253).optional() });
 
-const createSchema = z.strictObject({ name: z.string(), platform: name(), modules: modules.optional() });
+export const createSiteSchema = z.strictObject({ name: z.string(), platform: name(), modules: modules.optional() });
 
-const patchSchema = z
+export const patchSiteSchema = z
   .strictObject({ status: z.enum(['enabled', 'disabled']).optional(), modules: modules.optional() })
   .refine((p) => p.status !== undefined || p.modules !== undefined, 'nothing to change: give status or modules');
 
@@ -36,7 +36,7 @@ export const sitesApi = (services: Services): Router => {
   );
 
   router.post('/', async (req, res) => {
-    const body = parseBody(createSchema, req);
+    const body = parseBody(createSiteSchema, req);
     const { site, task } = await services.sites.create(
       { name: body.name, platform: body.platform, ...(body.modules ? { modules: body.modules } : {}) },
       actorOf(res),
@@ -51,7 +51,7 @@ export const sitesApi = (services: Services): Router => {
   });
 
   router.patch('/:name', async (req, res) => {
-    const body = parseBody(patchSchema, req);
+    const body = parseBody(patchSiteSchema, req);
     res.json(
       await services.sites.update(req.params.name, {
         ...(body.status ? { status: body.status } : {}),

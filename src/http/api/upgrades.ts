@@ -2,8 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
-import { name, parseBody } from '../validation.js';
-import { confirmOutcome, planView } from './serialize.js';
+import type { PlanState } from '../../domain/upgrade-plan.js';
+import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js';
+import { confirmOutcome, planSummary, planView } from './serialize.js';
+
+const STATES: readonly [PlanState, ...PlanState[]] = ['pending', 'confirmed', 'cancelled', 'stale'];
+const listQuery = z.object({ ...pageQuery, distribution: name().optional(), state: csvOf(STATES).optional() });
 
 const proposeSchema = z.strictObject({
   scope: z.discriminatedUnion('kind', [
@@ -15,6 +19,16 @@ const proposeSchema = z.strictObject({
 
 export const upgradesApi = (services: Services): Router => {
   const router = Router();
+
+  router.get(
+    '/',
+    listHandler(
+      listQuery,
+      async (q) => ({ ...(q.distribution ? { distribution: q.distribution } : {}), ...(q.state ? { state: q.state } : {}) }),
+      (filter, page) => services.upgrades.list(filter, page),
+      planSummary,
+    ),
+  );
 
   router.post('/', async (req, res) => {
     const body = parseBody(proposeSchema, req);

@@ -7,6 +7,7 @@ import type { DistributionDetail, DistributionOverview } from '../../services/di
 import { html, withInlineCode, type SafeHtml } from '../html.js';
 import { badge, formatDate, layout } from './layout.js';
 import { compareHref, distributionHref, platformHref, siteHref, taskHref } from './links.js';
+import { dashboardActions, dashboardEmptyText, distributionActions, platformActions, setTargetButton, siteActions } from './forms/page-actions.js';
 
 const empty = (text: string): SafeHtml => html`<p class="empty">${text}</p>`;
 
@@ -37,6 +38,7 @@ export const renderDashboard = (d: DashboardData): SafeHtml =>
     title: 'Dashboard',
     body: html`<h1>Distributions</h1>
 <p class="sub">Code bases, their upgrade targets, and the sites still waiting to move.</p>
+${dashboardActions()}
 ${
   d.distributions.length
     ? html`<table id="distributions"><thead><tr><th>Distribution</th><th>Upgrade target</th><th class="num">Platforms</th><th class="num">Sites</th><th class="num">Outdated sites</th></tr></thead><tbody>
@@ -46,7 +48,7 @@ ${d.distributions.map(
 <td class="num">${o.outdatedSiteCount ? badge('downgrade', String(o.outdatedSiteCount)) : '0'}</td></tr>`,
 )}
 </tbody></table>`
-    : empty('No distributions yet. Create one with POST /api/distributions or in Slack.')
+    : empty(dashboardEmptyText())
 }
 <h2>Running tasks</h2>
 <div id="running-tasks">${taskTable(d.active, d.platformNames)}</div>
@@ -66,6 +68,7 @@ export const renderDistributionPage = (d: DistributionDetail, outdated: { platfo
     title: dist.title,
     body: html`<h1>${dist.title} <code>${dist.slug}</code></h1>
 <p class="sub">${dist.description}</p>
+${distributionActions(dist, d.outdatedSiteCount)}
 <div class="card"><dl class="facts">
 <dt>Upgrade target</dt><dd>${platformLink(d.target)}</dd>
 <dt>Upstream</dt><dd>${describeUpstream(dist.upstream)}</dd>
@@ -80,7 +83,7 @@ ${
 ${d.platforms.map(
   ({ platform: p, siteCount, isTarget }) => html`<tr><td>${platformLink(p)}</td><td><code>${p.source.ref}</code></td><td><code>${p.source.commit.slice(0, 10)}</code></td>
 <td>${isTarget ? badge('target', 'target') : ''}${badge(p.status)}</td><td class="num">${siteCount}</td>
-<td>${d.target && !isTarget && p.status !== 'failed' ? html`<a href="${compareHref(p.name, d.target.name)}">compare with target</a>` : ''}</td></tr>`,
+<td>${d.target && !isTarget && p.status !== 'failed' ? html`<a href="${compareHref(p.name, d.target.name)}">compare with target</a>` : ''} ${setTargetButton(dist, p, isTarget)}</td></tr>`,
 )}
 </tbody></table>`
     : empty('No platforms yet.')
@@ -111,6 +114,7 @@ export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
     title: p.name,
     body: html`<h1>${p.name} ${isTarget ? badge('target', 'target') : ''}${badge(p.status)}</h1>
 <p class="sub">${d.distribution ? html`Platform of <a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>` : 'Platform'}</p>
+${platformActions(p, d.target)}
 <div class="card"><dl class="facts">
 <dt>Source</dt><dd><code>${p.source.ref}</code> at <code>${p.source.commit}</code></dd>
 <dt>Server</dt><dd>${p.server}</dd>
@@ -154,6 +158,7 @@ export const renderSitePage = (d: SitePageData): SafeHtml => {
     title: s.name,
     body: html`<h1>${s.name} ${badge(s.status)}</h1>
 <p class="sub">Site on ${platformLink(d.platform)}${d.distribution ? html` (<a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>)` : ''}</p>
+${siteActions(s, !d.refusal && Boolean(d.target))}
 <div class="card"><dl class="facts">
 <dt>Upgrade</dt><dd>${
       d.refusal || !d.target

@@ -1,6 +1,7 @@
 /** Shared page shell: inline stylesheet, top bar, and the Content-Security-Policy that allows exactly it. */
 import { createHash } from 'node:crypto';
 import { html, raw, type SafeHtml } from '../html.js';
+import { userBar } from './forms/form-parts.js';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5d6778;--line:#e2e6ee;--bg:#f5f7fb;--card:#fff;--accent:#2f5bd3;
@@ -59,6 +60,13 @@ pre.patch .hunk{background:#eef2fb;color:var(--blue)}pre.patch .meta{color:var(-
 .log .warn{color:#ffd27a}.log .error{color:#ff9b9b}
 .alert{padding:12px 16px;border-radius:8px;background:var(--red-bg);color:var(--red);border:1px solid #f3c2c2}
 .empty{color:var(--muted);font-style:italic}
+form.inline{display:inline-block;margin:0 6px 6px 0}.actions form.inline{margin:0}.actions{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0 16px}
+button,.button{font:inherit;padding:5px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer;display:inline-block}
+button.primary,.button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button.danger{background:var(--red);border-color:var(--red);color:#fff}
+.field{margin:0 0 12px;display:flex;flex-direction:column;gap:3px;max-width:560px}.field input,.field select{font:inherit;padding:6px 9px;border:1px solid var(--line);border-radius:6px}
+.field small{color:var(--muted)}.field .error{color:var(--red);font-weight:600}.field.invalid input{border-color:var(--red)}
+fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:10px 14px}
+header.top .user{margin-left:auto;color:#cfd8f5}header.top form.inline{margin:0}
 `;
 
 const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -101,7 +109,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 <style>${raw(CSS)}</style>
 </head>
 <body>
-<header class="top"><a class="brand" href="/">Distro</a><a href="/">Dashboard</a></header>
+<header class="top"><a class="brand" href="/">Distro</a><a href="/">Dashboard</a>${userBar()}</header>
 <main>
 ${o.body}
 </main>

@@ -3,6 +3,7 @@ import { isActive, type Task } from '../../domain/task.js';
 import { html, type SafeHtml } from '../html.js';
 import { badge, formatDate, layout } from './layout.js';
 import { platformHref, siteHref } from './links.js';
+import { taskActions } from './forms/page-actions.js';
 
 /** How often an active task's page reloads itself. */
 export const TASK_REFRESH_SECONDS = 5;
@@ -18,6 +19,7 @@ export const renderTaskPage = (t: Task, platformNames: Map<string, string>): Saf
     ...(active ? { refreshSeconds: TASK_REFRESH_SECONDS } : {}),
     body: html`<h1>Task #${t.number}: ${t.type} ${badge(t.state)}</h1>
 <p class="sub">${t.subject.kind} ${t.subject.kind === 'site' ? html`<a href="${siteHref(t.subject.name)}">${t.subject.name}</a>` : t.subject.name}${active ? ` · this page refreshes every ${TASK_REFRESH_SECONDS} s` : ''}</p>
+${taskActions(t)}
 <div class="card"><dl class="facts">
 ${t.fromPlatformId || t.toPlatformId ? html`<dt>Move</dt><dd>${platform(t.fromPlatformId)} → ${platform(t.toPlatformId)}</dd>` : ''}
 <dt>Requested by</dt><dd>${describeActor(t.requestedBy)}</dd>

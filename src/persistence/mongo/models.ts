@@ -137,6 +137,13 @@ const slotSchema = new Schema(
 slotSchema.index({ key: 1 }, { unique: true });
 slotSchema.index({ 'holders.taskId': 1 });
 
+/** Admin sessions (SessionStore); `key` is the hash of the cookie token (random: unique by construction). */
+const sessionSchema = new Schema(
+  { key: { type: String, required: true }, user: String, csrf: String, createdAt: Date, lastSeenAt: Date },
+  { versionKey: false, strict: 'throw' },
+);
+sessionSchema.index({ key: 1 }, { unique: true });
+
 export interface DistroModels {
   distributions: Model<unknown>;
   platforms: Model<unknown>;
@@ -146,6 +153,7 @@ export interface DistroModels {
   counters: Model<unknown>;
   redeliveries: Model<unknown>;
   slots: Model<unknown>;
+  sessions: Model<unknown>;
 }
 
 const define = (connection: Connection, name: string, schema: Schema, collection: string): Model<unknown> =>
@@ -163,6 +171,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
     counters: define(connection, 'Counter', counterSchema, 'counters'),
     redeliveries: define(connection, 'Redelivery', redeliverySchema, 'redeliveries'),
     slots: define(connection, 'MigrationSlotKey', slotSchema, 'migrationslotkeys'),
+    sessions: define(connection, 'AdminSession', sessionSchema, 'adminsessions'),
   };
   await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
   return models;

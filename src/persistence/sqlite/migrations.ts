@@ -178,6 +178,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sites_v2 RENAME TO sites;
       CREATE INDEX sites_platform ON sites (platform_id);
     `),
+
+  // Admin sessions of signed-in users (SessionStore), keyed by the hash of the cookie token.
+  (conn) =>
+    conn.exec(`
+      CREATE TABLE admin_sessions (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX admin_sessions_user ON admin_sessions (user);
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

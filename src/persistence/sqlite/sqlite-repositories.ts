@@ -5,6 +5,7 @@ import { SqliteDistributions } from './distributions.js';
 import { SqlitePlans } from './plans.js';
 import { SqlitePlatforms } from './platforms.js';
 import { SqliteRedeliveries } from './redeliveries.js';
+import { SqliteSessions } from './sessions.js';
 import { SqliteSites } from './sites.js';
 import { SqliteTasks } from './tasks.js';
 
@@ -15,6 +16,7 @@ export interface SqliteRepositories extends Repositories {
   tasks: SqliteTasks;
   plans: SqlitePlans;
   redeliveries: SqliteRedeliveries;
+  sessions: SqliteSessions;
 }
 
 /** Repositories on `db`; close() closes the database. */
@@ -25,6 +27,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   tasks: new SqliteTasks(db),
   plans: new SqlitePlans(db),
   redeliveries: new SqliteRedeliveries(db),
+  sessions: new SqliteSessions(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),
   close: () => db.close(),

@@ -1,0 +1,252 @@
+/**
+ * What the pages can do: every action of the API as forms (distribution create / edit / delete / test upstream,
+ * sites, target, poll, upgrade → plan → confirm / cancel, task cancel). Each route is guarded by the role table
+ * (admin-roles.ts), goes through the services, and answers a POST with a redirect (303) to the page showing the
+ * result, or re-renders its form with the problems next to their fields and the input kept.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import type { UpstreamSource } from '../../domain/distribution.js';
+import { DistroError, ValidationError } from '../../domain/errors.js';
+import type { Repositories } from '../../domain/ports.js';
+import { firstErrorLine } from '../../lib/first-error-line.js';
+import { needsTargetConfirmation } from '../../services/upgrade-service.js';
+import type { Services } from '../../services/services.js';
+import { createDistributionSchema, distributionInput, patchDistributionSchema, upstreamSchema } from '../api/distributions.js';
+import { createSiteSchema, patchSiteSchema } from '../api/sites.js';
+import { actorOf, allow, requireAdmin, type AdminAuth } from '../auth.js';
+import { mapError } from '../error-mapping.js';
+import { html, type SafeHtml } from '../html.js';
+import { parseWith } from '../validation.js';
+import { renderConfirmPage } from './forms/confirm-page.js';
+import { EMPTY_DISTRIBUTION, renderDistributionForm, valuesOf, type DistributionFormValues, type UpstreamTest } from './forms/distribution-form.js';
+import { fieldErrorsOf } from './forms/form-parts.js';
+import { renderSiteForm, type SiteFormValues } from './forms/site-form.js';
+import { distributionHref, platformHref, siteHref, taskHref } from './links.js';
+
+const formBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
+
+const field = (req: Request, key: string): string => {
+  const value = (req.body as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'string' ? value : '';
+};
+
+const send = (res: Response, page: SafeHtml, status = 200): void => void res.status(status).type('html').send(page.value);
+
+/** The form's problems: a ValidationError's fields inline, any other refusal (409, 422 …) as one sentence on top. */
+const problemsOf = (error: unknown): { status: number; errors: Record<string, string>; alerts: string[] } => {
+  if (!(error instanceof DistroError)) throw error;
+  const mapped = mapError(error);
+  if (error instanceof ValidationError) {
+    const { fields, other } = fieldErrorsOf(error.issues);
+    return { status: mapped.status, errors: fields, alerts: other.length || !Object.keys(fields).length ? [error.message, ...other] : [] };
+  }
+  return { status: mapped.status, errors: {}, alerts: [error.message] };
+};
+
+const distributionValues = (req: Request): DistributionFormValues => {
+  const kind = field(req, 'kind');
+  return {
+    slug: field(req, 'slug').trim(),
+    title: field(req, 'title'),
+    description: field(req, 'description'),
+    channel: field(req, 'channel').trim(),
+    kind: kind === 'github' || kind === 'none' ? kind : 'git',
+    url: field(req, 'upstream.url').trim(),
+    owner: field(req, 'upstream.owner').trim(),
+    repo: field(req, 'upstream.repo').trim(),
+    branch: field(req, 'upstream.branch').trim(),
+    tagPattern: field(req, 'upstream.tagPattern').trim(),
+    manifestPath: field(req, 'upstream.manifestPath').trim(),
+    pollIntervalMinutes: field(req, 'policy.pollIntervalMinutes').trim(),
+    autoTarget: field(req, 'policy.autoTarget') === 'on',
+  };
+};
+
+/** The form as an API body, so the API's schema (and then the service) judges it: one set of rules. */
+const upstreamOf = (v: DistributionFormValues): unknown => {
+  if (v.kind === 'none') return null;
+  const optional = { ...(v.branch ? { branch: v.branch } : {}), ...(v.tagPattern ? { tagPattern: v.tagPattern } : {}), manifestPath: v.manifestPath || undefined };
+  return v.kind === 'git' ? { kind: 'git', url: v.url, ...optional } : { kind: 'github', owner: v.owner, repo: v.repo, ...optional };
+};
+
+const distributionBody = (v: DistributionFormValues, creating: boolean): Record<string, unknown> => ({
+  ...(creating ? { slug: v.slug } : {}),
+  title: v.title,
+  description: v.description,
+  channel: v.channel || null,
+  upstream: upstreamOf(v),
+  policy: { pollIntervalMinutes: v.pollIntervalMinutes === '' ? undefined : Number(v.pollIntervalMinutes), autoTarget: v.autoTarget },
+});
+
+const moduleList = (text: string): string[] => text.split(/[\s,]+/).filter(Boolean);
+
+export const actionsRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth; publicUrl: string }): Router => {
+  const { services } = deps;
+  const router = Router();
+  const admin = requireAdmin(deps.auth, deps.publicUrl);
+  const guard = (action: Parameters<typeof allow>[0]) => [admin, allow(action), formBody];
+
+  // ------------------------------------------------------------ distributions
+
+  const testUpstream = async (v: DistributionFormValues): Promise<UpstreamTest> => {
+    if (v.kind === 'none') return { ok: false, message: 'choose a git URL or a GitHub repository first.' };
+    if (!services.polls.testUpstream) return { ok: false, message: 'upstream checks are not available on this server.' };
+    try {
+      const upstream = parseWith(upstreamSchema, upstreamOf(v), 'upstream') as UpstreamSource;
+      return { ok: true, refs: await services.polls.testUpstream(upstream) };
+    } catch (error) {
+      if (!(error instanceof DistroError)) throw error;
+      const detail = error instanceof ValidationError ? error.issues.map((i) => (i.startsWith('upstream') ? i : `upstream.${i}`)).join('; ') : firstErrorLine(error.message);
+      return { ok: false, message: detail };
+    }
+  };
+
+  const saveDistribution = (mode: 'create' | 'edit') => async (req: Request, res: Response) => {
+    const values = distributionValues(req);
+    const slug = mode === 'edit' ? String(req.params['slug']) : values.slug;
+    if (mode === 'edit') values.slug = slug;
+    if (field(req, 'intent') === 'test') return send(res, renderDistributionForm({ mode, values, test: await testUpstream(values) }));
+    try {
+      if (mode === 'create') {
+        await services.distributions.create(distributionInput(parseWith(createDistributionSchema, distributionBody(values, true), 'body')));
+      } else {
+        await services.distributions.update(slug, distributionInput(parseWith(patchDistributionSchema, distributionBody(values, false), 'body')));
+      }
+      res.redirect(303, distributionHref(slug));
+    } catch (error) {
+      const p = problemsOf(error);
+      send(res, renderDistributionForm({ mode, values, errors: p.errors, alerts: p.alerts }), p.status);
+    }
+  };
+
+  router.get('/new-distribution', admin, allow('distribution.create'), (_req, res) => send(res, renderDistributionForm({ mode: 'create', values: EMPTY_DISTRIBUTION })));
+  router.post('/new-distribution', ...guard('distribution.create'), saveDistribution('create'));
+
+  router.get('/distributions/:slug/edit', admin, allow('distribution.edit'), async (req, res) => {
+    send(res, renderDistributionForm({ mode: 'edit', values: valuesOf(await services.distributions.get(String(req.params['slug']))) }));
+  });
+  router.post('/distributions/:slug/edit', ...guard('distribution.edit'), saveDistribution('edit'));
+
+  router.get('/distributions/:slug/delete', admin, allow('distribution.delete'), async (req, res) => {
+    const d = await services.distributions.get(String(req.params['slug']));
+    const href = distributionHref(d.slug);
+    send(res, renderConfirmPage({ title: `Delete ${d.title}?`, question: html`This deletes the distribution <code>${d.slug}</code>. Only a distribution without platforms can be deleted.`, action: `${href}/delete`, button: 'Delete distribution', back: href }));
+  });
+  router.post('/distributions/:slug/delete', ...guard('distribution.delete'), async (req, res) => {
+    await services.distributions.delete(String(req.params['slug']));
+    res.redirect(303, '/');
+  });
+
+  router.post('/distributions/:slug/poll', ...guard('distribution.poll'), async (req, res) => {
+    await services.polls.pollNow(String(req.params['slug']), actorOf(res));
+    res.redirect(303, distributionHref(String(req.params['slug'])));
+  });
+
+  router.post('/distributions/:slug/target', ...guard('distribution.target'), async (req, res) => {
+    const slug = String(req.params['slug']);
+    const platform = field(req, 'platform');
+    if (field(req, 'force') !== 'yes') {
+      const impact = await services.upgrades.targetImpact(slug, platform);
+      if (needsTargetConfirmation(impact)) {
+        const reasons = [
+          impact.older && `${impact.target.name} is not newer than the current target ${impact.current?.name ?? ''}`,
+          impact.downgrades > 0 && `${impact.downgrades} package${impact.downgrades === 1 ? '' : 's'} would go back a version`,
+          ...impact.blocked.map((b) => `${b.sites} site${b.sites === 1 ? '' : 's'} on ${b.platform.name} could not be upgraded to it (${b.errors} errors)`),
+        ].filter((r): r is string => Boolean(r));
+        return send(res, renderConfirmPage({ title: `Make ${impact.target.name} the target anyway?`, question: `${reasons.join('; ')}.`, action: `${distributionHref(slug)}/target`, button: 'Move the target anyway', back: distributionHref(slug), hidden: { platform, force: 'yes' } }));
+      }
+    }
+    await services.distributions.setTarget(slug, platform, actorOf(res));
+    res.redirect(303, distributionHref(slug));
+  });
+
+  // ------------------------------------------------------------ sites
+
+  const hostablePlatforms = async (req: Request): Promise<{ platforms: string[]; preferred: string }> => {
+    const wanted = typeof req.query['platform'] === 'string' ? req.query['platform'] : '';
+    const slug = typeof req.query['distribution'] === 'string' ? req.query['distribution'] : '';
+    if (!slug) return { platforms: [], preferred: wanted };
+    const detail = await services.distributions.show(slug);
+    const open = detail.platforms.filter((p) => p.platform.status === 'ready').map((p) => p.platform.name);
+    return { platforms: open, preferred: wanted || detail.target?.name || open[0] || '' };
+  };
+
+  router.get('/new-site', admin, allow('site.create'), async (req, res) => {
+    const { platforms, preferred } = await hostablePlatforms(req);
+    send(res, renderSiteForm({ mode: 'create', values: { name: '', platform: preferred, status: 'enabled', modules: '' }, platforms }));
+  });
+  router.post('/new-site', ...guard('site.create'), async (req, res) => {
+    const values: SiteFormValues = { name: field(req, 'name').trim(), platform: field(req, 'platform').trim(), status: 'enabled', modules: field(req, 'modules') };
+    try {
+      const body = parseWith(createSiteSchema, { name: values.name, platform: values.platform, modules: moduleList(values.modules) }, 'body');
+      const { site, task } = await services.sites.create(body, actorOf(res));
+      res.redirect(303, task ? taskHref(task.id) : siteHref(site.name));
+    } catch (error) {
+      const p = problemsOf(error);
+      send(res, renderSiteForm({ mode: 'create', values, errors: p.errors, alerts: p.alerts }), p.status);
+    }
+  });
+
+  router.get('/sites/:name/edit', admin, allow('site.edit'), async (req, res) => {
+    const s = await services.sites.get(String(req.params['name']));
+    send(res, renderSiteForm({ mode: 'edit', values: { name: s.name, platform: '', status: s.status, modules: s.modules.join(' ') } }));
+  });
+  router.post('/sites/:name/edit', ...guard('site.edit'), async (req, res) => {
+    const name = String(req.params['name']);
+    const values: SiteFormValues = { name, platform: '', status: field(req, 'status'), modules: field(req, 'modules') };
+    try {
+      const body = parseWith(patchSiteSchema, { status: values.status, modules: moduleList(values.modules) }, 'body');
+      const site = await services.sites.update(name, body);
+      res.redirect(303, siteHref(site.name));
+    } catch (error) {
+      const p = problemsOf(error);
+      send(res, renderSiteForm({ mode: 'edit', values, errors: p.errors, alerts: p.alerts }), p.status);
+    }
+  });
+
+  router.get('/sites/:name/delete', admin, allow('site.delete'), async (req, res) => {
+    const s = await services.sites.get(String(req.params['name']));
+    send(res, renderConfirmPage({ title: `Delete ${s.name}?`, question: html`This removes the site <code>${s.name}</code> from Distro's records.`, action: `${siteHref(s.name)}/delete`, button: 'Delete site', back: siteHref(s.name) }));
+  });
+  router.post('/sites/:name/delete', ...guard('site.delete'), async (req, res) => {
+    const site = await services.sites.get(String(req.params['name']));
+    await services.sites.delete(site.name);
+    res.redirect(303, platformHref((await services.platforms.get(site.platformId)).name));
+  });
+
+  // ------------------------------------------------------------ upgrades and tasks
+
+  router.post('/upgrades', ...guard('upgrade.propose'), async (req, res) => {
+    const kind = field(req, 'kind');
+    const name = field(req, 'name');
+    const scope = kind === 'distribution' ? { kind: 'distribution' as const, slug: name } : { kind: kind === 'platform' ? ('platform' as const) : ('site' as const), name };
+    const view = await services.upgrades.propose(scope, actorOf(res));
+    res.redirect(303, `/upgrades/${encodeURIComponent(view.plan.id)}`);
+  });
+
+  // Confirm and cancel answer with the plan page, which shows what happened (scheduled tasks, or cancelled).
+  for (const verb of ['confirm', 'cancel'] as const) {
+    router.post(`/upgrades/:id/${verb}`, ...guard(`upgrade.${verb}`), async (req, res) => {
+      const id = String(req.params['id']);
+      await services.upgrades[verb](id, actorOf(res));
+      res.redirect(303, `/upgrades/${encodeURIComponent(id)}`);
+    });
+  }
+
+  router.get('/upgrades/:id/cancel', admin, allow('upgrade.cancel'), async (req, res) => {
+    const view = await services.upgrades.view(String(req.params['id']));
+    const href = `/upgrades/${encodeURIComponent(view.plan.id)}`;
+    send(res, renderConfirmPage({ title: 'Cancel this upgrade?', question: `Nothing of this plan to ${view.target.name} will be scheduled; a new upgrade can be requested later.`, action: `${href}/cancel`, button: 'Cancel the upgrade', back: href }));
+  });
+
+  router.get('/tasks/:id/cancel', admin, allow('task.cancel'), async (req, res) => {
+    const t = await services.tasks.get(String(req.params['id']));
+    send(res, renderConfirmPage({ title: `Cancel task #${t.number}?`, question: `The queued ${t.type} of ${t.subject.name} will not run.`, action: `${taskHref(t.id)}/cancel`, button: 'Cancel task', back: taskHref(t.id) }));
+  });
+  router.post('/tasks/:id/cancel', ...guard('task.cancel'), async (req, res) => {
+    const t = await services.tasks.cancel(String(req.params['id']), actorOf(res));
+    res.redirect(303, taskHref(t.id));
+  });
+
+  return router;
+};

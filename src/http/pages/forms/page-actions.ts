@@ -1,0 +1,84 @@
+/**
+ * The buttons each existing page shows, by the viewer's role (page-context.ts): one slot per page, so the views
+ * only place them. Every state change is a POST form with the CSRF field; destructive ones link to a confirm page.
+ */
+import type { Distribution } from '../../../domain/distribution.js';
+import type { Platform } from '../../../domain/platform.js';
+import type { Site } from '../../../domain/site.js';
+import type { Task } from '../../../domain/task.js';
+import type { PlanView } from '../../../services/upgrade-service.js';
+import { html, type SafeHtml } from '../../html.js';
+import { compareHref, distributionHref, platformHref, siteHref, taskHref } from '../links.js';
+import { may } from '../page-context.js';
+import { actionButton } from './form-parts.js';
+
+const bar = (items: (SafeHtml | '' | false | null | undefined)[]): SafeHtml => {
+  const shown = items.filter(Boolean);
+  return shown.length ? html`<div class="actions">${shown}</div>` : html``;
+};
+
+export const upgradeButton = (kind: 'site' | 'platform' | 'distribution', name: string, label: string): SafeHtml | '' =>
+  may('upgrade.propose') ? actionButton('/upgrades', label, { kind, name }, 'primary') : '';
+
+/** The empty dashboard's next step, saying what is true for this viewer. */
+export const dashboardEmptyText = (): string =>
+  may('distribution.create')
+    ? 'No distributions yet. Create one with the button above, or with POST /api/distributions (see GET /api).'
+    : 'No distributions yet. An admin creates them here or with POST /api/distributions.';
+
+export const dashboardActions = (): SafeHtml =>
+  bar([may('distribution.create') && html`<a class="button primary" href="/new-distribution">New distribution</a>`]);
+
+export const distributionActions = (d: Distribution, outdated: number): SafeHtml => {
+  const href = distributionHref(d.slug);
+  return bar([
+    d.targetPlatformId && outdated > 0 && upgradeButton('distribution', d.slug, `Upgrade ${outdated} outdated site${outdated === 1 ? '' : 's'}`),
+    d.upstream && may('distribution.poll') && actionButton(`${href}/poll`, 'Poll now'),
+    d.targetPlatformId && may('site.create') && html`<a class="button" href="/new-site?distribution=${d.slug}">Add a site</a>`,
+    may('distribution.edit') && html`<a class="button" href="${href}/edit">Edit</a>`,
+    may('distribution.delete') && html`<a class="button" href="${href}/delete">Delete</a>`,
+  ]);
+};
+
+/** "Make target" in a platform's row of the distribution page. */
+export const setTargetButton = (d: Distribution, p: Platform, isTarget: boolean): SafeHtml | '' =>
+  !isTarget && (p.status === 'ready' || p.status === 'locked') && may('distribution.target')
+    ? actionButton(`${distributionHref(d.slug)}/target`, 'Make target', { platform: p.name })
+    : '';
+
+export const platformActions = (p: Platform, target: Platform | null): SafeHtml =>
+  bar([
+    target && target.id !== p.id && upgradeButton('platform', p.name, 'Upgrade its sites to the target'),
+    p.status === 'ready' && may('site.create') && html`<a class="button" href="/new-site?platform=${p.name}">Add a site here</a>`,
+  ]);
+
+export const siteActions = (s: Site, upgradable: boolean): SafeHtml =>
+  bar([
+    upgradable && upgradeButton('site', s.name, 'Upgrade'),
+    may('site.edit') && html`<a class="button" href="${siteHref(s.name)}/edit">Edit</a>`,
+    may('site.delete') && html`<a class="button" href="${siteHref(s.name)}/delete">Delete</a>`,
+  ]);
+
+export const taskActions = (t: Task): SafeHtml =>
+  bar([t.state === 'queued' && may('task.cancel') && html`<a class="button" href="${taskHref(t.id)}/cancel">Cancel task</a>`]);
+
+/** The plan page's Compare summary (per source platform) and its Confirm / Cancel. */
+export const planActions = (view: PlanView): SafeHtml => {
+  const { plan } = view;
+  const pending = plan.state === 'pending';
+  const canConfirm = pending && !view.stale && !plan.blocked && view.movable > 0;
+  const why = !pending ? '' : view.stale ? 'The target changed since this plan was made; make a new one.' : plan.blocked ? 'It has errors (see Compare); it cannot be confirmed.' : view.movable === 0 ? 'Nothing is left to move.' : '';
+  return html`<h2>Compare summary</h2>
+<table id="plan-compare"><thead><tr><th>From</th><th class="num">Sites</th><th class="num">Upgrades</th><th class="num">Downgrades</th><th class="num">Added</th><th class="num">Missing</th><th class="num">Security fixes</th><th class="num">Errors</th><th></th></tr></thead><tbody>
+${view.groups.map(
+  (g) => html`<tr><td><a href="${platformHref(g.from.name)}">${g.from.name}</a></td><td class="num">${g.sites.length}</td><td class="num">${g.compare.counts.upgrade}</td>
+<td class="num">${g.compare.counts.downgrade}</td><td class="num">${g.compare.counts.added}</td><td class="num">${g.compare.counts.missing}</td><td class="num">${g.compare.counts.securityFixes}</td>
+<td class="num">${g.compare.counts.errors}</td><td><a href="${compareHref(g.from.name, view.target.name)}">Compare</a></td></tr>`,
+)}
+</tbody></table>
+${why ? html`<p class="sub" id="plan-why">${why}</p>` : ''}
+${bar([
+  canConfirm && may('upgrade.confirm') && actionButton(`/upgrades/${plan.id}/confirm`, `Confirm: move ${view.movable} site${view.movable === 1 ? '' : 's'}`, {}, 'primary'),
+  pending && may('upgrade.cancel') && html`<a class="button" href="/upgrades/${plan.id}/cancel">Cancel</a>`,
+])}`;
+};

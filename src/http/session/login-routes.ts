@@ -1,0 +1,56 @@
+/**
+ * /login and /logout. The login form has no session yet, so its CSRF defence is the same-origin proof
+ * (Sec-Fetch-Site or Origin): another site cannot sign a browser in as someone else (login CSRF).
+ */
+import express, { Router, type Request, type Response } from 'express';
+import { localPath, requireAdmin, sameOrigin, type AdminAuth } from '../auth.js';
+import { sendError } from '../error-mapping.js';
+import { renderLoginPage } from '../pages/login-page.js';
+
+const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 });
+const field = (req: Request, key: string): string => {
+  const value = (req.body as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'string' ? value : '';
+};
+
+export const loginRoutes = (auth: AdminAuth, publicUrl: string): Router => {
+  const router = Router();
+  const sessions = auth.sessions?.enabled ? auth.sessions : null;
+  const page = (res: Response, status: number, o: { next: string; user?: string; problem?: string }) =>
+    void res.status(status).type('html').send(renderLoginPage({ ...o, enabled: sessions !== null }).value);
+
+  router.get('/login', async (req, res) => {
+    const next = localPath(req.query['next']);
+    if (sessions && (await sessions.resolve(req))) return void res.redirect(303, next);
+    page(res, 200, { next });
+  });
+
+  router.post('/login', (req, res, next) => {
+    if (!sameOrigin(req, publicUrl)) {
+      return void sendError(req, res, { status: 403, body: { code: 'cross_site_request', message: 'Sign in from this site’s own login page.' } });
+    }
+    formBody(req, res, next);
+  });
+  router.post('/login', async (req, res) => {
+    const next = localPath(field(req, 'next'));
+    const user = field(req, 'user').trim().toLowerCase().slice(0, 64);
+    if (!sessions) return page(res, 404, { next });
+    const result = await sessions.login(user, field(req, 'password'), req.socket.remoteAddress ?? '');
+    if (result.ok) {
+      sessions.setCookie(res, result.token);
+      return void res.redirect(303, next);
+    }
+    if (result.retryAfter > 0) {
+      res.set('Retry-After', String(result.retryAfter));
+      return page(res, 429, { next, user, problem: `Too many failed attempts; try again in ${Math.ceil(result.retryAfter / 60)} min.` });
+    }
+    page(res, 401, { next, user, problem: 'Wrong user name or password.' });
+  });
+
+  // requireAdmin checks the session's CSRF token, so another site cannot log anyone out either.
+  router.post('/logout', requireAdmin(auth, publicUrl), async (req, res) => {
+    await sessions?.logout(req, res);
+    res.redirect(303, '/login');
+  });
+  return router;
+};

@@ -1,0 +1,54 @@
+/** SessionStore contract: every adapter must pass it. */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { AdminSession, Repositories } from '../../src/domain/ports.js';
+import type { StoreInstance } from '../support/stores.js';
+
+const at = (minutes: number): Date => new Date(Date.UTC(2026, 0, 1, 0, minutes));
+const session = (id: string, user: string, created: Date, seen: Date = created): AdminSession => ({
+  id,
+  user,
+  csrf: `csrf-${id}`,
+  createdAt: created,
+  lastSeenAt: seen,
+});
+
+export const sessionStoreContract = (label: string, create: () => Promise<StoreInstance>): void => {
+  describe(`SessionStore (${label})`, () => {
+    let store: StoreInstance;
+    let repos: Repositories;
+    beforeEach(async () => {
+      store = await create();
+      repos = store.repos;
+    });
+    afterEach(() => store.cleanup());
+
+    it('creates, reads back every field, and deletes a session', async () => {
+      await repos.sessions.create(session('a1', 'alice', at(0), at(5)));
+      expect(await repos.sessions.get('a1')).toEqual(session('a1', 'alice', at(0), at(5)));
+      expect(await repos.sessions.get('nope')).toBeNull();
+      await repos.sessions.delete('a1');
+      expect(await repos.sessions.get('a1')).toBeNull();
+      await repos.sessions.delete('a1');
+    });
+
+    it('touch moves the last activity forward, never back', async () => {
+      await repos.sessions.create(session('b1', 'bob', at(0)));
+      await repos.sessions.touch('b1', at(10));
+      expect((await repos.sessions.get('b1'))?.lastSeenAt).toEqual(at(10));
+      await repos.sessions.touch('b1', at(3));
+      expect((await repos.sessions.get('b1'))?.lastSeenAt).toEqual(at(10));
+      await repos.sessions.touch('missing', at(3));
+      expect(await repos.sessions.get('missing')).toBeNull();
+    });
+
+    it('prunes sessions idle too long or too old, and keeps the others', async () => {
+      await repos.sessions.create(session('idle', 'a', at(50), at(50)));
+      await repos.sessions.create(session('old', 'b', at(0), at(100)));
+      await repos.sessions.create(session('fresh', 'c', at(60), at(100)));
+      expect(await repos.sessions.prune(at(90), at(30))).toBe(2);
+      expect(await repos.sessions.get('idle')).toBeNull();
+      expect(await repos.sessions.get('old')).toBeNull();
+      expect((await repos.sessions.get('fresh'))?.user).toBe('c');
+    });
+  });
+};

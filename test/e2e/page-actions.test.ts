@@ -1,0 +1,142 @@
+/**
+ * The pages' actions over real HTTP as a signed-in admin: confirm steps of destructive actions, inline field
+ * errors with the input kept, "Test upstream" failing with the checker's sentence, and the
+ * refusals (409/422) rendered as sentences rather than 500s.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { ADMIN_TOKEN, api } from '../support/http.js';
+import { startProduct, type ProductServer } from '../support/product-server.js';
+import { adminUsersEnv, PASSWORDS, SessionClient } from '../support/sign-in.js';
+
+let product: ProductServer;
+let alice: SessionClient;
+const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const COMMIT = 'a'.repeat(40);
+
+beforeAll(async () => {
+  // ALLOW_LOCAL_UPSTREAMS stays off: a file:// upstream is refused, as in production.
+  product = await startProduct({ ADMIN_TOKEN, ADMIN_USERS: await adminUsersEnv() });
+  alice = new SessionClient(product.url);
+  await alice.login('alice', PASSWORDS.alice);
+});
+afterAll(() => product.stop());
+
+const decode = (text: string) => text.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+
+describe('page actions', () => {
+  test('the empty dashboard says what to do, truthfully for the role', async () => {
+    const home = await alice.get('/');
+    expect(home.text).toContain('No distributions yet. Create one with the button above, or with POST /api/distributions (see GET /api).');
+    expect(home.text).toContain('href="/new-distribution"');
+  });
+
+  test('a distribution form with mistakes comes back with each problem next to its field and the input kept', async () => {
+    const res = await alice.submit('/new-distribution', '/new-distribution', {
+      slug: 'ok-slug',
+      title: '',
+      kind: 'git',
+      'upstream.url': 'ftp://example.org/repo.git',
+      'upstream.manifestPath': 'composer.lock',
+      'policy.pollIntervalMinutes': 'often',
+    });
+    expect(res.status).toBe(400);
+    const page = decode(res.text);
+    expect(page).toMatch(/id="f-title"[^>]*aria-invalid="true"/);
+    expect(page).toMatch(/<strong class="error" id="f-policy-pollIntervalMinutes-error">[^<]+<\/strong>/);
+    expect(page).toContain('value="ok-slug"');
+    expect(page).toContain('value="ftp://example.org/repo.git"');
+    expect(page).toContain('value="often"');
+    expect((await api(product.url, 'GET', '/api/distributions/ok-slug', undefined, bearer)).status).toBe(404);
+  });
+
+  test('"Test upstream" shows the checker’s refusal inline and saves nothing', async () => {
+    const res = await alice.submit('/new-distribution', '/new-distribution', {
+      intent: 'test',
+      slug: 'local',
+      title: 'Local',
+      kind: 'git',
+      'upstream.url': 'file:///srv/repo.git',
+      'upstream.manifestPath': 'composer.lock',
+    });
+    expect(res.status).toBe(200);
+    expect(decode(res.text)).toMatch(/<p id="upstream-test" role="status" class="alert">Upstream check failed: upstream\.url: [^<]*ALLOW_LOCAL_UPSTREAMS/);
+    expect((await api(product.url, 'GET', '/api/distributions/local', undefined, bearer)).status).toBe(404);
+  });
+
+  test('edit, then delete through the confirmation page; a distribution with platforms is refused with a sentence', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'edit-me', title: 'Edit me' }, bearer);
+    const edited = await alice.submit('/distributions/edit-me/edit', '/distributions/edit-me/edit', { title: 'Edited', kind: 'none', 'policy.pollIntervalMinutes': '0' });
+    expect(edited.status).toBe(303);
+    expect((await alice.get('/distributions/edit-me')).text).toContain('<h1>Edited <code>edit-me</code></h1>');
+
+    const confirm = await alice.get('/distributions/edit-me/delete');
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('<form method="post" action="/distributions/edit-me/delete"');
+    expect((await api(product.url, 'GET', '/api/distributions/edit-me', undefined, bearer)).status).toBe(200);
+    const deleted = await alice.submit('/distributions/edit-me/delete', '/distributions/edit-me/delete');
+    expect(deleted.status).toBe(303);
+    expect((await api(product.url, 'GET', '/api/distributions/edit-me', undefined, bearer)).status).toBe(404);
+
+    await api(product.url, 'POST', '/api/distributions', { slug: 'kept', title: 'Kept' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'kept-1', distribution: 'kept', ref: 'main', commit: COMMIT }, bearer);
+    const refused = await alice.submit('/distributions/kept/delete', '/distributions/kept/delete');
+    expect(refused.status).toBe(409);
+    expect(decode(refused.text)).toContain('still has 1 platform; delete them first.');
+  });
+
+  test('a site on a hand-registered platform is refused with the reason (422), on the API and on the page', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'byhand', title: 'By hand' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'byhand-1', distribution: 'byhand', ref: 'main', commit: COMMIT }, bearer);
+    const viaApi = await api(product.url, 'POST', '/api/sites', { name: 'a.example.org', platform: 'byhand-1' }, bearer);
+    expect(viaApi.status).toBe(422);
+    expect(viaApi.body.error.message).toMatch(/has no files on this server \(it was registered by hand, not built here\)/);
+    const viaPage = await alice.submit('/new-site?platform=byhand-1', '/new-site', { name: 'a.example.org', platform: 'byhand-1', modules: '' });
+    expect(viaPage.status).toBe(422);
+    expect(decode(viaPage.text)).toContain('<div class="alert" role="alert">Platform <code>byhand-1</code> has no files on this server');
+    expect(viaPage.text).toContain('value="a.example.org"');
+    expect((await api(product.url, 'GET', '/api/sites/a.example.org', undefined, bearer)).status).toBe(404);
+  });
+
+  test('a site is edited and deleted from its pages (delete through the confirmation page)', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'files', title: 'Files' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'files-1', distribution: 'files', ref: 'main', commit: COMMIT }, bearer);
+    // Built elsewhere: give it its directory here, so sites can be installed on it.
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'files-1', 'sites'), { recursive: true });
+    const added = await alice.submit('/new-site?platform=files-1', '/new-site', { name: 'b.example.org', platform: 'files-1', modules: 'node, user' });
+    expect(added.status).toBe(303);
+    expect(added.headers.get('location')).toMatch(/^\/tasks\//);
+    for (let i = 0; i < 100 && (await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).body.status !== 'enabled'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const site = (await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).body;
+    expect([site.status, site.modules]).toEqual(['enabled', ['node', 'user']]);
+
+    const badModules = await alice.submit('/sites/b.example.org/edit', '/sites/b.example.org/edit', { status: 'disabled', modules: 'Not-A-Module' });
+    expect(badModules.status).toBe(400);
+    expect(decode(badModules.text)).toMatch(/class="error" id="f-modules-error">a module machine name/);
+    const edited = await alice.submit('/sites/b.example.org/edit', '/sites/b.example.org/edit', { status: 'disabled', modules: 'node' });
+    expect(edited.status).toBe(303);
+    expect((await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).body).toMatchObject({ status: 'disabled', modules: ['node'] });
+
+    const confirm = await alice.get('/sites/b.example.org/delete');
+    expect(confirm.text).toContain('<button type="submit" class="danger">Delete site</button>');
+    const deleted = await alice.submit('/sites/b.example.org/delete', '/sites/b.example.org/delete');
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get('location')).toBe('/platforms/files-1');
+    expect((await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).status).toBe(404);
+  });
+
+  test('an invalid site name is shown next to the name field', async () => {
+    const res = await alice.submit('/new-site', '/new-site', { name: 'not a host', platform: 'byhand-1', modules: 'node' });
+    expect(res.status).toBe(400);
+    expect(decode(res.text)).toMatch(/id="f-name-error">a host name such as/);
+  });
+
+  test('cancelling a task that does not exist is a 404 page, not a 500', async () => {
+    const res = await alice.submit('/', '/tasks/999/cancel');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/html/);
+  });
+});
