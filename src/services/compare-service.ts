@@ -14,6 +14,16 @@ export interface CompareOptions {
 /** Platforms are immutable once built, so results are cached by (from, to, modules, diffs). */
 const CACHE_SIZE = 200;
 
+/** A number per advisory map seen, so a new snapshot in force is a new cache key. */
+const advisoryVersions = new WeakMap<AdvisoryIndex, number>();
+let nextAdvisoryVersion = 1;
+const versionOf = (index: AdvisoryIndex | undefined): number => {
+  if (!index) return 0;
+  let v = advisoryVersions.get(index);
+  if (v === undefined) advisoryVersions.set(index, (v = nextAdvisoryVersion++));
+  return v;
+};
+
 export class CompareService {
   private readonly cache = new Map<string, CompareResult>();
 
@@ -26,10 +36,10 @@ export class CompareService {
 
   async compare(from: Platform, to: Platform, options: CompareOptions = {}): Promise<CompareResult> {
     const modules = [...new Set(options.siteModules ?? [])].sort();
-    const key = `${from.id}:${from.updatedAt.getTime()}>${to.id}:${to.updatedAt.getTime()}|${modules.join(',')}|${options.fileDiffs ? 1 : 0}`;
+    const advisories = await this.deps.advisories();
+    const key = `${from.id}:${from.updatedAt.getTime()}>${to.id}:${to.updatedAt.getTime()}|${modules.join(',')}|${options.fileDiffs ? 1 : 0}|${versionOf(advisories)}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const advisories = await this.deps.advisories();
     const result = comparePlatforms(from, to, {
       ...(advisories ? { advisories } : {}),
       siteModules: modules,

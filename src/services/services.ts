@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor.js';
+import type { AdvisoryService } from './advisory-service.js';
 import type { Distribution } from '../domain/distribution.js';
 import type { CompareService } from './compare-service.js';
 import type { DistributionService } from './distribution-service.js';
@@ -24,4 +25,6 @@ export interface Services {
   };
   links: LinkSigner;
   events: EventBus;
+  /** Security advisory feed, exposure and announcements. */
+  advisories: AdvisoryService;
 }

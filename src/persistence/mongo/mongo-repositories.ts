@@ -46,6 +46,7 @@ import {
 import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { defineModels, toObjectId, type DistroModels } from './models.js';
 import { MongoRedeliveries } from './mongo-redeliveries.js';
+import { MongoAdvisories } from './mongo-advisories.js';
 
 type Raw = Record<string, unknown>;
 type Filter = Record<string, unknown>;
@@ -619,6 +620,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
     redeliveries: new MongoRedeliveries(models.redeliveries),
+    advisories: await new MongoAdvisories(connection).init(),
     // No multi-document transaction (a standalone server has none): the calls run in order, each atomic.
     transaction: (fn) => fn(),
     ping: async () => {

@@ -1,5 +1,6 @@
 /** The embedded store's Repositories over one SqliteDatabase (see database.ts for durability and locking). */
 import type { Repositories } from '../../domain/ports.js';
+import { SqliteAdvisories } from './advisories.js';
 import type { SqliteDatabase } from './database.js';
 import { SqliteDistributions } from './distributions.js';
 import { SqlitePlans } from './plans.js';
@@ -15,6 +16,7 @@ export interface SqliteRepositories extends Repositories {
   tasks: SqliteTasks;
   plans: SqlitePlans;
   redeliveries: SqliteRedeliveries;
+  advisories: SqliteAdvisories;
 }
 
 /** Repositories on `db`; close() closes the database. */
@@ -25,6 +27,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   tasks: new SqliteTasks(db),
   plans: new SqlitePlans(db),
   redeliveries: new SqliteRedeliveries(db),
+  advisories: new SqliteAdvisories(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),
   close: () => db.close(),
