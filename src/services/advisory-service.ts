@@ -369,6 +369,8 @@ export class AdvisoryService {
       if (!(await advisories.claimAnnouncement(event.id, a.distribution.id, channel, this.clock.now(), ANNOUNCE_STALE_MS))) continue;
       const ts = await post(a, channel);
       await advisories.setAnnouncementTs(event.id, a.distribution.id, ts);
+      // The announcement already named the way out: no follow-up will be needed.
+      if (a.fix) await advisories.markFixed(event.id, a.distribution.id, a.fix.platform.id);
       posted++;
     }
     await advisories.markAnnounced(event.id);
