@@ -5,8 +5,8 @@
  * is the atomic step that makes a snapshot in force and records its event together. Conflict maps are stored as
  * JSON text (package names may contain dots, which MongoDB keys must not).
  */
-import { randomBytes } from 'node:crypto';
-import type { Collection, Connection } from 'mongoose';
+import { createHash, randomBytes } from 'node:crypto';
+import { Types, type Collection, type Connection } from 'mongoose';
 import type {
   AdvisoryAnnouncement,
   AdvisoryChange,
@@ -21,14 +21,14 @@ import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { assertPage } from '../records.js';
 
 interface SnapshotDoc {
-  _id: string;
+  _id: Types.ObjectId;
   source: string;
   commit: string;
   fetchedAt: Date;
   conflict: string;
 }
 interface EventDoc {
-  _id: string;
+  _id: Types.ObjectId;
   id: string;
   seq: number;
   source: string;
@@ -42,7 +42,7 @@ interface EventDoc {
   announced: boolean;
 }
 interface AnnouncementDoc {
-  _id: string;
+  _id: Types.ObjectId;
   eventId: string;
   distributionId: string;
   channel: string;
@@ -53,11 +53,15 @@ interface AnnouncementDoc {
 }
 
 const newId = (): string => randomBytes(12).toString('hex');
-const chainKey = (source: string, previous: string | null): string => `${source}\n${previous ?? '-'}`;
-const announcementKey = (eventId: string, distributionId: string): string => `${eventId}:${distributionId}`;
+/** A natural key as an ObjectId `_id`, so `_id` uniqueness (which every server enforces) makes it unique. */
+const keyId = (key: string): Types.ObjectId => new Types.ObjectId(createHash('sha256').update(key).digest('hex').slice(0, 24));
+const oid = (hex: string): Types.ObjectId => new Types.ObjectId(hex);
+const chainKey = (source: string, previous: string | null): Types.ObjectId => keyId(`chain\n${source}\n${previous ?? '-'}`);
+const announcementKey = (eventId: string, distributionId: string): Types.ObjectId => keyId(`announcement\n${eventId}\n${distributionId}`);
+const stateKey = (source: string): Types.ObjectId => keyId(`state\n${source}`);
 
 const snapshotOf = (d: SnapshotDoc): AdvisorySnapshot => ({
-  id: d._id,
+  id: d._id.toHexString(),
   source: d.source,
   commit: d.commit,
   fetchedAt: new Date(d.fetchedAt),
@@ -88,15 +92,15 @@ export class MongoAdvisories implements AdvisoryRepository {
   private readonly snapshots: Collection<SnapshotDoc>;
   private readonly events: Collection<EventDoc>;
   private readonly announcements: Collection<AnnouncementDoc>;
-  private readonly state: Collection<{ _id: string; state: string }>;
-  private readonly counters: Collection<{ _id: string; seq: number }>;
+  private readonly state: Collection<{ _id: Types.ObjectId; state: string }>;
+  private readonly counters: Collection<{ _id: Types.ObjectId; seq: number }>;
 
   constructor(connection: Connection) {
     this.snapshots = connection.collection<SnapshotDoc>('advisory_snapshots');
     this.events = connection.collection<EventDoc>('advisory_events');
     this.announcements = connection.collection<AnnouncementDoc>('advisory_announcements');
-    this.state = connection.collection<{ _id: string; state: string }>('advisory_feed_state');
-    this.counters = connection.collection<{ _id: string; seq: number }>('advisory_counters');
+    this.state = connection.collection<{ _id: Types.ObjectId; state: string }>('advisory_feed_state');
+    this.counters = connection.collection<{ _id: Types.ObjectId; seq: number }>('advisory_counters');
   }
 
   /** Indexes for the lookups below (the chain key is `_id`, unique by nature). */
@@ -111,7 +115,7 @@ export class MongoAdvisories implements AdvisoryRepository {
   async inForce(source: string): Promise<AdvisorySnapshot | null> {
     const latest = await this.events.find({ source }).sort({ seq: -1 }).limit(1).next();
     if (!latest) return null;
-    const doc = await this.snapshots.findOne({ _id: latest.snapshotId });
+    const doc = await this.snapshots.findOne({ _id: oid(latest.snapshotId) });
     return doc ? snapshotOf(doc) : null;
   }
 
@@ -140,9 +144,8 @@ export class MongoAdvisories implements AdvisoryRepository {
     if ((current?.id ?? null) !== expectedPreviousId) return null;
     const id = newId();
     // Not yet in force: a snapshot document no event points at is never read.
-    await this.snapshots.insertOne({ _id: id, source: snapshot.source, commit: snapshot.commit, fetchedAt: snapshot.fetchedAt, conflict: JSON.stringify(snapshot.conflict) });
-    const counter = await this.counters.findOneAndUpdate({ _id: 'event' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
-    const seq = counter!.seq;
+    await this.snapshots.insertOne({ _id: oid(id), source: snapshot.source, commit: snapshot.commit, fetchedAt: snapshot.fetchedAt, conflict: JSON.stringify(snapshot.conflict) });
+    const seq = await this.nextSeq();
     const doc: EventDoc = {
       _id: chainKey(snapshot.source, expectedPreviousId),
       id: newId(),
@@ -161,10 +164,21 @@ export class MongoAdvisories implements AdvisoryRepository {
       await this.events.insertOne(doc);
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
-      await this.snapshots.deleteOne({ _id: id });
+      await this.snapshots.deleteOne({ _id: oid(id) });
       return null;
     }
     return { snapshot: { ...snapshot, id }, event: eventOf(doc) };
+  }
+
+  private async nextSeq(retry = true): Promise<number> {
+    try {
+      const counter = await this.counters.findOneAndUpdate({ _id: keyId('event-seq') }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+      return counter!.seq;
+    } catch (e) {
+      // Two first-ever upserts can race to insert the counter; the loser increments the winner's.
+      if (retry && isDuplicateKey(e)) return this.nextSeq(false);
+      throw e;
+    }
   }
 
   async getEvent(id: string): Promise<AdvisoryEvent | null> {
@@ -223,13 +237,13 @@ export class MongoAdvisories implements AdvisoryRepository {
   }
 
   async getFeedState(source: string): Promise<AdvisoryFeedState> {
-    const d = await this.state.findOne({ _id: source });
+    const d = await this.state.findOne({ _id: stateKey(source) });
     return d ? (JSON.parse(d.state) as AdvisoryFeedState) : {};
   }
 
   async updateFeedState(source: string, patch: AdvisoryFeedState): Promise<void> {
     // Read-merge-write: one feed poll runs at a time per source (its job's unique key), so no lost update.
     const next = { ...(await this.getFeedState(source)), ...patch };
-    await this.state.updateOne({ _id: source }, { $set: { state: JSON.stringify(next) } }, { upsert: true });
+    await this.state.updateOne({ _id: stateKey(source) }, { $set: { state: JSON.stringify(next) } }, { upsert: true });
   }
 }
