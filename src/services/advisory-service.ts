@@ -91,6 +91,8 @@ export interface AdvisoryServiceDeps {
 interface Cache {
   /** Ids of the snapshots in force the index was computed for, joined. */
   key: string;
+  /** The merged conflict map (null: the bundled fallback) and its index. */
+  conflict: Record<string, string> | null;
   advisories: AdvisoryIndex;
 }
 
@@ -236,10 +238,13 @@ export class AdvisoryService {
     const key = (await advisories.inForceIds()).join(',');
     if (this.cache && this.cache.key === key) return;
     const snapshots = key ? await advisories.listInForce() : [];
-    const merged = snapshots.length ? indexConflictMap(mergeConflicts(snapshots.map((s) => s.conflict))) : ((await this.deps.fallback?.()) ?? indexConflictMap({}));
+    const conflict = snapshots.length ? mergeConflicts(snapshots.map((s) => s.conflict)) : null;
+    const previous = this.cache?.conflict ? { conflict: this.cache.conflict, index: this.cache.advisories } : undefined;
+    // Unchanged constraints are reused from the previous map: a new snapshot parses only what changed.
+    const merged = conflict ? indexConflictMap(conflict, previous) : ((await this.deps.fallback?.()) ?? indexConflictMap({}));
     const step = this.incrementalStep(snapshots);
     this.index.setAdvisories(merged, step ?? undefined);
-    this.cache = { key: snapshots.map((s) => s.id).join(','), advisories: merged };
+    this.cache = { key: snapshots.map((s) => s.id).join(','), conflict, advisories: merged };
   }
 
   /** The changed package names when exactly one snapshot replaced the one the index was computed for. */

@@ -147,11 +147,27 @@ export const readConflictMap = (composerJson: string, file: string, maxChars: nu
   return out;
 };
 
-/** Indexes a conflict map (package → constraint text): the one home of "which versions does an advisory cover". */
-export const indexConflictMap = (conflict: Readonly<Record<string, string>>): AdvisoryIndex => {
+/**
+ * Indexes a conflict map (package → constraint text): the one home of "which versions does an advisory cover".
+ * With `previous` (the map it replaces and its index), constraints whose text did not change are reused, so a new
+ * snapshot costs the parsing of its changed packages only.
+ */
+export const indexConflictMap = (
+  conflict: Readonly<Record<string, string>>,
+  previous?: { conflict: Readonly<Record<string, string>>; index: AdvisoryIndex },
+): AdvisoryIndex => {
   const packages = new Map<string, PackageAdvisory>();
   const skipped: string[] = [];
-  for (const [name, constraint] of Object.entries(conflict)) packages.set(name.toLowerCase(), parseConstraint(name, constraint, skipped));
+  for (const [name, constraint] of Object.entries(conflict)) {
+    const key = name.toLowerCase();
+    const reused = previous && Object.hasOwn(previous.conflict, name) && previous.conflict[name] === constraint ? previous.index.packages.get(key) : undefined;
+    packages.set(key, reused ?? parseConstraint(name, constraint, skipped));
+  }
+  if (previous) {
+    // What could not be understood in a reused constraint is still not understood.
+    const unchanged = (name: string) => Object.hasOwn(conflict, name) && previous.conflict[name] === conflict[name];
+    skipped.push(...previous.index.skipped.filter((s) => unchanged(s.slice(0, s.indexOf(':')))));
+  }
   return { packages, skipped };
 };
 
