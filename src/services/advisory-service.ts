@@ -408,6 +408,10 @@ export class AdvisoryService {
     return out;
   }
 
+  getEvent(id: string): Promise<AdvisoryEvent | null> {
+    return this.deps.repos.advisories.getEvent(id);
+  }
+
   /** Recent events, newest first, optionally those touching one package. */
   listEvents(filter: { package?: string } = {}, page: PageRequest = { limit: 20, offset: 0 }): Promise<Page<AdvisoryEvent>> {
     return this.deps.repos.advisories.listEvents(filter.package ? { packageName: filter.package } : {}, page);
