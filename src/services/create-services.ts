@@ -45,7 +45,11 @@ export const createServices = (deps: ServiceDeps): Services => {
     ...(deps.advisories ? { fallback: deps.advisories } : {}),
   });
   // Compare reads the map in force (the feed's newest snapshot, or the bundled file before the first).
-  const compare = new CompareService({ repos, advisories: () => advisories.advisoryIndex() });
+  const compare = new CompareService({
+    repos,
+    advisories: () => advisories.advisoryIndex(),
+    advisoryEvent: async (name) => (await advisories.listEvents({ package: name }, { limit: 1, offset: 0 })).items[0]?.id ?? null,
+  });
   const polls: Services['polls'] = deps.polls ?? {
     pollNow: async (key: string) => {
       const d = await distributions.get(key);

@@ -86,6 +86,7 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
       outdated: outdated ?? { distribution, target, groups: [] },
       actor: event.actor,
       compareUrl: previous ? services.links.compareUrl(previous.id, target.id) : null,
+      advisoryUrl: (id) => services.links.advisoryUrl(id),
     });
     await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
   };

@@ -158,4 +158,23 @@ describe('replaying nine real weekly advisory snapshots', () => {
     expect(summary!.targetExposed.map((p) => p.name)).toContain('drupal/core');
     expect(summary!.targetExposed.map((p) => p.name)).not.toContain('drupal/swiftmailer');
   });
+
+  test('/distro exposure: per distribution, per package, and a bad package name gets the usage', async () => {
+    const all = await h.command('exposure');
+    const text = blockText(all.reply.args.blocks);
+    expect(text).toContain('7 sites of 7 exposed');
+    expect(text).toContain('`drupal/core` (7)');
+    expect(text).toContain('`drupal/swiftmailer` (6)');
+    expect(text).toMatch(/the target `social-12\.4\.3` still has `drupal\/core` 10\.2\.6/);
+    expect(text).toContain(`at \`${(await h.repos.advisories.inForce(`git:${feedRepo.url}#9.x`))!.commit.slice(0, 10)}\``);
+
+    const swift = blockText((await h.command('exposure drupal/swiftmailer')).reply.args.blocks);
+    expect(swift).toContain('*6 sites* run a covered version of `drupal/swiftmailer`');
+    expect(swift).toContain('`social-12.3.3` (`social`): 2.3.0, 3 sites');
+
+    expect(blockText((await h.command('exposure drupal/views')).reply.args.blocks)).toContain('No site runs a version of drupal/views covered by an advisory.');
+    expect(blockText((await h.command('exposure social')).reply.args.blocks)).toContain('7 sites of 7 exposed');
+    expect(blockText((await h.command('exposure socail')).reply.args.blocks)).toContain('social');
+    expect(blockText((await h.command('exposure a/b/c')).reply.args.blocks)).toContain('is not a composer package name');
+  });
 });

@@ -20,7 +20,8 @@ export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string
   const { distribution, fix } = a;
   const packageLines = a.packages.map((name) => {
     const versions = [...new Set(a.platforms.flatMap((r) => r.packages.filter((p) => p.name === name).map((p) => p.version)))];
-    return `• ${code(name)} ${versions.map(esc).join(', ')}`;
+    const shown = versions.slice(0, 6).map(esc).join(', ');
+    return `• ${code(name)} ${shown}${versions.length > 6 ? ` and ${versions.length - 6} more versions` : ''}`;
   });
   const platformLines = a.platforms
     .slice()
