@@ -81,6 +81,13 @@ describe('replaying nine real weekly advisory snapshots', () => {
     expect(buttonsOf(posts[0]!.args.blocks).find((b) => b.action_id === ACTIONS.reviewUpgrades)).toMatchObject({ value: 'social' });
     expect(JSON.stringify(posts[0]!.args.blocks)).toContain('Review upgrades (2 sites)');
     announced['2024-01-17'] = posts[0]!;
+
+    // Compare summaries show the fix and link it to this advisory update.
+    const eventId = outcome.outcome === 'event' ? outcome.event.id : '';
+    const compare = await h.command('compare social-12.0.5 social-12.4.2');
+    const text2 = blockText(compare.reply.args.blocks);
+    expect(text2).toMatch(/\*Security fixes:\* [^\n]*`drupal\/core` 10\.0\.11 → 10\.2\.6 \(<https:\/\/distro\.example\.org\/advisories\/([0-9a-f]+)\?exp=\d+&sig=[\w-]+\|advisory>\)/);
+    expect(text2).toContain(`/advisories/${eventId}?`);
   });
 
   test('2024-01-31 drupal/social and drupal/swiftmailer: 6 sites (not g, which does not enable swiftmailer), no build fixes it yet', async () => {
