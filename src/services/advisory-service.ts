@@ -17,6 +17,8 @@ import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lo
 
 /** A claimed announcement with no message after this long is offered again (its poster died). */
 export const ANNOUNCE_STALE_MS = 10 * 60_000;
+/** How long advisoryIndex trusts its cached map before asking the store whether another process committed one. */
+export const ADVISORY_RECHECK_MS = 2_000;
 
 export type FeedPollOutcome =
   | { source: string; outcome: 'unchanged' | 'same-map' }
@@ -102,6 +104,8 @@ export class AdvisoryService {
   /** Snapshot id → the package names its event changed, for the incremental step in this process. */
   private readonly changedBy = new Map<string, { previousKey: string; names: string[] }>();
   private readonly clock: Clock;
+  /** When advisoryIndex last checked the store (ms). */
+  private checkedAt = 0;
   /** The last refresh started: refreshes run one at a time. */
   private refreshing: Promise<void> | null = null;
 
@@ -168,6 +172,7 @@ export class AdvisoryService {
       previous?.id ?? null,
     );
     if (!committed) return { source, outcome: 'lost-race' };
+    this.checkedAt = 0;
     await repos.advisories.updateFeedState(source, feedState);
     this.changedBy.set(committed.snapshot.id, { previousKey, names: changes.map((c) => c.name) });
     // Announced after the commit; an event whose announcement is cut off by a crash is picked up by recovery.
@@ -202,9 +207,17 @@ export class AdvisoryService {
 
   // ---------------------------------------------------------------- exposure
 
-  /** The advisory map in force (every feed's snapshot merged), or the bundled one before the first. */
+  /**
+   * The advisory map in force (every feed's snapshot merged), or the bundled one before the first. Compare asks
+   * for it on every summary render, so the store is asked at most every ADVISORY_RECHECK_MS (a snapshot this
+   * process commits is seen at once; one committed by another process within that time).
+   */
   async advisoryIndex(): Promise<AdvisoryIndex | undefined> {
-    await this.serialized(() => this.refreshAdvisories());
+    const now = this.clock.now().getTime();
+    if (!this.cache || now - this.checkedAt >= ADVISORY_RECHECK_MS) {
+      await this.serialized(() => this.refreshAdvisories());
+      this.checkedAt = now;
+    }
     return this.cache?.advisories;
   }
 
