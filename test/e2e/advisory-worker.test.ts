@@ -4,7 +4,6 @@
  * in force shows on GET /api/exposure. Without ALLOW_LOCAL_UPSTREAMS the same URL is refused, with the reason.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ADVISORY_POLL_JOB } from '../../src/domain/jobs.js';
 import { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
