@@ -4,7 +4,7 @@
  * exact-version sets and ranges so a lookup is a hash probe plus a few comparisons.
  */
 import { ValidationError } from '../errors.js';
-import { parseUntrustedJson } from './untrusted-input.js';
+import { parseUntrustedJson, stripBom } from './untrusted-input.js';
 import { BRANCH_MAX, compareParsed, parseVersion, type ParsedVersion } from './versions.js';
 
 type Op = '<' | '<=' | '>' | '>=' | '=' | '!=';
@@ -174,8 +174,12 @@ export const indexConflictMap = (
 /** Parses the advisories composer.json. Throws ValidationError when it is not JSON or has no `conflict` map. */
 export const parseAdvisories = (composerJson: string): AdvisoryIndex => {
   const skipped: string[] = [];
-  const index = indexConflictMap(readConflictMap(composerJson, 'The security advisories file', MAX_ADVISORIES_CHARS, skipped));
-  return { packages: index.packages, skipped: [...skipped, ...index.skipped] };
+  const conflict = readConflictMap(composerJson, 'The security advisories file', MAX_ADVISORIES_CHARS, skipped);
+  const index = indexConflictMap(conflict);
+  // In the file's order: what could not be read is listed as it appears.
+  const order = new Map(Object.keys(JSON.parse(stripBom(composerJson)).conflict as object).map((name, i) => [name, i]));
+  const at = (s: string): number => order.get(s.slice(0, s.indexOf(':'))) ?? 0;
+  return { packages: index.packages, skipped: [...skipped, ...index.skipped].sort((a, b) => at(a) - at(b)) };
 };
 
 /**
