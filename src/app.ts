@@ -41,6 +41,9 @@ import type { Services } from './services/services.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
 import { GitUpstreamChecker } from './upstream/git-checker.js';
+import { FileAdvisoryFeed, GitAdvisoryFeed, UrlAdvisoryFeed } from './upstream/advisory-feeds.js';
+import { registerAdvisoryJobs } from './jobs/advisory-jobs.js';
+import type { AdvisoryFeedReader } from './domain/ports.js';
 
 export interface AppOverrides {
   logger: Logger;
@@ -93,6 +96,19 @@ const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repo
   return { repos, jobs: new SqliteJobQueue({ db, logger }), connection: null };
 };
 
+/** The advisory feeds the operator configured (ADVISORY_FEED_URL / _BRANCH, ADVISORY_FEED_FILE). */
+export const createAdvisoryFeeds = (config: Config): AdvisoryFeedReader[] => {
+  const { git, file, maxBytes } = config.advisoryFeed;
+  const feeds: AdvisoryFeedReader[] = [];
+  if (git) {
+    feeds.push(
+      new GitAdvisoryFeed({ ...git, maxBytes, cacheDir: join(config.dataDir, 'advisories'), allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
+    );
+  }
+  if (file) feeds.push(/^https:\/\//.test(file) ? new UrlAdvisoryFeed({ url: file, maxBytes }) : new FileAdvisoryFeed({ path: file, maxBytes }));
+  return feeds;
+};
+
 const createDriver = (config: Config): HostingDriver =>
   config.hosting.driver === 'command'
     ? new CommandDriver({
@@ -140,6 +156,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     polls,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
+    advisoryFeeds: createAdvisoryFeeds(config),
+    advisoryMaxBytes: config.advisoryFeed.maxBytes,
     allowLocalUpstreams: config.hosting.allowLocalUpstreams,
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
@@ -166,6 +184,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     const builds = new BuildService({ repos, driver, events, targets: services.distributions });
     registerPollJobs(jobs, { polls, events, maxAttempts: config.jobs.maxAttempts });
     registerBuildJobs(jobs, { builds, maxAttempts: config.jobs.maxAttempts });
+    registerAdvisoryJobs(jobs, { advisories: services.advisories, logger });
     registerSiteJobs(jobs, { repos, driver, events, owner, maxAttempts: config.jobs.maxAttempts });
     migrations = registerMigrationJobs(jobs, {
       repos,
@@ -234,7 +253,13 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     url: null,
     async start() {
       if (worker) {
-        const { scheduled } = await startWorkerJobs({ repos, jobs, polls, singleProcess: config.mongoUri === null });
+        const { scheduled } = await startWorkerJobs({
+          repos,
+          jobs,
+          polls,
+          singleProcess: config.mongoUri === null,
+          advisoryPollMs: services.advisories.hasFeeds() ? config.advisoryFeed.pollMinutes * 60_000 : null,
+        });
         logger.info({ owner, scheduled }, 'worker started');
       }
       // Summary edits that were waiting in memory when the last process stopped are recomputed from the store.

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isValidRefName } from './domain/ref-name.js';
 import { templateProblems } from './hosting/command-templates.js';
 import { parseAdminUsers, type AdminUser } from './lib/admin-users.js';
 
@@ -80,6 +81,24 @@ const envSchema = z.object({
   /** Drupal security-advisory conflict map (composer.json of drupal-composer/drupal-security-advisories). */
   ADVISORIES_FILE: z.string().default('src/advisories/drupal-security-advisories.json'),
 
+  /**
+   * The security-advisory feed: a git repository whose branch holds the Drupal conflict map (composer.json), polled
+   * with `git ls-remote` and fetched only when its head moves. `off` disables it (the bundled ADVISORIES_FILE stays).
+   */
+  ADVISORY_FEED_URL: z.string().min(1).max(2048).default('https://github.com/drupal-composer/drupal-security-advisories.git'),
+  /** Branch of the feed: one per Drupal major line (`9.x` covers Drupal 9 and later). */
+  ADVISORY_FEED_BRANCH: z
+    .string()
+    .max(255)
+    .refine((b) => isValidRefName(b), 'must be a valid git branch name')
+    .default('9.x'),
+  /** An operator's own conflict map as well: a file path or an https:// URL, polled for changes. */
+  ADVISORY_FEED_FILE: z.string().min(1).max(2048).optional(),
+  /** Minutes between advisory polls; 0 polls only at start. */
+  ADVISORY_POLL_MINUTES: int(60, 0),
+  /** A feed snapshot larger than this is refused (the last good one stays in force). */
+  ADVISORY_FEED_MAX_MB: int(5, 1),
+
   /** Test-only (test/crash): SIGKILL this process at the named point, or at the point named in the file. */
   DISTRO_TEST_CRASH_AT: z.string().max(100).optional(),
   DISTRO_TEST_CRASH_FILE: z.string().optional(),
@@ -121,6 +140,13 @@ export interface Config {
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
   advisoriesFile: string;
+  /** Advisory feeds (ADVISORY_FEED_*): the git feed (null when `off`), the operator's file/URL, poll interval, size limit. */
+  advisoryFeed: {
+    git: { url: string; branch: string } | null;
+    file: string | null;
+    pollMinutes: number;
+    maxBytes: number;
+  };
   /** Test-only crash points (src/lib/crash-point.ts); never set in production. */
   testCrash: { point: string | null; file: string | null };
   /** Settings that fell back to development defaults, for a start-up warning. */
@@ -216,6 +242,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
     advisoriesFile: resolve(e.ADVISORIES_FILE),
+    advisoryFeed: {
+      git: e.ADVISORY_FEED_URL === 'off' ? null : { url: e.ADVISORY_FEED_URL, branch: e.ADVISORY_FEED_BRANCH },
+      file: e.ADVISORY_FEED_FILE ? (/^https:\/\//.test(e.ADVISORY_FEED_FILE) ? e.ADVISORY_FEED_FILE : resolve(e.ADVISORY_FEED_FILE)) : null,
+      pollMinutes: e.ADVISORY_POLL_MINUTES,
+      maxBytes: e.ADVISORY_FEED_MAX_MB * 1024 * 1024,
+    },
     testCrash: { point: e.DISTRO_TEST_CRASH_AT ?? null, file: e.DISTRO_TEST_CRASH_FILE ? resolve(e.DISTRO_TEST_CRASH_FILE) : null },
     devDefaults,
   };

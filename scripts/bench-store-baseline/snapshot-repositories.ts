@@ -19,6 +19,7 @@ import type {
   Repositories,
   LimitedClaim,
   RedeliveryStore,
+  AdvisoryRepository,
   SiteFilter,
   SiteRepository,
   TaskFilter,
@@ -424,6 +425,11 @@ const noRedeliveries: RedeliveryStore = {
   forget: () => Promise.reject(notInBaseline('RedeliveryStore.forget')),
 };
 
+/** The old store predates the advisory feed: every call says so. */
+const noAdvisories = new Proxy({} as AdvisoryRepository, {
+  get: (_t, prop) => () => Promise.reject(notInBaseline(`AdvisoryRepository.${String(prop)}`)),
+});
+
 /** A snapshot of another shape (older format, a different file) is refused rather than half-loaded. */
 const checkState = (loaded: unknown, file: string): State | null => {
   if (loaded === null) return null;
@@ -452,6 +458,7 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     redeliveries: noRedeliveries,
     // The baseline benchmarks never sign in.
     sessions: { create: async () => undefined, get: async () => null, touch: async () => undefined, delete: async () => undefined, prune: async () => 0 },
+    advisories: noAdvisories,
     transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {

@@ -57,3 +57,9 @@ export interface SiteInstallJobData {
 }
 /** One pending install job per task. */
 export const installJobKey = (taskId: string): string => `install:${taskId}`;
+
+/** `advisories.poll`: polls every advisory feed (src/jobs/advisory-jobs.ts); recurring, one schedule per deployment. */
+export const ADVISORY_POLL_JOB = 'advisories.poll';
+export const ADVISORY_POLL_KEY = 'advisory-poll';
+/** An asked-for poll (tests, `/distro exposure --poll`), once however often it is asked for. */
+export const ADVISORY_POLL_NOW_KEY = 'advisory-poll-now';

@@ -4,6 +4,15 @@
  * Every repository method that changes state in a way two callers could race on is atomic.
  */
 import type { Actor } from './actor.js';
+import type {
+  AdvisoryAnnouncement,
+  AdvisoryEvent,
+  AdvisoryFeedState,
+  AdvisorySnapshot,
+  AdvisorySourceKey,
+  NewAdvisoryEvent,
+  NewAdvisorySnapshot,
+} from './advisory-feed.js';
 import type { Distribution, NewDistribution } from './distribution.js';
 import type { MigrationStep, MigrationStepSpec } from './migration-steps.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
@@ -227,6 +236,46 @@ export interface SessionStore {
   prune(idleBefore: Date, createdBefore: Date): Promise<number>;
 }
 
+/**
+ * Advisory snapshots, the events between them and their announcements. A snapshot becomes in force together with
+ * its event in one atomic step, so an event is never lost nor recorded twice, whichever poller wins.
+ */
+export interface AdvisoryRepository {
+  /** The snapshot in force for `source`, or null before the first. */
+  inForce(source: AdvisorySourceKey): Promise<AdvisorySnapshot | null>;
+  /** Every source's snapshot in force. */
+  listInForce(): Promise<AdvisorySnapshot[]>;
+  /** Ids of the snapshots in force, sorted by source: a cheap "did anything change" check. */
+  inForceIds(): Promise<string[]>;
+  /**
+   * Atomic compare-and-set: when `source`'s snapshot in force is still `expectedPreviousId`, the new snapshot
+   * replaces it and the event is recorded with it; otherwise (another poller won) nothing is written and null returned.
+   */
+  commitSnapshot(
+    snapshot: NewAdvisorySnapshot,
+    event: NewAdvisoryEvent,
+    expectedPreviousId: string | null,
+  ): Promise<{ snapshot: AdvisorySnapshot; event: AdvisoryEvent } | null>;
+  getEvent(id: string): Promise<AdvisoryEvent | null>;
+  /** Newest first. `unannounced`: events whose announcements were not all claimed yet (oldest first then). */
+  listEvents(filter?: { unannounced?: boolean; packageName?: string }, page?: PageRequest): Promise<Page<AdvisoryEvent>>;
+  markAnnounced(eventId: string): Promise<void>;
+  /**
+   * Insert-if-absent of (event, distribution): true for the one caller that may post it. One that was claimed but
+   * has no `ts` yet (the poster died before recording it) is offered again after `staleAfterMs`.
+   */
+  claimAnnouncement(eventId: string, distributionId: string, channel: string, now: Date, staleAfterMs: number): Promise<boolean>;
+  setAnnouncementTs(eventId: string, distributionId: string, ts: string): Promise<void>;
+  /** Posted announcements of a distribution with no fix reported yet. */
+  listOpenAnnouncements(distributionId: string): Promise<AdvisoryAnnouncement[]>;
+  getAnnouncement(eventId: string, distributionId: string): Promise<AdvisoryAnnouncement | null>;
+  /** Compare-and-set of fixedBy from null: true for the one caller that may post the follow-up. */
+  markFixed(eventId: string, distributionId: string, platformId: string): Promise<boolean>;
+  getFeedState(source: AdvisorySourceKey): Promise<AdvisoryFeedState>;
+  /** Merges keys into the source's feed state. */
+  updateFeedState(source: AdvisorySourceKey, patch: AdvisoryFeedState): Promise<void>;
+}
+
 export interface Repositories {
   distributions: DistributionRepository;
   platforms: PlatformRepository;
@@ -235,6 +284,7 @@ export interface Repositories {
   plans: UpgradePlanRepository;
   redeliveries: RedeliveryStore;
   sessions: SessionStore;
+  advisories: AdvisoryRepository;
   /**
    * Runs several repository calls as one unit. Embedded (SQLite): one transaction, all committed or none, job
    * enqueues included; other callers wait meanwhile, so keep it to repository calls (no network, no hosting work).
@@ -298,7 +348,11 @@ export type DomainEvent =
   /** A poll someone asked for found no new build. */
   | { type: 'poll.nothing-new'; distributionId: string; actor: Actor }
   | { type: 'task.updated'; taskId: string; state: TaskState }
-  | { type: 'plan.updated'; planId: string };
+  | { type: 'plan.updated'; planId: string }
+  /** A new advisory snapshot is in force (announced when it exposes sites). */
+  | { type: 'advisory.published'; eventId: string }
+  /** A feed snapshot was refused (too large, not JSON, a constraint that does not parse); the last good one stays. */
+  | { type: 'advisory.refused'; source: string; label: string; notice: string };
 
 export interface EventPublisher {
   publish(event: DomainEvent): Promise<void>;
@@ -319,6 +373,19 @@ export interface UpstreamChecker {
    * Throws TransientError on network/rate-limit trouble.
    */
   check(distribution: Distribution): Promise<{ builds: UpstreamBuild[]; pollState: Record<string, string> }>;
+}
+
+/** One advisory feed (a git branch, a file, a URL): what it publishes now, fetched only when it changed. */
+export interface AdvisoryFeedReader {
+  readonly source: AdvisorySourceKey;
+  /** Shown in notices (credentials redacted). */
+  readonly label: string;
+  /**
+   * `unchanged` when the feed still publishes what `state` says was read (nothing is downloaded); otherwise the
+   * commit (or content digest) and the conflict-map text. Throws ValidationError when the feed refuses to be
+   * read (too large, missing file), TransientError for trouble that may pass.
+   */
+  read(state: AdvisoryFeedState): Promise<{ unchanged: true; state: AdvisoryFeedState } | { unchanged: false; commit: string; text: string; state: AdvisoryFeedState }>;
 }
 
 export interface BuildResult {

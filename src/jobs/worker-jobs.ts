@@ -4,6 +4,8 @@
  * their unique keys keep one schedule per deployment.
  */
 import {
+  ADVISORY_POLL_JOB,
+  ADVISORY_POLL_KEY,
   BUILD_JOB,
   BUILD_RECOVER_EVERY_MS,
   BUILD_RECOVER_JOB,
@@ -30,6 +32,8 @@ export interface WorkerJobsOptions {
   polls: Pick<PollService, 'schedulePolls'>;
   /** The embedded store: this process is the only worker, so whatever was running was cut off by its restart. */
   singleProcess: boolean;
+  /** Interval of the advisory feed poll (0: once at start); null or absent: no feed to poll. */
+  advisoryPollMs?: number | null;
 }
 
 /** Requeues orphans, starts the queue and declares the recurring schedules; returns the polls (un)scheduled. */
@@ -44,6 +48,10 @@ export const startWorkerJobs = async (options: WorkerJobsOptions): ReturnType<Po
   await jobs.every<RecoverJobData>(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: MIGRATION_RECOVER_KEY });
   // Builds a dead worker left `building` (expired build lease) are requeued by whichever worker runs this.
   await jobs.every(BUILD_RECOVER_JOB, BUILD_RECOVER_EVERY_MS, {}, { uniqueKey: BUILD_RECOVER_KEY });
+  // Security advisories: polled at start and every interval (one schedule per deployment).
+  if (options.advisoryPollMs === 0) await jobs.enqueue(ADVISORY_POLL_JOB, {}, { uniqueKey: ADVISORY_POLL_KEY });
+  else if (options.advisoryPollMs) await jobs.every(ADVISORY_POLL_JOB, options.advisoryPollMs, {}, { uniqueKey: ADVISORY_POLL_KEY });
+  else await jobs.cancelRecurring(ADVISORY_POLL_KEY);
   return options.polls.schedulePolls();
 };
 

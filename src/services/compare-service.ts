@@ -14,10 +14,27 @@ export interface CompareOptions {
 /** Platforms are immutable once built, so results are cached by (from, to, modules, diffs). */
 const CACHE_SIZE = 200;
 
+/** A number per advisory map seen, so a new snapshot in force is a new cache key. */
+const advisoryVersions = new WeakMap<AdvisoryIndex, number>();
+let nextAdvisoryVersion = 1;
+const versionOf = (index: AdvisoryIndex | undefined): number => {
+  if (!index) return 0;
+  let v = advisoryVersions.get(index);
+  if (v === undefined) advisoryVersions.set(index, (v = nextAdvisoryVersion++));
+  return v;
+};
+
 export class CompareService {
   private readonly cache = new Map<string, CompareResult>();
 
-  constructor(private readonly deps: { repos: Repositories; advisories: () => Promise<AdvisoryIndex | undefined> }) {}
+  constructor(
+    private readonly deps: {
+      repos: Repositories;
+      advisories: () => Promise<AdvisoryIndex | undefined>;
+      /** The advisory event that last changed a package's constraint (security fixes link to it). */
+      advisoryEvent?: (packageName: string) => Promise<string | null>;
+    },
+  ) {}
 
   async compareByName(fromKey: string, toKey: string, options: CompareOptions = {}): Promise<CompareResult> {
     const [from, to] = await Promise.all([resolvePlatform(this.deps.repos, fromKey), resolvePlatform(this.deps.repos, toKey)]);
@@ -26,17 +43,33 @@ export class CompareService {
 
   async compare(from: Platform, to: Platform, options: CompareOptions = {}): Promise<CompareResult> {
     const modules = [...new Set(options.siteModules ?? [])].sort();
-    const key = `${from.id}:${from.updatedAt.getTime()}>${to.id}:${to.updatedAt.getTime()}|${modules.join(',')}|${options.fileDiffs ? 1 : 0}`;
+    const advisories = await this.deps.advisories();
+    const key = `${from.id}:${from.updatedAt.getTime()}>${to.id}:${to.updatedAt.getTime()}|${modules.join(',')}|${options.fileDiffs ? 1 : 0}|${versionOf(advisories)}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const advisories = await this.deps.advisories();
-    const result = comparePlatforms(from, to, {
-      ...(advisories ? { advisories } : {}),
-      siteModules: modules,
-      fileDiffs: options.fileDiffs ?? false,
-    });
+    const result = await this.linkFixes(
+      comparePlatforms(from, to, {
+        ...(advisories ? { advisories } : {}),
+        siteModules: modules,
+        fileDiffs: options.fileDiffs ?? false,
+      }),
+    );
     if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, result);
     return result;
+  }
+
+  /** Security fixes name the advisory event that covered them (cached with the result: both change with the map). */
+  private async linkFixes(result: CompareResult): Promise<CompareResult> {
+    const lookup = this.deps.advisoryEvent;
+    if (!lookup || !result.packages.some((p) => p.security?.fixed)) return result;
+    const packages = await Promise.all(
+      result.packages.map(async (p) => {
+        if (!p.security?.fixed) return p;
+        const eventId = await lookup(p.name);
+        return eventId ? { ...p, security: { ...p.security, advisoryEventId: eventId } } : p;
+      }),
+    );
+    return { ...result, packages };
   }
 }

@@ -1,7 +1,8 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
 import { POLL_JOB, pollNowKey, type PollJobData } from '../domain/jobs.js';
-import type { JobQueue, Repositories } from '../domain/ports.js';
+import type { AdvisoryFeedReader, JobQueue, Repositories } from '../domain/ports.js';
+import { AdvisoryService } from './advisory-service.js';
 import { CompareService } from './compare-service.js';
 import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
@@ -16,7 +17,12 @@ export interface ServiceDeps {
   repos: Repositories;
   jobs: JobQueue;
   events?: EventBus;
+  /** The bundled advisory map (ADVISORIES_FILE), in force until an advisory feed snapshot is. */
   advisories?: () => Promise<AdvisoryIndex | undefined>;
+  /** Advisory feeds to poll (none: only the bundled map). */
+  advisoryFeeds?: AdvisoryFeedReader[];
+  /** ADVISORY_FEED_MAX_MB in bytes. */
+  advisoryMaxBytes?: number;
   links: { secret: string; ttlMs: number; publicUrl: string };
   /** Whether the hosting driver makes site files: site creation then queues an install task for a worker. */
   siteInstalls?: boolean;
@@ -33,7 +39,19 @@ export interface ServiceDeps {
 export const createServices = (deps: ServiceDeps): Services => {
   const { repos, jobs } = deps;
   const events = deps.events ?? new EventBus();
-  const compare = new CompareService({ repos, advisories: deps.advisories ?? (async () => undefined) });
+  const advisories = new AdvisoryService({
+    repos,
+    events,
+    feeds: deps.advisoryFeeds ?? [],
+    maxBytes: deps.advisoryMaxBytes ?? 5 * 1024 * 1024,
+    ...(deps.advisories ? { fallback: deps.advisories } : {}),
+  });
+  // Compare reads the map in force (the feed's newest snapshot, or the bundled file before the first).
+  const compare = new CompareService({
+    repos,
+    advisories: () => advisories.advisoryIndex(),
+    advisoryEvent: async (name) => (await advisories.listEvents({ package: name }, { limit: 1, offset: 0 })).items[0]?.id ?? null,
+  });
   const polls: Services['polls'] = deps.polls ?? {
     pollNow: async (key: string) => {
       const d = await distributions.get(key);
@@ -59,5 +77,6 @@ export const createServices = (deps: ServiceDeps): Services => {
     polls,
     links: new LinkSigner(deps.links),
     events,
+    advisories,
   };
 };

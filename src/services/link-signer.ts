@@ -41,6 +41,11 @@ export class LinkSigner {
     return this.url(`/distributions/${encodeURIComponent(slug)}`);
   }
 
+  /** One security advisory event: which sites it exposes and the way out. */
+  advisoryUrl(eventId: string): string {
+    return this.url(`/advisories/${encodeURIComponent(eventId)}`);
+  }
+
   /** 'ok', or why the link is refused. */
   verify(path: string, exp: unknown, sig: unknown): 'ok' | 'missing' | 'expired' | 'invalid' {
     if (typeof exp !== 'string' || typeof sig !== 'string' || !exp || !sig) return 'missing';

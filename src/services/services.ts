@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/actor.js';
 import type { Distribution, UpstreamSource } from '../domain/distribution.js';
+import type { AdvisoryService } from './advisory-service.js';
 import type { CompareService } from './compare-service.js';
 import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
@@ -26,4 +27,6 @@ export interface Services {
   };
   links: LinkSigner;
   events: EventBus;
+  /** Security advisory feed, exposure and announcements. */
+  advisories: AdvisoryService;
 }

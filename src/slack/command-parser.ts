@@ -19,7 +19,8 @@ export type Command =
   | { kind: 'compare'; from: string; to: string }
   | { kind: 'poll'; distribution: string }
   | { kind: 'tasks'; site?: string }
-  | { kind: 'cancel'; task: string };
+  | { kind: 'cancel'; task: string }
+  | { kind: 'exposure'; distribution?: string; package?: string };
 
 export type CommandKind = Command['kind'];
 

@@ -13,6 +13,7 @@ import type { Task } from '../domain/task.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
 import type { Distribution } from '../domain/distribution.js';
+import { advisoryAnnouncementMessage, advisoryFixedMessage, advisoryRefusedMessage } from './blocks/advisory-announcement.js';
 import { announcementMessage } from './blocks/announcement.js';
 import type { SlackMessage } from './blocks/kit.js';
 import { buildFailedMessage, pollFailedMessage, pollNothingNewMessage } from './blocks/upstream-failures.js';
@@ -85,6 +86,7 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
       outdated: outdated ?? { distribution, target, groups: [] },
       actor: event.actor,
       compareUrl: previous ? services.links.compareUrl(previous.id, target.id) : null,
+      advisoryUrl: (id) => services.links.advisoryUrl(id),
     });
     await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
   };
@@ -120,6 +122,43 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     await client.chat.postEphemeral({ channel, user: event.actor.id, text, blocks });
   };
 
+  /** Posts one message per distribution the event exposes; the service records each so none is doubled or lost. */
+  const onAdvisory = async (eventId: string): Promise<void> => {
+    await services.advisories.deliver(
+      eventId,
+      (d) => channelOf(d, 'security advisory'),
+      async (a, channel) => {
+        const { text, blocks } = advisoryAnnouncementMessage(a, services.links.advisoryUrl(a.event.id));
+        const res = await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
+        return String(res.ts);
+      },
+    );
+  };
+
+  /** A build (or new target) that fixes an announced advisory: a follow-up in the announcement's thread. */
+  const onFixCandidate = async (platformId: string): Promise<void> => {
+    for (const f of await services.advisories.fixedBy(platformId)) {
+      const current = await services.distributions.get(f.distribution.id);
+      const isTarget = current.targetPlatformId === f.platform.id;
+      const [assessment] = (await services.advisories.assessEvent(f.event)).filter((a) => a.distribution.id === f.distribution.id);
+      const m = advisoryFixedMessage({ event: f.event, platform: f.platform, distribution: current, isTarget, exposedSites: assessment?.exposedSites ?? 0 });
+      await client.chat.postMessage({ channel: f.announcement.channel, thread_ts: f.announcement.ts!, text: m.text, blocks: m.blocks, unfurl_links: false });
+    }
+  };
+
+  const onBuilt = async (platformId: string): Promise<void> => {
+    const platform = await services.platforms.get(platformId);
+    const distribution = await services.distributions.get(platform.distributionId);
+    // With autoTarget the build is about to become the target: its target.changed says so, with the button.
+    if (!distribution.policy.autoTarget) await onFixCandidate(platformId);
+  };
+
+  const onRefused = async (event: Extract<DomainEvent, { type: 'advisory.refused' }>): Promise<void> => {
+    if (!options.defaultChannel) return logger.warn({ source: event.label, notice: event.notice }, 'advisory feed refused');
+    const { text, blocks } = advisoryRefusedMessage(event.label, event.notice);
+    await client.chat.postMessage({ channel: options.defaultChannel, text, blocks, unfurl_links: false });
+  };
+
   const onTask = async (taskId: string): Promise<void> => {
     const task = await getTask(taskId);
     if (!task?.planId) return;
@@ -132,7 +171,8 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
       // Exhaustive: a new event type does not compile until it is handled here or listed as ignored.
       switch (event.type) {
         case 'target.changed':
-          return await onTargetChanged(event);
+          await onTargetChanged(event);
+          return await onFixCandidate(event.targetId);
         case 'plan.updated':
           return messenger.refresh(event.planId);
         case 'task.updated':
@@ -144,7 +184,11 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
         case 'poll.nothing-new':
           return await onNothingNew(event);
         case 'platform.built':
-          return; // announced when it becomes the target (target.changed), not when merely built
+          return await onBuilt(event.platformId); // announced when it becomes the target (target.changed)
+        case 'advisory.published':
+          return await onAdvisory(event.eventId);
+        case 'advisory.refused':
+          return await onRefused(event);
         default:
           return unhandled(event);
       }
@@ -171,7 +215,11 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
       while (pending.size) await Promise.all([...pending]);
       await updater.idle();
     },
-    recover: () => messenger.recover(),
+    recover: async () => {
+      // Advisory events committed but cut off before (all) their announcements went out.
+      for (const e of await services.advisories.unannounced()) await handle({ type: 'advisory.published', eventId: e.id });
+      return messenger.recover();
+    },
     stop: () => {
       unsubscribe();
       updater.stop();

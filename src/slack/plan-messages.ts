@@ -32,6 +32,7 @@ export class PlanMessenger {
     const { links } = this.deps.services;
     return planMessage(view, {
       compareUrl: (from, to) => links.compareUrl(from, to),
+      advisoryUrl: (id) => links.advisoryUrl(id),
       taskUrl: (id) => links.taskUrl(id),
       planUrl: (id) => links.planUrl(id),
     });

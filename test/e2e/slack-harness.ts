@@ -15,7 +15,7 @@ import type { Services } from '../../src/services/services.js';
 import type { MessageUpdaterTiming } from '../../src/slack/message-updater.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH } from '../../src/slack/slack-app.js';
-import type { Repositories } from '../../src/domain/ports.js';
+import type { AdvisoryFeedReader, Repositories } from '../../src/domain/ports.js';
 import { embeddedStore } from '../support/embedded.js';
 import { advisoriesJson } from '../support/fixtures.js';
 import { seedOpenSocial, type SeedOptions, type Seeded } from '../support/seed.js';
@@ -37,6 +37,8 @@ export interface HarnessOptions {
   notifierRetries?: number;
   /** Pacing of message edits (default: 20 ms per message, a roomy budget, so suites run fast). */
   updates?: MessageUpdaterTiming;
+  /** Security advisory feeds the services poll (default: none, the bundled map only). */
+  advisoryFeeds?: AdvisoryFeedReader[];
 }
 
 export interface PostedSummary {
@@ -109,6 +111,7 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     repos,
     jobs,
     advisories: async () => advisories,
+    ...(options.advisoryFeeds ? { advisoryFeeds: options.advisoryFeeds } : {}),
     links: { secret: 'link-secret-0123456789abcdef', ttlMs: 3_600_000, publicUrl: 'https://distro.example.org' },
     allowLocalUpstreams: true,
   });

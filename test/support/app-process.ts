@@ -47,6 +47,8 @@ export const startApp = (bundle: string, port: number, env: Record<string, strin
       ADMIN_TOKEN,
       // The suite's upstream is a git repository on disk.
       ALLOW_LOCAL_UPSTREAMS: 'true',
+      // GitHub is unreachable here; the advisory feed has its own tests.
+      ADVISORY_FEED_URL: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

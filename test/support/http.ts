@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { silentLogger } from '../../src/logger.js';
+import type { AdvisoryFeedReader } from '../../src/domain/ports.js';
 import type { AdminAuth } from '../../src/http/auth.js';
 import { createHealthCheck } from '../../src/http/health.js';
 import { createHttpApp, type HttpAppDeps } from '../../src/http/http-app.js';
@@ -39,12 +40,14 @@ export interface StartOptions {
   auth?: AdminAuth;
   host?: string;
   mount?: HttpAppDeps['mount'];
+  /** Security advisory feeds the services poll. */
+  advisoryFeeds?: AdvisoryFeedReader[];
 }
 
 export const startHttpServer = async (options: StartOptions = {}): Promise<HttpTestServer> => {
   const { repos, queue } = embeddedStore();
   const jobs = queue();
-  const harness = createHarness(repos, jobs, PUBLIC_URL);
+  const harness = createHarness(repos, jobs, PUBLIC_URL, options.advisoryFeeds);
   const app = createHttpApp({
     services: harness.services,
     repos,

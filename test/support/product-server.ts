@@ -33,6 +33,8 @@ export const startProduct = async (env: Record<string, string> = {}): Promise<Pr
     LOG_LEVEL: 'silent',
     GITHUB_API_URL: github.url,
     JOB_MAX_ATTEMPTS: '1',
+    // GitHub is unreachable here; the advisory feed has its own tests.
+    ADVISORY_FEED_URL: 'off',
     ...env,
   });
   const app = await buildApp(config, { logger: silentLogger() });

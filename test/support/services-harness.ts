@@ -1,6 +1,6 @@
 /** Application services on given ports, with the real advisory map, for service-level and e2e tests. */
 import { loadAdvisories } from '../../src/advisories/load-advisories.js';
-import type { JobQueue, Repositories } from '../../src/domain/ports.js';
+import type { AdvisoryFeedReader, JobQueue, Repositories } from '../../src/domain/ports.js';
 import type { DomainEvent } from '../../src/domain/ports.js';
 import { createServices } from '../../src/services/create-services.js';
 import { EventBus } from '../../src/services/event-bus.js';
@@ -19,7 +19,7 @@ export interface Harness {
   events: DomainEvent[];
 }
 
-export const createHarness = (repos: Repositories, jobs: JobQueue, publicUrl = 'http://127.0.0.1:1'): Harness => {
+export const createHarness = (repos: Repositories, jobs: JobQueue, publicUrl = 'http://127.0.0.1:1', advisoryFeeds?: AdvisoryFeedReader[]): Harness => {
   const published: DomainEvent[] = [];
   const bus = new EventBus();
   bus.subscribe((e) => {
@@ -30,6 +30,7 @@ export const createHarness = (repos: Repositories, jobs: JobQueue, publicUrl = '
     jobs,
     events: bus,
     advisories: () => loadAdvisories(ADVISORIES_FILE),
+    ...(advisoryFeeds ? { advisoryFeeds } : {}),
     links: { secret: LINK_SECRET, ttlMs: 3_600_000, publicUrl },
     allowLocalUpstreams: true,
   });

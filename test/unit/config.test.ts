@@ -29,6 +29,21 @@ describe('config', () => {
     for (const name of ['SLACK_SIGNING_SECRET', 'LINK_SECRET', 'ADMIN_TOKEN']) expect(message).toContain(name);
   });
 
+  test('the advisory feed defaults to the real repository; a file, URL or off can be set; bad values are named', () => {
+    expect(loadConfig({}).advisoryFeed).toEqual({
+      git: { url: 'https://github.com/drupal-composer/drupal-security-advisories.git', branch: '9.x' },
+      file: null,
+      pollMinutes: 60,
+      maxBytes: 5 * 1024 * 1024,
+    });
+    const c = loadConfig({ ADVISORY_FEED_URL: 'off', ADVISORY_FEED_FILE: '/etc/distro/advisories.json', ADVISORY_POLL_MINUTES: '15', ADVISORY_FEED_MAX_MB: '2' });
+    expect(c.advisoryFeed).toEqual({ git: null, file: '/etc/distro/advisories.json', pollMinutes: 15, maxBytes: 2 * 1024 * 1024 });
+    expect(loadConfig({ ADVISORY_FEED_FILE: 'https://example.org/conflicts.json' }).advisoryFeed.file).toBe('https://example.org/conflicts.json');
+    expect(() => loadConfig({ ADVISORY_FEED_BRANCH: '-x' })).toThrow(/ADVISORY_FEED_BRANCH: must be a valid git branch name/);
+    expect(() => loadConfig({ ADVISORY_POLL_MINUTES: '-1' })).toThrow(/ADVISORY_POLL_MINUTES/);
+    expect(() => loadConfig({ ADVISORY_FEED_MAX_MB: '0' })).toThrow(/ADVISORY_FEED_MAX_MB/);
+  });
+
   test('bad values are named', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI: must start with mongodb/);

@@ -4,7 +4,7 @@
  * exact-version sets and ranges so a lookup is a hash probe plus a few comparisons.
  */
 import { ValidationError } from '../errors.js';
-import { parseUntrustedJson } from './untrusted-input.js';
+import { parseUntrustedJson, stripBom } from './untrusted-input.js';
 import { BRANCH_MAX, compareParsed, parseVersion, type ParsedVersion } from './versions.js';
 
 type Op = '<' | '<=' | '>' | '>=' | '=' | '!=';
@@ -126,25 +126,75 @@ export const MAX_ADVISORIES_CHARS = 10 * 1024 * 1024;
 /** One package's constraint text; the longest real one (drupal/core) is ~1,500 characters. */
 export const MAX_CONSTRAINT_CHARS = 64 * 1024;
 
-/** Parses the advisories composer.json. Throws ValidationError when it is not JSON or has no `conflict` map. */
-export const parseAdvisories = (composerJson: string): AdvisoryIndex => {
-  const doc = parseUntrustedJson('The security advisories file', composerJson, MAX_ADVISORIES_CHARS);
+/**
+ * The `conflict` map of an advisories composer.json (package → constraint text), validated but not yet indexed.
+ * With `skipped`, entries that are not strings are listed there instead of refusing the file. */
+export const readConflictMap = (composerJson: string, file: string, maxChars: number, skipped?: string[]): Record<string, string> => {
+  const doc = parseUntrustedJson(file, composerJson, maxChars);
   const conflict = (doc as { conflict?: unknown } | null)?.conflict;
   if (typeof conflict !== 'object' || conflict === null || Array.isArray(conflict)) {
-    throw new ValidationError('The security advisories file has no `conflict` map.', [], {
+    throw new ValidationError(`${file} has no \`conflict\` map.`, [], {
       hint: 'Use the composer.json of drupal-composer/drupal-security-advisories.',
     });
   }
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, constraint] of Object.entries(conflict)) {
+    if (typeof constraint !== 'string' && skipped) skipped.push(`${name}: ${JSON.stringify(constraint)}`);
+    else if (typeof constraint !== 'string') {
+      throw new ValidationError(`${file}: the constraint of \`${name}\` is not a string.`, [`conflict.${name}: not a string`]);
+    } else out[name] = constraint;
+  }
+  return out;
+};
+
+/**
+ * Indexes a conflict map (package → constraint text): the one home of "which versions does an advisory cover".
+ * With `previous` (the map it replaces and its index), constraints whose text did not change are reused, so a new
+ * snapshot costs the parsing of its changed packages only.
+ */
+export const indexConflictMap = (
+  conflict: Readonly<Record<string, string>>,
+  previous?: { conflict: Readonly<Record<string, string>>; index: AdvisoryIndex },
+): AdvisoryIndex => {
   const packages = new Map<string, PackageAdvisory>();
   const skipped: string[] = [];
   for (const [name, constraint] of Object.entries(conflict)) {
-    if (typeof constraint !== 'string') {
-      skipped.push(`${name}: ${JSON.stringify(constraint)}`);
-      continue;
-    }
-    packages.set(name.toLowerCase(), parseConstraint(name, constraint, skipped));
+    const key = name.toLowerCase();
+    const reused = previous && Object.hasOwn(previous.conflict, name) && previous.conflict[name] === constraint ? previous.index.packages.get(key) : undefined;
+    packages.set(key, reused ?? parseConstraint(name, constraint, skipped));
+  }
+  if (previous) {
+    // What could not be understood in a reused constraint is still not understood.
+    const unchanged = (name: string) => Object.hasOwn(conflict, name) && previous.conflict[name] === conflict[name];
+    skipped.push(...previous.index.skipped.filter((s) => unchanged(s.slice(0, s.indexOf(':')))));
   }
   return { packages, skipped };
+};
+
+/** Parses the advisories composer.json. Throws ValidationError when it is not JSON or has no `conflict` map. */
+export const parseAdvisories = (composerJson: string): AdvisoryIndex => {
+  const skipped: string[] = [];
+  const conflict = readConflictMap(composerJson, 'The security advisories file', MAX_ADVISORIES_CHARS, skipped);
+  const index = indexConflictMap(conflict);
+  // In the file's order: what could not be read is listed as it appears.
+  const order = new Map(Object.keys(JSON.parse(stripBom(composerJson)).conflict as object).map((name, i) => [name, i]));
+  const at = (s: string): number => order.get(s.slice(0, s.indexOf(':'))) ?? 0;
+  return { packages: index.packages, skipped: [...skipped, ...index.skipped].sort((a, b) => at(a) - at(b)) };
+};
+
+/**
+ * A feed snapshot, strictly: unlike the bundled file (where a bad entry is skipped), a constraint that does not
+ * parse refuses the whole snapshot, so the last good one stays in force.
+ */
+export const parseAdvisoryFeed = (composerJson: string, file: string, maxChars: number): { conflict: Record<string, string>; index: AdvisoryIndex } => {
+  const conflict = readConflictMap(composerJson, file, maxChars);
+  const index = indexConflictMap(conflict);
+  if (index.skipped.length) {
+    throw new ValidationError(`${file} has a constraint that does not parse: ${index.skipped[0]!.slice(0, 200)}`, index.skipped.slice(0, 10).map((s) => s.slice(0, 200)), {
+      hint: 'The last good advisory snapshot stays in force; fix the feed or wait for its next commit.',
+    });
+  }
+  return { conflict, index };
 };
 
 /** True when `version` of `packageName` is covered by an advisory. */

@@ -9,6 +9,8 @@ export interface SecurityStatus {
   targetInsecure: boolean;
   /** The target has the package, at a version no advisory covers: moving fixes it (removing it does not count). */
   fixed: boolean;
+  /** The advisory feed event that last changed this package's constraint, when the feed recorded one. */
+  advisoryEventId?: string;
 }
 
 export interface PackageChange {

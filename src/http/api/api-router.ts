@@ -6,6 +6,7 @@ import { requireAdmin, type AdminAuth } from '../auth.js';
 import { endpointsOf, enforceRoles } from './api-index.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
+import { exposureApi } from './exposure.js';
 import { platformsApi } from './platforms.js';
 import { sitesApi } from './sites.js';
 import { tasksApi } from './tasks.js';
@@ -34,6 +35,7 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   router.use('/tasks', tasksApi(services, repos));
   router.use('/compare', compareApi(services));
   router.use('/upgrades', upgradesApi(services));
+  router.use('/exposure', exposureApi(services));
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });

@@ -31,12 +31,14 @@ export interface DashboardData {
   active: Task[];
   recent: Task[];
   platformNames: Map<string, string>;
+  /** Security exposure (src/http/pages/exposure-view.ts), shown first. */
+  exposure?: SafeHtml;
 }
 
 export const renderDashboard = (d: DashboardData): SafeHtml =>
   layout({
     title: 'Dashboard',
-    body: html`<h1>Distributions</h1>
+    body: html`${d.exposure ?? ''}<h1>Distributions</h1>
 <p class="sub">Code bases, their upgrade targets, and the sites still waiting to move.</p>
 ${dashboardActions()}
 ${
@@ -62,7 +64,7 @@ const describeUpstream = (u: UpstreamSource | null): SafeHtml => {
   return html`<code>${where}</code> ${u.branch ? html`branch <code>${u.branch}</code>` : ''} ${u.tagPattern ? html`tags <code>${u.tagPattern}</code>` : ''} · manifest <code>${u.manifestPath}</code>`;
 };
 
-export const renderDistributionPage = (d: DistributionDetail, outdated: { platform: Platform; sites: Site[] }[]): SafeHtml => {
+export const renderDistributionPage = (d: DistributionDetail, outdated: { platform: Platform; sites: Site[] }[], exposure?: SafeHtml): SafeHtml => {
   const dist = d.distribution;
   return layout({
     title: dist.title,
@@ -76,6 +78,7 @@ ${distributionActions(dist, d.outdatedSiteCount)}
 <dt>Slack channel</dt><dd>${dist.channel ?? '—'}</dd>
 <dt>Sites</dt><dd>${d.siteCount} (${d.outdatedSiteCount} outdated)</dd>
 </dl></div>
+${exposure ?? ''}
 <h2>Platforms</h2>
 ${
   d.platforms.length
@@ -105,6 +108,8 @@ export interface PlatformPageData {
   target: Platform | null;
   sites: Site[];
   siteTotal: number;
+  /** Security exposure (src/http/pages/exposure-view.ts). */
+  exposure?: SafeHtml;
 }
 
 export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
@@ -123,6 +128,7 @@ ${platformActions(p, d.target)}
 <dt>Created</dt><dd>${formatDate(p.createdAt)}</dd>
 ${d.target && !isTarget ? html`<dt>Upgrade</dt><dd><a href="${compareHref(p.name, d.target.name)}">Compare with the target ${d.target.name}</a></dd>` : ''}
 </dl></div>
+${d.exposure ?? ''}
 <h2>Sites (${d.siteTotal})</h2>
 ${
   d.sites.length
@@ -150,6 +156,8 @@ export interface SitePageData {
   refusal: string | null;
   tasks: Task[];
   platformNames: Map<string, string>;
+  /** Security exposure (src/http/pages/exposure-view.ts). */
+  exposure?: SafeHtml;
 }
 
 export const renderSitePage = (d: SitePageData): SafeHtml => {
@@ -168,6 +176,7 @@ ${siteActions(s, !d.refusal && Boolean(d.target))}
 <dt>Modules</dt><dd>${s.modules.length ? s.modules.map((m, i) => html`${i ? ', ' : ''}<code>${m}</code>`) : html`<span class="empty">unknown</span>`}</dd>
 <dt>Created</dt><dd>${formatDate(s.createdAt)}</dd>
 </dl></div>
+${d.exposure ?? ''}
 <h2>History</h2>
 ${
   s.history.length

@@ -14,6 +14,7 @@ import { COMPARE_SCRIPT } from './compare-script.js';
 import { renderComparePage } from './compare-page.js';
 import { renderDashboard, renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
 import { contentSecurityPolicy } from './layout.js';
+import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPage } from './exposure-view.js';
 import { renderTaskPage } from './task-page.js';
 import { renderUpgradePage } from './upgrade-page.js';
 
@@ -51,19 +52,25 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
   const taskPlatforms = (tasks: Task[]) => platformNames(tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId]));
 
   router.get('/', admin, async (_req, res) => {
-    const [distributions, active, recent] = await Promise.all([
+    const [distributions, active, recent, summary, feeds, events] = await Promise.all([
       services.distributions.list(),
       services.tasks.running(20),
       services.tasks.recent(undefined, 10),
+      services.advisories.summary(),
+      services.advisories.feedStatus(),
+      services.advisories.listEvents({}, { limit: 5, offset: 0 }),
     ]);
-    send(res, renderDashboard({ distributions, active, recent, platformNames: await taskPlatforms([...active, ...recent]) }));
+    const exposure = exposureSummaryFragment(summary, feeds, events.items);
+    send(res, renderDashboard({ distributions, active, recent, platformNames: await taskPlatforms([...active, ...recent]), exposure }));
   });
 
   // Also opened from Slack ("…and N more" in `status`), through a signed link.
   router.get('/distributions/:slug', linked, async (req, res) => {
     const detail = await services.distributions.show(String(req.params['slug']));
     const [report] = await services.distributions.status(detail.distribution.id);
-    send(res, renderDistributionPage(detail, report?.groups ?? []));
+    const rows = (await services.advisories.exposure({ distribution: detail.distribution.id }, { limit: SITES_ON_PAGE, offset: 0 })).items;
+    const packages = [...new Map(rows.flatMap((r) => r.packages.map((p) => [`${p.name}@${p.version}`, p] as const))).values()];
+    send(res, renderDistributionPage(detail, report?.groups ?? [], exposedPackagesFragment('this distribution', packages, rows.map((r) => r.site.name))));
   });
 
   router.get('/platforms/:name', admin, async (req, res) => {
@@ -71,7 +78,9 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const distribution = await repos.distributions.get(platform.distributionId);
     const target = distribution?.targetPlatformId ? await repos.platforms.get(distribution.targetPlatformId) : null;
     const sites = await services.sites.list({ platformIds: [platform.id] }, { limit: SITES_ON_PAGE, offset: 0 });
-    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total }));
+    const exposed = await services.advisories.platformExposure(platform.id);
+    const exposure = exposedPackagesFragment('this platform', exposed.packages, exposed.sites.map((r) => r.site.name));
+    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, exposure }));
   });
 
   router.get('/sites/:name', admin, async (req, res) => {
@@ -82,7 +91,9 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const tasks = await services.tasks.recent(site.id, 20);
     const names = await platformNames([...site.history.map((h) => h.platformId), ...tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId])]);
     const refusal = distribution ? upgradeRefusal(site, platform, distribution) : 'Its distribution no longer exists.';
-    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names }));
+    const [exposed] = (await services.advisories.exposure({ site: site.id }, { limit: 1, offset: 0 })).items;
+    const exposure = exposedPackagesFragment('this site', exposed?.packages ?? []);
+    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, exposure }));
   });
 
   router.get('/tasks/:id', linked, async (req, res) => {
@@ -92,6 +103,13 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
 
   router.get('/upgrades/:id', linked, async (req, res) => {
     send(res, renderUpgradePage(await services.upgrades.view(String(req.params['id']))));
+  });
+
+  // Opened from an advisory announcement in Slack (signed link).
+  router.get('/advisories/:id', linked, async (req, res) => {
+    const event = await services.advisories.getEvent(String(req.params['id']).slice(0, 64));
+    if (!event) throw new NotFoundError('advisory event', String(req.params['id']).slice(0, 64));
+    send(res, renderAdvisoryEventPage(event, await services.advisories.assessEvent(event)));
   });
 
   router.get('/compare/:from/:to', linked, async (req, res) => {

@@ -47,6 +47,7 @@ import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { defineModels, toObjectId, type DistroModels } from './models.js';
 import { MongoRedeliveries } from './mongo-redeliveries.js';
 import { MongoSessions } from './sessions.js';
+import { MongoAdvisories } from './mongo-advisories.js';
 
 type Raw = Record<string, unknown>;
 type Filter = Record<string, unknown>;
@@ -621,6 +622,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     plans: new MongoPlans(models),
     redeliveries: new MongoRedeliveries(models.redeliveries),
     sessions: new MongoSessions(models.sessions),
+    advisories: await new MongoAdvisories(connection).init(),
     // No multi-document transaction (a standalone server has none): the calls run in order, each atomic.
     transaction: (fn) => fn(),
     ping: async () => {

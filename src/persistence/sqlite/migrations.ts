@@ -191,6 +191,45 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX admin_sessions_user ON admin_sessions (user);
     `),
+
+  // Security-advisory feed: snapshots (one in force per source), events between them, announcements, feed state.
+  (conn) =>
+    conn.exec(`
+      CREATE TABLE advisory_snapshots (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL,
+        conflict TEXT NOT NULL
+      );
+      CREATE TABLE advisory_in_force (source TEXT PRIMARY KEY, snapshot_id TEXT NOT NULL REFERENCES advisory_snapshots (id)) WITHOUT ROWID;
+      CREATE TABLE advisory_events (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL REFERENCES advisory_snapshots (id),
+        previous_snapshot_id TEXT,
+        commit_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        changes TEXT NOT NULL,
+        package_names TEXT NOT NULL,
+        initial INTEGER NOT NULL,
+        announced INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX advisory_events_unannounced ON advisory_events (announced, seq);
+      CREATE TABLE advisory_announcements (
+        event_id TEXT NOT NULL REFERENCES advisory_events (id),
+        distribution_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        ts TEXT,
+        fixed_by TEXT,
+        claimed_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (event_id, distribution_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX advisory_announcements_distribution ON advisory_announcements (distribution_id);
+      CREATE TABLE advisory_feed_state (source TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

@@ -1,5 +1,6 @@
 /** The embedded store's Repositories over one SqliteDatabase (see database.ts for durability and locking). */
 import type { Repositories } from '../../domain/ports.js';
+import { SqliteAdvisories } from './advisories.js';
 import type { SqliteDatabase } from './database.js';
 import { SqliteDistributions } from './distributions.js';
 import { SqlitePlans } from './plans.js';
@@ -17,6 +18,7 @@ export interface SqliteRepositories extends Repositories {
   plans: SqlitePlans;
   redeliveries: SqliteRedeliveries;
   sessions: SqliteSessions;
+  advisories: SqliteAdvisories;
 }
 
 /** Repositories on `db`; close() closes the database. */
@@ -28,6 +30,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   plans: new SqlitePlans(db),
   redeliveries: new SqliteRedeliveries(db),
   sessions: new SqliteSessions(db),
+  advisories: new SqliteAdvisories(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),
   close: () => db.close(),

@@ -18,6 +18,8 @@ export interface AnnouncementInput {
   outdated: OutdatedReport;
   actor: Actor;
   compareUrl: string | null;
+  /** The page of one security advisory event (security fixes link to it). */
+  advisoryUrl?: (eventId: string) => string;
 }
 
 /** Who moved the target: a person, or the automation (never the person who merely asked for a poll). */
@@ -44,7 +46,7 @@ export const announcementMessage = (a: AnnouncementInput): SlackMessage => {
   ];
   if (a.compare) {
     blocks.push(context(`Changes since ${esc(a.compare.from.name)}: ${countsLine(a.compare.counts)}`));
-    const notable = notableLines(a.compare);
+    const notable = notableLines(a.compare, 8, a.advisoryUrl);
     if (notable.length) blocks.push(section(notable.join('\n')));
   }
   if (sites) {

@@ -25,25 +25,27 @@ export const changeText = (p: PackageChange): string => {
   return `${code(p.name)} ${versions}${p.reason ? ` (${esc(p.reason)})` : ''}`;
 };
 
-/** Security fixes, errors and warnings as short lines, each list capped at `max` names. */
-export const notableLines = (result: CompareResult, max = 8): string[] => {
+/** Security fixes, errors and warnings as short lines, each list capped at `max` names; fixes link their advisory event. */
+export const notableLines = (result: CompareResult, max = 8, advisoryUrl?: (eventId: string) => string): string[] => {
   const fixes = result.packages.filter((p) => p.security?.fixed);
   const errors = result.packages.filter((p) => p.severity === 'error');
   const warnings = result.packages.filter((p) => p.severity === 'warning');
   const lines: string[] = [];
-  if (fixes.length) lines.push(`:lock: *Security fixes:* ${listWithMore(fixes.map(changeText), max, '; ')}`);
+  const fixText = (p: PackageChange): string =>
+    p.security?.advisoryEventId && advisoryUrl ? `${changeText(p)} (<${advisoryUrl(p.security.advisoryEventId)}|advisory>)` : changeText(p);
+  if (fixes.length) lines.push(`:lock: *Security fixes:* ${listWithMore(fixes.map(fixText), max, '; ')}`);
   if (errors.length) lines.push(`:no_entry: *Blocking:* ${listWithMore(errors.map(changeText), max, '; ')}`);
   if (warnings.length) lines.push(`:warning: *Check:* ${listWithMore(warnings.map(changeText), max, '; ')}`);
   return lines;
 };
 
 /** Reply to `/distro compare a b`. */
-export const compareMessage = (result: CompareResult, url: string): SlackMessage => {
+export const compareMessage = (result: CompareResult, url: string, advisoryUrl?: (eventId: string) => string): SlackMessage => {
   const blocks: Block[] = [
     header(`Compare ${result.from.name} → ${result.to.name}`),
     section(countsLine(result.counts), linkButton('Full compare', url, 'compare')),
   ];
-  const notable = notableLines(result, 15);
+  const notable = notableLines(result, 15, advisoryUrl);
   if (notable.length) blocks.push(section(notable.join('\n')));
   const others = result.packages.filter((p) => (p.change === 'upgrade' || p.change === 'added') && !p.security?.fixed && p.severity === 'ok');
   if (others.length) blocks.push(section(`*Other changes:* ${listWithMore(others.map(changeText), 15, '; ')}`));

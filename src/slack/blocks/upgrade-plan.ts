@@ -33,6 +33,8 @@ import {
 export interface PlanMessageOptions {
   /** Signed Compare page URL for a source platform → target. */
   compareUrl: (fromPlatformId: string, toPlatformId: string) => string;
+  /** The page of one security advisory event (security fixes link to it). */
+  advisoryUrl?: (eventId: string) => string;
   /** Signed task log URL. */
   taskUrl?: (taskId: string) => string;
   /** Signed page with every site and task of the plan (where "…and N more" leads). */
@@ -172,7 +174,7 @@ const groupBlocks = (view: PlanView, options: PlanMessageOptions): Block[] => {
       ),
       context(countsLine(g.compare.counts)),
     );
-    const notable = notableLines(g.compare);
+    const notable = notableLines(g.compare, 8, options.advisoryUrl);
     if (notable.length) blocks.push(section(notable.join('\n')));
   });
   const rest = view.groups.slice(MAX_GROUPS);

@@ -13,6 +13,6 @@ export const compare: CommandEntry<'compare'> = {
   },
   run: async (cmd, { services }, inv) => {
     const result = await services.compare.compareByName(cmd.from, cmd.to);
-    await inv.reply(compareMessage(result, services.links.compareUrl(result.from.id, result.to.id)));
+    await inv.reply(compareMessage(result, services.links.compareUrl(result.from.id, result.to.id), (id) => services.links.advisoryUrl(id)));
   },
 };

@@ -6,6 +6,7 @@ import type { CommandKind } from '../command-parser.js';
 import { cancel } from './cancel.js';
 import type { CommandEntry } from './command-entry.js';
 import { compare } from './compare.js';
+import { exposure } from './exposure.js';
 import { help } from './help.js';
 import { list } from './list.js';
 import { poll } from './poll.js';
@@ -15,6 +16,6 @@ import { target } from './target.js';
 import { tasks } from './tasks.js';
 import { upgrade } from './upgrade.js';
 
-export const COMMANDS = { help, list, show, status, target, upgrade, compare, poll, tasks, cancel } as const satisfies {
+export const COMMANDS = { help, list, show, status, target, upgrade, compare, poll, tasks, cancel, exposure } as const satisfies {
   [K in CommandKind]: CommandEntry<K>;
 };

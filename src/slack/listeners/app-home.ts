@@ -8,8 +8,14 @@ export const registerAppHome = (app: App, deps: ListenerDeps): void => {
   app.event(SLACK_BOT_EVENTS[0], async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {
-      const [overviews, running] = await Promise.all([deps.services.distributions.list(), deps.services.tasks.running()]);
-      await client.views.publish({ user_id: event.user, view: appHomeView(overviews, running, new Date()) });
+      const { advisories } = deps.services;
+      const [overviews, running, summary, feeds] = await Promise.all([
+        deps.services.distributions.list(),
+        deps.services.tasks.running(),
+        advisories.summary(),
+        advisories.feedStatus(),
+      ]);
+      await client.views.publish({ user_id: event.user, view: appHomeView(overviews, running, new Date(), { summary, feeds }) });
     } catch (error) {
       deps.logger.error({ err: error, user: event.user }, 'could not publish App Home');
     }

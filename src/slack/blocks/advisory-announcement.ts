@@ -1,0 +1,67 @@
+/**
+ * Security advisory messages: the announcement of an event in each affected distribution's channel (which packages,
+ * how many sites on which platforms, the way out) and the follow-up in its thread once a build fixes it.
+ */
+import type { AdvisoryEvent } from '../../domain/advisory-feed.js';
+import type { Distribution } from '../../domain/distribution.js';
+import type { Platform } from '../../domain/platform.js';
+import { plural } from '../../lib/plural.js';
+import type { EventAssessment } from '../../services/advisory-service.js';
+import { fitLines } from './fit-lines.js';
+import { ACTIONS, actions, button, code, context, esc, header, linkButton, message, notificationText, section, slackDate, type Block, type SlackMessage } from './kit.js';
+
+/** How an event is named in messages and pages: its feed commit and date. */
+export const eventLabel = (event: AdvisoryEvent): string => `${event.commit.replace(/^sha256:/, '').slice(0, 10)} (${event.at.toISOString().slice(0, 10)})`;
+
+const reviewButton = (distribution: Distribution, sites: number): Block =>
+  actions(`advisory_${distribution.id}`, [button(`Review upgrades (${plural(sites, 'site')})`, ACTIONS.reviewUpgrades, { value: distribution.slug, style: 'primary' })]);
+
+export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string | null): SlackMessage => {
+  const { distribution, fix } = a;
+  const packageLines = a.packages.map((name) => {
+    const versions = [...new Set(a.platforms.flatMap((r) => r.packages.filter((p) => p.name === name).map((p) => p.version)))];
+    const shown = versions.slice(0, 6).map(esc).join(', ');
+    return `• ${code(name)} ${shown}${versions.length > 6 ? ` and ${versions.length - 6} more versions` : ''}`;
+  });
+  const platformLines = a.platforms
+    .slice()
+    .sort((x, y) => y.sites.length - x.sites.length || (x.platform.name < y.platform.name ? -1 : 1))
+    .map((r) => `• ${code(r.platform.name)}: ${plural(r.sites.length, 'site')}`);
+  const blocks: Block[] = [
+    header(`Security advisory: ${plural(a.exposedSites, 'site')} of ${distribution.title} exposed`),
+    section(
+      `A Drupal security advisory update (${esc(eventLabel(a.event))}) covers ${a.packages.length === 1 ? 'a package' : 'packages'} that ` +
+        `*${plural(a.exposedSites, 'site')}* of ${code(distribution.slug)} run:\n${fitLines(packageLines, { maxChars: 1400 })}`,
+      eventUrl ? linkButton('Exposure', eventUrl, `advisory_${a.event.id}`) : undefined,
+    ),
+    section(`*By platform*\n${fitLines(platformLines, { maxChars: 1400 })}`),
+  ];
+  if (fix) {
+    blocks.push(section(`:white_check_mark: The target ${code(fix.platform.name)} fixes it.`), reviewButton(distribution, fix.sitesToMove));
+  } else {
+    blocks.push(section(':warning: No platform of this distribution fixes it yet. This thread says so when a build does.'));
+  }
+  blocks.push(context(`Advisory feed commit ${code(a.event.commit.slice(0, 40))} · ${slackDate(a.event.at)}`));
+  const way = fix ? `the target ${fix.platform.name} fixes it` : 'no platform fixes it yet';
+  return message(notificationText(`Security advisory: ${plural(a.exposedSites, 'site')} of ${distribution.slug} exposed (${a.packages.join(', ')}); ${way}.`), blocks);
+};
+
+/** Posted in the announcement's thread when a build of the distribution fixes the advisory. */
+export const advisoryFixedMessage = (input: { event: AdvisoryEvent; platform: Platform; distribution: Distribution; isTarget: boolean; exposedSites: number }): SlackMessage => {
+  const { platform, distribution } = input;
+  const blocks: Block[] = [
+    section(
+      `:white_check_mark: ${code(platform.name)} fixes this advisory` +
+        (input.isTarget ? ` and is the upgrade target of ${code(distribution.slug)}.` : `; it is not the upgrade target of ${code(distribution.slug)} yet.`),
+    ),
+  ];
+  if (input.isTarget && input.exposedSites) blocks.push(reviewButton(distribution, input.exposedSites));
+  return message(notificationText(`${platform.name} fixes the security advisory of ${eventLabel(input.event)}.`), blocks);
+};
+
+/** Said once per distinct problem, in the default channel: the feed was refused and the last good snapshot stays. */
+export const advisoryRefusedMessage = (label: string, notice: string): SlackMessage =>
+  message(notificationText(`The security advisory feed was refused: ${notice}`), [
+    section(`:warning: The security advisory feed ${code(label)} was refused: ${esc(notice.slice(0, 2500))}`),
+    context('Exposure keeps using the last good snapshot until the feed is fixed.'),
+  ]);
