@@ -450,6 +450,8 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     tasks: new MemoryTasks(db),
     plans: new MemoryPlans(db),
     redeliveries: noRedeliveries,
+    // The old snapshot store predates rollouts; the store benchmark never uses them.
+    rollouts: new Proxy({} as Repositories['rollouts'], { get: () => () => Promise.reject(new Error('rollouts are not part of the snapshot baseline')) }),
     transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {

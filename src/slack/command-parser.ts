@@ -19,7 +19,11 @@ export type Command =
   | { kind: 'compare'; from: string; to: string }
   | { kind: 'poll'; distribution: string }
   | { kind: 'tasks'; site?: string }
-  | { kind: 'cancel'; task: string };
+  | { kind: 'cancel'; task: string }
+  | { kind: 'rollouts' }
+  | { kind: 'pause'; rollout: string }
+  | { kind: 'resume'; rollout: string }
+  | { kind: 'cancel-rollout'; rollout: string };
 
 export type CommandKind = Command['kind'];
 

@@ -46,6 +46,7 @@ import {
 import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { defineModels, toObjectId, type DistroModels } from './models.js';
 import { MongoRedeliveries } from './mongo-redeliveries.js';
+import { MongoRollouts } from './rollouts.js';
 
 type Raw = Record<string, unknown>;
 type Filter = Record<string, unknown>;
@@ -618,6 +619,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     sites: new MongoSites(models),
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
+    rollouts: await MongoRollouts.open(connection),
     redeliveries: new MongoRedeliveries(models.redeliveries),
     // No multi-document transaction (a standalone server has none): the calls run in order, each atomic.
     transaction: (fn) => fn(),

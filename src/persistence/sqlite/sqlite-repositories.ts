@@ -5,6 +5,7 @@ import { SqliteDistributions } from './distributions.js';
 import { SqlitePlans } from './plans.js';
 import { SqlitePlatforms } from './platforms.js';
 import { SqliteRedeliveries } from './redeliveries.js';
+import { SqliteRollouts } from './rollouts.js';
 import { SqliteSites } from './sites.js';
 import { SqliteTasks } from './tasks.js';
 
@@ -14,6 +15,7 @@ export interface SqliteRepositories extends Repositories {
   sites: SqliteSites;
   tasks: SqliteTasks;
   plans: SqlitePlans;
+  rollouts: SqliteRollouts;
   redeliveries: SqliteRedeliveries;
 }
 
@@ -24,6 +26,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   sites: new SqliteSites(db),
   tasks: new SqliteTasks(db),
   plans: new SqlitePlans(db),
+  rollouts: new SqliteRollouts(db),
   redeliveries: new SqliteRedeliveries(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),

@@ -10,6 +10,7 @@ import { plural } from '../../lib/plural.js';
 import type { PlanView } from '../../services/upgrade-service.js';
 import { countsLine, needsCare, notableLines } from './compare-summary.js';
 import { fitLines } from './fit-lines.js';
+import { rolloutBlocks } from './rollout.js';
 import {
   ACTIONS,
   actions,
@@ -229,6 +230,7 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
   ];
   const state = stateLine(view, progress);
   if (state) blocks.push(section(state));
+  if (view.rollout) blocks.push(...rolloutBlocks(view.rollout));
   if (progress) blocks.push(...progressBlocks(view, progress, options));
   blocks.push(...groupBlocks(view, options), ...buttons(view), context(`Plan \`${plan.id}\``));
   const status = progress ? countsText(progress).replace(/:[a-z_]+: /g, '') : plan.state;
