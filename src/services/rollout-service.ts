@@ -251,12 +251,11 @@ export class RolloutService {
   /** One pass of advance from a loaded rollout; loops through finished waves, retrying lost compare-and-sets. */
   private async step(start: Rollout, actor: Actor, events: DomainEvent[]): Promise<{ rollout: Rollout; result: AdvanceResult }> {
     let rollout = start;
-    let started = false;
     for (let i = 0; i < CAS_TRIES * 4; i++) {
       if (rollout.state !== 'scheduled' && rollout.state !== 'running') return { rollout, result: isFinalRollout(rollout.state) ? 'final' : 'idle' };
       const outcome = await this.stepOnce(rollout, actor, events);
-      if (outcome.result === 'wave-started') started = true;
-      else if (outcome.result !== 'again') return { rollout: outcome.rollout, result: outcome.result === 'idle' && started ? 'wave-started' : outcome.result };
+      if (outcome.result === 'wave-started') return { rollout: outcome.rollout, result: outcome.result };
+      if (outcome.result !== 'again') return { rollout: outcome.rollout, result: outcome.result };
       rollout = outcome.rollout;
     }
     return { rollout, result: 'idle' };
@@ -294,7 +293,15 @@ export class RolloutService {
       const names = failed.map((t) => `${t.subject.name}: ${(t.error ?? 'failed').split('\n')[0]!.slice(0, 200)}`);
       const reason =
         `Wave ${wave.index + 1}${wave.canary ? ' (canary)' : ''}: ${failed.length} of ${plural(total, 'site')} failed ` +
-        `(threshold ${Math.round(rollout.failureThreshold * 100)}%); failed sites were rolled back. ${names.join('; ')}`;
+        `(threshold ${Math.round(rollout.failureThreshold * 100)}%). ${names.join('; ')}`;
+      const last = wave.index === rollout.waves.length - 1;
+      if (last) {
+        // Nothing is left to hold back: the rollout ends as failed (each failure is already in the summary's thread).
+        const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, state: 'done' as const, finishedAt: now } : w));
+        const { rollout: failedRollout, won } = await this.apply(rollout, { state: 'failed', waves, finishedAt: now, reason: reason.slice(0, 2000) });
+        if (won) events.push({ type: 'rollout.updated', rolloutId: failedRollout.id, planId: failedRollout.planId });
+        return { rollout: failedRollout, result: won ? 'done' : 'again' };
+      }
       const { rollout: paused, won } = await this.apply(rollout, { state: 'paused', pausedBy: { kind: 'system' }, pausedAt: now, reason: reason.slice(0, 2000) });
       if (won) events.push({ type: 'rollout.updated', rolloutId: paused.id, planId: paused.planId, notice: 'paused' });
       return { rollout: paused, result: won ? 'paused' : 'again' };
@@ -350,12 +357,13 @@ export class RolloutService {
       const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, sites, state: 'running' as const, startedAt: w.startedAt ?? now } : w));
       const updated = await this.repos.rollouts.update(rollout.id, rollout.version, { state: 'running', waves, waitingUntil: null, reason: null });
       if (updated) await this.repos.plans.setTaskIds(plan.id, [...new Set([...plan.taskIds, ...made])], plan.skipped ?? []);
-      return updated;
+      return updated ? { updated, made } : null;
     });
     if (!outcome) return { rollout: await this.reload(rollout), result: 'again' };
     events.push({ type: 'plan.updated', planId: plan.id });
-    // Looked at once more: a wave whose sites were all skipped (moved, deleted) or already finished closes at once.
-    return { rollout: outcome, result: 'wave-started' };
+    // A wave that started no migration (its sites moved, were deleted, or finished in an earlier try) closes at once:
+    // no task will end to trigger the next advance.
+    return { rollout: outcome.updated, result: outcome.made.length ? 'wave-started' : 'again' };
   }
 
   /**
@@ -364,9 +372,12 @@ export class RolloutService {
    */
   private async taskFor(plan: UpgradePlan, rollout: Rollout, s: WaveSite, actor: Actor): Promise<string | null> {
     const known = new Set([...(s.attempts ?? [])]);
-    const { items } = await this.repos.tasks.list({ planId: plan.id, subjectId: s.siteId, type: ['migrate'] }, { limit: 50, offset: 0 });
-    const adopted = items.find((t) => !known.has(t.id));
-    if (adopted) return adopted.id;
+    const existing = async () => {
+      const { items } = await this.repos.tasks.list({ planId: plan.id, subjectId: s.siteId, type: ['migrate'] }, { limit: 50, offset: 0 });
+      return items.find((t) => !known.has(t.id))?.id ?? null;
+    };
+    const adopted = await existing();
+    if (adopted) return adopted;
     const site = await this.repos.sites.get(s.siteId);
     if (!site || site.platformId !== s.fromPlatformId) return null;
     try {
@@ -381,8 +392,9 @@ export class RolloutService {
       });
       return task.id;
     } catch (error) {
-      // Another migration of this site is queued or running (not this plan's): the site is left out.
-      if (error instanceof ConflictError) return null;
+      // A migration of this site is already queued or running: this plan's (another worker starting the same wave
+      // just made it) is adopted; another plan's leaves the site out.
+      if (error instanceof ConflictError) return existing();
       throw error;
     }
   }
