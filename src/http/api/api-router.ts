@@ -6,6 +6,7 @@ import { requireAdmin, type AdminAuth } from '../auth.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
 import { platformsApi } from './platforms.js';
+import { rolloutsApi } from './rollouts.js';
 import { sitesApi } from './sites.js';
 import { tasksApi } from './tasks.js';
 import { upgradesApi } from './upgrades.js';
@@ -26,6 +27,7 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   router.use('/tasks', tasksApi(services, repos));
   router.use('/compare', compareApi(services));
   router.use('/upgrades', upgradesApi(services));
+  router.use('/rollouts', rolloutsApi(services));
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });
