@@ -142,24 +142,22 @@ const offsetAt = (at: Date, timeZone: string): number => {
 };
 
 /**
- * The instant the wall time (y, m, d, minutes) happens in `timeZone`. A wall time skipped by a DST change maps to
- * the instant after the gap; one that happens twice (clocks going back) to its first occurrence.
+ * The first instant the wall time (y, m, d, minutes) happens in `timeZone`: the earlier one when clocks going back
+ * make it happen twice, and the end of the gap (the first instant at or after it) when clocks going forward skip it.
+ * Offsets change at most once a day in every zone, so the offsets a day before and after are the only candidates.
  */
 const instantOf = (year: number, month: number, day: number, minutes: number, timeZone: string): number => {
   const guess = Date.UTC(year, month - 1, day, 0, minutes);
-  const first = guess - offsetAt(new Date(guess), timeZone);
-  const second = guess - offsetAt(new Date(first), timeZone);
-  if (first === second) return first;
-  // Two readings: in a gap neither round-trips (take the later, i.e. after the gap); in an overlap both do (the earlier).
-  const roundTrips = (t: number) => {
+  const wallOf = (t: number) => {
     const w = wallTime(new Date(t), timeZone);
-    return Date.UTC(w.year, w.month - 1, w.day, 0, w.minutes) === guess;
+    return Date.UTC(w.year, w.month - 1, w.day, 0, w.minutes);
   };
-  const a = Math.min(first, second);
-  const b = Math.max(first, second);
-  if (roundTrips(a)) return a;
-  if (roundTrips(b)) return b;
-  return b;
+  const candidates = [...new Set([guess - offsetAt(new Date(guess - 86_400_000), timeZone), guess - offsetAt(new Date(guess + 86_400_000), timeZone)])].sort((a, b) => a - b);
+  const exact = candidates.filter((t) => wallOf(t) === guess);
+  if (exact.length) return exact[0]!;
+  // In a gap: the first minute between the candidates whose wall time is at or past the wanted one (≤ a few hours).
+  for (let t = candidates[0]!; t <= candidates[candidates.length - 1]!; t += 60_000) if (wallOf(t) >= guess) return t;
+  return candidates[candidates.length - 1]!;
 };
 
 /** Whether `at` falls inside the window. */
