@@ -10,6 +10,7 @@ import type { Rollout } from '../../domain/rollout.js';
 import type { ConfirmOutcome } from '../../services/upgrade-service.js';
 import { plural } from '../../lib/plural.js';
 import { actorText, ACTIONS, code, esc, notice } from '../blocks/kit.js';
+import { rolloutLine } from '../blocks/rollout.js';
 import { parseTargetMove, targetChangedMessage } from '../blocks/target-change.js';
 import type { MessageRef } from '../plan-messages.js';
 import { RecentClicks } from '../recent-clicks.js';
@@ -124,6 +125,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
         await assertPermitted(deps, body.user.id, client);
         const rollout = await act(action.value ?? '', userActor(body.user));
         messenger.refresh(rollout.planId);
+        await reply(notice(rolloutLine(rollout)));
       });
     });
   rolloutButton(ACTIONS.rolloutPause, (id, actor) => services.rollouts.pause(id, actor));
