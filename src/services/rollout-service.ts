@@ -33,6 +33,7 @@ import {
 } from '../domain/rollout.js';
 import { isActive, type Task } from '../domain/task.js';
 import type { PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
+import { crashPoint } from '../lib/crash-point.js';
 import { plural } from '../lib/plural.js';
 import { mustGet } from './lookup.js';
 
@@ -308,6 +309,7 @@ export class RolloutService {
     }
     const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, state: 'done' as const, finishedAt: now } : w));
     const { rollout: next } = await this.apply(rollout, { waves });
+    crashPoint(`rollout:wave-closed:${wave.index}`);
     return { rollout: next, result: 'again' };
   }
 
@@ -355,11 +357,14 @@ export class RolloutService {
         sites.push({ ...s, taskId });
       }
       const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, sites, state: 'running' as const, startedAt: w.startedAt ?? now } : w));
+      // Test-only kill point (test/crash): tasks and jobs made, the wave not recorded (not committed, embedded store).
+      crashPoint(`rollout:wave-starting:${wave.index}`);
       const updated = await this.repos.rollouts.update(rollout.id, rollout.version, { state: 'running', waves, waitingUntil: null, reason: null });
       if (updated) await this.repos.plans.setTaskIds(plan.id, [...new Set([...plan.taskIds, ...made])], plan.skipped ?? []);
       return updated ? { updated, made } : null;
     });
     if (!outcome) return { rollout: await this.reload(rollout), result: 'again' };
+    crashPoint(`rollout:wave-started:${wave.index}`);
     events.push({ type: 'plan.updated', planId: plan.id });
     // A wave that started no migration (its sites moved, were deleted, or finished in an earlier try) closes at once:
     // no task will end to trigger the next advance.
