@@ -4,7 +4,7 @@
  * Validated here for every surface; each problem names its field (`policy.rollout.waves.batchSize: …`).
  */
 import { MAX_TEXT_CHARS, MAX_URL_CHARS } from './field-limits.js';
-import { parseWindows } from './maintenance-window.js';
+import { parseWindows, type MaintenanceWindow } from './maintenance-window.js';
 import type { WavePolicy } from './rollout.js';
 import { SITE_NAME_PATTERN } from './site.js';
 
@@ -34,7 +34,17 @@ export interface RolloutPolicy {
   healthCheck?: HealthCheckPolicy;
   /** Weekly windows, e.g. `Tue,Thu 01:00-04:00 Europe/Amsterdam`; none: any time. */
   windows?: string[];
+  /** Windows of single sites (by name), replacing `windows` for them; `[]` lets a site move at any time. */
+  siteWindows?: Record<string, string[]>;
 }
+
+export const MAX_SITE_WINDOW_ENTRIES = 500;
+
+/** The windows a site's migrations start in: its own when it has an entry, else the distribution's. */
+export const windowsForSite = (policy: RolloutPolicy | null | undefined, site: string): MaintenanceWindow[] => {
+  const own = policy?.siteWindows && Object.hasOwn(policy.siteWindows, site) ? policy.siteWindows[site] : undefined;
+  return parseWindows(own ?? policy?.windows ?? [], 'windows').windows;
+};
 
 export const MAX_CANARY_SITES = 50;
 export const MAX_PROBE_TIMEOUT_MS = 60_000;
@@ -100,14 +110,24 @@ const healthProblems = (h: unknown, field: string): string[] => {
   return problems;
 };
 
+const siteWindowProblems = (s: unknown, field: string): string[] => {
+  if (!isObject(s)) return [`${field}: an object of site name → list of windows`];
+  const names = Object.keys(s);
+  if (names.length > MAX_SITE_WINDOW_ENTRIES) return [`${field}: at most ${MAX_SITE_WINDOW_ENTRIES} sites`];
+  return names.flatMap((name) =>
+    name.length <= 253 && SITE_NAME_PATTERN.test(name) ? parseWindows(s[name], `${field}.${name}`).problems : [`${field}.${name.slice(0, 60)}: not a site name`],
+  );
+};
+
 /** Problems of a `policy.rollout` value, each naming its field; [] when valid (or absent). */
 export const rolloutPolicyProblems = (r: unknown, field = 'policy.rollout'): string[] => {
   if (r === undefined || r === null) return [];
-  if (!isObject(r)) return [`${field}: an object with waves, failureThreshold, healthCheck, windows`];
-  const problems = unknownKeys(r, ['waves', 'failureThreshold', 'healthCheck', 'windows'], field);
+  if (!isObject(r)) return [`${field}: an object with waves, failureThreshold, healthCheck, windows, siteWindows`];
+  const problems = unknownKeys(r, ['waves', 'failureThreshold', 'healthCheck', 'windows', 'siteWindows'], field);
   problems.push(...wavesProblems(r.waves, `${field}.waves`), ...healthProblems(r.healthCheck, `${field}.healthCheck`));
   const t = r.failureThreshold;
   if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1)) problems.push(`${field}.failureThreshold: a number from 0 to 1 (a fraction of a wave's sites)`);
   if (r.windows !== undefined) problems.push(...parseWindows(r.windows, `${field}.windows`).problems);
+  if (r.siteWindows !== undefined) problems.push(...siteWindowProblems(r.siteWindows, `${field}.siteWindows`));
   return problems;
 };

@@ -17,8 +17,9 @@ import {
   type MigrateJobData,
   type RolloutAdvanceJobData,
 } from '../domain/jobs.js';
-import { describeWindows, nextOpening, parseWindows, type MaintenanceWindow } from '../domain/maintenance-window.js';
-import type { Clock, DomainEvent, EventPublisher, JobQueue, Page, PageRequest, Repositories, RolloutFilter } from '../domain/ports.js';
+import { describeWindows, nextOpening } from '../domain/maintenance-window.js';
+import { windowsForSite, type RolloutPolicy } from '../domain/rollout-policy.js';
+import { ALL_ITEMS, type Clock, type DomainEvent, type EventPublisher, type JobQueue, type Page, type PageRequest, type Repositories, type RolloutFilter } from '../domain/ports.js';
 import {
   assignWaves,
   currentWave,
@@ -31,6 +32,7 @@ import {
   type Wave,
   type WaveSite,
 } from '../domain/rollout.js';
+import type { Site } from '../domain/site.js';
 import { isActive, type Task } from '../domain/task.js';
 import type { PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import { crashPoint } from '../lib/crash-point.js';
@@ -123,7 +125,8 @@ export class RolloutService {
     await this.repos.plans.setTaskIds(plan.id, [], skipped);
     // Inside Confirm's transaction: no events here (Confirm publishes plan.updated once it is committed).
     const started = await this.step(rollout, actor, []);
-    return { rollout: started.rollout, skipped };
+    // The first wave's start may have left more sites out (a migration of the site already queued or running).
+    return { rollout: started.rollout, skipped: (await this.repos.plans.get(plan.id))?.skipped ?? skipped };
   }
 
   // ---------------------------------------------------------------- people
@@ -217,13 +220,13 @@ export class RolloutService {
     const rollout = await this.repos.rollouts.getByPlan(task.planId);
     if (!rollout) return true;
     if (rollout.state !== 'running' && rollout.state !== 'scheduled') return false;
-    const windows = await this.windowsOf(rollout);
+    const windows = windowsForSite(await this.policyOf(rollout), task.subject.name);
     const now = this.clock.now();
     const opening = nextOpening(windows, now);
     if (opening.getTime() === now.getTime()) return true;
     // Started in a window that has closed since: wait for the next one (advance then enqueues the queued tasks again).
     const events: DomainEvent[] = [];
-    await this.waitForWindow(rollout, windows, opening, events);
+    await this.waitForWindow(rollout, `${task.subject.name}: ${describeWindows(windows)}`, opening, events);
     for (const e of events) await this.deps.events.publish(e);
     return false;
   }
@@ -313,16 +316,15 @@ export class RolloutService {
     return { rollout: next, result: 'again' };
   }
 
-  private async windowsOf(rollout: Pick<Rollout, 'distributionId'>): Promise<MaintenanceWindow[]> {
-    const distribution = await this.repos.distributions.get(rollout.distributionId);
-    return parseWindows(distribution?.policy.rollout?.windows ?? [], 'windows').windows;
+  private async policyOf(rollout: Pick<Rollout, 'distributionId'>): Promise<RolloutPolicy | null> {
+    return (await this.repos.distributions.get(rollout.distributionId))?.policy.rollout ?? null;
   }
 
   /** Records that the rollout waits for `opening` and schedules an advance then. */
-  private async waitForWindow(rollout: Rollout, windows: MaintenanceWindow[], opening: Date, events: DomainEvent[]): Promise<Rollout> {
+  private async waitForWindow(rollout: Rollout, windows: string, opening: Date, events: DomainEvent[]): Promise<Rollout> {
     let current = rollout;
     if (current.waitingUntil?.getTime() !== opening.getTime()) {
-      const reason = `Waiting for a maintenance window (${describeWindows(windows)}); continues at ${opening.toISOString()}.`;
+      const reason = `Waiting for a maintenance window (${windows}); continues at ${opening.toISOString()}.`;
       const { rollout: updated, won } = await this.apply(current, { state: 'running', waitingUntil: opening, reason });
       current = updated;
       if (won) events.push({ type: 'rollout.updated', rolloutId: current.id, planId: current.planId });
@@ -336,31 +338,48 @@ export class RolloutService {
    * earlier start already made for this plan), enqueues their jobs and records them, in one transaction.
    */
   private async startWave(rollout: Rollout, wave: Wave, actor: Actor, events: DomainEvent[]): Promise<{ rollout: Rollout; result: AdvanceResult | 'again' }> {
-    const windows = await this.windowsOf(rollout);
+    // The wave starts when a window of one of its sites is open (each migration then waits for its own site's).
+    const policy = await this.policyOf(rollout);
     const now = this.clock.now();
-    const opening = nextOpening(windows, now);
-    if (opening.getTime() !== now.getTime()) return { rollout: await this.waitForWindow(rollout, windows, opening, events), result: 'waiting-for-window' };
+    const soonest = wave.sites
+      .map((s) => ({ site: s.siteName, windows: windowsForSite(policy, s.siteName) }))
+      .map((s) => ({ ...s, opening: nextOpening(s.windows, now) }))
+      .sort((a, b) => a.opening.getTime() - b.opening.getTime())[0];
+    if (soonest && soonest.opening.getTime() !== now.getTime()) {
+      const own = policy?.siteWindows && Object.hasOwn(policy.siteWindows, soonest.site) ? `${soonest.site}: ` : '';
+      return { rollout: await this.waitForWindow(rollout, own + describeWindows(soonest.windows), soonest.opening, events), result: 'waiting-for-window' };
+    }
     const plan = await mustGet('upgrade', rollout.planId, (id) => this.repos.plans.get(id));
     const outcome = await this.repos.transaction(async () => {
+      // Read once for the whole wave (a wave may hold thousands of sites): the plan's tasks and the wave's sites.
+      const todo = wave.sites.filter((s) => !s.taskId);
+      const [planTasks, current] = await Promise.all([
+        this.repos.tasks.list({ planId: plan.id, type: ['migrate'] }, ALL_ITEMS),
+        this.repos.sites.getMany(todo.map((s) => s.siteId)),
+      ]);
+      const lookup: WaveLookup = { planTasks: new Map(), sites: new Map(current.map((x) => [x.id, x])) };
+      for (const t of planTasks.items) lookup.planTasks.set(t.subject.id, [...(lookup.planTasks.get(t.subject.id) ?? []), t]);
       const sites: WaveSite[] = [];
       const made: string[] = [];
+      const skipped: PlanSkip[] = [];
       for (const s of wave.sites) {
         if (s.taskId) {
           sites.push(s);
           continue;
         }
-        const taskId = await this.taskFor(plan, rollout, s, actor);
-        if (taskId) {
-          made.push(taskId);
-          await this.deps.jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId }, { uniqueKey: migrateJobKey(taskId) });
-        }
-        sites.push({ ...s, taskId });
+        const got = await this.taskFor(plan, rollout, s, actor, lookup);
+        if ('taskId' in got) {
+          made.push(got.taskId);
+          await this.deps.jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: got.taskId }, { uniqueKey: migrateJobKey(got.taskId) });
+        } else skipped.push({ site: s.siteName, reason: got.skip });
+        sites.push({ ...s, taskId: 'taskId' in got ? got.taskId : null });
       }
       const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, sites, state: 'running' as const, startedAt: w.startedAt ?? now } : w));
       // Test-only kill point (test/crash): tasks and jobs made, the wave not recorded (not committed, embedded store).
       crashPoint(`rollout:wave-starting:${wave.index}`);
       const updated = await this.repos.rollouts.update(rollout.id, rollout.version, { state: 'running', waves, waitingUntil: null, reason: null });
-      if (updated) await this.repos.plans.setTaskIds(plan.id, [...new Set([...plan.taskIds, ...made])], plan.skipped ?? []);
+      const allSkipped = [...(plan.skipped ?? []).filter((x) => !skipped.some((y) => y.site === x.site)), ...skipped];
+      if (updated) await this.repos.plans.setTaskIds(plan.id, [...new Set([...plan.taskIds, ...made])], allSkipped);
       return updated ? { updated, made } : null;
     });
     if (!outcome) return { rollout: await this.reload(rollout), result: 'again' };
@@ -373,18 +392,16 @@ export class RolloutService {
 
   /**
    * The migrate task of one wave site: one this plan already has for the site and the rollout has not recorded
-   * (a start that crashed before recording it), else a new one; null when the site cannot be migrated now.
+   * (a start that crashed before recording it), else a new one; or why the site is left out.
    */
-  private async taskFor(plan: UpgradePlan, rollout: Rollout, s: WaveSite, actor: Actor): Promise<string | null> {
+  private async taskFor(plan: UpgradePlan, rollout: Rollout, s: WaveSite, actor: Actor, lookup: WaveLookup): Promise<{ taskId: string } | { skip: string }> {
     const known = new Set([...(s.attempts ?? [])]);
-    const existing = async () => {
-      const { items } = await this.repos.tasks.list({ planId: plan.id, subjectId: s.siteId, type: ['migrate'] }, { limit: 50, offset: 0 });
-      return items.find((t) => !known.has(t.id))?.id ?? null;
-    };
-    const adopted = await existing();
-    if (adopted) return adopted;
-    const site = await this.repos.sites.get(s.siteId);
-    if (!site || site.platformId !== s.fromPlatformId) return null;
+    const adoptable = (tasks: readonly Task[]) => tasks.find((t) => !known.has(t.id))?.id ?? null;
+    const adopted = adoptable(lookup.planTasks.get(s.siteId) ?? []);
+    if (adopted) return { taskId: adopted };
+    const site = lookup.sites.get(s.siteId);
+    if (!site) return { skip: 'deleted' };
+    if (site.platformId !== s.fromPlatformId) return { skip: 'moved to another platform since the summary' };
     try {
       const task = await this.repos.tasks.create({
         type: 'migrate',
@@ -395,12 +412,20 @@ export class RolloutService {
         requestedBy: plan.requestedBy,
         confirmedBy: plan.confirmedBy ?? actor,
       });
-      return task.id;
+      return { taskId: task.id };
     } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
       // A migration of this site is already queued or running: this plan's (another worker starting the same wave
       // just made it) is adopted; another plan's leaves the site out.
-      if (error instanceof ConflictError) return existing();
-      throw error;
+      const { items } = await this.repos.tasks.list({ planId: plan.id, subjectId: s.siteId, type: ['migrate'] }, { limit: 50, offset: 0 });
+      const raced = adoptable(items);
+      return raced ? { taskId: raced } : { skip: 'a migration is already queued or running' };
     }
   }
+}
+
+/** What a wave start read once for all its sites. */
+interface WaveLookup {
+  planTasks: Map<string, Task[]>;
+  sites: Map<string, Site>;
 }

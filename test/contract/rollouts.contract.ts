@@ -228,6 +228,21 @@ export const rolloutContract = (label: string, create: () => Promise<StoreInstan
       expect((await repos.rollouts.get(rollout.id))!.waitingUntil).toEqual(new Date('2026-04-05T23:00:00Z'));
     });
 
+    test("a site's own window overrides the distribution's: its migration starts, the others wait for theirs", async () => {
+      await setPolicy({ windows: ['Mon 01:00-02:00 UTC'], siteWindows: { 'c.example.org': ['Sun 11:00-13:00 UTC'] } });
+      const rollout = await confirmPlatform();
+      // c's window is open (Sunday 12:00 UTC): the wave starts; each migration then waits for its own site's window.
+      expect(rollout).toMatchObject({ state: 'running', waitingUntil: null });
+      const tasks = await tasksOfPlan(rollout.planId);
+      expect(tasks).toHaveLength(SITES.length);
+      const byName = new Map(tasks.map((t) => [t.subject.name, t]));
+      expect(await services.rollouts.mayStart(byName.get('c.example.org')!.id)).toBe(true);
+      expect(await services.rollouts.mayStart(byName.get('a.example.org')!.id)).toBe(false);
+      const waiting = (await repos.rollouts.get(rollout.id))!;
+      expect(waiting.waitingUntil).toEqual(new Date('2026-03-30T01:00:00Z'));
+      expect(waiting.reason).toContain('a.example.org: Mon 01:00-02:00 UTC');
+    });
+
     test('pause holds queued migrations back; cancel cancels them and records who', async () => {
       const rollout = await confirmPlatform();
       const tasks = await tasksOfPlan(rollout.planId);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConflictError } from '../../../src/domain/errors.js';
 import { assignWaves, exceedsThreshold, rolloutAction } from '../../../src/domain/rollout.js';
-import { rolloutPolicyProblems } from '../../../src/domain/rollout-policy.js';
+import { rolloutPolicyProblems, windowsForSite } from '../../../src/domain/rollout-policy.js';
 
 const moves = (names: string[]) => names.map((n, i) => ({ siteId: `id${i}`, siteName: n, fromPlatformId: 'p' }));
 const wavesOf = (names: string[], policy: Parameters<typeof assignWaves>[1]) => assignWaves(moves(names), policy).map((w) => w.sites.map((s) => s.siteName));
@@ -53,6 +53,16 @@ describe('rollout state machine', () => {
   });
 });
 
+describe('windows of a site', () => {
+  test("a site's own windows replace the distribution's; a site named like an Object method gets the distribution's", () => {
+    const policy = { windows: ['Mon 01:00-02:00 UTC'], siteWindows: { 'a.example.org': ['Sat 02:00-05:00 UTC'], 'b.example.org': [] } };
+    expect(windowsForSite(policy, 'a.example.org').map((w) => w.text)).toEqual(['Sat 02:00-05:00 UTC']);
+    expect(windowsForSite(policy, 'b.example.org')).toEqual([]);
+    expect(windowsForSite(policy, 'constructor').map((w) => w.text)).toEqual(['Mon 01:00-02:00 UTC']);
+    expect(windowsForSite(null, 'a.example.org')).toEqual([]);
+  });
+});
+
 describe('rollout policy validation names each field', () => {
   test('a full valid policy has no problems', () => {
     expect(
@@ -77,7 +87,7 @@ describe('rollout policy validation names each field', () => {
         paused: true,
       }),
     ).toEqual([
-      'policy.rollout.paused: unknown setting (known: waves, failureThreshold, healthCheck, windows)',
+      'policy.rollout.paused: unknown setting (known: waves, failureThreshold, healthCheck, windows, siteWindows)',
       'policy.rollout.waves.size: unknown setting (known: canaries, canarySites, batchSize)',
       'policy.rollout.waves.canaries: a whole number from 0 to 10000',
       'policy.rollout.waves.batchSize: a whole number from 0 to 10000',
@@ -93,6 +103,11 @@ describe('rollout policy validation names each field', () => {
     ]);
     expect(rolloutPolicyProblems({ healthCheck: { http: { url: 'https://{host}/' } } })).toEqual(['policy.rollout.healthCheck.http.url: the only placeholder is {site}']);
     expect(rolloutPolicyProblems({ healthCheck: { http: { url: 'https://user:pw@{site}/' } } })).toEqual(['policy.rollout.healthCheck.http.url: no credentials in the URL']);
-    expect(rolloutPolicyProblems('fast')).toEqual(['policy.rollout: an object with waves, failureThreshold, healthCheck, windows']);
+    expect(rolloutPolicyProblems('fast')).toEqual(['policy.rollout: an object with waves, failureThreshold, healthCheck, windows, siteWindows']);
+    expect(rolloutPolicyProblems({ siteWindows: { 'a.example.org': ['Sat 02:00-05:00 UTC'], 'b.example.org': [] } })).toEqual([]);
+    expect(rolloutPolicyProblems(JSON.parse('{"siteWindows":{"__proto__":["Sat 02:00-05:00 UTC"],"a.example.org":["Sat 2-5"]}}'))).toEqual([
+      'policy.rollout.siteWindows.__proto__: not a site name',
+      'policy.rollout.siteWindows.a.example.org.0: three parts, days, times and time zone, like "Tue,Thu 01:00-04:00 Europe/Amsterdam"',
+    ]);
   });
 });
