@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathExists } from '../../src/hosting/paths.js';
-import { api, bundleApp, freePort, startApp, stopApp, untilReady, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, launchApp, mustApi, stopApp, type AppProcess } from '../support/app-process.js';
 import { readTree, type FileTree } from '../support/file-tree.js';
 import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
@@ -98,19 +98,9 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
   let probes: Server;
   let probeCount = 0;
 
-  const launch = async (data: string, env: Record<string, string> = {}): Promise<AppProcess> => {
-    const app = startApp(bundle, await freePort(), { DATA_DIR: data, POST_MIGRATE_COMMANDS: POST_MIGRATE, ...env });
-    running.add(app);
-    void app.exited.then(() => running.delete(app));
-    await untilReady(app);
-    return app;
-  };
-
-  const must = async (app: AppProcess, method: string, path: string, body?: unknown) => {
-    const res = await api(app, method, path, body);
-    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, unknown>;
-  };
+  const launch = (data: string, env: Record<string, string> = {}): Promise<AppProcess> =>
+    launchApp(bundle, { DATA_DIR: data, POST_MIGRATE_COMMANDS: POST_MIGRATE, ...env }, running);
+  const must = mustApi;
 
   beforeAll(async () => {
     // The distribution's health check probes this server (every site healthy); it counts the probes.

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { api, bundleApp, freePort, startApp, stopApp, untilReady, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, launchApp, mustApi, stopApp, type AppProcess } from '../support/app-process.js';
 import { readTree, type FileTree } from '../support/file-tree.js';
 import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import type { LooseJson } from '../support/slack-stand-in.js';
@@ -26,18 +26,8 @@ describe('kill -9 during a rollout wave transition', () => {
   const running = new Set<AppProcess>();
   const recoveryMs: number[] = [];
 
-  const launch = async (data: string, env: Record<string, string> = {}): Promise<AppProcess> => {
-    const app = startApp(bundle, await freePort(), { DATA_DIR: data, ...env });
-    running.add(app);
-    void app.exited.then(() => running.delete(app));
-    await untilReady(app);
-    return app;
-  };
-  const must = async (app: AppProcess, method: string, path: string, body?: unknown) => {
-    const res = await api(app, method, path, body);
-    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as LooseJson;
-  };
+  const launch = (data: string, env: Record<string, string> = {}): Promise<AppProcess> => launchApp(bundle, { DATA_DIR: data, ...env }, running);
+  const must = (app: AppProcess, method: string, path: string, body?: unknown) => mustApi<LooseJson>(app, method, path, body);
   const siteDir = (data: string, platform: string, site: string) => join(data, 'platforms', platform, 'sites', site);
 
   beforeAll(async () => {
