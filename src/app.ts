@@ -10,13 +10,14 @@ import { dirname, join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { loadAdvisories } from './advisories/load-advisories.js';
 import type { Config } from './config.js';
-import type { HostingDriver, JobQueue, Repositories } from './domain/ports.js';
+import type { Clock, HostingDriver, JobQueue, Repositories } from './domain/ports.js';
 import { GitHubUpstreamChecker } from './github/github-checker.js';
 import { CommandDriver, validateTemplates } from './hosting/command-driver.js';
 import { redactorFor } from './lib/redact.js';
 import type { Platform } from './domain/platform.js';
 import { LocalDriver } from './hosting/local-driver.js';
 import { pathExists } from './hosting/paths.js';
+import { SiteHealthChecker } from './hosting/health-checker.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
 import { createHttpApp } from './http/http-app.js';
@@ -24,6 +25,7 @@ import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { registerBuildJobs } from './jobs/build-jobs.js';
 import { registerMigrationJobs } from './jobs/migration-jobs.js';
 import { registerPollJobs } from './jobs/poll-jobs.js';
+import { registerRolloutJobs, requeueRollouts } from './jobs/rollout-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
 import { startWorkerJobs } from './jobs/worker-jobs.js';
 import { armCrashPoints } from './lib/crash-point.js';
@@ -51,6 +53,8 @@ export interface AppOverrides {
   repos?: Repositories;
   jobs?: JobQueue;
   driver?: HostingDriver;
+  /** Time for rollouts and maintenance windows (tests). */
+  clock?: Clock;
 }
 
 export interface DistroApp {
@@ -159,6 +163,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     advisoryFeeds: createAdvisoryFeeds(config),
     advisoryMaxBytes: config.advisoryFeed.maxBytes,
     allowLocalUpstreams: config.hosting.allowLocalUpstreams,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
 
@@ -173,6 +178,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         services,
         repos,
         defaultChannel: config.slack.defaultChannel,
+        slashCommand: config.slack.command,
         logger,
         // Edits are paced by the MessageUpdater; a 429 comes back to it instead of stalling the shared client.
         updates: { client: createSlackWebClient(config.slack, logger, { rejectRateLimitedCalls: true }, redact) },
@@ -195,7 +201,13 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       concurrencyPerServer: config.hosting.concurrencyPerServer,
       maxAttempts: config.jobs.maxAttempts,
       onError: (error) => logger.error({ err: error }, 'migration error'),
+      health: new SiteHealthChecker({
+        distributionOf: async (platform) => repos.distributions.get(platform.distributionId),
+        command: config.hosting.healthCheckCommand,
+      }),
+      rollouts: services.rollouts,
     });
+    registerRolloutJobs(jobs, { rollouts: services.rollouts, maxAttempts: config.jobs.maxAttempts });
   }
 
   let slack: SlackApp | null = null;
@@ -259,6 +271,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
           polls,
           singleProcess: config.mongoUri === null,
           advisoryPollMs: services.advisories.hasFeeds() ? config.advisoryFeed.pollMinutes * 60_000 : null,
+          requeueRollouts: () => requeueRollouts(services.rollouts),
         });
         logger.info({ owner, scheduled }, 'worker started');
       }

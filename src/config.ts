@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isValidRefName } from './domain/ref-name.js';
 import { templateProblems } from './hosting/command-templates.js';
 import { parseAdminUsers, type AdminUser } from './lib/admin-users.js';
+import { healthCommandProblems } from './hosting/health-checker.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -67,6 +68,8 @@ const envSchema = z.object({
   HOSTING_COMMANDS: z.string().optional(),
   /** Commands run after a site moves, separated by `;;` (e.g. `drush updb -y;;drush cr`). */
   POST_MIGRATE_COMMANDS: z.string().default(''),
+  /** Health check command run after a migration when a distribution's policy asks for it ({site} {platform} {platformPath} {server}). */
+  HEALTH_CHECK_COMMAND: z.string().max(4096).optional(),
   MIGRATION_CONCURRENCY: int(4, 1),
   MIGRATION_CONCURRENCY_PER_SERVER: int(2, 1),
   JOB_MAX_ATTEMPTS: int(3, 1),
@@ -133,6 +136,8 @@ export interface Config {
     driver: 'local' | 'command';
     commands: Record<string, string>;
     postMigrate: string[];
+    /** HEALTH_CHECK_COMMAND (a template like the command driver's), or null. */
+    healthCheckCommand: string | null;
     concurrency: number;
     concurrencyPerServer: number;
     /** ALLOW_LOCAL_UPSTREAMS. */
@@ -195,6 +200,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       problems.push('HOSTING_COMMANDS: must be a JSON object of step name → shell template');
     }
   }
+  if (e.HEALTH_CHECK_COMMAND?.trim()) problems.push(...healthCommandProblems(e.HEALTH_CHECK_COMMAND));
   if (e.HOSTING_DRIVER === 'command' && !e.HOSTING_COMMANDS) problems.push('HOSTING_COMMANDS: required when HOSTING_DRIVER=command');
   // Checked here, not when the driver starts, so a template that would let a value reach the shell stops the start.
   if (e.HOSTING_DRIVER === 'command' && Object.keys(commands).length) {
@@ -236,6 +242,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       driver: e.HOSTING_DRIVER,
       commands,
       postMigrate: e.POST_MIGRATE_COMMANDS.split(';;').map((c) => c.trim()).filter(Boolean),
+      healthCheckCommand: e.HEALTH_CHECK_COMMAND?.trim() || null,
       concurrency: e.MIGRATION_CONCURRENCY,
       concurrencyPerServer: e.MIGRATION_CONCURRENCY_PER_SERVER,
       allowLocalUpstreams: e.ALLOW_LOCAL_UPSTREAMS === 'true',

@@ -459,6 +459,8 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     // The baseline benchmarks never sign in.
     sessions: { create: async () => undefined, get: async () => null, touch: async () => undefined, delete: async () => undefined, prune: async () => 0 },
     advisories: noAdvisories,
+    // The old snapshot store predates rollouts; the store benchmark never uses them.
+    rollouts: new Proxy({} as Repositories['rollouts'], { get: () => () => Promise.reject(new Error('rollouts are not part of the snapshot baseline')) }),
     transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {

@@ -26,6 +26,9 @@ export const ACTION_ROLES = {
   'upgrade.confirm': 'operator',
   'upgrade.cancel': 'operator',
   'task.cancel': 'operator',
+  'rollout.pause': 'operator',
+  'rollout.resume': 'operator',
+  'rollout.cancel': 'operator',
 } as const satisfies Record<string, AdminRole>;
 
 export type AdminAction = keyof typeof ACTION_ROLES;

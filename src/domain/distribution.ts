@@ -1,3 +1,5 @@
+import type { RolloutPolicy } from './rollout-policy.js';
+
 /** Where new builds of a distribution come from. */
 export type UpstreamSource =
   | { kind: 'git'; url: string; branch?: string; tagPattern?: string; manifestPath: string }
@@ -8,6 +10,8 @@ export interface UpdatePolicy {
   pollIntervalMinutes: number;
   /** When true a newly built platform becomes the upgrade target automatically. */
   autoTarget: boolean;
+  /** How Confirm's migrations reach the sites: waves, health checks, maintenance windows (absent: one wave, any time). */
+  rollout?: RolloutPolicy | null;
 }
 
 export interface Distribution {

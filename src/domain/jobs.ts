@@ -63,3 +63,18 @@ export const ADVISORY_POLL_JOB = 'advisories.poll';
 export const ADVISORY_POLL_KEY = 'advisory-poll';
 /** An asked-for poll (tests, `/distro exposure --poll`), once however often it is asked for. */
 export const ADVISORY_POLL_NOW_KEY = 'advisory-poll-now';
+/**
+ * `rollout.advance`: moves a rollout on (src/jobs/rollout-jobs.ts): starts its next wave when the previous one
+ * finished healthy and a maintenance window is open, pauses it when a wave failed, finishes it after the last.
+ * Idempotent, so it is enqueued freely: after each of its migrations ends, at a window's opening, on resume,
+ * and for every unfinished rollout when a worker starts.
+ */
+export const ROLLOUT_ADVANCE_JOB = 'rollout.advance';
+export interface RolloutAdvanceJobData {
+  rolloutId: string;
+}
+/**
+ * One pending advance per rollout and cause (`task:<id>`, `window:<ISO time>`, `resume:<version>`, `start`): a job
+ * cannot enqueue itself under its own key while it runs, so each trigger has its own.
+ */
+export const rolloutAdvanceKey = (rolloutId: string, cause: string): string => `rollout:${rolloutId}:${cause}`;

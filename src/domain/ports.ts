@@ -14,8 +14,9 @@ import type {
   NewAdvisorySnapshot,
 } from './advisory-feed.js';
 import type { Distribution, NewDistribution } from './distribution.js';
-import type { MigrationStep, MigrationStepSpec } from './migration-steps.js';
+import type { DriverStep, MigrationStepSpec } from './migration-steps.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
+import type { NewRollout, Rollout, RolloutPatch, RolloutState } from './rollout.js';
 import type { NewSite, Site, SiteStatus } from './site.js';
 import type { NewTask, Task, TaskLogLine, TaskState, TaskType } from './task.js';
 import type { NewUpgradePlan, PlanSkip, PlanState, UpgradePlan } from './upgrade-plan.js';
@@ -198,6 +199,24 @@ export interface PlanFilter {
   state?: PlanState[];
 }
 
+export interface RolloutFilter {
+  distributionId?: string;
+  state?: RolloutState[];
+}
+
+/** Rollouts (src/domain/rollout.ts): one per confirmed plan, changed only by compare-and-set on `version`. */
+export interface RolloutRepository {
+  /** Numbers it 1, 2, …; throws ConflictError when the plan already has a rollout. */
+  create(input: NewRollout): Promise<Rollout>;
+  get(id: string): Promise<Rollout | null>;
+  getByNumber(n: number): Promise<Rollout | null>;
+  getByPlan(planId: string): Promise<Rollout | null>;
+  /** Newest first. */
+  list(filter?: RolloutFilter, page?: PageRequest): Promise<Page<Rollout>>;
+  /** Applies `patch` and bumps the version if the stored version is `version`; null otherwise (someone else won). */
+  update(id: string, version: number, patch: RolloutPatch): Promise<Rollout | null>;
+}
+
 /**
  * Memory of delivered requests (Slack trigger ids, GitHub delivery ids), shared by every process of an install,
  * so a redelivery is handled once whichever web process it reaches. Entries expire after their ttl.
@@ -282,6 +301,7 @@ export interface Repositories {
   sites: SiteRepository;
   tasks: TaskRepository;
   plans: UpgradePlanRepository;
+  rollouts: RolloutRepository;
   redeliveries: RedeliveryStore;
   sessions: SessionStore;
   advisories: AdvisoryRepository;
@@ -352,7 +372,9 @@ export type DomainEvent =
   /** A new advisory snapshot is in force (announced when it exposes sites). */
   | { type: 'advisory.published'; eventId: string }
   /** A feed snapshot was refused (too large, not JSON, a constraint that does not parse); the last good one stays. */
-  | { type: 'advisory.refused'; source: string; label: string; notice: string };
+  | { type: 'advisory.refused'; source: string; label: string; notice: string }
+  /** A rollout changed state; `notice: 'paused'` when a failing wave paused it (said in the thread and the channel). */
+  | { type: 'rollout.updated'; rolloutId: string; planId: string; notice?: 'paused' };
 
 export interface EventPublisher {
   publish(event: DomainEvent): Promise<void>;
@@ -395,16 +417,16 @@ export interface BuildResult {
 
 export type LogFn = (message: string, level?: TaskLogLine['level']) => void;
 
-type StepSpec<S extends MigrationStep> = Extract<MigrationStepSpec, { step: S }>;
-type StepPlatforms<S extends MigrationStep> = StepSpec<S>['platforms'] extends 'fromTo' ? [from: Platform, to: Platform] : [platform: Platform];
-type StepResult<S extends MigrationStep> = StepSpec<S> extends { result: 'backupRef' } ? string : void;
+type StepSpec<S extends DriverStep> = Extract<MigrationStepSpec, { step: S }>;
+type StepPlatforms<S extends DriverStep> = StepSpec<S>['platforms'] extends 'fromTo' ? [from: Platform, to: Platform] : [platform: Platform];
+type StepResult<S extends DriverStep> = StepSpec<S> extends { result: 'backupRef' } ? string : void;
 
 /**
  * One method per migration step (src/domain/migration-steps.ts), each idempotent so a resumed migration can
  * repeat the step it crashed in; backup returns a reference to the backup (e.g. a tar path) used by restore.
  */
 export type MigrationStepMethods = {
-  [S in MigrationStep]: (site: Site, ...args: [...StepPlatforms<S>, log: LogFn]) => Promise<StepResult<S>>;
+  [S in DriverStep]: (site: Site, ...args: [...StepPlatforms<S>, log: LogFn]) => Promise<StepResult<S>>;
 };
 
 export interface HostingDriver extends MigrationStepMethods {
@@ -425,6 +447,12 @@ export interface HostingDriver extends MigrationStepMethods {
   siteDigest(site: Site, platform: Platform, log: LogFn): Promise<string | null>;
   /** Creates the site's files on a platform (used when a site is created through Distro). */
   installSite?(site: Site, platform: Platform, log: LogFn): Promise<void>;
+}
+
+/** The health check after a migration (policy.rollout.healthCheck); see src/hosting/health-checker.ts. */
+export interface HealthChecker {
+  /** Checks the site on `platform`; resolves when healthy or nothing is configured, throws HostingError saying what failed. */
+  check(site: Site, platform: Platform, log: LogFn): Promise<void>;
 }
 
 export type SiteLocation = 'from' | 'to' | 'missing' | 'both' | 'unknown';

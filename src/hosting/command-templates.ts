@@ -6,7 +6,7 @@
  * value again, so such templates are refused at start, naming the step and the template.
  */
 import { ValidationError } from '../domain/errors.js';
-import { MIGRATION_STEP_SPECS, MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.js';
+import { DRIVER_STEPS, MIGRATION_STEP_SPECS, type DriverStep } from '../domain/migration-steps.js';
 import { shellQuote } from './run-command.js';
 
 const SITE_VARS = ['site', 'platform', 'platformPath', 'platformAlias', 'server'] as const;
@@ -30,13 +30,13 @@ const RECOVERY_OPERATIONS = {
 const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = { ...SETUP_OPERATIONS, ...RECOVERY_OPERATIONS };
 type Operation = keyof typeof SETUP_OPERATIONS | keyof typeof RECOVERY_OPERATIONS;
 
-export type CommandStep = MigrationStep | Operation;
+export type CommandStep = DriverStep | Operation;
 export type CommandTemplates = Partial<Record<CommandStep, string>>;
 
 const keysOf = <K extends string>(record: Record<K, unknown>): K[] => Object.keys(record) as K[];
 
 /** Every template name: setup operations, the migration steps in their order, then recovery's operations. */
-export const COMMAND_STEPS: readonly CommandStep[] = [...keysOf(SETUP_OPERATIONS), ...MIGRATION_STEPS, ...keysOf(RECOVERY_OPERATIONS)];
+export const COMMAND_STEPS: readonly CommandStep[] = [...keysOf(SETUP_OPERATIONS), ...DRIVER_STEPS, ...keysOf(RECOVERY_OPERATIONS)];
 
 const isOperation = (step: CommandStep): step is Operation => Object.hasOwn(OPERATIONS, step);
 
@@ -152,10 +152,15 @@ const pushPlaceholder = (template: string, at: number, context: Context | null, 
 };
 
 /** Problems of one step's template: unknown placeholders, placeholders the shell would parse again. */
-const stepProblems = (step: CommandStep, template: string): string[] => {
+const stepProblems = (step: CommandStep, template: string): string[] => placeholderProblems(step, template, STEP_PLACEHOLDERS[step]);
+
+/**
+ * Problems of a template named `step` that may use the `allowed` placeholders (also for templates outside
+ * HOSTING_COMMANDS, such as HEALTH_CHECK_COMMAND).
+ */
+export const placeholderProblems = (step: string, template: string, allowed: readonly string[]): string[] => {
   const problems: string[] = [];
   if (!template.trim()) problems.push(`${step}: empty template`);
-  const allowed = STEP_PLACEHOLDERS[step];
   for (const use of scanPlaceholders(template)) {
     if (!allowed.includes(use.name)) problems.push(`${step}: unknown placeholder {${use.name}} (allowed: ${allowed.map((a) => `{${a}}`).join(' ')})`);
     else if (use.context) {

@@ -6,7 +6,7 @@
  */
 import { ValidationError } from '../domain/errors.js';
 import { MIGRATE_JOB, MIGRATION_RECOVER_JOB, type MigrateJobData, type RecoverJobData } from '../domain/jobs.js';
-import type { Clock, EventPublisher, HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
+import type { Clock, EventPublisher, HealthChecker, HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
 import { MigrationService } from '../services/migration-service.js';
 
 export interface MigrationJobsOptions {
@@ -23,6 +23,14 @@ export interface MigrationJobsOptions {
   slotWaitMs?: number;
   clock?: Clock;
   onError?: (error: unknown) => void;
+  /** The distribution's health check after each migration (step healthCheck). */
+  health?: HealthChecker;
+  /**
+   * Rollouts: `mayStart` holds back a queued task whose rollout is paused, cancelled or outside its maintenance
+   * window (the task stays queued; the rollout enqueues it again); `taskEnded` moves the rollout on. Called after
+   * the migration, inside the job, so a crash before it reruns the job (which then finds the task finished).
+   */
+  rollouts?: { mayStart(taskId: string): Promise<boolean>; taskEnded(taskId: string): Promise<void> };
 }
 
 /**
@@ -36,6 +44,7 @@ export const registerMigrationJobs = (jobs: JobQueue, options: MigrationJobsOpti
     platforms: options.repos.platforms,
     driver: options.driver,
     events: options.events,
+    ...(options.health ? { health: options.health } : {}),
     limits: { perServer: options.concurrencyPerServer, overall: options.concurrency },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
@@ -46,13 +55,18 @@ export const registerMigrationJobs = (jobs: JobQueue, options: MigrationJobsOpti
     MIGRATE_JOB,
     async (data, ctx) => {
       if (typeof data?.taskId !== 'string' || !data.taskId) throw new ValidationError(`${MIGRATE_JOB} job needs a taskId.`);
+      if (options.rollouts && !(await options.rollouts.mayStart(data.taskId))) return;
       await migrations.run(data.taskId, options.owner, { attempt: ctx.attempt, maxAttempts: options.maxAttempts, signal: ctx.signal });
+      await options.rollouts?.taskEnded(data.taskId);
     },
     { concurrency: options.concurrency, maxAttempts: options.maxAttempts, ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}) },
   );
   jobs.define<RecoverJobData>(
     MIGRATION_RECOVER_JOB,
-    async (data) => void (await migrations.recover(options.owner, { everyLease: data?.everyLease === true })),
+    async (data) => {
+      const recovered = await migrations.recover(options.owner, { everyLease: data?.everyLease === true });
+      for (const r of recovered) await options.rollouts?.taskEnded(r.taskId);
+    },
     { concurrency: 1, maxAttempts: 1 },
   );
   return migrations;

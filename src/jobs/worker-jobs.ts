@@ -34,12 +34,15 @@ export interface WorkerJobsOptions {
   singleProcess: boolean;
   /** Interval of the advisory feed poll (0: once at start); null or absent: no feed to poll. */
   advisoryPollMs?: number | null;
+  /** Advances every unfinished rollout once (a trigger may have died with the last process). */
+  requeueRollouts?: () => Promise<unknown>;
 }
 
 /** Requeues orphans, starts the queue and declares the recurring schedules; returns the polls (un)scheduled. */
 export const startWorkerJobs = async (options: WorkerJobsOptions): ReturnType<PollService['schedulePolls']> => {
   const { jobs } = options;
   await requeueOrphans(options.repos, jobs, options.singleProcess);
+  await options.requeueRollouts?.();
   // The embedded store has one worker, this one: migrations still processing were cut off by a restart of
   // this process, so they are taken over now rather than after their lease runs out.
   if (options.singleProcess) await jobs.enqueue<RecoverJobData>(MIGRATION_RECOVER_JOB, { everyLease: true });

@@ -1,7 +1,7 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
 import { POLL_JOB, pollNowKey, type PollJobData } from '../domain/jobs.js';
-import type { AdvisoryFeedReader, JobQueue, Repositories } from '../domain/ports.js';
+import type { AdvisoryFeedReader, Clock, JobQueue, Repositories } from '../domain/ports.js';
 import { AdvisoryService } from './advisory-service.js';
 import { CompareService } from './compare-service.js';
 import { DistributionService } from './distribution-service.js';
@@ -10,6 +10,7 @@ import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
 import type { Services } from './services.js';
 import { SiteService, type SiteServiceDeps } from './site-service.js';
+import { RolloutService } from './rollout-service.js';
 import { TaskService } from './task-service.js';
 import { UpgradeService } from './upgrade-service.js';
 
@@ -33,6 +34,8 @@ export interface ServiceDeps {
   defaultPollIntervalMinutes?: number;
   /** ALLOW_LOCAL_UPSTREAMS: accept file://, local paths, http:// and loopback/private upstream hosts. */
   allowLocalUpstreams?: boolean;
+  /** Time for rollouts (maintenance windows); tests inject one. */
+  clock?: Clock;
 }
 
 /** Wires the application services on the given ports. */
@@ -67,12 +70,14 @@ export const createServices = (deps: ServiceDeps): Services => {
     onUpstreamChanged: (d) => polls.schedule(d),
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
+  const rollouts = new RolloutService({ repos, jobs, events, ...(deps.clock ? { clock: deps.clock } : {}) });
   return {
     distributions,
     platforms: new PlatformService({ repos }),
     sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false, ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}) }),
     compare,
-    upgrades: new UpgradeService({ repos, jobs, events, compare }),
+    upgrades: new UpgradeService({ repos, jobs, events, compare, rollouts }),
+    rollouts,
     tasks: new TaskService({ repos, events }),
     polls,
     links: new LinkSigner(deps.links),

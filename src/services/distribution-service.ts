@@ -14,6 +14,7 @@ import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/por
 import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
+import { rolloutPolicyProblems } from '../domain/rollout-policy.js';
 import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
@@ -76,8 +77,10 @@ const fieldsOf = (d: Partial<Pick<Distribution, 'title' | 'description' | 'chann
   return fieldProblems(fields);
 };
 
-const policyProblems = (policy: UpdatePolicy): string[] =>
-  Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0'];
+const policyProblems = (policy: UpdatePolicy): string[] => [
+  ...(Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0']),
+  ...rolloutPolicyProblems(policy.rollout),
+];
 
 export interface DistributionServiceDeps {
   repos: Repositories;

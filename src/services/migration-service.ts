@@ -11,6 +11,7 @@ import { MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.j
 import type {
   Clock,
   EventPublisher,
+  HealthChecker,
   HostingDriver,
   LimitedClaim,
   LogFn,
@@ -50,6 +51,8 @@ export interface MigrationServiceDeps {
   platforms: PlatformRepository;
   driver: HostingDriver;
   events: EventPublisher;
+  /** The health check step (policy.rollout.healthCheck); without it the step passes. */
+  health?: HealthChecker;
   clock?: Clock;
   /** How long a claim lasts without renewal; renewed every third of it while the task runs. */
   leaseMs?: number;
@@ -166,8 +169,8 @@ interface Run {
   step: string | null;
 }
 
-/** What a step handler is given of the run. */
-export type MigrationStepContext = Pick<Run, 'site' | 'from' | 'to' | 'log'>;
+/** What a step handler is given of the run (and the health checker, for the service's own step). */
+export type MigrationStepContext = Pick<Run, 'site' | 'from' | 'to' | 'log'> & { health?: HealthChecker };
 
 /** The task log's note that a worker took over a migration whose worker died. */
 const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
@@ -214,6 +217,10 @@ export const MIGRATION_STEP_HANDLERS: {
   },
   maintenanceOff: async (driver, { site, to, log }) => {
     await driver.maintenanceOff(site, to, log);
+    return {};
+  },
+  healthCheck: async (_driver, { site, to, log, health }) => {
+    await health?.check(site, to, log);
     return {};
   },
 };
@@ -326,8 +333,9 @@ export class MigrationService {
   private async migrate(run: Run, options: RunOptions): Promise<MigrationOutcome> {
     const { task, site, from, to, log, lease } = run;
     const finished = run.step === MIGRATION_STEPS[MIGRATION_STEPS.length - 1] && !run.checkpoint[CP_ROLLBACK];
-    // Verified on the new platform: only lifting maintenance there is left, so a crash is finished, not undone.
-    const verified = run.step === 'verify' || finished;
+    // Verified on the new platform: only lifting maintenance and the (read-only) health check are left, both safe to
+    // repeat, so a crash is resumed, not undone; a failing health check then rolls back as any failed step.
+    const verified = MIGRATION_STEPS.indexOf(run.step as MigrationStep) >= MIGRATION_STEPS.indexOf('verify') || finished;
     if (run.checkpoint[CP_ROLLBACK]) return this.rollback(run, run.checkpoint[CP_ROLLBACK]);
     if (run.checkpoint[CP_MOVE_STARTED] && !verified) return this.rollback(run, 'The worker stopped after the site started moving.');
     if (run.step) log(`Resuming after step ${run.step}`);
@@ -392,7 +400,7 @@ export class MigrationService {
   }
 
   private runStep(run: Run, step: MigrationStep): Promise<Record<string, string>> {
-    return MIGRATION_STEP_HANDLERS[step](this.deps.driver, run);
+    return MIGRATION_STEP_HANDLERS[step](this.deps.driver, this.deps.health ? { ...run, health: this.deps.health } : run);
   }
 
   private async record(run: Run, step: string, checkpoint: Record<string, string>): Promise<void> {

@@ -6,6 +6,7 @@ import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
 import type { LinkSigner } from './link-signer.js';
 import type { PlatformService } from './platform-service.js';
+import type { RolloutService } from './rollout-service.js';
 import type { SiteService } from './site-service.js';
 import type { TaskService } from './task-service.js';
 import type { UpgradeService } from './upgrade-service.js';
@@ -18,6 +19,7 @@ export interface Services {
   compare: CompareService;
   upgrades: UpgradeService;
   tasks: TaskService;
+  rollouts: RolloutService;
   /** Update polling: `pollNow` queues an immediate upstream check; `schedule` aligns the recurring poll with the policy. */
   polls: {
     pollNow(distributionKey: string, actor: Actor): Promise<unknown>;

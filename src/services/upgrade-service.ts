@@ -7,10 +7,11 @@ import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
 import { isActive, type Task } from '../domain/task.js';
-import { MIGRATE_JOB, migrateJobKey, type MigrateJobData } from '../domain/jobs.js';
 import type { PlanScope, PlanSkip, PlanState, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
+import type { Rollout } from '../domain/rollout.js';
 import { isNewerBuild } from './build-service.js';
 import type { CompareService } from './compare-service.js';
+import type { RolloutService } from './rollout-service.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
 
 /** One source platform of a plan: its sites and what moving them to the target changes. */
@@ -31,6 +32,8 @@ export interface PlanView {
   stale: boolean;
   /** Moves whose site is still on the platform it was planned from (what Confirm would schedule now). */
   movable: number;
+  /** The rollout Confirm made (null before Confirm). */
+  rollout: Rollout | null;
 }
 
 export interface ConfirmOutcome {
@@ -64,6 +67,7 @@ export class UpgradeService {
       jobs: JobQueue;
       events: EventPublisher;
       compare: CompareService;
+      rollouts: RolloutService;
     },
   ) {}
 
@@ -101,7 +105,11 @@ export class UpgradeService {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
     const target = await mustGet('platform', plan.targetPlatformId, (id) => this.repos.platforms.get(id));
-    const [groups, tasks] = await Promise.all([this.groups(plan.moves, target.id), this.repos.tasks.getMany(plan.taskIds)]);
+    const [groups, tasks, rollout] = await Promise.all([
+      this.groups(plan.moves, target.id),
+      this.repos.tasks.getMany(plan.taskIds),
+      plan.state === 'confirmed' ? this.repos.rollouts.getByPlan(plan.id) : null,
+    ]);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const sites = new Map(groups.flatMap((g) => g.sites.map((s) => [s.id, s] as const)));
     return {
@@ -112,6 +120,7 @@ export class UpgradeService {
       tasks: plan.taskIds.map((id) => byId.get(id)).filter((t): t is Task => Boolean(t)),
       stale: plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId,
       movable: plan.moves.filter((m) => stillMovable(m, sites.get(m.siteId))).length,
+      rollout,
     };
   }
 
@@ -140,7 +149,8 @@ export class UpgradeService {
     // confirmed plan without its migrations, and a second Confirm sees all of it or none.
     const won = await this.repos.transaction(async () => {
       const confirmed = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
-      return confirmed ? this.schedule(plan, actor) : null;
+      // Confirm makes the rollout, which starts its first wave now if a maintenance window is open.
+      return confirmed ? this.deps.rollouts.createForPlan(confirmed, actor) : null;
     });
     if (!won) {
       const now = await mustGet('upgrade', plan.id, (id) => this.repos.plans.get(id));
@@ -150,37 +160,6 @@ export class UpgradeService {
     const { skipped } = won;
     await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
     return { view: await this.view(plan.id), scheduled: true, skipped };
-  }
-
-  /** Creates the migrate tasks of a just-confirmed plan and enqueues their jobs; sites that moved are skipped. */
-  private async schedule(plan: UpgradePlan, actor: Actor): Promise<{ skipped: PlanSkip[] }> {
-    const skipped: PlanSkip[] = [];
-    const taskIds: string[] = [];
-    for (const move of plan.moves) {
-      const site = await this.repos.sites.get(move.siteId);
-      if (!site || site.platformId !== move.fromPlatformId) {
-        skipped.push({ site: move.siteName, reason: site ? 'moved to another platform since the summary' : 'deleted' });
-        continue;
-      }
-      try {
-        const task = await this.repos.tasks.create({
-          type: 'migrate',
-          subject: { kind: 'site', id: site.id, name: site.name },
-          fromPlatformId: move.fromPlatformId,
-          toPlatformId: plan.targetPlatformId,
-          planId: plan.id,
-          requestedBy: plan.requestedBy,
-          confirmedBy: actor,
-        });
-        taskIds.push(task.id);
-        await this.deps.jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-        skipped.push({ site: move.siteName, reason: 'a migration is already queued or running' });
-      }
-    }
-    await this.repos.plans.setTaskIds(plan.id, taskIds, skipped);
-    return { skipped };
   }
 
   async cancel(planId: string, actor: Actor): Promise<UpgradePlan> {

@@ -20,7 +20,11 @@ export type Command =
   | { kind: 'poll'; distribution: string }
   | { kind: 'tasks'; site?: string }
   | { kind: 'cancel'; task: string }
-  | { kind: 'exposure'; distribution?: string; package?: string };
+  | { kind: 'exposure'; distribution?: string; package?: string }
+  | { kind: 'rollouts' }
+  | { kind: 'pause'; rollout: string }
+  | { kind: 'resume'; rollout: string }
+  | { kind: 'cancel-rollout'; rollout: string };
 
 export type CommandKind = Command['kind'];
 

@@ -28,6 +28,8 @@ export interface SlackNotifierOptions {
   /** For distributions without a channel of their own. */
   defaultChannel: string | null;
   logger: Logger;
+  /** The slash command, for the "resume with …" hint (default /distro). */
+  slashCommand?: string;
   /**
    * Message edits: the client to use (best with `rejectRateLimitedCalls`, so 429s are paced here; default
    * `client`) and the pacing (tests shorten it).
@@ -175,6 +177,10 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
           return await onFixCandidate(event.targetId);
         case 'plan.updated':
           return messenger.refresh(event.planId);
+        case 'rollout.updated':
+          messenger.refresh(event.planId);
+          if (event.notice === 'paused') await messenger.reportRolloutPaused(event.rolloutId, options.slashCommand ?? '/distro');
+          return;
         case 'task.updated':
           return await onTask(event.taskId);
         case 'platform.failed':

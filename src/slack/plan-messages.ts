@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
 import type { PlanView } from '../services/upgrade-service.js';
 import { taskFailureMessage } from './blocks/task-list.js';
+import { rolloutPausedMessage } from './blocks/rollout.js';
 import { planMessage } from './blocks/upgrade-plan.js';
 import type { MessageUpdater } from './message-updater.js';
 
@@ -84,6 +85,28 @@ export class PlanMessenger {
       await this.deps.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, blocks });
     } catch (error) {
       this.reported.delete(task.id);
+      throw error;
+    }
+  }
+
+  /**
+   * A failing wave paused a rollout: said once in the summary's thread and, with reply_broadcast, in its channel
+   * (one message, so one call against Slack's limits).
+   */
+  async reportRolloutPaused(rolloutId: string, slashCommand: string): Promise<void> {
+    const rollout = await this.deps.services.rollouts.get(rolloutId);
+    const key = `rollout:${rollout.id}:${rollout.version}`;
+    if (rollout.state !== 'paused' || this.reported.has(key)) return;
+    const ref = await this.deps.services.upgrades.messageOf(rollout.planId);
+    const channel = ref?.channel ?? (await this.deps.services.distributions.get(rollout.distributionId)).channel;
+    if (!channel) return;
+    this.reported.add(key);
+    const { text, blocks } = rolloutPausedMessage(rollout, slashCommand);
+    try {
+      if (ref) await this.deps.client.chat.postMessage({ channel, text, blocks, thread_ts: ref.ts, reply_broadcast: true });
+      else await this.deps.client.chat.postMessage({ channel, text, blocks });
+    } catch (error) {
+      this.reported.delete(key);
       throw error;
     }
   }

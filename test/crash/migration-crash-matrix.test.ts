@@ -11,9 +11,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathExists } from '../../src/hosting/paths.js';
-import { api, bundleApp, freePort, startApp, stopApp, untilReady, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, launchApp, mustApi, stopApp, type AppProcess } from '../support/app-process.js';
 import { readTree, type FileTree } from '../support/file-tree.js';
 import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
@@ -56,6 +58,10 @@ const KILL_POINTS: KillPoint[] = [
   // Verified on the new platform: finished, not undone.
   ok('maintenanceOff:before', 14, 'succeeded'),
   ok('maintenanceOff:after', 15, 'succeeded'),
+  // Inside the health check (a real HTTP probe of a server in this test): it is read-only, so it is run again.
+  ok('healthCheck:before', 17, 'succeeded'),
+  ok('healthCheck:probed', 18, 'succeeded'),
+  ok('healthCheck:after', 19, 'succeeded'),
   ok('migrate:completed', 16, 'succeeded'),
   // Kills during a rollback (post-migrate refused): the rollback is finished after the restart.
   { point: 'rollback:before', site: 'fail-1.example.org', expect: 'failed' },
@@ -89,22 +95,20 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
   let platformIds: Record<string, string>;
   const figures: Figures = { killPoints: [], takeoverMs: [], recoveryMs: [], writesAttempted: 0, writesAcknowledged: 0, writesFound: 0, batchConfirmAcknowledged: false, batchFinishMs: 0 };
   const running = new Set<AppProcess>();
+  let probes: Server;
+  let probeCount = 0;
 
-  const launch = async (data: string, env: Record<string, string> = {}): Promise<AppProcess> => {
-    const app = startApp(bundle, await freePort(), { DATA_DIR: data, POST_MIGRATE_COMMANDS: POST_MIGRATE, ...env });
-    running.add(app);
-    void app.exited.then(() => running.delete(app));
-    await untilReady(app);
-    return app;
-  };
-
-  const must = async (app: AppProcess, method: string, path: string, body?: unknown) => {
-    const res = await api(app, method, path, body);
-    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, unknown>;
-  };
+  const launch = (data: string, env: Record<string, string> = {}): Promise<AppProcess> =>
+    launchApp(bundle, { DATA_DIR: data, POST_MIGRATE_COMMANDS: POST_MIGRATE, ...env }, running);
+  const must = mustApi;
 
   beforeAll(async () => {
+    // The distribution's health check probes this server (every site healthy); it counts the probes.
+    probes = createServer((_req, res) => {
+      probeCount += 1;
+      res.end('<html>ok</html>');
+    });
+    await new Promise<void>((resolve) => probes.listen(0, '127.0.0.1', resolve));
     dir = await makeTempDir('distro-crash-');
     bundle = bundleApp('crash-matrix');
     const repo = await createOpenSocialRepo(join(dir, 'upstream'), ['12.3.3']);
@@ -121,7 +125,11 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
       slug: 'social',
       title: 'Open Social',
       upstream: { kind: 'git', url: repo.url, tagPattern: '12.*', manifestPath: 'composer.lock' },
-      policy: { pollIntervalMinutes: 0, autoTarget: true },
+      policy: {
+        pollIntervalMinutes: 0,
+        autoTarget: true,
+        rollout: { healthCheck: { http: { url: `http://127.0.0.1:${(probes.address() as AddressInfo).port}/{site}`, bodyContains: 'ok', retries: 0 } } },
+      },
     });
     await must(app, 'POST', '/api/distributions/social/poll');
     await platformReady(OLD);
@@ -144,6 +152,8 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
   }, 180_000);
 
   afterAll(async () => {
+    probes?.closeAllConnections();
+    probes?.close();
     for (const app of running) app.child.kill('SIGKILL');
     process.stdout.write(
       `[crash matrix] kill points: ${figures.killPoints.length} (${figures.killPoints.join(', ')})\n` +
@@ -309,6 +319,8 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
     const lanes = Array.from({ length: LANES }, (_, i) => KILL_POINTS.filter((_, j) => j % LANES === i));
     await Promise.all([...lanes.map((points, i) => lane(i, points)), batchLane(), writesLane()]);
     expect(figures.killPoints).toHaveLength(KILL_POINTS.length + 2);
+    // Every succeeded migration was probed (more than once where a kill fell inside the health check).
+    expect(probeCount).toBeGreaterThanOrEqual(KILL_POINTS.filter((k) => k.expect === 'succeeded').length);
     // Each interrupted migration was taken over at once on restart and ended within seconds, not after a lease
     // timeout (15 s); the bounds are generous for a loaded machine, the figures are printed.
     expect(Math.max(...figures.takeoverMs)).toBeLessThan(10_000);

@@ -49,7 +49,7 @@ describe('migration with the local driver', () => {
     expect(movedSite).toMatchObject({ status: 'enabled', platformId: to.id });
     expect(movedSite.history.at(-1)).toMatchObject({ platformId: to.id, taskId: task.id });
     const done = (await world.repos.tasks.get(task.id))!;
-    expect(done).toMatchObject({ state: 'succeeded', step: 'maintenanceOff', error: null, lease: null });
+    expect(done).toMatchObject({ state: 'succeeded', step: 'healthCheck', error: null, lease: null });
     expect(done.checkpoint.backup).toMatch(/alpha\.example\.org-.*\.tar\.gz$/);
     expect(await pathExists(done.checkpoint.backup!)).toBe(true);
     const messages = done.log.map((l) => l.message);

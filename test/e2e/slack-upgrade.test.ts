@@ -68,7 +68,9 @@ describe('upgrade summaries and Confirm', () => {
     expect(update.args.channel).toBe(CHANNEL);
     const [task] = await planTasks(h, s.planId);
     expect(blockText(update.args.blocks)).toMatch(new RegExp(`:hourglass_flowing_sand: \`a1\\.example\\.org\` — queued \\(<https://distro\\.example\\.org/tasks/${task!.id}\\?exp=\\d+&sig=[^|]+\\|task #${task!.number}>\\)`));
-    expect(actionIds(update)).toEqual([]);
+    // Confirm and Cancel are gone; the rollout Confirm made can be paused or cancelled from here.
+    expect(actionIds(update)).toEqual([ACTIONS.rolloutPause, ACTIONS.rolloutCancel]);
+    expect(blockText(update.args.blocks)).toMatch(/\*Rollout \d+\* · running · wave 1 of 1/);
 
     const again = await h.click(ACTIONS.confirm, s.planId, s, ALICE);
     const retry = await h.click(ACTIONS.confirm, s.planId, s, ALICE, { retryNum: 1 });

@@ -22,7 +22,9 @@ export const bundleApp = (name: string): string => {
   return outfile;
 };
 
-export { freePort } from './free-port.js';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 export interface AppProcess {
   child: ChildProcess;
@@ -97,4 +99,20 @@ export const stopApp = async (app: AppProcess): Promise<void> => {
   if (app.gone) return;
   app.child.kill('SIGTERM');
   await app.exited;
+};
+
+/** Starts the bundled app on a free port, tracks it in `running` until it exits, and waits until it answers. */
+export const launchApp = async (bundle: string, env: Record<string, string>, running: Set<AppProcess>): Promise<AppProcess> => {
+  const app = startApp(bundle, await freePort(), env);
+  running.add(app);
+  void app.exited.then(() => running.delete(app));
+  await untilReady(app);
+  return app;
+};
+
+/** An API call that must succeed (2xx): its JSON body, or an error naming the call and the answer. */
+export const mustApi = async <T = Record<string, unknown>>(app: AppProcess, method: string, path: string, body?: unknown): Promise<T> => {
+  const res = await api(app, method, path, body);
+  if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as T;
 };

@@ -24,6 +24,9 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'POST /upgrades/:id/confirm': 'upgrade.confirm',
   'POST /upgrades/:id/cancel': 'upgrade.cancel',
   'POST /tasks/:id/cancel': 'task.cancel',
+  'POST /rollouts/:id/pause': 'rollout.pause',
+  'POST /rollouts/:id/resume': 'rollout.resume',
+  'POST /rollouts/:id/cancel': 'rollout.cancel',
 };
 
 export interface Endpoint {

@@ -8,6 +8,7 @@ import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
 import { exposureApi } from './exposure.js';
 import { platformsApi } from './platforms.js';
+import { rolloutsApi } from './rollouts.js';
 import { sitesApi } from './sites.js';
 import { tasksApi } from './tasks.js';
 import { upgradesApi } from './upgrades.js';
@@ -36,6 +37,7 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   router.use('/compare', compareApi(services));
   router.use('/upgrades', upgradesApi(services));
   router.use('/exposure', exposureApi(services));
+  router.use('/rollouts', rolloutsApi(services));
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { RolloutPolicy } from '../../domain/rollout-policy.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { name, pageQuery, paged, parseBody, parseQuery, sliceToPage } from '../validation.js';
@@ -24,6 +25,8 @@ export const upstreamSchema = z.discriminatedUnion('kind', [
 const policySchema = z.strictObject({
   pollIntervalMinutes: z.number().int().min(0).max(7 * 24 * 60).optional(),
   autoTarget: z.boolean().optional(),
+  // Shape and limits checked in the domain (rollout-policy.ts), naming each field, for every surface.
+  rollout: z.custom<RolloutPolicy | null>(() => true).optional(),
 });
 
 // Shapes only: size limits and the control-character rule live in the domain (field-limits.ts), for every surface.

@@ -72,6 +72,7 @@ export const planView = (v: PlanView) => ({
     problems: g.compare.packages.filter((p) => p.severity !== 'ok').map((p) => ({ name: p.name, severity: p.severity, reason: p.reason ?? null })),
   })),
   tasks: v.tasks.map(taskSummary),
+  rollout: v.rollout,
 });
 
 export const confirmOutcome = (o: ConfirmOutcome) => ({ scheduled: o.scheduled, skipped: o.skipped, plan: planView(o.view) });

@@ -1,12 +1,13 @@
 /** Server-rendered admin pages. /compare and /tasks also open from signed links posted to Slack. */
 import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import type { Actor } from '../../domain/actor.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Repositories } from '../../domain/ports.js';
 import { upgradeRefusal } from '../../domain/rules.js';
 import type { Task } from '../../domain/task.js';
 import type { Services } from '../../services/services.js';
-import { requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
+import { actorOf, allow, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { compareOptionsFor } from '../compare-options.js';
 import type { SafeHtml } from '../html.js';
 import { name, parseQuery } from '../validation.js';
@@ -15,6 +16,7 @@ import { renderComparePage } from './compare-page.js';
 import { renderDashboard, renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
 import { contentSecurityPolicy } from './layout.js';
 import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPage } from './exposure-view.js';
+import { renderRolloutList, renderRolloutPage, rolloutHref } from './rollout-page.js';
 import { renderTaskPage } from './task-page.js';
 import { renderUpgradePage } from './upgrade-page.js';
 
@@ -111,6 +113,27 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     if (!event) throw new NotFoundError('advisory event', String(req.params['id']).slice(0, 64));
     send(res, renderAdvisoryEventPage(event, await services.advisories.assessEvent(event)));
   });
+
+  router.get('/rollouts', admin, async (_req, res) => {
+    const page = await services.rollouts.list({}, { limit: 50, offset: 0 });
+    send(res, renderRolloutList(page.items, page.total));
+  });
+
+  router.get('/rollouts/:id', linked, async (req, res) => {
+    const rollout = await services.rollouts.get(String(req.params['id']));
+    const [tasks, target] = await Promise.all([services.rollouts.tasksOf(rollout), repos.platforms.get(rollout.targetPlatformId)]);
+    send(res, renderRolloutPage(rollout, tasks, target?.name ?? rollout.targetPlatformId));
+  });
+
+  // Plain forms on the rollout page (admin only; requireAdmin asks state changes for a same-origin proof).
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    router.post(`/rollouts/:id/${action}`, admin, allow(`rollout.${action}`), async (req, res) => {
+      const who = actorOf(res);
+      const actor: Actor = who.kind === 'user' ? { ...who, via: 'page' } : who;
+      const done = await services.rollouts[action](String(req.params['id']), actor);
+      res.redirect(303, rolloutHref(done));
+    });
+  }
 
   router.get('/compare/:from/:to', linked, async (req, res) => {
     const q = parseQuery(compareQuery, req);

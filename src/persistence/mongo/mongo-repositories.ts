@@ -48,6 +48,7 @@ import { defineModels, toObjectId, type DistroModels } from './models.js';
 import { MongoRedeliveries } from './mongo-redeliveries.js';
 import { MongoSessions } from './sessions.js';
 import { MongoAdvisories } from './mongo-advisories.js';
+import { MongoRollouts } from './rollouts.js';
 
 type Raw = Record<string, unknown>;
 type Filter = Record<string, unknown>;
@@ -620,6 +621,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     sites: new MongoSites(models),
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
+    rollouts: await MongoRollouts.open(connection),
     redeliveries: new MongoRedeliveries(models.redeliveries),
     sessions: new MongoSessions(models.sessions),
     advisories: await new MongoAdvisories(connection).init(),

@@ -230,6 +230,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX advisory_announcements_distribution ON advisory_announcements (distribution_id);
       CREATE TABLE advisory_feed_state (source TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
     `),
+
+  // Rollouts (src/domain/rollout.ts): queried columns plus the whole record as JSON, changed by CAS on version.
+  (conn) =>
+    conn.exec(`
+      CREATE TABLE rollouts (
+        id TEXT PRIMARY KEY,
+        number INTEGER NOT NULL UNIQUE,
+        plan_id TEXT NOT NULL UNIQUE,
+        distribution_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('scheduled','running','paused','done','failed','cancelled')),
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX rollouts_distribution ON rollouts (distribution_id, number);
+      CREATE INDEX rollouts_state ON rollouts (state);
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

@@ -7,6 +7,7 @@ import { SqlitePlans } from './plans.js';
 import { SqlitePlatforms } from './platforms.js';
 import { SqliteRedeliveries } from './redeliveries.js';
 import { SqliteSessions } from './sessions.js';
+import { SqliteRollouts } from './rollouts.js';
 import { SqliteSites } from './sites.js';
 import { SqliteTasks } from './tasks.js';
 
@@ -16,6 +17,7 @@ export interface SqliteRepositories extends Repositories {
   sites: SqliteSites;
   tasks: SqliteTasks;
   plans: SqlitePlans;
+  rollouts: SqliteRollouts;
   redeliveries: SqliteRedeliveries;
   sessions: SqliteSessions;
   advisories: SqliteAdvisories;
@@ -28,6 +30,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   sites: new SqliteSites(db),
   tasks: new SqliteTasks(db),
   plans: new SqlitePlans(db),
+  rollouts: new SqliteRollouts(db),
   redeliveries: new SqliteRedeliveries(db),
   sessions: new SqliteSessions(db),
   advisories: new SqliteAdvisories(db),

@@ -35,6 +35,10 @@ export const ACTIONS = {
   reviewUpgrades: 'distro_review_upgrades',
   /** "Move the target anyway" under a warning about an older build or blocked sites. */
   confirmTarget: 'distro_target_confirm',
+  /** Rollout buttons on an upgrade summary (value: the rollout id). */
+  rolloutPause: 'distro_rollout_pause',
+  rolloutResume: 'distro_rollout_resume',
+  rolloutCancel: 'distro_rollout_cancel',
   /** Prefix of URL buttons (Slack still sends an action for them, which must be acked). */
   link: 'distro_link',
 } as const;

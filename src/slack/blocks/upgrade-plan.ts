@@ -10,6 +10,7 @@ import { plural } from '../../lib/plural.js';
 import type { PlanView } from '../../services/upgrade-service.js';
 import { countsLine, needsCare, notableLines } from './compare-summary.js';
 import { fitLines } from './fit-lines.js';
+import { rolloutBlocks } from './rollout.js';
 import {
   ACTIONS,
   actions,
@@ -62,6 +63,8 @@ interface Progress {
   queued: Array<{ siteName: string; task: Task }>;
   /** Confirm is still going through the moves: no task yet, not skipped either. */
   scheduling: string[];
+  /** In a later wave of the rollout (or one a pause or a maintenance window holds back): no task yet. */
+  waiting: string[];
   cancelled: Array<{ siteName: string; task: Task }>;
   skipped: PlanSkip[];
   succeeded: Array<{ siteName: string; task: Task }>;
@@ -71,10 +74,17 @@ const progressOf = (view: PlanView): Progress => {
   const bySite = new Map(view.tasks.map((t) => [t.subject.id, t]));
   const skipped = view.plan.skipped ?? [];
   const skippedNames = new Set(skipped.map((s) => s.site));
-  const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], cancelled: [], skipped: [...skipped], succeeded: [] };
+  const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], waiting: [], cancelled: [], skipped: [...skipped], succeeded: [] };
+  const r = view.rollout;
+  const waiting = new Set(
+    r && (r.state === 'scheduled' || r.state === 'running' || r.state === 'paused')
+      ? r.waves.flatMap((w) => (w.state === 'done' ? [] : w.sites.filter((s) => !s.taskId || w.state === 'pending').map((s) => s.siteId)))
+      : [],
+  );
   for (const m of view.plan.moves) {
     const task = bySite.get(m.siteId);
-    if (task) p[task.state].push({ siteName: m.siteName, task });
+    if (waiting.has(m.siteId) && (!task || task.state === 'failed' || task.state === 'cancelled')) p.waiting.push(m.siteName);
+    else if (task) p[task.state].push({ siteName: m.siteName, task });
     // Older records have no `skipped` (undefined): their Confirm finished, so a missing task was skipped.
     else if (view.plan.skipped === null) p.scheduling.push(m.siteName);
     else if (!skippedNames.has(m.siteName)) p.skipped.push({ site: m.siteName, reason: 'not scheduled' });
@@ -92,6 +102,7 @@ const countsText = (p: Progress): string =>
     p.processing.length ? `:gear: ${p.processing.length.toLocaleString('en-US')} running` : null,
     p.queued.length ? `:hourglass_flowing_sand: ${p.queued.length.toLocaleString('en-US')} queued` : null,
     p.scheduling.length ? `${p.scheduling.length.toLocaleString('en-US')} being scheduled` : null,
+    p.waiting.length ? `:double_vertical_bar: ${p.waiting.length.toLocaleString('en-US')} waiting for a later wave` : null,
     p.succeeded.length ? `:white_check_mark: ${p.succeeded.length.toLocaleString('en-US')} succeeded` : null,
     p.cancelled.length ? `:no_entry_sign: ${p.cancelled.length.toLocaleString('en-US')} cancelled` : null,
     p.skipped.length ? `:heavy_minus_sign: ${p.skipped.length.toLocaleString('en-US')} not scheduled` : null,
@@ -99,7 +110,7 @@ const countsText = (p: Progress): string =>
     .filter(Boolean)
     .join(' · ');
 
-const isFinished = (p: Progress): boolean => !p.processing.length && !p.queued.length && !p.scheduling.length;
+const isFinished = (p: Progress): boolean => !p.processing.length && !p.queued.length && !p.scheduling.length && !p.waiting.length;
 
 const stateLine = (view: PlanView, progress: Progress | null): string | null => {
   const { plan } = view;
@@ -146,6 +157,7 @@ const progressBlocks = (view: PlanView, p: Progress, options: PlanMessageOptions
     ...list('Running', p.processing.map(({ siteName, task }) => line(TASK_ICON.processing, siteName, `processing (${taskRef(task, options)})`))),
     ...list('Queued', p.queued.map(({ siteName, task }) => line(TASK_ICON.queued, siteName, `queued (${taskRef(task, options)})`))),
     ...list('Being scheduled', p.scheduling.map((siteName) => line(':hourglass:', siteName, 'being scheduled'))),
+    ...list('Waiting for a later wave', p.waiting.map((siteName) => line(':double_vertical_bar:', siteName, 'waits for its wave'))),
     ...list('Not scheduled', p.skipped.map((s) => line(':heavy_minus_sign:', s.site, `skipped (${esc(s.reason)})`))),
     ...list('Cancelled', p.cancelled.map(({ siteName, task }) => line(TASK_ICON.cancelled, siteName, `cancelled (${taskRef(task, options)})`))),
   ];
@@ -231,6 +243,7 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
   ];
   const state = stateLine(view, progress);
   if (state) blocks.push(section(state));
+  if (view.rollout) blocks.push(...rolloutBlocks(view.rollout));
   if (progress) blocks.push(...progressBlocks(view, progress, options));
   blocks.push(...groupBlocks(view, options), ...buttons(view), context(`Plan \`${plan.id}\``));
   const status = progress ? countsText(progress).replace(/:[a-z_]+: /g, '') : plan.state;

@@ -4,18 +4,38 @@
  */
 import type { CommandKind } from '../command-parser.js';
 import { cancel } from './cancel.js';
+import { cancelRollout } from './cancel-rollout.js';
 import type { CommandEntry } from './command-entry.js';
 import { compare } from './compare.js';
 import { exposure } from './exposure.js';
 import { help } from './help.js';
 import { list } from './list.js';
+import { pause } from './pause.js';
 import { poll } from './poll.js';
+import { resume } from './resume.js';
+import { rollouts } from './rollouts.js';
 import { show } from './show.js';
 import { status } from './status.js';
 import { target } from './target.js';
 import { tasks } from './tasks.js';
 import { upgrade } from './upgrade.js';
 
-export const COMMANDS = { help, list, show, status, target, upgrade, compare, poll, tasks, cancel, exposure } as const satisfies {
+export const COMMANDS = {
+  help,
+  list,
+  show,
+  status,
+  target,
+  upgrade,
+  compare,
+  poll,
+  tasks,
+  cancel,
+  rollouts,
+  pause,
+  resume,
+  'cancel-rollout': cancelRollout,
+  exposure,
+} as const satisfies {
   [K in CommandKind]: CommandEntry<K>;
 };

@@ -6,9 +6,11 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { StaleError } from '../../domain/errors.js';
+import type { Rollout } from '../../domain/rollout.js';
 import type { ConfirmOutcome } from '../../services/upgrade-service.js';
 import { plural } from '../../lib/plural.js';
 import { actorText, ACTIONS, code, esc, notice } from '../blocks/kit.js';
+import { rolloutLine } from '../blocks/rollout.js';
 import { parseTargetMove, targetChangedMessage } from '../blocks/target-change.js';
 import type { MessageRef } from '../plan-messages.js';
 import { RecentClicks } from '../recent-clicks.js';
@@ -57,9 +59,12 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
       messenger.refresh(planId);
       const n = outcome.view.tasks.length;
       const skipped = outcome.skipped.map((s) => `${code(s.site)} (${esc(s.reason)})`);
+      const rollout = outcome.view.rollout;
+      const waves = rollout && rollout.waves.length > 1 ? ` in wave 1 of ${rollout.waves.length} of rollout ${rollout.number}` : '';
+      const waiting = rollout?.waitingUntil ? ` Rollout ${rollout.number} waits for a maintenance window.` : '';
       await reply(
         notice(
-          `:white_check_mark: Confirmed: ${plural(n, 'migration')} scheduled. The summary shows their progress; ` +
+          `:white_check_mark: Confirmed: ${plural(n, 'migration')} scheduled${waves}.${waiting} The summary shows their progress; ` +
             `\`${deps.slashCommand} tasks\` lists them too.` +
             (skipped.length ? ` Not scheduled: ${skipped.join(', ')}.` : ''),
         ),
@@ -109,6 +114,23 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
       await reply(targetChangedMessage(change));
     });
   });
+
+  // Pause / Resume / Cancel on a rollout: for confirmers only, like Confirm. The service refuses a change the
+  // rollout's state does not allow (a second click, or someone else was quicker) with a message saying its state.
+  const rolloutButton = (actionId: string, act: (id: string, actor: ReturnType<typeof userActor>) => Promise<Rollout>) =>
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const reply = ephemeral(respond, logger, deps.redact);
+      later(deps, reply, {}, async () => {
+        await assertPermitted(deps, body.user.id, client);
+        const rollout = await act(action.value ?? '', userActor(body.user));
+        messenger.refresh(rollout.planId);
+        await reply(notice(rolloutLine(rollout)));
+      });
+    });
+  rolloutButton(ACTIONS.rolloutPause, (id, actor) => services.rollouts.pause(id, actor));
+  rolloutButton(ACTIONS.rolloutResume, (id, actor) => services.rollouts.resume(id, actor));
+  rolloutButton(ACTIONS.rolloutCancel, (id, actor) => services.rollouts.cancel(id, actor));
 
   // URL buttons (Compare) open in the browser, but Slack still sends an action that must be acknowledged.
   app.action(new RegExp(`^${ACTIONS.link}`), async ({ ack }) => {

@@ -84,6 +84,6 @@ describe('parseCommand', () => {
 
   test('every command kind has usage', () => {
     const kinds = COMMAND_USAGE.map((u) => u.kind).sort();
-    expect(kinds).toEqual(['cancel', 'compare', 'exposure', 'help', 'list', 'poll', 'show', 'status', 'target', 'tasks', 'upgrade']);
+    expect(kinds).toEqual(['cancel', 'cancel-rollout', 'compare', 'exposure', 'help', 'list', 'pause', 'poll', 'resume', 'rollouts', 'show', 'status', 'target', 'tasks', 'upgrade']);
   });
 });

@@ -1,0 +1,431 @@
+/**
+ * Rollouts (src/domain/rollout.ts): Confirm makes one from a plan, `advance` (the rollout.advance job) moves it
+ * wave by wave, and people pause, resume or cancel it. Every change is a compare-and-set on the rollout's version
+ * computed by a pure function, committed before anything acts on it; each method here is the single place its
+ * change happens (the audit log hooks in here). Durable by construction: starting a wave creates its tasks, their
+ * jobs and the wave record in one transaction (embedded store); on MongoDB a crash between them is repaired by the
+ * next advance, which adopts the wave's tasks already made for the plan instead of making new ones — so no site is
+ * ever migrated twice.
+ */
+import { describeActor, type Actor } from '../domain/actor.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import {
+  MIGRATE_JOB,
+  migrateJobKey,
+  ROLLOUT_ADVANCE_JOB,
+  rolloutAdvanceKey,
+  type MigrateJobData,
+  type RolloutAdvanceJobData,
+} from '../domain/jobs.js';
+import { describeWindows, nextOpening } from '../domain/maintenance-window.js';
+import { windowsForSite, type RolloutPolicy } from '../domain/rollout-policy.js';
+import { ALL_ITEMS, type Clock, type DomainEvent, type EventPublisher, type JobQueue, type Page, type PageRequest, type Repositories, type RolloutFilter } from '../domain/ports.js';
+import {
+  assignWaves,
+  currentWave,
+  exceedsThreshold,
+  isFinalRollout,
+  rolloutAction,
+  type Rollout,
+  type RolloutAction,
+  type RolloutPatch,
+  type Wave,
+  type WaveSite,
+} from '../domain/rollout.js';
+import type { Site } from '../domain/site.js';
+import { isActive, type Task } from '../domain/task.js';
+import type { PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
+import { crashPoint } from '../lib/crash-point.js';
+import { plural } from '../lib/plural.js';
+import { mustGet } from './lookup.js';
+
+export interface RolloutServiceDeps {
+  repos: Repositories;
+  jobs: JobQueue;
+  events: EventPublisher;
+  clock?: Clock;
+}
+
+/** How often a compare-and-set that lost a race is tried again before giving up (a busy rollout). */
+const CAS_TRIES = 20;
+
+/** What advance did, for logs and tests. */
+export type AdvanceResult = 'idle' | 'waiting-for-window' | 'wave-started' | 'paused' | 'done' | 'final';
+
+export class RolloutService {
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: RolloutServiceDeps) {
+    this.clock = deps.clock ?? { now: () => new Date() };
+  }
+
+  private get repos(): Repositories {
+    return this.deps.repos;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Accepts a rollout number (`3`, `#3`) or id. */
+  async get(key: string): Promise<Rollout> {
+    const trimmed = key.trim().replace(/^#/, '');
+    const rollout = /^\d{1,9}$/.test(trimmed)
+      ? await this.repos.rollouts.getByNumber(Number(trimmed))
+      : /^[a-f0-9]{24}$/.test(trimmed)
+        ? await this.repos.rollouts.get(trimmed)
+        : null;
+    if (rollout) return rollout;
+    if (!/^\d{1,9}$/.test(trimmed) && !/^[a-f0-9]{24}$/.test(trimmed)) {
+      throw new ValidationError(`\`${key.slice(0, 40)}\` is not a rollout number.`, ['rollout: a rollout number, e.g. 3'], {
+        hint: 'Use the number shown on the upgrade summary, e.g. `pause 3`.',
+      });
+    }
+    throw new NotFoundError('rollout', key.slice(0, 40));
+  }
+
+  getByPlan(planId: string): Promise<Rollout | null> {
+    return this.repos.rollouts.getByPlan(planId);
+  }
+
+  list(filter: RolloutFilter, page: PageRequest): Promise<Page<Rollout>> {
+    return this.repos.rollouts.list(filter, page);
+  }
+
+  /** The tasks of every wave, by id. */
+  async tasksOf(rollout: Rollout): Promise<Map<string, Task>> {
+    const ids = rollout.waves.flatMap((w) => w.sites.map((s) => s.taskId)).filter((id): id is string => id !== null);
+    return new Map((await this.repos.tasks.getMany(ids)).map((t) => [t.id, t]));
+  }
+
+  // ---------------------------------------------------------------- Confirm
+
+  /**
+   * Makes the rollout of a just-confirmed plan (called inside Confirm's transaction): the movable sites in waves
+   * as the distribution's policy says, and starts the first wave now if a window is open. Returns the sites left
+   * out (moved or deleted since the summary).
+   */
+  async createForPlan(plan: UpgradePlan, actor: Actor): Promise<{ rollout: Rollout; skipped: PlanSkip[] }> {
+    const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
+    const policy = distribution.policy.rollout ?? {};
+    const skipped: PlanSkip[] = [];
+    const moves: PlannedMove[] = [];
+    const current = new Map((await this.repos.sites.getMany(plan.moves.map((m) => m.siteId))).map((s) => [s.id, s]));
+    for (const move of plan.moves) {
+      const site = current.get(move.siteId);
+      if (site && site.platformId === move.fromPlatformId) moves.push(move);
+      else skipped.push({ site: move.siteName, reason: site ? 'moved to another platform since the summary' : 'deleted' });
+    }
+    const rollout = await this.repos.rollouts.create({
+      planId: plan.id,
+      distributionId: plan.distributionId,
+      targetPlatformId: plan.targetPlatformId,
+      waves: assignWaves(moves, policy.waves ?? {}),
+      failureThreshold: policy.failureThreshold ?? 0,
+      createdBy: actor,
+    });
+    await this.repos.plans.setTaskIds(plan.id, [], skipped);
+    // Inside Confirm's transaction: no events here (Confirm publishes plan.updated once it is committed).
+    const started = await this.step(rollout, actor, []);
+    // The first wave's start may have left more sites out (a migration of the site already queued or running).
+    return { rollout: started.rollout, skipped: (await this.repos.plans.get(plan.id))?.skipped ?? skipped };
+  }
+
+  // ---------------------------------------------------------------- people
+
+  pause(key: string, actor: Actor): Promise<Rollout> {
+    return this.act(key, 'pause', actor);
+  }
+
+  resume(key: string, actor: Actor): Promise<Rollout> {
+    return this.act(key, 'resume', actor);
+  }
+
+  cancel(key: string, actor: Actor): Promise<Rollout> {
+    return this.act(key, 'cancel', actor);
+  }
+
+  /**
+   * Pause: running migrations finish, queued ones wait (the migrate job's gate) and no wave starts. Resume: the
+   * sites that failed in the wave that paused it are tried again (the fix is what the resume is for), then the
+   * rollout goes on. Cancel: queued migrations are cancelled, running ones finish.
+   */
+  private async act(key: string, action: RolloutAction, actor: Actor): Promise<Rollout> {
+    let rollout = await this.get(key);
+    for (let i = 0; i < CAS_TRIES; i++) {
+      const now = this.clock.now();
+      const patch = rolloutAction(rollout, action, actor, now);
+      if (action === 'resume') patch.waves = await this.retryFailed(rollout);
+      const updated = await this.repos.rollouts.update(rollout.id, rollout.version, patch);
+      if (updated) {
+        if (action === 'cancel') await this.cancelQueued(updated, actor);
+        if (action === 'resume') await this.enqueueAdvance(updated, `resume:${updated.version}`);
+        await this.deps.events.publish({ type: 'rollout.updated', rolloutId: updated.id, planId: updated.planId });
+        return updated;
+      }
+      rollout = await mustGet('rollout', rollout.id, (id) => this.repos.rollouts.get(id));
+    }
+    throw new ConflictError(`Rollout ${rollout.number} is changing too fast; try again.`);
+  }
+
+  /** The waves with the failed sites of a finished current wave reset for another try. */
+  private async retryFailed(rollout: Rollout): Promise<Wave[]> {
+    const wave = currentWave(rollout);
+    if (!wave || wave.state !== 'running') return rollout.waves;
+    const tasks = await this.repos.tasks.getMany(wave.sites.map((s) => s.taskId).filter((id): id is string => id !== null));
+    if (tasks.some((t) => isActive(t.state))) return rollout.waves;
+    const failed = new Set(tasks.filter((t) => t.state === 'failed').map((t) => t.id));
+    if (!failed.size) return rollout.waves;
+    return rollout.waves.map((w) =>
+      w.index !== wave.index
+        ? w
+        : {
+            ...w,
+            state: 'pending' as const,
+            sites: w.sites.map((s) => (s.taskId && failed.has(s.taskId) ? { ...s, taskId: null, attempts: [...(s.attempts ?? []), s.taskId] } : s)),
+          },
+    );
+  }
+
+  private async cancelQueued(rollout: Rollout, actor: Actor): Promise<void> {
+    const now = this.clock.now();
+    for (const wave of rollout.waves) {
+      for (const s of wave.sites) {
+        if (!s.taskId) continue;
+        const done = await this.repos.tasks.transition(s.taskId, ['queued'], 'cancelled', { finishedAt: now });
+        if (!done) continue;
+        await this.repos.tasks.appendLog(s.taskId, [{ at: now, level: 'warn', message: `Cancelled with rollout ${rollout.number} by ${describeActor(actor)}` }]);
+        await this.deps.events.publish({ type: 'task.updated', taskId: s.taskId, state: 'cancelled' });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the job
+
+  /**
+   * Moves the rollout on as far as it can now (the rollout.advance job). Safe to run any number of times, at
+   * once in several workers (compare-and-set) and after a crash at any point.
+   */
+  async advance(rolloutId: string): Promise<AdvanceResult> {
+    const rollout = await this.repos.rollouts.get(rolloutId);
+    if (!rollout) return 'final';
+    const events: DomainEvent[] = [];
+    const { result } = await this.step(rollout, { kind: 'system' }, events);
+    for (const e of events) await this.deps.events.publish(e);
+    return result;
+  }
+
+  /** Whether a queued migrate task may start now: not while its rollout is paused, cancelled or outside a window. */
+  async mayStart(taskId: string): Promise<boolean> {
+    const task = await this.repos.tasks.get(taskId);
+    if (!task?.planId || task.state !== 'queued') return true;
+    const rollout = await this.repos.rollouts.getByPlan(task.planId);
+    if (!rollout) return true;
+    if (rollout.state !== 'running' && rollout.state !== 'scheduled') return false;
+    const windows = windowsForSite(await this.policyOf(rollout), task.subject.name);
+    const now = this.clock.now();
+    const opening = nextOpening(windows, now);
+    if (opening.getTime() === now.getTime()) return true;
+    // Started in a window that has closed since: wait for the next one (advance then enqueues the queued tasks again).
+    const events: DomainEvent[] = [];
+    await this.waitForWindow(rollout, `${task.subject.name}: ${describeWindows(windows)}`, opening, events);
+    for (const e of events) await this.deps.events.publish(e);
+    return false;
+  }
+
+  /** A migration of a rollout ended (or its job found nothing to do): move the rollout on. */
+  async taskEnded(taskId: string): Promise<void> {
+    const task = await this.repos.tasks.get(taskId);
+    if (!task?.planId || isActive(task.state)) return;
+    const rollout = await this.repos.rollouts.getByPlan(task.planId);
+    if (rollout && !isFinalRollout(rollout.state)) await this.enqueueAdvance(rollout, `task:${taskId}`);
+  }
+
+  /** Unfinished rollouts (for a worker's start: each is advanced once, in case a trigger was lost). */
+  async unfinished(): Promise<Rollout[]> {
+    return (await this.repos.rollouts.list({ state: ['scheduled', 'running'] }, { limit: 10_000, offset: 0 })).items;
+  }
+
+  enqueueAdvance(rollout: Pick<Rollout, 'id'>, cause: string, runAt?: Date): Promise<void> {
+    return this.deps.jobs.enqueue<RolloutAdvanceJobData>(
+      ROLLOUT_ADVANCE_JOB,
+      { rolloutId: rollout.id },
+      { uniqueKey: rolloutAdvanceKey(rollout.id, cause), ...(runAt ? { runAt } : {}) },
+    );
+  }
+
+  /** One pass of advance from a loaded rollout; loops through finished waves, retrying lost compare-and-sets. */
+  private async step(start: Rollout, actor: Actor, events: DomainEvent[]): Promise<{ rollout: Rollout; result: AdvanceResult }> {
+    let rollout = start;
+    for (let i = 0; i < CAS_TRIES * 4; i++) {
+      if (rollout.state !== 'scheduled' && rollout.state !== 'running') return { rollout, result: isFinalRollout(rollout.state) ? 'final' : 'idle' };
+      const outcome = await this.stepOnce(rollout, actor, events);
+      if (outcome.result === 'wave-started') return { rollout: outcome.rollout, result: outcome.result };
+      if (outcome.result !== 'again') return { rollout: outcome.rollout, result: outcome.result };
+      rollout = outcome.rollout;
+    }
+    return { rollout, result: 'idle' };
+  }
+
+  private async reload(rollout: Rollout): Promise<Rollout> {
+    return mustGet('rollout', rollout.id, (id) => this.repos.rollouts.get(id));
+  }
+
+  /** Applies a patch; on a lost race returns the fresh rollout to look at again. */
+  private async apply(rollout: Rollout, patch: RolloutPatch): Promise<{ rollout: Rollout; won: boolean }> {
+    const updated = await this.repos.rollouts.update(rollout.id, rollout.version, patch);
+    return updated ? { rollout: updated, won: true } : { rollout: await this.reload(rollout), won: false };
+  }
+
+  /** One move: finish, start the current wave, wait, pause, or close the current wave ('again': look once more). */
+  private async stepOnce(rollout: Rollout, actor: Actor, events: DomainEvent[]): Promise<{ rollout: Rollout; result: AdvanceResult | 'again' }> {
+    const wave = currentWave(rollout);
+    const now = this.clock.now();
+    if (!wave) {
+      const { rollout: done, won } = await this.apply(rollout, { state: 'done', finishedAt: now, reason: null, waitingUntil: null });
+      if (won) events.push({ type: 'rollout.updated', rolloutId: done.id, planId: done.planId });
+      return { rollout: done, result: won ? 'done' : 'again' };
+    }
+    if (wave.state === 'pending') return this.startWave(rollout, wave, actor, events);
+    const tasks = await this.repos.tasks.getMany(wave.sites.map((s) => s.taskId).filter((id): id is string => id !== null));
+    if (tasks.some((t) => isActive(t.state))) {
+      // Queued tasks a pause or closed window held back get their jobs again (a no-op when still enqueued).
+      for (const t of tasks) if (t.state === 'queued') await this.deps.jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: t.id }, { uniqueKey: migrateJobKey(t.id) });
+      return { rollout, result: 'idle' };
+    }
+    const failed = tasks.filter((t) => t.state === 'failed');
+    const total = wave.sites.length;
+    if (exceedsThreshold({ failed: failed.map((t) => t.subject.name), total }, rollout.failureThreshold)) {
+      const names = failed.map((t) => `${t.subject.name}: ${(t.error ?? 'failed').split('\n')[0]!.slice(0, 200)}`);
+      const reason =
+        `Wave ${wave.index + 1}${wave.canary ? ' (canary)' : ''}: ${failed.length} of ${plural(total, 'site')} failed ` +
+        `(threshold ${Math.round(rollout.failureThreshold * 100)}%). ${names.join('; ')}`;
+      const last = wave.index === rollout.waves.length - 1;
+      if (last) {
+        // Nothing is left to hold back: the rollout ends as failed (each failure is already in the summary's thread).
+        const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, state: 'done' as const, finishedAt: now } : w));
+        const { rollout: failedRollout, won } = await this.apply(rollout, { state: 'failed', waves, finishedAt: now, reason: reason.slice(0, 2000) });
+        if (won) events.push({ type: 'rollout.updated', rolloutId: failedRollout.id, planId: failedRollout.planId });
+        return { rollout: failedRollout, result: won ? 'done' : 'again' };
+      }
+      const { rollout: paused, won } = await this.apply(rollout, { state: 'paused', pausedBy: { kind: 'system' }, pausedAt: now, reason: reason.slice(0, 2000) });
+      if (won) events.push({ type: 'rollout.updated', rolloutId: paused.id, planId: paused.planId, notice: 'paused' });
+      return { rollout: paused, result: won ? 'paused' : 'again' };
+    }
+    const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, state: 'done' as const, finishedAt: now } : w));
+    const { rollout: next } = await this.apply(rollout, { waves });
+    crashPoint(`rollout:wave-closed:${wave.index}`);
+    return { rollout: next, result: 'again' };
+  }
+
+  private async policyOf(rollout: Pick<Rollout, 'distributionId'>): Promise<RolloutPolicy | null> {
+    return (await this.repos.distributions.get(rollout.distributionId))?.policy.rollout ?? null;
+  }
+
+  /** Records that the rollout waits for `opening` and schedules an advance then. */
+  private async waitForWindow(rollout: Rollout, windows: string, opening: Date, events: DomainEvent[]): Promise<Rollout> {
+    let current = rollout;
+    if (current.waitingUntil?.getTime() !== opening.getTime()) {
+      const reason = `Waiting for a maintenance window (${windows}); continues at ${opening.toISOString()}.`;
+      const { rollout: updated, won } = await this.apply(current, { state: 'running', waitingUntil: opening, reason });
+      current = updated;
+      if (won) events.push({ type: 'rollout.updated', rolloutId: current.id, planId: current.planId });
+    }
+    await this.enqueueAdvance(current, `window:${opening.toISOString()}`, opening);
+    return current;
+  }
+
+  /**
+   * Starts a wave: inside a maintenance window, creates the migrate tasks of its sites (adopting any a crashed
+   * earlier start already made for this plan), enqueues their jobs and records them, in one transaction.
+   */
+  private async startWave(rollout: Rollout, wave: Wave, actor: Actor, events: DomainEvent[]): Promise<{ rollout: Rollout; result: AdvanceResult | 'again' }> {
+    // The wave starts when a window of one of its sites is open (each migration then waits for its own site's).
+    const policy = await this.policyOf(rollout);
+    const now = this.clock.now();
+    const soonest = wave.sites
+      .map((s) => ({ site: s.siteName, windows: windowsForSite(policy, s.siteName) }))
+      .map((s) => ({ ...s, opening: nextOpening(s.windows, now) }))
+      .sort((a, b) => a.opening.getTime() - b.opening.getTime())[0];
+    if (soonest && soonest.opening.getTime() !== now.getTime()) {
+      const own = policy?.siteWindows && Object.hasOwn(policy.siteWindows, soonest.site) ? `${soonest.site}: ` : '';
+      return { rollout: await this.waitForWindow(rollout, own + describeWindows(soonest.windows), soonest.opening, events), result: 'waiting-for-window' };
+    }
+    const plan = await mustGet('upgrade', rollout.planId, (id) => this.repos.plans.get(id));
+    const outcome = await this.repos.transaction(async () => {
+      // Read once for the whole wave (a wave may hold thousands of sites): the plan's tasks and the wave's sites.
+      const todo = wave.sites.filter((s) => !s.taskId);
+      const [planTasks, current] = await Promise.all([
+        this.repos.tasks.list({ planId: plan.id, type: ['migrate'] }, ALL_ITEMS),
+        this.repos.sites.getMany(todo.map((s) => s.siteId)),
+      ]);
+      const lookup: WaveLookup = { planTasks: new Map(), sites: new Map(current.map((x) => [x.id, x])) };
+      for (const t of planTasks.items) lookup.planTasks.set(t.subject.id, [...(lookup.planTasks.get(t.subject.id) ?? []), t]);
+      const sites: WaveSite[] = [];
+      const made: string[] = [];
+      const skipped: PlanSkip[] = [];
+      for (const s of wave.sites) {
+        if (s.taskId) {
+          sites.push(s);
+          continue;
+        }
+        const got = await this.taskFor(plan, rollout, s, actor, lookup);
+        if ('taskId' in got) {
+          made.push(got.taskId);
+          await this.deps.jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: got.taskId }, { uniqueKey: migrateJobKey(got.taskId) });
+        } else skipped.push({ site: s.siteName, reason: got.skip });
+        sites.push({ ...s, taskId: 'taskId' in got ? got.taskId : null });
+      }
+      const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, sites, state: 'running' as const, startedAt: w.startedAt ?? now } : w));
+      // Test-only kill point (test/crash): tasks and jobs made, the wave not recorded (not committed, embedded store).
+      crashPoint(`rollout:wave-starting:${wave.index}`);
+      const updated = await this.repos.rollouts.update(rollout.id, rollout.version, { state: 'running', waves, waitingUntil: null, reason: null });
+      const allSkipped = [...(plan.skipped ?? []).filter((x) => !skipped.some((y) => y.site === x.site)), ...skipped];
+      if (updated) await this.repos.plans.setTaskIds(plan.id, [...new Set([...plan.taskIds, ...made])], allSkipped);
+      return updated ? { updated, made } : null;
+    });
+    if (!outcome) return { rollout: await this.reload(rollout), result: 'again' };
+    crashPoint(`rollout:wave-started:${wave.index}`);
+    events.push({ type: 'plan.updated', planId: plan.id });
+    // A wave that started no migration (its sites moved, were deleted, or finished in an earlier try) closes at once:
+    // no task will end to trigger the next advance.
+    return { rollout: outcome.updated, result: outcome.made.length ? 'wave-started' : 'again' };
+  }
+
+  /**
+   * The migrate task of one wave site: one this plan already has for the site and the rollout has not recorded
+   * (a start that crashed before recording it), else a new one; or why the site is left out.
+   */
+  private async taskFor(plan: UpgradePlan, rollout: Rollout, s: WaveSite, actor: Actor, lookup: WaveLookup): Promise<{ taskId: string } | { skip: string }> {
+    const known = new Set([...(s.attempts ?? [])]);
+    const adoptable = (tasks: readonly Task[]) => tasks.find((t) => !known.has(t.id))?.id ?? null;
+    const adopted = adoptable(lookup.planTasks.get(s.siteId) ?? []);
+    if (adopted) return { taskId: adopted };
+    const site = lookup.sites.get(s.siteId);
+    if (!site) return { skip: 'deleted' };
+    if (site.platformId !== s.fromPlatformId) return { skip: 'moved to another platform since the summary' };
+    try {
+      const task = await this.repos.tasks.create({
+        type: 'migrate',
+        subject: { kind: 'site', id: site.id, name: site.name },
+        fromPlatformId: s.fromPlatformId,
+        toPlatformId: rollout.targetPlatformId,
+        planId: plan.id,
+        requestedBy: plan.requestedBy,
+        confirmedBy: plan.confirmedBy ?? actor,
+      });
+      return { taskId: task.id };
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // A migration of this site is already queued or running: this plan's (another worker starting the same wave
+      // just made it) is adopted; another plan's leaves the site out.
+      const { items } = await this.repos.tasks.list({ planId: plan.id, subjectId: s.siteId, type: ['migrate'] }, { limit: 50, offset: 0 });
+      const raced = adoptable(items);
+      return raced ? { taskId: raced } : { skip: 'a migration is already queued or running' };
+    }
+  }
+}
+
+/** What a wave start read once for all its sites. */
+interface WaveLookup {
+  planTasks: Map<string, Task[]>;
+  sites: Map<string, Site>;
+}
