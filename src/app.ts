@@ -22,6 +22,7 @@ import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { registerBuildJobs } from './jobs/build-jobs.js';
 import { registerMigrationJobs } from './jobs/migration-jobs.js';
 import { registerPollJobs } from './jobs/poll-jobs.js';
+import { registerRollbackJobs } from './jobs/rollback-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
 import { startWorkerJobs } from './jobs/worker-jobs.js';
 import { armCrashPoints } from './lib/crash-point.js';
@@ -137,6 +138,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
     allowLocalUpstreams: config.hosting.allowLocalUpstreams,
+    backupRetentionMs: config.backups.retentionMs,
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
 
@@ -172,6 +174,16 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       concurrencyPerServer: config.hosting.concurrencyPerServer,
       maxAttempts: config.jobs.maxAttempts,
       onError: (error) => logger.error({ err: error }, 'migration error'),
+    });
+    registerRollbackJobs(jobs, {
+      repos,
+      driver,
+      events,
+      owner,
+      retentionMs: config.backups.retentionMs,
+      maxAttempts: config.jobs.maxAttempts,
+      log: (message, level = 'info') => logger[level]({ job: 'backup.prune' }, message),
+      onError: (error) => logger.error({ err: error }, 'rollback error'),
     });
   }
 

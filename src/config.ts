@@ -67,6 +67,8 @@ const envSchema = z.object({
   MIGRATION_CONCURRENCY_PER_SERVER: int(2, 1),
   JOB_MAX_ATTEMPTS: int(3, 1),
   POLL_DEFAULT_INTERVAL_MINUTES: int(60, 0),
+  /** Days a migration's backup is kept (and the site may be rolled back from it); older ones are pruned hourly. */
+  BACKUP_RETENTION_DAYS: int(14, 1),
 
   /**
    * Accept upstreams on this machine or its networks: file:// URLs, local paths, plain http:// and hosts that are
@@ -117,6 +119,8 @@ export interface Config {
     allowLocalUpstreams: boolean;
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
+  /** BACKUP_RETENTION_DAYS, in milliseconds. */
+  backups: { retentionMs: number };
   advisoriesFile: string;
   /** Test-only crash points (src/lib/crash-point.ts); never set in production. */
   testCrash: { point: string | null; file: string | null };
@@ -210,6 +214,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       allowLocalUpstreams: e.ALLOW_LOCAL_UPSTREAMS === 'true',
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
+    backups: { retentionMs: e.BACKUP_RETENTION_DAYS * 86_400_000 },
     advisoriesFile: resolve(e.ADVISORIES_FILE),
     testCrash: { point: e.DISTRO_TEST_CRASH_AT ?? null, file: e.DISTRO_TEST_CRASH_FILE ? resolve(e.DISTRO_TEST_CRASH_FILE) : null },
     devDefaults,

@@ -2,7 +2,10 @@ import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
 import { POLL_JOB, pollNowKey, type PollJobData } from '../domain/jobs.js';
 import type { JobQueue, Repositories } from '../domain/ports.js';
+import { AuditLog } from './audit-log.js';
 import { CompareService } from './compare-service.js';
+import { HoldService } from './hold-service.js';
+import { RollbackService } from './rollback-service.js';
 import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
@@ -25,12 +28,18 @@ export interface ServiceDeps {
   defaultPollIntervalMinutes?: number;
   /** ALLOW_LOCAL_UPSTREAMS: accept file://, local paths, http:// and loopback/private upstream hosts. */
   allowLocalUpstreams?: boolean;
+  /** BACKUP_RETENTION_DAYS in ms: how long a migrated site may be rolled back. */
+  backupRetentionMs?: number;
 }
+
+const DEFAULT_RETENTION_MS = 14 * 86_400_000;
 
 /** Wires the application services on the given ports. */
 export const createServices = (deps: ServiceDeps): Services => {
   const { repos, jobs } = deps;
   const events = deps.events ?? new EventBus();
+  const audit = new AuditLog({ repos });
+  const holds = new HoldService({ repos, audit });
   const compare = new CompareService({ repos, advisories: deps.advisories ?? (async () => undefined) });
   const polls: Services['polls'] = deps.polls ?? {
     pollNow: async (key: string) => {
@@ -43,17 +52,22 @@ export const createServices = (deps: ServiceDeps): Services => {
   const distributions: DistributionService = new DistributionService({
     repos,
     events,
+    audit,
+    holds,
     defaultPolicy: { ...DEFAULT_POLICY, ...(deps.defaultPollIntervalMinutes !== undefined ? { pollIntervalMinutes: deps.defaultPollIntervalMinutes } : {}) },
     onUpstreamChanged: (d) => polls.schedule(d),
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
   return {
     distributions,
-    platforms: new PlatformService({ repos }),
-    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false }),
+    platforms: new PlatformService({ repos, audit, holds }),
+    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false, audit, holds }),
     compare,
-    upgrades: new UpgradeService({ repos, jobs, events, compare }),
-    tasks: new TaskService({ repos, events }),
+    upgrades: new UpgradeService({ repos, jobs, events, compare, audit, holds }),
+    tasks: new TaskService({ repos, events, audit }),
+    audit,
+    holds,
+    rollbacks: new RollbackService({ repos, jobs, audit, retentionMs: deps.backupRetentionMs ?? DEFAULT_RETENTION_MS }),
     polls,
     links: new LinkSigner(deps.links),
     events,

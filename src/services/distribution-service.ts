@@ -1,4 +1,5 @@
-import type { Actor } from '../domain/actor.js';
+import { describeActor, type Actor } from '../domain/actor.js';
+import type { AuditSubject } from '../domain/audit.js';
 import {
   DEFAULT_POLICY,
   SLUG_PATTERN,
@@ -8,7 +9,7 @@ import {
   type UpdatePolicy,
   type UpstreamSource,
 } from '../domain/distribution.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ConflictError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { fieldProblems, type FieldKind } from '../domain/field-limits.js';
 import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
@@ -18,6 +19,8 @@ import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
 import { plural } from '../lib/plural.js';
+import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
+import type { HoldService } from './hold-service.js';
 import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface PlatformOverview {
@@ -79,9 +82,13 @@ const fieldsOf = (d: Partial<Pick<Distribution, 'title' | 'description' | 'chann
 const policyProblems = (policy: UpdatePolicy): string[] =>
   Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0'];
 
+export const distributionSubject = (d: Pick<Distribution, 'id' | 'slug'>): AuditSubject => ({ kind: 'distribution', id: d.id, name: d.slug });
+
 export interface DistributionServiceDeps {
   repos: Repositories;
   events: EventPublisher;
+  audit: AuditLog;
+  holds: HoldService;
   /** Policy of distributions created without one (config POLL_DEFAULT_INTERVAL_MINUTES). */
   defaultPolicy?: UpdatePolicy;
   /** Called after a distribution's upstream or policy is set, to (re)schedule its polling. */
@@ -104,7 +111,7 @@ export class DistributionService {
     return this.deps.repos;
   }
 
-  async create(input: Omit<NewDistribution, 'policy'> & { policy?: Partial<UpdatePolicy> }): Promise<Distribution> {
+  async create(input: Omit<NewDistribution, 'policy'> & { policy?: Partial<UpdatePolicy> }, actor: Actor = SYSTEM_ACTOR): Promise<Distribution> {
     const problems: string[] = [];
     if (!SLUG_PATTERN.test(input.slug ?? '')) problems.push('slug: lowercase letters, digits and dashes, starting with a letter or digit');
     if (!input.title?.trim()) problems.push('title: required');
@@ -112,13 +119,16 @@ export class DistributionService {
     const policy = { ...(this.deps.defaultPolicy ?? DEFAULT_POLICY), ...input.policy };
     problems.push(...policyProblems(policy));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
-    const created = await this.repos.distributions.create({ ...input, title: input.title.trim(), policy });
+    const created = await this.deps.audit.change(
+      () => this.repos.distributions.create({ ...input, title: input.title.trim(), policy }),
+      (d) => ({ actor, action: 'distribution.create', subject: distributionSubject(d), details: { title: d.title } }),
+    );
     if (created.upstream) await this.deps.onUpstreamChanged?.(created);
     return created;
   }
 
   /** Changes title/description/channel/upstream/policy; a new upstream or policy reschedules polling. */
-  async update(key: string, patch: DistributionPatch): Promise<Distribution> {
+  async update(key: string, patch: DistributionPatch, actor: Actor = SYSTEM_ACTOR): Promise<Distribution> {
     const current = await this.get(key);
     const { policy, ...given } = patch;
     const rest = given.upstream === undefined ? given : { ...given, upstream: keepCredentials(current.upstream, given.upstream) ?? null };
@@ -127,7 +137,19 @@ export class DistributionService {
     if (rest.title !== undefined && !rest.title.trim()) problems.push('title: required');
     problems.push(...this.inputProblems(rest));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
-    const updated = await this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) });
+    // A policy change is its own action (it decides what happens automatically); other edits list their fields.
+    const updated = await this.deps.audit.change(
+      () => this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) }),
+      (d) => ({
+        actor,
+        action: merged ? 'policy.change' : 'distribution.update',
+        subject: distributionSubject(d),
+        details: {
+          fields: Object.keys(patch).sort().join(','),
+          ...(merged ? { pollIntervalMinutes: merged.pollIntervalMinutes, autoTarget: merged.autoTarget } : {}),
+        },
+      }),
+    );
     if (patch.upstream !== undefined || policy) await this.deps.onUpstreamChanged?.(updated);
     return updated;
   }
@@ -148,13 +170,17 @@ export class DistributionService {
     return resolveDistribution(this.repos, key);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
     const d = await this.get(key);
     const platforms = await this.repos.platforms.list({ distributionId: d.id }, { limit: 1, offset: 0 });
     if (platforms.total > 0) {
       throw new ConflictError(`Distribution \`${d.slug}\` still has ${plural(platforms.total, 'platform')}; delete them first.`);
     }
-    await this.repos.distributions.delete(d.id);
+    await this.deps.audit.change(
+      () => this.repos.distributions.delete(d.id),
+      () => ({ actor, action: 'distribution.delete', subject: distributionSubject(d), details: { title: d.title } }),
+    );
+    await this.deps.holds.forget('distribution', d.id);
   }
 
   async list(): Promise<DistributionOverview[]> {
@@ -200,6 +226,12 @@ export class DistributionService {
     const distribution = await this.get(distributionKey);
     const target = await resolvePlatform(this.repos, platformKey);
     assertCanBeTarget(distribution, target);
+    const lock = await this.deps.holds.get('platform', target.id);
+    if (lock) {
+      throw new RuleViolationError(
+        `Platform \`${target.name}\` is locked by ${describeActor(lock.by)} (${lock.reason}); unlock it before making it the target.`,
+      );
+    }
     const previousId = distribution.targetPlatformId;
     // A caller that decided on the basis of an older target (an automatic build) must not overwrite a newer one.
     if (options.expectedTargetId !== undefined && options.expectedTargetId !== previousId) {
@@ -211,11 +243,23 @@ export class DistributionService {
       const { locked, unlocked } = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
       return { distribution, previousTarget, target, locked, unlocked, changed: false };
     }
-    const updated = await this.repos.distributions.setTarget(distribution.id, target.id, previousId);
-    if (!updated) {
+    // The target, the locks it implies and the audit entry commit together (embedded store).
+    const set = await this.repos.transaction(async () => {
+      const updated = await this.repos.distributions.setTarget(distribution.id, target.id, previousId);
+      if (!updated) return null;
+      const locks = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
+      await this.deps.audit.record({
+        actor,
+        action: 'target.set',
+        subject: distributionSubject(distribution),
+        details: { from: previousTarget?.name ?? null, to: target.name, locked: locks.locked.length },
+      });
+      return { updated, ...locks };
+    });
+    if (!set) {
       throw new ConflictError(`The target of \`${distribution.slug}\` changed while this was being set; check \`show ${distribution.slug}\` and try again.`);
     }
-    const { locked, unlocked } = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
+    const { updated, locked, unlocked } = set;
     await this.deps.events.publish({
       type: 'target.changed',
       distributionId: distribution.id,

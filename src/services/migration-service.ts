@@ -30,6 +30,8 @@ export { MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.j
 const CP_BACKUP = 'backup';
 /** Content hash of the site's files when the backup was taken: a rollback is verified against it. */
 const CP_BACKUP_DIGEST = 'backupDigest';
+/** The checkpoint keys a later rollback (RollbackService) and the backup pruner read from a finished migration. */
+export const MIGRATION_BACKUP_KEYS = { backup: CP_BACKUP, digest: CP_BACKUP_DIGEST, pruned: 'backupPruned' } as const;
 /** The step about to run, committed before it touches anything. */
 const CP_INTENT = 'intent';
 /**
@@ -91,10 +93,10 @@ export interface RecoverOptions {
   everyLease?: boolean;
 }
 
-class LeaseLostError extends Error {}
+export class LeaseLostError extends Error {}
 
 /** Buffers a task's log lines and appends them in order at step boundaries (one write per step, not per line). */
-class TaskLog {
+export class TaskLog {
   private pending: TaskLogLine[] = [];
   private chain: Promise<void> = Promise.resolve();
 
@@ -117,7 +119,7 @@ class TaskLog {
 }
 
 /** Renews the claim while the task runs; `lost` turns true if another worker took the task over. */
-class Lease {
+export class Lease {
   lost = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -170,9 +172,9 @@ interface Run {
 export type MigrationStepContext = Pick<Run, 'site' | 'from' | 'to' | 'log'>;
 
 /** The task log's note that a worker took over a migration whose worker died. */
-const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
+export const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const placeOf = (where: SiteLocation, run: Pick<Run, 'from' | 'to'>): string =>
   ({

@@ -1,4 +1,6 @@
-import type { Actor } from '../domain/actor.js';
+import { describeActor, type Actor } from '../domain/actor.js';
+import type { AuditSubject } from '../domain/audit.js';
+import type { Hold } from '../domain/hold.js';
 import type { CompareResult } from '../domain/compare/types.js';
 import type { Distribution } from '../domain/distribution.js';
 import { ConflictError, RuleViolationError, StaleError } from '../domain/errors.js';
@@ -10,7 +12,9 @@ import { isActive, type Task } from '../domain/task.js';
 import { MIGRATE_JOB, migrateJobKey, type MigrateJobData } from '../domain/jobs.js';
 import type { PlanScope, PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import { isNewerBuild } from './build-service.js';
+import type { AuditLog } from './audit-log.js';
 import type { CompareService } from './compare-service.js';
+import type { HoldService } from './hold-service.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
 
 /** One source platform of a plan: its sites and what moving them to the target changes. */
@@ -31,6 +35,13 @@ export interface PlanView {
   stale: boolean;
   /** Moves whose site is still on the platform it was planned from (what Confirm would schedule now). */
   movable: number;
+  /** Sites of the plan's scope left out because they (or their distribution) are pinned, with the pin. */
+  held: HeldSite[];
+}
+
+export interface HeldSite {
+  site: Site;
+  hold: Hold;
 }
 
 export interface ConfirmOutcome {
@@ -64,6 +75,8 @@ export class UpgradeService {
       jobs: JobQueue;
       events: EventPublisher;
       compare: CompareService;
+      audit: AuditLog;
+      holds: HoldService;
     },
   ) {}
 
@@ -73,10 +86,22 @@ export class UpgradeService {
 
   /** Builds and records an upgrade proposal for a site, every site of a platform, or a whole distribution. */
   async propose(scope: PlanScope, actor: Actor): Promise<PlanView> {
-    const { distribution, sites } = await this.select(scope);
+    const { distribution, sites: all } = await this.select(scope);
+    const pinned = await this.deps.holds.get('distribution', distribution.id);
+    if (pinned) throw new RuleViolationError(`Distribution \`${distribution.slug}\` is pinned by ${describeActor(pinned.by)}: ${pinned.reason}. \`unpin ${distribution.slug}\` first.`);
+    const holds = await this.deps.holds.map('site', all.map((s) => s.id));
+    if (scope.kind === 'site' && all[0] && holds.get(all[0].id)) {
+      const hold = holds.get(all[0].id)!;
+      throw new RuleViolationError(`\`${all[0].name}\` is pinned by ${describeActor(hold.by)}: ${hold.reason}. \`unpin ${all[0].name}\` first.`);
+    }
+    // Pinned sites stay where they are; the summary lists them as held, with the reason.
+    const sites = all.filter((s) => !holds.has(s.id));
     const targetId = distribution.targetPlatformId;
     if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet; set one with \`target ${distribution.slug} <platform>\`.`);
-    if (!sites.length) throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target.`);
+    if (!sites.length) {
+      const held = holds.size ? ` (${holds.size} pinned)` : '';
+      throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target${held}.`);
+    }
     const moves: PlannedMove[] = sites.map((s) => ({ siteId: s.id, siteName: s.name, fromPlatformId: s.platformId }));
     const groups = await this.groups(moves, targetId);
     const plan = await this.repos.plans.create({
@@ -95,7 +120,7 @@ export class UpgradeService {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
     const target = await mustGet('platform', plan.targetPlatformId, (id) => this.repos.platforms.get(id));
-    const [groups, tasks] = await Promise.all([this.groups(plan.moves, target.id), this.repos.tasks.getMany(plan.taskIds)]);
+    const [groups, tasks, held] = await Promise.all([this.groups(plan.moves, target.id), this.repos.tasks.getMany(plan.taskIds), this.held(plan)]);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const sites = new Map(groups.flatMap((g) => g.sites.map((s) => [s.id, s] as const)));
     return {
@@ -106,6 +131,7 @@ export class UpgradeService {
       tasks: plan.taskIds.map((id) => byId.get(id)).filter((t): t is Task => Boolean(t)),
       stale: plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId,
       movable: plan.moves.filter((m) => stillMovable(m, sites.get(m.siteId))).length,
+      held,
     };
   }
 
@@ -119,6 +145,8 @@ export class UpgradeService {
     if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled; run `upgrade` again for a fresh summary.');
     if (plan.blocked) throw new RuleViolationError('This upgrade has errors (see the summary) and cannot be confirmed.');
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
+    const pinned = await this.deps.holds.get('distribution', distribution.id);
+    if (pinned) throw new RuleViolationError(`Distribution \`${distribution.slug}\` was pinned by ${describeActor(pinned.by)} (${pinned.reason}); nothing was scheduled.`);
     if (plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId) {
       await this.repos.plans.transition(plan.id, ['pending'], 'stale');
       await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
@@ -134,7 +162,15 @@ export class UpgradeService {
     // confirmed plan without its migrations, and a second Confirm sees all of it or none.
     const won = await this.repos.transaction(async () => {
       const confirmed = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
-      return confirmed ? this.schedule(plan, actor) : null;
+      if (!confirmed) return null;
+      const scheduled = await this.schedule(plan, actor);
+      await this.deps.audit.record({
+        actor,
+        action: 'upgrade.confirm',
+        subject: planSubject(plan),
+        details: { distribution: distribution.slug, scheduled: scheduled.scheduled, skipped: scheduled.skipped.length },
+      });
+      return scheduled;
     });
     if (!won) {
       const now = await mustGet('upgrade', plan.id, (id) => this.repos.plans.get(id));
@@ -147,13 +183,19 @@ export class UpgradeService {
   }
 
   /** Creates the migrate tasks of a just-confirmed plan and enqueues their jobs; sites that moved are skipped. */
-  private async schedule(plan: UpgradePlan, actor: Actor): Promise<{ skipped: PlanSkip[] }> {
+  private async schedule(plan: UpgradePlan, actor: Actor): Promise<{ skipped: PlanSkip[]; scheduled: number }> {
     const skipped: PlanSkip[] = [];
     const taskIds: string[] = [];
+    const pins = await this.deps.holds.map('site', plan.moves.map((m) => m.siteId));
     for (const move of plan.moves) {
       const site = await this.repos.sites.get(move.siteId);
       if (!site || site.platformId !== move.fromPlatformId) {
         skipped.push({ site: move.siteName, reason: site ? 'moved to another platform since the summary' : 'deleted' });
+        continue;
+      }
+      const pin = pins.get(site.id);
+      if (pin) {
+        skipped.push({ site: move.siteName, reason: `pinned by ${describeActor(pin.by)}: ${pin.reason}` });
         continue;
       }
       try {
@@ -174,13 +216,16 @@ export class UpgradeService {
       }
     }
     await this.repos.plans.setTaskIds(plan.id, taskIds, skipped);
-    return { skipped };
+    return { skipped, scheduled: taskIds.length };
   }
 
   async cancel(planId: string, actor: Actor): Promise<UpgradePlan> {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     if (plan.state === 'cancelled') return plan;
-    const done = await this.repos.plans.transition(plan.id, ['pending', 'stale'], 'cancelled', { confirmedBy: actor });
+    const done = await this.deps.audit.change(
+      () => this.repos.plans.transition(plan.id, ['pending', 'stale'], 'cancelled', { confirmedBy: actor }),
+      (p) => (p ? { actor, action: 'upgrade.cancel', subject: planSubject(p), details: {} } : null),
+    );
     if (!done) throw new ConflictError('This upgrade is already confirmed; cancel single migrations with `cancel <task>`.');
     await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
     return done;
@@ -243,6 +288,23 @@ export class UpgradeService {
     await this.repos.plans.setMessage(planId, message);
   }
 
+  /** Pinned sites the plan's scope would otherwise include (enabled, off the plan's target). */
+  private async held(plan: UpgradePlan): Promise<HeldSite[]> {
+    const holds = await this.deps.holds.map('site');
+    if (!holds.size) return [];
+    const sites = await this.repos.sites.getMany([...holds.keys()]);
+    const platforms = new Map((await this.repos.platforms.getMany(sites.map((s) => s.platformId))).map((p) => [p.id, p]));
+    const scope = plan.scope;
+    const inScope = (s: Site): boolean => {
+      const p = platforms.get(s.platformId);
+      if (!p || s.status !== 'enabled' || p.id === plan.targetPlatformId || p.distributionId !== plan.distributionId) return false;
+      if (scope.kind === 'site') return s.name === scope.name;
+      if (scope.kind === 'platform') return p.name === scope.name;
+      return true;
+    };
+    return sites.filter(inScope).map((site) => ({ site, hold: holds.get(site.id)! }));
+  }
+
   private async select(scope: PlanScope): Promise<{ distribution: Distribution; sites: Site[] }> {
     if (scope.kind === 'site') {
       const site = await resolveSite(this.repos, scope.name);
@@ -289,6 +351,8 @@ export class UpgradeService {
 
 /** A planned move Confirm can still schedule: the site exists and is where the plan found it. */
 const stillMovable = (move: PlannedMove, site: Site | undefined): boolean => Boolean(site && site.platformId === move.fromPlatformId);
+
+const planSubject = (plan: UpgradePlan): AuditSubject => ({ kind: 'upgrade', id: plan.id, name: describeScope(plan.scope).replace(/`/g, '') });
 
 const describeScope = (scope: PlanScope): string =>
   scope.kind === 'site' ? `site \`${scope.name}\`` : scope.kind === 'platform' ? `platform \`${scope.name}\`` : `distribution \`${scope.slug}\``;

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { Repositories } from '../../domain/ports.js';
 import type { Services } from '../../services/services.js';
 import { requireAdmin, type AdminAuth } from '../auth.js';
+import { auditApi } from './audit.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
 import { platformsApi } from './platforms.js';
@@ -26,6 +27,7 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   router.use('/tasks', tasksApi(services, repos));
   router.use('/compare', compareApi(services));
   router.use('/upgrades', upgradesApi(services));
+  router.use('/audit', auditApi(services));
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { name, pageQuery, paged, parseBody, parseQuery, sliceToPage } from '../validation.js';
+import { holdJson, holdRoutes } from './holds.js';
 import { distributionOverview, targetChange } from './serialize.js';
 
 const upstreamCommon = {
@@ -71,14 +72,16 @@ export const distributionsApi = (services: Services): Router => {
   router.post('/', async (req, res) => {
     const body = parseBody(createSchema, req);
     const { policy, ...rest } = defined(body) as typeof body;
-    const created = await services.distributions.create({ ...rest, ...(policy ? { policy: defined(policy) } : {}) });
+    const created = await services.distributions.create({ ...rest, ...(policy ? { policy: defined(policy) } : {}) }, actorOf(res));
     res.status(201).location(`/api/distributions/${created.slug}`).json(created);
   });
 
   router.get('/:slug', async (req, res) => {
     const detail = await services.distributions.show(req.params.slug);
+    const locks = await services.holds.map('platform', detail.platforms.map((p) => p.platform.id));
     res.json({
       ...distributionOverview(detail),
+      pin: holdJson(await services.holds.get('distribution', detail.distribution.id)),
       platforms: detail.platforms.map((p) => ({
         id: p.platform.id,
         name: p.platform.name,
@@ -86,6 +89,7 @@ export const distributionsApi = (services: Services): Router => {
         ref: p.platform.source.ref,
         siteCount: p.siteCount,
         isTarget: p.isTarget,
+        lock: holdJson(locks.get(p.platform.id) ?? null),
       })),
     });
   });
@@ -93,11 +97,11 @@ export const distributionsApi = (services: Services): Router => {
   router.patch('/:slug', async (req, res) => {
     const body = parseBody(patchSchema, req);
     const { policy, ...rest } = defined(body) as typeof body;
-    res.json(await services.distributions.update(req.params.slug, { ...rest, ...(policy ? { policy: defined(policy) } : {}) }));
+    res.json(await services.distributions.update(req.params.slug, { ...rest, ...(policy ? { policy: defined(policy) } : {}) }, actorOf(res)));
   });
 
   router.delete('/:slug', async (req, res) => {
-    await services.distributions.delete(req.params.slug);
+    await services.distributions.delete(req.params.slug, actorOf(res));
     res.status(204).end();
   });
 
@@ -111,6 +115,8 @@ export const distributionsApi = (services: Services): Router => {
     await services.polls.pollNow(distribution.slug, actorOf(res));
     res.status(202).json({ queued: true, distribution: distribution.slug });
   });
+
+  holdRoutes(router, services, 'distribution', 'pin');
 
   return router;
 };

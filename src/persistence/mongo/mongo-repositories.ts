@@ -45,6 +45,8 @@ import {
 } from '../records.js';
 import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { defineModels, toObjectId, type DistroModels } from './models.js';
+import { MongoAudit } from './audit.js';
+import { MongoHolds } from './holds.js';
 import { MongoRedeliveries } from './mongo-redeliveries.js';
 
 type Raw = Record<string, unknown>;
@@ -612,6 +614,7 @@ class MongoPlans implements UpgradePlanRepository {
  */
 export const createMongoRepositories = async (connection: Connection): Promise<Repositories> => {
   const models = await defineModels(connection);
+  const [audit, holds] = await Promise.all([MongoAudit.create(connection), MongoHolds.create(connection)]);
   return {
     distributions: new MongoDistributions(models),
     platforms: new MongoPlatforms(models),
@@ -619,6 +622,8 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     tasks: new MongoTasks(models),
     plans: new MongoPlans(models),
     redeliveries: new MongoRedeliveries(models.redeliveries),
+    audit,
+    holds,
     // No multi-document transaction (a standalone server has none): the calls run in order, each atomic.
     transaction: (fn) => fn(),
     ping: async () => {

@@ -1,6 +1,8 @@
 /** The embedded store's Repositories over one SqliteDatabase (see database.ts for durability and locking). */
 import type { Repositories } from '../../domain/ports.js';
+import { SqliteAudit } from './audit.js';
 import type { SqliteDatabase } from './database.js';
+import { SqliteHolds } from './holds.js';
 import { SqliteDistributions } from './distributions.js';
 import { SqlitePlans } from './plans.js';
 import { SqlitePlatforms } from './platforms.js';
@@ -25,6 +27,8 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   tasks: new SqliteTasks(db),
   plans: new SqlitePlans(db),
   redeliveries: new SqliteRedeliveries(db),
+  audit: new SqliteAudit(db),
+  holds: new SqliteHolds(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),
   close: () => db.close(),

@@ -140,7 +140,7 @@ const view = (o: ViewOptions = {}): PlanView => {
     createdAt: at,
     updatedAt: at,
   };
-  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length };
+  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length, held: [] };
 };
 
 const compareUrl = (from: string, to: string): string => `https://distro.example.org/compare/${from}/${to}?sig=x`;
