@@ -1,5 +1,6 @@
 import { describeActor, type Actor } from '../domain/actor.js';
 import type { AuditSubject } from '../domain/audit.js';
+import type { Hold } from '../domain/hold.js';
 import {
   DEFAULT_POLICY,
   SLUG_PATTERN,
@@ -27,6 +28,8 @@ export interface PlatformOverview {
   platform: Platform;
   siteCount: number;
   isTarget: boolean;
+  /** Locked by hand (reason, who, when); distinct from the automatic lock of a platform that is not the target. */
+  lock: Hold | null;
 }
 
 export interface DistributionOverview {
@@ -36,6 +39,8 @@ export interface DistributionOverview {
   siteCount: number;
   /** Enabled sites on a non-target platform while a target exists. */
   outdatedSiteCount: number;
+  /** Pinned by hand: held out of upgrades. */
+  pin: Hold | null;
 }
 
 export interface DistributionDetail extends DistributionOverview {
@@ -281,7 +286,13 @@ export class DistributionService {
     const counts = await this.repos.sites.countByPlatform(visible.map((p) => p.id));
     const targetId = distribution.targetPlatformId;
     const target = visible.find((p) => p.id === targetId) ?? null;
-    const platforms = visible.map((platform) => ({ platform, siteCount: counts[platform.id] ?? 0, isTarget: platform.id === targetId }));
+    const [locks, pin] = await Promise.all([this.deps.holds.map('platform', visible.map((p) => p.id)), this.deps.holds.get('distribution', distribution.id)]);
+    const platforms = visible.map((platform) => ({
+      platform,
+      siteCount: counts[platform.id] ?? 0,
+      isTarget: platform.id === targetId,
+      lock: locks.get(platform.id) ?? null,
+    }));
     const siteCount = platforms.reduce((n, p) => n + p.siteCount, 0);
     let outdatedSiteCount = 0;
     if (target) {
@@ -291,7 +302,7 @@ export class DistributionService {
       }
     }
     return {
-      overview: { distribution, target, platformCount: visible.length, siteCount, outdatedSiteCount },
+      overview: { distribution, target, platformCount: visible.length, siteCount, outdatedSiteCount, pin },
       platforms,
     };
   }

@@ -19,7 +19,12 @@ export type Command =
   | { kind: 'compare'; from: string; to: string }
   | { kind: 'poll'; distribution: string }
   | { kind: 'tasks'; site?: string }
-  | { kind: 'cancel'; task: string };
+  | { kind: 'cancel'; task: string }
+  | { kind: 'rollback'; site: string }
+  | { kind: 'lock'; platform: string; reason: string }
+  | { kind: 'unlock'; platform: string }
+  | { kind: 'pin'; name: string; reason: string }
+  | { kind: 'unpin'; name: string };
 
 export type CommandKind = Command['kind'];
 

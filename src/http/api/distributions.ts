@@ -78,10 +78,9 @@ export const distributionsApi = (services: Services): Router => {
 
   router.get('/:slug', async (req, res) => {
     const detail = await services.distributions.show(req.params.slug);
-    const locks = await services.holds.map('platform', detail.platforms.map((p) => p.platform.id));
     res.json({
       ...distributionOverview(detail),
-      pin: holdJson(await services.holds.get('distribution', detail.distribution.id)),
+      pin: holdJson(detail.pin),
       platforms: detail.platforms.map((p) => ({
         id: p.platform.id,
         name: p.platform.name,
@@ -89,7 +88,7 @@ export const distributionsApi = (services: Services): Router => {
         ref: p.platform.source.ref,
         siteCount: p.siteCount,
         isTarget: p.isTarget,
-        lock: holdJson(locks.get(p.platform.id) ?? null),
+        lock: holdJson(p.lock),
       })),
     });
   });

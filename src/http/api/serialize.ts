@@ -23,6 +23,7 @@ export const distributionOverview = (o: DistributionOverview) => ({
   platformCount: o.platformCount,
   siteCount: o.siteCount,
   outdatedSiteCount: o.outdatedSiteCount,
+  pin: o.pin ? { reason: o.pin.reason, by: o.pin.by, at: o.pin.at } : null,
 });
 
 export const targetChange = (c: TargetChange) => ({

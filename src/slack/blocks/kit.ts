@@ -35,6 +35,8 @@ export const ACTIONS = {
   reviewUpgrades: 'distro_review_upgrades',
   /** "Move the target anyway" under a warning about an older build or blocked sites. */
   confirmTarget: 'distro_target_confirm',
+  /** "Roll back" on a finished upgrade summary: puts its migrated sites back on their old platforms. */
+  rollbackPlan: 'distro_plan_rollback',
   /** Prefix of URL buttons (Slack still sends an action for them, which must be acked). */
   link: 'distro_link',
 } as const;

@@ -8,13 +8,18 @@ import type { CommandEntry } from './command-entry.js';
 import { compare } from './compare.js';
 import { help } from './help.js';
 import { list } from './list.js';
+import { lock } from './lock.js';
+import { pin } from './pin.js';
 import { poll } from './poll.js';
+import { rollback } from './rollback.js';
 import { show } from './show.js';
 import { status } from './status.js';
 import { target } from './target.js';
 import { tasks } from './tasks.js';
+import { unlock } from './unlock.js';
+import { unpin } from './unpin.js';
 import { upgrade } from './upgrade.js';
 
-export const COMMANDS = { help, list, show, status, target, upgrade, compare, poll, tasks, cancel } as const satisfies {
+export const COMMANDS = { help, list, show, status, target, upgrade, compare, poll, tasks, cancel, rollback, lock, unlock, pin, unpin } as const satisfies {
   [K in CommandKind]: CommandEntry<K>;
 };

@@ -5,10 +5,12 @@
  * confirm an upgrade may not cancel one or post one either.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { StaleError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, StaleError } from '../../domain/errors.js';
+import type { Task } from '../../domain/task.js';
 import type { ConfirmOutcome } from '../../services/upgrade-service.js';
 import { plural } from '../../lib/plural.js';
 import { actorText, ACTIONS, code, esc, notice } from '../blocks/kit.js';
+import { planRollbackMessage } from '../blocks/rollback.js';
 import { parseTargetMove, targetChangedMessage } from '../blocks/target-change.js';
 import type { MessageRef } from '../plan-messages.js';
 import { RecentClicks } from '../recent-clicks.js';
@@ -107,6 +109,32 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
         expectedTargetId: move.fromTargetId,
       });
       await reply(targetChangedMessage(change));
+    });
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTIONS.rollbackPlan, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const reply = ephemeral(respond, logger, deps.redact);
+    later(deps, reply, {}, async () => {
+      await assertPermitted(deps, body.user.id, client);
+      const planId = action.value ?? '';
+      if (!clicks.first(`${ACTIONS.rollbackPlan}:${planId}`)) {
+        await reply(notice('These sites are already being rolled back; `tasks` shows their progress.'));
+        return;
+      }
+      // Each migrated site of the summary, each refused with its own reason (moved on, backup pruned, old platform gone).
+      const view = await services.upgrades.view(planId);
+      const started: Array<{ site: string; task: Task }> = [];
+      const refused: Array<{ site: string; reason: string }> = [];
+      for (const t of view.tasks.filter((t) => t.state === 'succeeded')) {
+        try {
+          started.push({ site: t.subject.name, task: (await services.rollbacks.request(t.subject.id, userActor(body.user))).task });
+        } catch (error) {
+          if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+          refused.push({ site: t.subject.name, reason: error.message });
+        }
+      }
+      await reply(planRollbackMessage(started, refused));
     });
   });
 
