@@ -14,14 +14,17 @@ const SOURCES: readonly [AuditSource, ...AuditSource[]] = ['slack', 'api', 'page
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date()).transform((s) => new Date(s));
 
+/** An optional filter; an empty value (a blank field of the page's form) means not given. */
+const optional = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 export const auditQuery = z.strictObject({
-  actor: z.string().trim().min(1).max(100).optional(),
-  action: csvOf(AUDIT_ACTIONS).optional(),
-  subject: z.string().trim().min(1).max(253).optional(),
-  source: csvOf(SOURCES).optional(),
-  since: isoDate.optional(),
-  until: isoDate.optional(),
-  cursor: z.string().regex(/^[0-9a-f]{1,24}$/, 'the `next` value of a previous page').optional(),
+  actor: optional(z.string().trim().min(1).max(100)),
+  action: optional(csvOf(AUDIT_ACTIONS)),
+  subject: optional(z.string().trim().min(1).max(253)),
+  source: optional(csvOf(SOURCES)),
+  since: optional(isoDate),
+  until: optional(isoDate),
+  cursor: optional(z.string().regex(/^[0-9a-f]{1,24}$/, 'the `next` value of a previous page')),
   limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(50),
   format: z.enum(['json', 'csv']).default('json'),
 });

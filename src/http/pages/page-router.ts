@@ -6,14 +6,17 @@ import type { Repositories } from '../../domain/ports.js';
 import { upgradeRefusal } from '../../domain/rules.js';
 import type { Task } from '../../domain/task.js';
 import type { Services } from '../../services/services.js';
-import { requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
+import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
+import { actorOf, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { compareOptionsFor } from '../compare-options.js';
 import type { SafeHtml } from '../html.js';
 import { name, parseQuery } from '../validation.js';
+import { renderAuditPage } from './audit-page.js';
 import { COMPARE_SCRIPT } from './compare-script.js';
 import { renderComparePage } from './compare-page.js';
 import { renderDashboard, renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
 import { contentSecurityPolicy } from './layout.js';
+import { taskHref } from './links.js';
 import { renderTaskPage } from './task-page.js';
 import { renderUpgradePage } from './upgrade-page.js';
 
@@ -71,7 +74,8 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const distribution = await repos.distributions.get(platform.distributionId);
     const target = distribution?.targetPlatformId ? await repos.platforms.get(distribution.targetPlatformId) : null;
     const sites = await services.sites.list({ platformIds: [platform.id] }, { limit: SITES_ON_PAGE, offset: 0 });
-    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total }));
+    const lock = await services.holds.get('platform', platform.id);
+    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, lock }));
   });
 
   router.get('/sites/:name', admin, async (req, res) => {
@@ -82,7 +86,27 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const tasks = await services.tasks.recent(site.id, 20);
     const names = await platformNames([...site.history.map((h) => h.platformId), ...tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId])]);
     const refusal = distribution ? upgradeRefusal(site, platform, distribution) : 'Its distribution no longer exists.';
-    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names }));
+    const [pin, rollback] = await Promise.all([services.holds.get('site', site.id), services.rollbacks.status(site.id)]);
+    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, pin, rollback }));
+  });
+
+  // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).
+  router.post('/sites/:name/rollback', admin, async (req, res) => {
+    const actor = actorOf(res);
+    const { task } = await services.rollbacks.request(String(req.params['name']), actor.kind === 'user' ? { ...actor, via: 'page' } : actor);
+    res.redirect(303, taskHref(task.number));
+  });
+
+  router.get('/audit', admin, async (req, res) => {
+    const q = parseQuery(auditQuery, req);
+    const page = await services.audit.list(auditFilterOf(q), { limit: q.limit, ...(q.cursor ? { before: q.cursor } : {}) });
+    const given = (k: string): string | undefined => (typeof req.query[k] === 'string' && req.query[k] ? String(req.query[k]) : undefined);
+    const filters = Object.fromEntries(['actor', 'action', 'subject', 'source', 'since', 'until'].map((k) => [k, given(k)]).filter(([, v]) => v));
+    const csv = new URL(nextUrl(req.originalUrl, '0'), 'http://x');
+    csv.searchParams.delete('cursor');
+    if (q.cursor) csv.searchParams.set('cursor', q.cursor);
+    csv.searchParams.set('format', 'csv');
+    send(res, renderAuditPage({ page, filters, nextHref: page.next ? nextUrl(req.originalUrl, page.next) : null, csvHref: `/api${csv.pathname}${csv.search}` }));
   });
 
   router.get('/tasks/:id', linked, async (req, res) => {
