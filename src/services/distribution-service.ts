@@ -1,4 +1,4 @@
-import { describeActor, type Actor } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 import type { AuditSubject } from '../domain/audit.js';
 import type { Hold } from '../domain/hold.js';
 import {
@@ -10,7 +10,7 @@ import {
   type UpdatePolicy,
   type UpstreamSource,
 } from '../domain/distribution.js';
-import { ConflictError, RuleViolationError, ValidationError } from '../domain/errors.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
 import { fieldProblems, type FieldKind } from '../domain/field-limits.js';
 import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
@@ -231,12 +231,7 @@ export class DistributionService {
     const distribution = await this.get(distributionKey);
     const target = await resolvePlatform(this.repos, platformKey);
     assertCanBeTarget(distribution, target);
-    const lock = await this.deps.holds.get('platform', target.id);
-    if (lock) {
-      throw new RuleViolationError(
-        `Platform \`${target.name}\` is locked by ${describeActor(lock.by)} (${lock.reason}); unlock it before making it the target.`,
-      );
-    }
+    await this.deps.holds.assertCanBeTarget(target);
     const previousId = distribution.targetPlatformId;
     // A caller that decided on the basis of an older target (an automatic build) must not overwrite a newer one.
     if (options.expectedTargetId !== undefined && options.expectedTargetId !== previousId) {

@@ -3,9 +3,10 @@
  * A locked platform takes no new site and is not made the target; a pinned site, or every site of a pinned
  * distribution, is left out of upgrades and shown as held with the reason.
  */
-import type { Actor } from '../domain/actor.js';
+import { describeActor, type Actor } from '../domain/actor.js';
 import type { AuditAction, AuditSubject } from '../domain/audit.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ConflictError, RuleViolationError, ValidationError } from '../domain/errors.js';
+import type { Platform } from '../domain/platform.js';
 import { fieldProblem } from '../domain/field-limits.js';
 import { HOLD_WORD, MAX_HOLD_REASON_CHARS, type Hold, type HoldKind } from '../domain/hold.js';
 import type { Clock, Repositories } from '../domain/ports.js';
@@ -75,6 +76,14 @@ export class HoldService {
   async map(kind: HoldKind, ids?: string[]): Promise<Map<string, Hold>> {
     if (ids && !ids.length) return new Map();
     return new Map((await this.deps.repos.holds.list(kind, ids)).map((h) => [h.subjectId, h]));
+  }
+
+  /** Refuses a platform locked by hand as the upgrade target (before any warning about it is shown). */
+  async assertCanBeTarget(platform: Pick<Platform, 'id' | 'name'>): Promise<void> {
+    const lock = await this.deps.repos.holds.get('platform', platform.id);
+    if (lock) {
+      throw new RuleViolationError(`Platform \`${platform.name}\` is locked by ${describeActor(lock.by)} (${lock.reason}); unlock it before making it the target.`);
+    }
   }
 
   /** Removes a deleted subject's hold (no audit entry: the deletion has its own). */

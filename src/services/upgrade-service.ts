@@ -238,6 +238,7 @@ export class UpgradeService {
   async targetImpact(distributionKey: string, platformKey: string): Promise<TargetImpact> {
     const distribution = await resolveDistribution(this.repos, distributionKey);
     const target = await resolvePlatform(this.repos, platformKey);
+    if (target.id !== distribution.targetPlatformId) await this.deps.holds.assertCanBeTarget(target);
     const current = distribution.targetPlatformId ? await this.repos.platforms.get(distribution.targetPlatformId) : null;
     const impact: TargetImpact = { distribution, target, current, older: false, downgrades: 0, blocked: [] };
     if (target.distributionId !== distribution.id || current?.id === target.id) return impact;
