@@ -220,6 +220,22 @@ export const MIGRATION_STEP_HANDLERS: {
   },
 };
 
+/** A move task's site and its from/to platforms, or which of them no longer exists (migrations and rollbacks). */
+export const loadMove = async (
+  deps: Pick<MigrationServiceDeps, 'sites' | 'platforms'>,
+  task: Task,
+): Promise<{ site: Site; from: Platform; to: Platform; missing?: never } | { missing: 'site' | 'from' | 'to' }> => {
+  const [site, from, to] = await Promise.all([
+    deps.sites.get(task.subject.id),
+    task.fromPlatformId ? deps.platforms.get(task.fromPlatformId) : null,
+    task.toPlatformId ? deps.platforms.get(task.toPlatformId) : null,
+  ]);
+  if (!site) return { missing: 'site' };
+  if (!from) return { missing: 'from' };
+  if (!to) return { missing: 'to' };
+  return { site, from, to };
+};
+
 /** Slot keys (TaskRepository.claimWithinLimits). */
 const ALL_SLOTS = 'all';
 const SERVER_SLOT = 'server:';
@@ -308,15 +324,12 @@ export class MigrationService {
     const lease = new Lease({ ...this.deps, clock: this.clock, leaseMs: this.leaseMs }, task.id, owner);
     if (note) log(note, 'warn');
     try {
-      const [site, from, to] = await Promise.all([
-        this.deps.sites.get(task.subject.id),
-        task.fromPlatformId ? this.deps.platforms.get(task.fromPlatformId) : null,
-        task.toPlatformId ? this.deps.platforms.get(task.toPlatformId) : null,
-      ]);
-      if (!site || !from || !to) {
-        const missing = !site ? `site ${task.subject.name}` : !from ? 'source platform' : 'target platform';
+      const move = await loadMove(this.deps, task);
+      if (move.missing) {
+        const missing = { site: `site ${task.subject.name}`, from: 'source platform', to: 'target platform' }[move.missing];
         return await this.finish(task, taskLog, 'failed', `The ${missing} of this migration no longer exists.`);
       }
+      const { site, from, to } = move;
       const run: Run = { task, site, from, to, log, taskLog, lease, checkpoint: { ...task.checkpoint }, step: task.step };
       return await this.migrate(run, options);
     } finally {
@@ -479,12 +492,23 @@ export class MigrationService {
     return 'lease-lost';
   }
 
-  private async finish(task: Task, taskLog: TaskLog, state: 'succeeded' | 'failed', error: string | null): Promise<MigrationOutcome> {
-    if (error) taskLog.log(error, 'error');
-    await taskLog.flush();
-    const done = await this.deps.tasks.transition(task.id, ['processing'], state, { error, finishedAt: this.clock.now(), lease: null });
-    if (!done) return 'lease-lost';
-    await this.deps.events.publish({ type: 'task.updated', taskId: task.id, state });
-    return state;
+  private finish(task: Task, taskLog: TaskLog, state: 'succeeded' | 'failed', error: string | null): Promise<MigrationOutcome> {
+    return finishTask({ ...this.deps, clock: this.clock }, task, taskLog, state, error);
   }
 }
+
+/** Ends a processing task (migration or rollback) with its last log lines; 'lease-lost' when another worker holds it. */
+export const finishTask = async (
+  deps: Pick<MigrationServiceDeps, 'tasks' | 'events'> & { clock: Clock },
+  task: Task,
+  taskLog: TaskLog,
+  state: 'succeeded' | 'failed',
+  error: string | null,
+): Promise<MigrationOutcome> => {
+  if (error) taskLog.log(error, 'error');
+  await taskLog.flush();
+  const done = await deps.tasks.transition(task.id, ['processing'], state, { error, finishedAt: deps.clock.now(), lease: null });
+  if (!done) return 'lease-lost';
+  await deps.events.publish({ type: 'task.updated', taskId: task.id, state });
+  return state;
+};

@@ -7,12 +7,12 @@
  * finishes. "Rolled back" is reported only when the files hash like the backup on the old platform.
  */
 import { HostingError } from '../domain/errors.js';
-import type { Clock, EventPublisher, HostingDriver, PlatformRepository, SiteLocation, SiteRepository, TaskRepository } from '../domain/ports.js';
+import type { Clock, SiteLocation } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
 import type { Task } from '../domain/task.js';
 import { crashPoint } from '../lib/crash-point.js';
-import { DEFAULT_LEASE_MS, Lease, LeaseLostError, messageOf, recoveredNote, TaskLog, type MigrationOutcome, type RecoverOptions } from './migration-service.js';
+import { DEFAULT_LEASE_MS, finishTask, Lease, loadMove, LeaseLostError, messageOf, recoveredNote, TaskLog, type MigrationOutcome, type MigrationServiceDeps, type RecoverOptions } from './migration-service.js';
 import { ROLLBACK_KEYS } from './rollback-service.js';
 
 /** Checkpoint keys of the run. */
@@ -24,16 +24,7 @@ const CP_RESTORE_STARTED = 'restoreStarted';
 
 const EVERY_LEASE_EXPIRED = new Date(8.64e15);
 
-export interface RollbackRunnerDeps {
-  tasks: TaskRepository;
-  sites: SiteRepository;
-  platforms: PlatformRepository;
-  driver: HostingDriver;
-  events: EventPublisher;
-  clock?: Clock;
-  leaseMs?: number;
-  onError?: (error: unknown) => void;
-}
+export type RollbackRunnerDeps = Pick<MigrationServiceDeps, 'tasks' | 'sites' | 'platforms' | 'driver' | 'events' | 'clock' | 'leaseMs' | 'onError'>;
 
 interface Run {
   task: Task;
@@ -98,15 +89,13 @@ export class RollbackRunner {
     const lease = new Lease({ ...this.deps, clock: this.clock, leaseMs: this.leaseMs }, task.id, owner);
     if (note) taskLog.log(note, 'warn');
     try {
-      const [site, current, previous] = await Promise.all([
-        this.deps.sites.get(task.subject.id),
-        task.fromPlatformId ? this.deps.platforms.get(task.fromPlatformId) : null,
-        task.toPlatformId ? this.deps.platforms.get(task.toPlatformId) : null,
-      ]);
-      if (!site || !current || !previous) {
-        const missing = !site ? `site ${task.subject.name}` : !current ? 'current platform' : 'platform to go back to';
+      // A rollback task moves the site from its current platform (`from`) back to the previous one (`to`).
+      const move = await loadMove(this.deps, task);
+      if (move.missing) {
+        const missing = { site: `site ${task.subject.name}`, from: 'current platform', to: 'platform to go back to' }[move.missing];
         return await this.finish(task, taskLog, 'failed', `The ${missing} of this rollback no longer exists; nothing was changed.`);
       }
+      const { site, from: current, to: previous } = move;
       const run: Run = { task, site, current, previous, log: taskLog.log, taskLog, lease, checkpoint: { ...task.checkpoint } };
       return await this.rollBack(run);
     } catch (error) {
@@ -214,12 +203,7 @@ export class RollbackRunner {
     await run.taskLog.flush();
   }
 
-  private async finish(task: Task, taskLog: TaskLog, state: 'succeeded' | 'failed', error: string | null): Promise<MigrationOutcome> {
-    if (error) taskLog.log(error, 'error');
-    await taskLog.flush();
-    const done = await this.deps.tasks.transition(task.id, ['processing'], state, { error, finishedAt: this.clock.now(), lease: null });
-    if (!done) return 'lease-lost';
-    await this.deps.events.publish({ type: 'task.updated', taskId: task.id, state });
-    return state;
+  private finish(task: Task, taskLog: TaskLog, state: 'succeeded' | 'failed', error: string | null): Promise<MigrationOutcome> {
+    return finishTask({ ...this.deps, clock: this.clock }, task, taskLog, state, error);
   }
 }

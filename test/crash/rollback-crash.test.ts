@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists } from '../../src/hosting/paths.js';
-import { api, bundleApp, freePort, startApp, stopApp, untilReady, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, createSocialAndPoll, freePort, mustApi, platformBuilt, startApp, stopApp, untilReady, type AppProcess } from '../support/app-process.js';
 import { readTree, type FileTree } from '../support/file-tree.js';
 import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
@@ -45,11 +45,7 @@ describe('rollback of a migrated site, through the admin API, with kill -9 at ev
     return app;
   };
 
-  const must = async (app: AppProcess, method: string, path: string, body?: unknown) => {
-    const res = await api(app, method, path, body);
-    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, unknown>;
-  };
+  const must = mustApi;
 
   const settle = async (app: AppProcess): Promise<number> => {
     const started = Date.now();
@@ -87,20 +83,8 @@ describe('rollback of a migrated site, through the admin API, with kill -9 at ev
     const repo = await createOpenSocialRepo(join(dir, 'upstream'), ['12.3.3']);
     seed = join(dir, 'seed');
     const app = await launch(seed);
-    const platformReady = (name: string) =>
-      waitFor(async () => {
-        const res = await api(app, 'GET', `/api/platforms/${name}`);
-        const status = (res.body as { status?: string } | null)?.status;
-        if (status === 'failed') throw new Error(`${name} failed to build`);
-        return res.status === 200 && status !== 'queued' && status !== 'building';
-      }, `${name} to be built`, 120_000);
-    await must(app, 'POST', '/api/distributions', {
-      slug: 'social',
-      title: 'Open Social',
-      upstream: { kind: 'git', url: repo.url, tagPattern: '12.*', manifestPath: 'composer.lock' },
-      policy: { pollIntervalMinutes: 0, autoTarget: true },
-    });
-    await must(app, 'POST', '/api/distributions/social/poll');
+    const platformReady = (name: string) => platformBuilt(app, name);
+    await createSocialAndPoll(app, repo.url);
     await platformReady(OLD);
     const sites = [CLEAN, ...KILL_POINTS.map((_, i) => killSite(i))];
     for (const name of sites) await must(app, 'POST', '/api/sites', { name, platform: OLD });
