@@ -87,7 +87,7 @@ export class PlatformService {
     const sites = counts[platform.id] ?? 0;
     if (sites > 0) throw new ConflictError(`Platform \`${platform.name}\` still hosts ${plural(sites, 'site')}; migrate or delete them first.`);
     // A migrating site is still counted on its old platform: without this, its new one could vanish under it.
-    const active = await this.deps.repos.tasks.list({ type: ['migrate'], state: [...ACTIVE_TASK_STATES] }, ALL_ITEMS);
+    const active = await this.deps.repos.tasks.list({ type: ['migrate', 'rollback'], state: [...ACTIVE_TASK_STATES] }, ALL_ITEMS);
     const moving = active.items.filter((t) => t.toPlatformId === platform.id || t.fromPlatformId === platform.id);
     if (moving.length) {
       throw new ConflictError(

@@ -183,4 +183,45 @@ describe('pages', () => {
     const distribution = await page('/distributions/social');
     expect(distribution.text).toContain('<em>security review</em>');
   });
+
+  test('the site page offers Roll back while possible; the form starts the rollback (audited from `page`); other sites cannot post it', async () => {
+    // Record a finished migration of a.example.org as the worker would (this server runs no jobs).
+    const { repos } = server;
+    const site = (await repos.sites.getByName('a.example.org'))!;
+    const target = (await repos.platforms.getByName('social-12.4.2'))!;
+    const task = await repos.tasks.create({
+      type: 'migrate',
+      subject: { kind: 'site', id: site.id, name: site.name },
+      fromPlatformId: site.platformId,
+      toPlatformId: target.id,
+      requestedBy: { kind: 'system' },
+    });
+    await repos.tasks.transition(task.id, ['queued'], 'processing', { startedAt: new Date() });
+    await repos.tasks.setStep(task.id, 'maintenanceOff', { backup: '/data/backups/a.tar.gz', backupDigest: 'd' });
+    await repos.sites.beginMigration(site.id, site.platformId);
+    await repos.sites.completeMigration(site.id, target.id, task.id, new Date());
+    await repos.tasks.transition(task.id, ['processing'], 'succeeded', { finishedAt: new Date() });
+
+    const shown = await page('/sites/a.example.org');
+    expect(shown.text).toContain('<form method="post" action="/sites/a.example.org/rollback">');
+    expect(shown.text).toContain('<button type="submit">Roll back to social-12.3.3</button>');
+
+    const crossSite = await fetch(`${server.baseUrl}/sites/a.example.org/rollback`, { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, redirect: 'manual' });
+    expect(crossSite.status).toBe(401);
+    const posted = await fetch(`${server.baseUrl}/sites/a.example.org/rollback`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token-0123456789' },
+      redirect: 'manual',
+    });
+    expect(posted.status).toBe(303);
+    const rollback = (await server.services.tasks.recent('a.example.org', 1))[0]!;
+    expect(rollback).toMatchObject({ type: 'rollback', state: 'queued' });
+    expect(posted.headers.get('location')).toBe(`/tasks/${rollback.number}`);
+    const [entry] = (await server.services.audit.list({ action: ['site.rollback'] }, { limit: 1 })).items;
+    expect(entry).toMatchObject({ actorId: 'admin', source: 'page', subject: { name: 'a.example.org' } });
+
+    const again = await fetch(`${server.baseUrl}/sites/a.example.org/rollback`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain(`a.example.org has a rollback queued (task #${rollback.number})`);
+  });
 });
