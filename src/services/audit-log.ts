@@ -1,9 +1,12 @@
 /**
  * The audit log: `record({ actor, action, subject, details })` is the one call every state change makes.
  * `change(fn, entryOf)` runs the change and records it together: on the embedded store in one transaction (both
- * committed or neither); on MongoDB (no multi-document transaction) the entry is appended right after the change
- * and before the caller acknowledges anything, so an acknowledged change always has its entry, and a failure to
- * record reaches the caller as an error rather than an unrecorded success.
+ * committed or neither: the log can never miss a change, nor record one that did not happen); on MongoDB (no
+ * multi-document transaction on a standalone server) the entry is appended right after the change and before the
+ * caller acknowledges anything, so an acknowledged change always has its entry, and a failure to record reaches the
+ * caller as an error rather than an unrecorded success. Use cases that already run in a transaction (Confirm, a
+ * target change, a rollback request) call `record` inside it. Cost on SQLite: an audited write is its own commit
+ * rather than sharing a group commit with the writes of the same moment.
  */
 import type { Actor } from '../domain/actor.js';
 import { auditActorId, auditSource, type AuditEntry, type AuditFilter, type AuditInput, type AuditPage, type AuditPageRequest } from '../domain/audit.js';
