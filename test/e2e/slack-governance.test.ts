@@ -123,5 +123,17 @@ describe('rollback from Slack', () => {
     expect(await reply(`cancel ${rollback.number}`)).toContain('is cancelled');
     expect(await lastAudit('task.cancel')).toMatchObject({ actorId: 'U0ALICE', source: 'slack', subject: { name: `#${rollback.number}` } });
     expect(await lastAudit('upgrade.confirm')).toMatchObject({ actorId: 'U0ALICE', source: 'slack', details: { scheduled: 1 } });
+
+    // When a rollback ends (here as the worker would record it), the distribution's channel is told.
+    const { task: again } = await h.services.rollbacks.request('c.example.org', ADMIN);
+    const seen = new Set(h.slack.calls);
+    await h.repos.tasks.transition(again.id, ['queued'], 'processing', { startedAt: new Date() });
+    await h.repos.tasks.transition(again.id, ['processing'], 'succeeded', { finishedAt: new Date() });
+    await h.services.events.publish({ type: 'task.updated', taskId: again.id, state: 'succeeded' });
+    const told = await h.slack.waitFor((c) => !seen.has(c) && c.method === 'chat.postMessage' && blockText(c.args.blocks).includes(':rewind:'), 'the rollback announcement');
+    expect(told.args.channel).toBe('C0OPS');
+    const said = blockText(told.args.blocks);
+    expect(said).toContain(':rewind: `c.example.org` is back on `social-12.4.1` as it was before its migration (<https://distro.example.org/tasks/');
+    expect(said).toContain(`|task #${again.number}>, asked by <@UADMIN>).`);
   });
 });
