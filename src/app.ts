@@ -26,6 +26,7 @@ import { registerBuildJobs } from './jobs/build-jobs.js';
 import { registerMigrationJobs } from './jobs/migration-jobs.js';
 import { registerPollJobs } from './jobs/poll-jobs.js';
 import { registerRolloutJobs, requeueRollouts } from './jobs/rollout-jobs.js';
+import { registerRollbackJobs } from './jobs/rollback-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
 import { startWorkerJobs } from './jobs/worker-jobs.js';
 import { armCrashPoints } from './lib/crash-point.js';
@@ -164,6 +165,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     advisoryMaxBytes: config.advisoryFeed.maxBytes,
     allowLocalUpstreams: config.hosting.allowLocalUpstreams,
     ...(overrides.clock ? { clock: overrides.clock } : {}),
+    backupRetentionMs: config.backups.retentionMs,
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
 
@@ -208,6 +210,16 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       rollouts: services.rollouts,
     });
     registerRolloutJobs(jobs, { rollouts: services.rollouts, maxAttempts: config.jobs.maxAttempts });
+    registerRollbackJobs(jobs, {
+      repos,
+      driver,
+      events,
+      owner,
+      retentionMs: config.backups.retentionMs,
+      maxAttempts: config.jobs.maxAttempts,
+      log: (message, level = 'info') => logger[level]({ job: 'backup.prune' }, message),
+      onError: (error) => logger.error({ err: error }, 'rollback error'),
+    });
   }
 
   let slack: SlackApp | null = null;

@@ -74,6 +74,8 @@ const envSchema = z.object({
   MIGRATION_CONCURRENCY_PER_SERVER: int(2, 1),
   JOB_MAX_ATTEMPTS: int(3, 1),
   POLL_DEFAULT_INTERVAL_MINUTES: int(60, 0),
+  /** Days a migration's backup is kept (and the site may be rolled back from it); older ones are pruned hourly. */
+  BACKUP_RETENTION_DAYS: int(14, 1),
 
   /**
    * Accept upstreams on this machine or its networks: file:// URLs, local paths, plain http:// and hosts that are
@@ -144,6 +146,8 @@ export interface Config {
     allowLocalUpstreams: boolean;
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
+  /** BACKUP_RETENTION_DAYS, in milliseconds. */
+  backups: { retentionMs: number };
   advisoriesFile: string;
   /** Advisory feeds (ADVISORY_FEED_*): the git feed (null when `off`), the operator's file/URL, poll interval, size limit. */
   advisoryFeed: {
@@ -248,6 +252,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       allowLocalUpstreams: e.ALLOW_LOCAL_UPSTREAMS === 'true',
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
+    backups: { retentionMs: e.BACKUP_RETENTION_DAYS * 86_400_000 },
     advisoriesFile: resolve(e.ADVISORIES_FILE),
     advisoryFeed: {
       git: e.ADVISORY_FEED_URL === 'off' ? null : { url: e.ADVISORY_FEED_URL, branch: e.ADVISORY_FEED_BRANCH },

@@ -9,7 +9,11 @@
 import type { Distribution } from '../../src/domain/distribution.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import type { Platform } from '../../src/domain/platform.js';
+import type { AuditEntry } from '../../src/domain/audit.js';
+import type { Hold } from '../../src/domain/hold.js';
 import type {
+  AuditStore,
+  HoldStore,
   DistributionRepository,
   Page,
   PageRequest,
@@ -441,6 +445,32 @@ const checkState = (loaded: unknown, file: string): State | null => {
   return loaded;
 };
 
+/** The audit log and holds came after the freeze: kept in memory only (not in the snapshot), so the app runs. */
+const memoryAudit = (): AuditStore => {
+  const entries: AuditEntry[] = [];
+  return {
+    append: async (e) => {
+      const entry = { id: String(entries.length + 1), ...e };
+      entries.push(entry);
+      return entry;
+    },
+    list: async (_filter, page) => ({ items: entries.slice(-page.limit).reverse(), next: null }),
+  };
+};
+const memoryHolds = (): HoldStore => {
+  const holds = new Map<string, Hold>();
+  return {
+    set: async (h) => (holds.set(`${h.kind}:${h.subjectId}`, h), h),
+    clear: async (kind, id) => {
+      const h = holds.get(`${kind}:${id}`) ?? null;
+      holds.delete(`${kind}:${id}`);
+      return h;
+    },
+    get: async (kind, id) => holds.get(`${kind}:${id}`) ?? null,
+    list: async (kind, ids) => [...holds.values()].filter((h) => h.kind === kind && (!ids || ids.includes(h.subjectId))),
+  };
+};
+
 export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}): Repositories => {
   const file = options.snapshotFile;
   const state: State = (file ? checkState(readSnapshot<unknown>(file), file) : null) ?? emptyState();
@@ -461,6 +491,8 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     advisories: noAdvisories,
     // The old snapshot store predates rollouts; the store benchmark never uses them.
     rollouts: new Proxy({} as Repositories['rollouts'], { get: () => () => Promise.reject(new Error('rollouts are not part of the snapshot baseline')) }),
+    audit: memoryAudit(),
+    holds: memoryHolds(),
     transaction: (fn) => fn(),
     ping: async () => !closed,
     close: async () => {

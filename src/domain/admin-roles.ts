@@ -29,6 +29,10 @@ export const ACTION_ROLES = {
   'rollout.pause': 'operator',
   'rollout.resume': 'operator',
   'rollout.cancel': 'operator',
+  'platform.lock': 'operator',
+  'site.pin': 'operator',
+  'distribution.pin': 'operator',
+  'site.rollback': 'operator',
 } as const satisfies Record<string, AdminRole>;
 
 export type AdminAction = keyof typeof ACTION_ROLES;

@@ -78,3 +78,18 @@ export interface RolloutAdvanceJobData {
  * cannot enqueue itself under its own key while it runs, so each trigger has its own.
  */
 export const rolloutAdvanceKey = (rolloutId: string, cause: string): string => `rollout:${rolloutId}:${cause}`;
+/** `site.rollback`: runs one rollback task, putting a migrated site back on its old platform from the backup (src/jobs/rollback-jobs.ts). */
+export const ROLLBACK_JOB = 'site.rollback';
+export interface RollbackJobData {
+  taskId: string;
+}
+/** One pending rollback job per task. */
+export const rollbackJobKey = (taskId: string): string => `rollback:${taskId}`;
+/** Takes over rollbacks of dead workers (recurring, with the migration recover interval); `everyLease` as for migrations. */
+export const ROLLBACK_RECOVER_JOB = 'site.rollback.recover';
+export const ROLLBACK_RECOVER_KEY = 'rollback-recover';
+
+/** `backup.prune`: deletes migration backups older than the retention (BACKUP_RETENTION_DAYS); recurring. */
+export const BACKUP_PRUNE_JOB = 'backup.prune';
+export const BACKUP_PRUNE_EVERY_MS = 3_600_000;
+export const BACKUP_PRUNE_KEY = 'backup-prune';

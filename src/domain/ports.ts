@@ -13,8 +13,10 @@ import type {
   NewAdvisoryEvent,
   NewAdvisorySnapshot,
 } from './advisory-feed.js';
-import type { Distribution, NewDistribution } from './distribution.js';
 import type { DriverStep, MigrationStepSpec } from './migration-steps.js';
+import type { AuditEntry, AuditFilter, AuditPage, AuditPageRequest, NewAuditEntry } from './audit.js';
+import type { Distribution, NewDistribution } from './distribution.js';
+import type { Hold, HoldKind } from './hold.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
 import type { NewRollout, Rollout, RolloutPatch, RolloutState } from './rollout.js';
 import type { NewSite, Site, SiteStatus } from './site.js';
@@ -295,6 +297,26 @@ export interface AdvisoryRepository {
   updateFeedState(source: AdvisorySourceKey, patch: AdvisoryFeedState): Promise<void>;
 }
 
+/**
+ * The audit log: append-only (no update, no delete). Entries come back newest first, in the order this store
+ * appended them; `id` is the cursor of the next page.
+ */
+export interface AuditStore {
+  append(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first, `page.limit` at most, older than `page.before` when given. */
+  list(filter: AuditFilter, page: AuditPageRequest): Promise<AuditPage>;
+}
+
+/** Manual locks and pins (src/domain/hold.ts): at most one per subject, replaced by a second `set`. */
+export interface HoldStore {
+  set(hold: Hold): Promise<Hold>;
+  /** Removes the subject's hold; returns it, or null when there was none. */
+  clear(kind: HoldKind, subjectId: string): Promise<Hold | null>;
+  get(kind: HoldKind, subjectId: string): Promise<Hold | null>;
+  /** Holds of a kind, of the given subjects only when `subjectIds` is given. */
+  list(kind: HoldKind, subjectIds?: string[]): Promise<Hold[]>;
+}
+
 export interface Repositories {
   distributions: DistributionRepository;
   platforms: PlatformRepository;
@@ -305,6 +327,8 @@ export interface Repositories {
   redeliveries: RedeliveryStore;
   sessions: SessionStore;
   advisories: AdvisoryRepository;
+  audit: AuditStore;
+  holds: HoldStore;
   /**
    * Runs several repository calls as one unit. Embedded (SQLite): one transaction, all committed or none, job
    * enqueues included; other callers wait meanwhile, so keep it to repository calls (no network, no hosting work).
@@ -445,6 +469,8 @@ export interface HostingDriver extends MigrationStepMethods {
    * after a rollback, so "rolled back" is only reported for a byte-identical site. Null when this driver cannot tell.
    */
   siteDigest(site: Site, platform: Platform, log: LogFn): Promise<string | null>;
+  /** Deletes a backup `backup` returned (the pruner, after BACKUP_RETENTION_DAYS); absent: backups are never pruned. */
+  removeBackup?(backupRef: string, log: LogFn): Promise<void>;
   /** Creates the site's files on a platform (used when a site is created through Distro). */
   installSite?(site: Site, platform: Platform, log: LogFn): Promise<void>;
 }

@@ -275,6 +275,14 @@ export class LocalDriver implements HostingDriver {
     log(`Restored ${site.name} on ${from.name} from ${archive}`);
   }
 
+  async removeBackup(backupRef: string, log: LogFn): Promise<void> {
+    const archive = resolve(backupRef);
+    if (!archive.startsWith(this.backupDir + sep)) throw new HostingError(`Backup ${backupRef} is not in ${this.backupDir}.`);
+    await rm(archive, { force: true });
+    await fsyncPath(this.backupDir).catch(() => undefined);
+    log(`Removed the backup ${archive}`);
+  }
+
   /** Archives of a backup that was cut off (never recorded: a recorded backup has its final name). */
   private async removePartialBackups(siteName: string): Promise<void> {
     const entries = await readdir(this.backupDir).catch(() => [] as string[]);

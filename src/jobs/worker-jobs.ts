@@ -6,6 +6,9 @@
 import {
   ADVISORY_POLL_JOB,
   ADVISORY_POLL_KEY,
+  BACKUP_PRUNE_EVERY_MS,
+  BACKUP_PRUNE_JOB,
+  BACKUP_PRUNE_KEY,
   BUILD_JOB,
   BUILD_RECOVER_EVERY_MS,
   BUILD_RECOVER_JOB,
@@ -17,10 +20,15 @@ import {
   MIGRATION_RECOVER_EVERY_MS,
   MIGRATION_RECOVER_JOB,
   MIGRATION_RECOVER_KEY,
+  ROLLBACK_JOB,
+  rollbackJobKey,
+  ROLLBACK_RECOVER_JOB,
+  ROLLBACK_RECOVER_KEY,
   SITE_INSTALL_JOB,
   type BuildJobData,
   type MigrateJobData,
   type RecoverJobData,
+  type RollbackJobData,
   type SiteInstallJobData,
 } from '../domain/jobs.js';
 import { ALL_ITEMS, type JobQueue, type Repositories } from '../domain/ports.js';
@@ -45,10 +53,15 @@ export const startWorkerJobs = async (options: WorkerJobsOptions): ReturnType<Po
   await options.requeueRollouts?.();
   // The embedded store has one worker, this one: migrations still processing were cut off by a restart of
   // this process, so they are taken over now rather than after their lease runs out.
-  if (options.singleProcess) await jobs.enqueue<RecoverJobData>(MIGRATION_RECOVER_JOB, { everyLease: true });
+  if (options.singleProcess) {
+    await jobs.enqueue<RecoverJobData>(MIGRATION_RECOVER_JOB, { everyLease: true });
+    await jobs.enqueue<RecoverJobData>(ROLLBACK_RECOVER_JOB, { everyLease: true });
+  }
   await jobs.start();
   // `every` runs once at once too: migrations a dead worker left are taken over now and every few seconds.
   await jobs.every<RecoverJobData>(MIGRATION_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: MIGRATION_RECOVER_KEY });
+  await jobs.every<RecoverJobData>(ROLLBACK_RECOVER_JOB, MIGRATION_RECOVER_EVERY_MS, {}, { uniqueKey: ROLLBACK_RECOVER_KEY });
+  await jobs.every(BACKUP_PRUNE_JOB, BACKUP_PRUNE_EVERY_MS, {}, { uniqueKey: BACKUP_PRUNE_KEY });
   // Builds a dead worker left `building` (expired build lease) are requeued by whichever worker runs this.
   await jobs.every(BUILD_RECOVER_JOB, BUILD_RECOVER_EVERY_MS, {}, { uniqueKey: BUILD_RECOVER_KEY });
   // Security advisories: polled at start and every interval (one schedule per deployment).
@@ -79,6 +92,8 @@ const requeueOrphans = async (repos: Repositories, jobs: JobQueue, singleProcess
   }
   const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
   for (const task of queued.items) await jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
+  const rollbacks = await repos.tasks.list({ type: ['rollback'], state: ['queued'] }, ALL_ITEMS);
+  for (const task of rollbacks.items) await jobs.enqueue<RollbackJobData>(ROLLBACK_JOB, { taskId: task.id }, { uniqueKey: rollbackJobKey(task.id) });
   // Installs are idempotent: a processing one whose worker died is claimed again once its lease expires.
   const installs = await repos.tasks.list({ type: ['install'], state: ['queued', 'processing'] }, ALL_ITEMS);
   for (const task of installs.items) {

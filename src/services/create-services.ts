@@ -3,7 +3,10 @@ import { DEFAULT_POLICY } from '../domain/distribution.js';
 import { POLL_JOB, pollNowKey, type PollJobData } from '../domain/jobs.js';
 import type { AdvisoryFeedReader, Clock, JobQueue, Repositories } from '../domain/ports.js';
 import { AdvisoryService } from './advisory-service.js';
+import { AuditLog } from './audit-log.js';
 import { CompareService } from './compare-service.js';
+import { HoldService } from './hold-service.js';
+import { RollbackService } from './rollback-service.js';
 import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
@@ -36,7 +39,11 @@ export interface ServiceDeps {
   allowLocalUpstreams?: boolean;
   /** Time for rollouts (maintenance windows); tests inject one. */
   clock?: Clock;
+  /** BACKUP_RETENTION_DAYS in ms: how long a migrated site may be rolled back. */
+  backupRetentionMs?: number;
 }
+
+const DEFAULT_RETENTION_MS = 14 * 86_400_000;
 
 /** Wires the application services on the given ports. */
 export const createServices = (deps: ServiceDeps): Services => {
@@ -55,6 +62,8 @@ export const createServices = (deps: ServiceDeps): Services => {
     advisories: () => advisories.advisoryIndex(),
     advisoryEvent: async (name) => (await advisories.listEvents({ package: name }, { limit: 1, offset: 0 })).items[0]?.id ?? null,
   });
+  const audit = new AuditLog({ repos });
+  const holds = new HoldService({ repos, audit });
   const polls: Services['polls'] = deps.polls ?? {
     pollNow: async (key: string) => {
       const d = await distributions.get(key);
@@ -66,19 +75,31 @@ export const createServices = (deps: ServiceDeps): Services => {
   const distributions: DistributionService = new DistributionService({
     repos,
     events,
+    audit,
+    holds,
     defaultPolicy: { ...DEFAULT_POLICY, ...(deps.defaultPollIntervalMinutes !== undefined ? { pollIntervalMinutes: deps.defaultPollIntervalMinutes } : {}) },
     onUpstreamChanged: (d) => polls.schedule(d),
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
-  const rollouts = new RolloutService({ repos, jobs, events, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const rollouts = new RolloutService({ repos, jobs, events, audit, holds, ...(deps.clock ? { clock: deps.clock } : {}) });
   return {
     distributions,
-    platforms: new PlatformService({ repos }),
-    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false, ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}) }),
+    platforms: new PlatformService({ repos, audit, holds }),
+    sites: new SiteService({
+      repos,
+      jobs,
+      installs: deps.siteInstalls ?? false,
+      audit,
+      holds,
+      ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}),
+    }),
     compare,
-    upgrades: new UpgradeService({ repos, jobs, events, compare, rollouts }),
+    upgrades: new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds }),
     rollouts,
-    tasks: new TaskService({ repos, events }),
+    tasks: new TaskService({ repos, events, audit }),
+    audit,
+    holds,
+    rollbacks: new RollbackService({ repos, jobs, audit, retentionMs: deps.backupRetentionMs ?? DEFAULT_RETENTION_MS }),
     polls,
     links: new LinkSigner(deps.links),
     events,

@@ -1,4 +1,6 @@
 import type { Actor } from '../domain/actor.js';
+import type { AuditSubject } from '../domain/audit.js';
+import type { Hold } from '../domain/hold.js';
 import {
   DEFAULT_POLICY,
   SLUG_PATTERN,
@@ -19,12 +21,16 @@ import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
 import { plural } from '../lib/plural.js';
+import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
+import type { HoldService } from './hold-service.js';
 import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface PlatformOverview {
   platform: Platform;
   siteCount: number;
   isTarget: boolean;
+  /** Locked by hand (reason, who, when); distinct from the automatic lock of a platform that is not the target. */
+  lock: Hold | null;
 }
 
 export interface DistributionOverview {
@@ -34,6 +40,8 @@ export interface DistributionOverview {
   siteCount: number;
   /** Enabled sites on a non-target platform while a target exists. */
   outdatedSiteCount: number;
+  /** Pinned by hand: held out of upgrades. */
+  pin: Hold | null;
 }
 
 export interface DistributionDetail extends DistributionOverview {
@@ -82,9 +90,13 @@ const policyProblems = (policy: UpdatePolicy): string[] => [
   ...rolloutPolicyProblems(policy.rollout),
 ];
 
+export const distributionSubject = (d: Pick<Distribution, 'id' | 'slug'>): AuditSubject => ({ kind: 'distribution', id: d.id, name: d.slug });
+
 export interface DistributionServiceDeps {
   repos: Repositories;
   events: EventPublisher;
+  audit: AuditLog;
+  holds: HoldService;
   /** Policy of distributions created without one (config POLL_DEFAULT_INTERVAL_MINUTES). */
   defaultPolicy?: UpdatePolicy;
   /** Called after a distribution's upstream or policy is set, to (re)schedule its polling. */
@@ -107,7 +119,7 @@ export class DistributionService {
     return this.deps.repos;
   }
 
-  async create(input: Omit<NewDistribution, 'policy'> & { policy?: Partial<UpdatePolicy> }): Promise<Distribution> {
+  async create(input: Omit<NewDistribution, 'policy'> & { policy?: Partial<UpdatePolicy> }, actor: Actor = SYSTEM_ACTOR): Promise<Distribution> {
     const problems: string[] = [];
     if (!SLUG_PATTERN.test(input.slug ?? '')) problems.push('slug: lowercase letters, digits and dashes, starting with a letter or digit');
     if (!input.title?.trim()) problems.push('title: required');
@@ -115,13 +127,16 @@ export class DistributionService {
     const policy = { ...(this.deps.defaultPolicy ?? DEFAULT_POLICY), ...input.policy };
     problems.push(...policyProblems(policy));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
-    const created = await this.repos.distributions.create({ ...input, title: input.title.trim(), policy });
+    const created = await this.deps.audit.change(
+      () => this.repos.distributions.create({ ...input, title: input.title.trim(), policy }),
+      (d) => ({ actor, action: 'distribution.create', subject: distributionSubject(d), details: { title: d.title } }),
+    );
     if (created.upstream) await this.deps.onUpstreamChanged?.(created);
     return created;
   }
 
   /** Changes title/description/channel/upstream/policy; a new upstream or policy reschedules polling. */
-  async update(key: string, patch: DistributionPatch): Promise<Distribution> {
+  async update(key: string, patch: DistributionPatch, actor: Actor = SYSTEM_ACTOR): Promise<Distribution> {
     const current = await this.get(key);
     const { policy, ...given } = patch;
     const rest = given.upstream === undefined ? given : { ...given, upstream: keepCredentials(current.upstream, given.upstream) ?? null };
@@ -130,7 +145,19 @@ export class DistributionService {
     if (rest.title !== undefined && !rest.title.trim()) problems.push('title: required');
     problems.push(...this.inputProblems(rest));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
-    const updated = await this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) });
+    // A policy change is its own action (it decides what happens automatically); other edits list their fields.
+    const updated = await this.deps.audit.change(
+      () => this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) }),
+      (d) => ({
+        actor,
+        action: merged ? 'policy.change' : 'distribution.update',
+        subject: distributionSubject(d),
+        details: {
+          fields: Object.keys(patch).sort().join(','),
+          ...(merged ? { pollIntervalMinutes: merged.pollIntervalMinutes, autoTarget: merged.autoTarget } : {}),
+        },
+      }),
+    );
     if (patch.upstream !== undefined || policy) await this.deps.onUpstreamChanged?.(updated);
     return updated;
   }
@@ -151,13 +178,17 @@ export class DistributionService {
     return resolveDistribution(this.repos, key);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
     const d = await this.get(key);
     const platforms = await this.repos.platforms.list({ distributionId: d.id }, { limit: 1, offset: 0 });
     if (platforms.total > 0) {
       throw new ConflictError(`Distribution \`${d.slug}\` still has ${plural(platforms.total, 'platform')}; delete them first.`);
     }
-    await this.repos.distributions.delete(d.id);
+    await this.deps.audit.change(
+      () => this.repos.distributions.delete(d.id),
+      () => ({ actor, action: 'distribution.delete', subject: distributionSubject(d), details: { title: d.title } }),
+    );
+    await this.deps.holds.forget('distribution', d.id);
   }
 
   async list(): Promise<DistributionOverview[]> {
@@ -203,6 +234,7 @@ export class DistributionService {
     const distribution = await this.get(distributionKey);
     const target = await resolvePlatform(this.repos, platformKey);
     assertCanBeTarget(distribution, target);
+    await this.deps.holds.assertCanBeTarget(target);
     const previousId = distribution.targetPlatformId;
     // A caller that decided on the basis of an older target (an automatic build) must not overwrite a newer one.
     if (options.expectedTargetId !== undefined && options.expectedTargetId !== previousId) {
@@ -214,11 +246,23 @@ export class DistributionService {
       const { locked, unlocked } = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
       return { distribution, previousTarget, target, locked, unlocked, changed: false };
     }
-    const updated = await this.repos.distributions.setTarget(distribution.id, target.id, previousId);
-    if (!updated) {
+    // The target, the locks it implies and the audit entry commit together (embedded store).
+    const set = await this.repos.transaction(async () => {
+      const updated = await this.repos.distributions.setTarget(distribution.id, target.id, previousId);
+      if (!updated) return null;
+      const locks = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
+      await this.deps.audit.record({
+        actor,
+        action: 'target.set',
+        subject: distributionSubject(distribution),
+        details: { from: previousTarget?.name ?? null, to: target.name, locked: locks.locked.length },
+      });
+      return { updated, ...locks };
+    });
+    if (!set) {
       throw new ConflictError(`The target of \`${distribution.slug}\` changed while this was being set; check \`show ${distribution.slug}\` and try again.`);
     }
-    const { locked, unlocked } = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
+    const { updated, locked, unlocked } = set;
     await this.deps.events.publish({
       type: 'target.changed',
       distributionId: distribution.id,
@@ -240,7 +284,13 @@ export class DistributionService {
     const counts = await this.repos.sites.countByPlatform(visible.map((p) => p.id));
     const targetId = distribution.targetPlatformId;
     const target = visible.find((p) => p.id === targetId) ?? null;
-    const platforms = visible.map((platform) => ({ platform, siteCount: counts[platform.id] ?? 0, isTarget: platform.id === targetId }));
+    const [locks, pin] = await Promise.all([this.deps.holds.map('platform', visible.map((p) => p.id)), this.deps.holds.get('distribution', distribution.id)]);
+    const platforms = visible.map((platform) => ({
+      platform,
+      siteCount: counts[platform.id] ?? 0,
+      isTarget: platform.id === targetId,
+      lock: locks.get(platform.id) ?? null,
+    }));
     const siteCount = platforms.reduce((n, p) => n + p.siteCount, 0);
     let outdatedSiteCount = 0;
     if (target) {
@@ -250,7 +300,7 @@ export class DistributionService {
       }
     }
     return {
-      overview: { distribution, target, platformCount: visible.length, siteCount, outdatedSiteCount },
+      overview: { distribution, target, platformCount: visible.length, siteCount, outdatedSiteCount, pin },
       platforms,
     };
   }

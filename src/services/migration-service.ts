@@ -31,6 +31,8 @@ export { MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.j
 const CP_BACKUP = 'backup';
 /** Content hash of the site's files when the backup was taken: a rollback is verified against it. */
 const CP_BACKUP_DIGEST = 'backupDigest';
+/** The checkpoint keys a later rollback (RollbackService) and the backup pruner read from a finished migration. */
+export const MIGRATION_BACKUP_KEYS = { backup: CP_BACKUP, digest: CP_BACKUP_DIGEST, pruned: 'backupPruned' } as const;
 /** The step about to run, committed before it touches anything. */
 const CP_INTENT = 'intent';
 /**
@@ -94,10 +96,10 @@ export interface RecoverOptions {
   everyLease?: boolean;
 }
 
-class LeaseLostError extends Error {}
+export class LeaseLostError extends Error {}
 
 /** Buffers a task's log lines and appends them in order at step boundaries (one write per step, not per line). */
-class TaskLog {
+export class TaskLog {
   private pending: TaskLogLine[] = [];
   private chain: Promise<void> = Promise.resolve();
 
@@ -120,7 +122,7 @@ class TaskLog {
 }
 
 /** Renews the claim while the task runs; `lost` turns true if another worker took the task over. */
-class Lease {
+export class Lease {
   lost = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -173,9 +175,9 @@ interface Run {
 export type MigrationStepContext = Pick<Run, 'site' | 'from' | 'to' | 'log'> & { health?: HealthChecker };
 
 /** The task log's note that a worker took over a migration whose worker died. */
-const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
+export const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const placeOf = (where: SiteLocation, run: Pick<Run, 'from' | 'to'>): string =>
   ({
@@ -223,6 +225,22 @@ export const MIGRATION_STEP_HANDLERS: {
     await health?.check(site, to, log);
     return {};
   },
+};
+
+/** A move task's site and its from/to platforms, or which of them no longer exists (migrations and rollbacks). */
+export const loadMove = async (
+  deps: Pick<MigrationServiceDeps, 'sites' | 'platforms'>,
+  task: Task,
+): Promise<{ site: Site; from: Platform; to: Platform; missing?: never } | { missing: 'site' | 'from' | 'to' }> => {
+  const [site, from, to] = await Promise.all([
+    deps.sites.get(task.subject.id),
+    task.fromPlatformId ? deps.platforms.get(task.fromPlatformId) : null,
+    task.toPlatformId ? deps.platforms.get(task.toPlatformId) : null,
+  ]);
+  if (!site) return { missing: 'site' };
+  if (!from) return { missing: 'from' };
+  if (!to) return { missing: 'to' };
+  return { site, from, to };
 };
 
 /** Slot keys (TaskRepository.claimWithinLimits). */
@@ -313,15 +331,12 @@ export class MigrationService {
     const lease = new Lease({ ...this.deps, clock: this.clock, leaseMs: this.leaseMs }, task.id, owner);
     if (note) log(note, 'warn');
     try {
-      const [site, from, to] = await Promise.all([
-        this.deps.sites.get(task.subject.id),
-        task.fromPlatformId ? this.deps.platforms.get(task.fromPlatformId) : null,
-        task.toPlatformId ? this.deps.platforms.get(task.toPlatformId) : null,
-      ]);
-      if (!site || !from || !to) {
-        const missing = !site ? `site ${task.subject.name}` : !from ? 'source platform' : 'target platform';
+      const move = await loadMove(this.deps, task);
+      if (move.missing) {
+        const missing = { site: `site ${task.subject.name}`, from: 'source platform', to: 'target platform' }[move.missing];
         return await this.finish(task, taskLog, 'failed', `The ${missing} of this migration no longer exists.`);
       }
+      const { site, from, to } = move;
       const run: Run = { task, site, from, to, log, taskLog, lease, checkpoint: { ...task.checkpoint }, step: task.step };
       return await this.migrate(run, options);
     } finally {
@@ -485,12 +500,23 @@ export class MigrationService {
     return 'lease-lost';
   }
 
-  private async finish(task: Task, taskLog: TaskLog, state: 'succeeded' | 'failed', error: string | null): Promise<MigrationOutcome> {
-    if (error) taskLog.log(error, 'error');
-    await taskLog.flush();
-    const done = await this.deps.tasks.transition(task.id, ['processing'], state, { error, finishedAt: this.clock.now(), lease: null });
-    if (!done) return 'lease-lost';
-    await this.deps.events.publish({ type: 'task.updated', taskId: task.id, state });
-    return state;
+  private finish(task: Task, taskLog: TaskLog, state: 'succeeded' | 'failed', error: string | null): Promise<MigrationOutcome> {
+    return finishTask({ ...this.deps, clock: this.clock }, task, taskLog, state, error);
   }
 }
+
+/** Ends a processing task (migration or rollback) with its last log lines; 'lease-lost' when another worker holds it. */
+export const finishTask = async (
+  deps: Pick<MigrationServiceDeps, 'tasks' | 'events'> & { clock: Clock },
+  task: Task,
+  taskLog: TaskLog,
+  state: 'succeeded' | 'failed',
+  error: string | null,
+): Promise<MigrationOutcome> => {
+  if (error) taskLog.log(error, 'error');
+  await taskLog.flush();
+  const done = await deps.tasks.transition(task.id, ['processing'], state, { error, finishedAt: deps.clock.now(), lease: null });
+  if (!done) return 'lease-lost';
+  await deps.events.publish({ type: 'task.updated', taskId: task.id, state });
+  return state;
+};

@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor.js';
+import type { AuditSubject } from '../domain/audit.js';
 import { parseManifest } from '../domain/compare/manifest.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { fieldProblem, fieldProblems } from '../domain/field-limits.js';
@@ -6,6 +7,8 @@ import { ALL_ITEMS, type Page, type PageRequest, type PlatformFilter, type Repos
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import { ACTIVE_TASK_STATES } from '../domain/task.js';
 import { plural } from '../lib/plural.js';
+import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
+import type { HoldService } from './hold-service.js';
 import { resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface RegisterPlatformInput {
@@ -18,11 +21,13 @@ export interface RegisterPlatformInput {
   files?: Record<string, string>;
 }
 
+export const platformSubject = (p: Pick<Platform, 'id' | 'name'>): AuditSubject => ({ kind: 'platform', id: p.id, name: p.name });
+
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/;
 
 export class PlatformService {
-  constructor(private readonly deps: { repos: Repositories }) {}
+  constructor(private readonly deps: { repos: Repositories; audit: AuditLog; holds: HoldService }) {}
 
   /**
    * Registers an already-built platform (e.g. built outside Distro). It is ready at once; if its
@@ -48,15 +53,19 @@ export class PlatformService {
     if (problems.length) throw new ValidationError('Invalid platform.', problems);
     const distribution = await resolveDistribution(this.deps.repos, input.distribution);
     const manifest = input.files && Object.keys(input.files).length ? parseManifest(input.files) : EMPTY_MANIFEST;
-    return this.deps.repos.platforms.create({
-      name: input.name,
-      distributionId: distribution.id,
-      source: { ref: input.ref.trim(), commit: input.commit },
-      server: input.server ?? 'local',
-      manifest,
-      status: distribution.targetPlatformId ? 'locked' : 'ready',
-      createdBy: actor,
-    });
+    return this.deps.audit.change(
+      () =>
+        this.deps.repos.platforms.create({
+          name: input.name,
+          distributionId: distribution.id,
+          source: { ref: input.ref.trim(), commit: input.commit },
+          server: input.server ?? 'local',
+          manifest,
+          status: distribution.targetPlatformId ? 'locked' : 'ready',
+          createdBy: actor,
+        }),
+      (p) => ({ actor, action: 'platform.register', subject: platformSubject(p), details: { distribution: distribution.slug, ref: p.source.ref, commit: p.source.commit } }),
+    );
   }
 
   get(key: string): Promise<Platform> {
@@ -68,7 +77,7 @@ export class PlatformService {
   }
 
   /** Deletes a platform that hosts no site and is not a target (Aegir refuses the same). */
-  async delete(key: string): Promise<void> {
+  async delete(key: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
     const platform = await this.get(key);
     const distribution = await this.deps.repos.distributions.get(platform.distributionId);
     if (distribution?.targetPlatformId === platform.id) {
@@ -78,7 +87,7 @@ export class PlatformService {
     const sites = counts[platform.id] ?? 0;
     if (sites > 0) throw new ConflictError(`Platform \`${platform.name}\` still hosts ${plural(sites, 'site')}; migrate or delete them first.`);
     // A migrating site is still counted on its old platform: without this, its new one could vanish under it.
-    const active = await this.deps.repos.tasks.list({ type: ['migrate'], state: [...ACTIVE_TASK_STATES] }, ALL_ITEMS);
+    const active = await this.deps.repos.tasks.list({ type: ['migrate', 'rollback'], state: [...ACTIVE_TASK_STATES] }, ALL_ITEMS);
     const moving = active.items.filter((t) => t.toPlatformId === platform.id || t.fromPlatformId === platform.id);
     if (moving.length) {
       throw new ConflictError(
@@ -86,6 +95,10 @@ export class PlatformService {
           'wait for them to end or cancel them first.',
       );
     }
-    await this.deps.repos.platforms.delete(platform.id);
+    await this.deps.audit.change(
+      () => this.deps.repos.platforms.delete(platform.id),
+      () => ({ actor, action: 'platform.delete', subject: platformSubject(platform), details: { distribution: distribution?.slug ?? null } }),
+    );
+    await this.deps.holds.forget('platform', platform.id);
   }
 }

@@ -18,6 +18,8 @@ import {
   type RolloutAdvanceJobData,
 } from '../domain/jobs.js';
 import { describeWindows, nextOpening } from '../domain/maintenance-window.js';
+import type { AuditLog } from './audit-log.js';
+import type { HoldService } from './hold-service.js';
 import { windowsForSite, type RolloutPolicy } from '../domain/rollout-policy.js';
 import { ALL_ITEMS, type Clock, type DomainEvent, type EventPublisher, type JobQueue, type Page, type PageRequest, type Repositories, type RolloutFilter } from '../domain/ports.js';
 import {
@@ -43,6 +45,10 @@ export interface RolloutServiceDeps {
   repos: Repositories;
   jobs: JobQueue;
   events: EventPublisher;
+  /** Records pause / resume / cancel with who did it (in the same commit on the embedded store). */
+  audit: AuditLog;
+  /** Pinned sites are left out of a rollout, at Confirm and when their wave starts. */
+  holds: HoldService;
   clock?: Clock;
 }
 
@@ -109,10 +115,13 @@ export class RolloutService {
     const skipped: PlanSkip[] = [];
     const moves: PlannedMove[] = [];
     const current = new Map((await this.repos.sites.getMany(plan.moves.map((m) => m.siteId))).map((s) => [s.id, s]));
+    const pins = await this.deps.holds.map('site', plan.moves.map((m) => m.siteId));
     for (const move of plan.moves) {
       const site = current.get(move.siteId);
-      if (site && site.platformId === move.fromPlatformId) moves.push(move);
-      else skipped.push({ site: move.siteName, reason: site ? 'moved to another platform since the summary' : 'deleted' });
+      const pin = pins.get(move.siteId);
+      if (!site || site.platformId !== move.fromPlatformId) skipped.push({ site: move.siteName, reason: site ? 'moved to another platform since the summary' : 'deleted' });
+      else if (pin) skipped.push({ site: move.siteName, reason: `pinned by ${describeActor(pin.by)}: ${pin.reason}` });
+      else moves.push(move);
     }
     const rollout = await this.repos.rollouts.create({
       planId: plan.id,
@@ -154,7 +163,10 @@ export class RolloutService {
       const now = this.clock.now();
       const patch = rolloutAction(rollout, action, actor, now);
       if (action === 'resume') patch.waves = await this.retryFailed(rollout);
-      const updated = await this.repos.rollouts.update(rollout.id, rollout.version, patch);
+      const updated = await this.deps.audit.change(
+        () => this.repos.rollouts.update(rollout.id, rollout.version, patch),
+        (u) => (u ? { actor, action: `rollout.${action}` as const, subject: { kind: 'rollout' as const, id: u.id, name: `#${u.number}` }, details: { state: u.state } } : null),
+      );
       if (updated) {
         if (action === 'cancel') await this.cancelQueued(updated, actor);
         if (action === 'resume') await this.enqueueAdvance(updated, `resume:${updated.version}`);
@@ -402,6 +414,9 @@ export class RolloutService {
     const site = lookup.sites.get(s.siteId);
     if (!site) return { skip: 'deleted' };
     if (site.platformId !== s.fromPlatformId) return { skip: 'moved to another platform since the summary' };
+    // Pinned after Confirm, before its wave: held out like a site pinned before.
+    const pin = await this.deps.holds.get('site', site.id);
+    if (pin) return { skip: `pinned by ${describeActor(pin.by)}: ${pin.reason}` };
     try {
       const task = await this.repos.tasks.create({
         type: 'migrate',

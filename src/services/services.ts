@@ -1,7 +1,10 @@
 import type { Actor } from '../domain/actor.js';
 import type { Distribution, UpstreamSource } from '../domain/distribution.js';
 import type { AdvisoryService } from './advisory-service.js';
+import type { AuditLog } from './audit-log.js';
 import type { CompareService } from './compare-service.js';
+import type { HoldService } from './hold-service.js';
+import type { RollbackService } from './rollback-service.js';
 import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
 import type { LinkSigner } from './link-signer.js';
@@ -20,6 +23,11 @@ export interface Services {
   upgrades: UpgradeService;
   tasks: TaskService;
   rollouts: RolloutService;
+  /** Every state change's record: `audit.record({ actor, action, subject, details })`. */
+  audit: AuditLog;
+  /** Manual platform locks and site/distribution pins. */
+  holds: HoldService;
+  rollbacks: RollbackService;
   /** Update polling: `pollNow` queues an immediate upstream check; `schedule` aligns the recurring poll with the policy. */
   polls: {
     pollNow(distributionKey: string, actor: Actor): Promise<unknown>;

@@ -1,4 +1,5 @@
-import type { Actor } from '../domain/actor.js';
+import { describeActor, type Actor } from '../domain/actor.js';
+import type { AuditSubject } from '../domain/audit.js';
 import { ConflictError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { ALL_ITEMS, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
 import { fieldProblem } from '../domain/field-limits.js';
@@ -7,6 +8,8 @@ import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
 import { installJobKey, SITE_INSTALL_JOB, type SiteInstallJobData } from '../domain/jobs.js';
+import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
+import type { HoldService } from './hold-service.js';
 import { resolvePlatform, resolveSite } from './lookup.js';
 
 
@@ -32,7 +35,11 @@ export interface SiteServiceDeps {
    * platform registered by hand (POST /api/platforms) may have none; then creating a site is refused at once.
    */
   platformHasFiles?: (platform: Platform) => Promise<boolean>;
+  audit: AuditLog;
+  holds: HoldService;
 }
+
+export const siteSubject = (s: Pick<Site, 'id' | 'name'>): AuditSubject => ({ kind: 'site', id: s.id, name: s.name });
 
 export class SiteService {
   constructor(private readonly deps: SiteServiceDeps) {}
@@ -60,8 +67,13 @@ export class SiteService {
         `Platform \`${platform.name}\` has no files on this server (it was registered by hand, not built here), so no site can be installed on it; add the site to a platform Distro built from the distribution's upstream.`,
       );
     }
+    const lock = await this.deps.holds.get('platform', platform.id);
+    if (lock) {
+      throw new RuleViolationError(`Platform \`${platform.name}\` is locked by ${describeActor(lock.by)}: ${lock.reason}. No new sites until it is unlocked.`);
+    }
     const record = { name, platformId: platform.id, modules: input.modules ?? [] };
-    if (!this.deps.installs) return { site: await this.deps.repos.sites.create(record), task: null };
+    const entry = (site: Site) => ({ actor, action: 'site.create' as const, subject: siteSubject(site), details: { platform: platform.name } });
+    if (!this.deps.installs) return { site: await this.deps.audit.change(() => this.deps.repos.sites.create(record), entry), task: null };
     const site = await this.deps.repos.sites.create({ ...record, status: 'installing' });
     try {
       const task = await this.deps.repos.tasks.create({
@@ -71,6 +83,8 @@ export class SiteService {
         requestedBy: actor,
       });
       await this.deps.jobs.enqueue<SiteInstallJobData>(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
+      // After the record, task and job are written and before the 202: an acknowledged creation has its entry.
+      await this.deps.audit.record(entry(site));
       return { site, task };
     } catch (error) {
       // Nothing will install it: never keep a record of a site whose files nobody makes.
@@ -87,7 +101,7 @@ export class SiteService {
     return this.deps.repos.sites.list(filter, page);
   }
 
-  async update(key: string, patch: { status?: 'enabled' | 'disabled'; modules?: string[] }): Promise<Site> {
+  async update(key: string, patch: { status?: 'enabled' | 'disabled'; modules?: string[] }, actor: Actor = SYSTEM_ACTOR): Promise<Site> {
     const site = await this.get(key);
     if (patch.status !== undefined && patch.status !== 'enabled' && patch.status !== 'disabled') {
       throw new ValidationError('Invalid site.', ['status: enabled or disabled']);
@@ -95,15 +109,27 @@ export class SiteService {
     // Only the install task moves a site out of `installing`, and never back: checking first cannot race.
     if (site.status === 'installing') throw this.installing(site);
     // The repository refuses a migrating site atomically: no edit can land mid-migration.
-    return this.deps.repos.sites.update(site.id, patch);
+    return this.deps.audit.change(
+      () => this.deps.repos.sites.update(site.id, patch),
+      (s) => ({
+        actor,
+        action: 'site.update',
+        subject: siteSubject(s),
+        details: { ...(patch.status ? { status: patch.status } : {}), ...(patch.modules ? { modules: patch.modules.length } : {}) },
+      }),
+    );
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
     const site = await this.get(key);
     // An installing site whose install task is gone (a crash between the two writes) may be removed.
     if (site.status === 'installing' && (await this.activeInstall(site)) !== null) throw this.installing(site);
     // The repository refuses a migrating site atomically.
-    await this.deps.repos.sites.delete(site.id);
+    await this.deps.audit.change(
+      () => this.deps.repos.sites.delete(site.id),
+      () => ({ actor, action: 'site.delete', subject: siteSubject(site), details: {} }),
+    );
+    await this.deps.holds.forget('site', site.id);
   }
 
   private async activeInstall(site: Site): Promise<Task | null> {

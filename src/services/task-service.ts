@@ -2,10 +2,11 @@ import { describeActor, type Actor } from '../domain/actor.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { EventPublisher, Repositories, TaskFilter } from '../domain/ports.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
+import type { AuditLog } from './audit-log.js';
 import { resolveSite } from './lookup.js';
 
 export class TaskService {
-  constructor(private readonly deps: { repos: Repositories; events: EventPublisher; now?: () => Date }) {}
+  constructor(private readonly deps: { repos: Repositories; events: EventPublisher; audit: AuditLog; now?: () => Date }) {}
 
   /** Recent tasks, newest first; for one site when `siteKey` is given. */
   async recent(siteKey?: string, limit = 10): Promise<Task[]> {
@@ -40,7 +41,10 @@ export class TaskService {
     const task = await this.get(key);
     if (task.state === 'cancelled') return task;
     const now = this.deps.now?.() ?? new Date();
-    const done = await this.deps.repos.tasks.transition(task.id, ['queued'], 'cancelled', { finishedAt: now, confirmedBy: task.confirmedBy });
+    const done = await this.deps.audit.change(
+      () => this.deps.repos.tasks.transition(task.id, ['queued'], 'cancelled', { finishedAt: now, confirmedBy: task.confirmedBy }),
+      (t) => (t ? { actor, action: 'task.cancel', subject: { kind: 'task', id: t.id, name: `#${t.number}` }, details: { type: t.type, subject: t.subject.name } } : null),
+    );
     if (!done) {
       const current = await this.deps.repos.tasks.get(task.id);
       const state = current?.state ?? task.state;

@@ -1,4 +1,6 @@
-import type { Actor } from '../domain/actor.js';
+import { describeActor, type Actor } from '../domain/actor.js';
+import type { AuditSubject } from '../domain/audit.js';
+import type { Hold } from '../domain/hold.js';
 import type { CompareResult } from '../domain/compare/types.js';
 import type { Distribution } from '../domain/distribution.js';
 import { ConflictError, RuleViolationError, StaleError } from '../domain/errors.js';
@@ -10,8 +12,10 @@ import { isActive, type Task } from '../domain/task.js';
 import type { PlanScope, PlanSkip, PlanState, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import type { Rollout } from '../domain/rollout.js';
 import { isNewerBuild } from './build-service.js';
+import type { AuditLog } from './audit-log.js';
 import type { CompareService } from './compare-service.js';
 import type { RolloutService } from './rollout-service.js';
+import type { HoldService } from './hold-service.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
 
 /** One source platform of a plan: its sites and what moving them to the target changes. */
@@ -34,6 +38,13 @@ export interface PlanView {
   movable: number;
   /** The rollout Confirm made (null before Confirm). */
   rollout: Rollout | null;
+  /** Sites of the plan's scope left out because they (or their distribution) are pinned, with the pin. */
+  held: HeldSite[];
+}
+
+export interface HeldSite {
+  site: Site;
+  hold: Hold;
 }
 
 export interface ConfirmOutcome {
@@ -68,6 +79,8 @@ export class UpgradeService {
       events: EventPublisher;
       compare: CompareService;
       rollouts: RolloutService;
+      audit: AuditLog;
+      holds: HoldService;
     },
   ) {}
 
@@ -77,10 +90,22 @@ export class UpgradeService {
 
   /** Builds and records an upgrade proposal for a site, every site of a platform, or a whole distribution. */
   async propose(scope: PlanScope, actor: Actor): Promise<PlanView> {
-    const { distribution, sites } = await this.select(scope);
+    const { distribution, sites: all } = await this.select(scope);
+    const pinned = await this.deps.holds.get('distribution', distribution.id);
+    if (pinned) throw new RuleViolationError(`Distribution \`${distribution.slug}\` is pinned by ${describeActor(pinned.by)}: ${pinned.reason}. \`unpin ${distribution.slug}\` first.`);
+    const holds = await this.deps.holds.map('site', all.map((s) => s.id));
+    if (scope.kind === 'site' && all[0] && holds.get(all[0].id)) {
+      const hold = holds.get(all[0].id)!;
+      throw new RuleViolationError(`\`${all[0].name}\` is pinned by ${describeActor(hold.by)}: ${hold.reason}. \`unpin ${all[0].name}\` first.`);
+    }
+    // Pinned sites stay where they are; the summary lists them as held, with the reason.
+    const sites = all.filter((s) => !holds.has(s.id));
     const targetId = distribution.targetPlatformId;
     if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet; set one with \`target ${distribution.slug} <platform>\`.`);
-    if (!sites.length) throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target.`);
+    if (!sites.length) {
+      const held = holds.size ? ` (${holds.size} pinned)` : '';
+      throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target${held}.`);
+    }
     const moves: PlannedMove[] = sites.map((s) => ({ siteId: s.id, siteName: s.name, fromPlatformId: s.platformId }));
     const groups = await this.groups(moves, targetId);
     const plan = await this.repos.plans.create({
@@ -105,10 +130,11 @@ export class UpgradeService {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
     const target = await mustGet('platform', plan.targetPlatformId, (id) => this.repos.platforms.get(id));
-    const [groups, tasks, rollout] = await Promise.all([
+    const [groups, tasks, rollout, held] = await Promise.all([
       this.groups(plan.moves, target.id),
       this.repos.tasks.getMany(plan.taskIds),
       plan.state === 'confirmed' ? this.repos.rollouts.getByPlan(plan.id) : null,
+      this.held(plan),
     ]);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const sites = new Map(groups.flatMap((g) => g.sites.map((s) => [s.id, s] as const)));
@@ -121,6 +147,7 @@ export class UpgradeService {
       stale: plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId,
       movable: plan.moves.filter((m) => stillMovable(m, sites.get(m.siteId))).length,
       rollout,
+      held,
     };
   }
 
@@ -134,6 +161,8 @@ export class UpgradeService {
     if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled; run `upgrade` again for a fresh summary.');
     if (plan.blocked) throw new RuleViolationError('This upgrade has errors (see the summary) and cannot be confirmed.');
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
+    const pinned = await this.deps.holds.get('distribution', distribution.id);
+    if (pinned) throw new RuleViolationError(`Distribution \`${distribution.slug}\` was pinned by ${describeActor(pinned.by)} (${pinned.reason}); nothing was scheduled.`);
     if (plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId) {
       await this.repos.plans.transition(plan.id, ['pending'], 'stale');
       await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
@@ -149,8 +178,17 @@ export class UpgradeService {
     // confirmed plan without its migrations, and a second Confirm sees all of it or none.
     const won = await this.repos.transaction(async () => {
       const confirmed = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
-      // Confirm makes the rollout, which starts its first wave now if a maintenance window is open.
-      return confirmed ? this.deps.rollouts.createForPlan(confirmed, actor) : null;
+      if (!confirmed) return null;
+      // Confirm makes the rollout (pinned sites left out), which starts its first wave now if a window is open.
+      const made = await this.deps.rollouts.createForPlan(confirmed, actor);
+      const scheduled = made.rollout.waves.reduce((n, w) => n + w.sites.length, 0);
+      await this.deps.audit.record({
+        actor,
+        action: 'upgrade.confirm',
+        subject: planSubject(plan),
+        details: { distribution: distribution.slug, rollout: made.rollout.number, scheduled, skipped: made.skipped.length },
+      });
+      return made;
     });
     if (!won) {
       const now = await mustGet('upgrade', plan.id, (id) => this.repos.plans.get(id));
@@ -165,7 +203,10 @@ export class UpgradeService {
   async cancel(planId: string, actor: Actor): Promise<UpgradePlan> {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     if (plan.state === 'cancelled') return plan;
-    const done = await this.repos.plans.transition(plan.id, ['pending', 'stale'], 'cancelled', { confirmedBy: actor });
+    const done = await this.deps.audit.change(
+      () => this.repos.plans.transition(plan.id, ['pending', 'stale'], 'cancelled', { confirmedBy: actor }),
+      (p) => (p ? { actor, action: 'upgrade.cancel', subject: planSubject(p), details: {} } : null),
+    );
     if (!done) throw new ConflictError('This upgrade is already confirmed; cancel single migrations with `cancel <task>`.');
     await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
     return done;
@@ -178,6 +219,7 @@ export class UpgradeService {
   async targetImpact(distributionKey: string, platformKey: string): Promise<TargetImpact> {
     const distribution = await resolveDistribution(this.repos, distributionKey);
     const target = await resolvePlatform(this.repos, platformKey);
+    if (target.id !== distribution.targetPlatformId) await this.deps.holds.assertCanBeTarget(target);
     const current = distribution.targetPlatformId ? await this.repos.platforms.get(distribution.targetPlatformId) : null;
     const impact: TargetImpact = { distribution, target, current, older: false, downgrades: 0, blocked: [] };
     if (target.distributionId !== distribution.id || current?.id === target.id) return impact;
@@ -228,6 +270,23 @@ export class UpgradeService {
     await this.repos.plans.setMessage(planId, message);
   }
 
+  /** Pinned sites the plan's scope would otherwise include (enabled, off the plan's target). */
+  private async held(plan: UpgradePlan): Promise<HeldSite[]> {
+    const holds = await this.deps.holds.map('site');
+    if (!holds.size) return [];
+    const sites = await this.repos.sites.getMany([...holds.keys()]);
+    const platforms = new Map((await this.repos.platforms.getMany(sites.map((s) => s.platformId))).map((p) => [p.id, p]));
+    const scope = plan.scope;
+    const inScope = (s: Site): boolean => {
+      const p = platforms.get(s.platformId);
+      if (!p || s.status !== 'enabled' || p.id === plan.targetPlatformId || p.distributionId !== plan.distributionId) return false;
+      if (scope.kind === 'site') return s.name === scope.name;
+      if (scope.kind === 'platform') return p.name === scope.name;
+      return true;
+    };
+    return sites.filter(inScope).map((site) => ({ site, hold: holds.get(site.id)! }));
+  }
+
   private async select(scope: PlanScope): Promise<{ distribution: Distribution; sites: Site[] }> {
     if (scope.kind === 'site') {
       const site = await resolveSite(this.repos, scope.name);
@@ -274,6 +333,8 @@ export class UpgradeService {
 
 /** A planned move Confirm can still schedule: the site exists and is where the plan found it. */
 const stillMovable = (move: PlannedMove, site: Site | undefined): boolean => Boolean(site && site.platformId === move.fromPlatformId);
+
+const planSubject = (plan: UpgradePlan): AuditSubject => ({ kind: 'upgrade', id: plan.id, name: describeScope(plan.scope).replace(/`/g, '') });
 
 const describeScope = (scope: PlanScope): string =>
   scope.kind === 'site' ? `site \`${scope.name}\`` : scope.kind === 'platform' ? `platform \`${scope.name}\`` : `distribution \`${scope.slug}\``;

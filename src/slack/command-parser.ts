@@ -24,7 +24,12 @@ export type Command =
   | { kind: 'rollouts' }
   | { kind: 'pause'; rollout: string }
   | { kind: 'resume'; rollout: string }
-  | { kind: 'cancel-rollout'; rollout: string };
+  | { kind: 'cancel-rollout'; rollout: string }
+  | { kind: 'rollback'; site: string }
+  | { kind: 'lock'; platform: string; reason: string }
+  | { kind: 'unlock'; platform: string }
+  | { kind: 'pin'; name: string; reason: string }
+  | { kind: 'unpin'; name: string };
 
 export type CommandKind = Command['kind'];
 

@@ -16,6 +16,7 @@ import type { Distribution } from '../domain/distribution.js';
 import { advisoryAnnouncementMessage, advisoryFixedMessage, advisoryRefusedMessage } from './blocks/advisory-announcement.js';
 import { announcementMessage } from './blocks/announcement.js';
 import type { SlackMessage } from './blocks/kit.js';
+import { rollbackFinishedMessage } from './blocks/rollback.js';
 import { buildFailedMessage, pollFailedMessage, pollNothingNewMessage } from './blocks/upstream-failures.js';
 import { MessageUpdater, type MessageUpdaterTiming } from './message-updater.js';
 import { PlanMessenger } from './plan-messages.js';
@@ -161,8 +162,17 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     await client.chat.postMessage({ channel: options.defaultChannel, text, blocks, unfurl_links: false });
   };
 
+  /** A rollback has no summary to update: its end is said in the distribution's channel. */
+  const onRollbackFinished = async (task: Task): Promise<void> => {
+    if (!task.toPlatformId || (task.state !== 'succeeded' && task.state !== 'failed')) return;
+    const previous = await services.platforms.get(task.toPlatformId);
+    const distribution = await services.distributions.get(previous.distributionId);
+    await post(distribution, 'rollback finished', rollbackFinishedMessage(task, previous, services.links.taskUrl(task.id)));
+  };
+
   const onTask = async (taskId: string): Promise<void> => {
     const task = await getTask(taskId);
+    if (task?.type === 'rollback') return onRollbackFinished(task);
     if (!task?.planId) return;
     messenger.refresh(task.planId);
     if (task.state === 'failed') await messenger.reportFailure(task);

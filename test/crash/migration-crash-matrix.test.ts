@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathExists } from '../../src/hosting/paths.js';
-import { api, bundleApp, launchApp, mustApi, stopApp, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, launchApp, mustApi, platformBuilt, stopApp, type AppProcess } from '../support/app-process.js';
 import { readTree, type FileTree } from '../support/file-tree.js';
 import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
@@ -114,13 +114,7 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
     const repo = await createOpenSocialRepo(join(dir, 'upstream'), ['12.3.3']);
     seed = join(dir, 'seed');
     const app = await launch(seed);
-    const platformReady = (name: string) =>
-      waitFor(async () => {
-        const res = await api(app, 'GET', `/api/platforms/${name}`);
-        const status = (res.body as { status?: string } | null)?.status;
-        if (status === 'failed') throw new Error(`${name} failed to build`);
-        return res.status === 200 && status !== 'queued' && status !== 'building';
-      }, `${name} to be built`, 120_000);
+    const platformReady = (name: string) => platformBuilt(app, name);
     await must(app, 'POST', '/api/distributions', {
       slug: 'social',
       title: 'Open Social',

@@ -46,6 +46,9 @@ describe('git polling → platform build → auto target (real repo, real checko
     expect(stack.events).toContainEqual({ type: 'platform.built', platformId: first!.id });
     // Made the target by the poll, not by the admin who registered the upstream.
     expect(stack.events).toContainEqual({ type: 'target.changed', distributionId: social.id, previousTargetId: null, targetId: first!.id, actor: { kind: 'poll' } });
+    // The automatic target move is in the audit log, attributed to the poll.
+    const [moved] = (await stack.repos.audit.list({ action: ['target.set'] }, { limit: 5 })).items;
+    expect(moved).toMatchObject({ actorId: 'poll', source: 'poll', subject: { name: 'social' }, details: { from: null, to: 'social-12.3.3' } });
   });
 
   test('an unchanged upstream yields nothing new', async () => {

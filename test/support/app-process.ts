@@ -116,3 +116,23 @@ export const mustApi = async <T = Record<string, unknown>>(app: AppProcess, meth
   if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as T;
 };
+
+/** Waits until the platform is built (ready or locked); a failed build throws. */
+export const platformBuilt = (app: AppProcess, name: string): Promise<void> =>
+  waitFor(async () => {
+    const res = await api(app, 'GET', `/api/platforms/${name}`);
+    const status = (res.body as { status?: string } | null)?.status;
+    if (status === 'failed') throw new Error(`${name} failed to build`);
+    return res.status === 200 && status !== 'queued' && status !== 'building';
+  }, `${name} to be built`, 120_000);
+
+/** Creates the `social` distribution tracking `url`'s 12.* tags (auto-target on, polled on demand) and polls it. */
+export const createSocialAndPoll = async (app: AppProcess, url: string): Promise<void> => {
+  await mustApi(app, 'POST', '/api/distributions', {
+    slug: 'social',
+    title: 'Open Social',
+    upstream: { kind: 'git', url, tagPattern: '12.*', manifestPath: 'composer.lock' },
+    policy: { pollIntervalMinutes: 0, autoTarget: true },
+  });
+  await mustApi(app, 'POST', '/api/distributions/social/poll');
+};

@@ -27,6 +27,13 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'POST /rollouts/:id/pause': 'rollout.pause',
   'POST /rollouts/:id/resume': 'rollout.resume',
   'POST /rollouts/:id/cancel': 'rollout.cancel',
+  'PUT /platforms/:key/lock': 'platform.lock',
+  'DELETE /platforms/:key/lock': 'platform.lock',
+  'PUT /sites/:key/pin': 'site.pin',
+  'DELETE /sites/:key/pin': 'site.pin',
+  'PUT /distributions/:key/pin': 'distribution.pin',
+  'DELETE /distributions/:key/pin': 'distribution.pin',
+  'POST /sites/:name/rollback': 'site.rollback',
 };
 
 export interface Endpoint {

@@ -4,6 +4,7 @@ import type { Repositories } from '../../domain/ports.js';
 import type { Services } from '../../services/services.js';
 import { requireAdmin, type AdminAuth } from '../auth.js';
 import { endpointsOf, enforceRoles } from './api-index.js';
+import { auditApi } from './audit.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
 import { exposureApi } from './exposure.js';
@@ -38,6 +39,7 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   router.use('/upgrades', upgradesApi(services));
   router.use('/exposure', exposureApi(services));
   router.use('/rollouts', rolloutsApi(services));
+  router.use('/audit', auditApi(services));
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });

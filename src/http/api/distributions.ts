@@ -4,6 +4,7 @@ import type { RolloutPolicy } from '../../domain/rollout-policy.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { name, pageQuery, paged, parseBody, parseQuery, sliceToPage } from '../validation.js';
+import { holdJson, holdRoutes } from './holds.js';
 import { distributionOverview, targetChange } from './serialize.js';
 
 const upstreamCommon = {
@@ -78,7 +79,7 @@ export const distributionsApi = (services: Services): Router => {
   });
 
   router.post('/', async (req, res) => {
-    const created = await services.distributions.create(distributionInput(parseBody(createDistributionSchema, req)));
+    const created = await services.distributions.create(distributionInput(parseBody(createDistributionSchema, req)), actorOf(res));
     res.status(201).location(`/api/distributions/${created.slug}`).json(created);
   });
 
@@ -86,6 +87,7 @@ export const distributionsApi = (services: Services): Router => {
     const detail = await services.distributions.show(req.params.slug);
     res.json({
       ...distributionOverview(detail),
+      pin: holdJson(detail.pin),
       platforms: detail.platforms.map((p) => ({
         id: p.platform.id,
         name: p.platform.name,
@@ -93,16 +95,17 @@ export const distributionsApi = (services: Services): Router => {
         ref: p.platform.source.ref,
         siteCount: p.siteCount,
         isTarget: p.isTarget,
+        lock: holdJson(p.lock),
       })),
     });
   });
 
   router.patch('/:slug', async (req, res) => {
-    res.json(await services.distributions.update(req.params.slug, distributionInput(parseBody(patchDistributionSchema, req))));
+    res.json(await services.distributions.update(req.params.slug, distributionInput(parseBody(patchDistributionSchema, req)), actorOf(res)));
   });
 
   router.delete('/:slug', async (req, res) => {
-    await services.distributions.delete(req.params.slug);
+    await services.distributions.delete(req.params.slug, actorOf(res));
     res.status(204).end();
   });
 
@@ -116,6 +119,8 @@ export const distributionsApi = (services: Services): Router => {
     await services.polls.pollNow(distribution.slug, actorOf(res));
     res.status(202).json({ queued: true, distribution: distribution.slug });
   });
+
+  holdRoutes(router, services, 'distribution', 'pin');
 
   return router;
 };

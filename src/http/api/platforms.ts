@@ -5,6 +5,7 @@ import type { PlatformStatus } from '../../domain/platform.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js';
+import { holdJson, holdRoutes } from './holds.js';
 import { platformDetail, platformSummary } from './serialize.js';
 
 const STATUSES: readonly [PlatformStatus, ...PlatformStatus[]] = ['queued', 'building', 'ready', 'failed', 'locked', 'deleted'];
@@ -53,13 +54,16 @@ export const platformsApi = (services: Services): Router => {
   });
 
   router.get('/:name', async (req, res) => {
-    res.json(platformDetail(await services.platforms.get(req.params.name)));
+    const platform = await services.platforms.get(req.params.name);
+    res.json({ ...platformDetail(platform), lock: holdJson(await services.holds.get('platform', platform.id)) });
   });
 
   router.delete('/:name', async (req, res) => {
-    await services.platforms.delete(req.params.name);
+    await services.platforms.delete(req.params.name, actorOf(res));
     res.status(204).end();
   });
+
+  holdRoutes(router, services, 'platform', 'lock');
 
   return router;
 };

@@ -3,6 +3,7 @@ import type { Platform } from '../../domain/platform.js';
 import type { Task } from '../../domain/task.js';
 import type { UpgradePlan } from '../../domain/upgrade-plan.js';
 import type { DistributionOverview, TargetChange } from '../../services/distribution-service.js';
+import type { RollbackStatus } from '../../services/rollback-service.js';
 import type { ConfirmOutcome, PlanView } from '../../services/upgrade-service.js';
 
 const ref = (p: { id: string; name: string } | null) => (p ? { id: p.id, name: p.name } : null);
@@ -23,6 +24,7 @@ export const distributionOverview = (o: DistributionOverview) => ({
   platformCount: o.platformCount,
   siteCount: o.siteCount,
   outdatedSiteCount: o.outdatedSiteCount,
+  pin: o.pin ? { reason: o.pin.reason, by: o.pin.by, at: o.pin.at } : null,
 });
 
 export const targetChange = (c: TargetChange) => ({
@@ -73,6 +75,13 @@ export const planView = (v: PlanView) => ({
   })),
   tasks: v.tasks.map(taskSummary),
   rollout: v.rollout,
+  held: v.held.map((h) => ({ site: h.site.name, reason: h.hold.reason, by: h.hold.by, at: h.hold.at })),
 });
+
+/** Whether a site can be rolled back, to where and until when, or why not. */
+export const rollbackJson = (r: RollbackStatus) =>
+  r.possible
+    ? { possible: true, to: ref(r.previous), from: ref(r.current), migrationTask: r.migration.number, until: r.until }
+    : { possible: false, reason: r.reason };
 
 export const confirmOutcome = (o: ConfirmOutcome) => ({ scheduled: o.scheduled, skipped: o.skipped, plan: planView(o.view) });

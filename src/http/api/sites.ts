@@ -4,7 +4,8 @@ import type { SiteFilter } from '../../domain/ports.js';
 import type { SiteStatus } from '../../domain/site.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
-import { taskSummary } from './serialize.js';
+import { holdJson, holdRoutes } from './holds.js';
+import { rollbackJson, taskSummary } from './serialize.js';
 import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js';
 
 const STATUSES: readonly [SiteStatus, ...SiteStatus[]] = ['enabled', 'disabled', 'migrating', 'installing'];
@@ -47,7 +48,9 @@ export const sitesApi = (services: Services): Router => {
   });
 
   router.get('/:name', async (req, res) => {
-    res.json(await services.sites.get(req.params.name));
+    const site = await services.sites.get(req.params.name);
+    const [pin, rollback] = await Promise.all([services.holds.get('site', site.id), services.rollbacks.status(site.id)]);
+    res.json({ ...site, pin: holdJson(pin), rollback: rollbackJson(rollback) });
   });
 
   router.patch('/:name', async (req, res) => {
@@ -56,14 +59,26 @@ export const sitesApi = (services: Services): Router => {
       await services.sites.update(req.params.name, {
         ...(body.status ? { status: body.status } : {}),
         ...(body.modules ? { modules: body.modules } : {}),
-      }),
+      }, actorOf(res)),
     );
   });
 
   router.delete('/:name', async (req, res) => {
-    await services.sites.delete(req.params.name);
+    await services.sites.delete(req.params.name, actorOf(res));
     res.status(204).end();
   });
+
+  router.get('/:name/rollback', async (req, res) => {
+    res.json(rollbackJson(await services.rollbacks.status(req.params.name)));
+  });
+
+  // 202 with the rollback task to follow; 409 naming the reason when it is not possible.
+  router.post('/:name/rollback', async (req, res) => {
+    const { task } = await services.rollbacks.request(req.params.name, actorOf(res));
+    res.status(202).location(`/api/tasks/${task.number}`).json({ task: taskSummary(task) });
+  });
+
+  holdRoutes(router, services, 'site', 'pin');
 
   return router;
 };

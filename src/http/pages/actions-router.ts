@@ -108,9 +108,9 @@ export const actionsRouter = (deps: { services: Services; repos: Repositories; a
     if (field(req, 'intent') === 'test') return send(res, renderDistributionForm({ mode, values, test: await testUpstream(values) }));
     try {
       if (mode === 'create') {
-        await services.distributions.create(distributionInput(parseWith(createDistributionSchema, distributionBody(values, true), 'body')));
+        await services.distributions.create(distributionInput(parseWith(createDistributionSchema, distributionBody(values, true), 'body')), actorOf(res));
       } else {
-        await services.distributions.update(slug, distributionInput(parseWith(patchDistributionSchema, distributionBody(values, false), 'body')));
+        await services.distributions.update(slug, distributionInput(parseWith(patchDistributionSchema, distributionBody(values, false), 'body')), actorOf(res));
       }
       res.redirect(303, distributionHref(slug));
     } catch (error) {
@@ -133,7 +133,7 @@ export const actionsRouter = (deps: { services: Services; repos: Repositories; a
     send(res, renderConfirmPage({ title: `Delete ${d.title}?`, question: html`This deletes the distribution <code>${d.slug}</code>. Only a distribution without platforms can be deleted.`, action: `${href}/delete`, button: 'Delete distribution', back: href }));
   });
   router.post('/distributions/:slug/delete', ...guard('distribution.delete'), async (req, res) => {
-    await services.distributions.delete(String(req.params['slug']));
+    await services.distributions.delete(String(req.params['slug']), actorOf(res));
     res.redirect(303, '/');
   });
 
@@ -196,7 +196,7 @@ export const actionsRouter = (deps: { services: Services; repos: Repositories; a
     const values: SiteFormValues = { name, platform: '', status: field(req, 'status'), modules: field(req, 'modules') };
     try {
       const body = parseWith(patchSiteSchema, { status: values.status, modules: moduleList(values.modules) }, 'body');
-      const site = await services.sites.update(name, body);
+      const site = await services.sites.update(name, body, actorOf(res));
       res.redirect(303, siteHref(site.name));
     } catch (error) {
       const p = problemsOf(error);
@@ -210,7 +210,7 @@ export const actionsRouter = (deps: { services: Services; repos: Repositories; a
   });
   router.post('/sites/:name/delete', ...guard('site.delete'), async (req, res) => {
     const site = await services.sites.get(String(req.params['name']));
-    await services.sites.delete(site.name);
+    await services.sites.delete(site.name, actorOf(res));
     res.redirect(303, platformHref((await services.platforms.get(site.platformId)).name));
   });
 

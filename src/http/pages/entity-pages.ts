@@ -1,10 +1,13 @@
 /** Dashboard, distribution, platform and site pages: read-only views over the services. */
 import type { Distribution, UpstreamSource } from '../../domain/distribution.js';
+import type { Hold } from '../../domain/hold.js';
+import type { RollbackStatus } from '../../services/rollback-service.js';
 import type { Platform } from '../../domain/platform.js';
 import type { Site } from '../../domain/site.js';
 import type { Task } from '../../domain/task.js';
 import type { DistributionDetail, DistributionOverview } from '../../services/distribution-service.js';
 import { html, withInlineCode, type SafeHtml } from '../html.js';
+import { holdFact, holdText, rollbackFact } from './governance-parts.js';
 import { badge, formatDate, layout } from './layout.js';
 import { compareHref, distributionHref, platformHref, siteHref, taskHref } from './links.js';
 import { dashboardActions, dashboardEmptyText, distributionActions, platformActions, setTargetButton, siteActions } from './forms/page-actions.js';
@@ -77,6 +80,7 @@ ${distributionActions(dist, d.outdatedSiteCount)}
 <dt>Polling</dt><dd>${dist.policy.pollIntervalMinutes ? `every ${dist.policy.pollIntervalMinutes} min` : 'off'} · new builds ${dist.policy.autoTarget ? 'become the target automatically' : 'wait for a manual target'}</dd>
 <dt>Slack channel</dt><dd>${dist.channel ?? '—'}</dd>
 <dt>Sites</dt><dd>${d.siteCount} (${d.outdatedSiteCount} outdated)</dd>
+${holdFact('Pinned', d.pin)}
 </dl></div>
 ${exposure ?? ''}
 <h2>Platforms</h2>
@@ -84,8 +88,8 @@ ${
   d.platforms.length
     ? html`<table id="platforms"><thead><tr><th>Platform</th><th>Ref</th><th>Commit</th><th>Status</th><th class="num">Sites</th><th></th></tr></thead><tbody>
 ${d.platforms.map(
-  ({ platform: p, siteCount, isTarget }) => html`<tr><td>${platformLink(p)}</td><td><code>${p.source.ref}</code></td><td><code>${p.source.commit.slice(0, 10)}</code></td>
-<td>${isTarget ? badge('target', 'target') : ''}${badge(p.status)}</td><td class="num">${siteCount}</td>
+  ({ platform: p, siteCount, isTarget, lock }) => html`<tr><td>${platformLink(p)}</td><td><code>${p.source.ref}</code></td><td><code>${p.source.commit.slice(0, 10)}</code></td>
+<td>${isTarget ? badge('target', 'target') : ''}${badge(p.status)}${lock ? html`<span class="reason">${holdText(lock)}</span>` : ''}</td><td class="num">${siteCount}</td>
 <td>${d.target && !isTarget && p.status !== 'failed' ? html`<a href="${compareHref(p.name, d.target.name)}">compare with target</a>` : ''} ${setTargetButton(dist, p, isTarget)}</td></tr>`,
 )}
 </tbody></table>`
@@ -110,6 +114,8 @@ export interface PlatformPageData {
   siteTotal: number;
   /** Security exposure (src/http/pages/exposure-view.ts). */
   exposure?: SafeHtml;
+  /** Locked by hand. */
+  lock?: Hold | null;
 }
 
 export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
@@ -126,6 +132,7 @@ ${platformActions(p, d.target)}
 <dt>Path</dt><dd>${p.path ? html`<code>${p.path}</code>` : '—'}</dd>
 <dt>Manifest</dt><dd>${p.manifest.format} · ${p.manifest.packages.length} packages</dd>
 <dt>Created</dt><dd>${formatDate(p.createdAt)}</dd>
+${holdFact('Manual lock', d.lock)}
 ${d.target && !isTarget ? html`<dt>Upgrade</dt><dd><a href="${compareHref(p.name, d.target.name)}">Compare with the target ${d.target.name}</a></dd>` : ''}
 </dl></div>
 ${d.exposure ?? ''}
@@ -158,6 +165,8 @@ export interface SitePageData {
   platformNames: Map<string, string>;
   /** Security exposure (src/http/pages/exposure-view.ts). */
   exposure?: SafeHtml;
+  pin?: Hold | null;
+  rollback?: RollbackStatus;
 }
 
 export const renderSitePage = (d: SitePageData): SafeHtml => {
@@ -175,6 +184,8 @@ ${siteActions(s, !d.refusal && Boolean(d.target))}
     }</dd>
 <dt>Modules</dt><dd>${s.modules.length ? s.modules.map((m, i) => html`${i ? ', ' : ''}<code>${m}</code>`) : html`<span class="empty">unknown</span>`}</dd>
 <dt>Created</dt><dd>${formatDate(s.createdAt)}</dd>
+${holdFact('Pinned', d.pin)}
+${rollbackFact(d.rollback)}
 </dl></div>
 ${d.exposure ?? ''}
 <h2>History</h2>

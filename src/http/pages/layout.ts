@@ -109,7 +109,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 <style>${raw(CSS)}</style>
 </head>
 <body>
-<header class="top"><a class="brand" href="/">Distro</a><a href="/">Dashboard</a>${userBar()}</header>
+<header class="top"><a class="brand" href="/">Distro</a><a href="/">Dashboard</a><a href="/audit">Audit log</a>${userBar()}</header>
 <main>
 ${o.body}
 </main>

@@ -8,15 +8,18 @@ import { upgradeRefusal } from '../../domain/rules.js';
 import type { Task } from '../../domain/task.js';
 import type { Services } from '../../services/services.js';
 import { actorOf, allow, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
+import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
 import { compareOptionsFor } from '../compare-options.js';
 import type { SafeHtml } from '../html.js';
 import { name, parseQuery } from '../validation.js';
+import { renderAuditPage } from './audit-page.js';
 import { COMPARE_SCRIPT } from './compare-script.js';
 import { renderComparePage } from './compare-page.js';
 import { renderDashboard, renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
 import { contentSecurityPolicy } from './layout.js';
 import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPage } from './exposure-view.js';
 import { renderRolloutList, renderRolloutPage, rolloutHref } from './rollout-page.js';
+import { taskHref } from './links.js';
 import { renderTaskPage } from './task-page.js';
 import { renderUpgradePage } from './upgrade-page.js';
 
@@ -83,6 +86,8 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const exposed = await services.advisories.platformExposure(platform.id);
     const exposure = exposedPackagesFragment('this platform', exposed.packages, exposed.sites.map((r) => r.site.name));
     send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, exposure }));
+    const lock = await services.holds.get('platform', platform.id);
+    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, lock }));
   });
 
   router.get('/sites/:name', admin, async (req, res) => {
@@ -96,6 +101,27 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const [exposed] = (await services.advisories.exposure({ site: site.id }, { limit: 1, offset: 0 })).items;
     const exposure = exposedPackagesFragment('this site', exposed?.packages ?? []);
     send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, exposure }));
+    const [pin, rollback] = await Promise.all([services.holds.get('site', site.id), services.rollbacks.status(site.id)]);
+    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, pin, rollback }));
+  });
+
+  // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).
+  router.post('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
+    const actor = actorOf(res);
+    const { task } = await services.rollbacks.request(String(req.params['name']), actor.kind === 'user' ? { ...actor, via: 'page' } : actor);
+    res.redirect(303, taskHref(task.number));
+  });
+
+  router.get('/audit', admin, async (req, res) => {
+    const q = parseQuery(auditQuery, req);
+    const page = await services.audit.list(auditFilterOf(q), { limit: q.limit, ...(q.cursor ? { before: q.cursor } : {}) });
+    const given = (k: string): string | undefined => (typeof req.query[k] === 'string' && req.query[k] ? String(req.query[k]) : undefined);
+    const filters = Object.fromEntries(['actor', 'action', 'subject', 'source', 'since', 'until'].map((k) => [k, given(k)]).filter(([, v]) => v));
+    const csv = new URL(nextUrl(req.originalUrl, '0'), 'http://x');
+    csv.searchParams.delete('cursor');
+    if (q.cursor) csv.searchParams.set('cursor', q.cursor);
+    csv.searchParams.set('format', 'csv');
+    send(res, renderAuditPage({ page, filters, nextHref: page.next ? nextUrl(req.originalUrl, page.next) : null, csvHref: `/api${csv.pathname}${csv.search}` }));
   });
 
   router.get('/tasks/:id', linked, async (req, res) => {

@@ -45,6 +45,8 @@ import {
 } from '../records.js';
 import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { defineModels, toObjectId, type DistroModels } from './models.js';
+import { MongoAudit } from './audit.js';
+import { MongoHolds } from './holds.js';
 import { MongoRedeliveries } from './mongo-redeliveries.js';
 import { MongoSessions } from './sessions.js';
 import { MongoAdvisories } from './mongo-advisories.js';
@@ -615,6 +617,7 @@ class MongoPlans implements UpgradePlanRepository {
  */
 export const createMongoRepositories = async (connection: Connection): Promise<Repositories> => {
   const models = await defineModels(connection);
+  const [audit, holds] = await Promise.all([MongoAudit.create(connection), MongoHolds.create(connection)]);
   return {
     distributions: new MongoDistributions(models),
     platforms: new MongoPlatforms(models),
@@ -625,6 +628,8 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     redeliveries: new MongoRedeliveries(models.redeliveries),
     sessions: new MongoSessions(models.sessions),
     advisories: await new MongoAdvisories(connection).init(),
+    audit,
+    holds,
     // No multi-document transaction (a standalone server has none): the calls run in order, each atomic.
     transaction: (fn) => fn(),
     ping: async () => {

@@ -247,6 +247,37 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollouts_distribution ON rollouts (distribution_id, number);
       CREATE INDEX rollouts_state ON rollouts (state);
     `),
+
+  // The audit log (append-only: triggers refuse any update or delete) and manual locks and pins.
+  (conn) =>
+    conn.exec(`
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject_kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        subject_name TEXT NOT NULL,
+        details TEXT NOT NULL
+      );
+      CREATE INDEX audit_at ON audit (at);
+      CREATE INDEX audit_actor ON audit (actor_id, seq);
+      CREATE INDEX audit_subject ON audit (subject_name, seq);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+      CREATE TABLE holds (
+        kind TEXT NOT NULL CHECK (kind IN ('platform','site','distribution')),
+        subject_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        by_actor TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (kind, subject_id)
+      ) WITHOUT ROWID;
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

@@ -1,7 +1,9 @@
 /** The embedded store's Repositories over one SqliteDatabase (see database.ts for durability and locking). */
 import type { Repositories } from '../../domain/ports.js';
 import { SqliteAdvisories } from './advisories.js';
+import { SqliteAudit } from './audit.js';
 import type { SqliteDatabase } from './database.js';
+import { SqliteHolds } from './holds.js';
 import { SqliteDistributions } from './distributions.js';
 import { SqlitePlans } from './plans.js';
 import { SqlitePlatforms } from './platforms.js';
@@ -34,6 +36,8 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   redeliveries: new SqliteRedeliveries(db),
   sessions: new SqliteSessions(db),
   advisories: new SqliteAdvisories(db),
+  audit: new SqliteAudit(db),
+  holds: new SqliteHolds(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),
   close: () => db.close(),

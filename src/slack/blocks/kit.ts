@@ -39,6 +39,8 @@ export const ACTIONS = {
   rolloutPause: 'distro_rollout_pause',
   rolloutResume: 'distro_rollout_resume',
   rolloutCancel: 'distro_rollout_cancel',
+  /** "Roll back" on a finished upgrade summary: puts its migrated sites back on their old platforms. */
+  rollbackPlan: 'distro_plan_rollback',
   /** Prefix of URL buttons (Slack still sends an action for them, which must be acked). */
   link: 'distro_link',
 } as const;

@@ -3,6 +3,7 @@ import { redactUrl } from '../../lib/redact.js';
 import type { DistributionDetail } from '../../services/distribution-service.js';
 import { plural } from '../../lib/plural.js';
 import { fitLines } from './fit-lines.js';
+import { holdLine } from './holds.js';
 import { code, context, esc, header, message, section, type SlackMessage } from './kit.js';
 
 const STATUS_ICON: Record<string, string> = {
@@ -24,7 +25,8 @@ export const showMessage = (d: DistributionDetail): SlackMessage => {
   const platforms = [...d.platforms].reverse().map(
     (p) =>
       `${STATUS_ICON[p.platform.status] ?? ''} ${code(p.platform.name)} — ${p.platform.status}${p.isTarget ? ' · *upgrade target*' : ''} · ` +
-      `${plural(p.siteCount, 'site')} · ref ${code(p.platform.source.ref)}`,
+      `${plural(p.siteCount, 'site')} · ref ${code(p.platform.source.ref)}` +
+      (p.lock ? `\n      ${holdLine(p.lock)}` : ''),
   );
   return message(`${esc(distribution.title)}: ${plural(d.platformCount, 'platform')}, target ${d.target?.name ?? 'none'}`, [
     header(distribution.title),
@@ -32,7 +34,8 @@ export const showMessage = (d: DistributionDetail): SlackMessage => {
       `${esc(distribution.description || '')}\n` +
         `Target: ${d.target ? code(d.target.name) : '_none_'} · ${plural(d.siteCount, 'site')} · ${d.outdatedSiteCount} out of date\n` +
         `Upstream: ${esc(upstream)} · polling ${distribution.policy.pollIntervalMinutes ? `every ${distribution.policy.pollIntervalMinutes} min` : 'off'}` +
-        ` · auto-target ${distribution.policy.autoTarget ? 'on' : 'off'}`,
+        ` · auto-target ${distribution.policy.autoTarget ? 'on' : 'off'}` +
+        (d.pin ? `\n${holdLine(d.pin)} — its sites are held out of upgrades` : ''),
     ),
     section(platforms.length ? fitLines(platforms) : '_No platforms yet._'),
     context(`\`status ${esc(distribution.slug)}\` for out-of-date sites · \`upgrade --distro ${esc(distribution.slug)}\` to upgrade them all`),

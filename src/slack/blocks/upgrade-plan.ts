@@ -11,6 +11,7 @@ import type { PlanView } from '../../services/upgrade-service.js';
 import { countsLine, needsCare, notableLines } from './compare-summary.js';
 import { fitLines } from './fit-lines.js';
 import { rolloutBlocks } from './rollout.js';
+import { holdLine } from './holds.js';
 import {
   ACTIONS,
   actions,
@@ -199,6 +200,35 @@ const groupBlocks = (view: PlanView, options: PlanMessageOptions): Block[] => {
   return blocks;
 };
 
+/** Pinned sites of the scope, left out of the upgrade, each with who pinned it and why. */
+const heldBlocks = (view: PlanView): Block[] =>
+  view.held.length
+    ? [section(`*Held out (${view.held.length.toLocaleString('en-US')})*\n${fitLines(view.held.map((h) => `${holdLine(h.hold)} ${code(h.site.name)}`), { maxChars: 2800 })}`)]
+    : [];
+
+/** On a finished summary with migrated sites: Roll back (same permission as Confirm), after a confirmation dialog. */
+const rollbackButton = (view: PlanView, progress: Progress | null): Block[] => {
+  if (!progress || !isFinished(progress) || !progress.succeeded.length) return [];
+  const n = progress.succeeded.length;
+  return [
+    actions(`plan_rollback_${view.plan.id}`, [
+      button(`Roll back ${plural(n, 'site')}`, ACTIONS.rollbackPlan, {
+        value: view.plan.id,
+        style: 'danger',
+        confirm: {
+          title: { type: 'plain_text', text: 'Roll back?' },
+          text: {
+            type: 'mrkdwn',
+            text: `Put ${plural(n, 'migrated site')} back on the platform each came from, from the backup taken before its migration? Changes made to them since are replaced by the backup.`,
+          },
+          confirm: { type: 'plain_text', text: 'Roll back' },
+          deny: { type: 'plain_text', text: 'Not now' },
+        },
+      }),
+    ]),
+  ];
+};
+
 const buttons = (view: PlanView): Block[] => {
   const { plan } = view;
   if (plan.state !== 'pending' || view.stale || view.movable === 0) return [];
@@ -245,7 +275,7 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
   if (state) blocks.push(section(state));
   if (view.rollout) blocks.push(...rolloutBlocks(view.rollout));
   if (progress) blocks.push(...progressBlocks(view, progress, options));
-  blocks.push(...groupBlocks(view, options), ...buttons(view), context(`Plan \`${plan.id}\``));
+  blocks.push(...groupBlocks(view, options), ...heldBlocks(view), ...buttons(view), ...rollbackButton(view, progress), context(`Plan \`${plan.id}\``));
   const status = progress ? countsText(progress).replace(/:[a-z_]+: /g, '') : plan.state;
   return message(notificationText(`Upgrade ${plural(sites, 'site')} of ${distribution.slug} to ${target.name}: ${status}`), blocks);
 };

@@ -14,10 +14,15 @@ import { pause } from './pause.js';
 import { poll } from './poll.js';
 import { resume } from './resume.js';
 import { rollouts } from './rollouts.js';
+import { lock } from './lock.js';
+import { pin } from './pin.js';
+import { rollback } from './rollback.js';
 import { show } from './show.js';
 import { status } from './status.js';
 import { target } from './target.js';
 import { tasks } from './tasks.js';
+import { unlock } from './unlock.js';
+import { unpin } from './unpin.js';
 import { upgrade } from './upgrade.js';
 
 export const COMMANDS = {
@@ -35,6 +40,11 @@ export const COMMANDS = {
   pause,
   resume,
   'cancel-rollout': cancelRollout,
+  rollback,
+  lock,
+  unlock,
+  pin,
+  unpin,
   exposure,
 } as const satisfies {
   [K in CommandKind]: CommandEntry<K>;

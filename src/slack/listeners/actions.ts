@@ -5,11 +5,13 @@
  * confirm an upgrade may not cancel one or post one either.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { StaleError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, StaleError } from '../../domain/errors.js';
 import type { Rollout } from '../../domain/rollout.js';
+import type { Task } from '../../domain/task.js';
 import type { ConfirmOutcome } from '../../services/upgrade-service.js';
 import { plural } from '../../lib/plural.js';
 import { actorText, ACTIONS, code, esc, notice } from '../blocks/kit.js';
+import { planRollbackMessage } from '../blocks/rollback.js';
 import { rolloutLine } from '../blocks/rollout.js';
 import { parseTargetMove, targetChangedMessage } from '../blocks/target-change.js';
 import type { MessageRef } from '../plan-messages.js';
@@ -131,6 +133,31 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
   rolloutButton(ACTIONS.rolloutPause, (id, actor) => services.rollouts.pause(id, actor));
   rolloutButton(ACTIONS.rolloutResume, (id, actor) => services.rollouts.resume(id, actor));
   rolloutButton(ACTIONS.rolloutCancel, (id, actor) => services.rollouts.cancel(id, actor));
+  app.action<BlockAction<ButtonAction>>(ACTIONS.rollbackPlan, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const reply = ephemeral(respond, logger, deps.redact);
+    later(deps, reply, {}, async () => {
+      await assertPermitted(deps, body.user.id, client);
+      const planId = action.value ?? '';
+      if (!clicks.first(`${ACTIONS.rollbackPlan}:${planId}`)) {
+        await reply(notice('These sites are already being rolled back; `tasks` shows their progress.'));
+        return;
+      }
+      // Each migrated site of the summary, each refused with its own reason (moved on, backup pruned, old platform gone).
+      const view = await services.upgrades.view(planId);
+      const started: Array<{ site: string; task: Task }> = [];
+      const refused: Array<{ site: string; reason: string }> = [];
+      for (const t of view.tasks.filter((t) => t.state === 'succeeded')) {
+        try {
+          started.push({ site: t.subject.name, task: (await services.rollbacks.request(t.subject.id, userActor(body.user))).task });
+        } catch (error) {
+          if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+          refused.push({ site: t.subject.name, reason: error.message });
+        }
+      }
+      await reply(planRollbackMessage(started, refused));
+    });
+  });
 
   // URL buttons (Compare) open in the browser, but Slack still sends an action that must be acknowledged.
   app.action(new RegExp(`^${ACTIONS.link}`), async ({ ack }) => {

@@ -140,7 +140,7 @@ const view = (o: ViewOptions = {}): PlanView => {
     createdAt: at,
     updatedAt: at,
   };
-  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length, rollout: null };
+  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length, rollout: null, held: [] };
 };
 
 const compareUrl = (from: string, to: string): string => `https://distro.example.org/compare/${from}/${to}?sig=x`;
@@ -194,7 +194,7 @@ describe('upgrade summary', () => {
     expect(text).toContain('The others can go on their own: `upgrade --platform social-12.3.0`, `upgrade --platform social-12.3.2`.');
   });
 
-  test('confirmed: per-site task state, no buttons', () => {
+  test('confirmed: per-site task state; finished with migrated sites: only Roll back, behind a confirmation dialog', () => {
     const m = planMessage(view({ state: 'confirmed', taskStates: ['succeeded', 'failed'] }), { compareUrl });
     const text = blockText(m.blocks);
     expect(text).toContain(':white_check_mark: `site0.example.org` — succeeded (task #1)');
@@ -202,7 +202,26 @@ describe('upgrade summary', () => {
     expect(text).toContain('*Confirmed* by <@U0BOB> — *finished with failures*: :x: 1 failed · :white_check_mark: 1 succeeded.');
     // Failures come before successes.
     expect(text.indexOf('site1.example.org')).toBeLessThan(text.indexOf('site0.example.org'));
-    expect(buttonsOf(m.blocks).filter((b) => !b.url)).toEqual([]);
+    const [rollback, ...others] = buttonsOf(m.blocks).filter((b) => !b.url);
+    expect(others).toEqual([]);
+    expect(rollback).toMatchObject({ action_id: 'distro_plan_rollback', style: 'danger', text: { text: 'Roll back 1 site' } });
+    expect(rollback!.confirm).toBeDefined();
+  });
+
+  test('no Roll back while migrations still run, nor when none succeeded', () => {
+    for (const taskStates of [['succeeded', 'processing'], ['failed', 'failed']] as const) {
+      const m = planMessage(view({ state: 'confirmed', taskStates: [...taskStates] }), { compareUrl });
+      expect(buttonsOf(m.blocks).filter((b) => !b.url)).toEqual([]);
+    }
+  });
+
+  test('pinned sites of the scope are listed as held, with who and why', () => {
+    const v = view({ groups: 1 });
+    const site = v.groups[0]!.sites[0]!;
+    v.held = [{ site: { ...site, name: 'held.example.org' }, hold: { kind: 'site', subjectId: site.id, reason: 'waiting for client sign-off', by: { kind: 'user', id: 'U0CAROL' }, at: new Date(0) } }];
+    const text = blockText(planMessage(v, { compareUrl }).blocks);
+    expect(text).toContain('*Held out (1)*');
+    expect(text).toMatch(/:pushpin: pinned by <@U0CAROL> .*: _waiting for client sign-off_ `held.example.org`/);
   });
 
   test('stale and cancelled plans lose their buttons', () => {

@@ -84,6 +84,15 @@ describe('parseCommand', () => {
 
   test('every command kind has usage', () => {
     const kinds = COMMAND_USAGE.map((u) => u.kind).sort();
-    expect(kinds).toEqual(['cancel', 'cancel-rollout', 'compare', 'exposure', 'help', 'list', 'pause', 'poll', 'resume', 'rollouts', 'show', 'status', 'target', 'tasks', 'upgrade']);
+    expect(kinds).toEqual(['cancel', 'cancel-rollout', 'compare', 'exposure', 'help', 'list', 'lock', 'pause', 'pin', 'poll', 'resume', 'rollback', 'rollouts', 'show', 'status', 'target', 'tasks', 'unlock', 'unpin', 'upgrade']);
+  });
+
+  test('lock and pin take a name and a reason of several words; the reason is required', () => {
+    expect(parseCommand('lock social-12.3.0 waiting for client sign-off')).toEqual({ kind: 'lock', platform: 'social-12.3.0', reason: 'waiting for client sign-off' });
+    expect(parseCommand('pin a.example.org  budget  freeze')).toEqual({ kind: 'pin', name: 'a.example.org', reason: 'budget freeze' });
+    expect(() => parseCommand('lock social-12.3.0')).toThrow(/Say why/);
+    expect(() => parseCommand('pin')).toThrow(/Say which site or distribution/);
+    expect(parseCommand('rollback a.example.org')).toEqual({ kind: 'rollback', site: 'a.example.org' });
+    expect(() => parseCommand('rollback')).toThrow(/needs a site/);
   });
 });
