@@ -149,7 +149,6 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     ? createSlackNotifier({
         client: createSlackWebClient(config.slack, logger, {}, redact),
         services,
-        repos,
         defaultChannel: config.slack.defaultChannel,
         logger,
         // Edits are paced by the MessageUpdater; a 429 comes back to it instead of stalling the shared client.
