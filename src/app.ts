@@ -34,7 +34,6 @@ import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
 import type { MigrationService } from './services/migration-service.js';
-import { PollService } from './services/poll-service.js';
 import type { Services } from './services/services.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
@@ -126,19 +125,19 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
-  const polls = new PollService({ repos, jobs, checkers });
   const services = createServices({
     repos,
     jobs,
     events,
     // Web processes only queue install tasks; the driver is called by workers (site.install job).
     siteInstalls: driver.installSite !== undefined,
-    polls,
+    checkers,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
     allowLocalUpstreams: config.hosting.allowLocalUpstreams,
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
+  const { polls } = services;
 
   const web = config.role !== 'worker';
   const worker = config.role !== 'web';

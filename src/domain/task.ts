@@ -1,7 +1,7 @@
 import type { Actor } from './actor.js';
 
 /** `install`: makes a site's files on its platform (a worker job, so web processes never call the hosting driver). */
-export type TaskType = 'migrate' | 'build' | 'verify' | 'poll' | 'install';
+export type TaskType = 'migrate' | 'install';
 export type TaskState = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
 
 export const ACTIVE_TASK_STATES: readonly TaskState[] = ['queued', 'processing'];

@@ -1,12 +1,13 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
-import { POLL_JOB, pollNowKey, type PollJobData } from '../domain/jobs.js';
-import type { JobQueue, Repositories } from '../domain/ports.js';
+import type { JobQueue, Repositories, UpstreamChecker } from '../domain/ports.js';
+import type { UpstreamSource } from '../domain/distribution.js';
 import { CompareService } from './compare-service.js';
 import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
+import { PollService } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService } from './site-service.js';
 import { TaskService } from './task-service.js';
@@ -20,7 +21,8 @@ export interface ServiceDeps {
   links: { secret: string; ttlMs: number; publicUrl: string };
   /** Whether the hosting driver makes site files: site creation then queues an install task for a worker. */
   siteInstalls?: boolean;
-  polls?: Services['polls'];
+  /** Upstream checkers by upstream kind (workers poll with them; without one, a poll of that kind fails saying so). */
+  checkers?: Partial<Record<UpstreamSource['kind'], UpstreamChecker>>;
   /** Poll interval of distributions created without a policy. */
   defaultPollIntervalMinutes?: number;
   /** ALLOW_LOCAL_UPSTREAMS: accept file://, local paths, http:// and loopback/private upstream hosts. */
@@ -32,14 +34,7 @@ export const createServices = (deps: ServiceDeps): Services => {
   const { repos, jobs } = deps;
   const events = deps.events ?? new EventBus();
   const compare = new CompareService({ repos, advisories: deps.advisories ?? (async () => undefined) });
-  const polls: Services['polls'] = deps.polls ?? {
-    pollNow: async (key: string) => {
-      const d = await distributions.get(key);
-      await jobs.enqueue<PollJobData>(POLL_JOB, { distributionId: d.id }, { uniqueKey: pollNowKey(d.id) });
-      return d;
-    },
-    schedule: async () => false,
-  };
+  const polls = new PollService({ repos, jobs, checkers: deps.checkers ?? {} });
   const distributions: DistributionService = new DistributionService({
     repos,
     events,

@@ -1,10 +1,9 @@
-import type { Actor } from '../domain/actor.js';
-import type { Distribution } from '../domain/distribution.js';
 import type { CompareService } from './compare-service.js';
 import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
 import type { LinkSigner } from './link-signer.js';
 import type { PlatformService } from './platform-service.js';
+import type { PollService } from './poll-service.js';
 import type { SiteService } from './site-service.js';
 import type { TaskService } from './task-service.js';
 import type { UpgradeService } from './upgrade-service.js';
@@ -17,11 +16,8 @@ export interface Services {
   compare: CompareService;
   upgrades: UpgradeService;
   tasks: TaskService;
-  /** Update polling: `pollNow` queues an immediate upstream check; `schedule` aligns the recurring poll with the policy. */
-  polls: {
-    pollNow(distributionKey: string, actor: Actor): Promise<unknown>;
-    schedule(distribution: Distribution): Promise<boolean>;
-  };
+  /** Update polling: immediate checks (`pollNow`), recurring schedules, webhook-triggered polls, the poll job's work. */
+  polls: PollService;
   links: LinkSigner;
   events: EventBus;
 }

@@ -396,7 +396,7 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
       test('one active task per type and subject: ConflictError, free again once finished', async () => {
         const t = await repos.tasks.create(taskInput('s1'));
         await expect(repos.tasks.create(taskInput('s1'))).rejects.toBeInstanceOf(ConflictError);
-        await expect(repos.tasks.create(taskInput('s1', { type: 'verify' }))).resolves.toMatchObject({ type: 'verify' });
+        await expect(repos.tasks.create(taskInput('s1', { type: 'install' }))).resolves.toMatchObject({ type: 'install' });
         await repos.tasks.transition(t.id, ['queued'], 'processing');
         await expect(repos.tasks.create(taskInput('s1'))).rejects.toBeInstanceOf(ConflictError);
         await repos.tasks.transition(t.id, ['processing'], 'succeeded');
@@ -416,12 +416,12 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
 
       test('list filters and is newest first', async () => {
         const a = await repos.tasks.create(taskInput('s1', { planId: 'p' }));
-        const b = await repos.tasks.create(taskInput('s2', { type: 'build', subject: { kind: 'platform', id: 's2', name: 'x' } }));
+        const b = await repos.tasks.create(taskInput('s2', { type: 'install', subject: { kind: 'platform', id: 's2', name: 'x' } }));
         const c = await repos.tasks.create(taskInput('s3', { planId: 'p' }));
         await repos.tasks.transition(c.id, ['queued'], 'failed', { error: 'boom' });
         expect((await repos.tasks.list()).items.map((t) => t.id)).toEqual([c.id, b.id, a.id]);
         expect((await repos.tasks.list({ planId: 'p' })).items.map((t) => t.id)).toEqual([c.id, a.id]);
-        expect((await repos.tasks.list({ type: ['build'] })).items.map((t) => t.id)).toEqual([b.id]);
+        expect((await repos.tasks.list({ type: ['install'] })).items.map((t) => t.id)).toEqual([b.id]);
         expect((await repos.tasks.list({ state: ['failed'] })).items).toMatchObject([{ id: c.id, error: 'boom' }]);
         expect((await repos.tasks.list({ subjectId: 's1' })).items.map((t) => t.id)).toEqual([a.id]);
         expect(await repos.tasks.list({}, { limit: 1, offset: 1 })).toMatchObject({ total: 3, items: [{ id: b.id }] });

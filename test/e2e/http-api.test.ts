@@ -102,7 +102,14 @@ describe('distributions', () => {
     expect(res.body.error.message).toMatch(/platform/);
   });
 
-  test('poll queues a check', async () => {
+  test('poll queues a check; a distribution without an upstream is refused', async () => {
+    const refused = await call('POST', '/api/distributions/social/poll');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.message).toMatch(/no upstream/);
+    await server.services.distributions.update('social', {
+      upstream: { kind: 'git', url: 'https://example.org/social.git', branch: 'main', manifestPath: 'composer.lock' },
+      policy: { pollIntervalMinutes: 0 },
+    });
     const before = (await server.jobs.stats()).queued;
     const res = await call('POST', '/api/distributions/social/poll');
     expect(res.status).toBe(202);

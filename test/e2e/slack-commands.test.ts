@@ -77,7 +77,13 @@ describe('read-only commands', () => {
     expect(h.services.links.verify(url.pathname, url.searchParams.get('exp'), url.searchParams.get('sig'))).toBe('ok');
   });
 
-  test('poll queues an upstream check', async () => {
+  test('poll queues an upstream check; a distribution without an upstream is refused', async () => {
+    expect(await replyText('poll social')).toContain('has no upstream to poll');
+    expect(await h.jobs.list('distribution.poll')).toHaveLength(0);
+    await h.services.distributions.update('social', {
+      upstream: { kind: 'git', url: 'https://example.org/social.git', branch: 'main', manifestPath: 'composer.lock' },
+      policy: { pollIntervalMinutes: 0 },
+    });
     const text = await replyText('poll social');
     expect(text).toContain(':satellite: Checking the upstream of `social` now');
     expect(await h.jobs.list('distribution.poll')).toHaveLength(1);
