@@ -103,6 +103,7 @@ const createDriver = (config: Config): HostingDriver =>
         postMigrate: config.hosting.postMigrate,
         githubBaseUrl: githubCloneBase(config),
         allowLocalUpstreams: config.hosting.allowLocalUpstreams,
+        gitTimeoutMs: config.git.timeoutMs,
       });
 
 /** Clone URLs of GitHub upstreams: github.com for the public API, the enterprise host otherwise. */
@@ -122,7 +123,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const driver = overrides.driver ?? createDriver(config);
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const checkers = {
-    git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
+    git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams, timeoutMs: config.git.timeoutMs }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
   const services = createServices({

@@ -73,6 +73,11 @@ const envSchema = z.object({
    * (or resolve to) loopback or private addresses. Off by default: an upstream URL is untrusted input.
    */
   ALLOW_LOCAL_UPSTREAMS: z.enum(['true', 'false']).default('false'),
+  /**
+   * Seconds an upstream may stay silent to a git ls-remote, clone or fetch before git (and every process it
+   * started) is killed; 30 times this ends a transfer in all, however slowly it trickles.
+   */
+  GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
   /** Drupal security-advisory conflict map (composer.json of drupal-composer/drupal-security-advisories). */
   ADVISORIES_FILE: z.string().default('src/advisories/drupal-security-advisories.json'),
@@ -117,6 +122,8 @@ export interface Config {
     allowLocalUpstreams: boolean;
   };
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
+  /** GIT_TIMEOUT_SECONDS, in ms. */
+  git: { timeoutMs: number };
   advisoriesFile: string;
   /** Test-only crash points (src/lib/crash-point.ts); never set in production. */
   testCrash: { point: string | null; file: string | null };
@@ -210,6 +217,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       allowLocalUpstreams: e.ALLOW_LOCAL_UPSTREAMS === 'true',
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
+    git: { timeoutMs: e.GIT_TIMEOUT_SECONDS * 1000 },
     advisoriesFile: resolve(e.ADVISORIES_FILE),
     testCrash: { point: e.DISTRO_TEST_CRASH_AT ?? null, file: e.DISTRO_TEST_CRASH_FILE ? resolve(e.DISTRO_TEST_CRASH_FILE) : null },
     devDefaults,
