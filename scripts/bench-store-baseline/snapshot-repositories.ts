@@ -422,6 +422,8 @@ const notInBaseline = (what: string): Error => new Error(`${what} is not in the 
 const noRedeliveries: RedeliveryStore = {
   seen: () => Promise.reject(notInBaseline('RedeliveryStore.seen')),
   forget: () => Promise.reject(notInBaseline('RedeliveryStore.forget')),
+  claim: () => Promise.reject(notInBaseline('RedeliveryStore.claim')),
+  complete: () => Promise.reject(notInBaseline('RedeliveryStore.complete')),
 };
 
 /** A snapshot of another shape (older format, a different file) is refused rather than half-loaded. */

@@ -660,6 +660,45 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         const results = await Promise.all(Array.from({ length: 10 }, () => repos.redeliveries.seen('k', HOUR)));
         expect(results.filter((seen) => !seen)).toHaveLength(1);
       });
+
+      test('claim: claimed, in-progress while the claim is open, done once completed', async () => {
+        const r = repos.redeliveries;
+        expect(await r.claim('github-delivery:c', HOUR, HOUR)).toBe('claimed');
+        expect(await r.claim('github-delivery:c', HOUR, HOUR)).toBe('in-progress');
+        expect(await r.claim('github-delivery:other', HOUR, HOUR)).toBe('claimed');
+        await r.complete('github-delivery:c');
+        expect(await r.claim('github-delivery:c', HOUR, HOUR)).toBe('done');
+        expect(await r.claim('github-delivery:c', HOUR, 1)).toBe('done');
+        // A failed handling forgets the claim: the redelivery is handled.
+        await r.forget('github-delivery:other');
+        expect(await r.claim('github-delivery:other', HOUR, HOUR)).toBe('claimed');
+      });
+
+      test('a claim never completed within its lease (its handler died) is taken over by the next offer, once', async () => {
+        const r = repos.redeliveries;
+        expect(await r.claim('github-delivery:cut', HOUR, 1)).toBe('claimed');
+        await new Promise((done) => setTimeout(done, 20));
+        expect(await r.claim('github-delivery:cut', HOUR, HOUR)).toBe('claimed');
+        expect(await r.claim('github-delivery:cut', HOUR, HOUR)).toBe('in-progress');
+        await r.complete('github-delivery:cut');
+        expect(await r.claim('github-delivery:cut', HOUR, HOUR)).toBe('done');
+      });
+
+      test('claim: an expired record counts as new; a key recorded by seen counts as done', async () => {
+        const r = repos.redeliveries;
+        expect(await r.claim('github-delivery:old', 1, HOUR)).toBe('claimed');
+        await r.complete('github-delivery:old');
+        await new Promise((done) => setTimeout(done, 20));
+        expect(await r.claim('github-delivery:old', HOUR, HOUR)).toBe('claimed');
+        expect(await r.seen('slack-trigger:9', HOUR)).toBe(false);
+        expect(await r.claim('slack-trigger:9', HOUR, HOUR)).toBe('done');
+      });
+
+      test('10 concurrent claims of one key: exactly one is claimed', async () => {
+        const results = await Promise.all(Array.from({ length: 10 }, () => repos.redeliveries.claim('k2', HOUR, HOUR)));
+        expect(results.filter((c) => c === 'claimed')).toHaveLength(1);
+        expect(results.filter((c) => c === 'in-progress')).toHaveLength(9);
+      });
     });
 
     test('ping reports the store reachable', async () => {

@@ -178,6 +178,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sites_v2 RENAME TO sites;
       CREATE INDEX sites_platform ON sites (platform_id);
     `),
+
+  // Redeliveries are claimed, then completed once the work is committed (RedeliveryStore.claim): a claim whose
+  // handler died is taken over after its lease. Rows from before were recorded as handled.
+  (conn) =>
+    conn.exec(`
+      ALTER TABLE redeliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('claimed','done'));
+      ALTER TABLE redeliveries ADD COLUMN lease_until INTEGER;
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */
