@@ -213,7 +213,9 @@ export class DistributionService {
     }
     const updated = await this.repos.distributions.setTarget(distribution.id, target.id, previousId);
     if (!updated) {
-      throw new ConflictError(`The target of \`${distribution.slug}\` changed while this was being set; check \`show ${distribution.slug}\` and try again.`);
+      throw new ConflictError(`The target of \`${distribution.slug}\` changed while this was being set; check it and try again.`, {
+        next: { action: 'show-distribution', distribution: distribution.slug },
+      });
     }
     const { locked, unlocked } = await this.repos.platforms.lockAllExcept(distribution.id, target.id);
     await this.deps.events.publish({

@@ -38,7 +38,7 @@ export class TaskService {
         : null;
     if (!task) {
       if (!/^\d+$/.test(trimmed) && !/^[a-f0-9]{24}$/.test(trimmed)) {
-        throw new ValidationError(`\`${key}\` is not a task number.`, [], { hint: 'Use the number shown by `tasks`, e.g. `cancel 42`.' });
+        throw new ValidationError(`\`${key}\` is not a task number.`, [], { next: { action: 'list-tasks' } });
       }
       throw new NotFoundError('task', key);
     }

@@ -75,7 +75,7 @@ export class UpgradeService {
   async propose(scope: PlanScope, actor: Actor): Promise<PlanView> {
     const { distribution, sites } = await this.select(scope);
     const targetId = distribution.targetPlatformId;
-    if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet; set one with \`target ${distribution.slug} <platform>\`.`);
+    if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet.`, { next: { action: 'set-target', distribution: distribution.slug } });
     if (!sites.length) throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target.`);
     const moves: PlannedMove[] = sites.map((s) => ({ siteId: s.id, siteName: s.name, fromPlatformId: s.platformId }));
     const groups = await this.groups(moves, targetId);
@@ -116,7 +116,7 @@ export class UpgradeService {
   async confirm(planId: string, actor: Actor): Promise<ConfirmOutcome> {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     if (plan.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
-    if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled; run `upgrade` again for a fresh summary.');
+    if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled.', { next: { action: 'propose-upgrade' } });
     if (plan.blocked) throw new RuleViolationError('This upgrade has errors (see the summary) and cannot be confirmed.');
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
     if (plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId) {
@@ -181,7 +181,7 @@ export class UpgradeService {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     if (plan.state === 'cancelled') return plan;
     const done = await this.repos.plans.transition(plan.id, ['pending', 'stale'], 'cancelled', { confirmedBy: actor });
-    if (!done) throw new ConflictError('This upgrade is already confirmed; cancel single migrations with `cancel <task>`.');
+    if (!done) throw new ConflictError('This upgrade is already confirmed; single migrations can still be cancelled.', { next: { action: 'cancel-task' } });
     await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
     return done;
   }
