@@ -1,10 +1,10 @@
 /** One ErrorHint, two renderings: Slack types a slash command, HTTP names the endpoint. Every action has both. */
 import { describe, expect, test } from '@jest/globals';
-import type { ErrorHint } from '../../../src/domain/error-hints.js';
-import { RuleViolationError } from '../../../src/domain/errors.js';
-import { endpointOf, mapError } from '../../../src/http/error-mapping.js';
-import { slackHint } from '../../../src/slack/blocks/error-hints.js';
-import { errorMessage } from '../../../src/slack/blocks/errors.js';
+import type { ErrorHint } from '../../src/domain/error-hints.js';
+import { RuleViolationError } from '../../src/domain/errors.js';
+import { endpointOf, mapError } from '../../src/http/error-mapping.js';
+import { slackHint } from '../../src/slack/blocks/error-hints.js';
+import { errorMessage } from '../../src/slack/blocks/errors.js';
 
 const logger = { error: () => undefined };
 
