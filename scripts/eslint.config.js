@@ -21,7 +21,22 @@ const ADAPTER_EXCEPTIONS = {
   'src/hosting/command-driver.ts': ['upstream'],
 };
 
-const adapterBoundary = (folder, allowed = []) => ({
+/**
+ * Transports (Slack, HTTP) read and change state through the services only: the repository ports are not theirs
+ * to import (the persistence adapters already are not, by the adapter rule). RedeliveryStore stays: it is the
+ * transports' own memory of requests they handled, not application state.
+ */
+const TRANSPORTS = ['http', 'slack'];
+const REPOSITORY_PORTS = ['Repositories', 'DistributionRepository', 'PlatformRepository', 'SiteRepository', 'TaskRepository', 'UpgradePlanRepository'];
+
+/** Transport files that still take the repositories, and why. */
+const TRANSPORT_EXCEPTIONS = [
+  // The pages are being rewritten to read through services; until then the app hands them the repositories.
+  'src/http/pages/**/*.ts',
+  'src/http/http-app.ts',
+];
+
+const adapterBoundary = (folder, allowed = [], transport = TRANSPORTS.includes(folder)) => ({
   'no-restricted-imports': [
     'error',
     {
@@ -30,6 +45,15 @@ const adapterBoundary = (folder, allowed = []) => ({
           group: ADAPTERS.filter((a) => a !== folder && !allowed.includes(a)).map((a) => `**/${a}/**`),
           message: `src/${folder} is an adapter: it may import domain, services, src/lib and its own folder, not another adapter (shared helpers go in src/lib/)`,
         },
+        ...(transport
+          ? [
+              {
+                group: ['**/domain/ports.js'],
+                importNames: REPOSITORY_PORTS,
+                message: `src/${folder} is a transport: it reads and changes state through the services (src/services), not the repositories`,
+              },
+            ]
+          : []),
       ],
     },
   ],
@@ -66,4 +90,5 @@ export default tseslint.config(
     files: [file],
     rules: adapterBoundary(file.split('/')[1], allowed),
   })),
+  ...TRANSPORT_EXCEPTIONS.map((file) => ({ files: [file], rules: adapterBoundary(file.split('/')[1], [], false) })),
 );

@@ -39,7 +39,6 @@ import { BuildService } from './services/build-service.js';
 import { createServices } from './services/create-services.js';
 import { EventBus } from './services/event-bus.js';
 import type { MigrationService } from './services/migration-service.js';
-import { PollService } from './services/poll-service.js';
 import type { Services } from './services/services.js';
 import { createSlackApp, createSlackWebClient, type SlackApp } from './slack/slack-app.js';
 import { createSlackNotifier, type SlackNotifier } from './slack/notifier.js';
@@ -127,6 +126,7 @@ const createDriver = (config: Config): HostingDriver =>
         postMigrate: config.hosting.postMigrate,
         githubBaseUrl: githubCloneBase(config),
         allowLocalUpstreams: config.hosting.allowLocalUpstreams,
+        gitTimeoutMs: config.git.timeoutMs,
       });
 
 /** Clone URLs of GitHub upstreams: github.com for the public API, the enterprise host otherwise. */
@@ -146,10 +146,9 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const driver = overrides.driver ?? createDriver(config);
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const checkers = {
-    git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
+    git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams, timeoutMs: config.git.timeoutMs }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
-  const polls = new PollService({ repos, jobs, checkers, upstreamPolicy: { allowLocal: config.hosting.allowLocalUpstreams } });
   const services = createServices({
     repos,
     jobs,
@@ -158,7 +157,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     siteInstalls: driver.installSite !== undefined,
     // A stat of the platform's directory (shared DATA_DIR), not a hosting operation.
     ...(driver instanceof LocalDriver ? { platformHasFiles: (p: Platform) => pathExists(driver.platformPath(p)) } : {}),
-    polls,
+    checkers,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),
     advisoryFeeds: createAdvisoryFeeds(config),
@@ -168,6 +167,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     backupRetentionMs: config.backups.retentionMs,
     links: { secret: config.links.secret, ttlMs: config.links.ttlMs, publicUrl: config.http.publicUrl },
   });
+  const { polls } = services;
 
   const web = config.role !== 'worker';
   const worker = config.role !== 'web';
@@ -178,7 +178,6 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     ? createSlackNotifier({
         client: createSlackWebClient(config.slack, logger, {}, redact),
         services,
-        repos,
         defaultChannel: config.slack.defaultChannel,
         slashCommand: config.slack.command,
         logger,

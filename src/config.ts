@@ -82,6 +82,11 @@ const envSchema = z.object({
    * (or resolve to) loopback or private addresses. Off by default: an upstream URL is untrusted input.
    */
   ALLOW_LOCAL_UPSTREAMS: z.enum(['true', 'false']).default('false'),
+  /**
+   * Seconds an upstream may stay silent to a git ls-remote, clone or fetch before git (and every process it
+   * started) is killed; 30 times this ends a transfer in all, however slowly it trickles.
+   */
+  GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
   /** Drupal security-advisory conflict map (composer.json of drupal-composer/drupal-security-advisories). */
   ADVISORIES_FILE: z.string().default('src/advisories/drupal-security-advisories.json'),
@@ -148,6 +153,8 @@ export interface Config {
   jobs: { maxAttempts: number; defaultPollIntervalMinutes: number };
   /** BACKUP_RETENTION_DAYS, in milliseconds. */
   backups: { retentionMs: number };
+  /** GIT_TIMEOUT_SECONDS, in ms. */
+  git: { timeoutMs: number };
   advisoriesFile: string;
   /** Advisory feeds (ADVISORY_FEED_*): the git feed (null when `off`), the operator's file/URL, poll interval, size limit. */
   advisoryFeed: {
@@ -253,6 +260,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     },
     jobs: { maxAttempts: e.JOB_MAX_ATTEMPTS, defaultPollIntervalMinutes: e.POLL_DEFAULT_INTERVAL_MINUTES },
     backups: { retentionMs: e.BACKUP_RETENTION_DAYS * 86_400_000 },
+    git: { timeoutMs: e.GIT_TIMEOUT_SECONDS * 1000 },
     advisoriesFile: resolve(e.ADVISORIES_FILE),
     advisoryFeed: {
       git: e.ADVISORY_FEED_URL === 'off' ? null : { url: e.ADVISORY_FEED_URL, branch: e.ADVISORY_FEED_BRANCH },

@@ -427,6 +427,8 @@ const notInBaseline = (what: string): Error => new Error(`${what} is not in the 
 const noRedeliveries: RedeliveryStore = {
   seen: () => Promise.reject(notInBaseline('RedeliveryStore.seen')),
   forget: () => Promise.reject(notInBaseline('RedeliveryStore.forget')),
+  claim: () => Promise.reject(notInBaseline('RedeliveryStore.claim')),
+  complete: () => Promise.reject(notInBaseline('RedeliveryStore.complete')),
 };
 
 /** The old store predates the advisory feed: every call says so. */

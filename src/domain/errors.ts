@@ -1,16 +1,31 @@
 /**
  * Typed domain errors. Each transport maps them once:
  * Slack → ephemeral message, HTTP → status code, jobs → retry or fail.
+ * Messages are transport-neutral (no slash commands, no endpoints): what to do next is a structured `next`
+ * (src/domain/error-hints.ts) each transport renders its own way.
  */
+import type { ErrorHint } from './error-hints.js';
+
+export interface DistroErrorOptions {
+  /** Plain advice that reads the same on every surface ("Free space on the volume of …"). */
+  hint?: string;
+  /** What to do next, rendered by each transport (a slash command on Slack, an endpoint over HTTP). */
+  next?: ErrorHint;
+  cause?: unknown;
+}
+
 export abstract class DistroError extends Error {
   abstract readonly code: string;
-  /** Extra hint for the user: what to type or do instead. */
+  /** Extra advice for the user, in words that fit every surface. */
   readonly hint?: string;
+  /** What to do next, as data (see ErrorHint). */
+  readonly next?: ErrorHint;
 
-  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+  constructor(message: string, options?: DistroErrorOptions) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     if (options?.hint) this.hint = options.hint;
+    if (options?.next) this.next = options.next;
   }
 }
 
@@ -20,7 +35,7 @@ export class ValidationError extends DistroError {
   constructor(
     message: string,
     readonly issues: readonly string[] = [],
-    options?: { hint?: string },
+    options?: Omit<DistroErrorOptions, 'cause'>,
   ) {
     super(message, options);
   }

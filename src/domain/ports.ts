@@ -231,6 +231,15 @@ export interface RedeliveryStore {
   seen(key: string, ttlMs: number): Promise<boolean>;
   /** Forgets `key`, so a redelivery is handled again (the first handling failed). */
   forget(key: string): Promise<void>;
+  /**
+   * Takes a delivery for handling, atomically: `claimed` when `key` is new (or expired after `ttlMs`), or when an
+   * earlier claim was never completed within `leaseMs` (its handler died between claim and completion); the caller
+   * then does the work and calls `complete` (or `forget` when it failed). `done` once completed; `in-progress` while
+   * a younger claim is still open. Of concurrent claims exactly one gets `claimed`.
+   */
+  claim(key: string, ttlMs: number, leaseMs: number): Promise<DeliveryClaim>;
+  /** Marks a claimed delivery done: later offers of `key` get `done` until it expires. */
+  complete(key: string): Promise<void>;
 }
 
 /**
@@ -316,6 +325,7 @@ export interface HoldStore {
   /** Holds of a kind, of the given subjects only when `subjectIds` is given. */
   list(kind: HoldKind, subjectIds?: string[]): Promise<Hold[]>;
 }
+export type DeliveryClaim = 'claimed' | 'done' | 'in-progress';
 
 export interface Repositories {
   distributions: DistributionRepository;

@@ -2,7 +2,7 @@ import type { Actor } from './actor.js';
 
 /** `install`: makes a site's files on its platform (a worker job, so web processes never call the hosting driver). */
 /** `rollback`: puts a migrated site back on the platform it came from, from the migration's backup. */
-export type TaskType = 'migrate' | 'build' | 'verify' | 'poll' | 'install' | 'rollback';
+export type TaskType = 'migrate' | 'install' | 'rollback';
 export type TaskState = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
 
 export const ACTIVE_TASK_STATES: readonly TaskState[] = ['queued', 'processing'];

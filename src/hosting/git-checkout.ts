@@ -10,6 +10,7 @@ import { HostingError, ValidationError } from '../domain/errors.js';
 import type { LogFn } from '../domain/ports.js';
 import { redactUrl } from '../lib/redact.js';
 import { KeyedSemaphore } from '../lib/keyed-semaphore.js';
+import { upstreamGitBounds } from '../upstream/git-exec.js';
 import { LOCAL_GIT_ENV, UpstreamGuard } from '../upstream/upstream-guard.js';
 import { pathExists } from './paths.js';
 import { runProcess } from './run-command.js';
@@ -33,25 +34,45 @@ export const upstreamUrlSource = (upstream: UpstreamSource): UrlSource => (upstr
 
 const COMMIT_PATTERN = /^[0-9a-f]{7,64}$/i;
 
+/** git's progress meters (asked for with --progress so a live transfer is told from a silent one): not logged. */
+const GIT_PROGRESS = /^(remote: )?(Enumerating|Counting|Compressing|Receiving|Resolving|Unpacking|Total|Checking connectivity|Updating files|Cloning into)\b/;
+
 export class GitCheckouts {
   /** One writer per mirror: concurrent fetches into one bare repo fight over its lock files. */
   private readonly mirrorLocks = new KeyedSemaphore(1);
+
+  private readonly bounds: ReturnType<typeof upstreamGitBounds>;
 
   constructor(
     private readonly cacheDir: string,
     /** Checks upstream URLs before git talks to them (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
     private readonly guard: UpstreamGuard = new UpstreamGuard({ allowLocal: false }),
-  ) {}
-
-  /** git on local repositories only (the mirror, a checkout): no transport but `file` is allowed. */
-  private git(args: string[], log: LogFn) {
-    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env: { ...LOCAL_GIT_ENV } });
+    /** GIT_TIMEOUT_SECONDS in ms (see upstreamGitBounds). */
+    timeoutMs?: number,
+  ) {
+    this.bounds = upstreamGitBounds(timeoutMs);
   }
 
-  /** git talking to an upstream: only the allowed transports (git's own defaults for an operator's URL). */
-  private remoteGit(args: string[], log: LogFn, source: UrlSource) {
+  /**
+   * git on local repositories only (the mirror, a checkout): no transport but `file` is allowed. A checkout may
+   * rightly stay silent for long, so only the overall time and the output are bounded.
+   */
+  private git(args: string[], log: LogFn) {
+    const { timeoutMs, maxOutputBytes } = this.bounds;
+    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env: { ...LOCAL_GIT_ENV }, bounds: { timeoutMs, maxOutputBytes } });
+  }
+
+  /** git talking to an upstream: only the allowed transports (git's own defaults for an operator's URL), bounded in time. */
+  private remoteGit(args: string[], log: LogFn, source: UrlSource, url: string) {
     const env = source === 'operator' ? { GIT_TERMINAL_PROMPT: '0' } : this.guard.gitEnv();
-    return runProcess('git', args, { log, transientPattern: GIT_TRANSIENT, env });
+    return runProcess('git', args, {
+      log,
+      transientPattern: GIT_TRANSIENT,
+      env,
+      bounds: this.bounds,
+      subject: `The upstream ${redactUrl(url)}`,
+      unlogged: GIT_PROGRESS,
+    });
   }
 
   private async hasCommit(repo: string, commit: string): Promise<boolean> {
@@ -71,11 +92,11 @@ export class GitCheckouts {
         await mkdir(this.cacheDir, { recursive: true });
         await rm(dir, { recursive: true, force: true });
         log(`Mirroring ${shown}`);
-        await this.remoteGit(['clone', '--mirror', '--quiet', '--', url, dir], log, source);
+        await this.remoteGit(['clone', '--mirror', '--progress', '--', url, dir], log, source, url);
       } else if (!(await this.hasCommit(dir, commit))) {
         if (source === 'untrusted') await this.guard.check(url);
         log(`Fetching ${shown} into the mirror cache`);
-        await this.remoteGit(['-C', dir, 'remote', 'update', '--prune'], log, source);
+        await this.remoteGit(['-C', dir, 'fetch', '--prune', '--progress', 'origin'], log, source, url);
       } else {
         log(`Mirror cache already has ${commit.slice(0, 12)}`);
       }

@@ -3,10 +3,10 @@
  * so Compare can list every changed file cheaply and show patches for the ones a site operator reads (README,
  * patches/, settings, scripts) without keeping whole code bases in the store.
  */
-import { spawn } from 'node:child_process';
 import { HostingError } from '../domain/errors.js';
 import type { LogFn } from '../domain/ports.js';
 import type { Manifest } from '../domain/platform.js';
+import { describeExceeded, spawnBounded } from '../lib/spawn-bounded.js';
 
 export interface TreeEntry {
   path: string;
@@ -30,22 +30,28 @@ export interface TreeLimits {
 
 export const DEFAULT_TREE_LIMITS: TreeLimits = { maxFileBytes: 64 * 1024, maxTotalBytes: 2 * 1024 * 1024, maxEntries: 50_000 };
 
+/**
+ * Local reads of a checkout: generous bounds (a hostile repository's tree is read, so they are not infinite), the
+ * process group killed past them. Legitimate trees stay far below (see DEFAULT_TREE_LIMITS).
+ */
+const LOCAL_READ_BOUNDS = { timeoutMs: 30 * 60_000, maxOutputBytes: 512 * 1024 * 1024 };
+
 /** Runs git and returns raw stdout (contents may be binary); a failure becomes a HostingError with git's words. */
-const gitBytes = (cwd: string, args: string[], input?: string): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', cwd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-2000)));
-    child.on('error', (e) => reject(new HostingError(`Cannot run git: ${e.message}`, { cause: e })));
-    child.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(out)) : reject(new HostingError(`\`git ${args.join(' ')}\` exited with ${code}: ${err.trim()}`)),
-    );
-    // A git that exits early closes stdin (EPIPE); its exit code and stderr tell why.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
+const gitBytes = async (cwd: string, args: string[], input?: string): Promise<Buffer> => {
+  const out: Buffer[] = [];
+  let err = '';
+  const exit = await spawnBounded('git', ['-C', cwd, ...args], {
+    ...LOCAL_READ_BOUNDS,
+    input: input ?? '',
+    onStdout: (c) => out.push(c),
+    onStderr: (c) => (err = (err + c.toString('utf8')).slice(-2000)),
+  }).catch((e: Error) => {
+    throw new HostingError(`Cannot run git: ${e.message}`, { cause: e });
   });
+  if (exit.exceeded) throw new HostingError(`\`git ${args.join(' ')}\` ${describeExceeded(exit.exceeded, LOCAL_READ_BOUNDS)}.`);
+  if (exit.code !== 0) throw new HostingError(`\`git ${args.join(' ')}\` exited with ${exit.code}: ${err.trim()}`);
+  return Buffer.concat(out);
+};
 
 /** A regular file (not a symbolic link, submodule or anything else git may record). */
 export const isRegularFile = (e: TreeEntry): boolean => e.type === 'blob' && (e.mode === '100644' || e.mode === '100755');

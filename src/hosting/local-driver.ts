@@ -36,6 +36,8 @@ export interface LocalDriverOptions {
   treeLimits?: TreeLimits;
   /** ALLOW_LOCAL_UPSTREAMS: file://, local paths, http:// and loopback/private hosts may be cloned. */
   allowLocalUpstreams?: boolean;
+  /** GIT_TIMEOUT_SECONDS in ms: how long an upstream may stay silent during a clone or fetch. */
+  gitTimeoutMs?: number;
 }
 
 /** What the driver keeps about a site inside its directory. */
@@ -68,7 +70,7 @@ export class LocalDriver implements HostingDriver {
 
   constructor(private readonly options: LocalDriverOptions) {
     this.root = resolve(options.root);
-    this.git = new GitCheckouts(join(this.root, 'git-cache'), new UpstreamGuard({ allowLocal: options.allowLocalUpstreams ?? false }));
+    this.git = new GitCheckouts(join(this.root, 'git-cache'), new UpstreamGuard({ allowLocal: options.allowLocalUpstreams ?? false }), options.gitTimeoutMs);
   }
 
   platformPath(platform: Pick<Platform, 'name'>): string {

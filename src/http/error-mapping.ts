@@ -1,6 +1,7 @@
 /**
  * The one place HTTP maps errors to statuses: typed domain errors keep their message (it is written for
- * users), body-parser errors become 400/413, and anything else is a 500 that reveals nothing internal.
+ * users, in no transport's terms) and their next step becomes `hint: { action, …, endpoint }`; body-parser
+ * errors become 400/413, and anything else is a 500 that reveals nothing internal.
  */
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import {
@@ -14,15 +15,20 @@ import {
   TransientError,
   ValidationError,
 } from '../domain/errors.js';
+import type { ErrorHint } from '../domain/error-hints.js';
 import type { Logger } from '../logger.js';
 import { renderErrorPage } from './pages/error-page.js';
+
+/** An error's next step over HTTP: the domain hint plus the endpoint that does it (and any plain advice as `text`). */
+export type HttpHint = ErrorHint & { endpoint: string; text?: string };
 
 export interface HttpErrorBody {
   code: string;
   message: string;
   issues?: readonly string[];
   suggestion?: string;
-  hint?: string;
+  /** Plain advice, or the structured next step when the error has one. */
+  hint?: string | HttpHint;
   /** Bytes, on 413s: the size limit the body exceeded. */
   limit?: number;
 }
@@ -44,6 +50,30 @@ interface HttpLibraryError {
   limit?: number;
 }
 
+/** Compiles only while every action has its case. */
+const unknownHint = (hint: never): string => `(${String((hint as { action?: unknown }).action)})`;
+
+/** The endpoint that does what the hint says, with the names filled in (URL-encoded). */
+export const endpointOf = (hint: ErrorHint): string => {
+  const e = encodeURIComponent;
+  switch (hint.action) {
+    case 'set-target':
+      return `PUT /api/distributions/${e(hint.distribution)}/target`;
+    case 'show-distribution':
+      return `GET /api/distributions/${e(hint.distribution)}`;
+    case 'set-upstream':
+      return `PATCH /api/distributions/${e(hint.distribution)}`;
+    case 'propose-upgrade':
+      return 'POST /api/upgrades';
+    case 'cancel-task':
+      return 'POST /api/tasks/{task}/cancel';
+    case 'list-tasks':
+      return hint.site ? `GET /api/tasks?site=${e(hint.site)}` : 'GET /api/tasks';
+    default:
+      return unknownHint(hint);
+  }
+};
+
 const statusOf = (error: DistroError): number => {
   if (error instanceof ValidationError) return 400;
   if (error instanceof NotFoundError) return 404;
@@ -61,7 +91,8 @@ export const mapError = (error: unknown): MappedError => {
     const body: HttpErrorBody = { code: error.code, message: error.message };
     if (error instanceof ValidationError) body.issues = error.issues;
     if (error instanceof NotFoundError && error.suggestion) body.suggestion = error.suggestion;
-    if (error.hint && !(error instanceof NotFoundError)) body.hint = error.hint;
+    if (error.next) body.hint = { ...error.next, endpoint: endpointOf(error.next), ...(error.hint ? { text: error.hint } : {}) };
+    else if (error.hint && !(error instanceof NotFoundError)) body.hint = error.hint;
     const mapped: MappedError = { status: statusOf(error), body };
     if (error instanceof TransientError && error.retryAfterMs) mapped.retryAfter = Math.ceil(error.retryAfterMs / 1000);
     return mapped;

@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Actor } from '../domain/actor.js';
 import type { RedeliveryStore } from '../domain/ports.js';
+import { crashPoint } from '../lib/crash-point.js';
 import type { UpstreamRefEvent } from '../services/poll-service.js';
 
 export const GITHUB_WEBHOOK_PATH = '/webhooks/github';
@@ -27,6 +28,11 @@ export interface GitHubWebhookOptions {
 
 /** GitHub redelivers on timeouts and on request: a delivery id handled within this time is a no-op. */
 const DELIVERY_TTL_MS = 24 * 3_600_000;
+/**
+ * A delivery claimed but not completed after this long was cut off (its process died between claim and completion):
+ * a redelivery handles it. GitHub itself gives up on a delivery after 10 s, so no live request holds a claim longer.
+ */
+export const DELIVERY_LEASE_MS = 10_000;
 /** X-GitHub-Delivery is a GUID; anything else is not used as a key. */
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -172,9 +178,15 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
     const urls = [repo.clone_url, repo.ssh_url, repo.html_url, repo.git_url, repo.svn_url].filter((u): u is string => typeof u === 'string');
     const actor: Actor = delivery ? { kind: 'webhook', delivery } : { kind: 'webhook' };
     // Claimed before the work, atomically in the shared store, so copies reaching two web processes at once act
-    // once; released if the work fails so GitHub's redelivery runs it.
+    // once; completed only once the work is committed, so a delivery whose process died in between is handled by a
+    // redelivery after the claim's lease; released if the work fails so GitHub's redelivery runs it.
     const key = DELIVERY_ID.test(delivery) ? `github-delivery:${delivery}` : null;
-    if (key && (await options.redeliveries.seen(key, DELIVERY_TTL_MS))) return { status: 200, body: { ignored: 'duplicate delivery' } };
+    const claim = key ? await options.redeliveries.claim(key, DELIVERY_TTL_MS, DELIVERY_LEASE_MS) : 'claimed';
+    if (claim === 'done') return { status: 200, body: { ignored: 'duplicate delivery' } };
+    if (claim === 'in-progress') {
+      return failure(409, 'in_progress', `This delivery is being handled; if it does not complete, redeliver it after ${DELIVERY_LEASE_MS / 1000} s.`);
+    }
+    crashPoint('webhook:claimed');
     let matched: Array<{ slug: string }>;
     try {
       matched = await options.onEvent({ fullName: repo.full_name, urls, ref, actor });
@@ -183,6 +195,7 @@ export const createGitHubWebhookRouter = (options: GitHubWebhookOptions): Router
       if (key) await options.redeliveries.forget(key).catch(() => undefined);
       throw error;
     }
+    if (key) await options.redeliveries.complete(key);
     if (matched.length === 0) return { status: 202, body: { ignored: `no distribution tracks ${repo.full_name} ${ref.kind} ${ref.name}` } };
     return { status: 202, body: { queued: matched.map((d) => d.slug) } };
   };

@@ -1,6 +1,6 @@
 /** /healthz: database reachability and job-queue state, for load balancers and uptime checks (no auth). */
 import type { RequestHandler } from 'express';
-import type { JobQueue, Repositories } from '../domain/ports.js';
+import type { JobQueue } from '../domain/ports.js';
 import type { Logger } from '../logger.js';
 
 export interface HealthReport {
@@ -25,7 +25,7 @@ const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  * *that* a part failed; the error itself (hosts, ports, credentials in URIs) goes to the log.
  */
 export const createHealthCheck =
-  (deps: { repos: Repositories; jobs: JobQueue; logger?: Logger; timeoutMs?: number; uptime?: () => number }) =>
+  (deps: { repos: { ping(): Promise<boolean> }; jobs: JobQueue; logger?: Logger; timeoutMs?: number; uptime?: () => number }) =>
   async (): Promise<HealthReport> => {
     const ms = deps.timeoutMs ?? 2000;
     const failed = (part: string) => (e: unknown) => {

@@ -9,30 +9,19 @@ import {
   BACKUP_PRUNE_EVERY_MS,
   BACKUP_PRUNE_JOB,
   BACKUP_PRUNE_KEY,
-  BUILD_JOB,
   BUILD_RECOVER_EVERY_MS,
   BUILD_RECOVER_JOB,
   BUILD_RECOVER_KEY,
-  buildKey,
-  installJobKey,
-  MIGRATE_JOB,
-  migrateJobKey,
   MIGRATION_RECOVER_EVERY_MS,
   MIGRATION_RECOVER_JOB,
   MIGRATION_RECOVER_KEY,
-  ROLLBACK_JOB,
-  rollbackJobKey,
   ROLLBACK_RECOVER_JOB,
   ROLLBACK_RECOVER_KEY,
-  SITE_INSTALL_JOB,
-  type BuildJobData,
-  type MigrateJobData,
   type RecoverJobData,
-  type RollbackJobData,
-  type SiteInstallJobData,
 } from '../domain/jobs.js';
-import { ALL_ITEMS, type JobQueue, type Repositories } from '../domain/ports.js';
+import type { JobQueue, Repositories } from '../domain/ports.js';
 import type { PollService } from '../services/poll-service.js';
+import { requeueOrphans } from '../services/requeue-orphans.js';
 
 export interface WorkerJobsOptions {
   repos: Repositories;
@@ -69,36 +58,4 @@ export const startWorkerJobs = async (options: WorkerJobsOptions): ReturnType<Po
   else if (options.advisoryPollMs) await jobs.every(ADVISORY_POLL_JOB, options.advisoryPollMs, {}, { uniqueKey: ADVISORY_POLL_KEY });
   else await jobs.cancelRecurring(ADVISORY_POLL_KEY);
   return options.polls.schedulePolls();
-};
-
-/**
- * Work recorded in the store but not in the queue: a crash can fall between recording a task and enqueueing it
- * (where the two are not one transaction). Unique keys make this a no-op otherwise.
- * (In a multi-worker install a build cut off stays `building` until its lease expires: another worker may
- * still be building it. The build-recover job requeues it then.)
- */
-const requeueOrphans = async (repos: Repositories, jobs: JobQueue, singleProcess: boolean): Promise<void> => {
-  if (singleProcess) {
-    // The embedded store has one worker, this one: a build still marked `building` was cut off by a restart.
-    const building = await repos.platforms.list({ status: ['building'] }, ALL_ITEMS);
-    for (const p of building.items) {
-      await repos.platforms.appendBuildLog(p.id, ['Build interrupted by a restart; building again.']);
-      await repos.platforms.setStatus(p.id, 'queued', ['building']);
-    }
-    // Likewise a processing install: its lease is ended so the install job below claims it at once, rather than
-    // retrying against a lease nobody renews until its attempts run out.
-    const installing = await repos.tasks.list({ type: ['install'], state: ['processing'] }, ALL_ITEMS);
-    for (const t of installing.items) if (t.lease) await repos.tasks.renewLease(t.id, t.lease.owner, new Date(0));
-  }
-  const queued = await repos.tasks.list({ type: ['migrate'], state: ['queued'] }, ALL_ITEMS);
-  for (const task of queued.items) await jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateJobKey(task.id) });
-  const rollbacks = await repos.tasks.list({ type: ['rollback'], state: ['queued'] }, ALL_ITEMS);
-  for (const task of rollbacks.items) await jobs.enqueue<RollbackJobData>(ROLLBACK_JOB, { taskId: task.id }, { uniqueKey: rollbackJobKey(task.id) });
-  // Installs are idempotent: a processing one whose worker died is claimed again once its lease expires.
-  const installs = await repos.tasks.list({ type: ['install'], state: ['queued', 'processing'] }, ALL_ITEMS);
-  for (const task of installs.items) {
-    await jobs.enqueue<SiteInstallJobData>(SITE_INSTALL_JOB, { taskId: task.id }, { uniqueKey: installJobKey(task.id) });
-  }
-  const platforms = await repos.platforms.list({ status: ['queued'] }, ALL_ITEMS);
-  for (const p of platforms.items) await jobs.enqueue<BuildJobData>(BUILD_JOB, { platformId: p.id }, { uniqueKey: buildKey(p.id) });
 };

@@ -162,7 +162,7 @@ export const conflicts = {
     new ConflictError(`This distribution already has a platform for commit \`${commit.slice(0, 12)}\`.`),
   siteName: (name: string) => new ConflictError(`A site named \`${name}\` already exists.`),
   siteMigrating: (name: string) =>
-    new ConflictError(`\`${name}\` is migrating; try again when its task ends.`, { hint: 'See `tasks <site>`.' }),
+    new ConflictError(`\`${name}\` is migrating; try again when its task ends.`, { next: { action: 'list-tasks', site: name } }),
   activeTask: (key: string) =>
     new ConflictError(`An active ${key.split(':')[0]} task already exists for this ${key.split(':')[1]}.`, {
       hint: 'Wait for it to finish or cancel it first.',

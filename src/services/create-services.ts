@@ -1,7 +1,7 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
-import { POLL_JOB, pollNowKey, type PollJobData } from '../domain/jobs.js';
-import type { AdvisoryFeedReader, Clock, JobQueue, Repositories } from '../domain/ports.js';
+import type { UpstreamSource } from '../domain/distribution.js';
+import type { AdvisoryFeedReader, Clock, JobQueue, Repositories, UpstreamChecker } from '../domain/ports.js';
 import { AdvisoryService } from './advisory-service.js';
 import { AuditLog } from './audit-log.js';
 import { CompareService } from './compare-service.js';
@@ -11,6 +11,7 @@ import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
+import { PollService } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService, type SiteServiceDeps } from './site-service.js';
 import { RolloutService } from './rollout-service.js';
@@ -32,7 +33,8 @@ export interface ServiceDeps {
   siteInstalls?: boolean;
   /** See SiteServiceDeps.platformHasFiles. */
   platformHasFiles?: SiteServiceDeps['platformHasFiles'];
-  polls?: Services['polls'];
+  /** Upstream checkers by upstream kind (workers poll with them; without one, a poll of that kind fails saying so). */
+  checkers?: Partial<Record<UpstreamSource['kind'], UpstreamChecker>>;
   /** Poll interval of distributions created without a policy. */
   defaultPollIntervalMinutes?: number;
   /** ALLOW_LOCAL_UPSTREAMS: accept file://, local paths, http:// and loopback/private upstream hosts. */
@@ -64,14 +66,7 @@ export const createServices = (deps: ServiceDeps): Services => {
   });
   const audit = new AuditLog({ repos });
   const holds = new HoldService({ repos, audit });
-  const polls: Services['polls'] = deps.polls ?? {
-    pollNow: async (key: string) => {
-      const d = await distributions.get(key);
-      await jobs.enqueue<PollJobData>(POLL_JOB, { distributionId: d.id }, { uniqueKey: pollNowKey(d.id) });
-      return d;
-    },
-    schedule: async () => false,
-  };
+  const polls = new PollService({ repos, jobs, checkers: deps.checkers ?? {}, upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false } });
   const distributions: DistributionService = new DistributionService({
     repos,
     events,

@@ -260,7 +260,9 @@ export class DistributionService {
       return { updated, ...locks };
     });
     if (!set) {
-      throw new ConflictError(`The target of \`${distribution.slug}\` changed while this was being set; check \`show ${distribution.slug}\` and try again.`);
+      throw new ConflictError(`The target of \`${distribution.slug}\` changed while this was being set; check it and try again.`, {
+        next: { action: 'show-distribution', distribution: distribution.slug },
+      });
     }
     const { updated, locked, unlocked } = set;
     await this.deps.events.publish({

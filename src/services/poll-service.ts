@@ -183,7 +183,7 @@ export class PollService {
   private requireUpstream(distribution: Distribution): UpstreamSource {
     if (!distribution.upstream) {
       throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upstream to poll.`, {
-        hint: 'Set an upstream (git URL or GitHub repository) first.',
+        next: { action: 'set-upstream', distribution: distribution.slug },
       });
     }
     return distribution.upstream;

@@ -1,5 +1,3 @@
-import type { Actor } from '../domain/actor.js';
-import type { Distribution, UpstreamSource } from '../domain/distribution.js';
 import type { AdvisoryService } from './advisory-service.js';
 import type { AuditLog } from './audit-log.js';
 import type { CompareService } from './compare-service.js';
@@ -9,6 +7,7 @@ import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
 import type { LinkSigner } from './link-signer.js';
 import type { PlatformService } from './platform-service.js';
+import type { PollService } from './poll-service.js';
 import type { RolloutService } from './rollout-service.js';
 import type { SiteService } from './site-service.js';
 import type { TaskService } from './task-service.js';
@@ -28,13 +27,8 @@ export interface Services {
   /** Manual platform locks and site/distribution pins. */
   holds: HoldService;
   rollbacks: RollbackService;
-  /** Update polling: `pollNow` queues an immediate upstream check; `schedule` aligns the recurring poll with the policy. */
-  polls: {
-    pollNow(distributionKey: string, actor: Actor): Promise<unknown>;
-    schedule(distribution: Distribution): Promise<boolean>;
-    /** Checks an upstream as polling would, without saving anything; absent where no checker is wired. */
-    testUpstream?(upstream: UpstreamSource): Promise<string[]>;
-  };
+  /** Update polling: immediate checks (`pollNow`), recurring schedules, webhook-triggered polls, the poll job's work. */
+  polls: PollService;
   links: LinkSigner;
   events: EventBus;
   /** Security advisory feed, exposure and announcements. */

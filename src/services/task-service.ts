@@ -1,6 +1,6 @@
 import { describeActor, type Actor } from '../domain/actor.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
-import type { EventPublisher, Repositories, TaskFilter } from '../domain/ports.js';
+import type { EventPublisher, Page, PageRequest, Repositories, TaskFilter } from '../domain/ports.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
 import type { AuditLog } from './audit-log.js';
 import { resolveSite } from './lookup.js';
@@ -13,6 +13,16 @@ export class TaskService {
     const filter: TaskFilter = {};
     if (siteKey) filter.subjectId = (await resolveSite(this.deps.repos, siteKey)).id;
     return (await this.deps.repos.tasks.list(filter, { limit, offset: 0 })).items;
+  }
+
+  /** One page of tasks matching `filter`, newest first (the admin API's list). */
+  list(filter: TaskFilter, page: PageRequest): Promise<Page<Task>> {
+    return this.deps.repos.tasks.list(filter, page);
+  }
+
+  /** The task with this store id, or null (event handlers: the task may have been removed meanwhile). */
+  byId(id: string): Promise<Task | null> {
+    return this.deps.repos.tasks.get(id);
   }
 
   async running(limit = 20): Promise<Task[]> {
@@ -29,7 +39,7 @@ export class TaskService {
         : null;
     if (!task) {
       if (!/^\d+$/.test(trimmed) && !/^[a-f0-9]{24}$/.test(trimmed)) {
-        throw new ValidationError(`\`${key}\` is not a task number.`, [], { hint: 'Use the number shown by `tasks`, e.g. `cancel 42`.' });
+        throw new ValidationError(`\`${key}\` is not a task number.`, [], { next: { action: 'list-tasks' } });
       }
       throw new NotFoundError('task', key);
     }

@@ -101,7 +101,7 @@ export class UpgradeService {
     // Pinned sites stay where they are; the summary lists them as held, with the reason.
     const sites = all.filter((s) => !holds.has(s.id));
     const targetId = distribution.targetPlatformId;
-    if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet; set one with \`target ${distribution.slug} <platform>\`.`);
+    if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet.`, { next: { action: 'set-target', distribution: distribution.slug } });
     if (!sites.length) {
       const held = holds.size ? ` (${holds.size} pinned)` : '';
       throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target${held}.`);
@@ -158,7 +158,7 @@ export class UpgradeService {
   async confirm(planId: string, actor: Actor): Promise<ConfirmOutcome> {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     if (plan.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
-    if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled; run `upgrade` again for a fresh summary.');
+    if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled.', { next: { action: 'propose-upgrade' } });
     if (plan.blocked) throw new RuleViolationError('This upgrade has errors (see the summary) and cannot be confirmed.');
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
     const pinned = await this.deps.holds.get('distribution', distribution.id);
@@ -207,7 +207,7 @@ export class UpgradeService {
       () => this.repos.plans.transition(plan.id, ['pending', 'stale'], 'cancelled', { confirmedBy: actor }),
       (p) => (p ? { actor, action: 'upgrade.cancel', subject: planSubject(p), details: {} } : null),
     );
-    if (!done) throw new ConflictError('This upgrade is already confirmed; cancel single migrations with `cancel <task>`.');
+    if (!done) throw new ConflictError('This upgrade is already confirmed; single migrations can still be cancelled.', { next: { action: 'cancel-task' } });
     await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
     return done;
   }

@@ -8,7 +8,7 @@
  * WebClient) must never hold up or undo a migration or a target change. Failures are logged.
  */
 import type { WebClient } from '@slack/web-api';
-import type { DomainEvent, Repositories } from '../domain/ports.js';
+import type { DomainEvent } from '../domain/ports.js';
 import type { Task } from '../domain/task.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
@@ -24,8 +24,6 @@ import { PlanMessenger } from './plan-messages.js';
 export interface SlackNotifierOptions {
   client: WebClient;
   services: Services;
-  /** Reads tasks by id directly when given (otherwise through the task service). */
-  repos?: Repositories;
   /** For distributions without a channel of their own. */
   defaultChannel: string | null;
   logger: Logger;
@@ -62,8 +60,6 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
   const updater = new MessageUpdater({ client: updateClient, logger, ...timing });
   const messenger = new PlanMessenger({ client, services, logger, updater });
   const pending = new Set<Promise<void>>();
-
-  const getTask = (id: string): Promise<Task | null> => (options.repos ? options.repos.tasks.get(id) : services.tasks.get(id));
 
   const channelOf = (distribution: Distribution, what: string): string | null => {
     const channel = distribution.channel ?? options.defaultChannel;
@@ -171,7 +167,7 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
   };
 
   const onTask = async (taskId: string): Promise<void> => {
-    const task = await getTask(taskId);
+    const task = await services.tasks.byId(taskId);
     if (task?.type === 'rollback') return onRollbackFinished(task);
     if (!task?.planId) return;
     messenger.refresh(task.planId);

@@ -8,7 +8,7 @@ import { isValidRefName } from '../domain/ref-name.js';
 import { firstErrorLine } from '../lib/first-error-line.js';
 import { selectNewBuilds, trackingOf } from '../domain/upstream-tracking.js';
 import { redactUrl } from '../lib/redact.js';
-import { GitCommandError, runGit } from './git-exec.js';
+import { GitCommandError, runGit, upstreamGitBounds } from './git-exec.js';
 import { UpstreamGuard } from './upstream-guard.js';
 
 export interface RemoteRefs {
@@ -60,7 +60,7 @@ const TRANSIENT_PATTERNS = [
 export const classifyGitError = (error: unknown, url: string): Error => {
   const safeUrl = redactUrl(url);
   if (!(error instanceof GitCommandError)) return error instanceof Error ? error : new Error(String(error));
-  if (error.timedOut) return new TransientError(`git timed out talking to ${safeUrl}`, undefined, { cause: error });
+  if (error.exceeded) return new TransientError(`The upstream ${safeUrl} ${error.exceeded}.`, undefined, { cause: error });
   // The cause comes first ("fatal: '…' does not appear to be a git repository"); git's advice after it is generic.
   const detail = redactUrl(firstErrorLine(error.stderr, 300, error.message));
   if (TRANSIENT_PATTERNS.some((p) => p.test(error.stderr))) {
@@ -72,6 +72,7 @@ export const classifyGitError = (error: unknown, url: string): Error => {
 };
 
 export interface GitUpstreamCheckerOptions {
+  /** GIT_TIMEOUT_SECONDS in ms: how long the upstream may stay silent (see upstreamGitBounds). */
   timeoutMs?: number;
   /** ALLOW_LOCAL_UPSTREAMS: file://, local paths, http:// and loopback/private hosts may be polled. */
   allowLocalUpstreams?: boolean;
@@ -88,7 +89,7 @@ export class GitUpstreamChecker implements UpstreamChecker {
   async listRemote(url: string): Promise<RemoteRefs> {
     await this.guard.check(url);
     try {
-      const { stdout } = await runGit(['ls-remote', '--heads', '--tags', '--', url], { timeoutMs: this.options.timeoutMs ?? 30_000, env: this.guard.gitEnv() });
+      const { stdout } = await runGit(['ls-remote', '--heads', '--tags', '--', url], { ...upstreamGitBounds(this.options.timeoutMs), env: this.guard.gitEnv() });
       return parseLsRemote(stdout);
     } catch (error) {
       throw classifyGitError(error, url);

@@ -396,7 +396,7 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
       test('one active task per type and subject: ConflictError, free again once finished', async () => {
         const t = await repos.tasks.create(taskInput('s1'));
         await expect(repos.tasks.create(taskInput('s1'))).rejects.toBeInstanceOf(ConflictError);
-        await expect(repos.tasks.create(taskInput('s1', { type: 'verify' }))).resolves.toMatchObject({ type: 'verify' });
+        await expect(repos.tasks.create(taskInput('s1', { type: 'install' }))).resolves.toMatchObject({ type: 'install' });
         await repos.tasks.transition(t.id, ['queued'], 'processing');
         await expect(repos.tasks.create(taskInput('s1'))).rejects.toBeInstanceOf(ConflictError);
         await repos.tasks.transition(t.id, ['processing'], 'succeeded');
@@ -416,12 +416,12 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
 
       test('list filters and is newest first', async () => {
         const a = await repos.tasks.create(taskInput('s1', { planId: 'p' }));
-        const b = await repos.tasks.create(taskInput('s2', { type: 'build', subject: { kind: 'platform', id: 's2', name: 'x' } }));
+        const b = await repos.tasks.create(taskInput('s2', { type: 'install', subject: { kind: 'platform', id: 's2', name: 'x' } }));
         const c = await repos.tasks.create(taskInput('s3', { planId: 'p' }));
         await repos.tasks.transition(c.id, ['queued'], 'failed', { error: 'boom' });
         expect((await repos.tasks.list()).items.map((t) => t.id)).toEqual([c.id, b.id, a.id]);
         expect((await repos.tasks.list({ planId: 'p' })).items.map((t) => t.id)).toEqual([c.id, a.id]);
-        expect((await repos.tasks.list({ type: ['build'] })).items.map((t) => t.id)).toEqual([b.id]);
+        expect((await repos.tasks.list({ type: ['install'] })).items.map((t) => t.id)).toEqual([b.id]);
         expect((await repos.tasks.list({ state: ['failed'] })).items).toMatchObject([{ id: c.id, error: 'boom' }]);
         expect((await repos.tasks.list({ subjectId: 's1' })).items.map((t) => t.id)).toEqual([a.id]);
         expect(await repos.tasks.list({}, { limit: 1, offset: 1 })).toMatchObject({ total: 3, items: [{ id: b.id }] });
@@ -659,6 +659,45 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
       test('10 concurrent first offers of one key: exactly one is new', async () => {
         const results = await Promise.all(Array.from({ length: 10 }, () => repos.redeliveries.seen('k', HOUR)));
         expect(results.filter((seen) => !seen)).toHaveLength(1);
+      });
+
+      test('claim: claimed, in-progress while the claim is open, done once completed', async () => {
+        const r = repos.redeliveries;
+        expect(await r.claim('github-delivery:c', HOUR, HOUR)).toBe('claimed');
+        expect(await r.claim('github-delivery:c', HOUR, HOUR)).toBe('in-progress');
+        expect(await r.claim('github-delivery:other', HOUR, HOUR)).toBe('claimed');
+        await r.complete('github-delivery:c');
+        expect(await r.claim('github-delivery:c', HOUR, HOUR)).toBe('done');
+        expect(await r.claim('github-delivery:c', HOUR, 1)).toBe('done');
+        // A failed handling forgets the claim: the redelivery is handled.
+        await r.forget('github-delivery:other');
+        expect(await r.claim('github-delivery:other', HOUR, HOUR)).toBe('claimed');
+      });
+
+      test('a claim never completed within its lease (its handler died) is taken over by the next offer, once', async () => {
+        const r = repos.redeliveries;
+        expect(await r.claim('github-delivery:cut', HOUR, 1)).toBe('claimed');
+        await new Promise((done) => setTimeout(done, 20));
+        expect(await r.claim('github-delivery:cut', HOUR, HOUR)).toBe('claimed');
+        expect(await r.claim('github-delivery:cut', HOUR, HOUR)).toBe('in-progress');
+        await r.complete('github-delivery:cut');
+        expect(await r.claim('github-delivery:cut', HOUR, HOUR)).toBe('done');
+      });
+
+      test('claim: an expired record counts as new; a key recorded by seen counts as done', async () => {
+        const r = repos.redeliveries;
+        expect(await r.claim('github-delivery:old', 1, HOUR)).toBe('claimed');
+        await r.complete('github-delivery:old');
+        await new Promise((done) => setTimeout(done, 20));
+        expect(await r.claim('github-delivery:old', HOUR, HOUR)).toBe('claimed');
+        expect(await r.seen('slack-trigger:9', HOUR)).toBe(false);
+        expect(await r.claim('slack-trigger:9', HOUR, HOUR)).toBe('done');
+      });
+
+      test('10 concurrent claims of one key: exactly one is claimed', async () => {
+        const results = await Promise.all(Array.from({ length: 10 }, () => repos.redeliveries.claim('k2', HOUR, HOUR)));
+        expect(results.filter((c) => c === 'claimed')).toHaveLength(1);
+        expect(results.filter((c) => c === 'in-progress')).toHaveLength(9);
       });
     });
 

@@ -301,7 +301,7 @@ describe('import of the old JSON snapshot', () => {
     const t = (await store.repos.tasks.getByNumber(41))!;
     expect(t).toMatchObject({ state: 'succeeded', checkpoint: { backup: '/tmp/b.tar' }, lease: { owner: 'w', until: new Date('2024-01-04T00:10:00.000Z') } });
     expect(t.log).toEqual([{ at: new Date('2024-01-04T00:00:00.000Z'), level: 'info', message: 'done' }]);
-    const next = await store.repos.tasks.create({ type: 'verify', subject: { kind: 'site', id: 's1', name: 'a.example.org' }, requestedBy: ADMIN });
+    const next = await store.repos.tasks.create({ type: 'install', subject: { kind: 'site', id: 's1', name: 'a.example.org' }, requestedBy: ADMIN });
     expect(next.number).toBe(42);
     // A snapshot appearing again later (a restored backup) is not imported over live data.
     writeSnapshot(snapshot());

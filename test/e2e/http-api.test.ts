@@ -102,7 +102,14 @@ describe('distributions', () => {
     expect(res.body.error.message).toMatch(/platform/);
   });
 
-  test('poll queues a check', async () => {
+  test('poll queues a check; a distribution without an upstream is refused', async () => {
+    const refused = await call('POST', '/api/distributions/social/poll');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.message).toMatch(/no upstream/);
+    await server.services.distributions.update('social', {
+      upstream: { kind: 'git', url: 'https://example.org/social.git', branch: 'main', manifestPath: 'composer.lock' },
+      policy: { pollIntervalMinutes: 0 },
+    });
     const before = (await server.jobs.stats()).queued;
     const res = await call('POST', '/api/distributions/social/poll');
     expect(res.status).toBe(202);
@@ -274,7 +281,11 @@ describe('upgrades and tasks', () => {
     const again = await call('POST', `/api/upgrades/${proposed.body.id}/confirm`);
     expect(again.status).toBe(200);
     expect(again.body.scheduled).toBe(false);
-    expect((await call('POST', `/api/upgrades/${proposed.body.id}/cancel`)).status).toBe(409);
+    const late = await call('POST', `/api/upgrades/${proposed.body.id}/cancel`);
+    expect(late.status).toBe(409);
+    // The next step as an endpoint, not a slash command.
+    expect(late.body.error).toMatchObject({ code: 'conflict', hint: { action: 'cancel-task', endpoint: 'POST /api/tasks/{task}/cancel' } });
+    expect(late.body.error.message).not.toMatch(/\/distro|`cancel/);
 
     const tasks = await call('GET', '/api/tasks?site=old.example.org');
     expect(tasks.body.total).toBe(1);
@@ -288,6 +299,18 @@ describe('upgrades and tasks', () => {
     expect(cancelled.body.state).toBe('cancelled');
     expect(cancelled.body.log[0].message).toMatch(/Cancelled by admin/);
     expect((await call('GET', '/api/tasks?state=cancelled')).body.items.map((t: { id: string }) => t.id)).toEqual([task.id]);
+  });
+
+  test('an error says what to do next as an endpoint: no target yet → PUT …/target', async () => {
+    expect((await call('POST', '/api/distributions', { slug: 'bare', title: 'Bare' })).status).toBe(201);
+    const res = await call('POST', '/api/upgrades', { scope: { kind: 'distribution', slug: 'bare' } });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toEqual({
+      code: 'rule_violation',
+      message: 'Distribution `bare` has no upgrade target yet.',
+      hint: { action: 'set-target', distribution: 'bare', endpoint: 'PUT /api/distributions/bare/target' },
+    });
+    expect((await call('DELETE', '/api/distributions/bare')).status).toBe(204);
   });
 
   test('a pending plan can be cancelled, then not confirmed', async () => {

@@ -77,7 +77,13 @@ describe('read-only commands', () => {
     expect(h.services.links.verify(url.pathname, url.searchParams.get('exp'), url.searchParams.get('sig'))).toBe('ok');
   });
 
-  test('poll queues an upstream check', async () => {
+  test('poll queues an upstream check; a distribution without an upstream is refused', async () => {
+    expect(await replyText('poll social')).toContain('has no upstream to poll');
+    expect(await h.jobs.list('distribution.poll')).toHaveLength(0);
+    await h.services.distributions.update('social', {
+      upstream: { kind: 'git', url: 'https://example.org/social.git', branch: 'main', manifestPath: 'composer.lock' },
+      policy: { pollIntervalMinutes: 0 },
+    });
     const text = await replyText('poll social');
     expect(text).toContain(':satellite: Checking the upstream of `social` now');
     expect(await h.jobs.list('distribution.poll')).toHaveLength(1);
@@ -130,9 +136,11 @@ describe('refusals', () => {
   });
 
   test('no target, already on target, and the target platform itself are refused with the reason', async () => {
-    expect(await replyText('upgrade --distro intranet')).toContain(
-      'Distribution `intranet` has no upgrade target yet; set one with `target intranet &lt;platform&gt;`.',
-    );
+    // The service's neutral message, and its next step rendered as the slash command to type.
+    const noTarget = await replyText('upgrade --distro intranet');
+    expect(noTarget).toContain('Distribution `intranet` has no upgrade target yet.');
+    expect(noTarget).toContain('Set one with `/distro target intranet &lt;platform&gt;`.');
+    expect(noTarget).not.toContain('/api/');
     expect(await replyText('upgrade new.example.org')).toContain('`new.example.org` is already on the upgrade target `social-12.4.2`.');
     expect(await replyText('upgrade --platform social-12.4.2')).toContain('`social-12.4.2` is the upgrade target of `social`');
     expect(await replyText('target social intranet-1')).toContain('belongs to another distribution');

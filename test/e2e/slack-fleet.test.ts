@@ -140,7 +140,6 @@ describe('restart', () => {
     const next = createSlackNotifier({
       client: createSlackWebClient(config, silentLogger()),
       services: h.services,
-      repos: h.repos,
       defaultChannel: null,
       logger: silentLogger(),
       updates: { minIntervalMs: 20 },

@@ -131,7 +131,6 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
       retryConfig: { retries: options.notifierRetries ?? 0, factor: 1, minTimeout: 10, maxTimeout: 50 },
     }),
     services,
-    repos,
     defaultChannel: config.defaultChannel,
     logger,
     updates: {

@@ -69,7 +69,7 @@ describe('target.changed announcements', () => {
 describe('task.updated', () => {
   test('a task that belongs to no plan posts nothing', async () => {
     h = await startSlackHarness({ seed: { sites: { '12.3.3': ['a.example.org'] } } });
-    const task = await h.repos.tasks.create({ type: 'verify', subject: { kind: 'site', id: 'x', name: 'a.example.org' }, requestedBy: ADMIN });
+    const task = await h.repos.tasks.create({ type: 'install', subject: { kind: 'site', id: 'x', name: 'a.example.org' }, requestedBy: ADMIN });
     const before = h.slack.calls.length;
     await h.services.events.publish({ type: 'task.updated', taskId: task.id, state: 'queued' });
     await h.settle();

@@ -4,14 +4,12 @@ import { ValidationError } from '../../src/domain/errors.js';
 import { GitUpstreamChecker } from '../../src/upstream/git-checker.js';
 import { createServices } from '../../src/services/create-services.js';
 import { POLL_JOB, pollScheduleKey } from '../../src/domain/jobs.js';
-import { PollService } from '../../src/services/poll-service.js';
 import { embeddedStore } from '../support/embedded.js';
 
 const setup = () => {
   const { repos, queue } = embeddedStore();
   const jobs = queue();
-  const polls = new PollService({ repos, jobs, checkers: { git: new GitUpstreamChecker({ allowLocalUpstreams: true }) } });
-  const services = createServices({ repos, jobs, polls, defaultPollIntervalMinutes: 15, allowLocalUpstreams: true, links: { secret: 's'.repeat(16), ttlMs: 1000, publicUrl: 'http://x' } });
+  const services = createServices({ repos, jobs, checkers: { git: new GitUpstreamChecker({ allowLocalUpstreams: true }) }, defaultPollIntervalMinutes: 15, allowLocalUpstreams: true, links: { secret: 's'.repeat(16), ttlMs: 1000, publicUrl: 'http://x' } });
   const recurring = async (id: string) => (await jobs.list(POLL_JOB)).find((j) => j.recurringKey === pollScheduleKey(id));
   return { services, recurring };
 };

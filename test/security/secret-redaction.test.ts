@@ -106,7 +106,7 @@ describe('sinks of the running app', () => {
     await sec.app.repos.platforms.appendBuildLog(platform.id, [`echo ${SECRETS.GITHUB_TOKEN} ${SECRETS.SLACK_BOT_TOKEN}`]);
     noSecretsAnywhere((await sec.app.repos.platforms.get(platform.id))!.buildLog.join('\n'));
 
-    const task = await sec.app.repos.tasks.create({ type: 'verify', subject: { kind: 'platform', id: platform.id, name: platform.name }, requestedBy: ADMIN });
+    const task = await sec.app.repos.tasks.create({ type: 'install', subject: { kind: 'platform', id: platform.id, name: platform.name }, requestedBy: ADMIN });
     await sec.app.repos.tasks.appendLog(task.id, [{ at: new Date(), level: 'error', message: `drush said ${SECRETS.LINK_SECRET}` }]);
     await sec.app.repos.tasks.transition(task.id, ['queued'], 'failed', { error: `failed with ${SECRETS.ADMIN_TOKEN}`, finishedAt: new Date() });
     const stored = (await sec.app.repos.tasks.get(task.id))!;

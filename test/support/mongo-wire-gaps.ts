@@ -19,6 +19,7 @@ export const MONGO_WIRE_GAPS: Readonly<Record<string, string>> = {
   'repositories › 10 concurrent creates for one subject: one task, the rest ConflictError': UNIQUE,
   'repositories › 10 concurrent first offers of one key: exactly one is new': UNIQUE,
   'rollouts › two advances at once (two workers) start a wave once: one task per site, all recorded': UNIQUE,
+  'repositories › 10 concurrent claims of one key: exactly one is claimed': UNIQUE,
   'job queue › uniqueKey: 10 racing enqueues from two web processes make one job': UNIQUE,
   'service rules › no site can be created on a locked platform; the target takes new sites': UNIQUE,
   'MongoDB adapters › the unique indexes behind the race guarantees exist before the adapters are handed out':

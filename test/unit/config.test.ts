@@ -62,6 +62,12 @@ describe('config', () => {
     expect(() => loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'yes' })).toThrow(/ALLOW_LOCAL_UPSTREAMS/);
   });
 
+  test('GIT_TIMEOUT_SECONDS: 60 s by default, 1–3600, anything else named', () => {
+    expect(loadConfig({}).git.timeoutMs).toBe(60_000);
+    expect(loadConfig({ GIT_TIMEOUT_SECONDS: '5' }).git.timeoutMs).toBe(5_000);
+    for (const bad of ['0', '3601', 'soon', '1.5']) expect(() => loadConfig({ GIT_TIMEOUT_SECONDS: bad })).toThrow(/GIT_TIMEOUT_SECONDS/);
+  });
+
   test('local upstreams are refused unless the operator allows them', () => {
     expect(loadConfig({}).hosting.allowLocalUpstreams).toBe(false);
     expect(loadConfig({ ALLOW_LOCAL_UPSTREAMS: 'true' }).hosting.allowLocalUpstreams).toBe(true);

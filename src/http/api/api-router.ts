@@ -1,6 +1,5 @@
 import express, { Router } from 'express';
 import { NotFoundError } from '../../domain/errors.js';
-import type { Repositories } from '../../domain/ports.js';
 import type { Services } from '../../services/services.js';
 import { requireAdmin, type AdminAuth } from '../auth.js';
 import { endpointsOf, enforceRoles } from './api-index.js';
@@ -18,8 +17,8 @@ import { upgradesApi } from './upgrades.js';
 export const API_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /** The admin JSON API. Parses JSON only here, so other routes (Slack, GitHub) keep their raw bodies. */
-export const apiRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth; publicUrl: string }): Router => {
-  const { services, repos } = deps;
+export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl: string }): Router => {
+  const { services } = deps;
   const router = Router();
   // Authenticate before reading a body: an anonymous client cannot make the server parse megabytes.
   router.use(requireAdmin(deps.auth, deps.publicUrl));
@@ -34,7 +33,7 @@ export const apiRouter = (deps: { services: Services; repos: Repositories; auth:
   router.use('/distributions', distributionsApi(services));
   router.use('/platforms', platformsApi(services));
   router.use('/sites', sitesApi(services));
-  router.use('/tasks', tasksApi(services, repos));
+  router.use('/tasks', tasksApi(services));
   router.use('/compare', compareApi(services));
   router.use('/upgrades', upgradesApi(services));
   router.use('/exposure', exposureApi(services));

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Repositories, TaskFilter } from '../../domain/ports.js';
+import type { TaskFilter } from '../../domain/ports.js';
 import type { TaskState } from '../../domain/task.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
@@ -11,7 +11,7 @@ const STATES: readonly [TaskState, ...TaskState[]] = ['queued', 'processing', 's
 
 const listQuery = z.object({ ...pageQuery, site: name().optional(), state: csvOf(STATES).optional() });
 
-export const tasksApi = (services: Services, repos: Repositories): Router => {
+export const tasksApi = (services: Services): Router => {
   const router = Router();
 
   router.get(
@@ -22,7 +22,7 @@ export const tasksApi = (services: Services, repos: Repositories): Router => {
         ...(q.site ? { subjectId: (await services.sites.get(q.site)).id } : {}),
         ...(q.state ? { state: q.state } : {}),
       }),
-      (filter, page) => repos.tasks.list(filter, page),
+      (filter, page) => services.tasks.list(filter, page),
       taskSummary,
     ),
   );

@@ -85,9 +85,8 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const sites = await services.sites.list({ platformIds: [platform.id] }, { limit: SITES_ON_PAGE, offset: 0 });
     const exposed = await services.advisories.platformExposure(platform.id);
     const exposure = exposedPackagesFragment('this platform', exposed.packages, exposed.sites.map((r) => r.site.name));
-    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, exposure }));
     const lock = await services.holds.get('platform', platform.id);
-    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, lock }));
+    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, exposure, lock }));
   });
 
   router.get('/sites/:name', admin, async (req, res) => {
@@ -100,9 +99,8 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
     const refusal = distribution ? upgradeRefusal(site, platform, distribution) : 'Its distribution no longer exists.';
     const [exposed] = (await services.advisories.exposure({ site: site.id }, { limit: 1, offset: 0 })).items;
     const exposure = exposedPackagesFragment('this site', exposed?.packages ?? []);
-    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, exposure }));
     const [pin, rollback] = await Promise.all([services.holds.get('site', site.id), services.rollbacks.status(site.id)]);
-    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, pin, rollback }));
+    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, exposure, pin, rollback }));
   });
 
   // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).

@@ -120,8 +120,14 @@ const planSchema = new Schema(
 const counterSchema = new Schema({ name: { type: String, required: true }, seq: Number }, { versionKey: false, strict: 'throw' });
 counterSchema.index({ name: 1 }, { unique: true });
 
-/** Delivered Slack/GitHub request ids; MongoDB's TTL monitor deletes each one after its `expiresAt`. */
-const redeliverySchema = new Schema({ key: { type: String, required: true }, expiresAt: Date }, { versionKey: false, strict: 'throw' });
+/**
+ * Delivered Slack/GitHub request ids; MongoDB's TTL monitor deletes each one after its `expiresAt`. Claimed GitHub
+ * deliveries carry `state: 'claimed'` and a `leaseUntil` until completed; no state means handled (`done`).
+ */
+const redeliverySchema = new Schema(
+  { key: { type: String, required: true }, expiresAt: Date, state: { type: String, enum: ['claimed', 'done'] }, leaseUntil: Date },
+  { versionKey: false, strict: 'throw' },
+);
 redeliverySchema.index({ key: 1 }, { unique: true });
 redeliverySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 /**

@@ -278,6 +278,14 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (kind, subject_id)
       ) WITHOUT ROWID;
     `),
+
+  // Redeliveries are claimed, then completed once the work is committed (RedeliveryStore.claim): a claim whose
+  // handler died is taken over after its lease. Rows from before were recorded as handled.
+  (conn) =>
+    conn.exec(`
+      ALTER TABLE redeliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('claimed','done'));
+      ALTER TABLE redeliveries ADD COLUMN lease_until INTEGER;
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

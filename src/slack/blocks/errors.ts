@@ -1,9 +1,10 @@
 /**
  * The one place Slack maps errors to what the user sees (always ephemeral): typed DistroErrors show their
- * message and what to type instead; anything else is a generic message with an id that is also logged.
+ * message and what to type instead (their `next` step as a slash command, see error-hints.ts); anything else is a generic message with an id that is also logged.
  */
 import { randomBytes } from 'node:crypto';
 import { isDistroError, NotFoundError, ValidationError, type DistroError } from '../../domain/errors.js';
+import { slackHint } from './error-hints.js';
 import { context, esc, escKeepingMentions, message, section, type SlackMessage } from './kit.js';
 
 export interface ErrorContext {
@@ -49,11 +50,14 @@ export const errorMessage = (error: unknown, logger: ErrorLogger, ctx: ErrorCont
       blocks.push(section(error.issues.map((i) => `• ${esc(i)}`).join('\n')));
     }
     const corrected = correctedCommand(error, ctx);
+    const next = error.next ? slackHint(error.next, ctx.slashCommand) : null;
     if (corrected) blocks.push(context(`Try \`${esc(corrected)}\``));
+    else if (next) blocks.push(context(next));
     else if (error.hint && !(error instanceof NotFoundError) && !error.message.includes(error.hint)) {
       blocks.push(context(esc(error.hint)));
     }
-    return message(escKeepingMentions(error.message) + (corrected ? ` Try: ${esc(corrected)}` : ''), blocks);
+    const after = corrected ? ` Try: ${esc(corrected)}` : next ? ` ${next}` : '';
+    return message(escKeepingMentions(error.message) + after, blocks);
   }
   const id = randomBytes(4).toString('hex');
   logger.error({ err: error, errorId: id }, 'slack handler failed');

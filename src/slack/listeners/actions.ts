@@ -39,7 +39,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
     const actor = userActor(body.user);
     const planId = action.value ?? '';
     const at = clickedMessage(body);
-    later(deps, reply, {}, async () => {
+    later(deps, reply, { slashCommand: deps.slashCommand }, async () => {
       await assertPermitted(deps, body.user.id, client);
       let outcome: ConfirmOutcome;
       try {
@@ -76,7 +76,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.cancel, async ({ ack, body, action, respond, client }) => {
     await ack();
-    later(deps, ephemeral(respond, logger, deps.redact), {}, async () => {
+    later(deps, ephemeral(respond, logger, deps.redact), { slashCommand: deps.slashCommand }, async () => {
       await assertPermitted(deps, body.user.id, client);
       await services.upgrades.cancel(action.value ?? '', userActor(body.user));
       messenger.refresh(action.value ?? '');
@@ -87,7 +87,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
     await ack();
     const message = clickedMessage(body);
     const reply = ephemeral(respond, logger, deps.redact);
-    later(deps, reply, {}, async () => {
+    later(deps, reply, { slashCommand: deps.slashCommand }, async () => {
       await assertPermitted(deps, body.user.id, client);
       if (!message) throw new Error('Review upgrades clicked outside a channel message');
       // Two clicks (or two people) on one announcement post one summary.
@@ -102,7 +102,7 @@ export const registerActions = (app: App, deps: ListenerDeps): void => {
   app.action<BlockAction<ButtonAction>>(ACTIONS.confirmTarget, async ({ ack, body, action, respond, client }) => {
     await ack();
     const reply = ephemeral(respond, logger, deps.redact);
-    later(deps, reply, {}, async () => {
+    later(deps, reply, { slashCommand: deps.slashCommand }, async () => {
       await assertPermitted(deps, body.user.id, client);
       const move = parseTargetMove(action.value ?? '');
       if (!clicks.first(`${ACTIONS.confirmTarget}:${action.value ?? ''}`)) {
