@@ -4,7 +4,7 @@
  * Every repository method that changes state in a way two callers could race on is atomic.
  */
 import type { Actor } from './actor.js';
-import type { Distribution, NewDistribution } from './distribution.js';
+import type { Distribution, NewDistribution, PollOutcome } from './distribution.js';
 import type { MigrationStep, MigrationStepSpec } from './migration-steps.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
 import type { NewSite, Site, SiteStatus } from './site.js';
@@ -40,6 +40,8 @@ export interface DistributionRepository {
   setTarget(id: string, platformId: string | null, expectedTargetId?: string | null): Promise<Distribution | null>;
   /** Merges keys into pollState. */
   updatePollState(id: string, patch: Record<string, string>): Promise<void>;
+  /** Records the outcome of the latest upstream check (success or failure). Throws NotFoundError. */
+  recordPoll(id: string, outcome: PollOutcome): Promise<void>;
   /** Throws NotFoundError. */
   delete(id: string): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { ALL_ITEMS, type JobQueue, type Repositories, type UpstreamBuild, type U
 import type { Platform } from '../domain/platform.js';
 import { BUILD_JOB, buildKey, POLL_JOB, pollNowKey, pollScheduleKey, type BuildJobData, type PollJobData } from '../domain/jobs.js';
 import { normalizeRepoUrl, trackingOf } from '../domain/upstream-tracking.js';
+import { firstErrorLine } from '../lib/first-error-line.js';
 import { resolveDistribution } from './lookup.js';
 
 /** A ref that changed upstream, as a webhook reports it (transport-neutral). */
@@ -27,6 +28,7 @@ export interface PollServiceDeps {
   checkers: Partial<Record<UpstreamSource['kind'], UpstreamChecker>>;
   /** Server new platforms are built on (local driver: this host). */
   server?: string;
+  now?: () => Date;
 }
 
 const PLATFORM_NAME_UNSAFE = /[^A-Za-z0-9._-]+/g;
@@ -61,7 +63,23 @@ export class PollService {
     const upstream = this.requireUpstream(distribution);
     const checker = this.deps.checkers[upstream.kind];
     if (!checker) throw new RuleViolationError(`Polling ${upstream.kind} upstreams is not configured on this server.`);
+    try {
+      const found = await this.recordBuilds(distribution, checker, actor);
+      await this.repos.distributions.recordPoll(distribution.id, { at: this.now(), error: null });
+      return found;
+    } catch (error) {
+      // Kept on the distribution, so a failing upstream shows on the dashboard without Slack.
+      const message = firstErrorLine(error instanceof Error ? error.message : String(error));
+      await this.repos.distributions.recordPoll(distribution.id, { at: this.now(), error: message });
+      throw error;
+    }
+  }
 
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private async recordBuilds(distribution: Distribution, checker: UpstreamChecker, actor: Actor) {
     const { builds, pollState } = await checker.check(distribution);
     const newPlatforms: Platform[] = [];
     for (const build of dedupeByCommit(builds)) {

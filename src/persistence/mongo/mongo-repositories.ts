@@ -4,7 +4,7 @@
  * expected current state for every compare-and-set, and a counters collection for task numbers.
  */
 import mongoose, { type Connection, type Model } from 'mongoose';
-import type { Distribution } from '../../domain/distribution.js';
+import type { Distribution, PollOutcome } from '../../domain/distribution.js';
 import { ConflictError } from '../../domain/errors.js';
 import type { Platform } from '../../domain/platform.js';
 import type {
@@ -71,7 +71,10 @@ const plain = <T>(doc: Raw | null, fix?: (d: Raw) => void): T | null => {
   return out as T;
 };
 
-const fixDistribution = (d: Raw) => (d.pollState = mapKeys(d.pollState, decodeKey));
+const fixDistribution = (d: Raw) => {
+  d.pollState = mapKeys(d.pollState, decodeKey);
+  d.lastPoll ??= null;
+};
 /** Stored as a running total of appended lines (one atomic $inc beside the capped $push); read as lines dropped. */
 const droppedFrom = (d: Raw, countField: string, linesField: string, droppedField: string) => {
   const kept = (d[linesField] as unknown[] | undefined)?.length ?? 0;
@@ -196,6 +199,9 @@ class MongoDistributions implements DistributionRepository {
     const $set: Update = { updatedAt: new Date() };
     for (const [k, v] of Object.entries(patch)) $set[`pollState.${encodeKey(k)}`] = v;
     await this.c.mustUpdate(id, { $set });
+  }
+  async recordPoll(id: string, outcome: PollOutcome) {
+    await this.c.mustUpdate(id, { $set: { lastPoll: { at: outcome.at, error: outcome.error } } });
   }
   delete(id: string) {
     return this.c.mustDelete(id);

@@ -178,6 +178,9 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sites_v2 RENAME TO sites;
       CREATE INDEX sites_platform ON sites (platform_id);
     `),
+
+  // Last poll time and result per distribution (the dashboard shows failing upstreams without Slack).
+  (conn) => conn.exec('ALTER TABLE distributions ADD COLUMN last_poll TEXT;'),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */
