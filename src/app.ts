@@ -24,6 +24,7 @@ import { registerMigrationJobs } from './jobs/migration-jobs.js';
 import { registerPollJobs } from './jobs/poll-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
 import { startWorkerJobs } from './jobs/worker-jobs.js';
+import { logFailures } from './failure-log.js';
 import { armCrashPoints } from './lib/crash-point.js';
 import type { Logger } from './logger.js';
 import { withRedactedLogs } from './persistence/redacting-repositories.js';
@@ -122,6 +123,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const repos = withRedactedLogs(stores.repos, redact);
   const driver = overrides.driver ?? createDriver(config);
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
+  events.subscribe(logFailures({ repos, logger }));
   const checkers = {
     git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
