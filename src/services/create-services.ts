@@ -11,6 +11,7 @@ import type { Services } from './services.js';
 import { SiteService } from './site-service.js';
 import { TaskService } from './task-service.js';
 import { UpgradeService } from './upgrade-service.js';
+import { ViewService } from './view-service.js';
 
 export interface ServiceDeps {
   repos: Repositories;
@@ -47,13 +48,18 @@ export const createServices = (deps: ServiceDeps): Services => {
     onUpstreamChanged: (d) => polls.schedule(d),
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
+  const platforms = new PlatformService({ repos });
+  const sites = new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false });
+  const upgrades = new UpgradeService({ repos, jobs, events, compare });
+  const tasks = new TaskService({ repos, events });
   return {
     distributions,
-    platforms: new PlatformService({ repos }),
-    sites: new SiteService({ repos, jobs, installs: deps.siteInstalls ?? false }),
+    platforms,
+    sites,
     compare,
-    upgrades: new UpgradeService({ repos, jobs, events, compare }),
-    tasks: new TaskService({ repos, events }),
+    upgrades,
+    tasks,
+    views: new ViewService({ repos, distributions, platforms, sites, tasks, upgrades, compare }),
     polls,
     links: new LinkSigner(deps.links),
     events,

@@ -8,6 +8,7 @@ import type { PlatformService } from './platform-service.js';
 import type { SiteService } from './site-service.js';
 import type { TaskService } from './task-service.js';
 import type { UpgradeService } from './upgrade-service.js';
+import type { ViewService } from './view-service.js';
 
 /** What transports (Slack, HTTP) call. Built once in src/app.ts. */
 export interface Services {
@@ -17,6 +18,8 @@ export interface Services {
   compare: CompareService;
   upgrades: UpgradeService;
   tasks: TaskService;
+  /** What the admin pages show (view models read through the services). */
+  views: ViewService;
   /** Update polling: `pollNow` queues an immediate upstream check; `schedule` aligns the recurring poll with the policy. */
   polls: {
     pollNow(distributionKey: string, actor: Actor): Promise<unknown>;

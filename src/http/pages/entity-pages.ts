@@ -1,12 +1,31 @@
-/** Dashboard, distribution, platform and site pages: read-only views over the services. */
+/** Distribution, platform and site pages: pure renderings of the view models (src/services/view-service.ts). */
+import { buildFailure } from '../../domain/build-failure.js';
 import type { Distribution, UpstreamSource } from '../../domain/distribution.js';
 import type { Platform } from '../../domain/platform.js';
-import type { Site } from '../../domain/site.js';
 import type { Task } from '../../domain/task.js';
-import type { DistributionDetail, DistributionOverview } from '../../services/distribution-service.js';
+import { firstErrorLine } from '../../lib/first-error-line.js';
+import { plural } from '../../lib/plural.js';
+import type { PlatformSecurity } from '../../services/compare-service.js';
+import type { DistributionView, PlatformView, SiteView } from '../../services/view-service.js';
 import { html, withInlineCode, type SafeHtml } from '../html.js';
+import { barChart } from './charts/bar-chart.js';
+import { progressBar } from './charts/progress-bar.js';
+import { securityBar } from './charts/security-bar.js';
 import { badge, formatDate, layout } from './layout.js';
-import { compareHref, distributionHref, platformHref, siteHref, taskHref } from './links.js';
+import { compareHref, distributionHref, platformHref, siteHref, taskHref, upgradeHref } from './links.js';
+import { LIVE_SCRIPT } from './live-script.js';
+
+/** Seconds between dashboard updates while tasks or rollouts run. */
+export const DASHBOARD_REFRESH_SECONDS = 10;
+
+/** Last poll of a distribution: when, and whether it worked. */
+export const pollStatus = (d: Distribution): SafeHtml => {
+  if (!d.upstream) return html`<span class="empty">no upstream</span>`;
+  if (!d.lastPoll) return html`<span class="empty">not polled yet</span>`;
+  return d.lastPoll.error
+    ? html`${badge('failed', 'failed')} ${formatDate(d.lastPoll.at)}<span class="err">${d.lastPoll.error}</span>`
+    : html`${badge('succeeded', 'ok')} ${formatDate(d.lastPoll.at)}`;
+};
 
 const empty = (text: string): SafeHtml => html`<p class="empty">${text}</p>`;
 
@@ -20,39 +39,10 @@ ${tasks.map(
   (t) => html`<tr><td><a href="${taskHref(t.id)}">#${t.number}</a></td><td>${t.type}</td>
 <td>${t.subject.kind === 'site' ? html`<a href="${siteHref(t.subject.name)}">${t.subject.name}</a>` : t.subject.name}</td>
 <td>${t.fromPlatformId || t.toPlatformId ? html`${platformNames.get(t.fromPlatformId ?? '') ?? '—'} → ${platformNames.get(t.toPlatformId ?? '') ?? '—'}` : '—'}</td>
-<td>${badge(t.state)}</td><td>${formatDate(t.createdAt)}</td></tr>`,
+<td>${badge(t.state)}${t.state === 'failed' && t.error ? html`<span class="err">${firstErrorLine(t.error)}</span>` : ''}</td><td>${formatDate(t.createdAt)}</td></tr>`,
 )}
 </tbody></table>`
     : empty('No tasks.');
-
-export interface DashboardData {
-  distributions: DistributionOverview[];
-  active: Task[];
-  recent: Task[];
-  platformNames: Map<string, string>;
-}
-
-export const renderDashboard = (d: DashboardData): SafeHtml =>
-  layout({
-    title: 'Dashboard',
-    body: html`<h1>Distributions</h1>
-<p class="sub">Code bases, their upgrade targets, and the sites still waiting to move.</p>
-${
-  d.distributions.length
-    ? html`<table id="distributions"><thead><tr><th>Distribution</th><th>Upgrade target</th><th class="num">Platforms</th><th class="num">Sites</th><th class="num">Outdated sites</th></tr></thead><tbody>
-${d.distributions.map(
-  (o) => html`<tr><td><a href="${distributionHref(o.distribution.slug)}"><strong>${o.distribution.title}</strong></a> <code>${o.distribution.slug}</code></td>
-<td>${platformLink(o.target)}</td><td class="num">${o.platformCount}</td><td class="num">${o.siteCount}</td>
-<td class="num">${o.outdatedSiteCount ? badge('downgrade', String(o.outdatedSiteCount)) : '0'}</td></tr>`,
-)}
-</tbody></table>`
-    : empty('No distributions yet. Create one with POST /api/distributions or in Slack.')
-}
-<h2>Running tasks</h2>
-<div id="running-tasks">${taskTable(d.active, d.platformNames)}</div>
-<h2>Recent tasks</h2>
-${taskTable(d.recent, d.platformNames)}`,
-  });
 
 const describeUpstream = (u: UpstreamSource | null): SafeHtml => {
   if (!u) return html`<span class="empty">none (platforms are registered by hand)</span>`;
@@ -60,35 +50,54 @@ const describeUpstream = (u: UpstreamSource | null): SafeHtml => {
   return html`<code>${where}</code> ${u.branch ? html`branch <code>${u.branch}</code>` : ''} ${u.tagPattern ? html`tags <code>${u.tagPattern}</code>` : ''} · manifest <code>${u.manifestPath}</code>`;
 };
 
-export const renderDistributionPage = (d: DistributionDetail, outdated: { platform: Platform; sites: Site[] }[]): SafeHtml => {
+/** What the advisories say about a platform, with a link to the Compare page when the target fixes something. */
+export const securityLine = (s: PlatformSecurity, from: string, target: Platform | null): SafeHtml => {
+  if (!s.insecurePackages.length) return html`<span class="sub">no known advisory</span>`;
+  const packages = s.insecurePackages.map((p, i) => html`${i ? ', ' : ''}<code>${p}</code>`);
+  return s.fixesWaiting.length && target
+    ? html`${badge('security-fixed', `${plural(s.fixesWaiting.length, 'security fix', 'security fixes')} waiting`)} in <a href="${compareHref(from, target.name)}">${target.name}</a> · insecure now: ${packages}`
+    : html`${badge('still-insecure', 'insecure')} ${packages}${target && target.name !== from ? ' (the target does not fix it)' : ''}`;
+};
+
+export const renderDistributionPage = (v: DistributionView): SafeHtml => {
+  const d = v.detail;
   const dist = d.distribution;
+  const live = v.rollouts.some((r) => r.progress.running + r.progress.waiting > 0);
   return layout({
     title: dist.title,
+    ...(live ? { refreshSeconds: DASHBOARD_REFRESH_SECONDS } : {}),
+    scripts: [LIVE_SCRIPT],
     body: html`<h1>${dist.title} <code>${dist.slug}</code></h1>
 <p class="sub">${dist.description}</p>
+${dist.lastPoll?.error ? html`<div class="alert" id="poll-error" role="alert">The last check of the upstream failed (${formatDate(dist.lastPoll.at)}): ${dist.lastPoll.error}</div>` : ''}
 <div class="card"><dl class="facts">
 <dt>Upgrade target</dt><dd>${platformLink(d.target)}</dd>
 <dt>Upstream</dt><dd>${describeUpstream(dist.upstream)}</dd>
 <dt>Polling</dt><dd>${dist.policy.pollIntervalMinutes ? `every ${dist.policy.pollIntervalMinutes} min` : 'off'} · new builds ${dist.policy.autoTarget ? 'become the target automatically' : 'wait for a manual target'}</dd>
+<dt>Last poll</dt><dd id="last-poll">${pollStatus(dist)}</dd>
 <dt>Slack channel</dt><dd>${dist.channel ?? '—'}</dd>
 <dt>Sites</dt><dd>${d.siteCount} (${d.outdatedSiteCount} outdated)</dd>
 </dl></div>
+${v.rollouts.length ? html`<h2>Upgrades in progress</h2><div class="grid" id="rollouts" data-live>${v.rollouts.map((r) => html`<div class="card"><a href="${upgradeHref(r.plan.id)}"><strong>→ ${r.target?.name ?? '?'}</strong></a>${progressBar(r.progress, plural(r.plan.moves.length, 'site'))}</div>`)}</div>` : ''}
+${d.platforms.length ? html`<div class="grid"><div class="card">${barChart({ id: 'sites-per-platform', title: 'Sites per platform', bars: d.platforms.filter((p) => p.platform.status !== 'failed').map((p) => ({ label: p.platform.name, value: p.siteCount, highlight: p.isTarget })) })}</div>
+<div class="card">${securityBar(d.securityCounts, 'Security of its sites', 'distribution-security')}</div></div>` : ''}
 <h2>Platforms</h2>
 ${
   d.platforms.length
-    ? html`<table id="platforms"><thead><tr><th>Platform</th><th>Ref</th><th>Commit</th><th>Status</th><th class="num">Sites</th><th></th></tr></thead><tbody>
+    ? html`<table id="platforms"><thead><tr><th>Platform</th><th>Ref</th><th>Commit</th><th>Status</th><th class="num">Sites</th><th>Security</th><th></th></tr></thead><tbody>
 ${d.platforms.map(
   ({ platform: p, siteCount, isTarget }) => html`<tr><td>${platformLink(p)}</td><td><code>${p.source.ref}</code></td><td><code>${p.source.commit.slice(0, 10)}</code></td>
-<td>${isTarget ? badge('target', 'target') : ''}${badge(p.status)}</td><td class="num">${siteCount}</td>
+<td>${isTarget ? badge('target', 'target') : ''}${badge(p.status)}${p.status === 'failed' ? html`<span class="err">${firstErrorLine(buildFailure(p))}</span>` : ''}</td><td class="num">${siteCount}</td>
+<td>${d.security.has(p.id) ? securityLine(d.security.get(p.id)!, p.name, isTarget ? null : d.target) : ''}</td>
 <td>${d.target && !isTarget && p.status !== 'failed' ? html`<a href="${compareHref(p.name, d.target.name)}">compare with target</a>` : ''}</td></tr>`,
 )}
 </tbody></table>`
-    : empty('No platforms yet.')
+    : empty(dist.lastPoll?.error ? 'No platforms yet: the upstream could not be checked (see above).' : dist.upstream && !dist.lastPoll ? 'No platforms yet: the upstream has not been checked yet.' : 'No platforms yet.')
 }
 <h2>Outdated sites</h2>
 ${
-  outdated.length
-    ? outdated.map(
+  v.outdated.length
+    ? v.outdated.map(
         (g) => html`<div class="card"><strong>${platformLink(g.platform)}</strong> → ${platformLink(d.target)}: ${g.sites.map((s, i) => html`${i ? ', ' : ''}<a href="${siteHref(s.name)}">${s.name}</a>`)}</div>`,
       )
     : empty(d.target ? 'Every enabled site is on the target.' : 'No upgrade target is set.')
@@ -96,15 +105,7 @@ ${
   });
 };
 
-export interface PlatformPageData {
-  platform: Platform;
-  distribution: Distribution | null;
-  target: Platform | null;
-  sites: Site[];
-  siteTotal: number;
-}
-
-export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
+export const renderPlatformPage = (d: PlatformView): SafeHtml => {
   const p = d.platform;
   const isTarget = d.target?.id === p.id;
   return layout({
@@ -117,6 +118,8 @@ export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
 <dt>Path</dt><dd>${p.path ? html`<code>${p.path}</code>` : '—'}</dd>
 <dt>Manifest</dt><dd>${p.manifest.format} · ${p.manifest.packages.length} packages</dd>
 <dt>Created</dt><dd>${formatDate(p.createdAt)}</dd>
+${p.status === 'failed' ? html`<dt>Build error</dt><dd class="err">${firstErrorLine(buildFailure(p))}</dd>` : ''}
+<dt>Security</dt><dd id="security">${securityLine(d.security, p.name, isTarget ? null : d.target)}</dd>
 ${d.target && !isTarget ? html`<dt>Upgrade</dt><dd><a href="${compareHref(p.name, d.target.name)}">Compare with the target ${d.target.name}</a></dd>` : ''}
 </dl></div>
 <h2>Sites (${d.siteTotal})</h2>
@@ -137,18 +140,7 @@ ${p.buildLog.length ? html`<h2>Build log</h2>${p.buildLogDropped ? html`<p class
   });
 };
 
-export interface SitePageData {
-  site: Site;
-  platform: Platform;
-  distribution: Distribution | null;
-  target: Platform | null;
-  /** Why it cannot be upgraded, or null when it can. */
-  refusal: string | null;
-  tasks: Task[];
-  platformNames: Map<string, string>;
-}
-
-export const renderSitePage = (d: SitePageData): SafeHtml => {
+export const renderSitePage = (d: SiteView): SafeHtml => {
   const s = d.site;
   return layout({
     title: s.name,
@@ -160,6 +152,7 @@ export const renderSitePage = (d: SitePageData): SafeHtml => {
         ? withInlineCode(d.refusal ?? 'No upgrade target.')
         : html`Available: <a href="${compareHref(d.platform.name, d.target.name, s.name)}">compare ${d.platform.name} → ${d.target.name}</a>`
     }</dd>
+<dt>Security</dt><dd id="security">${securityLine(d.security, d.platform.name, d.target?.id === d.platform.id ? null : d.target)}</dd>
 <dt>Modules</dt><dd>${s.modules.length ? s.modules.map((m, i) => html`${i ? ', ' : ''}<code>${m}</code>`) : html`<span class="empty">unknown</span>`}</dd>
 <dt>Created</dt><dd>${formatDate(s.createdAt)}</dd>
 </dl></div>

@@ -59,6 +59,33 @@ pre.patch .hunk{background:#eef2fb;color:var(--blue)}pre.patch .meta{color:var(-
 .log .warn{color:#ffd27a}.log .error{color:#ff9b9b}
 .alert{padding:12px 16px;border-radius:8px;background:var(--red-bg);color:var(--red);border:1px solid #f3c2c2}
 .empty{color:var(--muted);font-style:italic}
+.ok-note{padding:10px 14px;border-radius:8px;background:var(--green-bg);color:var(--green);border:1px solid #bfe3c9}
+.attention{border-left:4px solid var(--red)}.attention h3{margin:0 0 8px;font-size:15px}
+.attention ul{margin:0;padding-left:18px}.attention li{margin:3px 0}
+.err{color:var(--red);display:block;font-size:12.5px;overflow-wrap:anywhere}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px}
+.grid .card{margin:0;min-width:0}
+figure.chart{margin:8px 0 0;min-width:0}figure.chart svg{display:block;width:100%;height:auto}
+figure.stacked svg{height:18px;border-radius:4px}
+.chart-title{font-weight:600;color:var(--fg);margin-right:6px}
+figcaption{font-size:12.5px;color:var(--fg);margin-top:4px;display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}
+figure.bars figcaption{margin:0 0 4px}
+.legend{display:inline-flex;gap:5px;align-items:center}.swatch{display:inline-block;width:11px;height:11px;border-radius:2px}
+.seg-succeeded{fill:#2e8b57;background:#2e8b57}.seg-failed{fill:#c62828;background:#c62828}
+.seg-running{fill:#2f5bd3;background:#2f5bd3}.seg-waiting{fill:#b8c0cf;background:#b8c0cf}
+.seg-fix-waiting{fill:#d98e04;background:#d98e04}.seg-empty{fill:#eef0f4}
+.bar{fill:#7d8db5}.bar-target{fill:var(--accent)}.bar-label,.bar-value{font-size:13px;fill:var(--fg)}
+.steps{color:var(--muted)}
+.export{font-size:13px}
+dl.facts dd{min-width:0;overflow-wrap:anywhere}
+.sub,.alert,td{overflow-wrap:anywhere}
+@media (max-width:720px){
+main{padding:14px 12px}header.top{padding:10px 12px;gap:14px;flex-wrap:wrap}
+table{display:block;overflow-x:auto;max-width:100%}
+dl.facts{grid-template-columns:1fr;gap:0}dl.facts dt{margin-top:6px}
+.controls input[type=search]{min-width:0;flex:1 1 100%}.controls .count{margin-left:0}
+.versus{font-size:14px}
+}
 `;
 
 const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -85,7 +112,10 @@ export const contentSecurityPolicy = (scripts: InlineScript[] = []): string =>
 export interface LayoutOptions {
   title: string;
   body: SafeHtml;
-  /** Seconds until the browser reloads the page (task pages while the task runs). */
+  /**
+   * Seconds between updates while something on the page is still running: the live script refreshes the
+   * `data-live` regions in place; without JavaScript the page reloads itself (a refresh inside <noscript>).
+   */
   refreshSeconds?: number;
   scripts?: InlineScript[];
 }
@@ -96,12 +126,12 @@ export const layout = (o: LayoutOptions): SafeHtml => html`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
+${o.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${o.refreshSeconds}"></noscript>` : ''}
 <title>${o.title} · Distro</title>
 <style>${raw(CSS)}</style>
 </head>
-<body>
-<header class="top"><a class="brand" href="/">Distro</a><a href="/">Dashboard</a></header>
+<body${o.refreshSeconds ? html` data-refresh="${o.refreshSeconds}"` : ''}>
+<header class="top"><a class="brand" href="/">Distro</a><nav aria-label="Main"><a href="/">Dashboard</a></nav></header>
 <main>
 ${o.body}
 </main>
