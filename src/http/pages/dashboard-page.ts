@@ -35,7 +35,7 @@ ${a.failedPolls.map((d) => html`<li><a href="${distributionHref(d.slug)}">${d.ti
     items.push(html`<div class="card attention" id="insecure-sites"><h3>Sites on insecure code</h3><ul>
 ${a.insecure.map(
   (i) => html`<li>${plural(i.sites, 'site')} on <a href="${platformHref(i.platform.name)}">${i.platform.name}</a>: ${i.packages.map((p, n) => html`${n ? ', ' : ''}<code>${p}</code>`)}
-${i.fixes.length ? html` · ${badge('security-fixed', `${plural(i.fixes.length, 'security fix', 'security fixes')} waiting`)}${targetCompare(v, i.distribution, i.platform.name)}` : html` · ${badge('still-insecure', 'no fix in the target')}`}</li>`,
+${i.fixes.length ? html` · ${badge('security-fixed', `${plural(i.fixes.length, 'security fix', 'security fixes')} waiting`)}${targetCompare(v, i.distribution, i.platform.name)}` : html` · ${badge('still-insecure', i.platform.id === i.distribution.targetPlatformId ? 'no fixed build yet' : 'not fixed in the target')}`}</li>`,
 )}</ul></div>`);
   }
   return items.length

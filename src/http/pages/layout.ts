@@ -64,7 +64,7 @@ pre.patch .hunk{background:#eef2fb;color:var(--blue)}pre.patch .meta{color:var(-
 .attention{border-left:4px solid var(--red)}.attention h3{margin:0 0 8px;font-size:15px}
 .attention ul{margin:0;padding-left:18px}.attention li{margin:3px 0}
 .err{color:var(--red);display:block;font-size:12.5px;overflow-wrap:anywhere}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px}
+.grid{margin:14px 0;display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px}
 .grid .card{margin:0;min-width:0}
 figure.chart{margin:8px 0 0;min-width:0}figure.chart svg{display:block;width:100%;height:auto}
 figure.stacked svg{height:18px;border-radius:4px}
@@ -79,10 +79,10 @@ figure.bars figcaption{margin:0 0 4px}
 .steps{color:var(--muted)}
 .export{font-size:13px}
 dl.facts dd{min-width:0;overflow-wrap:anywhere}
-.sub,.alert,td{overflow-wrap:anywhere}
+.sub,.alert{overflow-wrap:anywhere}
 @media (max-width:720px){
 main{padding:14px 12px}header.top{padding:10px 12px;gap:14px;flex-wrap:wrap}
-table{display:block;overflow-x:auto;max-width:100%}
+table{display:block;overflow-x:auto;max-width:100%}th,td{white-space:nowrap}td .err{white-space:normal;min-width:16em}
 dl.facts{grid-template-columns:1fr;gap:0}dl.facts dt{margin-top:6px}
 .controls input[type=search]{min-width:0;flex:1 1 100%}.controls .count{margin-left:0}
 .versus{font-size:14px}

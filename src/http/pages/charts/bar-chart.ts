@@ -11,16 +11,20 @@ export interface Bar {
   highlight?: boolean;
 }
 
-const WIDTH = 600;
+/** Drawn about as wide as a dashboard card, so its 13 px text stays near 13 px on the page. */
+const WIDTH = 380;
 const ROW = 24;
-const LABEL_WIDTH = 220;
-const VALUE_WIDTH = 50;
+const LABEL_WIDTH = 180;
+const VALUE_WIDTH = 40;
 /** Labels longer than this are cut with an ellipsis (the full text is in the bar's <title>). */
-const LABEL_CHARS = 30;
+const LABEL_CHARS = 24;
 
 export const barChart = (o: { id?: string; title: string; bars: Bar[] }): SafeHtml => {
+  if (!o.bars.length) {
+    return html`<figure class="chart bars"${o.id ? html` id="${o.id}"` : ''}><figcaption class="chart-title">${o.title}</figcaption><p class="empty">Nothing to draw yet.</p></figure>`;
+  }
   const max = Math.max(1, ...o.bars.map((b) => b.value));
-  const height = Math.max(1, o.bars.length) * ROW;
+  const height = o.bars.length * ROW;
   const span = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
   const summary = `${o.title}: ${o.bars.map((b) => `${b.label} ${b.value}`).join(', ') || 'none'}`;
   return html`<figure class="chart bars"${o.id ? html` id="${o.id}"` : ''}>
