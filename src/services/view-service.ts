@@ -114,6 +114,7 @@ const SITES_ON_PAGE = 200;
 const FAILURE_SCAN = 200;
 const FAILURES_SHOWN = 20;
 const ROLLOUTS_SHOWN = 5;
+const ROLLOUTS_SCANNED = 20;
 
 export interface ViewServiceDeps {
   repos: Repositories;
@@ -278,16 +279,17 @@ export class ViewService {
       .map((platform) => ({ platform, distribution: byId.get(platform.distributionId) ?? null, error: buildFailure(platform) }));
   }
 
-  /** Confirmed upgrades that still have work (or failures) to show, newest first. */
+  /** Confirmed upgrades among the newest that still have work (or failures) to show, newest first. */
   private async rollouts(distributionId?: string): Promise<Rollout[]> {
-    const { items } = await this.repos.plans.list({ state: ['confirmed'], ...(distributionId ? { distributionId } : {}) }, { limit: ROLLOUTS_SHOWN, offset: 0 });
-    return Promise.all(
+    const { items } = await this.repos.plans.list({ state: ['confirmed'], ...(distributionId ? { distributionId } : {}) }, { limit: ROLLOUTS_SCANNED, offset: 0 });
+    const all = await Promise.all(
       items.map(async (plan) => {
         const tasks = await this.repos.tasks.getMany(plan.taskIds);
         const [distribution, target] = await Promise.all([this.repos.distributions.get(plan.distributionId), this.repos.platforms.get(plan.targetPlatformId)]);
         return { plan, distribution, target, progress: progressOf(tasks, plannedMoves(plan)) };
       }),
     );
+    return all.filter((r) => r.progress.running + r.progress.waiting + r.progress.failed > 0).slice(0, ROLLOUTS_SHOWN);
   }
 }
 
