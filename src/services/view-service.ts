@@ -70,6 +70,8 @@ export interface DistributionView {
   detail: DistributionCard;
   outdated: OutdatedGroup[];
   rollouts: Rollout[];
+  /** Unresolved failed tasks moving to or from its platforms. */
+  failedTasks: Task[];
 }
 
 export interface PlatformView {
@@ -90,6 +92,8 @@ export interface SiteView {
   tasks: Task[];
   platformNames: Map<string, string>;
   security: PlatformSecurity;
+  /** Its newest task, when that failed (nothing has retried it since). */
+  failure: Task | null;
 }
 
 export interface TaskView {
@@ -171,7 +175,9 @@ export class ViewService {
   async distribution(slug: string): Promise<DistributionView> {
     const detail = await this.card(slug);
     const [report] = await this.deps.distributions.status(detail.distribution.id);
-    return { detail, outdated: report?.groups ?? [], rollouts: await this.rollouts(detail.distribution.id) };
+    const platformIds = new Set(detail.platforms.map((p) => p.platform.id));
+    const failedTasks = (await this.unresolvedFailures()).filter((t) => platformIds.has(t.fromPlatformId ?? '') || platformIds.has(t.toPlatformId ?? ''));
+    return { detail, outdated: report?.groups ?? [], rollouts: await this.rollouts(detail.distribution.id), failedTasks };
   }
 
   async platform(name: string): Promise<PlatformView> {
@@ -190,7 +196,8 @@ export class ViewService {
     const platformNames = await this.platformNames([...site.history.map((h) => h.platformId), ...tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId])]);
     const refusal = distribution ? upgradeRefusal(site, platform, distribution) : 'Its distribution no longer exists.';
     const security = await this.deps.compare.platformSecurity(platform, target);
-    return { site, platform, distribution, target, refusal, tasks, platformNames, security };
+    const failure = tasks[0]?.state === 'failed' ? tasks[0] : null;
+    return { site, platform, distribution, target, refusal, tasks, platformNames, security, failure };
   }
 
   async task(key: string): Promise<TaskView> {

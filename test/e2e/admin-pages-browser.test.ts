@@ -180,6 +180,17 @@ describe('what an operator without Slack sees', () => {
     await page.close();
   });
 
+  test('a failed migration is marked on its distribution and site pages, with its error', async () => {
+    const page = await context.newPage();
+    await page.goto(server.baseUrl + '/distributions/social');
+    expect(await page.locator('#failed-tasks').textContent()).toContain(`#${failed.number}`);
+    expect(await page.locator('.card', { hasText: failed.subject.name }).locator('.b-failed').textContent()).toBe('migration failed');
+    await page.goto(server.baseUrl + `/sites/${failed.subject.name}`);
+    expect(await page.locator('#site-failure').textContent()).toContain(`#${failed.number} (migrate), failed`);
+    expect(await page.locator('#site-failure').textContent()).toContain(FORMULA_ERROR);
+    await page.close();
+  });
+
   test('the task page shows the step the task is on and follows it without a reload', async () => {
     const page = await context.newPage();
     const errors = watch(page);

@@ -7,20 +7,15 @@ import { html, type SafeHtml } from '../html.js';
 import { barChart } from './charts/bar-chart.js';
 import { progressBar } from './charts/progress-bar.js';
 import { securityBar } from './charts/security-bar.js';
-import { DASHBOARD_REFRESH_SECONDS, pollStatus, taskTable } from './entity-pages.js';
+import { DASHBOARD_REFRESH_SECONDS, failedTaskList, pollStatus, taskTable } from './entity-pages.js';
 import { badge, formatDate, layout } from './layout.js';
-import { compareHref, distributionHref, platformHref, siteHref, taskHref, upgradeHref } from './links.js';
+import { compareHref, distributionHref, platformHref, upgradeHref } from './links.js';
 import { LIVE_SCRIPT } from './live-script.js';
 
 const attention = (v: DashboardView): SafeHtml => {
   const a = v.attention;
   const items: SafeHtml[] = [];
-  if (a.failedTasks.length) {
-    items.push(html`<div class="card attention" id="failed-tasks"><h3>${plural(a.failedTasks.length, 'failed task')}</h3><ul>
-${a.failedTasks.map(
-  (t) => html`<li><a href="${taskHref(t.id)}">#${t.number}</a> ${t.type} of ${t.subject.kind === 'site' ? html`<a href="${siteHref(t.subject.name)}">${t.subject.name}</a>` : t.subject.name} · ${formatDate(t.finishedAt ?? t.createdAt)}<span class="err">${firstErrorLine(t.error ?? '', 300, 'failed without an error message')}</span></li>`,
-)}</ul></div>`);
-  }
+  if (a.failedTasks.length) items.push(failedTaskList(a.failedTasks));
   if (a.failedBuilds.length) {
     items.push(html`<div class="card attention" id="failed-builds"><h3>${plural(a.failedBuilds.length, 'failed build')}</h3><ul>
 ${a.failedBuilds.map(

@@ -27,6 +27,13 @@ export const pollStatus = (d: Distribution): SafeHtml => {
     : html`${badge('succeeded', 'ok')} ${formatDate(d.lastPoll.at)}`;
 };
 
+/** Failed tasks nothing has retried since, with their error sentence: what needs a human. */
+export const failedTaskList = (tasks: Task[]): SafeHtml =>
+  html`<div class="card attention" id="failed-tasks"><h3>${plural(tasks.length, 'failed task')}</h3><ul>
+${tasks.map(
+  (t) => html`<li><a href="${taskHref(t.id)}">#${t.number}</a> ${t.type} of ${t.subject.kind === 'site' ? html`<a href="${siteHref(t.subject.name)}">${t.subject.name}</a>` : t.subject.name} · ${formatDate(t.finishedAt ?? t.createdAt)}<span class="err">${firstErrorLine(t.error ?? '', 300, 'failed without an error message')}</span></li>`,
+)}</ul></div>`;
+
 const empty = (text: string): SafeHtml => html`<p class="empty">${text}</p>`;
 
 const platformLink = (p: Pick<Platform, 'name'> | null | undefined): SafeHtml =>
@@ -63,12 +70,14 @@ export const renderDistributionPage = (v: DistributionView): SafeHtml => {
   const d = v.detail;
   const dist = d.distribution;
   const live = v.rollouts.some((r) => r.progress.running + r.progress.waiting > 0);
+  const failedSites = new Set(v.failedTasks.filter((t) => t.subject.kind === 'site').map((t) => t.subject.id));
   return layout({
     title: dist.title,
     ...(live ? { refreshSeconds: DASHBOARD_REFRESH_SECONDS } : {}),
     scripts: [LIVE_SCRIPT],
     body: html`<h1>${dist.title} <code>${dist.slug}</code></h1>
 <p class="sub">${dist.description}</p>
+${v.failedTasks.length ? failedTaskList(v.failedTasks) : ''}
 ${dist.lastPoll?.error ? html`<div class="alert" id="poll-error" role="alert">The last check of the upstream failed (${formatDate(dist.lastPoll.at)}): ${dist.lastPoll.error}</div>` : ''}
 <div class="card"><dl class="facts">
 <dt>Upgrade target</dt><dd>${platformLink(d.target)}</dd>
@@ -98,7 +107,7 @@ ${d.platforms.map(
 ${
   v.outdated.length
     ? v.outdated.map(
-        (g) => html`<div class="card"><strong>${platformLink(g.platform)}</strong> → ${platformLink(d.target)}: ${g.sites.map((s, i) => html`${i ? ', ' : ''}<a href="${siteHref(s.name)}">${s.name}</a>`)}</div>`,
+        (g) => html`<div class="card"><strong>${platformLink(g.platform)}</strong> → ${platformLink(d.target)}: ${g.sites.map((s, i) => html`${i ? ', ' : ''}<a href="${siteHref(s.name)}">${s.name}</a>${failedSites.has(s.id) ? html` ${badge('failed', 'migration failed')}` : ''}`)}</div>`,
       )
     : empty(d.target ? 'Every enabled site is on the target.' : 'No upgrade target is set.')
 }`,
@@ -145,6 +154,7 @@ export const renderSitePage = (d: SiteView): SafeHtml => {
   return layout({
     title: s.name,
     body: html`<h1>${s.name} ${badge(s.status)}</h1>
+${d.failure ? html`<div class="alert" id="site-failure" role="alert">Its last task, <a href="${taskHref(d.failure.id)}">#${d.failure.number}</a> (${d.failure.type}), failed ${formatDate(d.failure.finishedAt)}: ${firstErrorLine(d.failure.error ?? '', 300, 'no error message')}</div>` : ''}
 <p class="sub">Site on ${platformLink(d.platform)}${d.distribution ? html` (<a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>)` : ''}</p>
 <div class="card"><dl class="facts">
 <dt>Upgrade</dt><dd>${
