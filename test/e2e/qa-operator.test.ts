@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp, type DistroApp } from '../../src/app.js';
@@ -59,6 +59,11 @@ const pollJobs = () => (app.jobs as SqliteJobQueue).list(POLL_JOB);
 const activeTasks = async () => (await app.repos.tasks.list({ state: ['queued', 'processing'] }, { limit: 100, offset: 0 })).items;
 
 /** Post-migrate step that signals it started and waits for `<site>.go` (its content is the exit code). */
+/** Written whole and renamed, so the gate never reads an empty file (an empty `exit` would be a success). */
+const release = async (site: string, exitCode: string): Promise<void> => {
+  await writeFile(join(dir, `${site}.go.tmp`), exitCode);
+  await rename(join(dir, `${site}.go.tmp`), join(dir, `${site}.go`));
+};
 const gate = (gates: string) => `touch ${gates}/$SITE.started; while [ ! -f ${gates}/$SITE.go ]; do sleep 0.02; done; exit $(cat ${gates}/$SITE.go)`;
 
 const start = async (): Promise<void> => {
@@ -255,7 +260,7 @@ describe('jobs meeting broken infrastructure', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/migration/);
     expect(await app.repos.platforms.getByName('social-12.4.1')).not.toBeNull();
-    await writeFile(join(dir, 'c.example.org.go'), '0');
+    await release('c.example.org', '0');
     await waitFor(async () => (await activeTasks()).length === 0, 'the migration to end', 30_000);
     const site = (await app.repos.sites.getByName('c.example.org'))!;
     expect(site).toMatchObject({ platformId: (await platform('social-12.4.1')).id, status: 'enabled' });
@@ -273,7 +278,7 @@ describe('SIGTERM during a migration (app.stop drains)', () => {
     const stopped = app.stop();
     // New work is no longer taken while the running migration is allowed to end.
     await waitFor(async () => !(await app.jobs.stats()).started, 'the queue to stop taking jobs');
-    await writeFile(join(dir, `${site}.go`), exitCode);
+    await release(site, exitCode);
     await stopped;
     await start();
     return { settings, site: (await app.repos.sites.getByName(site))!, task: (await app.repos.tasks.list({ subjectId: (await app.repos.sites.getByName(site))!.id }, { limit: 1, offset: 0 })).items[0]! };
