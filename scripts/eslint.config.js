@@ -30,11 +30,7 @@ const TRANSPORTS = ['http', 'slack'];
 const REPOSITORY_PORTS = ['Repositories', 'DistributionRepository', 'PlatformRepository', 'SiteRepository', 'TaskRepository', 'UpgradePlanRepository'];
 
 /** Transport files that still take the repositories, and why. */
-const TRANSPORT_EXCEPTIONS = [
-  // The pages are being rewritten to read through services; until then the app hands them the repositories.
-  'src/http/pages/**/*.ts',
-  'src/http/http-app.ts',
-];
+const TRANSPORT_EXCEPTIONS = [];
 
 const adapterBoundary = (folder, allowed = [], transport = TRANSPORTS.includes(folder)) => ({
   'no-restricted-imports': [

@@ -29,6 +29,7 @@ import { registerRolloutJobs, requeueRollouts } from './jobs/rollout-jobs.js';
 import { registerRollbackJobs } from './jobs/rollback-jobs.js';
 import { registerSiteJobs } from './jobs/site-jobs.js';
 import { startWorkerJobs } from './jobs/worker-jobs.js';
+import { logFailures } from './failure-log.js';
 import { armCrashPoints } from './lib/crash-point.js';
 import type { Logger } from './logger.js';
 import { withRedactedLogs } from './persistence/redacting-repositories.js';
@@ -145,6 +146,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const repos = withRedactedLogs(stores.repos, redact);
   const driver = overrides.driver ?? createDriver(config);
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
+  events.subscribe(logFailures({ repos, logger }));
   const checkers = {
     git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams, timeoutMs: config.git.timeoutMs }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
@@ -226,7 +228,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const http = web
     ? createHttpApp({
         services,
-        repos,
+        sessions: repos.sessions,
         auth: config.admin,
         publicUrl: config.http.publicUrl,
         health,

@@ -162,6 +162,10 @@ class MemoryDistributions extends Table<Distribution> implements DistributionRep
     const d = this.must(id);
     this.touch(d, { pollState: { ...d.pollState, ...patch } });
   }
+  async recordPoll(id: string, outcome: Distribution['lastPoll']) {
+    Object.assign(this.must(id), { lastPoll: outcome });
+    this.db.changed();
+  }
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

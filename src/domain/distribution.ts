@@ -26,8 +26,16 @@ export interface Distribution {
   targetPlatformId: string | null;
   /** Opaque poll bookkeeping (last seen commit/tag, ETags) owned by the poller. */
   pollState: Record<string, string>;
+  /** When the upstream was last checked and how it went (null: never polled). */
+  lastPoll: PollOutcome | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** One upstream check: `error` is the reason it failed (redacted), null when it succeeded. */
+export interface PollOutcome {
+  at: Date;
+  error: string | null;
 }
 
 export type NewDistribution = Pick<Distribution, 'slug' | 'title'> &

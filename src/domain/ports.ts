@@ -15,7 +15,7 @@ import type {
 } from './advisory-feed.js';
 import type { DriverStep, MigrationStepSpec } from './migration-steps.js';
 import type { AuditEntry, AuditFilter, AuditPage, AuditPageRequest, NewAuditEntry } from './audit.js';
-import type { Distribution, NewDistribution } from './distribution.js';
+import type { Distribution, NewDistribution, PollOutcome } from './distribution.js';
 import type { Hold, HoldKind } from './hold.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
 import type { NewRollout, Rollout, RolloutPatch, RolloutState } from './rollout.js';
@@ -52,6 +52,8 @@ export interface DistributionRepository {
   setTarget(id: string, platformId: string | null, expectedTargetId?: string | null): Promise<Distribution | null>;
   /** Merges keys into pollState. */
   updatePollState(id: string, patch: Record<string, string>): Promise<void>;
+  /** Records the outcome of the latest upstream check (success or failure). Throws NotFoundError. */
+  recordPoll(id: string, outcome: PollOutcome): Promise<void>;
   /** Throws NotFoundError. */
   delete(id: string): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * No global body parser: Slack's and GitHub's routes verify signatures over the raw body.
  */
 import express from 'express';
-import type { Repositories } from '../domain/ports.js';
+import type { SessionStore } from '../domain/ports.js';
 import type { Redactor } from '../lib/redact.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
@@ -19,7 +19,8 @@ import { SessionManager } from './session/session-manager.js';
 
 export interface HttpAppDeps {
   services: Services;
-  repos: Repositories;
+  /** Admin sessions: like RedeliveryStore, the transport's own state, not the application's. */
+  sessions: SessionStore;
   auth: AdminAuth;
   /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
   publicUrl: string;
@@ -36,7 +37,7 @@ export interface HttpAppDeps {
 
 export const createHttpApp = (input: HttpAppDeps): express.Express => {
   const users = input.auth.users ?? [];
-  const sessions = users.length ? new SessionManager(input.repos.sessions, users, { secure: input.publicUrl.startsWith('https:') }) : null;
+  const sessions = users.length ? new SessionManager(input.sessions, users, { secure: input.publicUrl.startsWith('https:') }) : null;
   const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions } };
   const app = express();
   app.disable('x-powered-by');

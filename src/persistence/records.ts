@@ -51,6 +51,7 @@ export const newDistributionRecord = (input: NewDistribution, now: Date): Omit<D
   policy: input.policy ?? { ...DEFAULT_POLICY },
   targetPlatformId: null,
   pollState: {},
+  lastPoll: null,
   createdAt: now,
   updatedAt: now,
 });

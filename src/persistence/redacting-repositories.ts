@@ -1,5 +1,5 @@
 /**
- * Repositories whose free-text writes (build logs, task logs, task errors) pass through the redactor first, so a
+ * Repositories whose free-text writes (build logs, task logs, task errors, poll errors) pass through the redactor first, so a
  * credential in a git URL or a configured secret that reaches a log line is never stored, shown or posted.
  */
 import type { Repositories } from '../domain/ports.js';
@@ -16,8 +16,11 @@ const override = <T extends object>(target: T, methods: Partial<T>): T =>
   });
 
 export const withRedactedLogs = (repos: Repositories, redact: Redactor): Repositories => {
-  const { platforms, tasks } = repos;
+  const { distributions, platforms, tasks } = repos;
   return override(repos, {
+    distributions: override(distributions, {
+      recordPoll: (id, outcome) => distributions.recordPoll(id, outcome.error ? { ...outcome, error: redact(outcome.error) } : outcome),
+    }),
     platforms: override(platforms, {
       appendBuildLog: (id, lines) => platforms.appendBuildLog(id, lines.map(redact)),
     }),

@@ -2,6 +2,7 @@
  * Builds a queued platform through the hosting driver, records the outcome, and (policy.autoTarget) makes a
  * newer build the distribution's upgrade target — which locks the older platforms and announces the change.
  */
+import { BUILD_FAILED_PREFIX } from '../domain/build-failure.js';
 import type { Actor } from '../domain/actor.js';
 import { compareVersions } from '../domain/compare/versions.js';
 import { ConflictError, TransientError } from '../domain/errors.js';
@@ -82,7 +83,7 @@ export class BuildService {
         await this.platforms.setStatus(platform.id, 'queued', ['building']);
         throw error;
       }
-      log.fn(`Build failed: ${errorText(error)}`, 'error');
+      log.fn(`${BUILD_FAILED_PREFIX}${errorText(error)}`, 'error');
       // Recording the failure matters more than the last log lines.
       await log.flush().catch(() => undefined);
       const failed = await this.platforms.setStatus(platform.id, 'failed', ['building']);

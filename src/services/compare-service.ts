@@ -11,6 +11,15 @@ export interface CompareOptions {
   fileDiffs?: boolean;
 }
 
+/**
+ * What the advisories say about a platform's code: packages covered by an advisory now, and those its
+ * distribution's upgrade target fixes (a security fix waiting for the platform's sites).
+ */
+export interface PlatformSecurity {
+  insecurePackages: string[];
+  fixesWaiting: string[];
+}
+
 /** Platforms are immutable once built, so results are cached by (from, to, modules, diffs). */
 const CACHE_SIZE = 200;
 
@@ -39,6 +48,19 @@ export class CompareService {
   async compareByName(fromKey: string, toKey: string, options: CompareOptions = {}): Promise<CompareResult> {
     const [from, to] = await Promise.all([resolvePlatform(this.deps.repos, fromKey), resolvePlatform(this.deps.repos, toKey)]);
     return this.compare(from, to, options);
+  }
+
+  /**
+   * The one place the admin pages learn a platform's security status (today: the Compare engine against the
+   * advisories file), so a per-site exposure source can replace it without touching the pages.
+   */
+  async platformSecurity(platform: Platform, target: Platform | null): Promise<PlatformSecurity> {
+    const result = await this.compare(platform, target ?? platform);
+    const rows = result.packages.filter((p) => p.security);
+    return {
+      insecurePackages: rows.filter((p) => p.security!.currentInsecure).map((p) => p.name),
+      fixesWaiting: target && target.id !== platform.id ? rows.filter((p) => p.security!.fixed).map((p) => p.name) : [],
+    };
   }
 
   async compare(from: Platform, to: Platform, options: CompareOptions = {}): Promise<CompareResult> {

@@ -17,6 +17,7 @@ import { SiteService, type SiteServiceDeps } from './site-service.js';
 import { RolloutService } from './rollout-service.js';
 import { TaskService } from './task-service.js';
 import { UpgradeService } from './upgrade-service.js';
+import { ViewService } from './view-service.js';
 
 export interface ServiceDeps {
   repos: Repositories;
@@ -77,21 +78,26 @@ export const createServices = (deps: ServiceDeps): Services => {
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
   const rollouts = new RolloutService({ repos, jobs, events, audit, holds, ...(deps.clock ? { clock: deps.clock } : {}) });
-  return {
-    distributions,
-    platforms: new PlatformService({ repos, audit, holds }),
-    sites: new SiteService({
+  const platforms = new PlatformService({ repos, audit, holds });
+  const sites = new SiteService({
       repos,
       jobs,
       installs: deps.siteInstalls ?? false,
       audit,
       holds,
       ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}),
-    }),
+  });
+  const upgrades = new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds });
+  const tasks = new TaskService({ repos, events, audit });
+  return {
+    distributions,
+    platforms,
+    sites,
     compare,
-    upgrades: new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds }),
+    upgrades,
     rollouts,
-    tasks: new TaskService({ repos, events, audit }),
+    tasks,
+    views: new ViewService({ repos, distributions, platforms, sites, tasks, upgrades, compare }),
     audit,
     holds,
     rollbacks: new RollbackService({ repos, jobs, audit, retentionMs: deps.backupRetentionMs ?? DEFAULT_RETENTION_MS }),

@@ -5,6 +5,7 @@
  * whatever instant a worker dies, recovery knows whether the site may be on the old platform, the new one or
  * only in the backup — and asks the driver where it is before it resumes or rolls back.
  */
+import { CHECKPOINT_INTENT, CHECKPOINT_ROLLBACK } from '../domain/task-progress.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostingError, TransientError, ValidationError } from '../domain/errors.js';
 import { MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.js';
@@ -34,14 +35,14 @@ const CP_BACKUP_DIGEST = 'backupDigest';
 /** The checkpoint keys a later rollback (RollbackService) and the backup pruner read from a finished migration. */
 export const MIGRATION_BACKUP_KEYS = { backup: CP_BACKUP, digest: CP_BACKUP_DIGEST, pruned: 'backupPruned' } as const;
 /** The step about to run, committed before it touches anything. */
-const CP_INTENT = 'intent';
+const CP_INTENT = CHECKPOINT_INTENT;
 /**
  * Committed before the site's files start to move: from then on a crash is rolled back, never resumed, unless
  * the site was already verified on its new platform (then only maintenanceOff is left to do).
  */
 const CP_MOVE_STARTED = 'moveStarted';
 /** Set when a rollback starts, so a worker dying during the rollback is followed by another rollback. */
-const CP_ROLLBACK = 'rollback';
+const CP_ROLLBACK = CHECKPOINT_ROLLBACK;
 /** Recorded as the step once beginMigration marked the site migrating. */
 const STEP_BEGIN = 'begin';
 

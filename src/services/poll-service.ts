@@ -11,6 +11,7 @@ import { BUILD_JOB, buildKey, POLL_JOB, pollNowKey, pollScheduleKey, type BuildJ
 import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import { normalizeRepoUrl, trackingOf } from '../domain/upstream-tracking.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
+import { firstErrorLine } from '../lib/first-error-line.js';
 import { resolveDistribution } from './lookup.js';
 
 /** A ref that changed upstream, as a webhook reports it (transport-neutral). */
@@ -31,6 +32,7 @@ export interface PollServiceDeps {
   server?: string;
   /** ALLOW_LOCAL_UPSTREAMS, for testUpstream's own validation (the checkers guard every fetch regardless). */
   upstreamPolicy?: UpstreamUrlPolicy;
+  now?: () => Date;
 }
 
 /** How long "Test upstream" waits for an answer. */
@@ -68,7 +70,23 @@ export class PollService {
     const upstream = this.requireUpstream(distribution);
     const checker = this.deps.checkers[upstream.kind];
     if (!checker) throw new RuleViolationError(`Polling ${upstream.kind} upstreams is not configured on this server.`);
+    try {
+      const found = await this.recordBuilds(distribution, checker, actor);
+      await this.repos.distributions.recordPoll(distribution.id, { at: this.now(), error: null });
+      return found;
+    } catch (error) {
+      // Kept on the distribution, so a failing upstream shows on the dashboard without Slack.
+      const message = firstErrorLine(error instanceof Error ? error.message : String(error));
+      await this.repos.distributions.recordPoll(distribution.id, { at: this.now(), error: message });
+      throw error;
+    }
+  }
 
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private async recordBuilds(distribution: Distribution, checker: UpstreamChecker, actor: Actor) {
     const { builds, pollState } = await checker.check(distribution);
     const newPlatforms: Platform[] = [];
     for (const build of dedupeByCommit(builds)) {
@@ -114,7 +132,7 @@ export class PollService {
     const at = new Date(0);
     const probe: Distribution = {
       ...{ id: 'upstream-test', slug: 'upstream-test', title: 'upstream test', description: '', channel: null, targetPlatformId: null },
-      ...{ upstream, policy: { pollIntervalMinutes: 0, autoTarget: false }, pollState: {}, createdAt: at, updatedAt: at },
+      ...{ upstream, policy: { pollIntervalMinutes: 0, autoTarget: false }, pollState: {}, lastPoll: null, createdAt: at, updatedAt: at },
     };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -12,6 +12,7 @@ import type { RolloutService } from './rollout-service.js';
 import type { SiteService } from './site-service.js';
 import type { TaskService } from './task-service.js';
 import type { UpgradeService } from './upgrade-service.js';
+import type { ViewService } from './view-service.js';
 
 /** What transports (Slack, HTTP) call. Built once in src/app.ts. */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   /** Manual platform locks and site/distribution pins. */
   holds: HoldService;
   rollbacks: RollbackService;
+  /** What the admin pages show (view models read through the services). */
+  views: ViewService;
   /** Update polling: immediate checks (`pollNow`), recurring schedules, webhook-triggered polls, the poll job's work. */
   polls: PollService;
   links: LinkSigner;

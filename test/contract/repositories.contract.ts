@@ -152,6 +152,22 @@ export const repositoryContract = (name: string, factory: RepositoryFactory): vo
         await expect(repos.distributions.updatePollState(MISSING_ID, { a: 'b' })).rejects.toBeInstanceOf(NotFoundError);
       });
 
+      test('recordPoll keeps the latest outcome, success or failure, with its time', async () => {
+        const d = await dist();
+        expect(d.lastPoll).toBeNull();
+        expect((await repos.distributions.get(d.id))?.lastPoll).toBeNull();
+        const failedAt = new Date('2026-01-02T03:04:05.678Z');
+        await repos.distributions.recordPoll(d.id, { at: failedAt, error: 'git ls-remote failed: host unreachable' });
+        expect((await repos.distributions.get(d.id))?.lastPoll).toEqual({ at: failedAt, error: 'git ls-remote failed: host unreachable' });
+        const okAt = new Date('2026-01-02T04:00:00.000Z');
+        await repos.distributions.recordPoll(d.id, { at: okAt, error: null });
+        const after = await repos.distributions.getBySlug(d.slug);
+        expect(after?.lastPoll).toEqual({ at: okAt, error: null });
+        expect(after?.lastPoll?.at).toBeInstanceOf(Date);
+        expect((await repos.distributions.list()).items[0]?.lastPoll).toEqual({ at: okAt, error: null });
+        await expect(repos.distributions.recordPoll(MISSING_ID, { at: okAt, error: null })).rejects.toBeInstanceOf(NotFoundError);
+      });
+
       test('delete removes; deleting again is NotFoundError', async () => {
         const d = await dist();
         await repos.distributions.delete(d.id);

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
 import { ADMIN_TOKEN, api } from '../support/http.js';
 import { startProduct, type ProductServer } from '../support/product-server.js';
@@ -24,10 +24,9 @@ let product: ProductServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!chromiumAvailable()) throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests.`);
   mkdirSync(SHOTS, { recursive: true });
   product = await startProduct({ ADMIN_TOKEN, ADMIN_USERS: await adminUsersEnv(), ALLOW_LOCAL_UPSTREAMS: 'true' });
-  browser = (await launchChromium())!;
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

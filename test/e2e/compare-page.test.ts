@@ -1,18 +1,15 @@
 /**
  * The Compare page in real headless Chromium, on the real Open Social 12.3.3 → 12.4.2 builds:
- * rows, security first, sorting, filtering, the file diff. Skipped with a notice when Chromium is absent.
+ * rows, security first, sorting, filtering (kept in the URL), the file diff. Fails when Chromium is absent.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import type { CompareResult } from '../../src/domain/compare/types.js';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
 import { api, pathOf, startHttpServer, type HttpTestServer } from '../support/http.js';
 import { seedOpenSocial } from '../support/seed.js';
 
-const available = chromiumAvailable();
-if (!available) console.log(`notice: ${CHROMIUM_PATH} not found; Compare page browser tests skipped (apt-get install -y chromium)`);
-
-(available ? describe : describe.skip)('Compare page in Chromium', () => {
+describe('Compare page in Chromium', () => {
   let server: HttpTestServer;
   let browser: Browser;
   let page: Page;
@@ -26,7 +23,7 @@ if (!available) console.log(`notice: ${CHROMIUM_PATH} not found; Compare page br
     server = await startHttpServer();
     const seeded = await seedOpenSocial(server.services, { versions: ['12.3.3', '12.4.2'] });
     expected = (await api(server.baseUrl, 'GET', '/api/compare?from=social-12.3.3&to=social-12.4.2')).body;
-    browser = (await launchChromium())!;
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -116,6 +113,38 @@ if (!available) console.log(`notice: ${CHROMIUM_PATH} not found; Compare page br
     expect(new Set(colours).size).toBe(2);
     const lock = page.locator('#file-diffs details', { hasText: 'composer.lock' });
     expect(await lock.locator('.note').textContent()).toBe('Changes are listed in the package table.');
+  });
+
+  test('filters and sort are kept in the URL and restored from it', async () => {
+    await page.locator('#filter-text').fill('drupal/');
+    await page.locator('input.filter-change[value="added"]').uncheck();
+    await page.locator('#hide-unchanged').uncheck();
+    await page.locator('th[data-sort="name"] button').click();
+    await page.locator('th[data-sort="name"] button').click();
+    const url = new URL(page.url());
+    expect(url.searchParams.get('q')).toBe('drupal/');
+    expect(url.searchParams.get('show')).toBe('upgrade,downgrade,unknown,missing');
+    expect(url.searchParams.get('unchanged')).toBe('show');
+    expect(url.searchParams.get('sort')).toBe('name');
+    expect(url.searchParams.get('dir')).toBe('desc');
+    // The signed link's own parameters are kept.
+    expect(url.searchParams.get('sig')).toBeTruthy();
+    const before = await visibleNames();
+
+    await page.reload();
+    await page.locator('#compare-controls').waitFor({ state: 'visible' });
+    expect(await page.locator('#filter-text').inputValue()).toBe('drupal/');
+    expect(await page.locator('input.filter-change[value="added"]').isChecked()).toBe(false);
+    expect(await page.locator('#hide-unchanged').isChecked()).toBe(false);
+    expect(await page.locator('th[data-sort="name"]').getAttribute('aria-sort')).toBe('descending');
+    expect(await visibleNames()).toEqual(before);
+
+    // Back to the defaults: the URL loses the parameters again.
+    await page.locator('#filter-text').fill('');
+    await page.locator('input.filter-change[value="added"]').check();
+    await page.locator('#hide-unchanged').check();
+    const clean = new URL(page.url());
+    expect([...clean.searchParams.keys()].filter((k) => !['exp', 'sig', 'sort', 'dir'].includes(k))).toEqual([]);
   });
 
   test('screenshot for review', async () => {

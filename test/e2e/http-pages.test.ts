@@ -1,5 +1,6 @@
 /** Server-rendered pages over real HTTP (no JavaScript): content, escaping, headers, error pages. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { ADMIN_TOKEN, api, startHttpServer, type HttpTestServer } from '../support/http.js';
 import { seedOpenSocial, type Seeded } from '../support/seed.js';
 
@@ -99,6 +100,47 @@ describe('pages', () => {
     expect((await fetch(`${server.baseUrl}/upgrades/${view.plan.id}`)).status).toBe(401);
     const dist = new URL(server.services.links.distributionUrl('social'));
     expect((await fetch(server.baseUrl + dist.pathname + dist.search)).status).toBe(200);
+  });
+
+  test('a failed migration leads the dashboard until a newer task of that site succeeds; running tasks are listed once', async () => {
+    const view = await server.services.upgrades.propose({ kind: 'site', name: 'mid.example.org' }, { kind: 'user', id: 'U1' });
+    const [first] = (await server.services.upgrades.confirm(view.plan.id, { kind: 'user', id: 'U1' })).view.tasks;
+    await server.repos.tasks.transition(first!.id, ['queued'], 'processing', {});
+    await server.repos.tasks.transition(first!.id, ['processing'], 'failed', { error: 'drush: updb failed' });
+    const attention = async () => (await page('/')).text.split('<h2>')[1]!;
+    expect(await attention()).toContain(`href="/tasks/${first!.id}">#${first!.number}</a>`);
+    expect(await attention()).toContain('drush: updb failed');
+
+    // Retried: a newer migrate task of the same site, running, then succeeded.
+    const retry = await server.repos.tasks.create({ type: 'migrate', subject: first!.subject, requestedBy: { kind: 'user', id: 'U1' } });
+    await server.repos.tasks.transition(retry.id, ['queued'], 'processing', {});
+    const dashboard = (await page('/')).text;
+    const section = (id: string) => dashboard.slice(dashboard.indexOf(`id="${id}"`), dashboard.indexOf('</table>', dashboard.indexOf(`id="${id}"`)));
+    expect(section('running-tasks').split(`#${retry.number}</a>`)).toHaveLength(2);
+    expect(section('recent-tasks')).not.toContain(`#${retry.number}</a>`);
+    await server.repos.tasks.transition(retry.id, ['processing'], 'succeeded', {});
+    expect(await attention()).not.toContain(`#${first!.number}</a>`);
+    expect(await attention()).not.toContain('drush: updb failed');
+  });
+
+  test('an active task page reloads itself without JavaScript (noscript refresh) and carries the live script allowed by the CSP', async () => {
+    const task = await server.repos.tasks.create({ type: 'install', subject: { kind: 'site', id: 'x', name: 'x.example.org' }, requestedBy: { kind: 'user', id: 'U1' } });
+    const { text, headers } = await page(`/tasks/${task.number}`);
+    expect(text).toMatch(/<noscript><meta http-equiv="refresh" content="\d+"><\/noscript>/);
+    expect(text).toMatch(/<body data-refresh="\d+">/);
+    const script = /<script>([\s\S]*?)<\/script>/.exec(text)![1]!;
+    const hash = `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
+    expect(headers.get('content-security-policy')).toContain(hash);
+    expect(headers.get('content-security-policy')).toContain("connect-src 'self'");
+  });
+
+  test('the CSV exports need the admin login', async () => {
+    expect((await fetch(`${server.baseUrl}/sites.csv`)).status).toBe(401);
+    expect((await fetch(`${server.baseUrl}/tasks.csv`)).status).toBe(401);
+    expect((await fetch(`${server.baseUrl}/compare/social-12.3.3/social-12.4.2?format=csv`)).status).toBe(401);
+    const sites = await page('/sites.csv');
+    expect(sites.status).toBe(200);
+    expect(sites.text.split('\r\n')[0]).toBe('site,status,platform,modules,created_at,on_platform_since');
   });
 
   test('unknown things are HTML 404 pages with a suggestion', async () => {

@@ -67,9 +67,16 @@ describe('GitHub polling through octokit → stand-in, with conditional requests
     const before = (await stack.repos.distributions.get(social.id))!.pollState;
     gh.failNext('server-error');
     await expect(stack.polls.checkDistribution(social.id, POLLER)).rejects.toThrow(/unavailable/);
-    expect((await stack.repos.distributions.get(social.id))!.pollState).toEqual(before);
+    const failed = (await stack.repos.distributions.get(social.id))!;
+    expect(failed.pollState).toEqual(before);
+    // The failure is kept on the distribution (time and error sentence) for the dashboard.
+    expect(failed.lastPoll?.error).toMatch(/unavailable/);
+    expect(failed.lastPoll?.at).toBeInstanceOf(Date);
     const { newPlatforms } = await stack.polls.checkDistribution(social.id, POLLER);
     expect(newPlatforms).toEqual([]);
+    const recovered = (await stack.repos.distributions.get(social.id))!.lastPoll;
+    expect(recovered?.error).toBeNull();
+    expect(recovered!.at.getTime()).toBeGreaterThanOrEqual(failed.lastPoll!.at.getTime());
   });
 
   test('a build interrupted by an unreachable git host goes back to queued and succeeds on retry', async () => {

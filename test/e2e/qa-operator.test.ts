@@ -6,13 +6,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { SqliteJobQueue } from '../../src/jobs/sqlite-queue.js';
-import { silentLogger } from '../../src/logger.js';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger.js';
 import { POLL_JOB } from '../../src/domain/jobs.js';
 import { runGit } from '../../src/upstream/git-exec.js';
 import { addVersion, createOpenSocialRepo, makeTempDir, type GitFixtureRepo } from '../support/git-fixtures.js';
@@ -34,6 +35,14 @@ let app: DistroApp;
 let requests: SlackRequester;
 let config: Config;
 let responses = 0;
+/** Error lines the app logged (JSON), to check that every failure reaches the server log. */
+const logged: Record<string, unknown>[] = [];
+const errorLog = createLogger('error', 'distro', undefined, new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) logged.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+}));
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const api = (method: string, path: string, body?: unknown): Promise<JsonResponse> => apiCall(app.url!, method, path, body, auth);
@@ -50,10 +59,15 @@ const pollJobs = () => (app.jobs as SqliteJobQueue).list(POLL_JOB);
 const activeTasks = async () => (await app.repos.tasks.list({ state: ['queued', 'processing'] }, { limit: 100, offset: 0 })).items;
 
 /** Post-migrate step that signals it started and waits for `<site>.go` (its content is the exit code). */
+/** Written whole and renamed, so the gate never reads an empty file (an empty `exit` would be a success). */
+const release = async (site: string, exitCode: string): Promise<void> => {
+  await writeFile(join(dir, `${site}.go.tmp`), exitCode);
+  await rename(join(dir, `${site}.go.tmp`), join(dir, `${site}.go`));
+};
 const gate = (gates: string) => `touch ${gates}/$SITE.started; while [ ! -f ${gates}/$SITE.go ]; do sleep 0.02; done; exit $(cat ${gates}/$SITE.go)`;
 
 const start = async (): Promise<void> => {
-  app = await buildApp(config, { logger: silentLogger() });
+  app = await buildApp(config, { logger: errorLog });
   await app.start();
   requests = slackRequester(`${app.url}/slack/events`, SECRET);
 };
@@ -199,6 +213,14 @@ describe('jobs meeting broken infrastructure', () => {
     expect(blockText(told.args.blocks)).toMatch(/fatal: .*(does not appear to be a git repository|not found|does not exist)/);
     expect(blockText(told.args.blocks)).not.toContain('and the repository exists');
     expect(d.pollState).toEqual({});
+    // Without Slack: the failure, its time and git's cause are kept on the distribution and lead the dashboard.
+    const after = await app.services.distributions.get('gone');
+    expect(after.lastPoll?.error).toMatch(/fatal: .*moved-away/);
+    const dashboard = await fetch(`${app.url}/`, { headers: auth });
+    const attention = (await dashboard.text()).split('<h2>')[1]!;
+    expect(attention).toMatch(/^Needs attention/);
+    expect(attention).toContain('id="failed-polls"');
+    expect(attention).toContain('Gone');
     expect((await app.repos.platforms.list({ distributionId: d.id }, { limit: 10, offset: 0 })).total).toBe(0);
   });
 
@@ -224,6 +246,7 @@ describe('jobs meeting broken infrastructure', () => {
     // No half checkout is left behind.
     expect(existsSync(join(dir, 'data', 'platforms', 'broken-1.0.0'))).toBe(false);
     expect(failed.buildLog.join('\n')).toMatch(/Removed the incomplete checkout/);
+    expect(logged).toContainEqual(expect.objectContaining({ level: 50, platform: 'broken-1.0.0', msg: expect.stringMatching(/^build of platform broken-1\.0\.0 failed: .+/) }));
   }, 60_000);
 
   test('a platform with a queued migration to it cannot be deleted; the migration then runs to it', async () => {
@@ -237,7 +260,7 @@ describe('jobs meeting broken infrastructure', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/migration/);
     expect(await app.repos.platforms.getByName('social-12.4.1')).not.toBeNull();
-    await writeFile(join(dir, 'c.example.org.go'), '0');
+    await release('c.example.org', '0');
     await waitFor(async () => (await activeTasks()).length === 0, 'the migration to end', 30_000);
     const site = (await app.repos.sites.getByName('c.example.org'))!;
     expect(site).toMatchObject({ platformId: (await platform('social-12.4.1')).id, status: 'enabled' });
@@ -255,7 +278,7 @@ describe('SIGTERM during a migration (app.stop drains)', () => {
     const stopped = app.stop();
     // New work is no longer taken while the running migration is allowed to end.
     await waitFor(async () => !(await app.jobs.stats()).started, 'the queue to stop taking jobs');
-    await writeFile(join(dir, `${site}.go`), exitCode);
+    await release(site, exitCode);
     await stopped;
     await start();
     return { settings, site: (await app.repos.sites.getByName(site))!, task: (await app.repos.tasks.list({ subjectId: (await app.repos.sites.getByName(site))!.id }, { limit: 1, offset: 0 })).items[0]! };
@@ -272,6 +295,11 @@ describe('SIGTERM during a migration (app.stop drains)', () => {
   test('a migration failing after SIGTERM is rolled back before the process stops; never half moved', async () => {
     const { settings, site, task } = await stopDuring('b.example.org', '1');
     expect(task.state).toBe('failed');
+    // One server log line: the error sentence, the task and the site.
+    const line = logged.find((l) => l['taskId'] === task.id);
+    expect(line).toMatchObject({ level: 50, task: task.number, type: 'migrate', site: 'b.example.org' });
+    expect(line?.['msg']).toBe(`task #${task.number} (migrate site b.example.org) failed: ${String(line?.['error'])}`);
+    expect(String(line?.['error']).length).toBeGreaterThan(0);
     expect(site).toMatchObject({ platformId: (await platform('social-12.3.3')).id, status: 'enabled' });
     expect(readFileSync(join(await siteDir('b.example.org', 'social-12.3.3'), 'settings.php'), 'utf8')).toBe(settings);
     expect(existsSync(await siteDir('b.example.org', 'social-12.4.1'))).toBe(false);

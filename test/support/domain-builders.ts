@@ -32,7 +32,7 @@ export const aDistribution = (upstream: Distribution['upstream']): Distribution 
   upstream,
   policy: { pollIntervalMinutes: 0, autoTarget: false },
   targetPlatformId: null,
-  pollState: {},
+  pollState: {}, lastPoll: null,
   createdAt: AT,
   updatedAt: AT,
 });

@@ -85,6 +85,7 @@ export const upstreamDistribution = (upstream: UpstreamSource, pollState: Record
   policy: DEFAULT_POLICY,
   targetPlatformId: null,
   pollState,
+  lastPoll: null,
   createdAt: new Date(),
   updatedAt: new Date(),
 });

@@ -50,7 +50,7 @@ export const startHttpServer = async (options: StartOptions = {}): Promise<HttpT
   const harness = createHarness(repos, jobs, PUBLIC_URL, options.advisoryFeeds);
   const app = createHttpApp({
     services: harness.services,
-    repos,
+    sessions: repos.sessions,
     auth: options.auth ?? TOKEN_AUTH,
     publicUrl: PUBLIC_URL,
     health: createHealthCheck({ repos, jobs }),

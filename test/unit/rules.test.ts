@@ -8,7 +8,7 @@ import type { Site } from '../../src/domain/site.js';
 const now = new Date('2026-01-01T00:00:00Z');
 const dist = (over: Partial<Distribution> = {}): Distribution => ({
   id: 'd1', slug: 'social', title: 'Open Social 12', description: '', channel: null, upstream: null,
-  policy: { pollIntervalMinutes: 0, autoTarget: true }, targetPlatformId: null, pollState: {}, createdAt: now, updatedAt: now, ...over,
+  policy: { pollIntervalMinutes: 0, autoTarget: true }, targetPlatformId: null, pollState: {}, lastPoll: null, createdAt: now, updatedAt: now, ...over,
 });
 const plat = (id: string, over: Partial<Platform> = {}): Platform => ({
   id, name: `p-${id}`, distributionId: 'd1', source: { ref: id, commit: id.padEnd(40, '0') }, manifest: { format: 'none', packages: [], files: {} },

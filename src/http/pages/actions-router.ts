@@ -7,7 +7,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { UpstreamSource } from '../../domain/distribution.js';
 import { DistroError, ValidationError } from '../../domain/errors.js';
-import type { Repositories } from '../../domain/ports.js';
 import { firstErrorLine } from '../../lib/first-error-line.js';
 import { needsTargetConfirmation } from '../../services/upgrade-service.js';
 import type { Services } from '../../services/services.js';
@@ -80,7 +79,7 @@ const distributionBody = (v: DistributionFormValues, creating: boolean): Record<
 
 const moduleList = (text: string): string[] => text.split(/[\s,]+/).filter(Boolean);
 
-export const actionsRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth; publicUrl: string }): Router => {
+export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publicUrl: string }): Router => {
   const { services } = deps;
   const router = Router();
   const admin = requireAdmin(deps.auth, deps.publicUrl);

@@ -14,6 +14,8 @@ export interface ComparePageData {
   result: CompareResult;
   /** Site whose enabled modules were accounted for (`?site=`). */
   site: string | null;
+  /** Where the package rows download as CSV (this page with `format=csv`, signed link kept). */
+  csvHref?: string;
 }
 
 const CHANGE_LABELS: Record<PackageChange['change'], string> = {
@@ -135,8 +137,9 @@ ${(['upgrade', 'downgrade', 'unknown', 'added', 'missing'] as const).map(
   (k) => html`<label><input type="checkbox" class="filter-change" value="${k}" checked> ${FILTER_LABELS[k]}</label>`,
 )}
 <label><input type="checkbox" id="hide-unchanged" checked> Hide unchanged</label>
-<span class="count" id="row-count"></span>
+<span class="count" id="row-count" aria-live="polite"></span>
 </div>
+${d.csvHref ? html`<p class="export"><a href="${d.csvHref}" id="compare-csv">Download the package table (CSV)</a></p>` : ''}
 ${
   result.packages.length
     ? html`<table id="packages">

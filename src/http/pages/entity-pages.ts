@@ -1,16 +1,42 @@
-/** Dashboard, distribution, platform and site pages: read-only views over the services. */
+/** Distribution, platform and site pages: pure renderings of the view models (src/services/view-service.ts). */
+import { buildFailure } from '../../domain/build-failure.js';
 import type { Distribution, UpstreamSource } from '../../domain/distribution.js';
 import type { Hold } from '../../domain/hold.js';
 import type { RollbackStatus } from '../../services/rollback-service.js';
 import type { Platform } from '../../domain/platform.js';
-import type { Site } from '../../domain/site.js';
 import type { Task } from '../../domain/task.js';
-import type { DistributionDetail, DistributionOverview } from '../../services/distribution-service.js';
+import { firstErrorLine } from '../../lib/first-error-line.js';
+import { plural } from '../../lib/plural.js';
+import type { PlatformSecurity } from '../../services/compare-service.js';
+import type { DistributionView, PlatformView, SiteView } from '../../services/view-service.js';
 import { html, withInlineCode, type SafeHtml } from '../html.js';
-import { holdFact, holdText, rollbackFact } from './governance-parts.js';
+import { barChart } from './charts/bar-chart.js';
+import { progressBar } from './charts/progress-bar.js';
+import { securityBar } from './charts/security-bar.js';
 import { badge, formatDate, layout } from './layout.js';
-import { compareHref, distributionHref, platformHref, siteHref, taskHref } from './links.js';
-import { dashboardActions, dashboardEmptyText, distributionActions, platformActions, setTargetButton, siteActions } from './forms/page-actions.js';
+import { holdFact, holdText, rollbackFact } from './governance-parts.js';
+import { distributionActions, platformActions, setTargetButton, siteActions } from './forms/page-actions.js';
+import { compareHref, distributionHref, platformHref, siteHref, taskHref, upgradeHref } from './links.js';
+import { LIVE_SCRIPT } from './live-script.js';
+
+/** Seconds between dashboard updates while tasks or rollouts run. */
+export const DASHBOARD_REFRESH_SECONDS = 10;
+
+/** Last poll of a distribution: when, and whether it worked. */
+export const pollStatus = (d: Distribution): SafeHtml => {
+  if (!d.upstream) return html`<span class="empty">no upstream</span>`;
+  if (!d.lastPoll) return html`<span class="empty">not polled yet</span>`;
+  return d.lastPoll.error
+    ? html`${badge('failed', 'failed')} ${formatDate(d.lastPoll.at)}<span class="err">${d.lastPoll.error}</span>`
+    : html`${badge('succeeded', 'ok')} ${formatDate(d.lastPoll.at)}`;
+};
+
+/** Failed tasks nothing has retried since, with their error sentence: what needs a human. */
+export const failedTaskList = (tasks: Task[]): SafeHtml =>
+  html`<div class="card attention" id="failed-tasks"><h3>${plural(tasks.length, 'failed task')}</h3><ul>
+${tasks.map(
+  (t) => html`<li><a href="${taskHref(t.id)}">#${t.number}</a> ${t.type} of ${t.subject.kind === 'site' ? html`<a href="${siteHref(t.subject.name)}">${t.subject.name}</a>` : t.subject.name} · ${formatDate(t.finishedAt ?? t.createdAt)}<span class="err">${firstErrorLine(t.error ?? '', 300, 'failed without an error message')}</span></li>`,
+)}</ul></div>`;
 
 const empty = (text: string): SafeHtml => html`<p class="empty">${text}</p>`;
 
@@ -24,42 +50,10 @@ ${tasks.map(
   (t) => html`<tr><td><a href="${taskHref(t.id)}">#${t.number}</a></td><td>${t.type}</td>
 <td>${t.subject.kind === 'site' ? html`<a href="${siteHref(t.subject.name)}">${t.subject.name}</a>` : t.subject.name}</td>
 <td>${t.fromPlatformId || t.toPlatformId ? html`${platformNames.get(t.fromPlatformId ?? '') ?? '—'} → ${platformNames.get(t.toPlatformId ?? '') ?? '—'}` : '—'}</td>
-<td>${badge(t.state)}</td><td>${formatDate(t.createdAt)}</td></tr>`,
+<td>${badge(t.state)}${t.state === 'failed' && t.error ? html`<span class="err">${firstErrorLine(t.error)}</span>` : ''}</td><td>${formatDate(t.createdAt)}</td></tr>`,
 )}
 </tbody></table>`
     : empty('No tasks.');
-
-export interface DashboardData {
-  distributions: DistributionOverview[];
-  active: Task[];
-  recent: Task[];
-  platformNames: Map<string, string>;
-  /** Security exposure (src/http/pages/exposure-view.ts), shown first. */
-  exposure?: SafeHtml;
-}
-
-export const renderDashboard = (d: DashboardData): SafeHtml =>
-  layout({
-    title: 'Dashboard',
-    body: html`${d.exposure ?? ''}<h1>Distributions</h1>
-<p class="sub">Code bases, their upgrade targets, and the sites still waiting to move.</p>
-${dashboardActions()}
-${
-  d.distributions.length
-    ? html`<table id="distributions"><thead><tr><th>Distribution</th><th>Upgrade target</th><th class="num">Platforms</th><th class="num">Sites</th><th class="num">Outdated sites</th></tr></thead><tbody>
-${d.distributions.map(
-  (o) => html`<tr><td><a href="${distributionHref(o.distribution.slug)}"><strong>${o.distribution.title}</strong></a> <code>${o.distribution.slug}</code></td>
-<td>${platformLink(o.target)}</td><td class="num">${o.platformCount}</td><td class="num">${o.siteCount}</td>
-<td class="num">${o.outdatedSiteCount ? badge('downgrade', String(o.outdatedSiteCount)) : '0'}</td></tr>`,
-)}
-</tbody></table>`
-    : empty(dashboardEmptyText())
-}
-<h2>Running tasks</h2>
-<div id="running-tasks">${taskTable(d.active, d.platformNames)}</div>
-<h2>Recent tasks</h2>
-${taskTable(d.recent, d.platformNames)}`,
-  });
 
 const describeUpstream = (u: UpstreamSource | null): SafeHtml => {
   if (!u) return html`<span class="empty">none (platforms are registered by hand)</span>`;
@@ -67,56 +61,68 @@ const describeUpstream = (u: UpstreamSource | null): SafeHtml => {
   return html`<code>${where}</code> ${u.branch ? html`branch <code>${u.branch}</code>` : ''} ${u.tagPattern ? html`tags <code>${u.tagPattern}</code>` : ''} · manifest <code>${u.manifestPath}</code>`;
 };
 
-export const renderDistributionPage = (d: DistributionDetail, outdated: { platform: Platform; sites: Site[] }[], exposure?: SafeHtml): SafeHtml => {
+/** What the advisories say about a platform, with a link to the Compare page when the target fixes something. */
+export const securityLine = (s: PlatformSecurity, from: string, target: Platform | null): SafeHtml => {
+  if (!s.insecurePackages.length) return html`<span class="sub">no known advisory</span>`;
+  const packages = s.insecurePackages.map((p, i) => html`${i ? ', ' : ''}<code>${p}</code>`);
+  return s.fixesWaiting.length && target
+    ? html`${badge('security-fixed', `${plural(s.fixesWaiting.length, 'security fix', 'security fixes')} waiting`)} in <a href="${compareHref(from, target.name)}">${target.name}</a> · insecure now: ${packages}`
+    : html`${badge('still-insecure', 'insecure')} ${packages}${target && target.name !== from ? ' (the target does not fix it)' : ''}`;
+};
+
+export const renderDistributionPage = (v: DistributionView, exposure?: SafeHtml): SafeHtml => {
+  const d = v.detail;
   const dist = d.distribution;
+  const live = v.rollouts.some((r) => r.progress.running + r.progress.waiting > 0);
+  const failedSites = new Set(v.failedTasks.filter((t) => t.subject.kind === 'site').map((t) => t.subject.id));
   return layout({
     title: dist.title,
+    ...(live ? { refreshSeconds: DASHBOARD_REFRESH_SECONDS } : {}),
+    scripts: [LIVE_SCRIPT],
     body: html`<h1>${dist.title} <code>${dist.slug}</code></h1>
 <p class="sub">${dist.description}</p>
 ${distributionActions(dist, d.outdatedSiteCount)}
+${v.failedTasks.length ? failedTaskList(v.failedTasks) : ''}
+${dist.lastPoll?.error ? html`<div class="alert" id="poll-error" role="alert">The last check of the upstream failed (${formatDate(dist.lastPoll.at)}): ${dist.lastPoll.error}</div>` : ''}
 <div class="card"><dl class="facts">
 <dt>Upgrade target</dt><dd>${platformLink(d.target)}</dd>
 <dt>Upstream</dt><dd>${describeUpstream(dist.upstream)}</dd>
 <dt>Polling</dt><dd>${dist.policy.pollIntervalMinutes ? `every ${dist.policy.pollIntervalMinutes} min` : 'off'} · new builds ${dist.policy.autoTarget ? 'become the target automatically' : 'wait for a manual target'}</dd>
+<dt>Last poll</dt><dd id="last-poll">${pollStatus(dist)}</dd>
 <dt>Slack channel</dt><dd>${dist.channel ?? '—'}</dd>
 <dt>Sites</dt><dd>${d.siteCount} (${d.outdatedSiteCount} outdated)</dd>
 ${holdFact('Pinned', d.pin)}
 </dl></div>
 ${exposure ?? ''}
+${v.rollouts.length ? html`<h2>Upgrades in progress</h2><div class="grid" id="rollouts" data-live>${v.rollouts.map((r) => html`<div class="card"><a href="${upgradeHref(r.plan.id)}"><strong>→ ${r.target?.name ?? '?'}</strong></a>${progressBar(r.progress, plural(r.plan.moves.length, 'site'))}</div>`)}</div>` : ''}
+${d.platforms.length ? html`<div class="grid"><div class="card">${barChart({ id: 'sites-per-platform', title: 'Sites per platform', bars: d.platforms.filter((p) => p.platform.status !== 'failed').map((p) => ({ label: p.platform.name, value: p.siteCount, highlight: p.isTarget })) })}</div>
+<div class="card">${securityBar(d.securityCounts, 'Security of its sites', 'distribution-security')}</div></div>` : ''}
 <h2>Platforms</h2>
 ${
   d.platforms.length
-    ? html`<table id="platforms"><thead><tr><th>Platform</th><th>Ref</th><th>Commit</th><th>Status</th><th class="num">Sites</th><th></th></tr></thead><tbody>
+    ? html`<table id="platforms"><thead><tr><th>Platform</th><th>Ref</th><th>Commit</th><th>Status</th><th class="num">Sites</th><th>Security</th><th></th></tr></thead><tbody>
 ${d.platforms.map(
   ({ platform: p, siteCount, isTarget, lock }) => html`<tr><td>${platformLink(p)}</td><td><code>${p.source.ref}</code></td><td><code>${p.source.commit.slice(0, 10)}</code></td>
-<td>${isTarget ? badge('target', 'target') : ''}${badge(p.status)}${lock ? html`<span class="reason">${holdText(lock)}</span>` : ''}</td><td class="num">${siteCount}</td>
+<td>${isTarget ? badge('target', 'target') : ''}${badge(p.status)}${lock ? html`<span class="reason">${holdText(lock)}</span>` : ''}${p.status === 'failed' ? html`<span class="err">${firstErrorLine(buildFailure(p))}</span>` : ''}</td><td class="num">${siteCount}</td>
+<td>${d.security.has(p.id) ? securityLine(d.security.get(p.id)!, p.name, isTarget ? null : d.target) : ''}</td>
 <td>${d.target && !isTarget && p.status !== 'failed' ? html`<a href="${compareHref(p.name, d.target.name)}">compare with target</a>` : ''} ${setTargetButton(dist, p, isTarget)}</td></tr>`,
 )}
 </tbody></table>`
-    : empty('No platforms yet.')
+    : empty(dist.lastPoll?.error ? 'No platforms yet: the upstream could not be checked (see above).' : dist.upstream && !dist.lastPoll ? 'No platforms yet: the upstream has not been checked yet.' : 'No platforms yet.')
 }
 <h2>Outdated sites</h2>
 ${
-  outdated.length
-    ? outdated.map(
-        (g) => html`<div class="card"><strong>${platformLink(g.platform)}</strong> → ${platformLink(d.target)}: ${g.sites.map((s, i) => html`${i ? ', ' : ''}<a href="${siteHref(s.name)}">${s.name}</a>`)}</div>`,
+  v.outdated.length
+    ? v.outdated.map(
+        (g) => html`<div class="card"><strong>${platformLink(g.platform)}</strong> → ${platformLink(d.target)}: ${g.sites.map((s, i) => html`${i ? ', ' : ''}<a href="${siteHref(s.name)}">${s.name}</a>${failedSites.has(s.id) ? html` ${badge('failed', 'migration failed')}` : ''}`)}</div>`,
       )
     : empty(d.target ? 'Every enabled site is on the target.' : 'No upgrade target is set.')
 }`,
   });
 };
 
-export interface PlatformPageData {
-  platform: Platform;
-  distribution: Distribution | null;
-  target: Platform | null;
-  sites: Site[];
-  siteTotal: number;
-  /** Security exposure (src/http/pages/exposure-view.ts). */
-  exposure?: SafeHtml;
-  /** Locked by hand. */
-  lock?: Hold | null;
-}
+/** The platform page's data: its view model plus the advisory exposure and a manual lock. */
+export type PlatformPageData = PlatformView & { exposure?: SafeHtml; lock?: Hold | null };
 
 export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
   const p = d.platform;
@@ -133,6 +139,8 @@ ${platformActions(p, d.target)}
 <dt>Manifest</dt><dd>${p.manifest.format} · ${p.manifest.packages.length} packages</dd>
 <dt>Created</dt><dd>${formatDate(p.createdAt)}</dd>
 ${holdFact('Manual lock', d.lock)}
+${p.status === 'failed' ? html`<dt>Build error</dt><dd class="err">${firstErrorLine(buildFailure(p))}</dd>` : ''}
+<dt>Security</dt><dd id="security">${securityLine(d.security, p.name, isTarget ? null : d.target)}</dd>
 ${d.target && !isTarget ? html`<dt>Upgrade</dt><dd><a href="${compareHref(p.name, d.target.name)}">Compare with the target ${d.target.name}</a></dd>` : ''}
 </dl></div>
 ${d.exposure ?? ''}
@@ -154,26 +162,15 @@ ${p.buildLog.length ? html`<h2>Build log</h2>${p.buildLogDropped ? html`<p class
   });
 };
 
-export interface SitePageData {
-  site: Site;
-  platform: Platform;
-  distribution: Distribution | null;
-  target: Platform | null;
-  /** Why it cannot be upgraded, or null when it can. */
-  refusal: string | null;
-  tasks: Task[];
-  platformNames: Map<string, string>;
-  /** Security exposure (src/http/pages/exposure-view.ts). */
-  exposure?: SafeHtml;
-  pin?: Hold | null;
-  rollback?: RollbackStatus;
-}
+/** The site page's data: its view model plus the advisory exposure, a pin and whether it can be rolled back. */
+export type SitePageData = SiteView & { exposure?: SafeHtml; pin?: Hold | null; rollback?: RollbackStatus };
 
 export const renderSitePage = (d: SitePageData): SafeHtml => {
   const s = d.site;
   return layout({
     title: s.name,
     body: html`<h1>${s.name} ${badge(s.status)}</h1>
+${d.failure ? html`<div class="alert" id="site-failure" role="alert">Its last task, <a href="${taskHref(d.failure.id)}">#${d.failure.number}</a> (${d.failure.type}), failed ${formatDate(d.failure.finishedAt)}: ${firstErrorLine(d.failure.error ?? '', 300, 'no error message')}</div>` : ''}
 <p class="sub">Site on ${platformLink(d.platform)}${d.distribution ? html` (<a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>)` : ''}</p>
 ${siteActions(s, !d.refusal && Boolean(d.target))}
 <div class="card"><dl class="facts">
@@ -182,6 +179,7 @@ ${siteActions(s, !d.refusal && Boolean(d.target))}
         ? withInlineCode(d.refusal ?? 'No upgrade target.')
         : html`Available: <a href="${compareHref(d.platform.name, d.target.name, s.name)}">compare ${d.platform.name} → ${d.target.name}</a>`
     }</dd>
+<dt>Security</dt><dd id="security">${securityLine(d.security, d.platform.name, d.target?.id === d.platform.id ? null : d.target)}</dd>
 <dt>Modules</dt><dd>${s.modules.length ? s.modules.map((m, i) => html`${i ? ', ' : ''}<code>${m}</code>`) : html`<span class="empty">unknown</span>`}</dd>
 <dt>Created</dt><dd>${formatDate(s.createdAt)}</dd>
 ${holdFact('Pinned', d.pin)}

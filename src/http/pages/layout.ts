@@ -10,6 +10,7 @@ const CSS = `
 *{box-sizing:border-box}[hidden]{display:none!important}
 body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+main p a,main li a,main dd a,.alert a{text-decoration:underline;text-underline-offset:2px}
 header.top{background:#18203a;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:center}
 header.top a{color:#cfd8f5}header.top .brand{color:#fff;font-weight:700;font-size:16px}
 main{max-width:1200px;margin:0 auto;padding:24px}
@@ -67,6 +68,33 @@ button.primary,.button.primary{background:var(--accent);border-color:var(--accen
 .field small{color:var(--muted)}.field .error{color:var(--red);font-weight:600}.field.invalid input{border-color:var(--red)}
 fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:10px 14px}
 header.top .user{margin-left:auto;color:#cfd8f5}header.top form.inline{margin:0}
+.ok-note{padding:10px 14px;border-radius:8px;background:var(--green-bg);color:var(--green);border:1px solid #bfe3c9}
+.attention{border-left:4px solid var(--red)}.attention h3{margin:0 0 8px;font-size:15px}
+.attention ul{margin:0;padding-left:18px}.attention li{margin:3px 0}
+.err{color:var(--red);display:block;font-size:12.5px;overflow-wrap:anywhere}
+.grid{margin:14px 0;display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px}
+.grid .card{margin:0;min-width:0}
+figure.chart{margin:8px 0 0;min-width:0}figure.chart svg{display:block;width:100%;height:auto}
+figure.stacked svg{height:18px;border-radius:4px}
+.chart-title{font-weight:600;color:var(--fg);margin-right:6px}
+figcaption{font-size:12.5px;color:var(--fg);margin-top:4px;display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center}
+figure.bars figcaption{margin:0 0 4px}
+.legend{display:inline-flex;gap:5px;align-items:center}.swatch{display:inline-block;width:11px;height:11px;border-radius:2px}
+.seg-succeeded{fill:#2e8b57;background:#2e8b57}.seg-failed{fill:#c62828;background:#c62828}
+.seg-running{fill:#2f5bd3;background:#2f5bd3}.seg-waiting{fill:#b8c0cf;background:#b8c0cf}
+.seg-fix-waiting{fill:#d98e04;background:#d98e04}.seg-empty{fill:#eef0f4}
+.bar{fill:#7d8db5}.bar-target{fill:var(--accent)}.bar-label,.bar-value{font-size:13px;fill:var(--fg)}
+.steps{color:var(--muted)}
+.export{font-size:13px}
+dl.facts dd{min-width:0;overflow-wrap:anywhere}
+.sub,.alert{overflow-wrap:anywhere}
+@media (max-width:720px){
+main{padding:14px 12px}header.top{padding:10px 12px;gap:14px;flex-wrap:wrap}
+table{display:block;overflow-x:auto;max-width:100%}th,td{white-space:nowrap}td .err{white-space:normal;min-width:16em}
+dl.facts{grid-template-columns:1fr;gap:0}dl.facts dt{margin-top:6px}
+.controls input[type=search]{min-width:0;flex:1 1 100%}.controls .count{margin-left:0}
+.versus{font-size:14px}
+}
 `;
 
 const cspHash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -85,6 +113,8 @@ export const contentSecurityPolicy = (scripts: InlineScript[] = []): string =>
     `style-src ${cspHash(CSS)}`,
     `script-src ${scripts.length ? scripts.map((s) => s.hash).join(' ') : "'none'"}`,
     "img-src 'self' data:",
+    // The live-progress script fetches the page it is on (same origin) to update it in place.
+    "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -93,7 +123,10 @@ export const contentSecurityPolicy = (scripts: InlineScript[] = []): string =>
 export interface LayoutOptions {
   title: string;
   body: SafeHtml;
-  /** Seconds until the browser reloads the page (task pages while the task runs). */
+  /**
+   * Seconds between updates while something on the page is still running: the live script refreshes the
+   * `data-live` regions in place; without JavaScript the page reloads itself (a refresh inside <noscript>).
+   */
   refreshSeconds?: number;
   scripts?: InlineScript[];
 }
@@ -104,12 +137,12 @@ export const layout = (o: LayoutOptions): SafeHtml => html`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
+${o.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${o.refreshSeconds}"></noscript>` : ''}
 <title>${o.title} · Distro</title>
 <style>${raw(CSS)}</style>
 </head>
-<body>
-<header class="top"><a class="brand" href="/">Distro</a><a href="/">Dashboard</a><a href="/audit">Audit log</a>${userBar()}</header>
+<body${o.refreshSeconds ? html` data-refresh="${o.refreshSeconds}"` : ''}>
+<header class="top"><a class="brand" href="/">Distro</a><nav aria-label="Main"><a href="/">Dashboard</a> <a href="/audit">Audit log</a></nav>${userBar()}</header>
 <main>
 ${o.body}
 </main>

@@ -1,29 +1,34 @@
-/** Server-rendered admin pages. /compare and /tasks also open from signed links posted to Slack. */
+/**
+ * Server-rendered admin pages. /compare, /tasks, /upgrades and /distributions also open from signed links posted
+ * to Slack. Every page reads one view model from `services.views` and renders it; no repository is read here.
+ */
 import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Actor } from '../../domain/actor.js';
 import { NotFoundError } from '../../domain/errors.js';
-import type { Repositories } from '../../domain/ports.js';
-import { upgradeRefusal } from '../../domain/rules.js';
-import type { Task } from '../../domain/task.js';
 import type { Services } from '../../services/services.js';
 import { actorOf, allow, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
-import { compareOptionsFor } from '../compare-options.js';
 import type { SafeHtml } from '../html.js';
 import { name, parseQuery } from '../validation.js';
 import { renderAuditPage } from './audit-page.js';
 import { COMPARE_SCRIPT } from './compare-script.js';
 import { renderComparePage } from './compare-page.js';
-import { renderDashboard, renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
+import { attachment, compareCsv, sitesCsv, tasksCsv } from './csv-exports.js';
+import { renderDashboard } from './dashboard-page.js';
+import { renderDistributionPage, renderPlatformPage, renderSitePage } from './entity-pages.js';
 import { contentSecurityPolicy } from './layout.js';
 import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPage } from './exposure-view.js';
 import { renderRolloutList, renderRolloutPage, rolloutHref } from './rollout-page.js';
 import { taskHref } from './links.js';
+import { LIVE_SCRIPT } from './live-script.js';
 import { renderTaskPage } from './task-page.js';
 import { renderUpgradePage } from './upgrade-page.js';
 
-const CSP = contentSecurityPolicy([COMPARE_SCRIPT]);
+/** Exposed sites listed on a distribution page. */
+const SITES_ON_PAGE = 200;
+
+const CSP = contentSecurityPolicy([COMPARE_SCRIPT, LIVE_SCRIPT]);
 
 /** Headers for every page: strict CSP, and no Referer so a signed link never leaks to other sites. */
 export const pageHeaders: RequestHandler = (_req, res, next) => {
@@ -41,66 +46,72 @@ const send = (res: Response, page: SafeHtml): void => {
   res.type('html').send(page.value);
 };
 
-const SITES_ON_PAGE = 200;
-const compareQuery = z.object({ site: name().optional(), exp: z.string().optional(), sig: z.string().optional() });
+const sendCsv = (res: Response, filename: string, text: string): void => {
+  res.set('Content-Disposition', attachment(filename)).type('text/csv; charset=utf-8').send(text);
+};
 
-export const pageRouter = (deps: { services: Services; repos: Repositories; auth: AdminAuth; publicUrl: string }): Router => {
-  const { services, repos } = deps;
+const compareQuery = z.object({
+  site: name().optional(),
+  format: z.enum(['html', 'csv']).optional(),
+  // Filters and sort of the package table: read by the page's script (kept in the URL), ignored here.
+  q: z.string().max(200).optional(),
+  show: z.string().max(100).optional(),
+  sort: z.string().max(20).optional(),
+  dir: z.string().max(20).optional(),
+  unchanged: z.string().max(10).optional(),
+  exp: z.string().optional(),
+  sig: z.string().optional(),
+});
+
+export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUrl: string }): Router => {
+  const { services } = deps;
+  const { views } = services;
   const router = Router();
   const admin = requireAdmin(deps.auth, deps.publicUrl);
   const linked = signedLinkOrAdmin(services.links, deps.auth, deps.publicUrl);
 
-  const platformNames = async (ids: (string | null)[]): Promise<Map<string, string>> => {
-    const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))];
-    return new Map((await repos.platforms.getMany(wanted)).map((p) => [p.id, p.name]));
-  };
-  const taskPlatforms = (tasks: Task[]) => platformNames(tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId]));
-
   router.get('/', admin, async (_req, res) => {
-    const [distributions, active, recent, summary, feeds, events] = await Promise.all([
-      services.distributions.list(),
-      services.tasks.running(20),
-      services.tasks.recent(undefined, 10),
+    const [dashboard, summary, feeds, events] = await Promise.all([
+      views.dashboard(),
       services.advisories.summary(),
       services.advisories.feedStatus(),
       services.advisories.listEvents({}, { limit: 5, offset: 0 }),
     ]);
-    const exposure = exposureSummaryFragment(summary, feeds, events.items);
-    send(res, renderDashboard({ distributions, active, recent, platformNames: await taskPlatforms([...active, ...recent]), exposure }));
+    send(res, renderDashboard(dashboard, exposureSummaryFragment(summary, feeds, events.items)));
+  });
+
+  router.get('/sites.csv', admin, async (_req, res) => {
+    sendCsv(res, 'sites.csv', sitesCsv(await views.allSites()));
+  });
+
+  router.get('/tasks.csv', admin, async (_req, res) => {
+    const { tasks, platformNames } = await views.allTasks();
+    sendCsv(res, 'tasks.csv', tasksCsv(tasks, platformNames));
   });
 
   // Also opened from Slack ("…and N more" in `status`), through a signed link.
   router.get('/distributions/:slug', linked, async (req, res) => {
-    const detail = await services.distributions.show(String(req.params['slug']));
-    const [report] = await services.distributions.status(detail.distribution.id);
-    const rows = (await services.advisories.exposure({ distribution: detail.distribution.id }, { limit: SITES_ON_PAGE, offset: 0 })).items;
+    const view = await views.distribution(String(req.params['slug']));
+    const rows = (await services.advisories.exposure({ distribution: view.detail.distribution.id }, { limit: SITES_ON_PAGE, offset: 0 })).items;
     const packages = [...new Map(rows.flatMap((r) => r.packages.map((p) => [`${p.name}@${p.version}`, p] as const))).values()];
-    send(res, renderDistributionPage(detail, report?.groups ?? [], exposedPackagesFragment('this distribution', packages, rows.map((r) => r.site.name))));
+    send(res, renderDistributionPage(view, exposedPackagesFragment('this distribution', packages, rows.map((r) => r.site.name))));
   });
 
   router.get('/platforms/:name', admin, async (req, res) => {
-    const platform = await services.platforms.get(String(req.params['name']));
-    const distribution = await repos.distributions.get(platform.distributionId);
-    const target = distribution?.targetPlatformId ? await repos.platforms.get(distribution.targetPlatformId) : null;
-    const sites = await services.sites.list({ platformIds: [platform.id] }, { limit: SITES_ON_PAGE, offset: 0 });
-    const exposed = await services.advisories.platformExposure(platform.id);
+    const view = await views.platform(String(req.params['name']));
+    const [exposed, lock] = await Promise.all([services.advisories.platformExposure(view.platform.id), services.holds.get('platform', view.platform.id)]);
     const exposure = exposedPackagesFragment('this platform', exposed.packages, exposed.sites.map((r) => r.site.name));
-    const lock = await services.holds.get('platform', platform.id);
-    send(res, renderPlatformPage({ platform, distribution, target, sites: sites.items, siteTotal: sites.total, exposure, lock }));
+    send(res, renderPlatformPage({ ...view, exposure, lock }));
   });
 
   router.get('/sites/:name', admin, async (req, res) => {
-    const site = await services.sites.get(String(req.params['name']));
-    const platform = await services.platforms.get(site.platformId);
-    const distribution = await repos.distributions.get(platform.distributionId);
-    const target = distribution?.targetPlatformId ? await repos.platforms.get(distribution.targetPlatformId) : null;
-    const tasks = await services.tasks.recent(site.id, 20);
-    const names = await platformNames([...site.history.map((h) => h.platformId), ...tasks.flatMap((t) => [t.fromPlatformId, t.toPlatformId])]);
-    const refusal = distribution ? upgradeRefusal(site, platform, distribution) : 'Its distribution no longer exists.';
-    const [exposed] = (await services.advisories.exposure({ site: site.id }, { limit: 1, offset: 0 })).items;
-    const exposure = exposedPackagesFragment('this site', exposed?.packages ?? []);
-    const [pin, rollback] = await Promise.all([services.holds.get('site', site.id), services.rollbacks.status(site.id)]);
-    send(res, renderSitePage({ site, platform, distribution, target, refusal, tasks, platformNames: names, exposure, pin, rollback }));
+    const view = await views.site(String(req.params['name']));
+    const [[exposed], pin, rollback] = await Promise.all([
+      services.advisories.exposure({ site: view.site.id }, { limit: 1, offset: 0 }).then((p) => p.items),
+      services.holds.get('site', view.site.id),
+      services.rollbacks.status(view.site.id),
+    ]);
+    send(res, renderSitePage({ ...view, exposure: exposedPackagesFragment('this site', exposed?.packages ?? []), pin, rollback }));
   });
 
   // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).
@@ -123,12 +134,11 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
   });
 
   router.get('/tasks/:id', linked, async (req, res) => {
-    const task = await services.tasks.get(String(req.params['id']));
-    send(res, renderTaskPage(task, await taskPlatforms([task])));
+    send(res, renderTaskPage(await views.task(String(req.params['id']))));
   });
 
   router.get('/upgrades/:id', linked, async (req, res) => {
-    send(res, renderUpgradePage(await services.upgrades.view(String(req.params['id']))));
+    send(res, renderUpgradePage(await views.upgrade(String(req.params['id']))));
   });
 
   // Opened from an advisory announcement in Slack (signed link).
@@ -145,7 +155,7 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
 
   router.get('/rollouts/:id', linked, async (req, res) => {
     const rollout = await services.rollouts.get(String(req.params['id']));
-    const [tasks, target] = await Promise.all([services.rollouts.tasksOf(rollout), repos.platforms.get(rollout.targetPlatformId)]);
+    const [tasks, target] = await Promise.all([services.rollouts.tasksOf(rollout), services.platforms.get(rollout.targetPlatformId).catch(() => null)]);
     send(res, renderRolloutPage(rollout, tasks, target?.name ?? rollout.targetPlatformId));
   });
 
@@ -161,14 +171,11 @@ export const pageRouter = (deps: { services: Services; repos: Repositories; auth
 
   router.get('/compare/:from/:to', linked, async (req, res) => {
     const q = parseQuery(compareQuery, req);
-    const [from, to] = await Promise.all([services.platforms.get(String(req.params['from'])), services.platforms.get(String(req.params['to']))]);
-    const { options, site } = await compareOptionsFor(services, q.site, true);
-    const [result, fromDist, toDist] = await Promise.all([
-      services.compare.compare(from, to, options),
-      repos.distributions.get(from.distributionId),
-      repos.distributions.get(to.distributionId),
-    ]);
-    send(res, renderComparePage({ from, to, result, distributions: { from: fromDist, to: toDist }, site: site?.name ?? null }));
+    const csv = q.format === 'csv';
+    const view = await views.compare(String(req.params['from']), String(req.params['to']), q.site, { fileDiffs: !csv });
+    if (csv) return sendCsv(res, `compare-${view.from.name}-${view.to.name}.csv`, compareCsv(view.result));
+    const keep = new URLSearchParams({ ...(q.site ? { site: q.site } : {}), ...(q.exp && q.sig ? { exp: q.exp, sig: q.sig } : {}), format: 'csv' });
+    send(res, renderComparePage({ ...view, csvHref: `${new URL(req.originalUrl, 'http://x').pathname}?${keep}` }));
   });
 
   router.use((req) => {

@@ -1,16 +1,19 @@
-/** One upgrade (plan): every site it moves with its task state, failures first. Where Slack's "…and N more" leads. */
+/** One upgrade (plan): its progress, and every site it moves with its task state, failures first. Where Slack's "…and N more" leads. */
 import { describeActor } from '../../domain/actor.js';
-import { isActive, type Task, type TaskState } from '../../domain/task.js';
+import type { Task, TaskState } from '../../domain/task.js';
 import { firstErrorLine } from '../../lib/first-error-line.js';
-import type { PlanView } from '../../services/upgrade-service.js';
+import type { UpgradeView } from '../../services/view-service.js';
 import { html, type SafeHtml } from '../html.js';
+import { progressBar } from './charts/progress-bar.js';
+import { TASK_REFRESH_SECONDS } from './task-page.js';
 import { badge, layout } from './layout.js';
 import { siteHref, taskHref } from './links.js';
 import { planActions } from './forms/page-actions.js';
+import { LIVE_SCRIPT } from './live-script.js';
 
 const ORDER: Record<TaskState | 'none', number> = { failed: 0, processing: 1, queued: 2, none: 3, cancelled: 4, succeeded: 5 };
 
-export const renderUpgradePage = (view: PlanView): SafeHtml => {
+export const renderUpgradePage = (view: UpgradeView): SafeHtml => {
   const bySite = new Map<string, Task>(view.tasks.map((t) => [t.subject.id, t]));
   const skipped = new Map((view.plan.skipped ?? []).map((s) => [s.site, s.reason]));
   const rows = view.plan.moves
@@ -18,18 +21,21 @@ export const renderUpgradePage = (view: PlanView): SafeHtml => {
     .sort((a, b) => ORDER[a.task?.state ?? 'none'] - ORDER[b.task?.state ?? 'none']);
   const what = (task: Task | undefined, site: string): SafeHtml | string =>
     task ? badge(task.state) : skipped.has(site) ? `not scheduled: ${skipped.get(site)}` : view.plan.state === 'confirmed' ? 'being scheduled' : '—';
+  const live = view.plan.state === 'confirmed' && view.progress.running + view.progress.waiting > 0;
   return layout({
     title: `Upgrade to ${view.target.name}`,
-    // While its migrations run, the page follows them.
-    ...(view.tasks.some((t) => isActive(t.state)) ? { refreshSeconds: 5 } : {}),
+    ...(live ? { refreshSeconds: TASK_REFRESH_SECONDS } : {}),
+    scripts: [LIVE_SCRIPT],
     body: html`<h1>Upgrade ${view.plan.moves.length} sites to <code>${view.target.name}</code> ${badge(view.plan.state)}</h1>
 <p class="sub">${view.distribution.title} · requested by ${describeActor(view.plan.requestedBy)}${view.plan.confirmedBy ? ` · ${view.plan.state} by ${describeActor(view.plan.confirmedBy)}` : ''}</p>
+<div id="upgrade-live" data-live>
+<div class="card">${progressBar(view.progress, 'Progress', 'upgrade-progress')}</div>
 <table id="upgrade-sites"><thead><tr><th>Site</th><th>State</th><th>Task</th><th>Error</th></tr></thead><tbody>
 ${rows.map(
   ({ move, task }) => html`<tr><td><a href="${siteHref(move.siteName)}">${move.siteName}</a></td><td>${what(task, move.siteName)}</td>
 <td>${task ? html`<a href="${taskHref(task.id)}">#${task.number}</a>` : '—'}</td><td>${task?.state === 'failed' ? firstErrorLine(task.error ?? '') : ''}</td></tr>`,
 )}
-</tbody></table>
+</tbody></table></div>
 ${planActions(view)}`,
   });
 };

@@ -1,11 +1,14 @@
 /** DistributionRepository on MongoDB: unique slugs by index; poll state keys percent-encoded (tags hold dots). */
-import type { Distribution } from '../../domain/distribution.js';
+import type { Distribution, PollOutcome } from '../../domain/distribution.js';
 import type { DistributionRepository, PageRequest } from '../../domain/ports.js';
 import { conflicts, DISTRIBUTION_PATCH_KEYS, newDistributionRecord, notFound, pickPatch } from '../records.js';
 import { Collection, decodeKey, encodeKey, mapKeys, type Raw, type Update } from './collection.js';
 import { type DistroModels } from './models.js';
 
-const fixDistribution = (d: Raw) => (d.pollState = mapKeys(d.pollState, decodeKey));
+const fixDistribution = (d: Raw) => {
+  d.pollState = mapKeys(d.pollState, decodeKey);
+  d.lastPoll ??= null;
+};
 
 export class MongoDistributions implements DistributionRepository {
   private readonly c: Collection<Distribution>;
@@ -40,6 +43,9 @@ export class MongoDistributions implements DistributionRepository {
     const $set: Update = { updatedAt: new Date() };
     for (const [k, v] of Object.entries(patch)) $set[`pollState.${encodeKey(k)}`] = v;
     await this.c.mustUpdate(id, { $set });
+  }
+  async recordPoll(id: string, outcome: PollOutcome) {
+    await this.c.mustUpdate(id, { $set: { lastPoll: { at: outcome.at, error: outcome.error } } });
   }
   delete(id: string) {
     return this.c.mustDelete(id);

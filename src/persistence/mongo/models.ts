@@ -20,6 +20,7 @@ const distributionSchema = new Schema(
     policy: Mixed,
     targetPlatformId: { type: String, default: null },
     pollState: { type: Mixed, default: {} },
+    lastPoll: { type: Mixed, default: null },
     createdAt: Date,
     updatedAt: Date,
   },

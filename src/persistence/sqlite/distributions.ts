@@ -1,5 +1,5 @@
 /** Distributions in SQLite. */
-import type { Distribution } from '../../domain/distribution.js';
+import type { Distribution, PollOutcome } from '../../domain/distribution.js';
 import { ConflictError } from '../../domain/errors.js';
 import type { DistributionRepository, Page, PageRequest } from '../../domain/ports.js';
 import { conflicts, DISTRIBUTION_PATCH_KEYS, newDistributionRecord, notFound, pickPatch } from '../records.js';
@@ -16,9 +16,17 @@ interface Row {
   policy: string;
   target_platform_id: string | null;
   poll_state: string;
+  /** JSON {at (ms), error}; null until the first poll. */
+  last_poll: string | null;
   created_at: number;
   updated_at: number;
 }
+
+const storedOutcome = (o: PollOutcome | null): string | null => (o ? json({ at: ms(o.at), error: o.error }) : null);
+const pollOutcome = (text: string | null): PollOutcome | null => {
+  const o = parseOrNull<{ at: number; error: string | null }>(text);
+  return o ? { at: new Date(o.at), error: o.error } : null;
+};
 
 const COLUMNS = ['title', 'description', 'channel', 'upstream', 'policy'] as const;
 
@@ -38,6 +46,7 @@ export class SqliteDistributions extends SqliteTable<Distribution, Row> implemen
       policy: parse(r.policy),
       targetPlatformId: r.target_platform_id,
       pollState: parse(r.poll_state),
+      lastPoll: pollOutcome(r.last_poll),
       createdAt: new Date(r.created_at),
       updatedAt: new Date(r.updated_at),
     };
@@ -46,10 +55,10 @@ export class SqliteDistributions extends SqliteTable<Distribution, Row> implemen
   /** Inserts a whole record (create, and the import of an old snapshot). */
   insert(d: Distribution): void {
     this.db.run(
-      `INSERT INTO distributions (id, slug, title, description, channel, upstream, policy, target_platform_id, poll_state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO distributions (id, slug, title, description, channel, upstream, policy, target_platform_id, poll_state, last_poll, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       d.id, d.slug, d.title, d.description, d.channel, d.upstream ? json(d.upstream) : null, json(d.policy),
-      d.targetPlatformId, json(d.pollState), ms(d.createdAt), ms(d.updatedAt),
+      d.targetPlatformId, json(d.pollState), storedOutcome(d.lastPoll ?? null), ms(d.createdAt), ms(d.updatedAt),
     );
   }
 
@@ -108,6 +117,12 @@ export class SqliteDistributions extends SqliteTable<Distribution, Row> implemen
       const row = this.mustRow(id);
       const merged = { ...parse<Record<string, string>>(row.poll_state), ...patch };
       this.db.run('UPDATE distributions SET poll_state = ?, updated_at = ? WHERE id = ?', json(merged), Date.now(), id);
+    });
+  }
+
+  async recordPoll(id: string, outcome: PollOutcome) {
+    await this.db.write(() => {
+      if (this.db.run('UPDATE distributions SET last_poll = ? WHERE id = ?', storedOutcome(outcome), id).changes === 0) throw notFound(this.entity, id);
     });
   }
 

@@ -286,6 +286,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE redeliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('claimed','done'));
       ALTER TABLE redeliveries ADD COLUMN lease_until INTEGER;
     `),
+  // Last poll time and result per distribution (the dashboard shows failing upstreams without Slack).
+  (conn) => conn.exec('ALTER TABLE distributions ADD COLUMN last_poll TEXT;'),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

@@ -74,7 +74,7 @@ const distribution: Distribution = {
   upstream: null,
   policy: { pollIntervalMinutes: 0, autoTarget: true },
   targetPlatformId: 'pt',
-  pollState: {},
+  pollState: {}, lastPoll: null,
   createdAt: at,
   updatedAt: at,
 };
