@@ -184,7 +184,7 @@ describe('what an operator without Slack sees', () => {
     const page = await context.newPage();
     await page.goto(server.baseUrl + '/distributions/social');
     expect(await page.locator('#failed-tasks').textContent()).toContain(`#${failed.number}`);
-    expect(await page.locator('.card', { hasText: failed.subject.name }).locator('.b-failed').textContent()).toBe('migration failed');
+    expect(await page.locator('.card', { hasText: failed.subject.name }).locator('.b-failed', { hasText: 'migration failed' }).count()).toBe(1);
     await page.goto(server.baseUrl + `/sites/${failed.subject.name}`);
     expect(await page.locator('#site-failure').textContent()).toContain(`#${failed.number} (migrate), failed`);
     expect(await page.locator('#site-failure').textContent()).toContain(FORMULA_ERROR);

@@ -36,7 +36,7 @@ ${
 ${exposed.map(
   (s) => html`<tr><td><a href="${distributionHref(s.distribution.slug)}">${s.distribution.title}</a></td><td class="num">${badge('failed', `${s.exposedSites} / ${s.totalSites}`)}</td>
 <td>${s.packages.map((p, i) => html`${i ? ', ' : ''}<code>${p.name}</code> (${p.sites})`)}</td>
-<td>${!s.target ? 'no upgrade target' : s.targetExposed.length ? html`the target <a href="${platformHref(s.target.name)}">${s.target.name}</a> still has ${packageList(s.targetExposed)}` : html`the target <a href="${platformHref(s.target.name)}">${s.target.name}</a> fixes them`}</td></tr>`,
+<td class="prose">${!s.target ? 'no upgrade target' : s.targetExposed.length ? html`the target <a href="${platformHref(s.target.name)}">${s.target.name}</a> still has ${packageList(s.targetExposed)}` : html`the target <a href="${platformHref(s.target.name)}">${s.target.name}</a> fixes them`}</td></tr>`,
 )}
 </tbody></table>`
     : html`<p class="empty">No site runs a version covered by a security advisory.</p>`

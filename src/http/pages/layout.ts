@@ -10,7 +10,7 @@ const CSS = `
 *{box-sizing:border-box}[hidden]{display:none!important}
 body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
-main p a,main li a,main dd a,.alert a{text-decoration:underline;text-underline-offset:2px}
+main p a,main li a,main dd a,main td.prose a,.alert a{text-decoration:underline;text-underline-offset:2px}
 header.top{background:#18203a;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:center}
 header.top a{color:#cfd8f5}header.top .brand{color:#fff;font-weight:700;font-size:16px}
 main{max-width:1200px;margin:0 auto;padding:24px}
