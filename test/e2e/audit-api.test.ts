@@ -4,7 +4,7 @@
  * cells guarded; `/audit` and the entity pages show the log, locks, pins and rollback availability.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { csvCell } from '../../src/http/api/csv.js';
+import { csvCell } from '../../src/lib/csv.js';
 import { openSocialBuild } from '../support/fixtures.js';
 import { api, basicAuth, PUBLIC_URL, startHttpServer, type HttpTestServer } from '../support/http.js';
 

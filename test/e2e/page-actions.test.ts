@@ -128,6 +128,35 @@ describe('page actions', () => {
     expect((await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).status).toBe(404);
   });
 
+  test('a platform is locked and unlocked, a site pinned, from their pages, with the reason and the signed-in user recorded', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'holds', title: 'Holds' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'holds-1', distribution: 'holds', ref: 'main', commit: COMMIT }, bearer);
+    const page = await alice.get('/platforms/holds-1');
+    expect(page.text).toContain('<form method="post" action="/platforms/holds-1/lock" class="inline hold">');
+
+    const empty = await alice.submit('/platforms/holds-1', '/platforms/holds-1/lock', { reason: '' });
+    expect(empty.status).toBe(400);
+    expect((await api(product.url, 'GET', '/api/platforms/holds-1', undefined, bearer)).body.lock).toBeNull();
+
+    const locked = await alice.submit('/platforms/holds-1', '/platforms/holds-1/lock', { reason: 'security review' });
+    expect([locked.status, locked.headers.get('location')]).toEqual([303, '/platforms/holds-1']);
+    const lock = (await api(product.url, 'GET', '/api/platforms/holds-1', undefined, bearer)).body.lock;
+    expect(lock).toMatchObject({ reason: 'security review', by: { kind: 'user', id: 'alice', via: 'page' } });
+    const after = await alice.get('/platforms/holds-1');
+    expect(after.text).toContain('<em>security review</em>');
+    expect(after.text).toContain('action="/platforms/holds-1/unlock"');
+    // Without the session's CSRF token the form is refused and nothing changes.
+    expect((await alice.request('POST', '/platforms/holds-1/unlock', {})).status).toBe(403);
+    expect((await alice.submit('/platforms/holds-1', '/platforms/holds-1/unlock')).status).toBe(303);
+    expect((await api(product.url, 'GET', '/api/platforms/holds-1', undefined, bearer)).body.lock).toBeNull();
+
+    const audit = (await api(product.url, 'GET', '/api/audit?action=platform.lock,platform.unlock', undefined, bearer)).body.items as Array<{ action: string; source: string; actor: { id: string } }>;
+    expect(audit.map((e) => [e.action, e.source, e.actor.id])).toEqual([
+      ['platform.unlock', 'page', 'alice'],
+      ['platform.lock', 'page', 'alice'],
+    ]);
+  });
+
   test('an invalid site name is shown next to the name field', async () => {
     const res = await alice.submit('/new-site', '/new-site', { name: 'not a host', platform: 'byhand-1', modules: 'node' });
     expect(res.status).toBe(400);

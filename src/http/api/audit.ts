@@ -8,7 +8,7 @@ import { AUDIT_ACTIONS, MAX_AUDIT_PAGE, type AuditEntry, type AuditFilter, type 
 import { describeActor } from '../../domain/actor.js';
 import type { Services } from '../../services/services.js';
 import { csvOf, parseQuery } from '../validation.js';
-import { csvLine } from './csv.js';
+import { toCsv } from '../../lib/csv.js';
 
 const SOURCES: readonly [AuditSource, ...AuditSource[]] = ['slack', 'api', 'page', 'cli', 'poll', 'webhook', 'system'];
 
@@ -44,8 +44,7 @@ export const auditJson = (e: AuditEntry) => ({ ...e, actorName: describeActor(e.
 
 const CSV_COLUMNS = ['id', 'at', 'actor_id', 'actor', 'source', 'action', 'subject_kind', 'subject', 'details'] as const;
 
-const csvRow = (e: AuditEntry): string =>
-  csvLine([e.id, e.at.toISOString(), e.actorId, describeActor(e.actor), e.source, e.action, e.subject.kind, e.subject.name, JSON.stringify(e.details)]);
+const csvRow = (e: AuditEntry): string[] => [e.id, e.at.toISOString(), e.actorId, describeActor(e.actor), e.source, e.action, e.subject.kind, e.subject.name, JSON.stringify(e.details)];
 
 export const auditApi = (services: Services): Router => {
   const router = Router();
@@ -57,7 +56,7 @@ export const auditApi = (services: Services): Router => {
       res
         .type('text/csv; charset=utf-8')
         .set('Content-Disposition', 'attachment; filename="distro-audit.csv"')
-        .send([csvLine([...CSV_COLUMNS]), ...page.items.map(csvRow)].join('\r\n') + '\r\n');
+        .send(toCsv([...CSV_COLUMNS], page.items.map(csvRow)));
       return;
     }
     res.json({ items: page.items.map(auditJson), next: page.next, limit: q.limit });

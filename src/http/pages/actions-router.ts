@@ -247,5 +247,22 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     res.redirect(303, taskHref(t.id));
   });
 
+  // ------------------------------------------------------------ manual locks and pins (reason required)
+
+  const holdRoutes = (kind: 'platform' | 'site' | 'distribution', base: string, word: 'lock' | 'pin', href: (name: string) => string) => {
+    const action = kind === 'platform' ? 'platform.lock' : kind === 'site' ? 'site.pin' : 'distribution.pin';
+    router.post(`/${base}/:key/${word}`, ...guard(action), async (req, res) => {
+      const change = await services.holds.set(kind, String(req.params['key']), field(req, 'reason'), actorOf(res));
+      res.redirect(303, href(change.subject.name));
+    });
+    router.post(`/${base}/:key/un${word}`, ...guard(action), async (req, res) => {
+      const change = await services.holds.clear(kind, String(req.params['key']), actorOf(res));
+      res.redirect(303, href(change.subject.name));
+    });
+  };
+  holdRoutes('platform', 'platforms', 'lock', platformHref);
+  holdRoutes('site', 'sites', 'pin', siteHref);
+  holdRoutes('distribution', 'distributions', 'pin', distributionHref);
+
   return router;
 };

@@ -81,7 +81,7 @@ export const renderDistributionPage = (v: DistributionView, exposure?: SafeHtml)
     scripts: [LIVE_SCRIPT],
     body: html`<h1>${dist.title} <code>${dist.slug}</code></h1>
 <p class="sub">${dist.description}</p>
-${distributionActions(dist, d.outdatedSiteCount)}
+${distributionActions(dist, d.outdatedSiteCount, d.pin)}
 ${v.failedTasks.length ? failedTaskList(v.failedTasks) : ''}
 ${dist.lastPoll?.error ? html`<div class="alert" id="poll-error" role="alert">The last check of the upstream failed (${formatDate(dist.lastPoll.at)}): ${dist.lastPoll.error}</div>` : ''}
 <div class="card"><dl class="facts">
@@ -131,7 +131,7 @@ export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
     title: p.name,
     body: html`<h1>${p.name} ${isTarget ? badge('target', 'target') : ''}${badge(p.status)}</h1>
 <p class="sub">${d.distribution ? html`Platform of <a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>` : 'Platform'}</p>
-${platformActions(p, d.target)}
+${platformActions(p, d.target, d.lock)}
 <div class="card"><dl class="facts">
 <dt>Source</dt><dd><code>${p.source.ref}</code> at <code>${p.source.commit}</code></dd>
 <dt>Server</dt><dd>${p.server}</dd>
@@ -172,7 +172,7 @@ export const renderSitePage = (d: SitePageData): SafeHtml => {
     body: html`<h1>${s.name} ${badge(s.status)}</h1>
 ${d.failure ? html`<div class="alert" id="site-failure" role="alert">Its last task, <a href="${taskHref(d.failure.id)}">#${d.failure.number}</a> (${d.failure.type}), failed ${formatDate(d.failure.finishedAt)}: ${firstErrorLine(d.failure.error ?? '', 300, 'no error message')}</div>` : ''}
 <p class="sub">Site on ${platformLink(d.platform)}${d.distribution ? html` (<a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>)` : ''}</p>
-${siteActions(s, !d.refusal && Boolean(d.target))}
+${siteActions(s, !d.refusal && Boolean(d.target), d.pin)}
 <div class="card"><dl class="facts">
 <dt>Upgrade</dt><dd>${
       d.refusal || !d.target

@@ -3,6 +3,7 @@
  * only place them. Every state change is a POST form with the CSRF field; destructive ones link to a confirm page.
  */
 import type { Distribution } from '../../../domain/distribution.js';
+import type { Hold } from '../../../domain/hold.js';
 import type { Platform } from '../../../domain/platform.js';
 import type { Site } from '../../../domain/site.js';
 import type { Task } from '../../../domain/task.js';
@@ -10,12 +11,18 @@ import type { PlanView } from '../../../services/upgrade-service.js';
 import { html, type SafeHtml } from '../../html.js';
 import { compareHref, distributionHref, platformHref, siteHref, taskHref } from '../links.js';
 import { may } from '../page-context.js';
-import { actionButton } from './form-parts.js';
+import { actionButton, csrfField } from './form-parts.js';
 
 const bar = (items: (SafeHtml | '' | false | null | undefined)[]): SafeHtml => {
   const shown = items.filter(Boolean);
   return shown.length ? html`<div class="actions">${shown}</div>` : html``;
 };
+
+/** Lock or pin with a reason (a one-field form), or lift the one there is. */
+const holdControl = (base: string, word: 'lock' | 'pin', hold: Hold | null | undefined): SafeHtml =>
+  hold
+    ? actionButton(`${base}/un${word}`, word === 'lock' ? 'Unlock' : 'Unpin')
+    : html`<form method="post" action="${base}/${word}" class="inline hold">${csrfField()}<label>Reason <input name="reason" required maxlength="500" placeholder="${word === 'lock' ? 'security review' : 'waiting for client sign-off'}"></label> <button type="submit">${word === 'lock' ? 'Lock' : 'Pin'}</button></form>`;
 
 export const upgradeButton = (kind: 'site' | 'platform' | 'distribution', name: string, label: string): SafeHtml | '' =>
   may('upgrade.propose') ? actionButton('/upgrades', label, { kind, name }, 'primary') : '';
@@ -29,7 +36,7 @@ export const dashboardEmptyText = (): string =>
 export const dashboardActions = (): SafeHtml =>
   bar([may('distribution.create') && html`<a class="button primary" href="/new-distribution">New distribution</a>`]);
 
-export const distributionActions = (d: Distribution, outdated: number): SafeHtml => {
+export const distributionActions = (d: Distribution, outdated: number, pin?: Hold | null): SafeHtml => {
   const href = distributionHref(d.slug);
   return bar([
     d.targetPlatformId && outdated > 0 && upgradeButton('distribution', d.slug, `Upgrade ${outdated} outdated site${outdated === 1 ? '' : 's'}`),
@@ -37,6 +44,7 @@ export const distributionActions = (d: Distribution, outdated: number): SafeHtml
     d.targetPlatformId && may('site.create') && html`<a class="button" href="/new-site?distribution=${d.slug}">Add a site</a>`,
     may('distribution.edit') && html`<a class="button" href="${href}/edit">Edit</a>`,
     may('distribution.delete') && html`<a class="button" href="${href}/delete">Delete</a>`,
+    may('distribution.pin') && holdControl(href, 'pin', pin),
   ]);
 };
 
@@ -46,14 +54,16 @@ export const setTargetButton = (d: Distribution, p: Platform, isTarget: boolean)
     ? actionButton(`${distributionHref(d.slug)}/target`, 'Make target', { platform: p.name })
     : '';
 
-export const platformActions = (p: Platform, target: Platform | null): SafeHtml =>
+export const platformActions = (p: Platform, target: Platform | null, lock?: Hold | null): SafeHtml =>
   bar([
+    may('platform.lock') && holdControl(platformHref(p.name), 'lock', lock),
     target && target.id !== p.id && upgradeButton('platform', p.name, 'Upgrade its sites to the target'),
     p.status === 'ready' && may('site.create') && html`<a class="button" href="/new-site?platform=${p.name}">Add a site here</a>`,
   ]);
 
-export const siteActions = (s: Site, upgradable: boolean): SafeHtml =>
+export const siteActions = (s: Site, upgradable: boolean, pin?: Hold | null): SafeHtml =>
   bar([
+    may('site.pin') && holdControl(siteHref(s.name), 'pin', pin),
     upgradable && upgradeButton('site', s.name, 'Upgrade'),
     may('site.edit') && html`<a class="button" href="${siteHref(s.name)}/edit">Edit</a>`,
     may('site.delete') && html`<a class="button" href="${siteHref(s.name)}/delete">Delete</a>`,
