@@ -93,7 +93,9 @@ describe('pages', () => {
     const { status, text } = await page('/');
     expect(status).toBe(200);
     expect(text.indexOf('Security exposure')).toBeGreaterThan(-1);
-    expect(text.indexOf('Security exposure')).toBeLessThan(text.indexOf('<h1>Distributions</h1>'));
+    // Right after what needs a human (failed work), before the distributions.
+    expect(text.indexOf('Security exposure')).toBeLessThan(text.indexOf('<h2>Distributions</h2>'));
+    expect(text.indexOf('Needs attention')).toBeLessThan(text.indexOf('Security exposure'));
     expect(text).toContain('<code>drupal/core</code> (2)');
     expect(text).toContain('fixes them');
   });
