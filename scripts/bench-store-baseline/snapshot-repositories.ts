@@ -495,8 +495,11 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     // The baseline benchmarks never sign in.
     sessions: { create: async () => undefined, get: async () => null, touch: async () => undefined, delete: async () => undefined, prune: async () => 0 },
     advisories: noAdvisories,
-    // The old snapshot store predates rollouts; the store benchmark never uses them.
-    rollouts: new Proxy({} as Repositories['rollouts'], { get: () => () => Promise.reject(new Error('rollouts are not part of the snapshot baseline')) }),
+    // The old snapshot store predates rollouts; the store benchmark makes none (a worker start lists them: none).
+    rollouts: new Proxy({} as Repositories['rollouts'], {
+      get: (_t, method) =>
+        method === 'list' ? async () => ({ items: [], total: 0 }) : () => Promise.reject(new Error('rollouts are not part of the snapshot baseline')),
+    }),
     audit: memoryAudit(),
     holds: memoryHolds(),
     transaction: (fn) => fn(),
