@@ -15,6 +15,7 @@ import { PollService } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService, type SiteServiceDeps } from './site-service.js';
 import { RolloutService } from './rollout-service.js';
+import { SecurityUpgrader } from './security-upgrader.js';
 import { TaskService } from './task-service.js';
 import { UpgradeService } from './upgrade-service.js';
 
@@ -77,6 +78,7 @@ export const createServices = (deps: ServiceDeps): Services => {
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
   const rollouts = new RolloutService({ repos, jobs, events, audit, holds, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const upgrades = new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds });
   return {
     distributions,
     platforms: new PlatformService({ repos, audit, holds }),
@@ -89,7 +91,8 @@ export const createServices = (deps: ServiceDeps): Services => {
       ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}),
     }),
     compare,
-    upgrades: new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds }),
+    upgrades,
+    securityUpgrades: new SecurityUpgrader({ repos, upgrades, holds }),
     rollouts,
     tasks: new TaskService({ repos, events, audit }),
     audit,

@@ -126,11 +126,12 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     await services.advisories.deliver(
       eventId,
       (d) => channelOf(d, 'security advisory'),
-      async (a, channel) => {
-        const { text, blocks } = advisoryAnnouncementMessage(a, services.links.advisoryUrl(a.event.id));
+      async (a, channel, auto) => {
+        const { text, blocks } = advisoryAnnouncementMessage(a, services.links.advisoryUrl(a.event.id), auto ?? null);
         const res = await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
         return String(res.ts);
       },
+      services.securityUpgrades.act,
     );
   };
 

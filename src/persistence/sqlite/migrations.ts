@@ -286,6 +286,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE redeliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('claimed','done'));
       ALTER TABLE redeliveries ADD COLUMN lease_until INTEGER;
     `),
+
+  // Security rollouts (policy.security): an advisory event starts at most one automatic rollout per distribution.
+  (conn) =>
+    conn.exec(`
+      ALTER TABLE rollouts ADD COLUMN auto_key TEXT;
+      CREATE UNIQUE INDEX rollouts_auto_key ON rollouts (auto_key) WHERE auto_key IS NOT NULL;
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */
