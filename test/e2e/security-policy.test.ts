@@ -111,9 +111,17 @@ describe('policy.security: security rollouts skip windows and start automaticall
     // The person's rollout of the same distribution still waits.
     expect(await h.services.rollouts.advance(normal.id)).toBe('waiting-for-window');
 
-    const announced = posts(before);
+    const announced = posts(before).filter((c) => !c.args.thread_ts);
     expect(announced).toHaveLength(1);
     const text = blockText(announced[0]!.args.blocks);
+    // The rollout's summary is in the announcement's thread, recorded so progress edits reach it.
+    const thread = posts(before).filter((c) => c.args.thread_ts === announced[0]!.response.ts);
+    expect(thread).toHaveLength(1);
+    const summary = blockText(thread[0]!.args.blocks);
+    expect(summary).toContain('*Confirmed* by system');
+    expect(summary).toContain(`*Rollout ${rollout.number}* · running · wave 1 of 2 (canary)`);
+    expect(summary).toMatch(/`a\.example\.org` — queued/);
+    expect(await h.services.upgrades.messageOf(rollout.planId)).toEqual({ channel: CHANNEL, ts: thread[0]!.response.ts });
     expect(text).toContain('2 sites of Open Social 12 exposed');
     expect(text).toContain(
       `Started automatically: rollout #${rollout.number} of 2 exposed sites (canary first) — security rollouts in this distribution skip maintenance windows.`,
@@ -157,5 +165,19 @@ describe('policy.security: security rollouts skip windows and start automaticall
     const text = blockText(advisoryAnnouncementMessage(assessment!, null, outcome).blocks);
     expect(text).toContain('Not started automatically: `social` is pinned by admin (client freeze until Friday).');
     expect(JSON.stringify(advisoryAnnouncementMessage(assessment!, null, outcome).blocks)).toContain('Review upgrades (2 sites)');
+  });
+
+  test('a person\'s Confirm of a plan whose Compare shows security fixes makes a security rollout: it skips the window too', async () => {
+    await h.services.holds.clear('distribution', 'social', ADMIN);
+    const [automatic] = (await h.services.rollouts.list({ state: ['running'] }, page)).items.filter((r) => r.security?.automatic);
+    await h.services.rollouts.cancel(String(automatic!.number), ADMIN);
+    const view = await h.services.upgrades.propose({ kind: 'platform', name: 'social-12.0.5' }, ADMIN);
+    expect(view.groups[0]!.compare.counts.securityFixes).toBeGreaterThan(0);
+    const { view: confirmed } = await h.services.upgrades.confirm(view.plan.id, ADMIN);
+    expect(confirmed.rollout).toMatchObject({ security: { advisoryEventId: null, automatic: false }, createdBy: ADMIN, waitingUntil: null });
+    expect(confirmed.rollout!.waves[0]).toMatchObject({ canary: true, state: 'running' });
+    const [entry] = (await h.services.audit.list({ action: ['upgrade.confirm'] }, { limit: 1 })).items;
+    expect(entry).toMatchObject({ actorId: 'UADMIN', details: { security: true, rollout: confirmed.rollout!.number } });
+    expect(entry!.details.automatic).toBeUndefined();
   });
 });
