@@ -1,4 +1,5 @@
 import type { RolloutPolicy } from './rollout-policy.js';
+import type { SecurityPolicy } from './security-policy.js';
 
 /** Where new builds of a distribution come from. */
 export type UpstreamSource =
@@ -12,6 +13,8 @@ export interface UpdatePolicy {
   autoTarget: boolean;
   /** How Confirm's migrations reach the sites: waves, health checks, maintenance windows (absent: one wave, any time). */
   rollout?: RolloutPolicy | null;
+  /** Security rollouts: skip maintenance windows, start automatically on an advisory (absent: both off). */
+  security?: SecurityPolicy | null;
 }
 
 export interface Distribution {

@@ -215,6 +215,8 @@ export interface RolloutRepository {
   get(id: string): Promise<Rollout | null>;
   getByNumber(n: number): Promise<Rollout | null>;
   getByPlan(planId: string): Promise<Rollout | null>;
+  /** The rollout an advisory event started automatically in a distribution (see automaticRolloutKey; unique). */
+  getAutomatic(advisoryEventId: string, distributionId: string): Promise<Rollout | null>;
   /** Newest first. */
   list(filter?: RolloutFilter, page?: PageRequest): Promise<Page<Rollout>>;
   /** Applies `patch` and bumps the version if the stored version is `version`; null otherwise (someone else won). */

@@ -11,6 +11,7 @@
  */
 import type { Actor } from './actor.js';
 import { ConflictError } from './errors.js';
+import type { RolloutSecurity } from './security-policy.js';
 import type { PlannedMove } from './upgrade-plan.js';
 
 export type RolloutState = 'scheduled' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
@@ -62,6 +63,8 @@ export interface Rollout {
   /** Set while the next wave waits for a maintenance window. */
   waitingUntil: Date | null;
   createdBy: Actor;
+  /** Set on a security rollout (it moves sites to a target fixing an advisory exposing them); null otherwise. */
+  security: RolloutSecurity | null;
   pausedBy: Actor | null;
   pausedAt: Date | null;
   resumedBy: Actor | null;
@@ -75,7 +78,15 @@ export interface Rollout {
   finishedAt: Date | null;
 }
 
-export type NewRollout = Pick<Rollout, 'planId' | 'distributionId' | 'targetPlatformId' | 'waves' | 'failureThreshold' | 'createdBy'>;
+export type NewRollout = Pick<Rollout, 'planId' | 'distributionId' | 'targetPlatformId' | 'waves' | 'failureThreshold' | 'createdBy'> &
+  Partial<Pick<Rollout, 'security'>>;
+
+/**
+ * The key that makes one advisory event start at most one automatic rollout per distribution (a unique key in
+ * both stores); null for every other rollout.
+ */
+export const automaticRolloutKey = (r: Pick<Rollout, 'distributionId'> & Partial<Pick<Rollout, 'security'>>): string | null =>
+  r.security?.automatic && r.security.advisoryEventId ? `${r.security.advisoryEventId}:${r.distributionId}` : null;
 
 /** What a rollout change writes (everything but identity and bookkeeping). */
 export type RolloutPatch = Partial<
@@ -88,6 +99,7 @@ export type RolloutPatch = Partial<
 /** A new rollout's full record (ids and numbers come from the store). */
 export const newRolloutRecord = (input: NewRollout, number: number, now: Date): Omit<Rollout, 'id'> => ({
   ...input,
+  security: input.security ?? null,
   number,
   state: 'scheduled',
   reason: null,

@@ -47,6 +47,9 @@ export interface EventAssessment {
   fix: { platform: Platform; sitesToMove: number } | null;
 }
 
+/** What may act on an event for one distribution before it is announced (automatic security upgrades). */
+export type AdvisoryEventAction<T> = (a: EventAssessment) => Promise<T>;
+
 export interface SiteExposureRow {
   site: Site;
   platform: Platform;
@@ -371,21 +374,26 @@ export class AdvisoryService {
   /**
    * Announces one event: for each distribution it exposes, claims the announcement (once, across processes),
    * lets `post` send it and records the message. Marks the event announced once every distribution was handled.
+   * `act` (automatic security upgrades) runs for every exposed distribution first, channel or not; its outcome is
+   * handed to `post`.
    */
-  async deliver(
+  async deliver<T = undefined>(
     eventId: string,
     channelOf: (d: Distribution) => string | null,
-    post: (a: EventAssessment, channel: string) => Promise<string>,
+    post: (a: EventAssessment, channel: string, acted: T | undefined) => Promise<string>,
+    act?: AdvisoryEventAction<T>,
   ): Promise<number> {
     const { advisories } = this.deps.repos;
     const event = await advisories.getEvent(eventId);
     if (!event || event.announced) return 0;
     let posted = 0;
     for (const a of await this.assessEvent(event)) {
+      // Acts first (idempotent: a re-delivery after a crash finds what it started), so the announcement can say it.
+      const acted = act ? await act(a) : undefined;
       const channel = channelOf(a.distribution);
       if (!channel) continue;
       if (!(await advisories.claimAnnouncement(event.id, a.distribution.id, channel, this.clock.now(), ANNOUNCE_STALE_MS))) continue;
-      const ts = await post(a, channel);
+      const ts = await post(a, channel, acted);
       await advisories.setAnnouncementTs(event.id, a.distribution.id, ts);
       // The announcement already named the way out: no follow-up will be needed.
       if (a.fix) await advisories.markFixed(event.id, a.distribution.id, a.fix.platform.id);

@@ -15,6 +15,7 @@ import { PollService } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService, type SiteServiceDeps } from './site-service.js';
 import { RolloutService } from './rollout-service.js';
+import { SecurityUpgrader } from './security-upgrader.js';
 import { TaskService } from './task-service.js';
 import { UpgradeService } from './upgrade-service.js';
 import { ViewService } from './view-service.js';
@@ -95,6 +96,7 @@ export const createServices = (deps: ServiceDeps): Services => {
     sites,
     compare,
     upgrades,
+    securityUpgrades: new SecurityUpgrader({ repos, upgrades, holds }),
     rollouts,
     tasks,
     views: new ViewService({ repos, distributions, platforms, sites, tasks, upgrades, compare }),

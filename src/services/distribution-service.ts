@@ -17,6 +17,7 @@ import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
 import { rolloutPolicyProblems } from '../domain/rollout-policy.js';
+import { securityPolicyProblems } from '../domain/security-policy.js';
 import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
@@ -88,6 +89,7 @@ const fieldsOf = (d: Partial<Pick<Distribution, 'title' | 'description' | 'chann
 const policyProblems = (policy: UpdatePolicy): string[] => [
   ...(Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0']),
   ...rolloutPolicyProblems(policy.rollout),
+  ...securityPolicyProblems(policy.security),
 ];
 
 export const distributionSubject = (d: Pick<Distribution, 'id' | 'slug'>): AuditSubject => ({ kind: 'distribution', id: d.id, name: d.slug });

@@ -17,7 +17,8 @@ import {
   type MigrateJobData,
   type RolloutAdvanceJobData,
 } from '../domain/jobs.js';
-import { describeWindows, nextOpening } from '../domain/maintenance-window.js';
+import { describeWindows, nextOpening, type MaintenanceWindow } from '../domain/maintenance-window.js';
+import { skipsWindows, type RolloutSecurity } from '../domain/security-policy.js';
 import type { AuditLog } from './audit-log.js';
 import type { HoldService } from './hold-service.js';
 import { windowsForSite, type RolloutPolicy } from '../domain/rollout-policy.js';
@@ -109,7 +110,7 @@ export class RolloutService {
    * as the distribution's policy says, and starts the first wave now if a window is open. Returns the sites left
    * out (moved or deleted since the summary).
    */
-  async createForPlan(plan: UpgradePlan, actor: Actor): Promise<{ rollout: Rollout; skipped: PlanSkip[] }> {
+  async createForPlan(plan: UpgradePlan, actor: Actor, security: RolloutSecurity | null = null): Promise<{ rollout: Rollout; skipped: PlanSkip[] }> {
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
     const policy = distribution.policy.rollout ?? {};
     const skipped: PlanSkip[] = [];
@@ -130,6 +131,7 @@ export class RolloutService {
       waves: assignWaves(moves, policy.waves ?? {}),
       failureThreshold: policy.failureThreshold ?? 0,
       createdBy: actor,
+      security,
     });
     await this.repos.plans.setTaskIds(plan.id, [], skipped);
     // Inside Confirm's transaction: no events here (Confirm publishes plan.updated once it is committed).
@@ -232,7 +234,7 @@ export class RolloutService {
     const rollout = await this.repos.rollouts.getByPlan(task.planId);
     if (!rollout) return true;
     if (rollout.state !== 'running' && rollout.state !== 'scheduled') return false;
-    const windows = windowsForSite(await this.policyOf(rollout), task.subject.name);
+    const windows = (await this.windowsOf(rollout))(task.subject.name);
     const now = this.clock.now();
     const opening = nextOpening(windows, now);
     if (opening.getTime() === now.getTime()) return true;
@@ -332,6 +334,16 @@ export class RolloutService {
     return (await this.repos.distributions.get(rollout.distributionId))?.policy.rollout ?? null;
   }
 
+  /**
+   * The maintenance windows each site's migrations of this rollout start in: none (any time) for a security
+   * rollout of a distribution whose policy.security.skipWindows is on; the waves still go in order, canary first.
+   */
+  private async windowsOf(rollout: Pick<Rollout, 'distributionId' | 'security'>): Promise<(site: string) => MaintenanceWindow[]> {
+    const policy = (await this.repos.distributions.get(rollout.distributionId))?.policy;
+    if (skipsWindows(policy, rollout)) return () => [];
+    return (site) => windowsForSite(policy?.rollout, site);
+  }
+
   /** Records that the rollout waits for `opening` and schedules an advance then. */
   private async waitForWindow(rollout: Rollout, windows: string, opening: Date, events: DomainEvent[]): Promise<Rollout> {
     let current = rollout;
@@ -352,9 +364,10 @@ export class RolloutService {
   private async startWave(rollout: Rollout, wave: Wave, actor: Actor, events: DomainEvent[]): Promise<{ rollout: Rollout; result: AdvanceResult | 'again' }> {
     // The wave starts when a window of one of its sites is open (each migration then waits for its own site's).
     const policy = await this.policyOf(rollout);
+    const windowsOf = await this.windowsOf(rollout);
     const now = this.clock.now();
     const soonest = wave.sites
-      .map((s) => ({ site: s.siteName, windows: windowsForSite(policy, s.siteName) }))
+      .map((s) => ({ site: s.siteName, windows: windowsOf(s.siteName) }))
       .map((s) => ({ ...s, opening: nextOpening(s.windows, now) }))
       .sort((a, b) => a.opening.getTime() - b.opening.getTime())[0];
     if (soonest && soonest.opening.getTime() !== now.getTime()) {

@@ -9,6 +9,7 @@ import type { LinkSigner } from './link-signer.js';
 import type { PlatformService } from './platform-service.js';
 import type { PollService } from './poll-service.js';
 import type { RolloutService } from './rollout-service.js';
+import type { SecurityUpgrader } from './security-upgrader.js';
 import type { SiteService } from './site-service.js';
 import type { TaskService } from './task-service.js';
 import type { UpgradeService } from './upgrade-service.js';
@@ -36,4 +37,6 @@ export interface Services {
   events: EventBus;
   /** Security advisory feed, exposure and announcements. */
   advisories: AdvisoryService;
+  /** policy.security.autoUpgrade: advisory events start security rollouts. */
+  securityUpgrades: SecurityUpgrader;
 }

@@ -11,6 +11,7 @@ import type { Site } from '../domain/site.js';
 import { isActive, type Task } from '../domain/task.js';
 import type { PlanScope, PlanSkip, PlanState, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import type { Rollout } from '../domain/rollout.js';
+import type { RolloutSecurity } from '../domain/security-policy.js';
 import { isNewerBuild } from './build-service.js';
 import type { AuditLog } from './audit-log.js';
 import type { CompareService } from './compare-service.js';
@@ -100,12 +101,26 @@ export class UpgradeService {
     }
     // Pinned sites stay where they are; the summary lists them as held, with the reason.
     const sites = all.filter((s) => !holds.has(s.id));
-    const targetId = distribution.targetPlatformId;
-    if (!targetId) throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet.`, { next: { action: 'set-target', distribution: distribution.slug } });
+    if (!distribution.targetPlatformId) {
+      throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upgrade target yet.`, { next: { action: 'set-target', distribution: distribution.slug } });
+    }
     if (!sites.length) {
       const held = holds.size ? ` (${holds.size} pinned)` : '';
       throw new RuleViolationError(`Nothing to upgrade: ${describeScope(scope)} has no enabled site off the target${held}.`);
     }
+    return this.view((await this.createPlan(distribution, distribution.targetPlatformId, scope, sites, actor)).id);
+  }
+
+  /**
+   * A plan of exactly these sites of a distribution (the automatic security upgrade: the sites an advisory exposes
+   * that the target fixes), recorded under the distribution's scope. The caller has left pinned sites out.
+   */
+  async proposeSites(distribution: Distribution, targetId: string, sites: Site[], actor: Actor): Promise<UpgradePlan> {
+    if (!sites.length) throw new RuleViolationError(`Nothing to upgrade in \`${distribution.slug}\`.`);
+    return this.createPlan(distribution, targetId, { kind: 'distribution', slug: distribution.slug }, sites, actor);
+  }
+
+  private async createPlan(distribution: Distribution, targetId: string, scope: PlanScope, sites: Site[], actor: Actor): Promise<UpgradePlan> {
     const moves: PlannedMove[] = sites.map((s) => ({ siteId: s.id, siteName: s.name, fromPlatformId: s.platformId }));
     const groups = await this.groups(moves, targetId);
     const plan = await this.repos.plans.create({
@@ -116,7 +131,7 @@ export class UpgradeService {
       blocked: groups.some((g) => g.compare.counts.errors > 0),
       requestedBy: actor,
     });
-    return this.view(plan.id);
+    return plan;
   }
 
   /** Plans, newest first (GET /api/upgrades); `distribution` is a slug or id. */
@@ -155,7 +170,7 @@ export class UpgradeService {
    * Confirms a plan: one atomic pending→confirmed transition, so a double click, a Slack retry or two
    * users at once schedule exactly once. Refused when the target changed since the summary was made.
    */
-  async confirm(planId: string, actor: Actor): Promise<ConfirmOutcome> {
+  async confirm(planId: string, actor: Actor, automatic?: { advisoryEventId: string }): Promise<ConfirmOutcome> {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     if (plan.state === 'confirmed') return { view: await this.view(plan.id), scheduled: false, skipped: [] };
     if (plan.state === 'cancelled') throw new ConflictError('This upgrade was cancelled.', { next: { action: 'propose-upgrade' } });
@@ -174,19 +189,33 @@ export class UpgradeService {
       await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
       throw new ConflictError('Nothing left to move: every site of this summary is already on the target or moved elsewhere. Nothing was scheduled.');
     }
+    // A security rollout: started from an advisory event, or (a person's Confirm) one whose Compare shows security
+    // fixes; the Compare results are cached per platform pair, the summary having just rendered them.
+    const security: RolloutSecurity | null = automatic
+      ? { advisoryEventId: automatic.advisoryEventId, automatic: true }
+      : (await this.groups(plan.moves, plan.targetPlatformId)).some((g) => g.compare.counts.securityFixes > 0)
+        ? { advisoryEventId: null, automatic: false }
+        : null;
     // The confirmation, its tasks and their jobs commit together (embedded store): a crash never leaves a
     // confirmed plan without its migrations, and a second Confirm sees all of it or none.
     const won = await this.repos.transaction(async () => {
       const confirmed = await this.repos.plans.transition(plan.id, ['pending'], 'confirmed', { confirmedBy: actor });
       if (!confirmed) return null;
       // Confirm makes the rollout (pinned sites left out), which starts its first wave now if a window is open.
-      const made = await this.deps.rollouts.createForPlan(confirmed, actor);
+      const made = await this.deps.rollouts.createForPlan(confirmed, actor, security);
       const scheduled = made.rollout.waves.reduce((n, w) => n + w.sites.length, 0);
       await this.deps.audit.record({
         actor,
         action: 'upgrade.confirm',
         subject: planSubject(plan),
-        details: { distribution: distribution.slug, rollout: made.rollout.number, scheduled, skipped: made.skipped.length },
+        details: {
+          distribution: distribution.slug,
+          rollout: made.rollout.number,
+          scheduled,
+          skipped: made.skipped.length,
+          ...(security ? { security: true } : {}),
+          ...(automatic ? { automatic: true, advisoryEvent: automatic.advisoryEventId } : {}),
+        },
       });
       return made;
     });

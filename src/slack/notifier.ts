@@ -126,11 +126,18 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     await services.advisories.deliver(
       eventId,
       (d) => channelOf(d, 'security advisory'),
-      async (a, channel) => {
-        const { text, blocks } = advisoryAnnouncementMessage(a, services.links.advisoryUrl(a.event.id));
+      async (a, channel, auto) => {
+        const { text, blocks } = advisoryAnnouncementMessage(a, services.links.advisoryUrl(a.event.id), auto ?? null);
         const res = await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
+        if (auto?.kind === 'started') {
+          // The automatic rollout's summary in the announcement's thread, kept up to date like any other; its
+          // failure must not lose the announcement's record (the announcement already names the rollout).
+          const view = await services.upgrades.view(auto.rollout.planId);
+          if (!view.plan.message) await messenger.post(view, channel, String(res.ts)).catch((err: unknown) => logger.error({ err, planId: view.plan.id }, 'could not post the automatic upgrade summary'));
+        }
         return String(res.ts);
       },
+      services.securityUpgrades.act,
     );
   };
 

@@ -39,10 +39,10 @@ export class PlanMessenger {
     });
   }
 
-  /** Posts a fresh summary in `channel` and remembers where, for later updates. */
-  async post(view: PlanView, channel: string): Promise<MessageRef> {
+  /** Posts a fresh summary in `channel` (in a thread when given) and remembers where, for later updates. */
+  async post(view: PlanView, channel: string, threadTs?: string): Promise<MessageRef> {
     const { text, blocks } = this.render(view);
-    const res = await this.deps.client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
+    const res = await this.deps.client.chat.postMessage({ channel, text, blocks, unfurl_links: false, ...(threadTs ? { thread_ts: threadTs } : {}) });
     const ref = { channel: res.channel ?? channel, ts: res.ts ?? '' };
     await this.deps.services.upgrades.setMessage(view.plan.id, ref);
     return ref;

@@ -110,6 +110,28 @@ export const rolloutContract = (label: string, create: () => Promise<StoreInstan
       expect((await repos.rollouts.list({ distributionId: 'other' }, { limit: 10, offset: 0 })).total).toBe(0);
     });
 
+    test('security rollouts: the mark round-trips; an advisory event starts at most one automatic rollout per distribution', async () => {
+      const plain = await repos.rollouts.create(newRollout('plan-plain'));
+      expect(plain.security).toBeNull();
+      expect((await repos.rollouts.get(plain.id))!.security).toBeNull();
+      const event = 'e'.repeat(24);
+      // A person's security rollouts may answer the same event (different scopes): no key.
+      const manual = await repos.rollouts.create({ ...newRollout('plan-manual-1'), security: { advisoryEventId: event, automatic: false } });
+      await repos.rollouts.create({ ...newRollout('plan-manual-2'), security: { advisoryEventId: event, automatic: false } });
+      expect((await repos.rollouts.get(manual.id))!.security).toEqual({ advisoryEventId: event, automatic: false });
+      expect(await repos.rollouts.getAutomatic(event, seeded.distribution.id)).toBeNull();
+      const auto = await repos.rollouts.create({ ...newRollout('plan-auto-1'), security: { advisoryEventId: event, automatic: true } });
+      expect(auto.security).toEqual({ advisoryEventId: event, automatic: true });
+      expect(await repos.rollouts.getAutomatic(event, seeded.distribution.id)).toEqual(auto);
+      await expect(repos.rollouts.create({ ...newRollout('plan-auto-2'), security: { advisoryEventId: event, automatic: true } })).rejects.toThrow(ConflictError);
+      // Another distribution, or another event, has its own.
+      expect(await repos.rollouts.getAutomatic(event, 'other')).toBeNull();
+      await repos.rollouts.create({ ...newRollout('plan-auto-3'), distributionId: 'other', security: { advisoryEventId: event, automatic: true } });
+      await repos.rollouts.create({ ...newRollout('plan-auto-4'), security: { advisoryEventId: 'f'.repeat(24), automatic: true } });
+      expect((await repos.rollouts.getAutomatic(event, 'other'))!.planId).toBe('plan-auto-3');
+      expect((await repos.rollouts.list({}, { limit: 20, offset: 0 })).total).toBe(6);
+    });
+
     test('compare-and-set: of 10 updates from one version exactly one wins, and a stale version changes nothing', async () => {
       const r = await repos.rollouts.create(newRollout('plan-cas'));
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => repos.rollouts.update(r.id, 1, { reason: `writer ${i}` })));

@@ -81,6 +81,9 @@ describe('replaying nine real weekly advisory snapshots', () => {
     expect(buttonsOf(posts[0]!.args.blocks).find((b) => b.action_id === ACTIONS.reviewUpgrades)).toMatchObject({ value: 'social' });
     expect(JSON.stringify(posts[0]!.args.blocks)).toContain('Review upgrades (2 sites)');
     announced['2024-01-17'] = posts[0]!;
+    // policy.security.autoUpgrade is off (the default): nothing was started, and the announcement says nothing of it.
+    expect((await h.services.rollouts.list({}, { limit: 10, offset: 0 })).total).toBe(0);
+    expect(text).not.toContain('Started automatically');
 
     // Compare summaries show the fix and link it to this advisory update.
     const eventId = outcome.outcome === 'event' ? outcome.event.id : '';

@@ -230,6 +230,9 @@ describe('rollouts end to end (Slack, API, pages)', () => {
     expect(bad.body.error.issues).toEqual(['policy.rollout.windows.1: "Someday" is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun) or a range like Mon-Fri']);
     const unknown = await api('PATCH', '/api/distributions/social', { policy: { paused: true } });
     expect(unknown.status).toBe(400);
+    const security = await api('PATCH', '/api/distributions/social', { policy: { security: { skipWindows: 'yes' } } });
+    expect(security.status).toBe(400);
+    expect(security.body.error.issues).toEqual(['policy.security.skipWindows: true or false']);
     const ok = await api('PATCH', '/api/distributions/social', { policy: { rollout: { windows: ['Mon 01:00-02:00 Europe/Amsterdam'] } } });
     expect(ok.status).toBe(200);
 

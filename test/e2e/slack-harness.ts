@@ -15,7 +15,7 @@ import type { Services } from '../../src/services/services.js';
 import type { MessageUpdaterTiming } from '../../src/slack/message-updater.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH } from '../../src/slack/slack-app.js';
-import type { AdvisoryFeedReader, Repositories } from '../../src/domain/ports.js';
+import type { AdvisoryFeedReader, Clock, Repositories } from '../../src/domain/ports.js';
 import { embeddedStore } from '../support/embedded.js';
 import { advisoriesJson } from '../support/fixtures.js';
 import { seedOpenSocial, type SeedOptions, type Seeded } from '../support/seed.js';
@@ -39,6 +39,8 @@ export interface HarnessOptions {
   updates?: MessageUpdaterTiming;
   /** Security advisory feeds the services poll (default: none, the bundled map only). */
   advisoryFeeds?: AdvisoryFeedReader[];
+  /** Time of rollouts (maintenance windows); real time by default. */
+  clock?: Clock;
 }
 
 export interface PostedSummary {
@@ -114,6 +116,7 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     ...(options.advisoryFeeds ? { advisoryFeeds: options.advisoryFeeds } : {}),
     links: { secret: 'link-secret-0123456789abcdef', ttlMs: 3_600_000, publicUrl: 'https://distro.example.org' },
     allowLocalUpstreams: true,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const config: Config['slack'] = {
     signingSecret: SIGNING_SECRET,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RolloutPolicy } from '../../domain/rollout-policy.js';
+import type { SecurityPolicy } from '../../domain/security-policy.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { name, pageQuery, paged, parseBody, parseQuery, sliceToPage } from '../validation.js';
@@ -28,6 +29,7 @@ const policySchema = z.strictObject({
   autoTarget: z.boolean().optional(),
   // Shape and limits checked in the domain (rollout-policy.ts), naming each field, for every surface.
   rollout: z.custom<RolloutPolicy | null>(() => true).optional(),
+  security: z.custom<SecurityPolicy | null>(() => true).optional(),
 });
 
 // Shapes only: size limits and the control-character rule live in the domain (field-limits.ts), for every surface.

@@ -5,7 +5,7 @@
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import { ConflictError } from '../../domain/errors.js';
 import type { PageRequest, RolloutFilter, RolloutRepository } from '../../domain/ports.js';
-import { newRolloutRecord, ROLLOUT_PATCH_KEYS, type NewRollout, type Rollout, type RolloutPatch } from '../../domain/rollout.js';
+import { automaticRolloutKey, newRolloutRecord, ROLLOUT_PATCH_KEYS, type NewRollout, type Rollout, type RolloutPatch } from '../../domain/rollout.js';
 import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { assertPage, pickPatch } from '../records.js';
 import { toObjectId } from './models.js';
@@ -24,6 +24,9 @@ const rolloutSchema = new Schema(
     reason: { type: String, default: null },
     waitingUntil: { type: Date, default: null },
     createdBy: Mixed,
+    security: { type: Mixed, default: null },
+    /** automaticRolloutKey: absent on every rollout an advisory event did not start by itself. */
+    autoKey: { type: String, default: undefined },
     pausedBy: { type: Mixed, default: null },
     pausedAt: { type: Date, default: null },
     resumedBy: { type: Mixed, default: null },
@@ -41,11 +44,12 @@ rolloutSchema.index({ planId: 1 }, { unique: true });
 rolloutSchema.index({ number: 1 }, { unique: true });
 rolloutSchema.index({ distributionId: 1, number: -1 });
 rolloutSchema.index({ state: 1 });
+rolloutSchema.index({ autoKey: 1 }, { unique: true, partialFilterExpression: { autoKey: { $type: 'string' } } });
 
 const toDomain = (doc: unknown): Rollout | null => {
   if (!doc) return null;
-  const { _id, ...rest } = doc as Record<string, unknown> & { _id: mongoose.Types.ObjectId };
-  return { id: String(_id), ...rest } as Rollout;
+  const { _id, autoKey: _key, ...rest } = doc as Record<string, unknown> & { _id: mongoose.Types.ObjectId };
+  return { security: null, id: String(_id), ...rest } as Rollout;
 };
 
 export class MongoRollouts implements RolloutRepository {
@@ -76,10 +80,13 @@ export class MongoRollouts implements RolloutRepository {
 
   async create(input: NewRollout): Promise<Rollout> {
     const conflict = () => new ConflictError(`The upgrade ${input.planId} already has a rollout.`);
-    // The pre-check gives the usual refusal without using a number; the unique index settles races.
+    const autoKey = automaticRolloutKey(input);
+    // The pre-checks give the usual refusal without using a number; the unique indexes settle races.
     if (await this.model.exists({ planId: input.planId })) throw conflict();
+    if (autoKey && (await this.model.exists({ autoKey }))) throw new ConflictError(`The advisory event ${input.security?.advisoryEventId ?? ''} already started a rollout.`);
     try {
-      const created = await this.model.create(newRolloutRecord(input, await this.nextNumber(), new Date()));
+      const record = newRolloutRecord(input, await this.nextNumber(), new Date());
+      const created = await this.model.create(autoKey ? { ...record, autoKey } : record);
       return toDomain((created as unknown as { toObject(): unknown }).toObject())!;
     } catch (e) {
       throw isDuplicateKey(e) ? conflict() : e;
@@ -97,6 +104,11 @@ export class MongoRollouts implements RolloutRepository {
 
   async getByPlan(planId: string): Promise<Rollout | null> {
     return toDomain(await this.model.findOne({ planId }).lean());
+  }
+
+  async getAutomatic(advisoryEventId: string, distributionId: string): Promise<Rollout | null> {
+    const autoKey = automaticRolloutKey({ distributionId, security: { advisoryEventId, automatic: true } });
+    return toDomain(await this.model.findOne({ autoKey }).lean());
   }
 
   async list(filter: RolloutFilter = {}, page?: PageRequest) {

@@ -288,6 +288,13 @@ export const MIGRATIONS: readonly Migration[] = [
     `),
   // Last poll time and result per distribution (the dashboard shows failing upstreams without Slack).
   (conn) => conn.exec('ALTER TABLE distributions ADD COLUMN last_poll TEXT;'),
+
+  // Security rollouts (policy.security): an advisory event starts at most one automatic rollout per distribution.
+  (conn) =>
+    conn.exec(`
+      ALTER TABLE rollouts ADD COLUMN auto_key TEXT;
+      CREATE UNIQUE INDEX rollouts_auto_key ON rollouts (auto_key) WHERE auto_key IS NOT NULL;
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

@@ -4,7 +4,7 @@
  */
 import { ConflictError } from '../../domain/errors.js';
 import type { PageRequest, RolloutFilter, RolloutRepository } from '../../domain/ports.js';
-import { newRolloutRecord, ROLLOUT_PATCH_KEYS, type NewRollout, type Rollout, type RolloutPatch } from '../../domain/rollout.js';
+import { automaticRolloutKey, newRolloutRecord, ROLLOUT_PATCH_KEYS, type NewRollout, type Rollout, type RolloutPatch } from '../../domain/rollout.js';
 import { pickPatch } from '../records.js';
 import type { SqliteDatabase } from './database.js';
 import { Filter, json, newId, SqliteTable, violatesUnique } from './rows.js';
@@ -41,11 +41,13 @@ export class SqliteRollouts extends SqliteTable<Rollout, Row> implements Rollout
       const rollout: Rollout = { id: newId(), ...newRolloutRecord(input, number, new Date()) };
       try {
         this.db.run(
-          `INSERT INTO rollouts (id, number, plan_id, distribution_id, state, version, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO rollouts (id, number, plan_id, distribution_id, state, version, created_at, data, auto_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           rollout.id, number, rollout.planId, rollout.distributionId, rollout.state, rollout.version, rollout.createdAt.getTime(), json(rollout),
+          automaticRolloutKey(rollout),
         );
       } catch (e) {
         if (violatesUnique(e, 'plan_id')) throw new ConflictError(`The upgrade ${input.planId} already has a rollout.`);
+        if (violatesUnique(e, 'auto_key')) throw new ConflictError(`The advisory event ${input.security?.advisoryEventId ?? ''} already started a rollout.`);
         throw e;
       }
       return rollout;
@@ -58,6 +60,11 @@ export class SqliteRollouts extends SqliteTable<Rollout, Row> implements Rollout
 
   async getByPlan(planId: string): Promise<Rollout | null> {
     return this.db.read(() => this.findBy('plan_id', planId));
+  }
+
+  async getAutomatic(advisoryEventId: string, distributionId: string): Promise<Rollout | null> {
+    const key = automaticRolloutKey({ distributionId, security: { advisoryEventId, automatic: true } });
+    return this.db.read(() => this.findBy('auto_key', key));
   }
 
   async list(filter: RolloutFilter = {}, page?: PageRequest) {

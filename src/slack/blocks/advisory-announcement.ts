@@ -7,6 +7,8 @@ import type { Distribution } from '../../domain/distribution.js';
 import type { Platform } from '../../domain/platform.js';
 import { plural } from '../../lib/plural.js';
 import type { EventAssessment } from '../../services/advisory-service.js';
+import type { AutoUpgradeOutcome } from '../../services/security-upgrader.js';
+import { describeActor } from '../../domain/actor.js';
 import { fitLines } from './fit-lines.js';
 import { ACTIONS, actions, button, code, context, esc, header, linkButton, message, notificationText, section, slackDate, type Block, type SlackMessage } from './kit.js';
 
@@ -16,7 +18,20 @@ export const eventLabel = (event: AdvisoryEvent): string => `${event.commit.repl
 const reviewButton = (distribution: Distribution, sites: number): Block =>
   actions(`advisory_${distribution.id}`, [button(`Review upgrades (${plural(sites, 'site')})`, ACTIONS.reviewUpgrades, { value: distribution.slug, style: 'primary' })]);
 
-export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string | null): SlackMessage => {
+/** What the automatic security upgrade did, in one line (null: the policy is off or there was nothing to do). */
+const autoLine = (a: EventAssessment, auto: AutoUpgradeOutcome): string => {
+  if (auto.kind === 'pinned') {
+    return `:pushpin: Not started automatically: ${code(a.distribution.slug)} is pinned by ${esc(describeActor(auto.hold.by))} (${esc(auto.hold.reason)}).`;
+  }
+  if (auto.kind === 'blocked') return ':warning: Not started automatically: the upgrade has errors (see Review upgrades); a person has to decide.';
+  const r = auto.rollout;
+  const sites = r.waves.reduce((n, w) => n + w.sites.length, 0);
+  const canary = r.waves[0]?.canary ? ' (canary first)' : '';
+  const windows = auto.skipWindows ? ' — security rollouts in this distribution skip maintenance windows' : '';
+  return `:rocket: Started automatically: rollout #${r.number} of ${plural(sites, 'exposed site')}${canary}${windows}.`;
+};
+
+export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string | null, auto: AutoUpgradeOutcome | null = null): SlackMessage => {
   const { distribution, fix } = a;
   const packageLines = a.packages.map((name) => {
     const versions = [...new Set(a.platforms.flatMap((r) => r.packages.filter((p) => p.name === name).map((p) => p.version)))];
@@ -36,13 +51,17 @@ export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string
     ),
     section(`*By platform*\n${fitLines(platformLines, { maxChars: 1400 })}`),
   ];
-  if (fix) {
+  if (fix && auto) {
+    blocks.push(section(`:white_check_mark: The target ${code(fix.platform.name)} fixes it.\n${autoLine(a, auto)}`));
+    if (auto.kind !== 'started') blocks.push(reviewButton(distribution, fix.sitesToMove));
+  } else if (fix) {
     blocks.push(section(`:white_check_mark: The target ${code(fix.platform.name)} fixes it.`), reviewButton(distribution, fix.sitesToMove));
   } else {
     blocks.push(section(':warning: No platform of this distribution fixes it yet. This thread says so when a build does.'));
   }
   blocks.push(context(`Advisory feed commit ${code(a.event.commit.slice(0, 40))} · ${slackDate(a.event.at)}`));
-  const way = fix ? `the target ${fix.platform.name} fixes it` : 'no platform fixes it yet';
+  const started = auto?.kind === 'started' ? `; started automatically: rollout #${auto.rollout.number}` : '';
+  const way = fix ? `the target ${fix.platform.name} fixes it${started}` : 'no platform fixes it yet';
   return message(notificationText(`Security advisory: ${plural(a.exposedSites, 'site')} of ${distribution.slug} exposed (${a.packages.join(', ')}); ${way}.`), blocks);
 };
 

@@ -1,0 +1,55 @@
+/**
+ * Automatic security upgrades (policy.security.autoUpgrade): when an advisory event exposes sites of a
+ * distribution and its target fixes the advisory (AdvisoryService.assessEvent's `fix`), Distro proposes an upgrade
+ * of exactly those sites and confirms it itself, as the system, making a security rollout (canary wave first when
+ * the policy has waves). Idempotent and crash-safe: an event starts at most one automatic rollout per distribution
+ * (a unique key in the store, looked up first), and the announcement path that calls this re-runs for events not
+ * yet marked announced after a restart, finding the rollout already started or starting it then.
+ */
+import { ConflictError } from '../domain/errors.js';
+import type { Hold } from '../domain/hold.js';
+import type { Repositories } from '../domain/ports.js';
+import type { Rollout } from '../domain/rollout.js';
+import type { AdvisoryEventAction, EventAssessment } from './advisory-service.js';
+import { SYSTEM_ACTOR } from './audit-log.js';
+import type { HoldService } from './hold-service.js';
+import type { UpgradeService } from './upgrade-service.js';
+
+/** What the automatic path did for one distribution, for the announcement. */
+export type AutoUpgradeOutcome =
+  | { kind: 'started'; rollout: Rollout; skipWindows: boolean }
+  /** The distribution is pinned: nothing was started. */
+  | { kind: 'pinned'; hold: Hold }
+  /** The upgrade has errors (a module downgrade or removal) and needs a person. */
+  | { kind: 'blocked'; planId: string };
+
+export class SecurityUpgrader {
+  constructor(private readonly deps: { repos: Repositories; upgrades: UpgradeService; holds: HoldService }) {}
+
+  /** Acts on one assessment; null when the policy is off, nothing fixes it yet, or no exposed site can move. */
+  readonly act: AdvisoryEventAction<AutoUpgradeOutcome | null> = async (a: EventAssessment) => {
+    const { repos, holds, upgrades } = this.deps;
+    if (!a.distribution.policy.security?.autoUpgrade || !a.fix) return null;
+    const started = (rollout: Rollout): AutoUpgradeOutcome => ({ kind: 'started', rollout, skipWindows: Boolean(a.distribution.policy.security?.skipWindows) });
+    const existing = await repos.rollouts.getAutomatic(a.event.id, a.distribution.id);
+    if (existing) return started(existing);
+    const pin = await holds.get('distribution', a.distribution.id);
+    if (pin) return { kind: 'pinned', hold: pin };
+    const target = a.fix.platform;
+    const exposed = a.platforms.filter((r) => r.platform.id !== target.id).flatMap((r) => r.sites.filter((s) => s.status === 'enabled'));
+    const pins = await holds.map('site', exposed.map((s) => s.id));
+    const sites = exposed.filter((s) => !pins.has(s.id));
+    if (!sites.length) return null;
+    const plan = await upgrades.proposeSites(a.distribution, target.id, sites, SYSTEM_ACTOR);
+    if (plan.blocked) return { kind: 'blocked', planId: plan.id };
+    try {
+      const { view } = await upgrades.confirm(plan.id, SYSTEM_ACTOR, { advisoryEventId: a.event.id });
+      return view.rollout ? started(view.rollout) : null;
+    } catch (error) {
+      // Another process started this event's rollout between the look-up and the confirm: its rollout stands.
+      const raced = error instanceof ConflictError ? await repos.rollouts.getAutomatic(a.event.id, a.distribution.id) : null;
+      if (raced) return started(raced);
+      throw error;
+    }
+  };
+}
