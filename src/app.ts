@@ -188,6 +188,15 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       })
     : null;
 
+  // Without Slack nothing announces advisory events, but a distribution's security policy (autoUpgrade) still acts
+  // on them: the same idempotent delivery, with nowhere to post. Events a crash cut off are taken up at start.
+  const actOnAdvisory = (eventId: string) => services.advisories.deliver(eventId, () => null, async () => '', services.securityUpgrades.act);
+  if (!notifier && worker) {
+    events.subscribe(async (event) => {
+      if (event.type === 'advisory.published') await actOnAdvisory(event.eventId);
+    });
+  }
+
   let migrations: MigrationService | null = null;
   if (worker) {
     const builds = new BuildService({ repos, driver, events, targets: services.distributions });
@@ -287,6 +296,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
           requeueRollouts: () => requeueRollouts(services.rollouts),
         });
         logger.info({ owner, scheduled }, 'worker started');
+        if (!notifier) for (const event of await services.advisories.unannounced()) await actOnAdvisory(event.id);
       }
       // Summary edits that were waiting in memory when the last process stopped are recomputed from the store.
       if (notifier) logger.info({ summaries: await notifier.recover() }, 'summaries re-rendered after start');
