@@ -94,8 +94,10 @@ describe('git polling → platform build → auto target (real repo, real checko
       stack.polls.onUpstreamRef({ fullName: 'example/open-social', urls: [repo.url], ref: { kind: 'tag', name: '12.4.2' }, actor: { kind: 'webhook' } }),
     ]);
     await stack.idle();
+    // The webhook's poll job may win the race on a loaded machine (then neither direct poll creates it): at most one
+    // of the direct polls reports it new, and exactly one platform exists for the commit.
     const created = [results[0], results[1]].flatMap((r) => r.newPlatforms);
-    expect(created).toHaveLength(1);
+    expect(created.length).toBeLessThanOrEqual(1);
     const sameCommit = (await platformsOf(stack, social.id)).filter((p) => p.source.commit === repo.commits['12.4.2']);
     expect(sameCommit).toHaveLength(1);
     expect(sameCommit[0]!.status).toBe('ready');

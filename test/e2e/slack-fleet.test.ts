@@ -191,10 +191,12 @@ describe('Slack rate limits', () => {
     await eventually(async () => summaries.every((s) => updatesOf(h, s.ts).some((c) => blockText(c.args.blocks).includes('*Cancelled*'))), 'every summary cancelled');
     const times = h.slack.callsTo('chat.update').filter((c) => c.at >= since).map((c) => c.at).sort((a, b) => a - b);
     expect(times.length).toBeGreaterThanOrEqual(20);
-    // 3 at once, then 10 a second: no 1-second window holds more than 3 + 10 (+1 for timer edges).
-    for (const t of times) expect(times.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(14);
-    // ...and the slowest of them waited for budget rather than being dropped.
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(1000);
+    // 3 at once, then 10 a second. These are arrival times at the stand-in: on a loaded machine a send delayed by a
+    // busy event loop lands together with the next one, so check what such bunching cannot fake. The edits after
+    // the burst waited for budget: N of them took at least (N - 3) / 10 s to arrive (less the first one's delay)…
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(((times.length - 3) / 10) * 1000 - 300);
+    // …and no 2-second window holds more than the burst and two seconds of refill (+3 for bunching at its edges).
+    for (const t of times) expect(times.filter((x) => x >= t && x < t + 2000).length).toBeLessThanOrEqual(3 + 20 + 3);
   });
 });
 
