@@ -260,6 +260,9 @@ describe('rollouts end to end (Slack, API, pages)', () => {
     expect(html).toContain('action="/rollouts/2/pause"');
     expect(html).toContain('Wave 1');
     expect((await fetch(`${app.url}/rollouts`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    // The upgrade's page leads to its rollout's controls.
+    const upgradePage = await (await fetch(`${app.url}/upgrades/${waiting.planId}`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(upgradePage).toContain('Moved by <a href="/rollouts/2">rollout 2</a>');
 
     // Pause from Slack, resume from the page (a same-origin form post), as the people who did it.
     expect(blockText((await command('pause 2')).args.blocks)).toContain('*Rollout 2* · paused');

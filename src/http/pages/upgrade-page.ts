@@ -1,4 +1,6 @@
 /** One upgrade (plan): its progress, and every site it moves with its task state, failures first. Where Slack's "…and N more" leads. */
+import { describeProgress } from '../../domain/rollout.js';
+import { rolloutHref } from './rollout-page.js';
 import { describeActor } from '../../domain/actor.js';
 import type { Task, TaskState } from '../../domain/task.js';
 import { firstErrorLine } from '../../lib/first-error-line.js';
@@ -29,6 +31,7 @@ export const renderUpgradePage = (view: UpgradeView): SafeHtml => {
     body: html`<h1>Upgrade ${view.plan.moves.length} sites to <code>${view.target.name}</code> ${badge(view.plan.state)}</h1>
 <p class="sub">${view.distribution.title} · requested by ${describeActor(view.plan.requestedBy)}${view.plan.confirmedBy ? ` · ${view.plan.state} by ${describeActor(view.plan.confirmedBy)}` : ''}</p>
 <div id="upgrade-live" data-live>
+${view.rollout ? html`<p id="upgrade-rollout">Moved by <a href="${rolloutHref(view.rollout)}">rollout ${view.rollout.number}</a> · ${badge(view.rollout.state)} · ${describeProgress(view.rollout)} (pause, resume or cancel it there)</p>` : ''}
 <div class="card">${progressBar(view.progress, 'Progress', 'upgrade-progress')}</div>
 <table id="upgrade-sites"><thead><tr><th>Site</th><th>State</th><th>Task</th><th>Error</th></tr></thead><tbody>
 ${rows.map(
