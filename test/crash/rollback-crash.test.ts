@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists } from '../../src/hosting/paths.js';
-import { api, bundleApp, createSocialAndPoll, freePort, mustApi, platformBuilt, startApp, stopApp, untilReady, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, createSocialAndPoll, exitSignal, launchApp, mustApi, platformBuilt, stopApp, type AppProcess } from '../support/app-process.js';
 import { readTree, type FileTree } from '../support/file-tree.js';
 import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
@@ -37,13 +37,7 @@ describe('rollback of a migrated site, through the admin API, with kill -9 at ev
   const running = new Set<AppProcess>();
   const recoveryMs: number[] = [];
 
-  const launch = async (data: string, env: Record<string, string> = {}): Promise<AppProcess> => {
-    const app = startApp(bundle, await freePort(), { DATA_DIR: data, ...env });
-    running.add(app);
-    void app.exited.then(() => running.delete(app));
-    await untilReady(app);
-    return app;
-  };
+  const launch = (data: string, env: Record<string, string> = {}): Promise<AppProcess> => launchApp(bundle, { DATA_DIR: data, ...env }, running);
 
   const must = mustApi;
 
@@ -156,9 +150,7 @@ describe('rollback of a migrated site, through the admin API, with kill -9 at ev
       await upgrade(app, k.site);
       await writeFile(crashFile, k.point);
       expect((await api(app, 'POST', `/api/sites/${k.site}/rollback`)).status).toBe(202);
-      let timer: NodeJS.Timeout | undefined;
-      const signal = await Promise.race([app.exited, new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), 60_000)))]);
-      clearTimeout(timer);
+      const signal = await exitSignal(app, 60_000);
       expect({ point: k.point, signal }).toEqual({ point: k.point, signal: 'SIGKILL' });
       await writeFile(crashFile, '');
       app = await launch(data, { DISTRO_TEST_CRASH_FILE: crashFile });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { api, bundleApp, launchApp, mustApi, stopApp, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, exitSignal, launchApp, mustApi, stopApp, type AppProcess } from '../support/app-process.js';
 import { readTree, type FileTree } from '../support/file-tree.js';
 import { addVersion, createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import type { LooseJson } from '../support/slack-stand-in.js';
@@ -74,9 +74,7 @@ describe('kill -9 during a rollout wave transition', () => {
     let app = await launch(data, { DISTRO_TEST_CRASH_FILE: crashFile });
     const plan = await must(app, 'POST', '/api/upgrades', { scope: { kind: 'platform', name: OLD } });
     expect((await api(app, 'POST', `/api/upgrades/${plan.id as string}/confirm`)).status).toBe(202);
-    let timer: NodeJS.Timeout | undefined;
-    const signal = await Promise.race([app.exited, new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), 90_000)))]);
-    clearTimeout(timer);
+    const signal = await exitSignal(app, 90_000);
     expect({ point, signal }).toEqual({ point, signal: 'SIGKILL' });
     await writeFile(crashFile, '');
     app = await launch(data, { DISTRO_TEST_CRASH_FILE: crashFile });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { api, bundleApp, freePort, startApp, stopApp, untilReady, type AppProcess } from '../support/app-process.js';
+import { api, bundleApp, launchApp, stopApp, type AppProcess } from '../support/app-process.js';
 import { createOpenSocialRepo, makeTempDir } from '../support/git-fixtures.js';
 import { waitFor } from '../support/wait.js';
 
@@ -20,13 +20,7 @@ describe('site install: kill -9 at every step', () => {
   let crashFile: string;
   const running = new Set<AppProcess>();
 
-  const launch = async (): Promise<AppProcess> => {
-    const app = startApp(bundle, await freePort(), { DATA_DIR: data, DISTRO_TEST_CRASH_FILE: crashFile });
-    running.add(app);
-    void app.exited.then(() => running.delete(app));
-    await untilReady(app);
-    return app;
-  };
+  const launch = (): Promise<AppProcess> => launchApp(bundle, { DATA_DIR: data, DISTRO_TEST_CRASH_FILE: crashFile }, running);
 
   const must = async (app: AppProcess, method: string, path: string, body?: unknown) => {
     const res = await api(app, method, path, body);

@@ -101,6 +101,16 @@ export const stopApp = async (app: AppProcess): Promise<void> => {
   await app.exited;
 };
 
+/** How the app exited (the signal), or 'timeout' when it was still running after `boundMs`. */
+export const exitSignal = async (app: AppProcess, boundMs: number): Promise<NodeJS.Signals | null | 'timeout'> => {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([app.exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), boundMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 /** Starts the bundled app on a free port, tracks it in `running` until it exits, and waits until it answers. */
 export const launchApp = async (bundle: string, env: Record<string, string>, running: Set<AppProcess>): Promise<AppProcess> => {
   const app = startApp(bundle, await freePort(), env);
