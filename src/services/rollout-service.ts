@@ -7,6 +7,7 @@
  * next advance, which adopts the wave's tasks already made for the plan instead of making new ones — so no site is
  * ever migrated twice.
  */
+import type { Hold } from '../domain/hold.js';
 import { describeActor, type Actor } from '../domain/actor.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import {
@@ -376,13 +377,14 @@ export class RolloutService {
     }
     const plan = await mustGet('upgrade', rollout.planId, (id) => this.repos.plans.get(id));
     const outcome = await this.repos.transaction(async () => {
-      // Read once for the whole wave (a wave may hold thousands of sites): the plan's tasks and the wave's sites.
+      // Read once for the whole wave (a wave may hold thousands of sites): the plan's tasks, the wave's sites, their pins.
       const todo = wave.sites.filter((s) => !s.taskId);
-      const [planTasks, current] = await Promise.all([
+      const [planTasks, current, pins] = await Promise.all([
         this.repos.tasks.list({ planId: plan.id, type: ['migrate'] }, ALL_ITEMS),
         this.repos.sites.getMany(todo.map((s) => s.siteId)),
+        this.deps.holds.map('site', todo.map((s) => s.siteId)),
       ]);
-      const lookup: WaveLookup = { planTasks: new Map(), sites: new Map(current.map((x) => [x.id, x])) };
+      const lookup: WaveLookup = { planTasks: new Map(), sites: new Map(current.map((x) => [x.id, x])), pins };
       for (const t of planTasks.items) lookup.planTasks.set(t.subject.id, [...(lookup.planTasks.get(t.subject.id) ?? []), t]);
       const sites: WaveSite[] = [];
       const made: string[] = [];
@@ -428,7 +430,7 @@ export class RolloutService {
     if (!site) return { skip: 'deleted' };
     if (site.platformId !== s.fromPlatformId) return { skip: 'moved to another platform since the summary' };
     // Pinned after Confirm, before its wave: held out like a site pinned before.
-    const pin = await this.deps.holds.get('site', site.id);
+    const pin = lookup.pins.get(site.id);
     if (pin) return { skip: `pinned by ${describeActor(pin.by)}: ${pin.reason}` };
     try {
       const task = await this.repos.tasks.create({
@@ -456,4 +458,5 @@ export class RolloutService {
 interface WaveLookup {
   planTasks: Map<string, Task[]>;
   sites: Map<string, Site>;
+  pins: Map<string, Hold>;
 }

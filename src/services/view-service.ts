@@ -113,7 +113,8 @@ export interface UpgradeView extends PlanView {
   progress: ProgressCounts;
 }
 
-const SITES_ON_PAGE = 200;
+/** Sites listed on one page (distribution, platform, exposure). */
+export const SITES_ON_PAGE = 200;
 /** How many recent tasks are scanned for unresolved failures, and how many failures are shown. */
 const FAILURE_SCAN = 200;
 const FAILURES_SHOWN = 20;

@@ -227,6 +227,20 @@ export const rolloutContract = (label: string, create: () => Promise<StoreInstan
       await expect(services.rollouts.resume(rollout.id, BOB)).rejects.toThrow(/is failed/);
     });
 
+    test('a site pinned after Confirm is held out when its wave starts, with the pin as the reason', async () => {
+      await setPolicy({ waves: { canaries: 1, batchSize: 4 } });
+      const rollout = await confirmPlatform();
+      const [canary] = await tasksOfPlan(rollout.planId);
+      expect(canary!.subject.name).toBe('a.example.org');
+      await services.holds.set('site', 'c.example.org', 'waiting for client sign-off', BOB);
+      await end(canary!, 'succeeded');
+      expect(await services.rollouts.advance(rollout.id)).toBe('wave-started');
+      const started = (await tasksOfPlan(rollout.planId)).filter((t) => t.state === 'queued').map((t) => t.subject.name).sort();
+      expect(started).toEqual(['b.example.org', 'd.example.org', 'e.example.org']);
+      const plan = await repos.plans.get(rollout.planId);
+      expect(plan!.skipped).toContainEqual({ site: 'c.example.org', reason: 'pinned by bob: waiting for client sign-off' });
+    });
+
     test('a maintenance window defers the first wave until it opens (injectable clock), and says when', async () => {
       await setPolicy({ windows: ['Mon 01:00-02:00 Europe/Amsterdam'] });
       const rollout = await confirmPlatform();

@@ -2,6 +2,7 @@
  * Server-rendered admin pages. /compare, /tasks, /upgrades and /distributions also open from signed links posted
  * to Slack. Every page reads one view model from `services.views` and renders it; no repository is read here.
  */
+import { SITES_ON_PAGE } from '../../services/view-service.js';
 import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Actor } from '../../domain/actor.js';
@@ -24,9 +25,6 @@ import { taskHref } from './links.js';
 import { LIVE_SCRIPT } from './live-script.js';
 import { renderTaskPage } from './task-page.js';
 import { renderUpgradePage } from './upgrade-page.js';
-
-/** Exposed sites listed on a distribution page. */
-const SITES_ON_PAGE = 200;
 
 const CSP = contentSecurityPolicy([COMPARE_SCRIPT, LIVE_SCRIPT]);
 
