@@ -153,6 +153,12 @@ const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
 
 export const actorOf = (res: Response): Actor => (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
 
+/** The actor of a page's form post: a user acting through the pages, whatever credential the browser sent. */
+export const pageActorOf = (res: Response): Actor => {
+  const actor = actorOf(res);
+  return actor.kind === 'user' ? { ...actor, via: 'page' } : actor;
+};
+
 /** The authenticated role of the request (set by requireAdmin); null on a signed link alone. */
 export const roleOf = (res: Response): AdminRole | null => (res.locals['role'] as AdminRole | undefined) ?? null;
 

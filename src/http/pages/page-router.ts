@@ -5,10 +5,9 @@
 import { SITES_ON_PAGE } from '../../services/view-service.js';
 import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { Actor } from '../../domain/actor.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
-import { actorOf, allow, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
+import { allow, pageActorOf, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
 import type { SafeHtml } from '../html.js';
 import { name, parseQuery } from '../validation.js';
@@ -114,8 +113,7 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
 
   // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).
   router.post('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
-    const actor = actorOf(res);
-    const { task } = await services.rollbacks.request(String(req.params['name']), actor.kind === 'user' ? { ...actor, via: 'page' } : actor);
+    const { task } = await services.rollbacks.request(String(req.params['name']), pageActorOf(res));
     res.redirect(303, taskHref(task.number));
   });
 
@@ -160,9 +158,7 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
   // Plain forms on the rollout page (admin only; requireAdmin asks state changes for a same-origin proof).
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     router.post(`/rollouts/:id/${action}`, admin, allow(`rollout.${action}`), async (req, res) => {
-      const who = actorOf(res);
-      const actor: Actor = who.kind === 'user' ? { ...who, via: 'page' } : who;
-      const done = await services.rollouts[action](String(req.params['id']), actor);
+      const done = await services.rollouts[action](String(req.params['id']), pageActorOf(res));
       res.redirect(303, rolloutHref(done));
     });
   }
