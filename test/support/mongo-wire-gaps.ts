@@ -20,6 +20,9 @@ export const MONGO_WIRE_GAPS: Readonly<Record<string, string>> = {
   'repositories › 10 concurrent first offers of one key: exactly one is new': UNIQUE,
   'rollouts › two advances at once (two workers) start a wave once: one task per site, all recorded': UNIQUE,
   'repositories › 10 concurrent claims of one key: exactly one is claimed': UNIQUE,
+  // The first claims of a new slot key race to create its document: the unique `key` index lets one win on MongoDB,
+  // while on the stand-in several are created and the holders split over them (seen failing 1 in ~4 CI runs here).
+  'repositories › claimWithinLimits: 8 concurrent claims on one key with limit 2: exactly 2 win, the rest are told it is busy': UNIQUE,
   'job queue › uniqueKey: 10 racing enqueues from two web processes make one job': UNIQUE,
   'service rules › no site can be created on a locked platform; the target takes new sites': UNIQUE,
   'MongoDB adapters › the unique indexes behind the race guarantees exist before the adapters are handed out':
