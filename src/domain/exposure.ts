@@ -3,7 +3,8 @@
  * incrementally: the index knows which platforms lock each package, so an advisory event recomputes only the
  * platforms that lock a changed package, and a new or rebuilt platform only itself.
  */
-import { isInsecure, type AdvisoryIndex } from './compare/advisories.js';
+import type { AdvisoryChange } from './advisory-feed.js';
+import { indexConflictMap, isInsecure, type AdvisoryIndex } from './compare/advisories.js';
 import type { PackageEntry } from './platform.js';
 
 export interface ExposedPackage {
@@ -22,7 +23,7 @@ interface PlatformEntry {
 
 const EMPTY: AdvisoryIndex = { packages: new Map(), skipped: [] };
 
-const exposedOf = (index: AdvisoryIndex, p: PackageEntry): ExposedPackage | null =>
+export const exposedOf = (index: AdvisoryIndex, p: PackageEntry): ExposedPackage | null =>
   // A branch build sorts as its `order` version (dev-1.x#abc → 1.x-dev), as Compare reads it.
   index.packages.has(p.name.toLowerCase()) && isInsecure(index, p.name, p.order ?? p.version)
     ? { name: p.name, version: p.version, ...(p.type ? { type: p.type } : {}) }
@@ -146,3 +147,45 @@ export const siteExposure = (platformExposure: readonly ExposedPackage[], module
     return false;
   });
 };
+
+/**
+ * What an advisory event changed for one platform: the packages it locks at a version that a changed constraint
+ * covers now and did not cover before (an event re-publishing a constraint that already covered a locked version
+ * exposes nothing new). `others` is the map of the other sources in force, unchanged by the event: a version one
+ * of them already covers was exposed before.
+ */
+export class EventCoverage {
+  private readonly before: AdvisoryIndex;
+  private readonly after: AdvisoryIndex;
+  private readonly others: AdvisoryIndex;
+  /** Lower-cased names of the packages whose constraint the event added or changed (removals expose nothing). */
+  readonly names: ReadonlySet<string>;
+
+  constructor(changes: readonly AdvisoryChange[], others: Readonly<Record<string, string>> = {}) {
+    const before: Record<string, string> = Object.create(null) as Record<string, string>;
+    const after: Record<string, string> = Object.create(null) as Record<string, string>;
+    const other: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const c of changes) {
+      if (c.after === null) continue;
+      after[c.name] = c.after;
+      if (c.before !== null) before[c.name] = c.before;
+      if (Object.hasOwn(others, c.name)) other[c.name] = others[c.name]!;
+    }
+    // Only the changed constraints are parsed: an event costs its own size, not the map's.
+    this.before = indexConflictMap(before);
+    this.after = indexConflictMap(after);
+    this.others = indexConflictMap(other);
+    this.names = new Set(Object.keys(after).map((n) => n.toLowerCase()));
+  }
+
+  /** The platform's packages this event newly exposes, sorted by name. */
+  newlyExposed(packages: readonly PackageEntry[]): ExposedPackage[] {
+    const out: ExposedPackage[] = [];
+    for (const p of packages) {
+      if (!this.names.has(p.name.toLowerCase())) continue;
+      const hit = exposedOf(this.after, p);
+      if (hit && !exposedOf(this.before, p) && !exposedOf(this.others, p)) out.push(hit);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}

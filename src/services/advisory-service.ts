@@ -9,7 +9,7 @@ import { indexConflictMap, parseAdvisoryFeed, type AdvisoryIndex } from '../doma
 import { diffConflicts, mergeConflicts, type AdvisoryAnnouncement, type AdvisoryEvent, type AdvisorySnapshot } from '../domain/advisory-feed.js';
 import type { Distribution } from '../domain/distribution.js';
 import { TransientError, ValidationError } from '../domain/errors.js';
-import { ExposureIndex, siteExposure, type ExposedPackage } from '../domain/exposure.js';
+import { EventCoverage, ExposureIndex, siteExposure, type ExposedPackage } from '../domain/exposure.js';
 import { ALL_ITEMS, type AdvisoryFeedReader, type Clock, type EventPublisher, type Page, type PageRequest, type Repositories } from '../domain/ports.js';
 import { LIVE_STATUSES, type Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
@@ -29,7 +29,7 @@ export type FeedPollOutcome =
 
 export interface PlatformExposureRow {
   platform: Platform;
-  /** Exposed packages of the platform (limited to the event's packages in an assessment). */
+  /** Exposed packages of the platform (in an assessment: those the event newly exposes). */
   packages: ExposedPackage[];
   /** Sites on it whose exposure (narrowed by their enabled modules) is not empty. */
   sites: Site[];
@@ -39,7 +39,7 @@ export interface PlatformExposureRow {
 export interface EventAssessment {
   event: AdvisoryEvent;
   distribution: Distribution;
-  /** Changed packages that expose at least one site of the distribution. */
+  /** Changed packages that newly expose at least one site of the distribution. */
   packages: string[];
   platforms: PlatformExposureRow[];
   exposedSites: number;
@@ -333,19 +333,21 @@ export class AdvisoryService {
   }
 
   /**
-   * What one advisory event means for each distribution: the changed packages that expose its sites, on which
-   * platforms, and the way out (the target, when it locks none of them at a covered version). Only distributions
-   * with exposed sites are listed. The single decision point for acting on an event (announcements now; automatic
-   * security rollouts may hook here).
+   * What one advisory event means for each distribution: the sites it newly exposes (a changed constraint covers
+   * their locked version now and did not in the previous snapshot), on which platforms, and the way out (the
+   * target, when it locks none of those packages at a version covered now). Sites that stay exposed are not
+   * listed again: the weekly digest (`policy.advisoryDigest`) reminds of them. Only distributions with newly
+   * exposed sites are listed. The single decision point for acting on an event (announcements and automatic
+   * security rollouts).
    */
   async assessEvent(event: AdvisoryEvent): Promise<EventAssessment[]> {
     if (event.initial) return [];
     const { repos } = this.deps;
+    const coverage = new EventCoverage(event.changes, await this.otherSources(event.source));
+    if (!coverage.names.size) return [];
     const index = await this.refresh();
-    const names = event.changes.filter((c) => c.after !== null).map((c) => c.name);
-    if (!names.length) return [];
     const platforms = (await repos.platforms.list({ status: [...LIVE_STATUSES] }, ALL_ITEMS)).items;
-    const exposed = platforms.map((p) => ({ platform: p, packages: index.exposedTo(p.id, names) })).filter((x) => x.packages.length);
+    const exposed = platforms.map((p) => ({ platform: p, packages: coverage.newlyExposed(p.manifest.packages) })).filter((x) => x.packages.length);
     if (!exposed.length) return [];
     const sites = (await repos.sites.list({ platformIds: exposed.map((x) => x.platform.id) }, ALL_ITEMS)).items;
     const byDistribution = new Map<string, PlatformExposureRow[]>();
@@ -367,6 +369,14 @@ export class AdvisoryService {
       out.push({ event, distribution, packages, platforms: rows, exposedSites, fix: fixed ? { platform: target, sitesToMove: exposedSites } : null });
     }
     return out.sort((a, b) => (a.distribution.slug < b.distribution.slug ? -1 : 1));
+  }
+
+  /** The merged conflict map of the other feeds in force (empty with one feed, the usual case). */
+  private async otherSources(source: string): Promise<Record<string, string>> {
+    const { advisories } = this.deps.repos;
+    if ((await advisories.inForceIds()).length < 2) return {};
+    const others = (await advisories.listInForce()).filter((s) => s.source !== source);
+    return others.length ? mergeConflicts(others.map((s) => s.conflict)) : {};
   }
 
   // ---------------------------------------------------------------- announcements (bookkeeping; Slack posts them)
@@ -422,7 +432,9 @@ export class AdvisoryService {
     for (const announcement of await repos.advisories.listOpenAnnouncements(distribution.id)) {
       const event = await repos.advisories.getEvent(announcement.eventId);
       if (!event) continue;
-      const names = event.changes.filter((c) => c.after !== null).map((c) => c.name);
+      // Fixed when the build locks none of the packages the announcement named at a version covered now.
+      const assessed = (await this.assessEvent(event)).find((a) => a.distribution.id === distribution.id);
+      const names = assessed?.packages ?? event.changes.filter((c) => c.after !== null).map((c) => c.name);
       if (index.exposedTo(platform.id, names).length) continue;
       if (await repos.advisories.markFixed(event.id, distribution.id, platform.id)) out.push({ announcement, event, platform, distribution });
     }

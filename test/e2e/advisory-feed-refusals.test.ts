@@ -115,7 +115,7 @@ describe('announcements across a restart', () => {
       // The next start recovers it: one post; a second recovery posts nothing.
       await h.notifier.recover();
       await h.notifier.idle();
-      expect(posts().map((c) => blockText(c.args.blocks))).toEqual([expect.stringContaining('2 sites of Open Social 12 exposed')]);
+      expect(posts().map((c) => blockText(c.args.blocks))).toEqual([expect.stringContaining('2 sites of Open Social 12 newly exposed')]);
       await h.notifier.recover();
       await h.notifier.idle();
       expect(posts()).toHaveLength(1);

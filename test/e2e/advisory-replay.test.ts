@@ -73,7 +73,7 @@ describe('replaying nine real weekly advisory snapshots', () => {
     expect(posts).toHaveLength(1);
     const text = blockText(posts[0]!.args.blocks);
     expect(posts[0]!.args.channel).toBe(CHANNEL);
-    expect(text).toContain('2 sites of Open Social 12 exposed');
+    expect(text).toContain('2 sites of Open Social 12 newly exposed');
     expect(text).toContain('`drupal/core` 10.0.11');
     expect(text).toContain('`social-12.0.5`: 2 sites');
     expect(text).not.toContain('social-12.3.3');
@@ -100,7 +100,7 @@ describe('replaying nine real weekly advisory snapshots', () => {
     );
     expect(posts).toHaveLength(1);
     const text = blockText(posts[0]!.args.blocks);
-    expect(text).toContain('6 sites of Open Social 12 exposed');
+    expect(text).toContain('6 sites of Open Social 12 newly exposed');
     expect(text).toContain('`drupal/swiftmailer` 2.3.0');
     expect(text).not.toContain('drupal/social`'); // Open Social is goalgorilla/open_social: drupal/social is not ours
     expect(text).toContain('`social-12.3.3`: 3 sites');
@@ -138,13 +138,16 @@ describe('replaying nine real weekly advisory snapshots', () => {
     expect(h.slack.calls.filter((c) => !again.has(c) && c.args.thread_ts)).toEqual([]);
   });
 
-  test('2024-10-16 drupal/core: every site is exposed (core 10.0.11 … 10.2.6), and no platform fixes it', async () => {
+  test('2024-10-16 drupal/core: the five sites on core 10.2.x are newly exposed; a and b (10.0.11) were already, and are not announced again', async () => {
     const { posts } = await step('2024-10-16');
     expect(posts).toHaveLength(1);
     const text = blockText(posts[0]!.args.blocks);
-    expect(text).toContain('7 sites of Open Social 12 exposed');
-    expect(text).toContain('`drupal/core` 10.0.11, 10.2.5');
-    expect(text).toContain('`social-12.3.3`: 4 sites');
+    expect(text).toContain('5 sites of Open Social 12 newly exposed');
+    expect(text).toContain('`drupal/core` 10.2.5, 10.2.6');
+    expect(text).toContain('`social-12.3.3`: 4 sites: c.example.org, d.example.org, e.example.org, g.example.org');
+    expect(text).toContain('`social-12.4.2`: 1 site: f.example.org');
+    expect(text).not.toContain('social-12.0.5');
+    expect(text).not.toContain('a.example.org');
     expect(text).toContain('No platform of this distribution fixes it yet');
   });
 

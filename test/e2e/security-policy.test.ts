@@ -122,7 +122,7 @@ describe('policy.security: security rollouts skip windows and start automaticall
     expect(summary).toContain(`*Rollout ${rollout.number}* · running · wave 1 of 2 (canary)`);
     expect(summary).toMatch(/`a\.example\.org` — queued/);
     expect(await h.services.upgrades.messageOf(rollout.planId)).toEqual({ channel: CHANNEL, ts: thread[0]!.response.ts });
-    expect(text).toContain('2 sites of Open Social 12 exposed');
+    expect(text).toContain('2 sites of Open Social 12 newly exposed');
     expect(text).toContain(
       `Started automatically: rollout #${rollout.number} of 2 exposed sites (canary first) — security rollouts in this distribution skip maintenance windows.`,
     );

@@ -31,6 +31,18 @@ const autoLine = (a: EventAssessment, auto: AutoUpgradeOutcome): string => {
   return `:rocket: Started automatically: rollout #${r.number} of ${plural(sites, 'exposed site')}${canary}${windows}.`;
 };
 
+/** Site names of one platform line, the first SITE_NAMES of them; the Exposure page lists them all. */
+const SITE_NAMES = 12;
+const siteNames = (names: string[]): string => {
+  const sorted = names.slice().sort();
+  const shown = sorted.slice(0, SITE_NAMES).map(esc).join(', ');
+  return sorted.length > SITE_NAMES ? `${shown} and ${sorted.length - SITE_NAMES} more` : shown;
+};
+
+/**
+ * An event's announcement: only the sites it newly exposes (sites that stay exposed are in the weekly digest, not
+ * repeated per event), the packages, and the way out.
+ */
 export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string | null, auto: AutoUpgradeOutcome | null = null): SlackMessage => {
   const { distribution, fix } = a;
   const packageLines = a.packages.map((name) => {
@@ -41,11 +53,11 @@ export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string
   const platformLines = a.platforms
     .slice()
     .sort((x, y) => y.sites.length - x.sites.length || (x.platform.name < y.platform.name ? -1 : 1))
-    .map((r) => `• ${code(r.platform.name)}: ${plural(r.sites.length, 'site')}`);
+    .map((r) => `• ${code(r.platform.name)}: ${plural(r.sites.length, 'site')}: ${siteNames(r.sites.map((x) => x.name))}`);
   const blocks: Block[] = [
-    header(`Security advisory: ${plural(a.exposedSites, 'site')} of ${distribution.title} exposed`),
+    header(`Security advisory: ${plural(a.exposedSites, 'site')} of ${distribution.title} newly exposed`),
     section(
-      `A Drupal security advisory update (${esc(eventLabel(a.event))}) covers ${a.packages.length === 1 ? 'a package' : 'packages'} that ` +
+      `A Drupal security advisory update (${esc(eventLabel(a.event))}) now covers the ${a.packages.length === 1 ? 'version' : 'versions'} that ` +
         `*${plural(a.exposedSites, 'site')}* of ${code(distribution.slug)} run:\n${fitLines(packageLines, { maxChars: 1400 })}`,
       eventUrl ? linkButton('Exposure', eventUrl, `advisory_${a.event.id}`) : undefined,
     ),
@@ -62,7 +74,7 @@ export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string
   blocks.push(context(`Advisory feed commit ${code(a.event.commit.slice(0, 40))} · ${slackDate(a.event.at)}`));
   const started = auto?.kind === 'started' ? `; started automatically: rollout #${auto.rollout.number}` : '';
   const way = fix ? `the target ${fix.platform.name} fixes it${started}` : 'no platform fixes it yet';
-  return message(notificationText(`Security advisory: ${plural(a.exposedSites, 'site')} of ${distribution.slug} exposed (${a.packages.join(', ')}); ${way}.`), blocks);
+  return message(notificationText(`Security advisory: ${plural(a.exposedSites, 'site')} of ${distribution.slug} newly exposed (${a.packages.join(', ')}); ${way}.`), blocks);
 };
 
 /** Posted in the announcement's thread when a build of the distribution fixes the advisory. */

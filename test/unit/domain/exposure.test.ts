@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { diffConflicts, mergeConflicts } from '../../../src/domain/advisory-feed.js';
 import { indexConflictMap, isInsecure, readConflictMap } from '../../../src/domain/compare/advisories.js';
 import { parseManifest } from '../../../src/domain/compare/manifest.js';
-import { ExposureIndex, siteExposure } from '../../../src/domain/exposure.js';
+import { EventCoverage, ExposureIndex, siteExposure } from '../../../src/domain/exposure.js';
 import { ADVISORY_HISTORY, advisorySnapshot } from '../../support/advisory-feed-repo.js';
 import { OPEN_SOCIAL_VERSIONS, openSocialBuild } from '../../support/fixtures.js';
 
@@ -91,5 +91,36 @@ describe('siteExposure', () => {
   test('known modules: a module project counts when it or a submodule is enabled; core always', () => {
     expect(siteExposure(exposed, ['node', 'gnode', 'group_content_menu']).map((p) => p.name)).toEqual(['drupal/core', 'drupal/group']);
     expect(siteExposure(exposed, ['Swiftmailer']).map((p) => p.name)).toEqual(['drupal/core', 'drupal/swiftmailer']);
+  });
+});
+
+describe('EventCoverage: what an event newly exposes', () => {
+  const core = (version: string) => [{ name: 'drupal/core', version, type: 'drupal-core' }];
+
+  test('a version the changed constraint covers now and did not before is newly exposed', () => {
+    const c = new EventCoverage([{ name: 'drupal/core', before: '<10.1.8', after: '<10.1.8|>=10.2,<10.2.2' }]);
+    expect(c.newlyExposed(core('10.2.1')).map((p) => p.version)).toEqual(['10.2.1']);
+    // Covered before and still: not new.
+    expect(c.newlyExposed(core('10.1.7'))).toEqual([]);
+    // Covered by neither.
+    expect(c.newlyExposed(core('10.2.2'))).toEqual([]);
+  });
+
+  test('an added package exposes what it covers; a removed one exposes nothing', () => {
+    expect(new EventCoverage([{ name: 'drupal/x', before: null, after: '<2.0' }]).newlyExposed([{ name: 'drupal/x', version: '1.5.0' }])).toHaveLength(1);
+    const removed = new EventCoverage([{ name: 'drupal/x', before: '<2.0', after: null }]);
+    expect(removed.names.size).toBe(0);
+    expect(removed.newlyExposed([{ name: 'drupal/x', version: '1.5.0' }])).toEqual([]);
+  });
+
+  test('a version another feed in force already covers was exposed before', () => {
+    const c = new EventCoverage([{ name: 'drupal/core', before: '<10.0.0', after: '<10.0.12' }], { 'drupal/core': '>=10.0,<10.0.20' });
+    expect(c.newlyExposed(core('10.0.11'))).toEqual([]);
+    expect(new EventCoverage([{ name: 'drupal/core', before: '<10.0.0', after: '<10.0.12' }]).newlyExposed(core('10.0.11'))).toHaveLength(1);
+  });
+
+  test('package names match case-insensitively and a branch build is read as its order version', () => {
+    const c = new EventCoverage([{ name: 'Drupal/Foo', before: null, after: '<1.1' }]);
+    expect(c.newlyExposed([{ name: 'drupal/foo', version: 'dev-1.x#abc', order: '1.0.0' }])).toHaveLength(1);
   });
 });

@@ -52,7 +52,7 @@ describe('advisory announcement', () => {
     withinLimits(m.blocks);
     expect(m.text.length).toBeLessThanOrEqual(LIMITS.notificationText);
     const text = blockText(m.blocks);
-    expect(text).toContain('300,000 sites of Open Social 12 exposed');
+    expect(text).toContain('300,000 sites of Open Social 12 newly exposed');
     expect(text).toMatch(/…and [\d,]+ more/);
     expect(text).toContain('The target `social-12.9.9` fixes it.');
     expect(JSON.stringify(m.blocks)).toContain('Review upgrades (300,000 sites)');
