@@ -293,6 +293,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
           polls,
           singleProcess: config.mongoUri === null,
           advisoryPollMs: services.advisories.hasFeeds() ? config.advisoryFeed.pollMinutes * 60_000 : null,
+          advisoryDigests: notifier !== null,
           requeueRollouts: () => requeueRollouts(services.rollouts),
         });
         logger.info({ owner, scheduled }, 'worker started');

@@ -15,6 +15,8 @@ export interface UpdatePolicy {
   rollout?: RolloutPolicy | null;
   /** Security rollouts: skip maintenance windows, start automatically on an advisory (absent: both off). */
   security?: SecurityPolicy | null;
+  /** Weekly advisory digest in the channel ("Mon 09:00 Europe/Amsterdam"): what is still exposed, what fixes it. */
+  advisoryDigest?: string | null;
 }
 
 export interface Distribution {

@@ -64,6 +64,13 @@ export const ADVISORY_POLL_KEY = 'advisory-poll';
 /** An asked-for poll (tests, `/distro exposure --poll`), once however often it is asked for. */
 export const ADVISORY_POLL_NOW_KEY = 'advisory-poll-now';
 /**
+ * `advisories.digest`: claims the weekly advisory digests due now and has them posted (src/jobs/advisory-jobs.ts);
+ * recurring, one schedule per deployment, often enough to run several times within a digest's hour.
+ */
+export const ADVISORY_DIGEST_JOB = 'advisories.digest';
+export const ADVISORY_DIGEST_EVERY_MS = 15 * 60_000;
+export const ADVISORY_DIGEST_KEY = 'advisory-digest';
+/**
  * `rollout.advance`: moves a rollout on (src/jobs/rollout-jobs.ts): starts its next wave when the previous one
  * finished healthy and a maintenance window is open, pauses it when a wave failed, finishes it after the last.
  * Idempotent, so it is enqueued freely: after each of its migrations ends, at a window's opening, on resume,

@@ -411,6 +411,8 @@ export type DomainEvent =
   | { type: 'advisory.published'; eventId: string }
   /** A feed snapshot was refused (too large, not JSON, a constraint that does not parse); the last good one stays. */
   | { type: 'advisory.refused'; source: string; label: string; notice: string }
+  /** A weekly advisory digest is due (claimed under `key`; the poster completes it). */
+  | { type: 'advisory.digest'; distributionId: string; key: string }
   /** A rollout changed state; `notice: 'paused'` when a failing wave paused it (said in the thread and the channel). */
   | { type: 'rollout.updated'; rolloutId: string; planId: string; notice?: 'paused' };
 

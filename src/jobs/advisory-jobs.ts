@@ -5,7 +5,7 @@
  * that is down, and the last good snapshot stays in force meanwhile).
  */
 import { TransientError } from '../domain/errors.js';
-import { ADVISORY_POLL_JOB } from '../domain/jobs.js';
+import { ADVISORY_DIGEST_JOB, ADVISORY_POLL_JOB } from '../domain/jobs.js';
 import type { JobQueue } from '../domain/ports.js';
 import type { Logger } from '../logger.js';
 import type { AdvisoryService } from '../services/advisory-service.js';
@@ -26,6 +26,16 @@ export const registerAdvisoryJobs = (jobs: JobQueue, deps: AdvisoryJobsOptions):
         if (!(error instanceof TransientError)) throw error;
         deps.logger.warn({ err: error }, 'advisory feed unreachable; the next poll tries again');
       }
+    },
+    { concurrency: 1, maxAttempts: 1 },
+  );
+  // Weekly digests (policy.advisoryDigest): claimed here, posted by the notifier. A failed run is tried again at
+  // the next schedule, several times within a digest's hour.
+  jobs.define(
+    ADVISORY_DIGEST_JOB,
+    async () => {
+      const keys = await deps.advisories.startDigests();
+      if (keys.length) deps.logger.info({ digests: keys }, 'advisory digests due');
     },
     { concurrency: 1, maxAttempts: 1 },
   );

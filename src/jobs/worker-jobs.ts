@@ -4,6 +4,9 @@
  * their unique keys keep one schedule per deployment.
  */
 import {
+  ADVISORY_DIGEST_EVERY_MS,
+  ADVISORY_DIGEST_JOB,
+  ADVISORY_DIGEST_KEY,
   ADVISORY_POLL_JOB,
   ADVISORY_POLL_KEY,
   BACKUP_PRUNE_EVERY_MS,
@@ -31,6 +34,8 @@ export interface WorkerJobsOptions {
   singleProcess: boolean;
   /** Interval of the advisory feed poll (0: once at start); null or absent: no feed to poll. */
   advisoryPollMs?: number | null;
+  /** Whether weekly advisory digests can be posted (Slack is configured): their job is scheduled only then. */
+  advisoryDigests?: boolean;
   /** Advances every unfinished rollout once (a trigger may have died with the last process). */
   requeueRollouts?: () => Promise<unknown>;
 }
@@ -57,5 +62,8 @@ export const startWorkerJobs = async (options: WorkerJobsOptions): ReturnType<Po
   if (options.advisoryPollMs === 0) await jobs.enqueue(ADVISORY_POLL_JOB, {}, { uniqueKey: ADVISORY_POLL_KEY });
   else if (options.advisoryPollMs) await jobs.every(ADVISORY_POLL_JOB, options.advisoryPollMs, {}, { uniqueKey: ADVISORY_POLL_KEY });
   else await jobs.cancelRecurring(ADVISORY_POLL_KEY);
+  // Weekly advisory digests of the distributions that ask for one (policy.advisoryDigest).
+  if (options.advisoryDigests) await jobs.every(ADVISORY_DIGEST_JOB, ADVISORY_DIGEST_EVERY_MS, {}, { uniqueKey: ADVISORY_DIGEST_KEY });
+  else await jobs.cancelRecurring(ADVISORY_DIGEST_KEY);
   return options.polls.schedulePolls();
 };

@@ -7,6 +7,8 @@
  */
 import { indexConflictMap, parseAdvisoryFeed, type AdvisoryIndex } from '../domain/compare/advisories.js';
 import { diffConflicts, mergeConflicts, type AdvisoryAnnouncement, type AdvisoryEvent, type AdvisorySnapshot } from '../domain/advisory-feed.js';
+import { digestDueKey } from '../domain/advisory-digest.js';
+import { compareVersions } from '../domain/compare/versions.js';
 import type { Distribution } from '../domain/distribution.js';
 import { TransientError, ValidationError } from '../domain/errors.js';
 import { EventCoverage, ExposureIndex, siteExposure, type ExposedPackage } from '../domain/exposure.js';
@@ -14,6 +16,10 @@ import { ALL_ITEMS, type AdvisoryFeedReader, type Clock, type EventPublisher, ty
 import { LIVE_STATUSES, type Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
 import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
+
+/** A claimed digest nobody posted within this long is offered again; a posted one is remembered for 8 days. */
+const DIGEST_LEASE_MS = 10 * 60_000;
+const DIGEST_TTL_MS = 8 * 24 * 3_600_000;
 
 /** A claimed announcement with no message after this long is offered again (its poster died). */
 export const ANNOUNCE_STALE_MS = 10 * 60_000;
@@ -49,6 +55,18 @@ export interface EventAssessment {
 
 /** What may act on an event for one distribution before it is announced (automatic security upgrades). */
 export type AdvisoryEventAction<T> = (a: EventAssessment) => Promise<T>;
+
+/** A weekly digest: what is still exposed in one distribution and what would fix it. */
+export interface AdvisoryDigest {
+  distribution: Distribution;
+  exposedSites: number;
+  totalSites: number;
+  /** Per package, most exposed sites first: the covered versions run, and the build that fixes it (the target when it does). */
+  packages: Array<{ name: string; sites: number; versions: string[]; fix: { platform: Platform; isTarget: boolean } | null }>;
+  target: Platform | null;
+  /** Exposed sites (not on the target) that the target fixes entirely. */
+  targetFixes: number;
+}
 
 export interface SiteExposureRow {
   site: Site;
@@ -439,6 +457,54 @@ export class AdvisoryService {
       if (await repos.advisories.markFixed(event.id, distribution.id, platform.id)) out.push({ announcement, event, platform, distribution });
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------- weekly digest (policy.advisoryDigest)
+
+  /**
+   * Claims every digest due at `now` (once per distribution and scheduled day, across processes) and publishes it
+   * for the notifier, which posts it and calls digestPosted. A claim whose poster died is offered again after
+   * DIGEST_LEASE_MS, while the digest's hour lasts. Returns the claimed keys.
+   */
+  async startDigests(now: Date = this.clock.now()): Promise<string[]> {
+    const { repos, events } = this.deps;
+    const claimed: string[] = [];
+    for (const d of (await repos.distributions.list(ALL_ITEMS)).items) {
+      const day = digestDueKey(d.policy.advisoryDigest, now);
+      if (!day) continue;
+      const key = `advisory-digest:${d.id}:${day}`;
+      if ((await repos.redeliveries.claim(key, DIGEST_TTL_MS, DIGEST_LEASE_MS)) !== 'claimed') continue;
+      claimed.push(key);
+      await events.publish({ type: 'advisory.digest', distributionId: d.id, key });
+    }
+    return claimed;
+  }
+
+  /** Marks a claimed digest posted: it is not offered again. */
+  digestPosted(key: string): Promise<void> {
+    return this.deps.repos.redeliveries.complete(key);
+  }
+
+  /** What a distribution's digest says: the sites still exposed, per package, and what would fix each. */
+  async digest(distributionKey: string): Promise<AdvisoryDigest> {
+    const { repos } = this.deps;
+    const [summary] = await this.summary(distributionKey);
+    const { distribution, target } = summary!;
+    const index = await this.refresh();
+    const rows = (await this.exposure({ distribution: distribution.id }, ALL_ITEMS)).items;
+    // Newest first, so the first one that is clean is the build to move to.
+    const platforms = (await repos.platforms.list({ distributionId: distribution.id, status: [...LIVE_STATUSES] }, ALL_ITEMS)).items.sort(
+      (a, b) => compareVersions(b.source.ref, a.source.ref) || b.createdAt.getTime() - a.createdAt.getTime(),
+    );
+    const clean = (p: Platform, name: string) => index.versionOf(p.id) !== undefined && !index.exposedTo(p.id, [name]).length;
+    const packages = summary!.packages.map(({ name, sites }) => {
+      const versions = [...new Set(rows.flatMap((r) => r.packages.filter((p) => p.name === name).map((p) => p.version)))].sort(compareVersions);
+      const way = target && clean(target, name) ? target : platforms.find((p) => clean(p, name));
+      return { name, sites, versions, fix: way ? { platform: way, isTarget: way.id === target?.id } : null };
+    });
+    // Sites the target fixes entirely: what Review upgrades would move.
+    const targetFixes = target ? rows.filter((r) => r.platform.id !== target.id && r.packages.every((p) => clean(target, p.name))).length : 0;
+    return { distribution, exposedSites: summary!.exposedSites, totalSites: summary!.totalSites, packages, target, targetFixes };
   }
 
   getEvent(id: string): Promise<AdvisoryEvent | null> {

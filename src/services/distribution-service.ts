@@ -18,6 +18,7 @@ import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
 import { rolloutPolicyProblems } from '../domain/rollout-policy.js';
 import { securityPolicyProblems } from '../domain/security-policy.js';
+import { advisoryDigestProblems } from '../domain/advisory-digest.js';
 import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
@@ -90,6 +91,7 @@ const policyProblems = (policy: UpdatePolicy): string[] => [
   ...(Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0']),
   ...rolloutPolicyProblems(policy.rollout),
   ...securityPolicyProblems(policy.security),
+  ...advisoryDigestProblems(policy.advisoryDigest),
 ];
 
 export const distributionSubject = (d: Pick<Distribution, 'id' | 'slug'>): AuditSubject => ({ kind: 'distribution', id: d.id, name: d.slug });

@@ -13,6 +13,7 @@ import type { Task } from '../domain/task.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
 import type { Distribution } from '../domain/distribution.js';
+import { advisoryDigestMessage } from './blocks/advisory-digest.js';
 import { advisoryAnnouncementMessage, advisoryFixedMessage, advisoryRefusedMessage } from './blocks/advisory-announcement.js';
 import { announcementMessage } from './blocks/announcement.js';
 import type { SlackMessage } from './blocks/kit.js';
@@ -159,6 +160,17 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
     if (!distribution.policy.autoTarget) await onFixCandidate(platformId);
   };
 
+  /** A weekly digest the worker claimed: posted when anything is still exposed, then marked done either way. */
+  const onDigest = async (event: Extract<DomainEvent, { type: 'advisory.digest' }>): Promise<void> => {
+    const digest = await services.advisories.digest(event.distributionId);
+    const channel = digest.exposedSites ? channelOf(digest.distribution, 'advisory digest') : null;
+    if (channel) {
+      const { text, blocks } = advisoryDigestMessage(digest, services.links.distributionUrl(digest.distribution.slug));
+      await client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
+    }
+    await services.advisories.digestPosted(event.key);
+  };
+
   const onRefused = async (event: Extract<DomainEvent, { type: 'advisory.refused' }>): Promise<void> => {
     if (!options.defaultChannel) return logger.warn({ source: event.label, notice: event.notice }, 'advisory feed refused');
     const { text, blocks } = advisoryRefusedMessage(event.label, event.notice);
@@ -208,6 +220,8 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
           return await onAdvisory(event.eventId);
         case 'advisory.refused':
           return await onRefused(event);
+        case 'advisory.digest':
+          return await onDigest(event);
         default:
           return unhandled(event);
       }
