@@ -11,6 +11,7 @@ import type { Site } from '../domain/site.js';
 import { isActive, type Task } from '../domain/task.js';
 import type { PlanScope, PlanSkip, PlanState, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import type { Rollout } from '../domain/rollout.js';
+import { siteExposure } from '../domain/exposure.js';
 import type { RolloutSecurity } from '../domain/security-policy.js';
 import { isNewerBuild } from './build-service.js';
 import type { AuditLog } from './audit-log.js';
@@ -25,6 +26,12 @@ export interface PlanGroup {
   sites: Site[];
   compare: CompareResult;
 }
+
+/** Whether moving the group fixes an advisory that exposes at least one of its sites (narrowed by enabled modules). */
+const fixesExposure = (g: PlanGroup): boolean => {
+  const fixed = g.compare.packages.filter((p) => p.security?.fixed && p.security.currentInsecure && p.from !== null).map((p) => ({ name: p.name, version: p.from!, ...(p.type ? { type: p.type } : {}) }));
+  return fixed.length > 0 && g.sites.some((s) => siteExposure(fixed, s.modules).length > 0);
+};
 
 /** Everything needed to render an upgrade summary (and re-render it as tasks progress). */
 export interface PlanView {
@@ -189,11 +196,12 @@ export class UpgradeService {
       await this.deps.events.publish({ type: 'plan.updated', planId: plan.id });
       throw new ConflictError('Nothing left to move: every site of this summary is already on the target or moved elsewhere. Nothing was scheduled.');
     }
-    // A security rollout: started from an advisory event, or (a person's Confirm) one whose Compare shows security
-    // fixes; the Compare results are cached per platform pair, the summary having just rendered them.
+    // A security rollout: started from an advisory event, or (a person's Confirm) one whose Compare fixes an
+    // advisory that exposes its sites (a fixed module the sites do not enable does not count); the Compare results
+    // are cached per platform pair, the summary having just rendered them.
     const security: RolloutSecurity | null = automatic
       ? { advisoryEventId: automatic.advisoryEventId, automatic: true }
-      : (await this.groups(plan.moves, plan.targetPlatformId)).some((g) => g.compare.counts.securityFixes > 0)
+      : (await this.groups(plan.moves, plan.targetPlatformId)).some((g) => fixesExposure(g))
         ? { advisoryEventId: null, automatic: false }
         : null;
     // The confirmation, its tasks and their jobs commit together (embedded store): a crash never leaves a

@@ -24,6 +24,13 @@ const autoLine = (a: EventAssessment, auto: AutoUpgradeOutcome): string => {
     return `:pushpin: Not started automatically: ${code(a.distribution.slug)} is pinned by ${esc(describeActor(auto.hold.by))} (${esc(auto.hold.reason)}).`;
   }
   if (auto.kind === 'blocked') return ':warning: Not started automatically: the upgrade has errors (see Review upgrades); a person has to decide.';
+  if (auto.kind === 'needs-review') return `:mag: Needs review: not started automatically because ${esc(auto.reason)}. A person has to confirm the upgrade.`;
+  if (auto.kind === 'in-flight') {
+    return `:hourglass: Not started automatically: automatic rollout #${auto.rollout.number} of ${code(a.distribution.slug)} is still ${auto.rollout.state} (one at a time). Review upgrades once it has finished.`;
+  }
+  if (auto.kind === 'awaiting-person') {
+    return `:raised_hand: Not started automatically: rollout #${auto.rollout.number} of these sites ${auto.rollout.state === 'failed' ? 'failed' : 'is paused'}; it waits for a person to resume, cancel or review it.`;
+  }
   const r = auto.rollout;
   const sites = r.waves.reduce((n, w) => n + w.sites.length, 0);
   const canary = r.waves[0]?.canary ? ' (canary first)' : '';
