@@ -4,7 +4,7 @@ import { ADMIN } from '../support/seed.js';
 import { openSocialBuild } from '../support/fixtures.js';
 import { sendSigned } from '../support/slack-requests.js';
 import { blockText, buttonsOf } from '../support/slack-stand-in.js';
-import { ALICE, CHANNEL, startSlackHarness, type Harness } from './slack-harness.js';
+import { ALICE, CHANNEL, planIdOf, startSlackHarness, type Harness } from './slack-harness.js';
 import { WEB_API_SCOPES } from '../../src/slack/slack-surface.js';
 
 let h: Harness;
@@ -155,7 +155,7 @@ describe('refusals', () => {
     const generic = await replyText('upgrade a.example.org');
     expect(generic).toMatch(/Something went wrong \(error id `[0-9a-f]{8}`\)/);
     // Both summaries that Slack refused were cancelled, so nobody can confirm a plan no one saw.
-    const planIds = h.slack.callsTo('chat.postMessage').slice(-2).map((c) => /Plan `([0-9a-f]+)`/.exec(blockText(c.args.blocks))?.[1]);
+    const planIds = h.slack.callsTo('chat.postMessage').slice(-2).map((c) => planIdOf(c.args.blocks));
     expect(planIds).toHaveLength(2);
     for (const id of planIds) expect((await h.repos.plans.get(id!))!.state).toBe('cancelled');
   });

@@ -51,10 +51,10 @@ export interface PostedSummary {
   call: SlackCall;
 }
 
-/** Plan id from a summary's Confirm/Cancel value or its "Plan `id`" footer. */
+/** Plan id from a summary's link to its page (`/upgrades/<id>?…`): the summary shows no internal id. */
 export const planIdOf = (blocks: unknown): string => {
-  const id = /Plan `([0-9a-f]+)`/.exec(blockText(blocks))?.[1];
-  if (!id) throw new Error(`no plan id in ${blockText(blocks)}`);
+  const id = /\/upgrades\/([0-9a-f]+)\?/.exec(JSON.stringify(blocks))?.[1];
+  if (!id) throw new Error(`no plan link in ${blockText(blocks)}`);
   return id;
 };
 

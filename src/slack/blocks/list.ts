@@ -17,6 +17,7 @@ export const listMessage = (overviews: DistributionOverview[]): SlackMessage => 
   return message(plural(overviews.length, 'distribution'), [
     header('Distributions'),
     section(fitLines(overviews.map(overviewLine))),
-    context('`show <distribution>` for its platforms · `status` for out-of-date sites'),
+    // `<…>` is a link to Slack: the placeholder is escaped, or it vanishes from the line.
+    context(`\`show ${esc('<distribution>')}\` for its platforms · \`status\` for out-of-date sites`),
   ]);
 };

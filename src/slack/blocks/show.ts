@@ -1,4 +1,5 @@
 /** `/distro show <distribution>`: its platforms, which one is the target, and their sites. */
+import { compareVersions } from '../../domain/compare/versions.js';
 import { redactUrl } from '../../lib/redact.js';
 import type { DistributionDetail } from '../../services/distribution-service.js';
 import { plural } from '../../lib/plural.js';
@@ -22,7 +23,8 @@ export const showMessage = (d: DistributionDetail): SlackMessage => {
       ? `GitHub ${distribution.upstream.owner}/${distribution.upstream.repo}`
       : `git ${redactUrl(distribution.upstream.url)}`
     : 'none';
-  const platforms = [...d.platforms].reverse().map(
+  // Newest version first (composer order of the refs: 12.10.0 after 12.9.0), not the order they were registered in.
+  const platforms = [...d.platforms].sort((a, b) => compareVersions(b.platform.source.ref, a.platform.source.ref) || b.platform.createdAt.getTime() - a.platform.createdAt.getTime()).map(
     (p) =>
       `${STATUS_ICON[p.platform.status] ?? ''} ${code(p.platform.name)} — ${p.platform.status}${p.isTarget ? ' · *upgrade target*' : ''} · ` +
       `${plural(p.siteCount, 'site')} · ref ${code(p.platform.source.ref)}` +

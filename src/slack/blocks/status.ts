@@ -13,7 +13,7 @@ const SITES_PER_PLATFORM = 10;
 
 const reportBlocks = (r: OutdatedReport, options: StatusOptions): Block[] => {
   const title = `*${esc(r.distribution.title)}* (${code(r.distribution.slug)})`;
-  if (!r.target) return [section(`${title}: no upgrade target yet — \`target ${esc(r.distribution.slug)} <platform>\``)];
+  if (!r.target) return [section(`${title}: no upgrade target yet — \`target ${esc(`${r.distribution.slug} <platform>`)}\``)];
   const total = r.groups.reduce((n, g) => n + g.sites.length, 0);
   if (!total) return [section(`${title}: :white_check_mark: every site is on the target ${code(r.target.name)}.`)];
   const url = options.distributionUrl?.(r.distribution.slug);

@@ -56,6 +56,17 @@ const MAX_GROUPS = 10;
 const MAX_SITES_PER_GROUP = 15;
 /** Up to this many moves, succeeded sites are named too; above it they are a count. */
 const NAME_SUCCEEDED_UP_TO = 10;
+/** Site names shown per waiting wave; the plan's page lists them all. */
+const WAITING_NAMES_PER_WAVE = 12;
+
+interface WaitingWave {
+  /** 1-based, as the rollout line counts them ("wave 2 of 4"). */
+  number: number;
+  canary: boolean;
+  sites: string[];
+}
+
+const waitingCount = (p: Progress): number => p.waiting.reduce((n, w) => n + w.sites.length, 0);
 
 /** Where each move of a confirmed plan stands, in the order a human should look at them. */
 interface Progress {
@@ -64,8 +75,8 @@ interface Progress {
   queued: Array<{ siteName: string; task: Task }>;
   /** Confirm is still going through the moves: no task yet, not skipped either. */
   scheduling: string[];
-  /** In a later wave of the rollout (or one a pause or a maintenance window holds back): no task yet. */
-  waiting: string[];
+  /** In a later wave of the rollout (or one a pause or a maintenance window holds back): no task yet, per wave. */
+  waiting: WaitingWave[];
   cancelled: Array<{ siteName: string; task: Task }>;
   skipped: PlanSkip[];
   succeeded: Array<{ siteName: string; task: Task }>;
@@ -77,14 +88,22 @@ const progressOf = (view: PlanView): Progress => {
   const skippedNames = new Set(skipped.map((s) => s.site));
   const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], waiting: [], cancelled: [], skipped: [...skipped], succeeded: [] };
   const r = view.rollout;
-  const waiting = new Set(
-    r && (r.state === 'scheduled' || r.state === 'running' || r.state === 'paused')
-      ? r.waves.flatMap((w) => (w.state === 'done' ? [] : w.sites.filter((s) => !s.taskId || w.state === 'pending').map((s) => s.siteId)))
-      : [],
-  );
+  // Site id → its wave, for the sites a wave still has to start.
+  const waveOf = new Map<string, WaitingWave>();
+  if (r && (r.state === 'scheduled' || r.state === 'running' || r.state === 'paused')) {
+    r.waves.forEach((w, i) => {
+      if (w.state === 'done') return;
+      const wave: WaitingWave = { number: i + 1, canary: w.canary, sites: [] };
+      for (const s of w.sites) if (!s.taskId || w.state === 'pending') waveOf.set(s.siteId, wave);
+    });
+  }
   for (const m of view.plan.moves) {
     const task = bySite.get(m.siteId);
-    if (waiting.has(m.siteId) && (!task || task.state === 'failed' || task.state === 'cancelled')) p.waiting.push(m.siteName);
+    const wave = waveOf.get(m.siteId);
+    if (wave && (!task || task.state === 'failed' || task.state === 'cancelled')) {
+      if (!wave.sites.length) p.waiting.push(wave);
+      wave.sites.push(m.siteName);
+    }
     else if (task) p[task.state].push({ siteName: m.siteName, task });
     // Older records have no `skipped` (undefined): their Confirm finished, so a missing task was skipped.
     else if (view.plan.skipped === null) p.scheduling.push(m.siteName);
@@ -103,7 +122,7 @@ const countsText = (p: Progress): string =>
     p.processing.length ? `:gear: ${p.processing.length.toLocaleString('en-US')} running` : null,
     p.queued.length ? `:hourglass_flowing_sand: ${p.queued.length.toLocaleString('en-US')} queued` : null,
     p.scheduling.length ? `${p.scheduling.length.toLocaleString('en-US')} being scheduled` : null,
-    p.waiting.length ? `:double_vertical_bar: ${p.waiting.length.toLocaleString('en-US')} waiting for a later wave` : null,
+    waitingCount(p) ? `:double_vertical_bar: ${waitingCount(p).toLocaleString('en-US')} waiting for a later wave` : null,
     p.succeeded.length ? `:white_check_mark: ${p.succeeded.length.toLocaleString('en-US')} succeeded` : null,
     p.cancelled.length ? `:no_entry_sign: ${p.cancelled.length.toLocaleString('en-US')} cancelled` : null,
     p.skipped.length ? `:heavy_minus_sign: ${p.skipped.length.toLocaleString('en-US')} not scheduled` : null,
@@ -111,7 +130,7 @@ const countsText = (p: Progress): string =>
     .filter(Boolean)
     .join(' · ');
 
-const isFinished = (p: Progress): boolean => !p.processing.length && !p.queued.length && !p.scheduling.length && !p.waiting.length;
+const isFinished = (p: Progress): boolean => !p.processing.length && !p.queued.length && !p.scheduling.length && !waitingCount(p);
 
 const stateLine = (view: PlanView, progress: Progress | null): string | null => {
   const { plan } = view;
@@ -143,9 +162,9 @@ const stateLine = (view: PlanView, progress: Progress | null): string | null => 
 /** One titled section per kind of site that needs a look; each says how many it leaves out and links to all. */
 const progressBlocks = (view: PlanView, p: Progress, options: PlanMessageOptions): Block[] => {
   const url = options.planUrl?.(view.plan.id);
-  const list = (title: string, lines: string[]): Block[] =>
+  const list = (title: string, lines: string[], count = lines.length): Block[] =>
     lines.length
-      ? [section(`*${title} (${lines.length.toLocaleString('en-US')})*\n${fitLines(lines, { maxChars: 2800, more: (n) => moreText(n, url) })}`)]
+      ? [section(`*${title} (${count.toLocaleString('en-US')})*\n${fitLines(lines, { maxChars: 2800, more: (n) => moreText(n, url) })}`)]
       : [];
   const line = (icon: string, siteName: string, rest: string): string => `${icon} ${code(siteName)} — ${rest}`;
   const blocks = [
@@ -158,7 +177,14 @@ const progressBlocks = (view: PlanView, p: Progress, options: PlanMessageOptions
     ...list('Running', p.processing.map(({ siteName, task }) => line(TASK_ICON.processing, siteName, `processing (${taskRef(task, options)})`))),
     ...list('Queued', p.queued.map(({ siteName, task }) => line(TASK_ICON.queued, siteName, `queued (${taskRef(task, options)})`))),
     ...list('Being scheduled', p.scheduling.map((siteName) => line(':hourglass:', siteName, 'being scheduled'))),
-    ...list('Waiting for a later wave', p.waiting.map((siteName) => line(':double_vertical_bar:', siteName, 'waits for its wave'))),
+    // One line per wave, not per site: a 500-site rollout's later waves are a few lines, in wave order.
+    ...list(
+      'Waiting for a later wave',
+      p.waiting
+        .sort((a, b) => a.number - b.number)
+        .map((w) => `:double_vertical_bar: *Wave ${w.number}*${w.canary ? ' (canary)' : ''}: ${plural(w.sites.length, 'site')}: ${listWithMore(w.sites.sort().map(code), WAITING_NAMES_PER_WAVE, ', ', url)}`),
+      waitingCount(p),
+    ),
     ...list('Not scheduled', p.skipped.map((s) => line(':heavy_minus_sign:', s.site, `skipped (${esc(s.reason)})`))),
     ...list('Cancelled', p.cancelled.map(({ siteName, task }) => line(TASK_ICON.cancelled, siteName, `cancelled (${taskRef(task, options)})`))),
   ];
@@ -259,6 +285,12 @@ const buttons = (view: PlanView): Block[] => {
   return [actions(`plan_${plan.id}`, [confirm, cancel])];
 };
 
+/** A link to the plan's page (every site and task); no internal id is shown. */
+const footer = (view: PlanView, options: PlanMessageOptions): Block[] => {
+  const url = options.planUrl?.(view.plan.id);
+  return url ? [context(`<${url}|All sites and tasks of this upgrade>`)] : [];
+};
+
 export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackMessage => {
   const { plan, distribution, target } = view;
   const sites = plan.moves.length;
@@ -275,7 +307,7 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
   if (state) blocks.push(section(state));
   if (view.rollout) blocks.push(...rolloutBlocks(view.rollout));
   if (progress) blocks.push(...progressBlocks(view, progress, options));
-  blocks.push(...groupBlocks(view, options), ...heldBlocks(view), ...buttons(view), ...rollbackButton(view, progress), context(`Plan \`${plan.id}\``));
+  blocks.push(...groupBlocks(view, options), ...heldBlocks(view), ...buttons(view), ...rollbackButton(view, progress), ...footer(view, options));
   const status = progress ? countsText(progress).replace(/:[a-z_]+: /g, '') : plan.state;
   return message(notificationText(`Upgrade ${plural(sites, 'site')} of ${distribution.slug} to ${target.name}: ${status}`), blocks);
 };

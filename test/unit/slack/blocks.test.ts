@@ -18,6 +18,7 @@ import { taskFailureMessage, taskLine } from '../../../src/slack/blocks/task-lis
 import { planMessage } from '../../../src/slack/blocks/upgrade-plan.js';
 import { blockText, buttonsOf, type LooseJson } from '../../support/slack-stand-in.js';
 import { newTaskRecord } from '../../../src/persistence/records.js';
+import { assignWaves, newRolloutRecord, type Rollout } from '../../../src/domain/rollout.js';
 
 const at = new Date('2025-01-02T03:04:05Z');
 const ZERO: CompareCounts = { upgrade: 0, downgrade: 0, unknown: 0, same: 0, added: 0, missing: 0, securityFixes: 0, securityOpen: 0, warnings: 0, errors: 0 };
@@ -256,7 +257,33 @@ describe('upgrade summary', () => {
     expect(linked).toMatch(/<https:\/\/distro\.example\.org\/upgrades\/plan1\?sig=x\|…and \d+ more>$/m);
     const pending = planMessage(view({ groups: 40, sitesPerGroup: 3 }), { compareUrl });
     expect(pending.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
-    expect(pending.blocks[pending.blocks.length - 2]!.type).toBe('actions');
+    expect(pending.blocks[pending.blocks.length - 1]!.type).toBe('actions');
+  });
+
+  test('waiting sites are grouped per wave, in wave order, and the summary shows no internal id', () => {
+    const v = view({ groups: 2, sitesPerGroup: 10, state: 'confirmed', taskStates: ['processing'] });
+    const waves = assignWaves(v.plan.moves, { canaries: 1, batchSize: 8 });
+    // The canary wave runs (its one site has a task); waves 2 to 4 wait.
+    waves[0] = { ...waves[0]!, state: 'running', sites: waves[0]!.sites.map((s) => ({ ...s, taskId: 't0' })) };
+    const rollout: Rollout = {
+      ...newRolloutRecord({ planId: 'plan1', distributionId: 'd1', targetPlatformId: 'pt', waves, failureThreshold: 0, createdBy: { kind: 'user', id: 'U0BOB', name: 'bob' } }, 3, at),
+      id: 'r-internal-1',
+      state: 'running',
+    };
+    // The task of the canary site (assignWaves sorts by name; the view's first move is the first by name too).
+    expect(waves[0]!.sites[0]!.siteId).toBe(v.plan.moves[0]!.siteId);
+    const m = planMessage({ ...v, rollout }, { compareUrl, planUrl: (id) => `https://distro.example.org/upgrades/${id}?sig=x` });
+    const text = blockText(m.blocks);
+    expect(text).toContain('*Waiting for a later wave (19)*');
+    const waveLines = text.split('\n').filter((l) => l.startsWith(':double_vertical_bar: *Wave'));
+    expect(waveLines.map((l) => /\*Wave (\d+)\*: (\d+) sites?/.exec(l)!.slice(1).join(':'))).toEqual(['2:8', '3:8', '4:3']);
+    expect(waveLines[2]).toContain(`\`${waves[3]!.sites[0]!.siteName}\``);
+    expect(text).not.toContain('waits for its wave');
+    // Link targets aside, what a reader sees names no plan or rollout id.
+    const visible = text.replace(/<[^|>]+\|/g, '<');
+    expect(visible).not.toContain('plan1');
+    expect(visible).not.toContain('r-internal-1');
+    expect(JSON.stringify(m.blocks)).toContain('<https://distro.example.org/upgrades/plan1?sig=x|All sites and tasks of this upgrade>');
   });
 });
 
