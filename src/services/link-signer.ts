@@ -41,6 +41,11 @@ export class LinkSigner {
     return this.url(`/distributions/${encodeURIComponent(slug)}`);
   }
 
+  /** A rollout's page (pause, resume, cancel, its waves and tasks), by its number. */
+  rolloutUrl(rolloutNumber: number): string {
+    return this.url(`/rollouts/${encodeURIComponent(String(rolloutNumber))}`);
+  }
+
   /** One security advisory event: which sites it exposes and the way out. */
   advisoryUrl(eventId: string): string {
     return this.url(`/advisories/${encodeURIComponent(eventId)}`);

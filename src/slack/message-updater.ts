@@ -2,7 +2,7 @@
  * The one way Distro edits a posted message (chat.update, Tier 3: about 50 a minute per workspace, with
  * bursts). Every change to a message only marks it dirty; the message is rendered from current state when its
  * turn comes, so any number of changes within the interval become one call and the last state is always the
- * one written. At most one call per message per `minIntervalMs`; across messages a token bucket keeps the
+ * one written. At least `minIntervalMs` between the end of one call for a message and the next; across messages a token bucket keeps the
  * workspace budget; a 429 pauses everything for its Retry-After and the message is sent again afterwards.
  *
  * Nothing here is durable, on purpose: after a restart the owners re-schedule what may be out of date
@@ -46,7 +46,10 @@ interface Entry {
   render: RenderMessage;
   dirty: boolean;
   inFlight: boolean;
-  /** When this message was last sent (or tried); the next update waits `minIntervalMs` from here. */
+  /**
+   * When the last call for this message ended (answered or failed); the next update waits `minIntervalMs` from
+   * here. From the end, not the start: a slow call must not let two edits reach Slack closer than the interval.
+   */
   lastAt: number;
   /** Not before this time (after a failure). */
   notBefore: number;
@@ -169,7 +172,6 @@ export class MessageUpdater {
   private async send(key: string, e: Entry): Promise<void> {
     e.dirty = false;
     e.inFlight = true;
-    e.lastAt = this.now();
     try {
       const content = await e.render();
       if (content) {
@@ -180,6 +182,7 @@ export class MessageUpdater {
     } catch (error) {
       this.onFailure(key, e, error);
     } finally {
+      e.lastAt = this.now();
       e.inFlight = false;
       this.pump();
     }

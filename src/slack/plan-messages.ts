@@ -101,7 +101,8 @@ export class PlanMessenger {
     const channel = ref?.channel ?? (await this.deps.services.distributions.get(rollout.distributionId)).channel;
     if (!channel) return;
     this.reported.add(key);
-    const { text, blocks } = rolloutPausedMessage(rollout, slashCommand);
+    // Without a summary in Slack (confirmed on the pages or through the API) the rollout's page is where to act.
+    const { text, blocks } = rolloutPausedMessage(rollout, slashCommand, ref ? undefined : this.deps.services.links.rolloutUrl(rollout.number));
     try {
       if (ref) await this.deps.client.chat.postMessage({ channel, text, blocks, thread_ts: ref.ts, reply_broadcast: true });
       else await this.deps.client.chat.postMessage({ channel, text, blocks });

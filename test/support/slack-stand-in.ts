@@ -23,6 +23,8 @@ export interface SlackCall {
   response: LooseJson;
   /** When the call arrived (ms since the epoch). */
   at: number;
+  /** When the answer was sent (ms since the epoch; later than `at` when the method is slowed down). */
+  answeredAt?: number;
 }
 
 /** Slack's per-method rate limiting, simulated: at most `limit` calls per `windowMs`, then 429 with Retry-After. */
@@ -49,6 +51,8 @@ export interface SlackStandIn {
   rateLimitNext(method: string, retryAfterS?: number): void;
   /** From now on, calls to `method` beyond `budget` answer 429 (like a Tier limit); null lifts it. */
   limitRate(method: string, budget: RateBudget | null): void;
+  /** From now on, calls to `method` are answered `ms` after they arrive (a slow Slack); 0 lifts it. */
+  slowDown(method: string, ms: number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -85,6 +89,7 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
   const failures = new Map<string, string[]>();
   const rateLimited = new Map<string, number[]>();
   const budgets = new Map<string, { budget: RateBudget; recent: number[] }>();
+  const delays = new Map<string, number>();
   /** Seconds to answer 429 with, or null to answer normally. */
   const limited = (method: string, now: number): number | null => {
     const queued = rateLimited.get(method);
@@ -150,6 +155,9 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
     }
     const reply = call.response;
     calls.push(call);
+    const delay = delays.get(method);
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    call.answeredAt = Date.now();
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
     emitter.emit('call', call);
@@ -167,11 +175,13 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
     failNext: (method, error) => failures.set(method, [...(failures.get(method) ?? []), error]),
     rateLimitNext: (method, retryAfterS = 0) => rateLimited.set(method, [...(rateLimited.get(method) ?? []), retryAfterS]),
     limitRate: (method, budget) => (budget ? budgets.set(method, { budget, recent: [] }) : budgets.delete(method)),
+    slowDown: (method, ms) => (ms > 0 ? delays.set(method, ms) : delays.delete(method)),
     reset: () => {
       calls.length = 0;
       failures.clear();
       rateLimited.clear();
       budgets.clear();
+      delays.clear();
     },
     waitFor: (predicate, what = 'a matching Slack call', timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {

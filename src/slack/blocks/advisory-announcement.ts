@@ -55,7 +55,7 @@ export const advisoryAnnouncementMessage = (a: EventAssessment, eventUrl: string
   const packageLines = a.packages.map((name) => {
     const versions = [...new Set(a.platforms.flatMap((r) => r.packages.filter((p) => p.name === name).map((p) => p.version)))];
     const shown = versions.slice(0, 6).map(esc).join(', ');
-    return `• ${code(name)} ${shown}${versions.length > 6 ? ` and ${versions.length - 6} more versions` : ''}`;
+    return `• ${code(name)} ${shown}${versions.length > 6 ? ` and ${plural(versions.length - 6, 'more version')}` : ''}`;
   });
   const platformLines = a.platforms
     .slice()

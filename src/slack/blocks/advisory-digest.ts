@@ -8,7 +8,7 @@ import { fitLines } from './fit-lines.js';
 import { ACTIONS, actions, button, code, context, esc, header, linkButton, message, notificationText, section, type Block, type SlackMessage } from './kit.js';
 
 const packageLine = (p: AdvisoryDigest['packages'][number]): string => {
-  const versions = p.versions.slice(0, 4).map(esc).join(', ') + (p.versions.length > 4 ? ` and ${p.versions.length - 4} more versions` : '');
+  const versions = p.versions.slice(0, 4).map(esc).join(', ') + (p.versions.length > 4 ? ` and ${plural(p.versions.length - 4, 'more version')}` : '');
   const way = !p.fix
     ? 'no platform fixes it yet'
     : p.fix.isTarget

@@ -54,11 +54,15 @@ export const rolloutBlocks = (r: Rollout): Block[] => {
   return [section(rolloutLine(r)), ...(buttons.length ? [actions(`rollout_${r.id}`, buttons)] : [])];
 };
 
-/** Posted in the summary's thread and its channel when a wave's failures paused the rollout. */
-export const rolloutPausedMessage = (r: Rollout, slashCommand: string): SlackMessage => {
+/**
+ * Posted in the summary's thread and its channel when a wave's failures paused the rollout. With `pageUrl` (the
+ * rollout's page), it links there: a rollout confirmed on the pages has no summary in Slack to resume it from.
+ */
+export const rolloutPausedMessage = (r: Rollout, slashCommand: string, pageUrl?: string): SlackMessage => {
+  const where = pageUrl ? `<${pageUrl}|its page>, ` : 'the Resume button on the summary, ';
   const text =
     `:double_vertical_bar: *Rollout ${r.number} paused*: ${esc((r.reason ?? 'a wave failed').slice(0, 2000))}\n` +
-    `Nothing else is started until someone resumes it (the Resume button on the summary, or \`${slashCommand} resume ${r.number}\`).`;
+    `Nothing else is started until someone resumes it (${where}or \`${slashCommand} resume ${r.number}\`).`;
   return message(`Rollout ${r.number} paused`, [section(text)]);
 };
 
