@@ -5,6 +5,7 @@
 import type { AdvisoryEvent } from '../../domain/advisory-feed.js';
 import type { ExposedPackage } from '../../domain/exposure.js';
 import type { DistributionExposure, EventAssessment, FeedStatus } from '../../services/advisory-service.js';
+import { plural } from '../../lib/plural.js';
 import { html, type SafeHtml } from '../html.js';
 import { badge, formatDate, layout } from './layout.js';
 import { distributionHref, platformHref, siteHref } from './links.js';
@@ -70,10 +71,10 @@ ${event.changes.map((c) => html`<tr><td><code>${c.name}</code></td><td class="mo
 ${
   assessments.length
     ? assessments.map(
-        (a) => html`<div class="card"><strong><a href="${distributionHref(a.distribution.slug)}">${a.distribution.title}</a></strong>: ${a.exposedSites} sites exposed (${a.packages.map((p, i) => html`${i ? ', ' : ''}<code>${p}</code>`)}).
+        (a) => html`<div class="card"><strong><a href="${distributionHref(a.distribution.slug)}">${a.distribution.title}</a></strong>: ${plural(a.exposedSites, 'site')} newly exposed (${a.packages.map((p, i) => html`${i ? ', ' : ''}<code>${p}</code>`)}).
 ${a.fix ? html`The target <a href="${platformHref(a.fix.platform.name)}">${a.fix.platform.name}</a> fixes it.` : 'No platform of this distribution fixes it yet.'}
 <ul>${a.platforms.map((r) => html`<li><a href="${platformHref(r.platform.name)}">${r.platform.name}</a> (${packageList(r.packages)}): ${r.sites.map((s, i) => html`${i ? ', ' : ''}<a href="${siteHref(s.name)}">${s.name}</a>`)}</li>`)}</ul></div>`,
       )
-    : html`<p class="empty">None of our sites runs a version this update covers.</p>`
+    : html`<p class="empty">This update newly exposes none of our sites (sites it still covers were exposed before; the exposure list has them).</p>`
 }`,
   });
