@@ -13,6 +13,7 @@
  */
 import { ConflictError } from '../domain/errors.js';
 import type { Hold } from '../domain/hold.js';
+import { KeyedSemaphore } from '../lib/keyed-semaphore.js';
 import type { Repositories } from '../domain/ports.js';
 import type { Rollout, RolloutState } from '../domain/rollout.js';
 import { eventNeedsReview, rolloutAwaitingPerson } from '../domain/security-policy.js';
@@ -41,10 +42,19 @@ const IN_FLIGHT: RolloutState[] = ['scheduled', 'running', 'paused'];
 const RECENT_ROLLOUTS = 200;
 
 export class SecurityUpgrader {
+  /**
+   * One decision per distribution at a time in this process, so two events delivered at once cannot both find no
+   * automatic rollout in flight and start two. (Feed events are committed by one poll at a time; across processes
+   * the same race would need two deliveries of different events at the same instant.)
+   */
+  private readonly perDistribution = new KeyedSemaphore(1);
+
   constructor(private readonly deps: { repos: Repositories; upgrades: UpgradeService; holds: HoldService }) {}
 
   /** Acts on one assessment; null when the policy is off, nothing fixes it yet, or no exposed site can move. */
-  readonly act: AdvisoryEventAction<AutoUpgradeOutcome | null> = async (a: EventAssessment) => {
+  readonly act: AdvisoryEventAction<AutoUpgradeOutcome | null> = (a: EventAssessment) => this.perDistribution.run([a.distribution.id], () => this.decide(a));
+
+  private readonly decide = async (a: EventAssessment): Promise<AutoUpgradeOutcome | null> => {
     const { repos, holds, upgrades } = this.deps;
     if (!a.distribution.policy.security?.autoUpgrade || !a.fix) return null;
     const started = (rollout: Rollout): AutoUpgradeOutcome => ({ kind: 'started', rollout, skipWindows: Boolean(a.distribution.policy.security?.skipWindows) });

@@ -157,3 +157,20 @@ describe('policy.security.autoUpgrade within bounds', () => {
     expect((await h.services.upgrades.confirm(y.plan.id, ADMIN)).view.rollout!.security).toEqual({ advisoryEventId: null, automatic: false });
   });
 });
+
+describe('one automatic rollout per distribution in flight, also when two events are acted on at once', () => {
+  test('two events exposing the same fixable sites, delivered concurrently, start one rollout', async () => {
+    // The search_api update (a and b, fixed by the target) as two events delivered at once.
+    const [event] = (await h.services.advisories.listEvents({ package: 'drupal/search_api' })).items;
+    const [assessment] = await h.services.advisories.assessEvent(event!);
+    // (y, registered since on a build with search_api 1.29.0, is in it too; its own rollout keeps it busy.)
+    expect(assessment!.platforms.flatMap((r) => r.sites.map((s) => s.name))).toEqual(expect.arrayContaining(['a.example.org', 'b.example.org']));
+    expect((await rollouts()).filter((r) => r.security?.automatic && ['scheduled', 'running', 'paused'].includes(r.state))).toEqual([]);
+    const outcomes = await Promise.all(
+      ['e1', 'e2'].map((n) => h.services.securityUpgrades.act({ ...assessment!, event: { ...event!, id: n.padEnd(24, '0') } })),
+    );
+    expect(outcomes.map((o) => o?.kind).sort()).toEqual(['in-flight', 'started']);
+    const inFlight = (await rollouts()).filter((r) => r.security?.automatic && ['scheduled', 'running', 'paused'].includes(r.state));
+    expect(inFlight).toHaveLength(1);
+  });
+});
