@@ -20,7 +20,7 @@ import { pathExists } from './hosting/paths.js';
 import { SiteHealthChecker } from './hosting/health-checker.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
-import { createHttpApp } from './http/http-app.js';
+import { createHttpApp, sessionManagerOf } from './http/http-app.js';
 import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { registerBuildJobs } from './jobs/build-jobs.js';
 import { registerMigrationJobs } from './jobs/migration-jobs.js';
@@ -238,6 +238,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     ? createHttpApp({
         services,
         sessions: repos.sessions,
+        signIns: repos.signIns,
+        trustProxy: config.http.trustProxy,
         auth: config.admin,
         publicUrl: config.http.publicUrl,
         health,
@@ -318,6 +320,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
+      if (http) await sessionManagerOf(http)?.close();
       await jobs.stop();
       // The last summary edits (the drained jobs' final states) go out if Slack lets them within a few seconds;
       // whatever is left is re-rendered from the store by the next start (recover).

@@ -3,6 +3,7 @@
  * process with a message naming it.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { isValidRefName } from './domain/ref-name.js';
@@ -24,12 +25,37 @@ const bool = z
   .default('false')
   .transform((v) => v === 'true' || v === '1');
 
+const TRUST_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/**
+ * TRUST_PROXY: unset or `false` (forwarded headers ignored), a hop count, or comma-separated addresses, CIDR
+ * ranges or Express's names (loopback, linklocal, uniquelocal). `true` would believe any client's X-Forwarded-For,
+ * so it is refused. Returns the problem as a string.
+ */
+const parseTrustProxy = (value: string | undefined): false | number | string[] | string => {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v) > 0 && Number(v) <= 10 ? Number(v) : 'a hop count must be 1–10';
+  if (v === 'true') return 'true would trust a forwarded address from anyone; give the hop count or the proxies\' addresses';
+  const entries = v.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, ...more] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!TRUST_PRESETS.has(entry) && (!family || !prefixOk || more.length)) {
+      return `\`${entry.slice(0, 60)}\` is not a hop count, an address, a CIDR range or one of loopback, linklocal, uniquelocal`;
+    }
+  }
+  return entries;
+};
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DISTRO_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   HOST: z.string().default('127.0.0.1'),
   PORT: int(3000),
   PUBLIC_URL: z.url().optional(),
+  /** Proxies in front of the admin HTTP port whose X-Forwarded-For counts: a hop count, or addresses (Express's `trust proxy`). */
+  TRUST_PROXY: z.string().max(2000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: readable lines on a terminal outside production, JSON lines otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -118,7 +144,13 @@ const envSchema = z.object({
 export interface Config {
   env: 'development' | 'production' | 'test';
   role: Role;
-  http: { host: string; port: number; publicUrl: string };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /** Express `trust proxy`: false (forwarded headers ignored), a hop count, or the proxies' addresses. */
+    trustProxy: false | number | string[];
+  };
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
   dataDir: string;
@@ -224,13 +256,20 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
   if (production && (e.DISTRO_TEST_CRASH_AT || e.DISTRO_TEST_CRASH_FILE)) {
     problems.push('DISTRO_TEST_CRASH_AT/DISTRO_TEST_CRASH_FILE: test-only kill switches, refused when NODE_ENV=production');
   }
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
   if (problems.length) throw new ConfigError(problems);
 
   const port = e.PORT;
   return {
     env: e.NODE_ENV,
     role,
-    http: { host: e.HOST, port, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '') },
+    http: {
+      host: e.HOST,
+      port,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+      trustProxy: trustProxy as false | number | string[],
+    },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     dataDir: resolve(e.DATA_DIR),

@@ -35,14 +35,19 @@ export const loginRoutes = (auth: AdminAuth, publicUrl: string): Router => {
     const next = localPath(field(req, 'next'));
     const user = field(req, 'user').trim().toLowerCase().slice(0, 64);
     if (!sessions) return page(res, 404, { next });
-    const result = await sessions.login(user, field(req, 'password'), req.socket.remoteAddress ?? '');
+    // req.ip: the socket address, or the client behind the proxies TRUST_PROXY names.
+    const result = await sessions.login(user, field(req, 'password'), req.ip ?? req.socket.remoteAddress ?? '');
     if (result.ok) {
       sessions.setCookie(res, result.token);
       return void res.redirect(303, next);
     }
-    if (result.retryAfter > 0) {
+    if (result.reason !== 'wrong') {
       res.set('Retry-After', String(result.retryAfter));
-      return page(res, 429, { next, user, problem: `Too many failed attempts; try again in ${Math.ceil(result.retryAfter / 60)} min.` });
+      const problem =
+        result.reason === 'busy'
+          ? 'Too many sign-ins at once; try again in a few seconds.'
+          : `Too many failed attempts; try again in ${result.retryAfter < 60 ? `${result.retryAfter} s` : `${Math.ceil(result.retryAfter / 60)} min`}.`;
+      return page(res, 429, { next, user, problem });
     }
     page(res, 401, { next, user, problem: 'Wrong user name or password.' });
   });
