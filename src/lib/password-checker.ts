@@ -40,8 +40,9 @@ export class PasswordChecker {
   private readonly free: Slot[] = [];
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (key: Buffer) => void; reject: (e: Error) => void }>();
-  /** Derivations started, for tests and metrics. */
+  /** Derivations started, and the most ever running and waiting at once (tests, metrics). */
   started = 0;
+  readonly peak = { active: 0, waiting: 0 };
 
   constructor(private readonly limits: { concurrency: number; queue: number } = { concurrency: 1, queue: 4 }) {
     for (let i = 0; i < limits.concurrency; i++) this.free.push({ worker: null, idle: null });
@@ -51,10 +52,14 @@ export class PasswordChecker {
   tryAcquire(): Promise<() => void> | null {
     if (this.active < this.limits.concurrency) {
       this.active++;
+      this.peak.active = Math.max(this.peak.active, this.active);
       return Promise.resolve(this.releaser());
     }
     if (this.waiting.length >= this.limits.queue) return null;
-    return new Promise((resolve) => this.waiting.push(() => resolve(this.releaser())));
+    return new Promise((resolve) => {
+      this.waiting.push(() => resolve(this.releaser()));
+      this.peak.waiting = Math.max(this.peak.waiting, this.waiting.length);
+    });
   }
 
   private releaser(): () => void {
