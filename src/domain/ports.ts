@@ -274,8 +274,11 @@ export interface SessionStore {
   delete(id: string): Promise<void>;
   /** Removes sessions idle since before `idleBefore` or created before `createdBefore`; returns how many. */
   prune(idleBefore: Date, createdBefore: Date): Promise<number>;
-  /** Ends every session of `user` except `exceptId` ("sign out everywhere"); returns how many. */
-  deleteByUser(user: string, exceptId?: string): Promise<number>;
+  /**
+   * Ends every session of `user` ("sign out everywhere"), or only those whose stamp is not `keepStamp` (opened
+   * before the user's password or role changed); returns how many.
+   */
+  deleteByUser(user: string, keepStamp?: string): Promise<number>;
   /** How many sessions each user has (for the sessions page). */
   countByUser(): Promise<Record<string, number>>;
 }

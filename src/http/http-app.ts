@@ -16,6 +16,7 @@ import { actionsRouter } from './pages/actions-router.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
 import { loginRoutes } from './session/login-routes.js';
 import { SessionManager } from './session/session-manager.js';
+import { signOutEverywhereRoutes } from './session/sign-out-everywhere.js';
 
 export interface HttpAppDeps {
   services: Services;
@@ -59,7 +60,7 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));
   deps.mount?.(app);
-  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), actionsRouter(deps));
+  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps));
   app.use(pageHeaders, pageRouter(deps));
   app.use(errorHandler(deps.logger));
   return app;

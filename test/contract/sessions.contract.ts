@@ -42,13 +42,13 @@ export const sessionStoreContract = (label: string, create: () => Promise<StoreI
       expect(await repos.sessions.get('missing')).toBeNull();
     });
 
-    it('ends every session of one user (all but one when asked), and counts sessions per user', async () => {
-      await repos.sessions.create(session('c1', 'carol', at(0)));
+    it('ends every session of one user (or those of an old stamp), and counts sessions per user', async () => {
+      await repos.sessions.create({ ...session('c1', 'carol', at(0)), stamp: 'old' });
       await repos.sessions.create(session('c2', 'carol', at(1)));
-      await repos.sessions.create(session('c3', 'carol', at(2)));
+      await repos.sessions.create({ ...session('c3', 'carol', at(2)), stamp: 'older' });
       await repos.sessions.create(session('d1', 'dave', at(0)));
       expect(await repos.sessions.countByUser()).toEqual({ carol: 3, dave: 1 });
-      expect(await repos.sessions.deleteByUser('carol', 'c2')).toBe(2);
+      expect(await repos.sessions.deleteByUser('carol', 'stamp-carol')).toBe(2);
       expect(await repos.sessions.get('c2')).not.toBeNull();
       expect(await repos.sessions.deleteByUser('carol')).toBe(1);
       expect(await repos.sessions.get('c2')).toBeNull();

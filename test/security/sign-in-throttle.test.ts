@@ -5,43 +5,23 @@
  * only behind TRUST_PROXY.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
-import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { SessionManager } from '../../src/http/session/session-manager.js';
 import { parseAdminUsers } from '../../src/lib/admin-users.js';
 import { hashPassword, parsePasswordHash } from '../../src/lib/password-hash.js';
-import { silentLogger } from '../../src/logger.js';
 import { embeddedStore, type EmbeddedStore } from '../support/embedded.js';
-import { makeTempDir } from '../support/git-fixtures.js';
-import { SessionClient } from '../support/sign-in.js';
+import { loginFrom, startOn, tempDir as makeTempDir, usersEnv } from './sign-in-app.js';
 
-const CHEAP = { N: 1024, r: 8, p: 1 };
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const usersEnv = async (entries: Record<string, string>, role = 'operator') =>
-  (await Promise.all(Object.entries(entries).map(async ([name, pw]) => `${name}:${role}:${await hashPassword(pw, CHEAP)}`))).join('\n');
-
-/** The product on `dir` (kept across starts, like a restart of the process). */
-const startOn = async (dir: string, env: Record<string, string>): Promise<DistroApp> => {
-  const config = loadConfig({ PORT: '0', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', ADVISORY_FEED_URL: 'off', ADMIN_TOKEN: 'sign-in-test-token-1234', ...env });
-  const app = await buildApp(config, { logger: silentLogger() });
-  await app.start();
-  return app;
-};
-
 const tempDir = async (): Promise<string> => {
-  const dir = await makeTempDir('distro-sign-in-');
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
+  const t = await makeTempDir();
+  cleanups.push(t.remove);
+  return t.dir;
 };
-
-const loginFrom = (url: string, address: string | null, user: string, password: string) =>
-  new SessionClient(url).request('POST', '/login', { user, password, next: '/' }, address ? { 'x-forwarded-for': address } : {});
 
 describe('attempts are reserved before the check', () => {
   let store: EmbeddedStore;

@@ -108,6 +108,8 @@ export class SessionManager {
       if (needsRehash(verifier)) await this.signIns.setRehash(user.name, user.hashDigest, await hashPassword(candidate, DEFAULT_COST, this.derive));
       const token = randomBytes(32).toString('base64url');
       const at = new Date(this.now());
+      // Sessions opened before the user's password or role changed end now (and on their next use, in resolve).
+      await this.store.deleteByUser(user.name, user.stamp);
       await this.store.create({ id: sha256(token), user: user.name, csrf: randomBytes(32).toString('base64url'), createdAt: at, lastSeenAt: at, stamp: user.stamp });
       // Housekeeping on sign-in: expired rows never pile up, and no timer is needed.
       await this.store.prune(new Date(this.now() - IDLE_MS), new Date(this.now() - ABSOLUTE_MS));
@@ -136,7 +138,7 @@ export class SessionManager {
     const ended = !user || session.stamp !== user.stamp || now - session.lastSeenAt.getTime() > IDLE_MS || now - session.createdAt.getTime() > ABSOLUTE_MS;
     if (ended) {
       // A changed entry ends every session opened under the old one, not just this one.
-      if (user && session.stamp !== user.stamp) await this.store.deleteByUser(user.name);
+      if (user && session.stamp !== user.stamp) await this.store.deleteByUser(user.name, user.stamp);
       else await this.store.delete(id);
       return null;
     }

@@ -37,8 +37,8 @@ export class MongoSessions implements SessionStore {
     return res.deletedCount;
   }
 
-  async deleteByUser(user: string, exceptId?: string): Promise<number> {
-    const res = await this.model.deleteMany({ user, ...(exceptId ? { key: { $ne: exceptId } } : {}) });
+  async deleteByUser(user: string, keepStamp?: string): Promise<number> {
+    const res = await this.model.deleteMany({ user, ...(keepStamp !== undefined ? { stamp: { $ne: keepStamp } } : {}) });
     return res.deletedCount;
   }
 

@@ -49,8 +49,12 @@ export class SqliteSessions implements SessionStore {
     );
   }
 
-  async deleteByUser(user: string, exceptId?: string): Promise<number> {
-    return this.db.write(() => this.db.run('DELETE FROM admin_sessions WHERE user = ? AND id != ?', user, exceptId ?? '').changes);
+  async deleteByUser(user: string, keepStamp?: string): Promise<number> {
+    return this.db.write(() =>
+      keepStamp === undefined
+        ? this.db.run('DELETE FROM admin_sessions WHERE user = ?', user).changes
+        : this.db.run('DELETE FROM admin_sessions WHERE user = ? AND stamp != ?', user, keepStamp).changes,
+    );
   }
 
   async countByUser(): Promise<Record<string, number>> {
