@@ -216,6 +216,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       health: new SiteHealthChecker({
         distributionOf: async (platform) => repos.distributions.get(platform.distributionId),
         command: config.hosting.healthCheckCommand,
+        allowHosts: config.hosting.healthCheckAllowHosts,
       }),
       rollouts: services.rollouts,
     });

@@ -56,6 +56,8 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   /** Proxies in front of the admin HTTP port whose X-Forwarded-For counts: a hop count, or addresses (Express's `trust proxy`). */
   TRUST_PROXY: z.string().max(2000).optional(),
+  /** Hosts a health check may probe although they are (or resolve to) local or private addresses. */
+  HEALTH_CHECK_ALLOW_HOSTS: list,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: readable lines on a terminal outside production, JSON lines otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -177,6 +179,8 @@ export interface Config {
     postMigrate: string[];
     /** HEALTH_CHECK_COMMAND (a template like the command driver's), or null. */
     healthCheckCommand: string | null;
+    /** HEALTH_CHECK_ALLOW_HOSTS, lower case, IPv6 without brackets. */
+    healthCheckAllowHosts: string[];
     concurrency: number;
     concurrencyPerServer: number;
     /** ALLOW_LOCAL_UPSTREAMS. */
@@ -256,6 +260,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
   if (production && (e.DISTRO_TEST_CRASH_AT || e.DISTRO_TEST_CRASH_FILE)) {
     problems.push('DISTRO_TEST_CRASH_AT/DISTRO_TEST_CRASH_FILE: test-only kill switches, refused when NODE_ENV=production');
   }
+  for (const host of e.HEALTH_CHECK_ALLOW_HOSTS) {
+    const name = host.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(label));
+    if (!isIP(host.replace(/^\[(.*)\]$/, '$1')) && !name) {
+      problems.push(`HEALTH_CHECK_ALLOW_HOSTS: \`${host.slice(0, 60)}\` is not a host name or an IP address (no scheme, port or path)`);
+    }
+  }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
   if (problems.length) throw new ConfigError(problems);
@@ -293,6 +303,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       commands,
       postMigrate: e.POST_MIGRATE_COMMANDS.split(';;').map((c) => c.trim()).filter(Boolean),
       healthCheckCommand: e.HEALTH_CHECK_COMMAND?.trim() || null,
+      healthCheckAllowHosts: e.HEALTH_CHECK_ALLOW_HOSTS.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1')),
       concurrency: e.MIGRATION_CONCURRENCY,
       concurrencyPerServer: e.MIGRATION_CONCURRENCY_PER_SERVER,
       allowLocalUpstreams: e.ALLOW_LOCAL_UPSTREAMS === 'true',
