@@ -20,6 +20,7 @@ import { pathExists } from './hosting/paths.js';
 import { SiteHealthChecker } from './hosting/health-checker.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
+import { limitConnections } from './http/connection-limits.js';
 import { createHttpApp, sessionManagerOf } from './http/http-app.js';
 import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { registerBuildJobs } from './jobs/build-jobs.js';
@@ -308,6 +309,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
           const s = http.listen(config.http.port, config.http.host, () => resolve(s));
           s.once('error', reject);
         });
+        limitConnections(server, config.http.connections);
         const address = server.address();
         const port = typeof address === 'object' && address ? address.port : config.http.port;
         app.server = server;

@@ -56,6 +56,9 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   /** Proxies in front of the admin HTTP port whose X-Forwarded-For counts: a hop count, or addresses (Express's `trust proxy`). */
   TRUST_PROXY: z.string().max(2000).optional(),
+  /** Open HTTP connections in all, and from one client address (0: no per-address cap). */
+  HTTP_MAX_CONNECTIONS: int(2048, 1),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: int(256),
   /** Hosts a health check may probe although they are (or resolve to) local or private addresses. */
   HEALTH_CHECK_ALLOW_HOSTS: list,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -152,6 +155,8 @@ export interface Config {
     publicUrl: string;
     /** Express `trust proxy`: false (forwarded headers ignored), a hop count, or the proxies' addresses. */
     trustProxy: false | number | string[];
+    /** HTTP_MAX_CONNECTIONS and HTTP_MAX_CONNECTIONS_PER_ADDRESS. */
+    connections: { max: number; perAddress: number };
   };
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
@@ -279,6 +284,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       port,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
       trustProxy: trustProxy as false | number | string[],
+      connections: { max: e.HTTP_MAX_CONNECTIONS, perAddress: e.HTTP_MAX_CONNECTIONS_PER_ADDRESS },
     },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

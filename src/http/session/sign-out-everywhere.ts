@@ -8,7 +8,7 @@ import { Router } from 'express';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Services } from '../../services/services.js';
-import { allow, pageActorOf, requireAdmin, type AdminAuth } from '../auth.js';
+import { allow, actorOf, requireAdmin, type AdminAuth } from '../auth.js';
 import { html } from '../html.js';
 import { actionButton } from '../pages/forms/form-parts.js';
 import { layout } from '../pages/layout.js';
@@ -51,14 +51,14 @@ ${everyone.map(
   router.post('/sessions/sign-out-everywhere', admin, allow('account.sign-out-everywhere'), async (_req, res) => {
     const me = pageContext().user;
     if (!me) throw new ValidationError('Only a signed-in user has sessions to end.', ['user: not signed in with a session']);
-    await signOutEverywhere(sessions(), deps.services, me, pageActorOf(res));
+    await signOutEverywhere(sessions(), deps.services, me, actorOf(res));
     sessions()?.clearCookie(res);
     res.redirect(303, '/login');
   });
 
   router.post('/users/:name/sign-out-everywhere', admin, allow('user.sign-out-everywhere'), async (req, res) => {
     const user = String(req.params['name']);
-    await signOutEverywhere(sessions(), deps.services, user, pageActorOf(res));
+    await signOutEverywhere(sessions(), deps.services, user, actorOf(res));
     if (user === pageContext().user) {
       sessions()?.clearCookie(res);
       return void res.redirect(303, '/login');
