@@ -242,6 +242,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         sessions: repos.sessions,
         signIns: repos.signIns,
         trustProxy: config.http.trustProxy,
+        deviceSecret: config.links.secret,
         auth: config.admin,
         publicUrl: config.http.publicUrl,
         health,

@@ -25,6 +25,8 @@ export interface HttpAppDeps {
   /** Sign-in throttle and re-hashed passwords (the sessions' neighbours). */
   signIns: SignInStore;
   auth: AdminAuth;
+  /** Key of the sign-in's device cookies (LINK_SECRET); none without it. */
+  deviceSecret?: string;
   /** Express `trust proxy` (TRUST_PROXY); without it X-Forwarded-For is ignored and the socket address counts. */
   trustProxy?: false | number | string[];
   /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
@@ -46,7 +48,10 @@ export const sessionManagerOf = (app: express.Express): SessionManager | null =>
 export const createHttpApp = (input: HttpAppDeps): express.Express => {
   const users = input.auth.users ?? [];
   const sessions = users.length
-    ? new SessionManager({ sessions: input.sessions, signIns: input.signIns }, users, { secure: input.publicUrl.startsWith('https:') })
+    ? new SessionManager({ sessions: input.sessions, signIns: input.signIns }, users, {
+        secure: input.publicUrl.startsWith('https:'),
+        ...(input.deviceSecret ? { deviceSecret: input.deviceSecret } : {}),
+      })
     : null;
   const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions } };
   const app = express();

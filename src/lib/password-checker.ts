@@ -1,8 +1,9 @@
 /**
  * Password hashing off the shared thread pool: scrypt runs (synchronously) in dedicated worker threads, so a
  * flood of sign-ins can never take the libuv threads that file, DNS and crypto work of the rest of the process
- * need. At most `concurrency` derivations run at once and `queue` more may wait; beyond that `tryAcquire` says no
- * at once, and the caller answers 429 without doing any work.
+ * need, at the lowest CPU priority. At most `concurrency` derivations run at once and `queue` more may wait (and
+ * as many again in the priority lane, served first); beyond that `tryAcquire` says no at once, and the caller
+ * answers 429 without doing any work.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -10,6 +11,9 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { scryptSync } = require('node:crypto');
+// Lowest CPU priority for this thread only (on Linux the nice value is per thread): file, database and request
+// work of the main thread always runs first, and a flood of checks only uses CPU nothing else wants.
+try { require('node:os').setPriority(0, 19); } catch {}
 parentPort.on('message', (m) => {
   try {
     const key = scryptSync(m.password, Buffer.from(m.salt), m.length, { N: m.N, r: m.r, p: m.p, maxmem: 256 * m.N * m.r + 1048576 });
@@ -37,6 +41,7 @@ interface Slot {
 export class PasswordChecker {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly priorityWaiting: (() => void)[] = [];
   private readonly free: Slot[] = [];
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (key: Buffer) => void; reject: (e: Error) => void }>();
@@ -48,16 +53,25 @@ export class PasswordChecker {
     for (let i = 0; i < limits.concurrency; i++) this.free.push({ worker: null, idle: null });
   }
 
-  /** A release function once a derivation may run (possibly after waiting its turn), or null when full. */
-  tryAcquire(): Promise<() => void> | null {
+  /** True when tryAcquire (not in the priority lane) would say no now. */
+  get full(): boolean {
+    return this.active >= this.limits.concurrency && this.waiting.length >= this.limits.queue;
+  }
+
+  /**
+   * A release function once a derivation may run (possibly after waiting its turn), or null when full. The
+   * priority lane (attempts from a known device) has its own queue and is served before the other.
+   */
+  tryAcquire(priority = false): Promise<() => void> | null {
     if (this.active < this.limits.concurrency) {
       this.active++;
       this.peak.active = Math.max(this.peak.active, this.active);
       return Promise.resolve(this.releaser());
     }
-    if (this.waiting.length >= this.limits.queue) return null;
+    const queue = priority ? this.priorityWaiting : this.waiting;
+    if (queue.length >= this.limits.queue) return null;
     return new Promise((resolve) => {
-      this.waiting.push(() => resolve(this.releaser()));
+      queue.push(() => resolve(this.releaser()));
       this.peak.waiting = Math.max(this.peak.waiting, this.waiting.length);
     });
   }
@@ -67,7 +81,7 @@ export class PasswordChecker {
     return () => {
       if (done) return;
       done = true;
-      const next = this.waiting.shift();
+      const next = this.priorityWaiting.shift() ?? this.waiting.shift();
       if (next) next();
       else this.active--;
     };

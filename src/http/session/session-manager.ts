@@ -10,7 +10,7 @@
  * a fast 429), and each attempt is counted in the store's throttle BEFORE its check (src/domain/login-throttle.ts),
  * so concurrent guesses cannot slip past the limit and every process shares the counts.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { signInRules } from '../../domain/login-throttle.js';
 import type { AdminSession, SessionStore, SignInStore } from '../../domain/ports.js';
@@ -43,9 +43,19 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export interface SessionManagerOptions {
   secure: boolean;
   now?: () => number;
-  /** Password checks at once and waiting (default 1 and 4). */
+  /** Password checks at once and waiting, per lane (default 1 and 4). */
   checks?: { concurrency: number; queue: number };
+  /**
+   * Key of device cookies (LINK_SECRET); without it there are none. A browser that signed in as a user before
+   * carries one (OWASP "device cookies"): its attempts for that user skip the account-wide delay and wait in the
+   * checks' priority lane, so a flood of guesses from elsewhere neither delays nor crowds out the real user.
+   */
+  deviceSecret?: string;
 }
+
+/** Device cookies last 180 days. */
+const DEVICE_TTL_MS = 180 * 86_400_000;
+const DEVICE_COOKIE = 'distro_device';
 
 export class SessionManager {
   readonly cookieName: string;
@@ -86,37 +96,86 @@ export class SessionManager {
    * Checks the password and opens a new session. Order matters: a slot on the checker (or a fast refusal), then
    * the attempt is counted in the store (or refused), and only then is the password checked.
    */
-  async login(rawName: string, password: string, client: string): Promise<LoginResult> {
+  async login(rawName: string, password: string, client: string, device: string | null = null): Promise<LoginResult> {
     const name = rawName.slice(0, 64);
-    const acquiring = this.checker.tryAcquire();
+    const trusted = this.deviceValid(device, name);
+    // A known device waits in the priority lane: ahead of every guess, with the same one check at a time.
+    const acquiring = this.checker.tryAcquire(trusted);
     if (!acquiring) return { ok: false, reason: 'busy', retryAfter: BUSY_RETRY_AFTER_S };
+    const derive = this.derive;
     const release = await acquiring;
     try {
-      const rules = signInRules(name, client);
+      const all = signInRules(name, client);
+      // A known device is not held to the account-wide delay (the per-address rules still apply).
+      const rules = trusted ? all.filter((r) => !r.delay) : all;
       const wait = await this.signIns.reserveAttempt(rules, new Date(this.now()));
       if (wait > 0) return { ok: false, reason: 'throttled', retryAfter: Math.ceil(wait / 1000) };
       const user = this.users.get(name);
       const candidate = password.slice(0, MAX_PASSWORD_LENGTH);
       const rehashed = user ? await this.signIns.getRehash(user.name) : null;
       const verifier = user ? (rehashed?.source === user.hashDigest ? parsePasswordHash(rehashed.hash) : user.password) : await this.dummyHash();
-      const good = await verifyPassword(candidate, verifier, this.derive);
+      const good = await verifyPassword(candidate, verifier, derive);
       if (!user || !good) return { ok: false, reason: 'wrong', retryAfter: 0 };
-      const [pair, address, account] = rules.map((r) => r.key);
-      await this.signIns.clearAttempts([pair!, account!]);
-      await this.signIns.refundAttempt([address!]);
+      const [pair, address, account] = all.map((r) => r.key);
       // A hash below OWASP's settings is replaced by a stronger one, kept in the store while the entry stays the same.
-      if (needsRehash(verifier)) await this.signIns.setRehash(user.name, user.hashDigest, await hashPassword(candidate, DEFAULT_COST, this.derive));
+      const rehash = needsRehash(verifier) ? await hashPassword(candidate, DEFAULT_COST, derive) : null;
       const token = randomBytes(32).toString('base64url');
       const at = new Date(this.now());
-      // Sessions opened before the user's password or role changed end now (and on their next use, in resolve).
-      await this.store.deleteByUser(user.name, user.stamp);
-      await this.store.create({ id: sha256(token), user: user.name, csrf: randomBytes(32).toString('base64url'), createdAt: at, lastSeenAt: at, stamp: user.stamp });
-      // Housekeeping on sign-in: expired rows never pile up, and no timer is needed.
-      await this.store.prune(new Date(this.now() - IDLE_MS), new Date(this.now() - ABSOLUTE_MS));
+      // Issued in one turn, so the embedded store commits them together (one fsync for the whole sign-in).
+      await Promise.all([
+        this.signIns.clearAttempts([pair!, account!]),
+        this.signIns.refundAttempt([address!]),
+        ...(rehash ? [this.signIns.setRehash(user.name, user.hashDigest, rehash)] : []),
+        // Sessions opened before the user's password or role changed end now (and on their next use, in resolve).
+        this.store.deleteByUser(user.name, user.stamp),
+        this.store.create({ id: sha256(token), user: user.name, csrf: randomBytes(32).toString('base64url'), createdAt: at, lastSeenAt: at, stamp: user.stamp }),
+        // Housekeeping on sign-in: expired rows never pile up, and no timer is needed.
+        this.store.prune(new Date(this.now() - IDLE_MS), new Date(this.now() - ABSOLUTE_MS)),
+      ]);
       return { ok: true, token, user };
     } finally {
       release();
     }
+  }
+
+  /**
+   * True when an attempt from this request would be refused as busy whatever its body says: the regular lane is
+   * full and the request carries no valid device cookie. Lets /login answer before reading the body.
+   */
+  busyFor(req: Request): boolean {
+    if (!this.checker.full) return false;
+    const device = this.deviceOf(req);
+    const user = device ? Buffer.from(device.split('.')[0] ?? '', 'base64url').toString() : '';
+    return !this.deviceValid(device, user);
+  }
+
+  /** `user.expiry.mac` signed with the device secret, or null without one. */
+  deviceCookieFor(user: string): string | null {
+    const key = this.options.deviceSecret;
+    if (!key) return null;
+    const body = `${Buffer.from(user).toString('base64url')}.${this.now() + DEVICE_TTL_MS}`;
+    return `${body}.${createHmac('sha256', key).update(`device\n${body}`).digest('base64url')}`;
+  }
+
+  private deviceValid(cookie: string | null, user: string): boolean {
+    const key = this.options.deviceSecret;
+    if (!key || !cookie || cookie.length > 300) return false;
+    const [who = '', expiry = '', mac = ''] = cookie.split('.');
+    const expected = createHmac('sha256', key).update(`device\n${who}.${expiry}`).digest();
+    const given = Buffer.from(mac, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
+    return Buffer.from(who, 'base64url').toString() === user && Number(expiry) > this.now();
+  }
+
+  /** The request's device cookie (see deviceSecret), unchecked. */
+  deviceOf(req: Request): string | null {
+    return readCookie(req.get('cookie'), DEVICE_COOKIE);
+  }
+
+  /** Remembers this browser as a device of `user` (on /login only, where it is read). */
+  setDeviceCookie(res: Response, user: string): void {
+    const value = this.deviceCookieFor(user);
+    if (value) res.append('Set-Cookie', serializeCookie(DEVICE_COOKIE, value, { secure: this.options.secure, maxAge: DEVICE_TTL_MS / 1000 }));
   }
 
   private dummyHash(): Promise<ParsedHash> {
