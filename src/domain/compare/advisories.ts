@@ -90,10 +90,25 @@ const satisfies = (v: ParsedVersion, b: Bound): boolean => {
   }
 };
 
+/** Alternatives (`|`) one constraint may have: drupal/core, the longest real one, has ~500. */
+export const MAX_ALTERNATIVES_PER_CONSTRAINT = 2_000;
+/** Alternatives of a whole map: the real one has ~4,000; every version lookup and exposure pass is bounded by it. */
+export const MAX_ALTERNATIVES_TOTAL = 50_000;
+
+const alternativesOf = (constraint: string): number => {
+  let n = 1;
+  for (let i = constraint.indexOf('|'); i >= 0; i = constraint.indexOf('|', i + 1)) n++;
+  return n;
+};
+
 const parseConstraint = (name: string, constraint: string, skipped: string[]): PackageAdvisory => {
   const advisory: PackageAdvisory = { exact: new Set(), ranges: [] };
   if (constraint.length > MAX_CONSTRAINT_CHARS) {
     skipped.push(`${name}: constraint longer than ${MAX_CONSTRAINT_CHARS} characters`);
+    return advisory;
+  }
+  if (alternativesOf(constraint) > MAX_ALTERNATIVES_PER_CONSTRAINT) {
+    skipped.push(`${name}: more than ${MAX_ALTERNATIVES_PER_CONSTRAINT} alternatives in one constraint`);
     return advisory;
   }
   // Plain string splits, then trims: `\s*\|\s*` as a split pattern is quadratic on long runs of spaces.
@@ -158,8 +173,15 @@ export const indexConflictMap = (
 ): AdvisoryIndex => {
   const packages = new Map<string, PackageAdvisory>();
   const skipped: string[] = [];
+  let total = 0;
   for (const [name, constraint] of Object.entries(conflict)) {
     const key = name.toLowerCase();
+    total += alternativesOf(constraint);
+    if (total > MAX_ALTERNATIVES_TOTAL) {
+      // The rest of the map is not indexed: a feed is refused whole for it, the bundled file keeps what came before.
+      skipped.push(`${name}: the map has more than ${MAX_ALTERNATIVES_TOTAL} alternatives in all`);
+      break;
+    }
     const reused = previous && Object.hasOwn(previous.conflict, name) && previous.conflict[name] === constraint ? previous.index.packages.get(key) : undefined;
     packages.set(key, reused ?? parseConstraint(name, constraint, skipped));
   }
