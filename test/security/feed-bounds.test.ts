@@ -7,7 +7,15 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MAX_ALTERNATIVES_PER_CONSTRAINT, MAX_ALTERNATIVES_TOTAL, parseAdvisories, parseAdvisoryFeed } from '../../src/domain/compare/advisories.js';
+import {
+  indexConflictMap,
+  indexingConflictMap,
+  MAX_ALTERNATIVES_PER_CONSTRAINT,
+  MAX_ALTERNATIVES_TOTAL,
+  parseAdvisories,
+  parseAdvisoryFeed,
+} from '../../src/domain/compare/advisories.js';
+import { runInSlices } from '../../src/lib/run-in-slices.js';
 
 const feed = (conflict: Record<string, string>): string => JSON.stringify({ conflict });
 const alternatives = (n: number, prefix = '1.0.'): string => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join('|');
@@ -38,5 +46,30 @@ describe('advisory map limits', () => {
     const lenient = parseAdvisories(feed({ 'drupal/core': alternatives(MAX_ALTERNATIVES_PER_CONSTRAINT + 1), 'drupal/views': '<1.0' }));
     expect(lenient.skipped).toEqual([`drupal/core: more than ${MAX_ALTERNATIVES_PER_CONSTRAINT} alternatives in one constraint`]);
     expect(lenient.packages.get('drupal/views')?.ranges).toHaveLength(1);
+  });
+
+  test('the worst valid map is indexed in slices: the event loop runs in between, and the index is the same', async () => {
+    const worst = Object.fromEntries(
+      Array.from({ length: MAX_ALTERNATIVES_TOTAL / MAX_ALTERNATIVES_PER_CONSTRAINT }, (_, p) => [`drupal/heavy${p}`, Array.from({ length: MAX_ALTERNATIVES_PER_CONSTRAINT }, (_, i) => `>=${p}.${i}.0,<${p}.${i}.5`).join('|')]),
+    );
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const t0 = performance.now();
+    const sliced = await runInSlices(indexingConflictMap(worst), 4);
+    const ms = performance.now() - t0;
+    ticking = false;
+    // The event loop turned all along (slices of 4 ms asked; at most 25 ms per turn on average allows for a busy
+    // machine), where the whole map used to be indexed in one piece of several hundred ms.
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(ms / 25));
+    expect(turns).toBeGreaterThan(10);
+    const whole = indexConflictMap(worst);
+    expect(sliced.skipped).toEqual([]);
+    expect([...sliced.packages.keys()]).toEqual([...whole.packages.keys()]);
+    expect(sliced.packages.get('drupal/heavy3')?.ranges).toHaveLength(MAX_ALTERNATIVES_PER_CONSTRAINT);
   });
 });
