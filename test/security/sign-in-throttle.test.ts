@@ -10,6 +10,7 @@ import { SessionManager } from '../../src/http/session/session-manager.js';
 import { parseAdminUsers } from '../../src/lib/admin-users.js';
 import { hashPassword, parsePasswordHash } from '../../src/lib/password-hash.js';
 import { embeddedStore, type EmbeddedStore } from '../support/embedded.js';
+import { SessionClient } from '../support/sign-in.js';
 import { loginFrom, startOn, tempDir as makeTempDir, usersEnv } from './sign-in-app.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -116,6 +117,22 @@ describe('on the HTTP surface', () => {
     }
     expect(maxWait).toBeGreaterThan(0);
     expect(maxWait).toBeLessThanOrEqual(30);
+  });
+
+  test('a browser that signed in before (device cookie) is not held to the account delay; a forged one is', async () => {
+    const dir = await tempDir();
+    const app = await startOn(dir, { ADMIN_USERS: await usersEnv({ olivia: 'olivia-password' }), TRUST_PROXY: 'loopback' });
+    cleanups.push(() => app.stop());
+    const browser = new SessionClient(app.url!);
+    expect((await browser.request('POST', '/login', { user: 'olivia', password: 'olivia-password' }, { 'x-forwarded-for': '203.0.113.5' })).status).toBe(303);
+    expect(browser.device).toMatch(/^distro_device=[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]+$/);
+    // Guesses at olivia from elsewhere put the account behind a delay ...
+    for (let i = 0; i < 8; i++) await loginFrom(app.url!, `192.0.2.${i + 1}`, 'olivia', 'guess');
+    const forged = new SessionClient(app.url!);
+    forged.device = browser.device.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await forged.request('POST', '/login', { user: 'olivia', password: 'olivia-password' }, { 'x-forwarded-for': '203.0.113.6' })).status).toBe(429);
+    // ... which her own browser does not wait for.
+    expect((await browser.request('POST', '/login', { user: 'olivia', password: 'olivia-password' }, { 'x-forwarded-for': '203.0.113.5' })).status).toBe(303);
   });
 
   test('one address guessing at many accounts is stopped after 30 attempts', async () => {
