@@ -20,7 +20,8 @@ import { pathExists } from './hosting/paths.js';
 import { SiteHealthChecker } from './hosting/health-checker.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
-import { createHttpApp } from './http/http-app.js';
+import { limitConnections } from './http/connection-limits.js';
+import { createHttpApp, sessionManagerOf } from './http/http-app.js';
 import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { registerBuildJobs } from './jobs/build-jobs.js';
 import { registerMigrationJobs } from './jobs/migration-jobs.js';
@@ -216,6 +217,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       health: new SiteHealthChecker({
         distributionOf: async (platform) => repos.distributions.get(platform.distributionId),
         command: config.hosting.healthCheckCommand,
+        allowHosts: config.hosting.healthCheckAllowHosts,
       }),
       rollouts: services.rollouts,
     });
@@ -238,6 +240,9 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     ? createHttpApp({
         services,
         sessions: repos.sessions,
+        signIns: repos.signIns,
+        trustProxy: config.http.trustProxy,
+        deviceSecret: config.links.secret,
         auth: config.admin,
         publicUrl: config.http.publicUrl,
         health,
@@ -306,6 +311,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
           const s = http.listen(config.http.port, config.http.host, () => resolve(s));
           s.once('error', reject);
         });
+        limitConnections(server, config.http.connections);
         const address = server.address();
         const port = typeof address === 'object' && address ? address.port : config.http.port;
         app.server = server;
@@ -319,6 +325,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
+      if (http) await sessionManagerOf(http)?.close();
       await jobs.stop();
       // The last summary edits (the drained jobs' final states) go out if Slack lets them within a few seconds;
       // whatever is left is re-rendered from the store by the next start (recover).

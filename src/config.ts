@@ -3,6 +3,7 @@
  * process with a message naming it.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { isValidRefName } from './domain/ref-name.js';
@@ -24,12 +25,42 @@ const bool = z
   .default('false')
   .transform((v) => v === 'true' || v === '1');
 
+const TRUST_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/**
+ * TRUST_PROXY: unset or `false` (forwarded headers ignored), a hop count, or comma-separated addresses, CIDR
+ * ranges or Express's names (loopback, linklocal, uniquelocal). `true` would believe any client's X-Forwarded-For,
+ * so it is refused. Returns the problem as a string.
+ */
+const parseTrustProxy = (value: string | undefined): false | number | string[] | string => {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v) > 0 && Number(v) <= 10 ? Number(v) : 'a hop count must be 1–10';
+  if (v === 'true') return 'true would trust a forwarded address from anyone; give the hop count or the proxies\' addresses';
+  const entries = v.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, ...more] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!TRUST_PRESETS.has(entry) && (!family || !prefixOk || more.length)) {
+      return `\`${entry.slice(0, 60)}\` is not a hop count, an address, a CIDR range or one of loopback, linklocal, uniquelocal`;
+    }
+  }
+  return entries;
+};
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DISTRO_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   HOST: z.string().default('127.0.0.1'),
   PORT: int(3000),
   PUBLIC_URL: z.url().optional(),
+  /** Proxies in front of the admin HTTP port whose X-Forwarded-For counts: a hop count, or addresses (Express's `trust proxy`). */
+  TRUST_PROXY: z.string().max(2000).optional(),
+  /** Open HTTP connections in all, and from one client address (0: no per-address cap). */
+  HTTP_MAX_CONNECTIONS: int(2048, 1),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: int(256),
+  /** Hosts a health check may probe although they are (or resolve to) local or private addresses. */
+  HEALTH_CHECK_ALLOW_HOSTS: list,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: readable lines on a terminal outside production, JSON lines otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -118,7 +149,15 @@ const envSchema = z.object({
 export interface Config {
   env: 'development' | 'production' | 'test';
   role: Role;
-  http: { host: string; port: number; publicUrl: string };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /** Express `trust proxy`: false (forwarded headers ignored), a hop count, or the proxies' addresses. */
+    trustProxy: false | number | string[];
+    /** HTTP_MAX_CONNECTIONS and HTTP_MAX_CONNECTIONS_PER_ADDRESS. */
+    connections: { max: number; perAddress: number };
+  };
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
   dataDir: string;
@@ -145,6 +184,8 @@ export interface Config {
     postMigrate: string[];
     /** HEALTH_CHECK_COMMAND (a template like the command driver's), or null. */
     healthCheckCommand: string | null;
+    /** HEALTH_CHECK_ALLOW_HOSTS, lower case, IPv6 without brackets. */
+    healthCheckAllowHosts: string[];
     concurrency: number;
     concurrencyPerServer: number;
     /** ALLOW_LOCAL_UPSTREAMS. */
@@ -224,13 +265,27 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
   if (production && (e.DISTRO_TEST_CRASH_AT || e.DISTRO_TEST_CRASH_FILE)) {
     problems.push('DISTRO_TEST_CRASH_AT/DISTRO_TEST_CRASH_FILE: test-only kill switches, refused when NODE_ENV=production');
   }
+  for (const host of e.HEALTH_CHECK_ALLOW_HOSTS) {
+    const name = host.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(label));
+    if (!isIP(host.replace(/^\[(.*)\]$/, '$1')) && !name) {
+      problems.push(`HEALTH_CHECK_ALLOW_HOSTS: \`${host.slice(0, 60)}\` is not a host name or an IP address (no scheme, port or path)`);
+    }
+  }
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
   if (problems.length) throw new ConfigError(problems);
 
   const port = e.PORT;
   return {
     env: e.NODE_ENV,
     role,
-    http: { host: e.HOST, port, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '') },
+    http: {
+      host: e.HOST,
+      port,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+      trustProxy: trustProxy as false | number | string[],
+      connections: { max: e.HTTP_MAX_CONNECTIONS, perAddress: e.HTTP_MAX_CONNECTIONS_PER_ADDRESS },
+    },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     dataDir: resolve(e.DATA_DIR),
@@ -254,6 +309,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
       commands,
       postMigrate: e.POST_MIGRATE_COMMANDS.split(';;').map((c) => c.trim()).filter(Boolean),
       healthCheckCommand: e.HEALTH_CHECK_COMMAND?.trim() || null,
+      healthCheckAllowHosts: e.HEALTH_CHECK_ALLOW_HOSTS.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1')),
       concurrency: e.MIGRATION_CONCURRENCY,
       concurrencyPerServer: e.MIGRATION_CONCURRENCY_PER_SERVER,
       allowLocalUpstreams: e.ALLOW_LOCAL_UPSTREAMS === 'true',

@@ -493,7 +493,14 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     plans: new MemoryPlans(db),
     redeliveries: noRedeliveries,
     // The baseline benchmarks never sign in.
-    sessions: { create: async () => undefined, get: async () => null, touch: async () => undefined, delete: async () => undefined, prune: async () => 0 },
+    sessions: { create: async () => undefined, get: async () => null, touch: async () => undefined, delete: async () => undefined, prune: async () => 0, deleteByUser: async () => 0, countByUser: async () => ({}) },
+    signIns: {
+      reserveAttempt: async () => 0,
+      refundAttempt: async () => undefined,
+      clearAttempts: async () => undefined,
+      getRehash: async () => null,
+      setRehash: async () => undefined,
+    },
     advisories: noAdvisories,
     // The old snapshot store predates rollouts; the store benchmark makes none (a worker start lists them: none).
     rollouts: new Proxy({} as Repositories['rollouts'], {

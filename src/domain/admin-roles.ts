@@ -33,6 +33,10 @@ export const ACTION_ROLES = {
   'site.pin': 'operator',
   'distribution.pin': 'operator',
   'site.rollback': 'operator',
+  /** Ending every session of one's own account ("sign out everywhere"). */
+  'account.sign-out-everywhere': 'viewer',
+  /** Ending every session of any user (a lost laptop, a leaver). */
+  'user.sign-out-everywhere': 'admin',
 } as const satisfies Record<string, AdminRole>;
 
 export type AdminAction = keyof typeof ACTION_ROLES;

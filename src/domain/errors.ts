@@ -12,6 +12,11 @@ export interface DistroErrorOptions {
   /** What to do next, rendered by each transport (a slash command on Slack, an endpoint over HTTP). */
   next?: ErrorHint;
   cause?: unknown;
+  /**
+   * Mentions the message may keep live on Slack (`<@U…>`, `<!subteam^…>`), written by Distro from trusted
+   * configuration; any other mention in it (user text) is escaped.
+   */
+  mentions?: readonly string[];
 }
 
 export abstract class DistroError extends Error {
@@ -20,12 +25,15 @@ export abstract class DistroError extends Error {
   readonly hint?: string;
   /** What to do next, as data (see ErrorHint). */
   readonly next?: ErrorHint;
+  /** Mentions Slack may keep live (see DistroErrorOptions.mentions); none by default. */
+  readonly mentions: readonly string[] = [];
 
   constructor(message: string, options?: DistroErrorOptions) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     if (options?.hint) this.hint = options.hint;
     if (options?.next) this.next = options.next;
+    if (options?.mentions) this.mentions = options.mentions;
   }
 }
 

@@ -17,6 +17,7 @@ import type { DriverStep, MigrationStepSpec } from './migration-steps.js';
 import type { AuditEntry, AuditFilter, AuditPage, AuditPageRequest, NewAuditEntry } from './audit.js';
 import type { Distribution, NewDistribution, PollOutcome } from './distribution.js';
 import type { Hold, HoldKind } from './hold.js';
+import type { ThrottleRule } from './login-throttle.js';
 import type { Manifest, NewPlatform, Platform, PlatformStatus } from './platform.js';
 import type { NewRollout, Rollout, RolloutPatch, RolloutState } from './rollout.js';
 import type { NewSite, Site, SiteStatus } from './site.js';
@@ -256,6 +257,11 @@ export interface AdminSession {
   csrf: string;
   createdAt: Date;
   lastSeenAt: Date;
+  /**
+   * Digest of the user's ADMIN_USERS entry (role and password hash) at sign-in: a session whose user's entry
+   * changed since (new password or role) is ended when it is next used.
+   */
+  stamp: string;
 }
 
 /** Admin sessions, shared by every web process, so logout ends a session everywhere at once. */
@@ -268,6 +274,33 @@ export interface SessionStore {
   delete(id: string): Promise<void>;
   /** Removes sessions idle since before `idleBefore` or created before `createdBefore`; returns how many. */
   prune(idleBefore: Date, createdBefore: Date): Promise<number>;
+  /**
+   * Ends every session of `user` ("sign out everywhere"), or only those whose stamp is not `keepStamp` (opened
+   * before the user's password or role changed); returns how many.
+   */
+  deleteByUser(user: string, keepStamp?: string): Promise<number>;
+  /** How many sessions each user has (for the sessions page). */
+  countByUser(): Promise<Record<string, number>>;
+}
+
+/**
+ * Sign-in state beside the sessions, shared by every web process and kept across restarts: the throttle's
+ * counters (rules in src/domain/login-throttle.ts) and passwords re-hashed at stronger settings than their
+ * ADMIN_USERS entry.
+ */
+export interface SignInStore {
+  /**
+   * Counts one attempt against every rule, all or none, atomically: 0 when counted, else the longest wait (ms)
+   * a refusing rule asks for.
+   */
+  reserveAttempt(rules: ThrottleRule[], now: Date): Promise<number>;
+  /** Takes one counted attempt back from each key (a success does not count against its address). */
+  refundAttempt(keys: string[]): Promise<void>;
+  /** Forgets the keys' counts (a success clears its user's). */
+  clearAttempts(keys: string[]): Promise<void>;
+  /** The re-hashed password of `user`, made from the ADMIN_USERS hash whose digest is `source`. */
+  getRehash(user: string): Promise<{ source: string; hash: string } | null>;
+  setRehash(user: string, source: string, hash: string): Promise<void>;
 }
 
 /**
@@ -340,6 +373,7 @@ export interface Repositories {
   rollouts: RolloutRepository;
   redeliveries: RedeliveryStore;
   sessions: SessionStore;
+  signIns: SignInStore;
   advisories: AdvisoryRepository;
   audit: AuditStore;
   holds: HoldStore;

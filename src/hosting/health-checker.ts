@@ -4,8 +4,14 @@
  * `https://{site}/`) and/or the operator's HEALTH_CHECK_COMMAND. The probe is bounded in time and size and follows
  * redirects only on the same host; the command gets its values as separate arguments (command-templates.ts), never
  * as shell text. A failure throws HostingError saying what was wrong, which rolls the site back.
+ * The URL comes from an admin-role user, so every hop goes through the private-address guard upstreams use: each
+ * address the host resolves to must be public (the connection is then pinned to the address checked, so a second
+ * DNS answer cannot swap in another), unless the host is on the operator's HEALTH_CHECK_ALLOW_HOSTS. Logs keep the
+ * status line and error codes, never response text or the internal addresses a refused connection names.
  */
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { isIP, type LookupFunction } from 'node:net';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Distribution } from '../domain/distribution.js';
@@ -15,6 +21,7 @@ import type { Platform } from '../domain/platform.js';
 import type { HttpProbePolicy } from '../domain/rollout-policy.js';
 import type { Site } from '../domain/site.js';
 import { crashPoint } from '../lib/crash-point.js';
+import { isPrivateAddress } from '../lib/private-address.js';
 import { placeholderProblems, renderScript, renderTemplate } from './command-templates.js';
 import { runProcess } from './run-command.js';
 
@@ -36,7 +43,56 @@ export interface HealthCheckerOptions {
   command: string | null;
   /** Pause between probe attempts (tests shorten it). */
   retryDelayMs?: number;
+  /** HEALTH_CHECK_ALLOW_HOSTS: host names or addresses probed even when they are local or private. */
+  allowHosts?: readonly string[];
+  /** Name resolution (tests answer with chosen addresses). */
+  lookup?: HostLookup;
 }
+
+export type HostLookup = (host: string) => Promise<{ address: string; family: number }[]>;
+const defaultLookup: HostLookup = (host) => dnsLookup(host, { all: true, verbatim: true });
+
+/** Where a probe may connect: `pin` is the checked address (null: a literal or allowed host, connect as given). */
+type Target = { pin: { address: string; family: number } | null } | { problem: string };
+
+/** The host of a URL without IPv6 brackets, lower case (WHATWG URL already turned `0x7f000001`, `127.1` into dotted form). */
+const bareHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+
+/** Whether a probe may reach `url`: http(s), and a public address for every answer of its host, or an allowed host. */
+export const probeTarget = async (url: URL, allowHosts: readonly string[], lookup: HostLookup = defaultLookup): Promise<Target> => {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `${url.protocol} is not http or https` };
+  const host = bareHost(url);
+  if (allowHosts.includes(host)) return { pin: null };
+  const refused = (address: string) => ({
+    problem: `${host} is or resolves to a local or private address (${address}); the operator can allow it with HEALTH_CHECK_ALLOW_HOSTS`,
+  });
+  if (isIP(host)) return isPrivateAddress(host) ? refused(host) : { pin: null };
+  let answers: { address: string; family: number }[];
+  try {
+    answers = await lookup(host);
+  } catch (e) {
+    return { problem: `cannot resolve ${host} (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  const local = answers.find((a) => isPrivateAddress(a.address));
+  if (local) return refused(local.address);
+  if (!answers[0]) return { problem: `cannot resolve ${host}` };
+  return { pin: answers[0] };
+};
+
+/** A lookup that answers with the address already checked (no second DNS answer between check and connect). */
+const pinned = (pin: { address: string; family: number }): LookupFunction =>
+  ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options?.all) callback(null, [{ address: pin.address, family: pin.family }]);
+    else callback(null, pin.address, pin.family);
+  }) as unknown as LookupFunction;
+
+/** A connection error as its code only: the message would name internal addresses and ports. */
+const errorText = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code) return `connection failed (${code})`;
+  const message = (e as Error).message ?? String(e);
+  return /^no answer within \d+ ms$/.test(message) ? message : 'connection failed';
+};
 
 interface Answer {
   status: number;
@@ -45,10 +101,15 @@ interface Answer {
 }
 
 /** One GET, bounded: the whole exchange within `timeoutMs`, at most MAX_PROBE_BODY_BYTES of body kept. */
-const get = (url: URL, timeoutMs: number): Promise<Answer> =>
+const get = (url: URL, timeoutMs: number, pin: { address: string; family: number } | null): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(url, { method: 'GET', headers: { 'user-agent': 'distro-health-check', accept: 'text/html,*/*' }, timeout: timeoutMs });
+    const req = request(url, {
+      method: 'GET',
+      headers: { 'user-agent': 'distro-health-check', accept: 'text/html,*/*' },
+      timeout: timeoutMs,
+      ...(pin ? { lookup: pinned(pin) } : {}),
+    });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (e) => {
@@ -84,15 +145,25 @@ const get = (url: URL, timeoutMs: number): Promise<Answer> =>
 /** The probe's URL for a site: `{site}` replaced by the (already validated) site name, percent-encoded. */
 export const probeUrl = (template: string, site: string): URL => new URL(template.split('{site}').join(encodeURIComponent(site)));
 
-/** One probe attempt: follows same-host redirects (at most 3), then checks status and body. Returns the problem, or null. */
-const probeOnce = async (policy: HttpProbePolicy, start: URL, timeoutMs: number): Promise<string | null> => {
+/**
+ * One probe attempt: follows same-host redirects (at most 3), each hop through the address guard, then checks
+ * status and body. Returns the problem, or null.
+ */
+const probeOnce = async (
+  policy: HttpProbePolicy,
+  start: URL,
+  timeoutMs: number,
+  guard: (url: URL) => Promise<Target>,
+): Promise<string | null> => {
   let url = start;
   for (let hop = 0; ; hop++) {
+    const target = await guard(url);
+    if ('problem' in target) return `${url.href}: not probed: ${target.problem}`;
     let answer: Answer;
     try {
-      answer = await get(url, timeoutMs);
+      answer = await get(url, timeoutMs, target.pin);
     } catch (e) {
-      return `${url.href}: ${(e as Error).message}`;
+      return `${url.href}: ${errorText(e)}`;
     }
     const expected = policy.expectStatus ?? 200;
     if (answer.status >= 300 && answer.status < 400 && answer.location && answer.status !== expected) {
@@ -129,12 +200,16 @@ export class SiteHealthChecker implements HealthChecker {
     const attempts = 1 + (policy.retries ?? DEFAULT_RETRIES);
     let problem: string | null = null;
     for (let i = 1; i <= attempts; i++) {
-      problem = await probeOnce(policy, url, policy.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      problem = await probeOnce(policy, url, policy.timeoutMs ?? DEFAULT_TIMEOUT_MS, (u) =>
+        probeTarget(u, this.options.allowHosts ?? [], this.options.lookup),
+      );
       if (!problem) {
         log(`Health check passed: ${url.href}`);
         return;
       }
       log(`Health check attempt ${i} of ${attempts} failed: ${problem}`, 'warn');
+      // A refused address does not change by retrying.
+      if (problem.includes(': not probed: ')) break;
       if (i < attempts) await sleep(this.options.retryDelayMs ?? 1000);
     }
     throw new HostingError(`Health check failed: ${problem}`);

@@ -59,9 +59,12 @@ interface Identity {
 /** The identity the credentials prove, or null when they prove nothing. */
 const identify = async (auth: AdminAuth, req: Request): Promise<Identity | null> => {
   const header = req.get('authorization') ?? '';
-  if (openMode(auth)) return isLoopback(req.socket.remoteAddress) ? { actor: ADMIN_ACTOR, via: 'open', role: 'admin' } : null;
+  // One surface per request, decided by the route and the same whatever the credential: `api` under /api, `page`
+  // for the pages' forms (a bearer token posting a page form acted through the page, as a session does).
+  const surface = /^\/api(\/|\?|$)/.test(req.originalUrl) ? 'api' : 'page';
+  if (openMode(auth)) return isLoopback(req.socket.remoteAddress) ? { actor: { ...ADMIN_ACTOR, via: surface }, via: 'open', role: 'admin' } : null;
   const bearer = /^Bearer\s+(.+)$/i.exec(header);
-  if (bearer && auth.token && safeEqual(bearer[1]!.trim(), auth.token)) return { actor: ADMIN_ACTOR, via: 'bearer', role: 'admin' };
+  if (bearer && auth.token && safeEqual(bearer[1]!.trim(), auth.token)) return { actor: { ...ADMIN_ACTOR, via: surface }, via: 'bearer', role: 'admin' };
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
   if (basic && basicEnabled(auth)) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
@@ -71,14 +74,13 @@ const identify = async (auth: AdminAuth, req: Request): Promise<Identity | null>
       // Evaluate both so a wrong user name takes as long as a wrong password.
       const userOk = safeEqual(user, auth.user);
       const passwordOk = safeEqual(decoded.slice(colon + 1), auth.password);
-      if (userOk && passwordOk) return { actor: { kind: 'user', id: user, name: user, via: 'api' }, via: 'basic', role: 'admin' };
+      if (userOk && passwordOk) return { actor: { kind: 'user', id: user, name: user, via: surface }, via: 'basic', role: 'admin' };
     }
   }
   const signedIn = sessionsEnabled(auth) ? await auth.sessions.resolve(req) : null;
   if (signedIn) {
     const { name, role } = signedIn.user;
-    const via = /^\/api(\/|\?|$)/.test(req.originalUrl) ? 'api' : 'page';
-    return { actor: { kind: 'user', id: name, name, via }, via: 'session', role, csrf: signedIn.session.csrf };
+    return { actor: { kind: 'user', id: name, name, via: surface }, via: 'session', role, csrf: signedIn.session.csrf };
   }
   return null;
 };
@@ -151,13 +153,9 @@ const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
   sendError(req, res, { status: 401, body: { code: 'unauthorized', message } });
 };
 
+/** Who acts, with the one surface of the request (see identify): every route, page or API, records it as is. */
 export const actorOf = (res: Response): Actor => (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
 
-/** The actor of a page's form post: a user acting through the pages, whatever credential the browser sent. */
-export const pageActorOf = (res: Response): Actor => {
-  const actor = actorOf(res);
-  return actor.kind === 'user' ? { ...actor, via: 'page' } : actor;
-};
 
 /** The authenticated role of the request (set by requireAdmin); null on a signed link alone. */
 export const roleOf = (res: Response): AdminRole | null => (res.locals['role'] as AdminRole | undefined) ?? null;

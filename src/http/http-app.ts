@@ -3,7 +3,7 @@
  * No global body parser: Slack's and GitHub's routes verify signatures over the raw body.
  */
 import express from 'express';
-import type { SessionStore } from '../domain/ports.js';
+import type { SessionStore, SignInStore } from '../domain/ports.js';
 import type { Redactor } from '../lib/redact.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
@@ -16,12 +16,19 @@ import { actionsRouter } from './pages/actions-router.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
 import { loginRoutes } from './session/login-routes.js';
 import { SessionManager } from './session/session-manager.js';
+import { signOutEverywhereRoutes } from './session/sign-out-everywhere.js';
 
 export interface HttpAppDeps {
   services: Services;
   /** Admin sessions: like RedeliveryStore, the transport's own state, not the application's. */
   sessions: SessionStore;
+  /** Sign-in throttle and re-hashed passwords (the sessions' neighbours). */
+  signIns: SignInStore;
   auth: AdminAuth;
+  /** Key of the sign-in's device cookies (LINK_SECRET); none without it. */
+  deviceSecret?: string;
+  /** Express `trust proxy` (TRUST_PROXY); without it X-Forwarded-For is ignored and the socket address counts. */
+  trustProxy?: false | number | string[];
   /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
   publicUrl: string;
   health: () => Promise<HealthReport>;
@@ -35,19 +42,30 @@ export interface HttpAppDeps {
   redact?: Redactor;
 }
 
+/** The session manager of an app made by createHttpApp (its password threads end with the app). */
+export const sessionManagerOf = (app: express.Express): SessionManager | null => (app.locals['sessionManager'] as SessionManager | undefined) ?? null;
+
 export const createHttpApp = (input: HttpAppDeps): express.Express => {
   const users = input.auth.users ?? [];
-  const sessions = users.length ? new SessionManager(input.sessions, users, { secure: input.publicUrl.startsWith('https:') }) : null;
+  const sessions = users.length
+    ? new SessionManager({ sessions: input.sessions, signIns: input.signIns }, users, {
+        secure: input.publicUrl.startsWith('https:'),
+        ...(input.deviceSecret ? { deviceSecret: input.deviceSecret } : {}),
+      })
+    : null;
   const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions } };
   const app = express();
+  app.locals['sessionManager'] = sessions;
   app.disable('x-powered-by');
+  // Express's default already ignores X-Forwarded-*; set explicitly so the one place that decides is visible.
+  app.set('trust proxy', input.trustProxy ?? false);
   if (deps.redact) app.use(redactResponses(deps.redact));
   app.get('/healthz', healthRoute(deps.health, deps.logger));
   // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));
   deps.mount?.(app);
-  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), actionsRouter(deps));
+  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps));
   app.use(pageHeaders, pageRouter(deps));
   app.use(errorHandler(deps.logger));
   return app;

@@ -5,8 +5,19 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const KEY_LENGTH = 32;
-/** N=2^15, r=8: ~32 MB and tens of milliseconds per check: cheap for a login, costly for a guesser. */
-const DEFAULT = { N: 32768, r: 8, p: 1 };
+/**
+ * OWASP's minimum for scrypt (Password Storage Cheat Sheet): N=2^17, r=8, p=1: 128 MB and a few hundred ms per
+ * check. Hashes below it are re-hashed at their user's next sign-in (session-manager.ts).
+ */
+export const DEFAULT_COST = { N: 131072, r: 8, p: 1 };
+const DEFAULT = DEFAULT_COST;
+
+/** True when a hash is weaker than the default (re-hash it once the password is known to be right). */
+export const needsRehash = (parsed: { N: number; r: number; p: number }): boolean =>
+  parsed.N * parsed.r * parsed.p < DEFAULT.N * DEFAULT.r * DEFAULT.p;
+
+/** How scrypt is run: in-process by default (the CLI), on the password worker threads by the sign-in. */
+export type Derive = (password: string, salt: Buffer, cost: { N: number; r: number; p: number }, length: number) => Promise<Buffer>;
 const FORMAT = /^scrypt:(\d{1,7}):(\d{1,2}):(\d{1,2}):([A-Za-z0-9_-]{16,128}):([A-Za-z0-9_-]{40,128})$/;
 
 export interface ParsedHash {
@@ -17,7 +28,7 @@ export interface ParsedHash {
   hash: Buffer;
 }
 
-const derive = (password: string, salt: Buffer, o: { N: number; r: number; p: number }, length: number): Promise<Buffer> =>
+const derive: Derive = (password: string, salt: Buffer, o: { N: number; r: number; p: number }, length: number): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const options: ScryptOptions = { N: o.N, r: o.r, p: o.p, maxmem: 256 * o.N * o.r + 1024 * 1024 };
     scrypt(password, salt, length, options, (error, key) => (error ? reject(error) : resolve(key)));
@@ -40,14 +51,14 @@ export const parsePasswordHash = (encoded: string): ParsedHash => {
   return { N: Number(N), r: Number(r), p: Number(p), salt: Buffer.from(salt!, 'base64url'), hash: Buffer.from(hash!, 'base64url') };
 };
 
-export const hashPassword = async (password: string, cost = DEFAULT): Promise<string> => {
+export const hashPassword = async (password: string, cost = DEFAULT, run: Derive = derive): Promise<string> => {
   const salt = randomBytes(16);
-  const hash = await derive(password, salt, cost, KEY_LENGTH);
+  const hash = await run(password, salt, cost, KEY_LENGTH);
   return `scrypt:${cost.N}:${cost.r}:${cost.p}:${salt.toString('base64url')}:${hash.toString('base64url')}`;
 };
 
 /** Constant-time comparison of the derived key. */
-export const verifyPassword = async (password: string, parsed: ParsedHash): Promise<boolean> => {
-  const key = await derive(password, parsed.salt, parsed, parsed.hash.length);
+export const verifyPassword = async (password: string, parsed: ParsedHash, run: Derive = derive): Promise<boolean> => {
+  const key = await run(password, parsed.salt, parsed, parsed.hash.length);
   return timingSafeEqual(key, parsed.hash);
 };

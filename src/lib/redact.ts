@@ -15,8 +15,29 @@ const MIN_SECRET_LENGTH = 4;
 
 export type Redactor = (text: string) => string;
 
-/** `https://deploy:token@host/repo` → `https://***@host/repo`. */
-export const redactUrl = (text: string): string => text.replace(URL_USERINFO, `://${REDACTED}@`);
+/** A URL in text (bounded, so the scan stays linear). */
+const URL_IN_TEXT = /\b(?:https?|wss?|git|ssh):\/\/[^\s"'<>\\`]{1,4096}/gi;
+/** Query and fragment parameters that carry credentials (OAuth implicit-flow fragments included). */
+const CREDENTIAL_PARAM = /^(?:access_token|id_token|refresh_token|token|auth|authorization|api[_-]?key|apikey|key|password|passwd|pwd|secret|client_secret|private_token|jwt|session|sessionid|x-amz-signature|x-goog-signature)$/i;
+/** `name=value` after `?`, `&`, `#` or `;` (the end of `&amp;` once HTML-escaped). */
+const PARAM = /([?&#;])([^=&#;?\s]{1,64})=([^&#;\s|)]*)/g;
+/** A fragment that is itself an opaque token (long, letters and digits, no `=` pairs). */
+const TOKEN_FRAGMENT = /#([A-Za-z0-9._~+/-]{20,})$/;
+
+const redactQuery = (url: string): string => {
+  const start = url.search(/[?#]/);
+  if (start < 0) return url;
+  let tail = url.slice(start).replace(PARAM, (m, sep: string, name: string) => (CREDENTIAL_PARAM.test(name) ? `${sep}${name}=${REDACTED}` : m));
+  const bare = TOKEN_FRAGMENT.exec(tail);
+  if (bare && /\d/.test(bare[1]!) && /[A-Za-z]/.test(bare[1]!)) tail = `${tail.slice(0, bare.index)}#${REDACTED}`;
+  return url.slice(0, start) + tail;
+};
+
+/**
+ * `https://deploy:token@host/repo` → `https://***@host/repo`; `…?access_token=abc&x=1` → `…?access_token=***&x=1`;
+ * `…#access_token=abc` and an opaque token fragment `…#eyJhbGciOi…` → `***`.
+ */
+export const redactUrl = (text: string): string => text.replace(URL_USERINFO, `://${REDACTED}@`).replace(URL_IN_TEXT, redactQuery);
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -5,7 +5,8 @@
  * upgrade target fixes it (`assessEvent`, the one place that decision is made). Slack delivery is the notifier's;
  * what was announced is recorded here, so a restart neither loses nor doubles an announcement.
  */
-import { indexConflictMap, parseAdvisoryFeed, type AdvisoryIndex } from '../domain/compare/advisories.js';
+import { feedIndexProblem, indexConflictMap, indexingConflictMap, readConflictMap, type AdvisoryIndex } from '../domain/compare/advisories.js';
+import { runInSlices } from '../lib/run-in-slices.js';
 import { diffConflicts, mergeConflicts, type AdvisoryAnnouncement, type AdvisoryEvent, type AdvisorySnapshot } from '../domain/advisory-feed.js';
 import { digestDueKey } from '../domain/advisory-digest.js';
 import { compareVersions } from '../domain/compare/versions.js';
@@ -174,7 +175,11 @@ export class AdvisoryService {
     }
     let conflict: Record<string, string>;
     try {
-      conflict = parseAdvisoryFeed(read.text, `The advisory feed ${feed.label}`, this.deps.maxBytes).conflict;
+      // Strict, and indexed in slices: a heavy map never holds requests up for longer than one slice.
+      const label = `The advisory feed ${feed.label}`;
+      conflict = readConflictMap(read.text, label, this.deps.maxBytes);
+      const problem = feedIndexProblem(await runInSlices(indexingConflictMap(conflict)), label);
+      if (problem) throw problem;
     } catch (error) {
       return this.refuse(feed, error as Error, checkedAt, read.commit);
     }
@@ -275,7 +280,7 @@ export class AdvisoryService {
     const conflict = snapshots.length ? mergeConflicts(snapshots.map((s) => s.conflict)) : null;
     const previous = this.cache?.conflict ? { conflict: this.cache.conflict, index: this.cache.advisories } : undefined;
     // Unchanged constraints are reused from the previous map: a new snapshot parses only what changed.
-    const merged = conflict ? indexConflictMap(conflict, previous) : ((await this.deps.fallback?.()) ?? indexConflictMap({}));
+    const merged = conflict ? await runInSlices(indexingConflictMap(conflict, previous)) : ((await this.deps.fallback?.()) ?? indexConflictMap({}));
     const step = this.incrementalStep(snapshots);
     this.index.setAdvisories(merged, step ?? undefined);
     this.cache = { key: snapshots.map((s) => s.id).join(','), conflict, advisories: merged };

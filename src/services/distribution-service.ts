@@ -116,6 +116,14 @@ export interface DistributionServiceDeps {
 const keepCredentials = (current: UpstreamSource | null, next: UpstreamSource | null | undefined): UpstreamSource | null | undefined =>
   next?.kind === 'git' && current?.kind === 'git' && next.url !== current.url && next.url === redactUrl(current.url) ? { ...next, url: current.url } : next;
 
+/** The same for the health-check URL, which may carry a token in its query (shown as `token=***`). */
+const keepProbeCredentials = (current: UpdatePolicy, next: UpdatePolicy): UpdatePolicy => {
+  const was = current.rollout?.healthCheck?.http?.url;
+  const http = next.rollout?.healthCheck?.http;
+  if (!was || !http || http.url === was || http.url !== redactUrl(was)) return next;
+  return { ...next, rollout: { ...next.rollout!, healthCheck: { ...next.rollout!.healthCheck, http: { ...http, url: was } } } };
+};
+
 export class DistributionService {
   constructor(private readonly deps: DistributionServiceDeps) {}
 
@@ -144,7 +152,7 @@ export class DistributionService {
     const current = await this.get(key);
     const { policy, ...given } = patch;
     const rest = given.upstream === undefined ? given : { ...given, upstream: keepCredentials(current.upstream, given.upstream) ?? null };
-    const merged = policy ? { ...current.policy, ...policy } : undefined;
+    const merged = policy ? keepProbeCredentials(current.policy, { ...current.policy, ...policy }) : undefined;
     const problems = merged ? policyProblems(merged) : [];
     if (rest.title !== undefined && !rest.title.trim()) problems.push('title: required');
     problems.push(...this.inputProblems(rest));

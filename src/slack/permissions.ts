@@ -8,7 +8,8 @@ import { mentionUser } from './blocks/kit.js';
 
 export interface Permissions {
   /** null when allowed, otherwise why not (shown to the user). */
-  refusal(userId: string, client: WebClient): Promise<string | null>;
+  /** Why `userId` may not act (with the mentions of the confirmers it names), or null. */
+  refusal(userId: string, client: WebClient): Promise<{ message: string; mentions: string[] } | null>;
 }
 
 export const createPermissions = (options: { confirmers: string[]; confirmersUsergroup: string | null; logger: Logger }): Permissions => ({
@@ -23,13 +24,13 @@ export const createPermissions = (options: { confirmers: string[]; confirmersUse
         if (res.users?.includes(userId)) return null;
       } catch (error) {
         options.logger.warn({ err: error, usergroup: group }, 'could not read confirmers user group');
-        return 'I could not check the confirmers user group just now (Slack API error), so I did not confirm. Try again in a moment.';
+        return { message: 'I could not check the confirmers user group just now (Slack API error), so I did not confirm. Try again in a moment.', mentions: [] };
       }
     }
     const who = [
       ...confirmers.map(mentionUser),
       ...(group ? [`members of <!subteam^${group}>`] : []),
     ];
-    return `Only ${who.join(', ')} may do this. Ask one of them.`;
+    return { message: `Only ${who.join(', ')} may do this. Ask one of them.`, mentions: [...confirmers.map(mentionUser), ...(group ? [`<!subteam^${group}>`] : [])] };
   },
 });

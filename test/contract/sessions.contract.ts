@@ -10,6 +10,7 @@ const session = (id: string, user: string, created: Date, seen: Date = created):
   csrf: `csrf-${id}`,
   createdAt: created,
   lastSeenAt: seen,
+  stamp: `stamp-${user}`,
 });
 
 export const sessionStoreContract = (label: string, create: () => Promise<StoreInstance>): void => {
@@ -39,6 +40,20 @@ export const sessionStoreContract = (label: string, create: () => Promise<StoreI
       expect((await repos.sessions.get('b1'))?.lastSeenAt).toEqual(at(10));
       await repos.sessions.touch('missing', at(3));
       expect(await repos.sessions.get('missing')).toBeNull();
+    });
+
+    it('ends every session of one user (or those of an old stamp), and counts sessions per user', async () => {
+      await repos.sessions.create({ ...session('c1', 'carol', at(0)), stamp: 'old' });
+      await repos.sessions.create(session('c2', 'carol', at(1)));
+      await repos.sessions.create({ ...session('c3', 'carol', at(2)), stamp: 'older' });
+      await repos.sessions.create(session('d1', 'dave', at(0)));
+      expect(await repos.sessions.countByUser()).toEqual({ carol: 3, dave: 1 });
+      expect(await repos.sessions.deleteByUser('carol', 'stamp-carol')).toBe(2);
+      expect(await repos.sessions.get('c2')).not.toBeNull();
+      expect(await repos.sessions.deleteByUser('carol')).toBe(1);
+      expect(await repos.sessions.get('c2')).toBeNull();
+      expect((await repos.sessions.get('d1'))?.stamp).toBe('stamp-dave');
+      expect(await repos.sessions.countByUser()).toEqual({ dave: 1 });
     });
 
     it('prunes sessions idle too long or too old, and keeps the others', async () => {

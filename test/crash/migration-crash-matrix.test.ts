@@ -99,7 +99,7 @@ describe('crash matrix: kill -9 during migrations and admin writes', () => {
   let probeCount = 0;
 
   const launch = (data: string, env: Record<string, string> = {}): Promise<AppProcess> =>
-    launchApp(bundle, { DATA_DIR: data, POST_MIGRATE_COMMANDS: POST_MIGRATE, ...env }, running);
+    launchApp(bundle, { DATA_DIR: data, POST_MIGRATE_COMMANDS: POST_MIGRATE, HEALTH_CHECK_ALLOW_HOSTS: '127.0.0.1', ...env }, running);
   const must = mustApi;
 
   beforeAll(async () => {

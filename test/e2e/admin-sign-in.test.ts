@@ -42,7 +42,7 @@ describe('signing in', () => {
     const ok = await client.request('POST', '/login', { user: 'alice', password: PASSWORDS.alice, next: '/sites/x' });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe('/sites/x');
-    expect(ok.headers.get('set-cookie')).toMatch(/^distro_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(ok.headers.getSetCookie()[0]).toMatch(/^distro_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
     const first = client.cookie;
     const home = await client.get('/');
     expect(home.status).toBe(200);

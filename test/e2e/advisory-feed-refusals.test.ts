@@ -42,6 +42,8 @@ describe('a git feed with bad commits', () => {
     ['a constraint that does not parse', JSON.stringify({ conflict: { 'drupal/core': '<10.9', 'drupal/views': '>=1.0,<=' } }), 'has a constraint that does not parse: drupal/views'],
     ['a prototype key', '{"conflict": {"__proto__": "<1.0"}}', '__proto__'],
     ['no conflict map', '{"name": "x"}', 'has no `conflict` map'],
+    ['too many alternatives in one constraint', JSON.stringify({ conflict: { 'drupal/core': Array.from({ length: 2001 }, (_, i) => `1.0.${i}`).join('|') } }), 'more than 2000 alternatives in one constraint'],
+    ['too many alternatives in all', JSON.stringify({ conflict: Object.fromEntries(Array.from({ length: 26 }, (_, p) => [`drupal/m${p}`, Array.from({ length: 2000 }, (_, i) => `1.${i}`).join('|')])) }), 'more than 50000 alternatives in all'],
     ['a feed over the size limit', JSON.stringify({ conflict: { 'drupal/core': '<1.0' }, pad: 'x'.repeat(1100 * 1024) }), 'is too large (1.1 MB; the limit is 1.0 MB)'],
   ])('%s is refused with a notice; the last good snapshot stays in force', async (_what, text, notice) => {
     const good = await inForce();

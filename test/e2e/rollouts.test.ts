@@ -94,6 +94,7 @@ describe('rollouts end to end (Slack, API, pages)', () => {
     const config = loadConfig({
       PORT: '0',
       ALLOW_LOCAL_UPSTREAMS: 'true',
+      HEALTH_CHECK_ALLOW_HOSTS: '127.0.0.1',
       DATA_DIR: join(dir, 'data'),
       LOG_LEVEL: 'silent',
       SLACK_SIGNING_SECRET: SECRET,

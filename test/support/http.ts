@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/logger.js';
 import type { AdvisoryFeedReader } from '../../src/domain/ports.js';
 import type { AdminAuth } from '../../src/http/auth.js';
 import { createHealthCheck } from '../../src/http/health.js';
-import { createHttpApp, type HttpAppDeps } from '../../src/http/http-app.js';
+import { createHttpApp, sessionManagerOf, type HttpAppDeps } from '../../src/http/http-app.js';
 import { embeddedStore } from './embedded.js';
 import { createHarness, type Harness } from './services-harness.js';
 
@@ -51,6 +51,7 @@ export const startHttpServer = async (options: StartOptions = {}): Promise<HttpT
   const app = createHttpApp({
     services: harness.services,
     sessions: repos.sessions,
+    signIns: repos.signIns,
     auth: options.auth ?? TOKEN_AUTH,
     publicUrl: PUBLIC_URL,
     health: createHealthCheck({ repos, jobs }),
@@ -64,6 +65,7 @@ export const startHttpServer = async (options: StartOptions = {}): Promise<HttpT
     baseUrl,
     close: async () => {
       await closeServer(server);
+      await sessionManagerOf(app)?.close();
       await jobs.stop();
       await repos.close();
     },

@@ -17,6 +17,8 @@ export const csrfOf = (page: string): string => /name="_csrf" value="([^"]+)"/.e
 /** A browser-like client: keeps the session cookie, sends Origin on posts, never follows redirects. */
 export class SessionClient {
   cookie = '';
+  /** The device cookie a sign-in leaves (`distro_device=…`), sent back to /login like a browser would. */
+  device = '';
   constructor(private readonly baseUrl: string) {}
 
   async request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
@@ -24,15 +26,19 @@ export class SessionClient {
       method,
       redirect: 'manual',
       headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.cookie || this.device ? { cookie: [this.cookie, path === '/login' ? this.device : ''].filter(Boolean).join('; ') } : {}),
         ...(method === 'GET' ? {} : { origin: this.baseUrl }),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
         ...headers,
       },
       ...(form ? { body: new URLSearchParams(form).toString() } : {}),
     });
-    const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0]!.endsWith('=') ? '' : set.split(';')[0]!;
+    for (const set of res.headers.getSetCookie()) {
+      const pair = set.split(';')[0]!;
+      // The sign-in's device cookie is kept apart: `cookie` stays the session alone, as tests pass it on.
+      if (pair.startsWith('distro_device=')) this.device = pair;
+      else this.cookie = pair.endsWith('=') ? '' : pair;
+    }
     return { status: res.status, headers: res.headers, text: await res.text() };
   }
 

@@ -6,7 +6,7 @@ describe('config', () => {
     const c = loadConfig({});
     expect(c.role).toBe('all');
     expect(c.mongoUri).toBeNull();
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, publicUrl: 'http://localhost:3000' });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, publicUrl: 'http://localhost:3000', trustProxy: false, connections: { max: 2048, perAddress: 256 } });
     expect(c.devDefaults).toEqual(['SLACK_SIGNING_SECRET', 'LINK_SECRET']);
     expect(c.slack.apiUrl).toBe('https://slack.com/api/');
   });

@@ -90,14 +90,32 @@ const satisfies = (v: ParsedVersion, b: Bound): boolean => {
   }
 };
 
-const parseConstraint = (name: string, constraint: string, skipped: string[]): PackageAdvisory => {
+/** Alternatives (`|`) one constraint may have: drupal/core, the longest real one, has ~500. */
+export const MAX_ALTERNATIVES_PER_CONSTRAINT = 2_000;
+/** Alternatives of a whole map: the real one has ~4,000; every version lookup and exposure pass is bounded by it. */
+export const MAX_ALTERNATIVES_TOTAL = 50_000;
+
+const alternativesOf = (constraint: string): number => {
+  let n = 1;
+  for (let i = constraint.indexOf('|'); i >= 0; i = constraint.indexOf('|', i + 1)) n++;
+  return n;
+};
+
+/** Parses one constraint, yielding every 16 alternatives (see indexingConflictMap). */
+function* parsingConstraint(name: string, constraint: string, skipped: string[]): Generator<void, PackageAdvisory, void> {
   const advisory: PackageAdvisory = { exact: new Set(), ranges: [] };
   if (constraint.length > MAX_CONSTRAINT_CHARS) {
     skipped.push(`${name}: constraint longer than ${MAX_CONSTRAINT_CHARS} characters`);
     return advisory;
   }
+  if (alternativesOf(constraint) > MAX_ALTERNATIVES_PER_CONSTRAINT) {
+    skipped.push(`${name}: more than ${MAX_ALTERNATIVES_PER_CONSTRAINT} alternatives in one constraint`);
+    return advisory;
+  }
   // Plain string splits, then trims: `\s*\|\s*` as a split pattern is quadratic on long runs of spaces.
+  let n = 0;
   for (const raw of constraint.split('|')) {
+    if (++n % 16 === 0) yield;
     const alternative = raw.trim();
     if (!alternative) continue;
     // AND: `,` or whitespace, but `>= 1.0` (operator, space, version) is one term.
@@ -119,7 +137,7 @@ const parseConstraint = (name: string, constraint: string, skipped: string[]): P
     advisory.ranges.push(parsed.flatMap((p) => p!.bounds ?? [{ op: '=' as const, version: p!.exact! }]));
   }
   return advisory;
-};
+}
 
 /** The real file is ~0.2 MB. */
 export const MAX_ADVISORIES_CHARS = 10 * 1024 * 1024;
@@ -150,18 +168,27 @@ export const readConflictMap = (composerJson: string, file: string, maxChars: nu
 /**
  * Indexes a conflict map (package → constraint text): the one home of "which versions does an advisory cover".
  * With `previous` (the map it replaces and its index), constraints whose text did not change are reused, so a new
- * snapshot costs the parsing of its changed packages only.
+ * snapshot costs the parsing of its changed packages only. A generator that yields after each package, so callers
+ * that must not hold the event loop (the feed poller) can run it in slices; indexConflictMap runs it at once.
  */
-export const indexConflictMap = (
+export function* indexingConflictMap(
   conflict: Readonly<Record<string, string>>,
   previous?: { conflict: Readonly<Record<string, string>>; index: AdvisoryIndex },
-): AdvisoryIndex => {
+): Generator<void, AdvisoryIndex, void> {
   const packages = new Map<string, PackageAdvisory>();
   const skipped: string[] = [];
+  let total = 0;
   for (const [name, constraint] of Object.entries(conflict)) {
     const key = name.toLowerCase();
+    total += alternativesOf(constraint);
+    if (total > MAX_ALTERNATIVES_TOTAL) {
+      // The rest of the map is not indexed: a feed is refused whole for it, the bundled file keeps what came before.
+      skipped.push(`${name}: the map has more than ${MAX_ALTERNATIVES_TOTAL} alternatives in all`);
+      break;
+    }
     const reused = previous && Object.hasOwn(previous.conflict, name) && previous.conflict[name] === constraint ? previous.index.packages.get(key) : undefined;
-    packages.set(key, reused ?? parseConstraint(name, constraint, skipped));
+    packages.set(key, reused ?? (yield* parsingConstraint(name, constraint, skipped)));
+    yield;
   }
   if (previous) {
     // What could not be understood in a reused constraint is still not understood.
@@ -169,6 +196,18 @@ export const indexConflictMap = (
     skipped.push(...previous.index.skipped.filter((s) => unchanged(s.slice(0, s.indexOf(':')))));
   }
   return { packages, skipped };
+}
+
+/** indexingConflictMap run to the end at once. */
+export const indexConflictMap = (
+  conflict: Readonly<Record<string, string>>,
+  previous?: { conflict: Readonly<Record<string, string>>; index: AdvisoryIndex },
+): AdvisoryIndex => {
+  const run = indexingConflictMap(conflict, previous);
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+  }
 };
 
 /** Parses the advisories composer.json. Throws ValidationError when it is not JSON or has no `conflict` map. */
@@ -182,6 +221,14 @@ export const parseAdvisories = (composerJson: string): AdvisoryIndex => {
   return { packages: index.packages, skipped: [...skipped, ...index.skipped].sort((a, b) => at(a) - at(b)) };
 };
 
+/** A strict feed's refusal when its index skipped anything (see parseAdvisoryFeed). */
+export const feedIndexProblem = (index: AdvisoryIndex, file: string): ValidationError | null =>
+  index.skipped.length
+    ? new ValidationError(`${file} has a constraint that does not parse: ${index.skipped[0]!.slice(0, 200)}`, index.skipped.slice(0, 10).map((s) => s.slice(0, 200)), {
+        hint: 'The last good advisory snapshot stays in force; fix the feed or wait for its next commit.',
+      })
+    : null;
+
 /**
  * A feed snapshot, strictly: unlike the bundled file (where a bad entry is skipped), a constraint that does not
  * parse refuses the whole snapshot, so the last good one stays in force.
@@ -189,11 +236,8 @@ export const parseAdvisories = (composerJson: string): AdvisoryIndex => {
 export const parseAdvisoryFeed = (composerJson: string, file: string, maxChars: number): { conflict: Record<string, string>; index: AdvisoryIndex } => {
   const conflict = readConflictMap(composerJson, file, maxChars);
   const index = indexConflictMap(conflict);
-  if (index.skipped.length) {
-    throw new ValidationError(`${file} has a constraint that does not parse: ${index.skipped[0]!.slice(0, 200)}`, index.skipped.slice(0, 10).map((s) => s.slice(0, 200)), {
-      hint: 'The last good advisory snapshot stays in force; fix the feed or wait for its next commit.',
-    });
-  }
+  const problem = feedIndexProblem(index, file);
+  if (problem) throw problem;
   return { conflict, index };
 };
 

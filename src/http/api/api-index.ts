@@ -34,6 +34,8 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'PUT /distributions/:key/pin': 'distribution.pin',
   'DELETE /distributions/:key/pin': 'distribution.pin',
   'POST /sites/:name/rollback': 'site.rollback',
+  'DELETE /users/me/sessions': 'account.sign-out-everywhere',
+  'DELETE /users/:name/sessions': 'user.sign-out-everywhere',
 };
 
 export interface Endpoint {

@@ -12,6 +12,7 @@ import { rolloutsApi } from './rollouts.js';
 import { sitesApi } from './sites.js';
 import { tasksApi } from './tasks.js';
 import { upgradesApi } from './upgrades.js';
+import { usersApi } from './users.js';
 
 /** Platform registration carries composer.lock files (~0.5 MB each for Open Social). */
 export const API_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -39,6 +40,7 @@ export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl
   router.use('/exposure', exposureApi(services));
   router.use('/rollouts', rolloutsApi(services));
   router.use('/audit', auditApi(services));
+  router.use('/users', usersApi(services, deps.auth));
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });

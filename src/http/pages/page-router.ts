@@ -7,7 +7,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
-import { allow, pageActorOf, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
+import { allow, actorOf, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
 import type { SafeHtml } from '../html.js';
 import { name, parseQuery } from '../validation.js';
@@ -113,7 +113,7 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
 
   // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).
   router.post('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
-    const { task } = await services.rollbacks.request(String(req.params['name']), pageActorOf(res));
+    const { task } = await services.rollbacks.request(String(req.params['name']), actorOf(res));
     res.redirect(303, taskHref(task.number));
   });
 
@@ -158,7 +158,7 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
   // Plain forms on the rollout page (admin only; requireAdmin asks state changes for a same-origin proof).
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     router.post(`/rollouts/:id/${action}`, admin, allow(`rollout.${action}`), async (req, res) => {
-      const done = await services.rollouts[action](String(req.params['id']), pageActorOf(res));
+      const done = await services.rollouts[action](String(req.params['id']), actorOf(res));
       res.redirect(303, rolloutHref(done));
     });
   }

@@ -146,7 +146,7 @@ slotSchema.index({ 'holders.taskId': 1 });
 
 /** Admin sessions (SessionStore); `key` is the hash of the cookie token (random: unique by construction). */
 const sessionSchema = new Schema(
-  { key: { type: String, required: true }, user: String, csrf: String, createdAt: Date, lastSeenAt: Date },
+  { key: { type: String, required: true }, user: String, csrf: String, createdAt: Date, lastSeenAt: Date, stamp: String },
   { versionKey: false, strict: 'throw' },
 );
 sessionSchema.index({ key: 1 }, { unique: true });

@@ -17,6 +17,7 @@ import { MongoPlatforms } from './platforms.js';
 import { MongoRedeliveries } from './redeliveries.js';
 import { MongoRollouts } from './rollouts.js';
 import { MongoSessions } from './sessions.js';
+import { MongoSignIns } from './sign-ins.js';
 import { MongoSites } from './sites.js';
 import { MongoTasks } from './tasks.js';
 
@@ -26,7 +27,7 @@ import { MongoTasks } from './tasks.js';
  */
 export const createMongoRepositories = async (connection: Connection): Promise<Repositories> => {
   const models = await defineModels(connection);
-  const [audit, holds] = await Promise.all([MongoAudit.create(connection), MongoHolds.create(connection)]);
+  const [audit, holds, signIns] = await Promise.all([MongoAudit.create(connection), MongoHolds.create(connection), MongoSignIns.create(connection)]);
   return {
     distributions: new MongoDistributions(models),
     platforms: new MongoPlatforms(models),
@@ -36,6 +37,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     redeliveries: new MongoRedeliveries(models.redeliveries),
     rollouts: await MongoRollouts.open(connection),
     sessions: new MongoSessions(models.sessions),
+    signIns,
     advisories: await new MongoAdvisories(connection).init(),
     audit,
     holds,

@@ -295,6 +295,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rollouts ADD COLUMN auto_key TEXT;
       CREATE UNIQUE INDEX rollouts_auto_key ON rollouts (auto_key) WHERE auto_key IS NOT NULL;
     `),
+
+  // Sign-in: sessions carry the digest of their user's ADMIN_USERS entry (sessions from before it end once);
+  // throttle counters and re-hashed passwords are kept in the store (shared, and kept across restarts).
+  (conn) =>
+    conn.exec(`
+      ALTER TABLE admin_sessions ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
+      CREATE TABLE sign_in_throttle (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        window_start INTEGER NOT NULL,
+        next_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE admin_password_rehash (
+        user TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        hash TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

@@ -8,6 +8,7 @@ interface SessionRow {
   csrf: string;
   created_at: number;
   last_seen_at: number;
+  stamp: string;
 }
 
 export class SqliteSessions implements SessionStore {
@@ -16,12 +17,13 @@ export class SqliteSessions implements SessionStore {
   async create(s: AdminSession): Promise<void> {
     await this.db.write(() =>
       this.db.run(
-        'INSERT INTO admin_sessions (id, user, csrf, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO admin_sessions (id, user, csrf, created_at, last_seen_at, stamp) VALUES (?, ?, ?, ?, ?, ?)',
         s.id,
         s.user,
         s.csrf,
         s.createdAt.getTime(),
         s.lastSeenAt.getTime(),
+        s.stamp,
       ),
     );
   }
@@ -29,7 +31,7 @@ export class SqliteSessions implements SessionStore {
   async get(id: string): Promise<AdminSession | null> {
     const row = await this.db.read(() => this.db.get<SessionRow>('SELECT * FROM admin_sessions WHERE id = ?', id));
     return row
-      ? { id: row.id, user: row.user, csrf: row.csrf, createdAt: new Date(row.created_at), lastSeenAt: new Date(row.last_seen_at) }
+      ? { id: row.id, user: row.user, csrf: row.csrf, createdAt: new Date(row.created_at), lastSeenAt: new Date(row.last_seen_at), stamp: row.stamp }
       : null;
   }
 
@@ -45,5 +47,20 @@ export class SqliteSessions implements SessionStore {
     return this.db.write(
       () => this.db.run('DELETE FROM admin_sessions WHERE last_seen_at < ? OR created_at < ?', idleBefore.getTime(), createdBefore.getTime()).changes,
     );
+  }
+
+  async deleteByUser(user: string, keepStamp?: string): Promise<number> {
+    return this.db.write(() =>
+      keepStamp === undefined
+        ? this.db.run('DELETE FROM admin_sessions WHERE user = ?', user).changes
+        : this.db.run('DELETE FROM admin_sessions WHERE user = ? AND stamp != ?', user, keepStamp).changes,
+    );
+  }
+
+  async countByUser(): Promise<Record<string, number>> {
+    const rows = await this.db.read(() => this.db.all<{ user: string; n: number }>('SELECT user, COUNT(*) AS n FROM admin_sessions GROUP BY user'));
+    const counts: Record<string, number> = Object.create(null) as Record<string, number>;
+    for (const r of rows) counts[r.user] = r.n;
+    return counts;
   }
 }

@@ -9,6 +9,7 @@ import { SqlitePlans } from './plans.js';
 import { SqlitePlatforms } from './platforms.js';
 import { SqliteRedeliveries } from './redeliveries.js';
 import { SqliteSessions } from './sessions.js';
+import { SqliteSignIns } from './sign-ins.js';
 import { SqliteRollouts } from './rollouts.js';
 import { SqliteSites } from './sites.js';
 import { SqliteTasks } from './tasks.js';
@@ -35,6 +36,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   rollouts: new SqliteRollouts(db),
   redeliveries: new SqliteRedeliveries(db),
   sessions: new SqliteSessions(db),
+  signIns: new SqliteSignIns(db),
   advisories: new SqliteAdvisories(db),
   audit: new SqliteAudit(db),
   holds: new SqliteHolds(db),

@@ -45,7 +45,7 @@ const correctedCommand = (error: DistroError, ctx: ErrorContext): string | undef
 
 export const errorMessage = (error: unknown, logger: ErrorLogger, ctx: ErrorContext = {}): SlackMessage => {
   if (isDistroError(error)) {
-    const blocks = [section(`${ICON[error.code] ?? ':warning:'} ${escKeepingMentions(error.message)}`)];
+    const blocks = [section(`${ICON[error.code] ?? ':warning:'} ${escKeepingMentions(error.message, error.mentions)}`)];
     if (error instanceof ValidationError && error.issues.length) {
       blocks.push(section(error.issues.map((i) => `• ${esc(i)}`).join('\n')));
     }
@@ -57,7 +57,7 @@ export const errorMessage = (error: unknown, logger: ErrorLogger, ctx: ErrorCont
       blocks.push(context(esc(error.hint)));
     }
     const after = corrected ? ` Try: ${esc(corrected)}` : next ? ` ${next}` : '';
-    return message(escKeepingMentions(error.message) + after, blocks);
+    return message(escKeepingMentions(error.message, error.mentions) + after, blocks);
   }
   const id = randomBytes(4).toString('hex');
   logger.error({ err: error, errorId: id }, 'slack handler failed');

@@ -48,28 +48,31 @@ export const ACTIONS = {
 /** Escapes the three characters Slack treats as control characters in mrkdwn. */
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** User, channel and user-group mentions; kept as they are by `escKeepingMentions`. */
+/** User, channel and user-group mentions; kept by `escKeepingMentions` only when listed as trusted. */
 const MENTION = /<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+(?:\|[^<>]*)?|!subteam\^[A-Z0-9]+)>/g;
 
-const keepMentions = (s: string): string => {
+const keepMentions = (s: string, trusted: ReadonlySet<string>): string => {
   let out = '';
   let last = 0;
   for (const m of s.matchAll(MENTION)) {
-    out += esc(s.slice(last, m.index)) + m[0];
+    out += esc(s.slice(last, m.index)) + (trusted.has(m[0]) ? m[0] : esc(m[0]));
     last = m.index + m[0].length;
   }
   return out + esc(s.slice(last));
 };
 
 /**
- * Like `esc`, but leaves Slack mentions working (for messages we wrote that mention people). Inside `code`
- * spans, where messages quote what the user typed, everything is escaped: a typed `<@U…>` mentions nobody.
+ * Like `esc`, but leaves working the mentions Distro itself wrote from trusted configuration (`trusted`, e.g. the
+ * confirmers); every other mention, such as one a user typed and a message quotes, is escaped and mentions nobody.
+ * Inside `code` spans everything is escaped.
  */
-export const escKeepingMentions = (s: string): string =>
-  s
+export const escKeepingMentions = (s: string, trusted: readonly string[] = []): string => {
+  const keep = new Set(trusted);
+  return s
     .split(/(`[^`]*`)/)
-    .map((part, i) => (i % 2 === 1 ? esc(part) : keepMentions(part)))
+    .map((part, i) => (i % 2 === 1 ? esc(part) : keepMentions(part, keep)))
     .join('');
+};
 
 /** Inline code of an escaped name. */
 export const code = (s: string): string => `\`${esc(s)}\``;

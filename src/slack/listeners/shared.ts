@@ -74,5 +74,5 @@ export const guarded = async (reply: Reply, logger: Logger, ctx: ErrorContext, w
 /** Checks the confirmers policy; throws ForbiddenError with the explanation. */
 export const assertPermitted = async (deps: ListenerDeps, userId: string, client: WebClient): Promise<void> => {
   const refusal = await deps.permissions.refusal(userId, client);
-  if (refusal) throw new ForbiddenError(refusal);
+  if (refusal) throw new ForbiddenError(refusal.message, { mentions: refusal.mentions });
 };

@@ -48,7 +48,7 @@ describe('health checker', () => {
 
   const checker = (healthCheck: HealthCheckPolicy | undefined, command: string | null = null) => {
     const distribution: Distribution = { ...aDistribution(null), policy: { pollIntervalMinutes: 0, autoTarget: false, rollout: healthCheck ? { healthCheck } : null } };
-    return new SiteHealthChecker({ distributionOf: async () => distribution, command, retryDelayMs: 5 });
+    return new SiteHealthChecker({ distributionOf: async () => distribution, command, retryDelayMs: 5, allowHosts: ['127.0.0.1', 'localhost'] });
   };
   const check = async (site: string, healthCheck: HealthCheckPolicy | undefined, command: string | null = null) => {
     const lines: string[] = [];

@@ -1,14 +1,18 @@
-/** Session expiry, removal of users, and the throttle's bounded memory, on a clock the test moves. */
+/** Session expiry, removal of users, and the throttle's rules, on a clock the test moves. */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { Request, Response } from 'express';
 import { ABSOLUTE_MS, IDLE_MS, SessionManager } from '../../../src/http/session/session-manager.js';
-import { LoginThrottle } from '../../../src/http/session/login-throttle.js';
+import { throttleAttempt, type ThrottleRule, type ThrottleState } from '../../../src/domain/login-throttle.js';
 import { parseAdminUsers } from '../../../src/lib/admin-users.js';
 import { hashPassword } from '../../../src/lib/password-hash.js';
 import { embeddedStore, type EmbeddedStore } from '../../support/embedded.js';
 
 let store: EmbeddedStore;
-afterEach(() => store?.repos.close());
+const managers: SessionManager[] = [];
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((m) => m.close()));
+  await store?.repos.close();
+});
 
 const setup = async (names = ['alice']) => {
   store = embeddedStore();
@@ -16,7 +20,11 @@ const setup = async (names = ['alice']) => {
   const { users } = parseAdminUsers(names.map((n) => `${n}:operator:${h}`).join(','));
   let now = Date.UTC(2026, 0, 1);
   const clock = { advance: (ms: number) => void (now += ms) };
-  const make = (list = users) => new SessionManager(store.repos.sessions, list, { secure: false, now: () => now });
+  const make = (list = users) => {
+    const m = new SessionManager(store.repos, list, { secure: false, now: () => now });
+    managers.push(m);
+    return m;
+  };
   return { make, users, clock };
 };
 
@@ -65,26 +73,47 @@ describe('sessions', () => {
 
   test('the cookie is __Host- and Secure behind https', async () => {
     const { users } = await setup();
-    const m = new SessionManager(store.repos.sessions, users, { secure: true });
+    const m = new SessionManager(store.repos, users, { secure: true });
     const headers: string[] = [];
     m.setCookie({ append: (_: string, v: string) => headers.push(v) } as unknown as Response, 't'.repeat(43));
     expect(headers).toEqual([`__Host-distro_session=${'t'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Secure`]);
   });
 });
 
-describe('login throttle', () => {
-  test('remembers a bounded number of keys, forgetting the oldest', () => {
-    const t = new LoginThrottle(() => 0);
-    for (let i = 0; i < 25_000; i++) t.fail(`user${i}\n10.0.0.1`);
-    expect(t.size).toBe(10_000);
+describe('throttle rules', () => {
+  const lock = { key: 'k', limit: 5, windowMs: 900_000 };
+  const delay = { key: 'a', limit: 5, windowMs: 900_000, delay: { baseMs: 1000, maxMs: 30_000 } };
+  const run = (rule: ThrottleRule, times: number, now = 0) => {
+    let state: ThrottleState | null = null;
+    const waits: number[] = [];
+    for (let i = 0; i < times; i++) {
+      const r = throttleAttempt(state, rule, now);
+      if (r.state) state = r.state;
+      waits.push(r.waitMs);
+    }
+    return { state, waits };
+  };
+
+  test('a lock rule counts 5 attempts, then refuses until its window ends, then starts over', () => {
+    const { state, waits } = run(lock, 7);
+    expect(waits).toEqual([0, 0, 0, 0, 0, 900_000, 900_000]);
+    expect(throttleAttempt(state, lock, 899_999).waitMs).toBe(1);
+    expect(throttleAttempt(state, lock, 900_000)).toEqual({ state: { count: 1, windowStart: 900_000, nextAt: 0 }, waitMs: 0 });
   });
 
-  test('blocks after 5 failures within 15 minutes, and lets the key try again after', () => {
+  test('a delay rule never locks: after 5 attempts each waits a delay doubling from 1 s up to 30 s', () => {
+    let state: ThrottleState | null = null;
     let now = 0;
-    const t = new LoginThrottle(() => now);
-    for (let i = 0; i < 5; i++) t.fail('k');
-    expect(t.retryAfter('k')).toBe(900);
-    now += 15 * 60_000;
-    expect(t.retryAfter('k')).toBe(0);
+    const delays: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = throttleAttempt(state, delay, now);
+      expect(r.waitMs).toBe(0);
+      state = r.state;
+      delays.push(state!.nextAt ? state!.nextAt - now : 0);
+      now = Math.max(now, state!.nextAt);
+      // Trying before the delay is over is refused with the time left.
+      if (state!.nextAt > 0) expect(throttleAttempt(state, delay, now - 1).waitMs).toBe(1);
+    }
+    expect(delays).toEqual([0, 0, 0, 0, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseAdminUsers } from '../../../src/lib/admin-users.js';
-import { hashPassword, parsePasswordHash, passwordHashProblem, verifyPassword } from '../../../src/lib/password-hash.js';
+import { needsRehash, hashPassword, parsePasswordHash, passwordHashProblem, verifyPassword } from '../../../src/lib/password-hash.js';
 import { loadConfig } from '../../../src/config.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -16,8 +16,10 @@ describe('password hashes', () => {
     expect(await verifyPassword('', parsePasswordHash(a))).toBe(false);
   });
 
-  test('the default cost is N=32768, r=8', async () => {
-    expect(await hashPassword('x')).toMatch(/^scrypt:32768:8:1:/);
+  test('the default cost is OWASP\'s N=2^17, r=8, p=1; weaker hashes need a re-hash', async () => {
+    expect(await hashPassword('x')).toMatch(/^scrypt:131072:8:1:/);
+    expect(needsRehash({ N: 32768, r: 8, p: 1 })).toBe(true);
+    expect(needsRehash({ N: 131072, r: 8, p: 1 })).toBe(false);
   });
 
   test('malformed hashes and absurd costs are refused with a reason', () => {
