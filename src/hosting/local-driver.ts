@@ -5,11 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
-import type { BuildResult, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
+import { parseDrushModuleList } from '../domain/drush-modules.js';
+import type { BuildResult, FoundSite, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { crashPoint } from '../lib/crash-point.js';
@@ -49,6 +50,8 @@ export interface SiteFile {
 }
 
 const SITE_FILE = 'site.json';
+/** Beside an adopted site: its enabled modules as `drush pm:list --status=enabled --format=json` prints them (optional). */
+const MODULES_FILE = 'modules.json';
 const MAX_SITE_FILE_BYTES = 64 * 1024;
 /** Writes never follow a symbolic link at the file itself (directories are checked by confinedPath). */
 const WRITE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
@@ -301,6 +304,37 @@ export class LocalDriver implements HostingDriver {
         .filter((e) => prefixes.some((p) => e.startsWith(p) && /^[0-9a-f]{8}$/.test(e.slice(p.length))))
         .map((e) => rm(join(sitesDir, e), { recursive: true, force: true })),
     );
+  }
+
+  platformRoot(platform: Platform): string {
+    return this.platformPath(platform);
+  }
+
+  /** Adoption: the site's directory under the platform's (links resolved inside it), and its modules.json if any. */
+  async findSite(site: Pick<Site, 'name'>, platform: Platform, log: LogFn): Promise<FoundSite> {
+    const dir = await this.siteDir(site, platform);
+    const info = await stat(dir).catch(() => null);
+    if (!info?.isDirectory()) return { found: false, reason: `there is no directory ${dir}` };
+    const text = await readConfinedFile(this.platformPath(platform), join(dir, MODULES_FILE), 4 * 1024 * 1024).catch((e: unknown) => {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    });
+    if (text === null) {
+      log(`Found ${dir}; no ${MODULES_FILE} beside it, so its modules are not known`);
+      return { found: true, modules: null };
+    }
+    return { found: true, modules: parseDrushModuleList(join(dir, MODULES_FILE), text) };
+  }
+
+  /** Import: roots must lie under `<DATA_DIR>/platforms` (links resolved); the manifest is read as a single-link regular file. */
+  async readRootManifest(root: string, manifestPath: string): Promise<string | null> {
+    const platforms = join(this.root, 'platforms');
+    try {
+      return await readConfinedFile(platforms, join(await confinedPath(platforms, root), manifestPath), 16 * 1024 * 1024);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    }
   }
 
   private async requireSite(site: Site, platform: Platform): Promise<string> {

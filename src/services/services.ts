@@ -8,6 +8,7 @@ import type { EventBus } from './event-bus.js';
 import type { LinkSigner } from './link-signer.js';
 import type { PlatformService } from './platform-service.js';
 import type { PollService } from './poll-service.js';
+import type { ReleaseService } from './release-service.js';
 import type { RolloutService } from './rollout-service.js';
 import type { SecurityUpgrader } from './security-upgrader.js';
 import type { SiteService } from './site-service.js';
@@ -33,6 +34,8 @@ export interface Services {
   views: ViewService;
   /** Update polling: immediate checks (`pollNow`), recurring schedules, webhook-triggered polls, the poll job's work. */
   polls: PollService;
+  /** Build any release: the upstream's tags with their state here, and a build of a chosen tag or branch. */
+  releases: ReleaseService;
   links: LinkSigner;
   events: EventBus;
   /** Security advisory feed, exposure and announcements. */
