@@ -490,8 +490,9 @@ export interface HostingDriver extends MigrationStepMethods {
   /**
    * Adoption: whether a site that already exists is on `platform` as this driver sees it, and its enabled modules
    * when the driver can list them (null: it cannot tell). Never changes anything. Absent: sites cannot be adopted.
+   * `root` (import): look in that code base directory instead of the platform's (same code, another directory).
    */
-  findSite?(site: Pick<Site, 'name'>, platform: Platform, log: LogFn): Promise<FoundSite>;
+  findSite?(site: Pick<Site, 'name'>, platform: Platform, log: LogFn, root?: string): Promise<FoundSite>;
   /** The directory a platform's code is in, as aliases' `root` name it (import matches roots against it). */
   platformRoot?(platform: Platform): string;
   /**

@@ -178,9 +178,11 @@ export class CommandDriver implements HostingDriver {
    * Adoption: `locateSite` asked about the one platform (from = to) must print from, to or both; `listModules`
    * (optional, e.g. `drush @{site} pm:list --status=enabled --format=json`) gives the enabled modules.
    */
-  async findSite(site: Pick<Site, 'name'>, platform: Platform, log: LogFn): Promise<FoundSite> {
+  async findSite(site: Pick<Site, 'name'>, onPlatform: Platform, log: LogFn, root?: string): Promise<FoundSite> {
     if (!this.templates.locateSite) return { found: false, reason: 'no `locateSite` command is configured (HOSTING_COMMANDS), so Distro cannot check that the site is there' };
     const probe = { ...site } as Site;
+    // Import: the same code in another directory; the templates get that directory as the platform's path.
+    const platform = root ? { ...onPlatform, path: root } : onPlatform;
     const where = await this.locateSite(probe, platform, platform, log);
     if (where === 'missing') return { found: false, reason: `the locateSite command did not find it on ${this.platformPath(platform)}` };
     if (!this.templates.listModules) return { found: true, modules: null };

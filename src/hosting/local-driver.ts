@@ -311,11 +311,13 @@ export class LocalDriver implements HostingDriver {
   }
 
   /** Adoption: the site's directory under the platform's (links resolved inside it), and its modules.json if any. */
-  async findSite(site: Pick<Site, 'name'>, platform: Platform, log: LogFn): Promise<FoundSite> {
-    const dir = await this.siteDir(site, platform);
+  async findSite(site: Pick<Site, 'name'>, platform: Platform, log: LogFn, root?: string): Promise<FoundSite> {
+    if (!SITE_NAME_PATTERN.test(site.name)) throw new ValidationError(`Site name \`${site.name}\` is not a valid site name.`);
+    const base = root ? await confinedPath(join(this.root, 'platforms'), root) : this.platformPath(platform);
+    const dir = await confinedPath(base, join(base, 'sites', site.name));
     const info = await stat(dir).catch(() => null);
     if (!info?.isDirectory()) return { found: false, reason: `there is no directory ${dir}` };
-    const text = await readConfinedFile(this.platformPath(platform), join(dir, MODULES_FILE), 4 * 1024 * 1024).catch((e: unknown) => {
+    const text = await readConfinedFile(base, join(dir, MODULES_FILE), 4 * 1024 * 1024).catch((e: unknown) => {
       if (isErrno(e, 'ENOENT')) return null;
       throw e;
     });

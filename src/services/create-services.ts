@@ -12,6 +12,7 @@ import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
 import { ReleaseService } from './release-service.js';
+import { ImportService } from './import-service.js';
 import { PollService } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService, type SiteServiceDeps } from './site-service.js';
@@ -109,6 +110,7 @@ export const createServices = (deps: ServiceDeps): Services => {
     rollbacks: new RollbackService({ repos, jobs, audit, retentionMs: deps.backupRetentionMs ?? DEFAULT_RETENTION_MS }),
     polls,
     releases: new ReleaseService({ repos, polls, audit }),
+    imports: new ImportService({ repos, audit, ...(deps.hostingReads ? { hostingReads: deps.hostingReads } : {}) }),
     links: new LinkSigner(deps.links),
     events,
     advisories,

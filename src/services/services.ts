@@ -7,6 +7,7 @@ import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
 import type { LinkSigner } from './link-signer.js';
 import type { PlatformService } from './platform-service.js';
+import type { ImportService } from './import-service.js';
 import type { PollService } from './poll-service.js';
 import type { ReleaseService } from './release-service.js';
 import type { RolloutService } from './rollout-service.js';
@@ -36,6 +37,8 @@ export interface Services {
   polls: PollService;
   /** Build any release: the upstream's tags with their state here, and a build of a chosen tag or branch. */
   releases: ReleaseService;
+  /** Import a fleet of existing sites (drush aliases or CSV): preview, then one all-or-nothing apply. */
+  imports: ImportService;
   links: LinkSigner;
   events: EventBus;
   /** Security advisory feed, exposure and announcements. */
