@@ -6,7 +6,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Actor } from '../../src/domain/actor.js';
 import { LocalDriver } from '../../src/hosting/local-driver.js';
 import { createServices } from '../../src/services/create-services.js';
@@ -71,14 +71,14 @@ await describeEachStore('fleet import', (kind) => {
     expect(site.status).toBe('enabled');
     expect(site.modules).toEqual([...SITE_MODULES].sort());
     expect((await services.platforms.get(`social-${BUILT[0]}`)).id).toBe(site.platformId);
-    const audit = await services.audit.list({ action: 'fleet.import' }, { limit: 10 });
+    const audit = await services.audit.list({ action: ['fleet.import'] }, { limit: 10 });
     expect(audit.items).toHaveLength(1);
     expect(audit.items[0]!.details).toMatchObject({ created: expected, refused: sitesOnRoot(UNBUILT) });
 
     const again = await services.imports.run({ format: 'drush-json', content: fleet.aliasesJson, apply: true }, actor);
     expect(again.counts).toMatchObject({ created: 0, create: 0, already: expected });
     expect((await services.sites.list()).total).toBe(expected);
-    expect((await services.audit.list({ action: 'fleet.import' }, { limit: 10 })).items).toHaveLength(1);
+    expect((await services.audit.list({ action: ['fleet.import'] }, { limit: 10 })).items).toHaveLength(1);
   });
 
   test('adoption: found on disk with its modules; a missing directory is refused and nothing recorded', async () => {
@@ -94,7 +94,7 @@ await describeEachStore('fleet import', (kind) => {
     await writeFile(join(siteDir, 'modules.json'), JSON.stringify({ social_core: { status: 'Enabled' }, views: { status: 'Disabled' } }));
     const adopted = await services.sites.adopt({ name: 'adopted.example.org', platform: hand }, actor);
     expect(adopted.modules).toEqual(['social_core']);
-    expect((await services.audit.list({ action: 'site.adopt' }, { limit: 10 })).items).toHaveLength(1);
+    expect((await services.audit.list({ action: ['site.adopt'] }, { limit: 10 })).items).toHaveLength(1);
   });
 
   test('bad rows are refused one by one with the reason; a bad file is refused whole; nothing is written', async () => {
