@@ -57,7 +57,9 @@ export const siteNameOf = (raw: string): { site: string } | { problem: string } 
   const at = host.lastIndexOf('@');
   if (at >= 0) host = host.slice(at + 1);
   let ascii: string;
-  try {
+  // Already a plain ASCII host name (nearly every row): nothing for IDNA to do.
+  if (/^[A-Za-z0-9.-]{1,253}$/.test(host)) ascii = host.toLowerCase();
+  else try {
     // WHATWG URL parsing applies IDNA (punycode) and refuses what no host can be.
     ascii = new URL(`http://${host}/`).hostname;
   } catch {

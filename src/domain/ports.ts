@@ -108,6 +108,11 @@ export interface SiteFilter {
 export interface SiteRepository {
   /** Throws ConflictError when the name exists. Does NOT check locks: SiteService does. */
   create(input: NewSite): Promise<Site>;
+  /**
+   * Many sites in one statement loop (an import), inside the caller's transaction when there is one; ConflictError
+   * on the first name that exists. Absent: callers create one by one.
+   */
+  createMany?(inputs: readonly NewSite[]): Promise<number>;
   get(id: string): Promise<Site | null>;
   getByName(name: string): Promise<Site | null>;
   getMany(ids: string[]): Promise<Site[]>;
@@ -493,6 +498,8 @@ export interface HostingDriver extends MigrationStepMethods {
    * `root` (import): look in that code base directory instead of the platform's (same code, another directory).
    */
   findSite?(site: Pick<Site, 'name'>, platform: Platform, log: LogFn, root?: string): Promise<FoundSite>;
+  /** findSite for many sites of one code base at once (import); absent: findSite is called per site. */
+  findSites?(names: readonly string[], platform: Platform, log: LogFn, root?: string): Promise<Map<string, FoundSite>>;
   /** The directory a platform's code is in, as aliases' `root` name it (import matches roots against it). */
   platformRoot?(platform: Platform): string;
   /**

@@ -186,12 +186,23 @@ export class ImportService {
     }
     // The site must be where the file says, as the driver sees it (read only); its enabled modules come with it.
     const modules = new Map<ImportRow, string[]>();
-    await mapLimited(creates, READ_CONCURRENCY, async (c) => {
-      const found = await this.findSite(c.row, c.platform);
-      if (found.found) {
-        c.preview.action = 'create';
-        modules.set(c.row, found.modules ?? []);
-      } else Object.assign(c.preview, { action: 'refused', reason: found.reason });
+    const byBase = new Map<string, typeof creates>();
+    for (const c of creates) {
+      const key = `${c.platform.id}\u0000${c.row.root ?? ''}`;
+      const group = byBase.get(key);
+      if (group) group.push(c);
+      else byBase.set(key, [c]);
+    }
+    // One look per code base when the driver can (a directory listing), else one per site.
+    await mapLimited([...byBase.values()], READ_CONCURRENCY, async (group) => {
+      const found = await this.findSites(group.map((c) => c.row), group[0]!.platform);
+      for (const c of group) {
+        const f = found.get(c.row.site!) ?? { found: false as const, reason: 'not looked at' };
+        if (f.found) {
+          c.preview.action = 'create';
+          modules.set(c.row, f.modules ?? []);
+        } else Object.assign(c.preview, { action: 'refused', reason: f.reason });
+      }
     });
     const creatable = creates.filter((c) => c.preview.action === 'create').map((c) => ({ name: c.row.site!, platformId: c.platform.id, modules: modules.get(c.row) ?? [] }));
     const count = (a: RowAction) => rows.filter((r) => r.action === a).length;
@@ -258,6 +269,24 @@ export class ImportService {
     return { reason: 'no-match' };
   }
 
+  private async findSites(rows: ImportRow[], platform: Platform): Promise<Map<string, { found: true; modules: string[] | null } | { found: false; reason: string }>> {
+    const reads = this.deps.hostingReads;
+    const root = rows[0]!.root ?? undefined;
+    if (reads?.findSites) {
+      try {
+        const found = await reads.findSites(rows.map((r) => r.site!), platform, () => undefined, root);
+        for (const [name, f] of found) if (!f.found) found.set(name, { found: false, reason: `not found: ${f.reason}` });
+        return found;
+      } catch (error) {
+        if (!(error instanceof DistroError)) throw error;
+        return new Map(rows.map((r) => [r.site!, { found: false as const, reason: errorText(error) }]));
+      }
+    }
+    const out = new Map<string, { found: true; modules: string[] | null } | { found: false; reason: string }>();
+    await mapLimited(rows, READ_CONCURRENCY, async (row) => void out.set(row.site!, await this.findSite(row, platform)));
+    return out;
+  }
+
   private async findSite(row: ImportRow, platform: Platform): Promise<{ found: true; modules: string[] | null } | { found: false; reason: string }> {
     const find = this.deps.hostingReads?.findSite?.bind(this.deps.hostingReads);
     if (!find) return { found: false, reason: 'this hosting driver cannot look for existing sites' };
@@ -271,18 +300,40 @@ export class ImportService {
   }
 
   /**
+   * Removes the sites a failed apply wrote (nothing to do on SQLite, whose transaction rolled back): those of its
+   * names on its platforms created since it started (a site someone else recorded meanwhile is on its own terms).
+   */
+  private async undo(creates: Array<{ name: string; platformId: string }>, started: Date): Promise<void> {
+    const planned = new Map(creates.map((c) => [c.name, c.platformId]));
+    const found = await this.existingSites([...planned.keys()]);
+    for (const site of found.values()) {
+      if (site.platformId !== planned.get(site.name) || site.createdAt < started || site.history.length !== 1) continue;
+      await this.deps.repos.sites.delete(site.id).catch(() => undefined);
+    }
+  }
+
+  /**
    * Every creatable row in one transaction with its one audit entry (SQLite: all committed or none, at any kill
    * instant). A site created meanwhile by someone else aborts the whole apply (409: preview again).
    */
   private async apply(creates: Array<{ name: string; platformId: string; modules: string[] }>, result: Omit<ImportResult, 'format' | 'applied'>, actor: Actor): Promise<number> {
     if (!creates.length) return 0;
     const { repos } = this.deps;
-    const made: string[] = [];
+    const started = new Date();
     try {
       await repos.transaction(async () => {
-        for (const [i, c] of creates.entries()) {
-          made.push((await repos.sites.create({ name: c.name, platformId: c.platformId, modules: c.modules, status: 'enabled' })).id);
-          if (i === Math.floor(creates.length / 2)) crashPoint('import.apply.half');
+        const rows = creates.map((c) => ({ name: c.name, platformId: c.platformId, modules: c.modules, status: 'enabled' as const }));
+        const half = Math.floor(rows.length / 2);
+        if (repos.sites.createMany) {
+          // Two halves, so the crash suite can cut the apply between them.
+          await repos.sites.createMany(rows.slice(0, half));
+          crashPoint('import.apply.half');
+          await repos.sites.createMany(rows.slice(half));
+        } else {
+          for (const [i, row] of rows.entries()) {
+            await repos.sites.create(row);
+            if (i === half) crashPoint('import.apply.half');
+          }
         }
         await this.deps.audit.record({
           actor,
@@ -293,7 +344,7 @@ export class ImportService {
       });
     } catch (error) {
       // Without multi-document transactions (MongoDB standalone) undo what this apply wrote, so an error leaves nothing.
-      for (const id of made.reverse()) await repos.sites.delete(id).catch(() => undefined);
+      await this.undo(creates, started);
       if (error instanceof ConflictError) throw new ConflictError(`${error.message} Sites changed while importing; nothing was imported. Preview again.`);
       throw error;
     }

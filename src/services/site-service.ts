@@ -42,7 +42,7 @@ export interface SiteServiceDeps {
 }
 
 /** What adoption and import ask of the hosting driver: reads only. */
-export type HostingReads = Pick<HostingDriver, 'findSite' | 'platformRoot' | 'readRootManifest'>;
+export type HostingReads = Pick<HostingDriver, 'findSite' | 'findSites' | 'platformRoot' | 'readRootManifest'>;
 
 /** A site name as every surface gets it checked: trimmed, lower case, a host name within the field limits. */
 export const checkedSiteName = (raw: string): string => {
