@@ -2,8 +2,29 @@
 import type { ImportResult } from '../../services/import-service.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, formAlert, select } from './forms/form-parts.js';
-import { layout } from './layout.js';
+import { inlineScript, layout } from './layout.js';
 import { platformHref, siteHref } from './links.js';
+
+/**
+ * "Upload": the chosen file is read in the browser into the box (and the format set from its name), so the one
+ * urlencoded form carries it — no multipart parser on the server. Without JavaScript, paste instead.
+ */
+export const UPLOAD_SCRIPT = inlineScript(`(function () {
+  var file = document.getElementById('f-file');
+  var box = document.getElementById('f-content');
+  var format = document.getElementById('f-format');
+  if (!file || !box || !window.FileReader) return;
+  file.addEventListener('change', function () {
+    var f = file.files && file.files[0];
+    if (!f) return;
+    var reader = new FileReader();
+    reader.onload = function () {
+      box.value = String(reader.result);
+      if (format) format.value = /\\.csv$/i.test(f.name) ? 'csv' : 'drush-json';
+    };
+    reader.readAsText(f);
+  });
+})();`);
 
 export interface ImportPageOptions {
   format: string;
@@ -32,12 +53,14 @@ ${r.rows.length > 2000 ? html`<p>…and ${r.rows.length - 2000} more rows (POST 
 export const renderImportPage = (o: ImportPageOptions): SafeHtml =>
   layout({
     title: 'Import a fleet',
+    scripts: [UPLOAD_SCRIPT],
     body: html`<h1>Import a fleet</h1>
 <p>Paste what <code>drush site:alias --format=json</code> prints (drush 8 on Aegir 3, or drush 9+), or a CSV <code>site,platform,server</code> (platform by name or root path). Each root is matched to a platform with that directory or an identical composer.lock; sites are recorded where they are, never touched. Preview first; applying writes every row marked "create" at once.</p>
 <form method="post" action="/import" id="import-form" novalidate>
 ${csrfField()}${formAlert(o.alerts ?? [])}
 ${select({ name: 'format', label: 'Format', value: o.format, options: [['drush-json', 'drush site:alias JSON'], ['csv', 'CSV site,platform,server']] })}
 <p class="field"><label for="f-distribution">Distribution (optional)</label><input id="f-distribution" name="distribution" value="${o.distribution}"><small>match roots against this distribution's builds only</small></p>
+<p class="field"><label for="f-file">Load a file</label><input id="f-file" type="file" accept=".json,.csv,application/json,text/csv"><small>aliases.json or sites.csv, read into the box below (or paste it there)</small></p>
 <p class="field"><label for="f-content">Aliases or CSV</label><textarea id="f-content" name="content" rows="14" spellcheck="false">${o.content}</textarea></p>
 <p class="actions"><button type="submit" name="apply" value="no" class="primary">Preview</button> <button type="submit" name="apply" value="yes">Import the rows marked "create"</button></p>
 </form>
