@@ -130,4 +130,16 @@ await describeEachStore('fleet import', (kind) => {
     await expect(services.imports.run({ format: 'csv', content: many }, actor)).rejects.toThrow(/at most 20000/);
     expect((await services.sites.list()).total).toBe(before);
   });
+
+  test('a platform registered by hand with the root (an Aegir platform) takes that root\'s sites, matched by path', async () => {
+    const before = (await services.sites.list()).total;
+    await expect(services.platforms.register({ name: 'aegir-bad', distribution: 'social', ref: 'x', commit: 'b'.repeat(40), path: '/var/aegir/../etc' }, actor)).rejects.toMatchObject({
+      issues: ['path: must not contain `..` or `.` components'],
+    });
+    await services.platforms.register({ name: `aegir-os-${UNBUILT}`, distribution: 'social', ref: UNBUILT, commit: 'c'.repeat(40), path: `${fleet.roots[UNBUILT]}/` }, actor);
+    const applied = await services.imports.run({ format: 'drush-json', content: fleet.aliasesJson, apply: true }, actor);
+    expect(applied.platforms.find((p) => p.source === fleet.roots[UNBUILT])).toMatchObject({ platform: `aegir-os-${UNBUILT}`, by: 'root' });
+    expect(applied.counts.created).toBe(sitesOnRoot(UNBUILT));
+    expect((await services.sites.list()).total).toBe(before + sitesOnRoot(UNBUILT));
+  });
 });
