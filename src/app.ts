@@ -160,6 +160,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     siteInstalls: driver.installSite !== undefined,
     // A stat of the platform's directory (shared DATA_DIR), not a hosting operation.
     ...(driver instanceof LocalDriver ? { platformHasFiles: (p: Platform) => pathExists(driver.platformPath(p)) } : {}),
+    // Adoption and import only read (a stat, a file, or the operator's read-only templates); they never move a site.
+    hostingReads: driver,
     checkers,
     defaultPollIntervalMinutes: config.jobs.defaultPollIntervalMinutes,
     advisories: () => loadAdvisories(config.advisoriesFile),

@@ -12,10 +12,13 @@ export const AUDIT_ACTIONS = [
   'policy.change',
   'target.set',
   'platform.register',
+  'platform.build',
   'platform.delete',
   'platform.lock',
   'platform.unlock',
   'site.create',
+  'site.adopt',
+  'fleet.import',
   'site.update',
   'site.delete',
   'site.pin',
@@ -40,7 +43,7 @@ export const isAuditAction = (s: string): s is AuditAction => (AUDIT_ACTIONS as 
 export type AuditSource = Surface | 'poll' | 'webhook' | 'system';
 
 export interface AuditSubject {
-  kind: 'distribution' | 'platform' | 'site' | 'task' | 'upgrade' | 'rollout' | 'user';
+  kind: 'distribution' | 'platform' | 'site' | 'task' | 'upgrade' | 'rollout' | 'user' | 'fleet';
   id: string;
   /** Human name at the time of the change (slug, platform or site name, `#42`). */
   name: string;

@@ -1,10 +1,15 @@
+import type { InitialBuilds } from './initial-builds.js';
 import type { RolloutPolicy } from './rollout-policy.js';
 import type { SecurityPolicy } from './security-policy.js';
 
 /** Where new builds of a distribution come from. */
-export type UpstreamSource =
+export type UpstreamSource = (
   | { kind: 'git'; url: string; branch?: string; tagPattern?: string; manifestPath: string }
-  | { kind: 'github'; owner: string; repo: string; branch?: string; tagPattern?: string; manifestPath: string };
+  | { kind: 'github'; owner: string; repo: string; branch?: string; tagPattern?: string; manifestPath: string }
+) & {
+  /** What the first poll builds (absent: the newest matching tag only); see initial-builds.ts. */
+  initialBuilds?: InitialBuilds;
+};
 
 export interface UpdatePolicy {
   /** Minutes between polls; 0 disables polling (webhooks and `/distro poll` still work). */

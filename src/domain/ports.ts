@@ -109,6 +109,11 @@ export interface SiteFilter {
 export interface SiteRepository {
   /** Throws ConflictError when the name exists. Does NOT check locks: SiteService does. */
   create(input: NewSite): Promise<Site>;
+  /**
+   * Many sites in one statement loop (an import), inside the caller's transaction when there is one; ConflictError
+   * on the first name that exists. Absent: callers create one by one.
+   */
+  createMany?(inputs: readonly NewSite[]): Promise<number>;
   get(id: string): Promise<Site | null>;
   getByName(name: string): Promise<Site | null>;
   getMany(ids: string[]): Promise<Site[]>;
@@ -523,7 +528,25 @@ export interface HostingDriver extends MigrationStepMethods {
   removeBackup?(backupRef: string, log: LogFn): Promise<void>;
   /** Creates the site's files on a platform (used when a site is created through Distro). */
   installSite?(site: Site, platform: Platform, log: LogFn): Promise<void>;
+  /**
+   * Adoption: whether a site that already exists is on `platform` as this driver sees it, and its enabled modules
+   * when the driver can list them (null: it cannot tell). Never changes anything. Absent: sites cannot be adopted.
+   * `root` (import): look in that code base directory instead of the platform's (same code, another directory).
+   */
+  findSite?(site: Pick<Site, 'name'>, platform: Platform, log: LogFn, root?: string): Promise<FoundSite>;
+  /** findSite for many sites of one code base at once (import); absent: findSite is called per site. */
+  findSites?(names: readonly string[], platform: Platform, log: LogFn, root?: string): Promise<Map<string, FoundSite>>;
+  /** The directory a platform's code is in, as aliases' `root` name it (import matches roots against it). */
+  platformRoot?(platform: Platform): string;
+  /**
+   * Import: the content of `manifestPath` (composer.lock) of the code base at `root`, null when it has none.
+   * Throws HostingError when `root` is outside what this driver may read (its confinement).
+   */
+  readRootManifest?(root: string, manifestPath: string, log: LogFn): Promise<string | null>;
 }
+
+/** What findSite saw: the site with its modules (null: unknown), or why it is not there. */
+export type FoundSite = { found: true; modules: string[] | null } | { found: false; reason: string };
 
 /** The health check after a migration (policy.rollout.healthCheck); see src/hosting/health-checker.ts. */
 export interface HealthChecker {

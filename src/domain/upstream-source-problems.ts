@@ -3,6 +3,7 @@
  * its manifest path as a path inside the checkout. One `upstream.<field>: problem` line per mistake.
  */
 import type { UpstreamSource } from './distribution.js';
+import { initialBuildsProblem } from './initial-builds.js';
 import { refNameProblem } from './ref-name.js';
 import { upstreamUrlProblem, type UpstreamUrlPolicy } from './upstream-url.js';
 
@@ -26,6 +27,10 @@ export const upstreamSourceProblems = (upstream: UpstreamSource, policy: Upstrea
   if (upstream.branch !== undefined) {
     const problem = refNameProblem(upstream.branch);
     if (problem) problems.push(`upstream.branch: not a valid git branch name (${problem})`);
+  }
+  if (upstream.initialBuilds !== undefined) {
+    const problem = initialBuildsProblem(upstream.initialBuilds);
+    if (problem) problems.push(`upstream.initialBuilds: ${problem}`);
   }
   const manifest = manifestPathProblem(upstream.manifestPath);
   if (manifest) problems.push(`upstream.manifestPath: ${manifest}`);

@@ -6,18 +6,22 @@
 import { compareVersions } from './compare/versions.js';
 import { matchesTagPattern, MAX_TAG_CHARS, type UpstreamSource } from './distribution.js';
 import type { UpstreamBuild } from './ports.js';
+import { initialSelection, type InitialBuilds } from './initial-builds.js';
 import { isValidRefName } from './ref-name.js';
 
 export interface Tracking {
   branch: string | null;
   /** Null when only a branch is tracked. */
   tagPattern: string | null;
+  /** What a first poll builds of the matching tags. */
+  initialBuilds?: InitialBuilds;
 }
 
 /** A branch tracks its head; a tag pattern tracks matching tags; neither means "every tag" (releases). */
 export const trackingOf = (upstream: UpstreamSource): Tracking => ({
   branch: upstream.branch ?? null,
   tagPattern: upstream.tagPattern ?? (upstream.branch ? null : '*'),
+  ...(upstream.initialBuilds !== undefined ? { initialBuilds: upstream.initialBuilds } : {}),
 });
 
 export const branchKey = (branch: string): string => `branch:${branch}`;
@@ -38,8 +42,8 @@ export interface CurrentRefs {
 
 /**
  * Builds newer than `pollState`, oldest first, and the pollState keys to merge.
- * On a first poll (no bookkeeping yet) only the current head and the latest matching tag are reported,
- * never the whole history.
+ * On a first poll (no bookkeeping yet) the current head and the matching tags `initialBuilds` asks for are reported
+ * (the newest only by default); every matching tag is then marked seen, and an older one is built only on request.
  */
 export const selectNewBuilds = (
   tracking: Tracking,
@@ -55,7 +59,7 @@ export const selectNewBuilds = (
     const matching = [...current.tags.keys()].filter((t) => isValidRefName(t) && matchesTagPattern(pattern, t)).sort(compareVersions);
     const seenList = parseSeen(pollState[TAGS_KEY]);
     const seen = new Set<string>(seenList ?? []);
-    const fresh = seenList === null ? matching.slice(-1) : matching.filter((t) => !seen.has(t));
+    const fresh = seenList === null ? initialSelection(matching, tracking.initialBuilds) : matching.filter((t) => !seen.has(t));
     for (const tag of fresh) builds.push({ kind: 'tag', ref: tag, commit: current.tags.get(tag)! });
     for (const t of matching) seen.add(t);
     if (seenList === null || fresh.length > 0) patch[TAGS_KEY] = JSON.stringify([...seen].sort(compareVersions));

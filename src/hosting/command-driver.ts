@@ -12,7 +12,8 @@
 import { join } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError } from '../domain/errors.js';
-import type { BuildResult, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
+import { parseDrushModuleList } from '../domain/drush-modules.js';
+import type { BuildResult, FoundSite, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
 import { EMPTY_MANIFEST, type Platform } from '../domain/platform.js';
 import type { Site } from '../domain/site.js';
 import { redactUrl } from '../lib/redact.js';
@@ -167,6 +168,33 @@ export class CommandDriver implements HostingDriver {
     const answer = lastLine(await this.exec('locateSite', this.moveVars(site, from, to), log));
     if (!LOCATIONS.includes(answer as SiteLocation)) throw new HostingError(`The locateSite command printed \`${answer.slice(0, 80)}\`, not one of ${LOCATIONS.join(', ')}.`);
     return answer as SiteLocation;
+  }
+
+  platformRoot(platform: Platform): string {
+    return this.platformPath(platform);
+  }
+
+  /**
+   * Adoption: `locateSite` asked about the one platform (from = to) must print from, to or both; `listModules`
+   * (optional, e.g. `drush @{site} pm:list --status=enabled --format=json`) gives the enabled modules.
+   */
+  async findSite(site: Pick<Site, 'name'>, onPlatform: Platform, log: LogFn, root?: string): Promise<FoundSite> {
+    if (!this.templates.locateSite) return { found: false, reason: 'no `locateSite` command is configured (HOSTING_COMMANDS), so Distro cannot check that the site is there' };
+    const probe = { ...site } as Site;
+    // Import: the same code in another directory; the templates get that directory as the platform's path.
+    const platform = root ? { ...onPlatform, path: root } : onPlatform;
+    const where = await this.locateSite(probe, platform, platform, log);
+    if (where === 'missing') return { found: false, reason: `the locateSite command did not find it on ${this.platformPath(platform)}` };
+    if (!this.templates.listModules) return { found: true, modules: null };
+    const out = await this.exec('listModules', this.siteVars(probe, platform), log);
+    return { found: true, modules: parseDrushModuleList('the listModules output', out) };
+  }
+
+  /** Import: the `readManifest` template prints the file (e.g. `cat {root}/{manifestPath}`); absent, roots cannot be matched by content. */
+  async readRootManifest(root: string, manifestPath: string, log: LogFn): Promise<string | null> {
+    if (!this.templates.readManifest) throw new HostingError('No `readManifest` command is configured (HOSTING_COMMANDS), so roots cannot be matched to builds by their manifest.');
+    const out = await this.exec('readManifest', { root, manifestPath, server: 'local' }, log);
+    return out.trim() ? out : null;
   }
 
   async siteDigest(site: Site, platform: Platform, log: LogFn): Promise<string | null> {

@@ -21,6 +21,9 @@ type OperationSpec = { placeholders: readonly string[]; required: boolean };
 const SETUP_OPERATIONS = {
   build: { placeholders: ['platform', 'platformPath', 'platformAlias', 'server', 'commit', 'ref', 'repo', 'distribution'], required: false },
   installSite: { placeholders: SITE_VARS, required: false },
+  // Adoption and import only read: enabled modules as drush prints them, and an existing code base's manifest.
+  listModules: { placeholders: SITE_VARS, required: false },
+  readManifest: { placeholders: ['root', 'manifestPath', 'server'], required: false },
 } as const satisfies Record<string, OperationSpec>;
 const RECOVERY_OPERATIONS = {
   restore: { placeholders: [...MOVE_VARS, 'backup'], required: true },

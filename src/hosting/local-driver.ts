@@ -4,12 +4,13 @@
  * (settings.php, files/, site.json), backups are tar archives under `<root>/backups`.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
-import type { BuildResult, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
+import { parseDrushModuleList } from '../domain/drush-modules.js';
+import type { BuildResult, FoundSite, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { crashPoint } from '../lib/crash-point.js';
@@ -49,6 +50,8 @@ export interface SiteFile {
 }
 
 const SITE_FILE = 'site.json';
+/** Beside an adopted site: its enabled modules as `drush pm:list --status=enabled --format=json` prints them (optional). */
+const MODULES_FILE = 'modules.json';
 const MAX_SITE_FILE_BYTES = 64 * 1024;
 /** Writes never follow a symbolic link at the file itself (directories are checked by confinedPath). */
 const WRITE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
@@ -60,6 +63,34 @@ const PLATFORM_DIR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const PARTIAL_BACKUP_TAIL = /^\d{8}T\d{9}Z-[0-9a-f]{8}\.tar\.gz\.partial$/;
 
 const isErrno = (e: unknown, code: string): boolean => (e as NodeJS.ErrnoException | null)?.code === code;
+
+/**
+ * A small file's text, or null when it does not exist; never through a link at the file, only a single-link regular
+ * file. Synchronous on purpose: an import reads thousands of these, and four direct system calls each cost far less
+ * than four thread-pool round trips (callers yield between batches).
+ */
+const readSmallFileSync = (path: string, maxBytes: number): string | null => {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return null;
+    if (isErrno(e, 'ELOOP')) throw new HostingError(`${path} is a symbolic link; it is not followed.`);
+    throw e;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.nlink > 1 || info.size > maxBytes) throw new HostingError(`${path} is not a single-link regular file under ${maxBytes} bytes; it is not read.`);
+    const buffer = Buffer.alloc(info.size);
+    const n = readSync(fd, buffer, 0, info.size, 0);
+    return buffer.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** Files read between two turns of the event loop (a few ms of work). */
+const SYNC_READ_BATCH = 200;
 
 const suffix = () => randomBytes(4).toString('hex');
 
@@ -301,6 +332,72 @@ export class LocalDriver implements HostingDriver {
         .filter((e) => prefixes.some((p) => e.startsWith(p) && /^[0-9a-f]{8}$/.test(e.slice(p.length))))
         .map((e) => rm(join(sitesDir, e), { recursive: true, force: true })),
     );
+  }
+
+  platformRoot(platform: Platform): string {
+    return this.platformPath(platform);
+  }
+
+  /** Adoption: the site's directory under the platform's (links resolved inside it), and its modules.json if any. */
+  async findSite(site: Pick<Site, 'name'>, platform: Platform, log: LogFn, root?: string): Promise<FoundSite> {
+    if (!SITE_NAME_PATTERN.test(site.name)) throw new ValidationError(`Site name \`${site.name}\` is not a valid site name.`);
+    const base = root ? await confinedPath(join(this.root, 'platforms'), root) : this.platformPath(platform);
+    const dir = await confinedPath(base, join(base, 'sites', site.name));
+    const info = await stat(dir).catch(() => null);
+    if (!info?.isDirectory()) return { found: false, reason: `there is no directory ${dir}` };
+    const text = await readConfinedFile(base, join(dir, MODULES_FILE), 4 * 1024 * 1024).catch((e: unknown) => {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    });
+    if (text === null) {
+      log(`Found ${dir}; no ${MODULES_FILE} beside it, so its modules are not known`);
+      return { found: true, modules: null };
+    }
+    return { found: true, modules: parseDrushModuleList(join(dir, MODULES_FILE), text) };
+  }
+
+  /**
+   * findSite for a whole code base at once (import): the root is confined once, `sites/` listed once (entries
+   * that are links are not sites), and each modules.json opened without following a link at the file, as a
+   * single-link regular file within the size limit.
+   */
+  async findSites(names: readonly string[], platform: Platform, log: LogFn, root?: string): Promise<Map<string, FoundSite>> {
+    const base = root ? await confinedPath(join(this.root, 'platforms'), root) : this.platformPath(platform);
+    const sitesDir = await confinedPath(base, join(base, 'sites'));
+    const entries = await readdir(sitesDir, { withFileTypes: true }).catch((e: unknown) => {
+      if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return [];
+      throw e;
+    });
+    const dirs = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
+    const out = new Map<string, FoundSite>();
+    const queue = names.filter((n) => {
+      if (SITE_NAME_PATTERN.test(n) && dirs.has(n)) return true;
+      out.set(n, { found: false, reason: `there is no directory ${join(sitesDir, n)}` });
+      return false;
+    });
+    const parsed = new Map<string, string[]>();
+    for (const [i, name] of queue.entries()) {
+      if (i > 0 && i % SYNC_READ_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const file = join(sitesDir, name, MODULES_FILE);
+      const text = readSmallFileSync(file, 4 * 1024 * 1024);
+      // Sites of one code base often share their module list: parse each distinct text once.
+      let modules = text === null ? null : parsed.get(text);
+      if (text !== null && modules === undefined) parsed.set(text, (modules = parseDrushModuleList(file, text)));
+      out.set(name, { found: true, modules: modules ?? null });
+    }
+    log(`Looked for ${names.length} sites in ${sitesDir}`);
+    return out;
+  }
+
+  /** Import: roots must lie under `<DATA_DIR>/platforms` (links resolved); the manifest is read as a single-link regular file. */
+  async readRootManifest(root: string, manifestPath: string): Promise<string | null> {
+    const platforms = join(this.root, 'platforms');
+    try {
+      return await readConfinedFile(platforms, join(await confinedPath(platforms, root), manifestPath), 16 * 1024 * 1024);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    }
   }
 
   private async requireSite(site: Site, platform: Platform): Promise<string> {

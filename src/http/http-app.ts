@@ -13,6 +13,7 @@ import { errorHandler } from './error-mapping.js';
 import { redactResponses } from './redact-responses.js';
 import { healthRoute, type HealthReport } from './health.js';
 import { actionsRouter } from './pages/actions-router.js';
+import { fleetRouter } from './pages/fleet-routes.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
 import { loginRoutes } from './session/login-routes.js';
 import { SessionManager } from './session/session-manager.js';
@@ -65,7 +66,7 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));
   deps.mount?.(app);
-  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps));
+  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps), fleetRouter(deps));
   app.use(pageHeaders, pageRouter(deps));
   app.use(errorHandler(deps.logger));
   return app;

@@ -11,6 +11,8 @@ import { DistributionService } from './distribution-service.js';
 import { EventBus } from './event-bus.js';
 import { LinkSigner } from './link-signer.js';
 import { PlatformService } from './platform-service.js';
+import { ReleaseService } from './release-service.js';
+import { ImportService } from './import-service.js';
 import { PollService } from './poll-service.js';
 import type { Services } from './services.js';
 import { SiteService, type SiteServiceDeps } from './site-service.js';
@@ -33,6 +35,8 @@ export interface ServiceDeps {
   links: { secret: string; ttlMs: number; publicUrl: string };
   /** Whether the hosting driver makes site files: site creation then queues an install task for a worker. */
   siteInstalls?: boolean;
+  /** See SiteServiceDeps.hostingReads: adoption and import look at existing sites and code bases through it. */
+  hostingReads?: SiteServiceDeps['hostingReads'];
   /** See SiteServiceDeps.platformHasFiles. */
   platformHasFiles?: SiteServiceDeps['platformHasFiles'];
   /** Upstream checkers by upstream kind (workers poll with them; without one, a poll of that kind fails saying so). */
@@ -87,6 +91,7 @@ export const createServices = (deps: ServiceDeps): Services => {
       audit,
       holds,
       ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}),
+      ...(deps.hostingReads ? { hostingReads: deps.hostingReads } : {}),
   });
   const upgrades = new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds });
   const tasks = new TaskService({ repos, events, audit });
@@ -104,6 +109,8 @@ export const createServices = (deps: ServiceDeps): Services => {
     holds,
     rollbacks: new RollbackService({ repos, jobs, audit, retentionMs: deps.backupRetentionMs ?? DEFAULT_RETENTION_MS }),
     polls,
+    releases: new ReleaseService({ repos, polls, audit }),
+    imports: new ImportService({ repos, audit, ...(deps.hostingReads ? { hostingReads: deps.hostingReads } : {}) }),
     links: new LinkSigner(deps.links),
     events,
     advisories,

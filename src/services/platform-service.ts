@@ -9,6 +9,7 @@ import { ACTIVE_TASK_STATES } from '../domain/task.js';
 import { plural } from '../lib/plural.js';
 import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
 import type { HoldService } from './hold-service.js';
+import { normalizeRoot, rootProblem } from '../domain/fleet-import.js';
 import { resolveDistribution, resolvePlatform } from './lookup.js';
 
 export interface RegisterPlatformInput {
@@ -19,6 +20,8 @@ export interface RegisterPlatformInput {
   server?: string;
   /** Manifest files (composer.lock, *.make…) by path; parsed into the platform manifest. */
   files?: Record<string, string>;
+  /** Where its code already is (absolute, e.g. an Aegir platform root); imports match alias roots against it. */
+  path?: string;
 }
 
 export const platformSubject = (p: Pick<Platform, 'id' | 'name'>): AuditSubject => ({ kind: 'platform', id: p.id, name: p.name });
@@ -50,6 +53,8 @@ export class PlatformService {
       .map((path) => fieldProblem('files (path)', path, 'ref'))
       .find((p) => p !== null);
     if (badPath) problems.push(badPath);
+    const rootIssue = input.path === undefined ? null : rootProblem(input.path);
+    if (rootIssue) problems.push(`path: ${rootIssue.replace(/^the root /, '')}`);
     if (problems.length) throw new ValidationError('Invalid platform.', problems);
     const distribution = await resolveDistribution(this.deps.repos, input.distribution);
     const manifest = input.files && Object.keys(input.files).length ? parseManifest(input.files) : EMPTY_MANIFEST;
@@ -60,6 +65,7 @@ export class PlatformService {
           distributionId: distribution.id,
           source: { ref: input.ref.trim(), commit: input.commit },
           server: input.server ?? 'local',
+          ...(input.path !== undefined ? { path: normalizeRoot(input.path) } : {}),
           manifest,
           status: distribution.targetPlatformId ? 'locked' : 'ready',
           createdBy: actor,

@@ -90,15 +90,34 @@ export class PollService {
     const { builds, pollState } = await checker.check(distribution);
     const newPlatforms: Platform[] = [];
     for (const build of dedupeByCommit(builds)) {
-      const { platform, created } = await this.record(distribution, build, actor);
+      const { platform, created } = await this.recordBuild(distribution, build, actor);
       if (created) newPlatforms.push(platform);
-      // Also re-queues a platform recorded by a run that died before enqueueing; the unique key and the
-      // queued→building guard make a duplicate harmless.
-      if (platform.status === 'queued') await this.deps.jobs.enqueue<BuildJobData>(BUILD_JOB, { platformId: platform.id }, { uniqueKey: buildKey(platform.id) });
     }
     // Only after every build is recorded: a crash before this line repeats the check, never loses a build.
     if (Object.keys(pollState).length > 0) await this.repos.distributions.updatePollState(distribution.id, pollState);
     return { distribution, newPlatforms };
+  }
+
+  /**
+   * Records one build as a queued platform (at most one per commit) and queues its build job. Also re-queues a
+   * platform recorded by a run that died before enqueueing; the unique key and the queued→building guard make a
+   * duplicate harmless. Used by polls and by builds of a chosen ref (ReleaseService).
+   */
+  async recordBuild(distribution: Distribution, build: UpstreamBuild, actor: Actor): Promise<{ platform: Platform; created: boolean }> {
+    const recorded = await this.record(distribution, build, actor);
+    if (recorded.platform.status === 'queued') await this.enqueueBuild(recorded.platform);
+    return recorded;
+  }
+
+  enqueueBuild(platform: Platform): Promise<void> {
+    return this.deps.jobs.enqueue<BuildJobData>(BUILD_JOB, { platformId: platform.id }, { uniqueKey: buildKey(platform.id) });
+  }
+
+  /** The checker of this upstream's kind, or a refusal saying this server has none. */
+  checkerFor(upstream: UpstreamSource): UpstreamChecker {
+    const checker = this.deps.checkers[upstream.kind];
+    if (!checker) throw new RuleViolationError(`Polling ${upstream.kind} upstreams is not configured on this server.`);
+    return checker;
   }
 
   private async record(distribution: Distribution, build: UpstreamBuild, actor: Actor) {
@@ -198,7 +217,7 @@ export class PollService {
     return matched;
   }
 
-  private requireUpstream(distribution: Distribution): UpstreamSource {
+  requireUpstream(distribution: Distribution): UpstreamSource {
     if (!distribution.upstream) {
       throw new RuleViolationError(`Distribution \`${distribution.slug}\` has no upstream to poll.`, {
         next: { action: 'set-upstream', distribution: distribution.slug },

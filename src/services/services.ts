@@ -7,7 +7,9 @@ import type { DistributionService } from './distribution-service.js';
 import type { EventBus } from './event-bus.js';
 import type { LinkSigner } from './link-signer.js';
 import type { PlatformService } from './platform-service.js';
+import type { ImportService } from './import-service.js';
 import type { PollService } from './poll-service.js';
+import type { ReleaseService } from './release-service.js';
 import type { RolloutService } from './rollout-service.js';
 import type { SecurityUpgrader } from './security-upgrader.js';
 import type { SiteService } from './site-service.js';
@@ -33,6 +35,10 @@ export interface Services {
   views: ViewService;
   /** Update polling: immediate checks (`pollNow`), recurring schedules, webhook-triggered polls, the poll job's work. */
   polls: PollService;
+  /** Build any release: the upstream's tags with their state here, and a build of a chosen tag or branch. */
+  releases: ReleaseService;
+  /** Import a fleet of existing sites (drush aliases or CSV): preview, then one all-or-nothing apply. */
+  imports: ImportService;
   links: LinkSigner;
   events: EventBus;
   /** Security advisory feed, exposure and announcements. */

@@ -1,10 +1,10 @@
 import { describeActor, type Actor } from '../domain/actor.js';
 import type { AuditSubject } from '../domain/audit.js';
 import { ConflictError, RuleViolationError, ValidationError } from '../domain/errors.js';
-import { ALL_ITEMS, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
+import { ALL_ITEMS, type HostingDriver, type JobQueue, type Page, type PageRequest, type Repositories, type SiteFilter } from '../domain/ports.js';
 import { fieldProblem } from '../domain/field-limits.js';
 import { assertCanHostNewSite } from '../domain/rules.js';
-import type { Platform } from '../domain/platform.js';
+import { LIVE_STATUSES, type Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { ACTIVE_TASK_STATES, type Task } from '../domain/task.js';
 import { installJobKey, SITE_INSTALL_JOB, type SiteInstallJobData } from '../domain/jobs.js';
@@ -37,7 +37,22 @@ export interface SiteServiceDeps {
   platformHasFiles?: (platform: Platform) => Promise<boolean>;
   audit: AuditLog;
   holds: HoldService;
+  /** The hosting driver's read-only look at existing sites and code bases (adoption, import); never changes a site. */
+  hostingReads?: HostingReads;
 }
+
+/** What adoption and import ask of the hosting driver: reads only. */
+export type HostingReads = Pick<HostingDriver, 'findSite' | 'findSites' | 'platformRoot' | 'readRootManifest'>;
+
+/** A site name as every surface gets it checked: trimmed, lower case, a host name within the field limits. */
+export const checkedSiteName = (raw: string): string => {
+  const name = (raw ?? '').trim().toLowerCase();
+  // Length first: the site name becomes directory and archive names (tar refuses long ones mid-backup).
+  const tooLong = fieldProblem('name', name, 'name');
+  if (tooLong) throw new ValidationError('Invalid site.', [tooLong]);
+  if (!SITE_NAME_PATTERN.test(name)) throw new ValidationError('Invalid site.', ['name: a host name such as `community.example.org`']);
+  return name;
+};
 
 export const siteSubject = (s: Pick<Site, 'id' | 'name'>): AuditSubject => ({ kind: 'site', id: s.id, name: s.name });
 
@@ -49,13 +64,7 @@ export class SiteService {
    * `installing` and a worker's install task makes its files (enabled when done; the record is removed if that fails).
    */
   async create(input: CreateSiteInput, actor: Actor): Promise<SiteCreated> {
-    const name = (input.name ?? '').trim().toLowerCase();
-    // Length first: the site name becomes directory and archive names (tar refuses long ones mid-backup).
-    const tooLong = fieldProblem('name', name, 'name');
-    if (tooLong) throw new ValidationError('Invalid site.', [tooLong]);
-    if (!SITE_NAME_PATTERN.test(name)) {
-      throw new ValidationError('Invalid site.', ['name: a host name such as `community.example.org`']);
-    }
+    const name = checkedSiteName(input.name);
     if (input.modules !== undefined && !(Array.isArray(input.modules) && input.modules.every((m) => typeof m === 'string'))) {
       throw new ValidationError('Invalid site.', ['modules: a list of module machine names']);
     }
@@ -91,6 +100,34 @@ export class SiteService {
       await this.deps.repos.sites.delete(site.id).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Registers a site that already exists on a platform, without installing or touching it. The hosting driver must
+   * find it there first (local: its directory under the platform; command: `locateSite`); modules it lists are
+   * recorded (else the ones given). Not found: refused with the driver's reason, nothing recorded. Any platform
+   * the sites can live on takes them, locked or registered by hand included: they are there already.
+   */
+  async adopt(input: CreateSiteInput, actor: Actor): Promise<Site> {
+    const name = checkedSiteName(input.name);
+    if (input.modules !== undefined && !(Array.isArray(input.modules) && input.modules.every((m) => typeof m === 'string'))) {
+      throw new ValidationError('Invalid site.', ['modules: a list of module machine names']);
+    }
+    const platform = await resolvePlatform(this.deps.repos, input.platform ?? '');
+    if (!LIVE_STATUSES.includes(platform.status)) {
+      throw new RuleViolationError(`Platform \`${platform.name}\` is ${platform.status}; sites can be adopted only on a built (ready or locked) platform.`);
+    }
+    const existing = await this.deps.repos.sites.getByName(name);
+    if (existing) throw new ConflictError(`Site ${name} is already recorded${existing.platformId === platform.id ? ` on ${platform.name}` : ''}.`);
+    const findSite = this.deps.hostingReads?.findSite?.bind(this.deps.hostingReads);
+    if (!findSite) throw new RuleViolationError('This hosting driver cannot look for existing sites, so none can be adopted.');
+    const found = await findSite({ name }, platform, () => undefined);
+    if (!found.found) throw new RuleViolationError(`Site ${name} was not found on platform \`${platform.name}\`: ${found.reason}. Nothing was recorded.`);
+    const modules = found.modules ?? input.modules ?? [];
+    return this.deps.audit.change(
+      () => this.deps.repos.sites.create({ name, platformId: platform.id, modules, status: 'enabled' }),
+      (site) => ({ actor, action: 'site.adopt', subject: siteSubject(site), details: { platform: platform.name, modules: modules.length, modulesFrom: found.modules ? 'driver' : 'request' } }),
+    );
   }
 
   get(key: string): Promise<Site> {

@@ -18,6 +18,8 @@ export type Command =
   | { kind: 'upgrade'; scope: PlanScope }
   | { kind: 'compare'; from: string; to: string }
   | { kind: 'poll'; distribution: string }
+  | { kind: 'build'; distribution: string; ref: string }
+  | { kind: 'adopt'; site: string; platform: string }
   | { kind: 'tasks'; site?: string }
   | { kind: 'cancel'; task: string }
   | { kind: 'exposure'; distribution?: string; package?: string }

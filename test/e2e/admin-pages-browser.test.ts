@@ -100,6 +100,7 @@ beforeAll(async () => {
     { name: 'task', path: `/tasks/${running.number}` },
     { name: 'upgrade', path: pathOf(services.links.planUrl(planId)) },
     { name: 'compare', path: pathOf(services.links.compareUrl(seeded.platforms['12.3.3']!.id, seeded.platforms['12.4.2']!.id)) },
+    { name: 'import', path: '/import' },
     { name: 'not-found', path: '/no-such-page', status: 404 },
   );
   browser = await launchChromium();

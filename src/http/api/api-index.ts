@@ -15,6 +15,8 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'DELETE /distributions/:slug': 'distribution.delete',
   'PUT /distributions/:slug/target': 'distribution.target',
   'POST /distributions/:slug/poll': 'distribution.poll',
+  'POST /distributions/:slug/builds': 'distribution.build',
+  'POST /import': 'fleet.import',
   'POST /platforms': 'platform.register',
   'DELETE /platforms/:name': 'platform.delete',
   'POST /sites': 'site.create',

@@ -3,7 +3,9 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
 import { requireAdmin, type AdminAuth } from '../auth.js';
 import { endpointsOf, enforceRoles } from './api-index.js';
+import { API_BODY_LIMIT_BYTES } from './api-limits.js';
 import { auditApi } from './audit.js';
+import { importApi } from './import.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
 import { exposureApi } from './exposure.js';
@@ -14,8 +16,7 @@ import { tasksApi } from './tasks.js';
 import { upgradesApi } from './upgrades.js';
 import { usersApi } from './users.js';
 
-/** Platform registration carries composer.lock files (~0.5 MB each for Open Social). */
-export const API_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export { API_BODY_LIMIT_BYTES } from './api-limits.js';
 
 /** The admin JSON API. Parses JSON only here, so other routes (Slack, GitHub) keep their raw bodies. */
 export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl: string }): Router => {
@@ -41,6 +42,7 @@ export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl
   router.use('/rollouts', rolloutsApi(services));
   router.use('/audit', auditApi(services));
   router.use('/users', usersApi(services, deps.auth));
+  router.use('/import', importApi(services));
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });

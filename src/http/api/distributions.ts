@@ -12,6 +12,8 @@ const upstreamCommon = {
   branch: z.string().trim().min(1).optional(),
   tagPattern: z.string().trim().min(1).optional(),
   manifestPath: z.string().trim().min(1).default('composer.json'),
+  // Range checked in the domain (initial-builds.ts), for every surface.
+  initialBuilds: z.union([z.literal('all'), z.number()]).optional(),
 };
 
 export const upstreamSchema = z.discriminatedUnion('kind', [
@@ -62,6 +64,12 @@ export const patchDistributionSchema = z
   .refine((p) => Object.keys(p).length > 0, 'nothing to change: give title, description, channel, upstream or policy');
 
 const targetSchema = z.strictObject({ platform: name() });
+
+/** One ref, or several ("Build all listed"); names are checked as git refs in the service. */
+export const buildsSchema = z.union([
+  z.strictObject({ ref: z.string().max(255) }),
+  z.strictObject({ refs: z.array(z.string().max(255)).min(1).max(200) }),
+]);
 
 /** Drops keys whose value is undefined, so a patch never overwrites a field the client did not send. */
 const defined = <T extends object>(o: T): Partial<T> =>
@@ -121,6 +129,27 @@ export const distributionsApi = (services: Services): Router => {
     const distribution = await services.distributions.get(req.params.slug);
     await services.polls.pollNow(distribution.slug, actorOf(res));
     res.status(202).json({ queued: true, distribution: distribution.slug });
+  });
+
+  // Every tag matching the upstream's pattern, with its state here (built / not built / failed / queued …).
+  router.get('/:slug/builds', async (req, res) => {
+    const { distribution, releases } = await services.releases.releases(req.params.slug);
+    res.json({ distribution: distribution.slug, releases });
+  });
+
+  // Build a chosen tag or branch (an older release, or a failed build again): 202 with what was queued.
+  router.post('/:slug/builds', async (req, res) => {
+    const body = parseBody(buildsSchema, req);
+    const serialize = (r: { platform: { name: string; status: string; source: { ref: string; commit: string } }; outcome: string }) => ({
+      outcome: r.outcome,
+      platform: { name: r.platform.name, status: r.platform.status, ref: r.platform.source.ref, commit: r.platform.source.commit },
+    });
+    if ('ref' in body) {
+      const result = await services.releases.build(req.params.slug, body.ref, actorOf(res));
+      return void res.status(result.outcome === 'queued' ? 202 : 200).location(`/api/platforms/${result.platform.name}`).json(serialize(result));
+    }
+    const results = await services.releases.buildMany(req.params.slug, body.refs, actorOf(res));
+    res.status(202).json({ results: results.map((r) => (r.result ? { ref: r.ref, ...serialize(r.result) } : { ref: r.ref, outcome: 'refused', reason: r.error })) });
   });
 
   holdRoutes(router, services, 'distribution', 'pin');

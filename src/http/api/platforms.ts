@@ -19,6 +19,8 @@ const registerSchema = z.strictObject({
   commit: z.string(),
   server: name().optional(),
   files: z.record(z.string().min(1), z.string()).optional(),
+  // Where the code already is (an Aegir platform's root): imports map aliases with that root to this platform.
+  path: z.string().optional(),
 });
 
 export const platformsApi = (services: Services): Router => {
@@ -47,6 +49,7 @@ export const platformsApi = (services: Services): Router => {
         commit: body.commit,
         ...(body.server ? { server: body.server } : {}),
         ...(body.files ? { files: body.files } : {}),
+        ...(body.path !== undefined ? { path: body.path } : {}),
       },
       actorOf(res),
     );

@@ -13,7 +13,7 @@ const modules = z.array(z.string().regex(/^[a-z0-9_]{1,128}$/, 'a module machine
 
 const listQuery = z.object({ ...pageQuery, platform: name().optional(), status: csvOf(STATUSES).optional(), q: name().max(253).optional() });
 
-export const createSiteSchema = z.strictObject({ name: z.string(), platform: name(), modules: modules.optional() });
+export const createSiteSchema = z.strictObject({ name: z.string(), platform: name(), modules: modules.optional(), adopt: z.boolean().optional() });
 
 export const patchSiteSchema = z
   .strictObject({ status: z.enum(['enabled', 'disabled']).optional(), modules: modules.optional() })
@@ -38,6 +38,11 @@ export const sitesApi = (services: Services): Router => {
 
   router.post('/', async (req, res) => {
     const body = parseBody(createSiteSchema, req);
+    if (body.adopt) {
+      // The site exists already: verified through the hosting driver, recorded, never installed.
+      const site = await services.sites.adopt({ name: body.name, platform: body.platform, ...(body.modules ? { modules: body.modules } : {}) }, actorOf(res));
+      return void res.status(201).location(`/api/sites/${site.name}`).json({ ...site, adopted: true });
+    }
     const { site, task } = await services.sites.create(
       { name: body.name, platform: body.platform, ...(body.modules ? { modules: body.modules } : {}) },
       actorOf(res),

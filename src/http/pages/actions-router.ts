@@ -56,6 +56,7 @@ const distributionValues = (req: Request): DistributionFormValues => {
     branch: field(req, 'upstream.branch').trim(),
     tagPattern: field(req, 'upstream.tagPattern').trim(),
     manifestPath: field(req, 'upstream.manifestPath').trim(),
+    initialBuilds: field(req, 'upstream.initialBuilds').trim(),
     pollIntervalMinutes: field(req, 'policy.pollIntervalMinutes').trim(),
     autoTarget: field(req, 'policy.autoTarget') === 'on',
   };
@@ -64,7 +65,13 @@ const distributionValues = (req: Request): DistributionFormValues => {
 /** The form as an API body, so the API's schema (and then the service) judges it: one set of rules. */
 const upstreamOf = (v: DistributionFormValues): unknown => {
   if (v.kind === 'none') return null;
-  const optional = { ...(v.branch ? { branch: v.branch } : {}), ...(v.tagPattern ? { tagPattern: v.tagPattern } : {}), manifestPath: v.manifestPath || undefined };
+  const initialBuilds = v.initialBuilds === '' ? undefined : v.initialBuilds === 'all' ? 'all' : Number(v.initialBuilds);
+  const optional = {
+    ...(v.branch ? { branch: v.branch } : {}),
+    ...(v.tagPattern ? { tagPattern: v.tagPattern } : {}),
+    manifestPath: v.manifestPath || undefined,
+    ...(initialBuilds !== undefined ? { initialBuilds } : {}),
+  };
   return v.kind === 'git' ? { kind: 'git', url: v.url, ...optional } : { kind: 'github', owner: v.owner, repo: v.repo, ...optional };
 };
 
@@ -87,12 +94,17 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
 
   // ------------------------------------------------------------ distributions
 
-  const testUpstream = async (v: DistributionFormValues): Promise<UpstreamTest> => {
+  const testUpstream = async (v: DistributionFormValues, mode: 'create' | 'edit'): Promise<UpstreamTest> => {
     if (v.kind === 'none') return { ok: false, message: 'choose a git URL or a GitHub repository first.' };
     if (!services.polls.testUpstream) return { ok: false, message: 'upstream checks are not available on this server.' };
     try {
       const upstream = parseWith(upstreamSchema, upstreamOf(v), 'upstream') as UpstreamSource;
-      return { ok: true, refs: await services.polls.testUpstream(upstream) };
+      const refs = await services.polls.testUpstream(upstream);
+      // Every matching tag with its state here; Build buttons once the distribution is saved (edit).
+      const tags = await services.releases.upstreamTags(upstream);
+      const saved = mode === 'edit' ? await services.distributions.get(v.slug) : null;
+      const releases = saved ? await services.releases.statesOf(saved, tags) : tags.map((t) => ({ ...t, state: 'not built' as const, platform: null }));
+      return { ok: true, refs, releases, slug: saved?.slug ?? null };
     } catch (error) {
       if (!(error instanceof DistroError)) throw error;
       const detail = error instanceof ValidationError ? error.issues.map((i) => (i.startsWith('upstream') ? i : `upstream.${i}`)).join('; ') : firstErrorLine(error.message);
@@ -104,7 +116,7 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     const values = distributionValues(req);
     const slug = mode === 'edit' ? String(req.params['slug']) : values.slug;
     if (mode === 'edit') values.slug = slug;
-    if (field(req, 'intent') === 'test') return send(res, renderDistributionForm({ mode, values, test: await testUpstream(values) }));
+    if (field(req, 'intent') === 'test') return send(res, renderDistributionForm({ mode, values, test: await testUpstream(values, mode) }));
     try {
       if (mode === 'create') {
         await services.distributions.create(distributionInput(parseWith(createDistributionSchema, distributionBody(values, true), 'body')), actorOf(res));
@@ -166,7 +178,8 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     const slug = typeof req.query['distribution'] === 'string' ? req.query['distribution'] : '';
     if (!slug) return { platforms: [], preferred: wanted };
     const detail = await services.distributions.show(slug);
-    const open = detail.platforms.filter((p) => p.platform.status === 'ready').map((p) => p.platform.name);
+    // Locked platforms too: existing sites are adopted where they are (a new install on one is refused with the reason).
+    const open = detail.platforms.filter((p) => p.platform.status === 'ready' || p.platform.status === 'locked').map((p) => p.platform.name);
     return { platforms: open, preferred: wanted || detail.target?.name || open[0] || '' };
   };
 
@@ -175,9 +188,10 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     send(res, renderSiteForm({ mode: 'create', values: { name: '', platform: preferred, status: 'enabled', modules: '' }, platforms }));
   });
   router.post('/new-site', ...guard('site.create'), async (req, res) => {
-    const values: SiteFormValues = { name: field(req, 'name').trim(), platform: field(req, 'platform').trim(), status: 'enabled', modules: field(req, 'modules') };
+    const values: SiteFormValues = { name: field(req, 'name').trim(), platform: field(req, 'platform').trim(), status: 'enabled', modules: field(req, 'modules'), adopt: field(req, 'adopt') === 'on' };
     try {
       const body = parseWith(createSiteSchema, { name: values.name, platform: values.platform, modules: moduleList(values.modules) }, 'body');
+      if (values.adopt) return void res.redirect(303, siteHref((await services.sites.adopt(body, actorOf(res))).name));
       const { site, task } = await services.sites.create(body, actorOf(res));
       res.redirect(303, task ? taskHref(task.id) : siteHref(site.name));
     } catch (error) {

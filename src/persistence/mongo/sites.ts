@@ -2,6 +2,7 @@
 import type { Site } from '../../domain/site.js';
 import type { PageRequest, SiteFilter, SiteRepository } from '../../domain/ports.js';
 import { conflicts, newSiteRecord, notFound, pickPatch, SITE_PATCH_KEYS } from '../records.js';
+import { isDuplicateKey } from '../../lib/is-duplicate-key.js';
 import { Collection, type Filter } from './collection.js';
 import { toObjectId, type DistroModels } from './models.js';
 
@@ -14,6 +15,18 @@ export class MongoSites implements SiteRepository {
   }
   async create(input: Parameters<SiteRepository['create']>[0]) {
     return this.c.insert(newSiteRecord(input, new Date()), () => conflicts.siteName(input.name));
+  }
+  /** One ordered insertMany: stops at the first duplicate name (the caller undoes what went in; see ImportService). */
+  async createMany(inputs: Parameters<SiteRepository['create']>[0][]) {
+    const now = new Date();
+    try {
+      await this.c.model.insertMany(inputs.map((input) => newSiteRecord(input, now)), { ordered: true });
+    } catch (e) {
+      const name = (e as { writeErrors?: Array<{ err?: { op?: { name?: string } } }> }).writeErrors?.[0]?.err?.op?.name;
+      if (isDuplicateKey(e)) throw conflicts.siteName(name ?? 'one of the sites');
+      throw e;
+    }
+    return inputs.length;
   }
   get(id: string) {
     return this.c.get(id);

@@ -69,6 +69,14 @@ export class SqliteSites extends SqliteTable<Site, Row> implements SiteRepositor
     });
   }
 
+  async createMany(inputs: Parameters<SiteRepository['create']>[0][]) {
+    return this.db.write(() => {
+      const now = new Date();
+      for (const input of inputs) this.insert({ id: newId(), ...newSiteRecord(input, now) });
+      return inputs.length;
+    });
+  }
+
   async getByName(name: string) {
     return this.db.read(() => this.findBy('name', name));
   }

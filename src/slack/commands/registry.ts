@@ -12,6 +12,8 @@ import { help } from './help.js';
 import { list } from './list.js';
 import { pause } from './pause.js';
 import { poll } from './poll.js';
+import { build } from './build.js';
+import { adopt } from './adopt.js';
 import { resume } from './resume.js';
 import { rollouts } from './rollouts.js';
 import { lock } from './lock.js';
@@ -34,6 +36,8 @@ export const COMMANDS = {
   upgrade,
   compare,
   poll,
+  build,
+  adopt,
   tasks,
   cancel,
   rollouts,

@@ -23,7 +23,7 @@ describe('the one list of migration steps', () => {
   });
 
   test('the command driver knows every driver step, requires each one and restore, not the optional operations', () => {
-    expect(COMMAND_STEPS).toEqual(['build', 'installSite', ...DRIVER_STEPS, 'restore', 'locateSite', 'siteDigest']);
+    expect(COMMAND_STEPS).toEqual(['build', 'installSite', 'listModules', 'readManifest', ...DRIVER_STEPS, 'restore', 'locateSite', 'siteDigest']);
     expect(Object.keys(STEP_PLACEHOLDERS).sort()).toEqual([...COMMAND_STEPS].sort());
     expect(templateProblems({})).toEqual([...DRIVER_STEPS, 'restore'].map((s) => `${s}: template missing`));
   });

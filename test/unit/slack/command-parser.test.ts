@@ -84,7 +84,7 @@ describe('parseCommand', () => {
 
   test('every command kind has usage', () => {
     const kinds = COMMAND_USAGE.map((u) => u.kind).sort();
-    expect(kinds).toEqual(['cancel', 'cancel-rollout', 'compare', 'exposure', 'help', 'list', 'lock', 'pause', 'pin', 'poll', 'resume', 'rollback', 'rollouts', 'show', 'status', 'target', 'tasks', 'unlock', 'unpin', 'upgrade']);
+    expect(kinds).toEqual(['adopt', 'build', 'cancel', 'cancel-rollout', 'compare', 'exposure', 'help', 'list', 'lock', 'pause', 'pin', 'poll', 'resume', 'rollback', 'rollouts', 'show', 'status', 'target', 'tasks', 'unlock', 'unpin', 'upgrade']);
   });
 
   test('lock and pin take a name and a reason of several words; the reason is required', () => {

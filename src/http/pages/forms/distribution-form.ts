@@ -4,6 +4,8 @@
  * guard as polling) and shows the result inline. Values are kept as typed whatever the outcome.
  */
 import type { Distribution } from '../../../domain/distribution.js';
+import type { UpstreamRelease } from '../../../services/release-service.js';
+import { initialBuildsField, releasesTable } from '../releases-view.js';
 import { html, type SafeHtml } from '../../html.js';
 import { layout } from '../layout.js';
 import { distributionHref } from '../links.js';
@@ -22,6 +24,8 @@ export interface DistributionFormValues {
   branch: string;
   tagPattern: string;
   manifestPath: string;
+  /** `upstream.initialBuilds` as typed: `1`, `N` or `all`. */
+  initialBuilds: string;
   pollIntervalMinutes: string;
   autoTarget: boolean;
 }
@@ -40,6 +44,7 @@ export const valuesOf = (d: Distribution): DistributionFormValues => {
     branch: u?.branch ?? '',
     tagPattern: u?.tagPattern ?? '',
     manifestPath: u?.manifestPath ?? 'composer.lock',
+    initialBuilds: String(u?.initialBuilds ?? 1),
     pollIntervalMinutes: String(d.policy.pollIntervalMinutes),
     autoTarget: d.policy.autoTarget,
   };
@@ -57,12 +62,13 @@ export const EMPTY_DISTRIBUTION: DistributionFormValues = {
   branch: '',
   tagPattern: '',
   manifestPath: 'composer.lock',
+  initialBuilds: '1',
   pollIntervalMinutes: '60',
   autoTarget: true,
 };
 
 /** The outcome of "Test upstream": found builds, or the sentence saying what is wrong. */
-export type UpstreamTest = { ok: true; refs: string[] } | { ok: false; message: string };
+export type UpstreamTest = { ok: true; refs: string[]; releases?: UpstreamRelease[]; slug?: string | null } | { ok: false; message: string };
 
 export interface DistributionFormOptions {
   mode: 'create' | 'edit';
@@ -79,7 +85,7 @@ const testResult = (t: UpstreamTest | undefined): SafeHtml => {
   if (!shown.length) return html`<p id="upstream-test" role="status" class="card">Upstream reachable, but no branch head or tag matches yet.</p>`;
   return html`<p id="upstream-test" role="status" class="card">Upstream reachable: a poll now would record ${t.refs.length} new build${t.refs.length === 1 ? '' : 's'}: ${shown.map(
     (r, i) => html`${i ? ', ' : ''}<code>${r}</code>`,
-  )}${t.refs.length > shown.length ? ' …' : ''}.</p>`;
+  )}${t.refs.length > shown.length ? ' …' : ''}.</p>${t.releases ? releasesTable(t.releases, t.slug ?? null, true) : ''}`;
 };
 
 export const renderDistributionForm = (o: DistributionFormOptions): SafeHtml => {
@@ -104,6 +110,7 @@ ${input({ name: 'upstream.repo', label: 'GitHub repository (github)', value: v.r
 ${input({ name: 'upstream.branch', label: 'Branch', value: v.branch, errors: e, hint: 'track its head (optional)' })}
 ${input({ name: 'upstream.tagPattern', label: 'Tag pattern', value: v.tagPattern, errors: e, hint: 'e.g. 12.* (optional)' })}
 ${input({ name: 'upstream.manifestPath', label: 'Manifest path', value: v.manifestPath, errors: e })}
+${initialBuildsField(v.initialBuilds, e)}
 ${testResult(o.test)}
 <button type="submit" name="intent" value="test">Test upstream</button>
 </fieldset>

@@ -41,6 +41,7 @@ export const distributionActions = (d: Distribution, outdated: number, pin?: Hol
   return bar([
     d.targetPlatformId && outdated > 0 && upgradeButton('distribution', d.slug, `Upgrade ${outdated} outdated site${outdated === 1 ? '' : 's'}`),
     d.upstream && may('distribution.poll') && actionButton(`${href}/poll`, 'Poll now'),
+    d.upstream && html`<a class="button" href="${href}/releases">Releases</a>`,
     d.targetPlatformId && may('site.create') && html`<a class="button" href="/new-site?distribution=${d.slug}">Add a site</a>`,
     may('distribution.edit') && html`<a class="button" href="${href}/edit">Edit</a>`,
     may('distribution.delete') && html`<a class="button" href="${href}/delete">Delete</a>`,

@@ -3,13 +3,15 @@ import type { Site } from '../../../domain/site.js';
 import { html, type SafeHtml } from '../../html.js';
 import { layout } from '../layout.js';
 import { siteHref } from '../links.js';
-import { csrfField, formAlert, input, select, type FieldErrors } from './form-parts.js';
+import { checkbox, csrfField, formAlert, input, select, type FieldErrors } from './form-parts.js';
 
 export interface SiteFormValues {
   name: string;
   platform: string;
   status: string;
   modules: string;
+  /** Create only: the site already exists on the platform (adopt it: checked there, not installed). */
+  adopt?: boolean;
 }
 
 export interface SiteFormOptions {
@@ -39,6 +41,7 @@ ${
       : input({ name: 'platform', label: 'Platform', value: v.platform, errors: e, required: true })
     : select({ name: 'status', label: 'Status', value: v.status, errors: e, options: [['enabled', 'enabled'], ['disabled', 'disabled']] })
 }
+${creating ? checkbox({ name: 'adopt', label: 'This site already exists on the platform (adopt it: Distro checks it is there and installs nothing)', checked: v.adopt ?? false }) : ''}
 ${input({ name: 'modules', label: 'Enabled modules', value: v.modules, errors: e, hint: 'machine names separated by spaces or commas (optional; Compare checks them)' })}
 <p class="actions"><button type="submit" class="primary">${creating ? 'Add site' : 'Save changes'}</button> <a href="${creating ? '/' : siteHref(v.name)}">Cancel</a></p>
 </form>`,
