@@ -151,7 +151,12 @@ const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
   sendError(req, res, { status: 401, body: { code: 'unauthorized', message } });
 };
 
-export const actorOf = (res: Response): Actor => (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
+/** Who acts in this request, with its request id (pino-http's `req.id`), so what it starts can be traced to it. */
+export const actorOf = (res: Response): Actor => {
+  const actor = (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
+  const requestId = (res.req as { id?: unknown } | undefined)?.id;
+  return actor.kind === 'user' && typeof requestId === 'string' ? { ...actor, requestId } : actor;
+};
 
 /** The actor of a page's form post: a user acting through the pages, whatever credential the browser sent. */
 export const pageActorOf = (res: Response): Actor => {

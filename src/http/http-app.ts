@@ -11,6 +11,7 @@ import { apiRouter } from './api/api-router.js';
 import type { AdminAuth } from './auth.js';
 import { errorHandler } from './error-mapping.js';
 import { redactResponses } from './redact-responses.js';
+import { requestLog } from './request-log.js';
 import { healthRoute, type HealthReport } from './health.js';
 import { actionsRouter } from './pages/actions-router.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
@@ -41,6 +42,7 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions } };
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLog(deps.logger));
   if (deps.redact) app.use(redactResponses(deps.redact));
   app.get('/healthz', healthRoute(deps.health, deps.logger));
   // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.

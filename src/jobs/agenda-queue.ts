@@ -13,6 +13,7 @@ import { TransientError } from '../domain/errors.js';
 import { isDuplicateKey } from '../lib/is-duplicate-key.js';
 import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { runAsJobOf, withRequestId } from '../lib/request-context.js';
 import { errorMessage, jobOptions, retryDelay } from './retry.js';
 
 interface Envelope {
@@ -108,7 +109,8 @@ export class AgendaJobQueue implements JobQueue {
         const heartbeat = setInterval(() => void job.touch().catch(() => undefined), this.lockLifetimeMs / 4);
         this.running += 1;
         try {
-          await handler(job.attrs.data.payload as T, { attempt, signal: this.abort.signal });
+          const payload = job.attrs.data.payload as T;
+          await runAsJobOf(payload, () => handler(payload, { attempt, signal: this.abort.signal }));
           await this.finished(job);
         } catch (err) {
           const log = this.logger.child({ job: name, jobId: String(job.attrs._id) });
@@ -137,7 +139,7 @@ export class AgendaJobQueue implements JobQueue {
 
   async enqueue<T>(name: string, data: T, options: { uniqueKey?: string; runAt?: Date } = {}): Promise<void> {
     await this.ready();
-    const envelope: Envelope = { payload: data };
+    const envelope: Envelope = { payload: withRequestId(data) };
     const job = this.agenda.create<Envelope>(name, envelope);
     if (options.runAt) job.schedule(options.runAt);
     if (options.uniqueKey === undefined) {

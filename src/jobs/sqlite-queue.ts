@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SqliteDatabase } from '../persistence/sqlite/database.js';
+import { runAsJobOf, withRequestId } from '../lib/request-context.js';
 import { errorMessage, jobOptions, retryDelay } from './retry.js';
 
 /** A job as stored (for diagnostics and tests). */
@@ -108,7 +109,7 @@ export class SqliteJobQueue implements JobQueue {
       this.db.run(
         `INSERT INTO jobs (name, data, unique_key, run_at, state) VALUES (?, ?, ?, ?, 'queued') ON CONFLICT DO NOTHING`,
         name,
-        JSON.stringify(data ?? null),
+        JSON.stringify(withRequestId(data) ?? null),
         options.uniqueKey ?? null,
         runAt,
       ),
@@ -221,7 +222,7 @@ export class SqliteJobQueue implements JobQueue {
     const signal = this.abort.signal;
     const p = (async () => {
       try {
-        await def.handler(job.data, { attempt: job.failures + 1, signal });
+        await runAsJobOf(job.data, () => def.handler(job.data, { attempt: job.failures + 1, signal }));
       } catch (e) {
         return this.settle(job, { error: e }, def, signal.aborted);
       }
