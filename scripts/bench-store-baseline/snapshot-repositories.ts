@@ -494,6 +494,7 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
     redeliveries: noRedeliveries,
     // The baseline benchmarks never sign in.
     sessions: { create: async () => undefined, get: async () => null, touch: async () => undefined, delete: async () => undefined, prune: async () => 0 },
+    apiTokens: { create: async () => undefined, findByHash: async () => null, listByUser: async () => [], revoke: async () => null, touch: async () => undefined },
     advisories: noAdvisories,
     // The old snapshot store predates rollouts; the store benchmark makes none (a worker start lists them: none).
     rollouts: new Proxy({} as Repositories['rollouts'], {

@@ -33,6 +33,9 @@ export const ACTION_ROLES = {
   'site.pin': 'operator',
   'distribution.pin': 'operator',
   'site.rollback': 'operator',
+  // Every signed-in user manages their own personal API tokens (a token's role is capped at its owner's).
+  'token.create': 'viewer',
+  'token.revoke': 'viewer',
 } as const satisfies Record<string, AdminRole>;
 
 export type AdminAction = keyof typeof ACTION_ROLES;

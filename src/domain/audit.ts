@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'rollout.pause',
   'rollout.resume',
   'rollout.cancel',
+  'token.create',
+  'token.revoke',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -39,7 +41,7 @@ export const isAuditAction = (s: string): s is AuditAction => (AUDIT_ACTIONS as 
 export type AuditSource = Surface | 'poll' | 'webhook' | 'system';
 
 export interface AuditSubject {
-  kind: 'distribution' | 'platform' | 'site' | 'task' | 'upgrade' | 'rollout';
+  kind: 'distribution' | 'platform' | 'site' | 'task' | 'upgrade' | 'rollout' | 'token';
   id: string;
   /** Human name at the time of the change (slug, platform or site name, `#42`). */
   name: string;

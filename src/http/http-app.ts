@@ -15,6 +15,7 @@ import { requestLog } from './request-log.js';
 import { healthRoute, type HealthReport } from './health.js';
 import { actionsRouter } from './pages/actions-router.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
+import { tokensPages } from './pages/tokens-page.js';
 import { loginRoutes } from './session/login-routes.js';
 import { SessionManager } from './session/session-manager.js';
 
@@ -39,7 +40,7 @@ export interface HttpAppDeps {
 export const createHttpApp = (input: HttpAppDeps): express.Express => {
   const users = input.auth.users ?? [];
   const sessions = users.length ? new SessionManager(input.sessions, users, { secure: input.publicUrl.startsWith('https:') }) : null;
-  const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions } };
+  const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions, apiTokens: users.length ? input.services.apiTokens : null } };
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog(deps.logger));
@@ -49,7 +50,7 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));
   deps.mount?.(app);
-  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), actionsRouter(deps));
+  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), actionsRouter(deps), tokensPages(deps));
   app.use(pageHeaders, pageRouter(deps));
   app.use(errorHandler(deps.logger));
   return app;

@@ -34,6 +34,8 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'PUT /distributions/:key/pin': 'distribution.pin',
   'DELETE /distributions/:key/pin': 'distribution.pin',
   'POST /sites/:name/rollback': 'site.rollback',
+  'POST /tokens': 'token.create',
+  'DELETE /tokens/:id': 'token.revoke',
 };
 
 export interface Endpoint {

@@ -11,6 +11,7 @@ import { platformsApi } from './platforms.js';
 import { rolloutsApi } from './rollouts.js';
 import { sitesApi } from './sites.js';
 import { tasksApi } from './tasks.js';
+import { tokensApi } from './tokens.js';
 import { upgradesApi } from './upgrades.js';
 
 /** Platform registration carries composer.lock files (~0.5 MB each for Open Social). */
@@ -27,7 +28,7 @@ export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl
   router.get('/', (_req, res) => {
     res.json({
       endpoints: endpointsOf(router).map((e) => ({ ...e, path: `/api${e.path === '/' ? '' : e.path}` })),
-      auth: 'Authorization: Bearer $ADMIN_TOKEN (scripts), basic auth (ADMIN_USER), or a signed-in session (ADMIN_USERS; state changes send X-CSRF-Token).',
+      auth: 'Authorization: Bearer <personal API token> (made on /tokens) or $ADMIN_TOKEN (bootstrap), basic auth (ADMIN_USER), or a signed-in session (ADMIN_USERS; state changes send X-CSRF-Token).',
     });
   });
   router.use('/distributions', distributionsApi(services));
@@ -39,6 +40,9 @@ export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl
   router.use('/exposure', exposureApi(services));
   router.use('/rollouts', rolloutsApi(services));
   router.use('/audit', auditApi(services));
+  const { me, tokens } = tokensApi(services);
+  router.use('/me', me);
+  router.use('/tokens', tokens);
   router.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });

@@ -295,6 +295,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rollouts ADD COLUMN auto_key TEXT;
       CREATE UNIQUE INDEX rollouts_auto_key ON rollouts (auto_key) WHERE auto_key IS NOT NULL;
     `),
+
+  // Personal API tokens (ApiTokenStore), found by the SHA-256 of their secret.
+  (conn) =>
+    conn.exec(`
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        last_used_at INTEGER
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (user, created_at);
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

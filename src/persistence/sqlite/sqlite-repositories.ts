@@ -1,6 +1,7 @@
 /** The embedded store's Repositories over one SqliteDatabase (see database.ts for durability and locking). */
 import type { Repositories } from '../../domain/ports.js';
 import { SqliteAdvisories } from './advisories.js';
+import { SqliteApiTokens } from './api-tokens.js';
 import { SqliteAudit } from './audit.js';
 import type { SqliteDatabase } from './database.js';
 import { SqliteHolds } from './holds.js';
@@ -22,6 +23,7 @@ export interface SqliteRepositories extends Repositories {
   rollouts: SqliteRollouts;
   redeliveries: SqliteRedeliveries;
   sessions: SqliteSessions;
+  apiTokens: SqliteApiTokens;
   advisories: SqliteAdvisories;
 }
 
@@ -35,6 +37,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   rollouts: new SqliteRollouts(db),
   redeliveries: new SqliteRedeliveries(db),
   sessions: new SqliteSessions(db),
+  apiTokens: new SqliteApiTokens(db),
   advisories: new SqliteAdvisories(db),
   audit: new SqliteAudit(db),
   holds: new SqliteHolds(db),
