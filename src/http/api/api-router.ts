@@ -3,6 +3,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
 import { requireAdmin, type AdminAuth } from '../auth.js';
 import { endpointsOf, enforceRoles } from './api-index.js';
+import { openApiDocument } from './openapi.js';
 import { auditApi } from './audit.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
@@ -13,6 +14,9 @@ import { sitesApi } from './sites.js';
 import { tasksApi } from './tasks.js';
 import { tokensApi } from './tokens.js';
 import { upgradesApi } from './upgrades.js';
+
+/** The API's version in the OpenAPI document (the package's). */
+const API_VERSION = '0.1.0';
 
 /** Platform registration carries composer.lock files (~0.5 MB each for Open Social). */
 export const API_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -30,6 +34,9 @@ export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl
       endpoints: endpointsOf(router).map((e) => ({ ...e, path: `/api${e.path === '/' ? '' : e.path}` })),
       auth: 'Authorization: Bearer <personal API token> (made on /tokens) or $ADMIN_TOKEN (bootstrap), basic auth (ADMIN_USER), or a signed-in session (ADMIN_USERS; state changes send X-CSRF-Token).',
     });
+  });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(endpointsOf(router), { version: API_VERSION, serverUrl: deps.publicUrl }));
   });
   router.use('/distributions', distributionsApi(services));
   router.use('/platforms', platformsApi(services));

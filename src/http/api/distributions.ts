@@ -60,7 +60,7 @@ export const patchDistributionSchema = z
   })
   .refine((p) => Object.keys(p).length > 0, 'nothing to change: give title, description, channel, upstream or policy');
 
-const targetSchema = z.strictObject({ platform: name() });
+export const targetSchema = z.strictObject({ platform: name() });
 
 /** Drops keys whose value is undefined, so a patch never overwrites a field the client did not send. */
 const defined = <T extends object>(o: T): Partial<T> =>
@@ -72,11 +72,13 @@ export const distributionInput = <B extends { policy?: z.infer<typeof policySche
   return { ...rest, ...(policy ? { policy: defined(policy) } : {}) };
 };
 
+export const distributionsQuery = z.object(pageQuery);
+
 export const distributionsApi = (services: Services): Router => {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const page = parseQuery(z.object(pageQuery), req);
+    const page = parseQuery(distributionsQuery, req);
     res.json(paged(sliceToPage(await services.distributions.list(), page), page, distributionOverview));
   });
 
