@@ -402,6 +402,14 @@ export interface JobQueue {
   /** Stops taking jobs and waits for running ones to finish (drain). */
   stop(): Promise<void>;
   stats(): Promise<{ running: number; queued: number; started: boolean }>;
+  /** Jobs due by `now` and not yet taken, per job name, with the oldest one's due time (metrics: queue depth, age). */
+  backlog(now: Date): Promise<JobBacklog[]>;
+}
+
+export interface JobBacklog {
+  name: string;
+  due: number;
+  oldestDueAt: Date;
 }
 
 // ---------------------------------------------------------------- events

@@ -12,7 +12,8 @@ import type { AdminAuth } from './auth.js';
 import { errorHandler } from './error-mapping.js';
 import { redactResponses } from './redact-responses.js';
 import { requestLog } from './request-log.js';
-import { healthRoute, type HealthReport } from './health.js';
+import { createReadinessCheck, healthRoute, livenessRoute, readinessRoute, type HealthReport, type ReadinessReport } from './health.js';
+import { metricsRoute, type MetricsSource } from './metrics-route.js';
 import { actionsRouter } from './pages/actions-router.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
 import { tokensPages } from './pages/tokens-page.js';
@@ -27,6 +28,12 @@ export interface HttpAppDeps {
   /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
   publicUrl: string;
   health: () => Promise<HealthReport>;
+  /** /readyz's one check (default: store and queue from `health`). */
+  readiness?: () => Promise<ReadinessReport>;
+  /** Prometheus metrics: /metrics and request latencies (none: no /metrics). */
+  metrics?: (MetricsSource & { observeRequest(method: string, route: string, status: number, seconds: number): void }) | null;
+  /** METRICS_TOKEN; without it /metrics answers loopback clients only. */
+  metricsToken?: string | null;
   logger: Logger;
   /**
    * Mounts other adapters' routes (Slack receiver, GitHub webhooks) after /api and before the pages'
@@ -43,9 +50,13 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions, apiTokens: users.length ? input.services.apiTokens : null } };
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(deps.logger));
+  const metrics = deps.metrics ?? null;
+  app.use(requestLog(deps.logger, metrics ? (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds) : undefined));
   if (deps.redact) app.use(redactResponses(deps.redact));
   app.get('/healthz', healthRoute(deps.health, deps.logger));
+  app.get('/livez', livenessRoute);
+  app.get('/readyz', readinessRoute(deps.readiness ?? createReadinessCheck(deps.health), deps.logger));
+  if (metrics) app.get('/metrics', metricsRoute(metrics, deps.metricsToken ?? null));
   // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));

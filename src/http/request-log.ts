@@ -35,6 +35,8 @@ const trackRoute = (req: Request): void => {
 /** The route pattern of a finished request: its matched route, or `(unmatched)` (404s, static answers). */
 export const routePatternOf = (req: IncomingMessage): string => (req as Tracked)[ROUTE] ?? '(unmatched)';
 
+const PROBES = new Set(['/livez', '/readyz', '/healthz', '/metrics']);
+
 const pathOf = (url: string | undefined): string => (url ?? '').split('?')[0]!.slice(0, 256);
 
 const userOf = (res: ServerResponse): string | null => {
@@ -44,7 +46,10 @@ const userOf = (res: ServerResponse): string | null => {
   return token ? `${describeActor(actor)} (token ${token})` : describeActor(actor);
 };
 
-export const requestLog = (logger: Logger): RequestHandler => {
+/** Told of each finished request (metrics): method, route pattern, status and seconds taken. */
+export type RequestObserver = (method: string, route: string, status: number, seconds: number) => void;
+
+export const requestLog = (logger: Logger, observe?: RequestObserver): RequestHandler => {
   const access = Object.assign(logger.child({ log: 'access' }), { [BINDS_REQUEST_ID]: true });
   const log = pinoHttp({
     logger: access,
@@ -64,13 +69,19 @@ export const requestLog = (logger: Logger): RequestHandler => {
     wrapSerializers: true,
     // Called when the request starts (nothing known yet) and when it ends (route matched, user authenticated).
     customProps: (req, res) => (res.headersSent ? { route: routePatternOf(req), user: userOf(res) } : {}),
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // Probes and scrapes arrive every few seconds: their successes are debug lines.
+    customLogLevel: (req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : PROBES.has(pathOf(req.url)) ? 'debug' : 'info',
     customSuccessMessage: (req, res, ms) => `${req.method} ${routePatternOf(req)} ${res.statusCode} ${ms}ms`,
     customErrorMessage: (req, res) => `${req.method} ${routePatternOf(req)} ${res.statusCode} failed`,
   });
   return (req, res, next) => {
     trackRoute(req);
     log(req, res);
+    if (observe) {
+      const start = process.hrtime.bigint();
+      res.once('finish', () => observe(req.method, routePatternOf(req), res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
+    }
     runWithRequestId(String(req.id), next);
   };
 };

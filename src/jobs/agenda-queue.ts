@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Connection } from 'mongoose';
 import { TransientError } from '../domain/errors.js';
 import { isDuplicateKey } from '../lib/is-duplicate-key.js';
-import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
+import type { JobBacklog, JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { runAsJobOf, withRequestId } from '../lib/request-context.js';
 import { errorMessage, jobOptions, retryDelay } from './retry.js';
@@ -229,6 +229,27 @@ export class AgendaJobQueue implements JobQueue {
       disabled: { $ne: true },
     });
     return { running: this.running, queued, started: this.started };
+  }
+
+  async backlog(now: Date): Promise<JobBacklog[]> {
+    await this.ready();
+    // Grouped in JavaScript over a projection: the due jobs of a healthy queue are few.
+    const due = await this.jobs()
+      .find({ nextRunAt: { $ne: null, $lte: now }, lockedAt: null, disabled: { $ne: true } }, { projection: { name: 1, nextRunAt: 1 } })
+      .limit(100_000)
+      .toArray();
+    const byName = new Map<string, JobBacklog>();
+    for (const job of due) {
+      const name = String(job['name']);
+      const at = new Date(job['nextRunAt'] as Date);
+      const entry = byName.get(name);
+      if (!entry) byName.set(name, { name, due: 1, oldestDueAt: at });
+      else {
+        entry.due++;
+        if (at < entry.oldestDueAt) entry.oldestDueAt = at;
+      }
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Waits for setup; a failed setup is a clear error instead of Agenda's silent, endless wait for `ready`. */

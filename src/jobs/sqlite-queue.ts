@@ -6,7 +6,7 @@
  * (the database's exclusive lock means no other process can still be running them).
  */
 import { randomBytes } from 'node:crypto';
-import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
+import type { JobBacklog, JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SqliteDatabase } from '../persistence/sqlite/database.js';
 import { runAsJobOf, withRequestId } from '../lib/request-context.js';
@@ -169,6 +169,16 @@ export class SqliteJobQueue implements JobQueue {
   async stats(): Promise<{ running: number; queued: number; started: boolean }> {
     const queued = await this.db.read(() => this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'`)!.n);
     return { running: this.running.size, queued, started: this.started };
+  }
+
+  async backlog(now: Date): Promise<JobBacklog[]> {
+    const rows = await this.db.read(() =>
+      this.db.all<{ name: string; due: number; oldest: number }>(
+        `SELECT name, COUNT(*) AS due, MIN(run_at) AS oldest FROM jobs WHERE state = 'queued' AND run_at <= ? GROUP BY name ORDER BY name`,
+        now.getTime(),
+      ),
+    );
+    return rows.map((r) => ({ name: r.name, due: r.due, oldestDueAt: new Date(r.oldest) }));
   }
 
   /** Jobs as stored, oldest first (diagnostics and tests). */

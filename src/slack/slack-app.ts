@@ -23,7 +23,7 @@ import type { ListenerDeps } from './listeners/shared.js';
 import { createPermissions, type Permissions } from './permissions.js';
 import { MessageUpdater } from './message-updater.js';
 import { PlanMessenger } from './plan-messages.js';
-import { RedactingWebClient } from './redacting-web-client.js';
+import { RedactingWebClient, type SlackCallObserver } from './redacting-web-client.js';
 import { slackRequestGate } from './slack-request-gate.js';
 import { SLACK_EVENTS_PATH } from './slack-surface.js';
 import { WorkQueue } from './work-queue.js';
@@ -49,6 +49,8 @@ export interface SlackAppOptions {
   clientOptions?: WebClientOptions;
   /** Applied to everything the app's WebClient sends (see redacting-web-client.ts). */
   redact?: Redactor;
+  /** Told of each Slack API call's outcome (metrics). */
+  observeCalls?: SlackCallObserver;
   /** The process's summary messenger (the notifier's), so every edit of a message goes through one updater. */
   messenger?: PlanMessenger;
   /** Slow work after the ack: how many jobs at once (default 4). */
@@ -82,9 +84,17 @@ export const boltLogger = (logger: Logger): BoltLogger => {
  * The Web API client every Slack adapter uses (Bolt listeners, the notifier in any role): API URL from config,
  * logs into pino. Rate limits and transient failures are retried by the WebClient itself.
  */
-export const createSlackWebClient = (slack: Config['slack'], logger: Logger, clientOptions: WebClientOptions = {}, redact?: Redactor): WebClient => {
+export const createSlackWebClient = (
+  slack: Config['slack'],
+  logger: Logger,
+  clientOptions: WebClientOptions = {},
+  redact?: Redactor,
+  observe?: SlackCallObserver,
+): WebClient => {
   const options = { ...clientOptions, slackApiUrl: slack.apiUrl, logger: boltLogger(logger) };
-  return redact ? new RedactingWebClient(slack.botToken ?? undefined, options, redact) : new WebClient(slack.botToken ?? undefined, options);
+  return redact || observe
+    ? new RedactingWebClient(slack.botToken ?? undefined, options, redact ?? ((text) => text), observe)
+    : new WebClient(slack.botToken ?? undefined, options);
 };
 
 /** How long after the last answered request the Slack endpoint counts as quiet again. */
@@ -120,7 +130,7 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   });
   const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
   const token = slack.botToken ?? undefined;
-  const client = createSlackWebClient(slack, logger, options.clientOptions, options.redact);
+  const client = createSlackWebClient(slack, logger, options.clientOptions, options.redact, options.observeCalls);
   if (!token) logger.warn('SLACK_BOT_TOKEN is not set: Distro can answer commands but not post messages');
   // Single workspace: the bot identity is looked up once, on the first request (so starting never needs Slack),
   // and looked up again only if that failed.
