@@ -53,6 +53,7 @@ const envSchema = z.object({
 
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, 'must be an app-level token (xapp-…) with connections:write').optional(),
   ADMIN_USER: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   /** Named users of the sign-in page: `name:role:scrypt:…` entries separated by commas or newlines. */
@@ -136,6 +137,8 @@ export interface Config {
     confirmers: string[];
     confirmersUsergroup: string | null;
     defaultChannel: string | null;
+    /** SLACK_APP_TOKEN: Socket Mode (no public URL) instead of HTTP request URLs. */
+    appToken?: string | null;
   };
   /** METRICS_TOKEN: bearer token for /metrics (without it, only loopback clients may read it). */
   metrics: { token: string | null };
@@ -243,6 +246,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     slack: {
       signingSecret,
       botToken: e.SLACK_BOT_TOKEN ?? null,
+      appToken: e.SLACK_APP_TOKEN ?? null,
       apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
       command: e.SLACK_COMMAND,
       confirmers: e.SLACK_CONFIRMERS,

@@ -53,6 +53,7 @@ export const configSecrets = (config: Config): (string | null)[] => [
   config.github.webhookSecret,
   config.slack.botToken,
   config.slack.signingSecret,
+  config.slack.appToken ?? null,
   config.metrics.token,
 ];
 
