@@ -321,10 +321,15 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         const port = typeof address === 'object' && address ? address.port : config.http.port;
         app.server = server;
         app.url = `http://${config.http.host}:${port}`;
+        if (slack && config.slack.appToken) {
+          await (slack as SlackApp).start();
+          logger.info('Slack connected in Socket Mode');
+        }
         logger.info({ url: app.url, publicUrl: config.http.publicUrl, store: config.mongoUri ? 'mongodb' : 'embedded' }, 'web started');
       }
     },
     async stop() {
+      if (slack && config.slack.appToken) await (slack as SlackApp).stop();
       if (app.server) {
         const server = app.server;
         server.closeIdleConnections();

@@ -199,7 +199,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     return dflt();
   };
 
-  const signingSecret = required('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, () => randomBytes(16).toString('hex'));
+  // Socket Mode (SLACK_APP_TOKEN) receives no signed HTTP requests: Slack is reached over the socket Distro opens.
+  const signingSecret = e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET
+    ? randomBytes(16).toString('hex')
+    : required('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, () => randomBytes(16).toString('hex'));
   const linkSecret = required('LINK_SECRET', e.LINK_SECRET, () => randomBytes(24).toString('hex'));
   const adminUsers = parseAdminUsers(e.ADMIN_USERS ?? '');
   problems.push(...adminUsers.problems.map((p) => `ADMIN_USERS: ${p}`));

@@ -8,7 +8,7 @@
  * would consume `/slack/events`.
  */
 import { format } from 'node:util';
-import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import express, { Router, type Express } from 'express';
 import type { Redactor } from '../lib/redact.js';
@@ -59,7 +59,11 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   app: App;
-  receiver: ExpressReceiver;
+  /** HTTP request URLs (POST /slack/events), or Socket Mode when SLACK_APP_TOKEN is set. */
+  receiver: ExpressReceiver | SocketModeReceiver;
+  /** Socket Mode: opens the connection to Slack (start) and closes it (stop); nothing to do over HTTP. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
   /** Renders/updates upgrade summaries. */
   messenger: PlanMessenger;
   /** Work the listeners queued after acking (tests wait on `idle()`). */
@@ -120,14 +124,22 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   // Bolt adds its own handlers for the path to this router, after the gate.
   const router = Router();
   router.post(SLACK_EVENTS_PATH, slackRequestGate());
-  const receiver = new ExpressReceiver({
-    signingSecret: slack.signingSecret,
-    endpoints: SLACK_EVENTS_PATH,
-    router,
-    bodyLimit: SLACK_BODY_LIMIT_BYTES,
-    logger: log,
-    app: expressApp,
-  });
+  // Socket Mode: Slack delivers over a WebSocket Distro opens (apps.connections.open with the app-level token), so
+  // no public URL is needed; envelopes are acknowledged on the socket. Otherwise Slack posts to /slack/events.
+  const receiver = slack.appToken
+    ? new SocketModeReceiver({
+        appToken: slack.appToken,
+        logger: log,
+        installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
+      })
+    : new ExpressReceiver({
+        signingSecret: slack.signingSecret,
+        endpoints: SLACK_EVENTS_PATH,
+        router,
+        bodyLimit: SLACK_BODY_LIMIT_BYTES,
+        logger: log,
+        app: expressApp,
+      });
   const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
   const token = slack.botToken ?? undefined;
   const client = createSlackWebClient(slack, logger, options.clientOptions, options.redact, options.observeCalls);
@@ -169,5 +181,17 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
   });
-  return { app, receiver, messenger, work };
+  const socketMode = receiver instanceof SocketModeReceiver;
+  return {
+    app,
+    receiver,
+    messenger,
+    work,
+    start: async () => {
+      if (socketMode) await app.start();
+    },
+    stop: async () => {
+      if (socketMode) await app.stop();
+    },
+  };
 };
