@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Adapter folders under src/: each may use domain, services, src/lib and itself — never another adapter. */
-const ADAPTERS = ['jobs', 'persistence', 'hosting', 'http', 'slack', 'upstream', 'github'];
+const ADAPTERS = ['jobs', 'persistence', 'hosting', 'http', 'slack', 'upstream', 'github', 'metrics'];
 
 /**
  * The adapter-to-adapter imports that stay, each for a reason a helper move would not remove.

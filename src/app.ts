@@ -16,6 +16,7 @@ import { CommandDriver, validateTemplates } from './hosting/command-driver.js';
 import { redactorFor } from './lib/redact.js';
 import type { Platform } from './domain/platform.js';
 import { LocalDriver } from './hosting/local-driver.js';
+import { Metrics } from './metrics/metrics.js';
 import { pathExists } from './hosting/paths.js';
 import { SiteHealthChecker } from './hosting/health-checker.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
@@ -178,18 +179,26 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
   const worker = config.role !== 'web';
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
+  // Prometheus metrics, served by web processes (gauges of shared state are read from the store at each scrape).
+  let notifierRef: SlackNotifier | null = null;
+  const metrics = web
+    ? new Metrics({ services, jobs, ping: () => repos.ping(), logger, slackBacklog: () => notifierRef?.backlog() ?? 0 })
+    : null;
+  const observeSlack = metrics ? (method: string, outcome: 'ok' | 'error' | 'rate_limited') => metrics.observeSlackCall(method, outcome) : undefined;
+
   // Every process that changes state announces its own events (the worker has no Bolt, only a WebClient).
   const notifier = config.slack.botToken
     ? createSlackNotifier({
-        client: createSlackWebClient(config.slack, logger, {}, redact),
+        client: createSlackWebClient(config.slack, logger, {}, redact, observeSlack),
         services,
         defaultChannel: config.slack.defaultChannel,
         slashCommand: config.slack.command,
         logger,
         // Edits are paced by the MessageUpdater; a 429 comes back to it instead of stalling the shared client.
-        updates: { client: createSlackWebClient(config.slack, logger, { rejectRateLimitedCalls: true }, redact) },
+        updates: { client: createSlackWebClient(config.slack, logger, { rejectRateLimitedCalls: true }, redact, observeSlack) },
       })
     : null;
+  notifierRef = notifier;
 
   // Without Slack nothing announces advisory events, but a distribution's security policy (autoUpgrade) still acts
   // on them: the same idempotent delivery, with nowhere to post. Events a crash cut off are taken up at start.
@@ -248,6 +257,8 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         auth: config.admin,
         publicUrl: config.http.publicUrl,
         health,
+        metrics,
+        metricsToken: config.metrics.token,
         logger,
         redact,
         mount: (app) => {
@@ -274,6 +285,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
             expressApp: app,
             logger,
             redact,
+            ...(observeSlack ? { observeCalls: observeSlack } : {}),
             ...(notifier ? { messenger: notifier.messenger } : {}),
           });
         },
@@ -318,10 +330,15 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         const port = typeof address === 'object' && address ? address.port : config.http.port;
         app.server = server;
         app.url = `http://${config.http.host}:${port}`;
+        if (slack && config.slack.appToken) {
+          await (slack as SlackApp).start();
+          logger.info('Slack connected in Socket Mode');
+        }
         logger.info({ url: app.url, publicUrl: config.http.publicUrl, store: config.mongoUri ? 'mongodb' : 'embedded' }, 'web started');
       }
     },
     async stop() {
+      if (slack && config.slack.appToken) await (slack as SlackApp).stop();
       if (app.server) {
         const server = app.server;
         server.closeIdleConnections();

@@ -83,6 +83,8 @@ const envSchema = z.object({
   SLACK_DEFAULT_CHANNEL: z.string().optional(),
 
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, 'must be an app-level token (xapp-…) with connections:write').optional(),
   ADMIN_USER: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   /** Named users of the sign-in page: `name:role:scrypt:…` entries separated by commas or newlines. */
@@ -174,7 +176,11 @@ export interface Config {
     confirmers: string[];
     confirmersUsergroup: string | null;
     defaultChannel: string | null;
+    /** SLACK_APP_TOKEN: Socket Mode (no public URL) instead of HTTP request URLs. */
+    appToken?: string | null;
   };
+  /** METRICS_TOKEN: bearer token for /metrics (without it, only loopback clients may read it). */
+  metrics: { token: string | null };
   admin: { token: string | null; user: string | null; password: string | null; users: AdminUser[] };
   links: { secret: string; ttlMs: number };
   github: { token: string | null; apiUrl: string; webhookSecret: string | null };
@@ -234,7 +240,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     return dflt();
   };
 
-  const signingSecret = required('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, () => randomBytes(16).toString('hex'));
+  // Socket Mode (SLACK_APP_TOKEN) receives no signed HTTP requests: Slack is reached over the socket Distro opens.
+  const signingSecret = e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET
+    ? randomBytes(16).toString('hex')
+    : required('SLACK_SIGNING_SECRET', e.SLACK_SIGNING_SECRET, () => randomBytes(16).toString('hex'));
   const linkSecret = required('LINK_SECRET', e.LINK_SECRET, () => randomBytes(24).toString('hex'));
   const adminUsers = parseAdminUsers(e.ADMIN_USERS ?? '');
   problems.push(...adminUsers.problems.map((p) => `ADMIN_USERS: ${p}`));
@@ -295,12 +304,14 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: { ro
     slack: {
       signingSecret,
       botToken: e.SLACK_BOT_TOKEN ?? null,
+      appToken: e.SLACK_APP_TOKEN ?? null,
       apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
       command: e.SLACK_COMMAND,
       confirmers: e.SLACK_CONFIRMERS,
       confirmersUsergroup: e.SLACK_CONFIRMERS_USERGROUP ?? null,
       defaultChannel: e.SLACK_DEFAULT_CHANNEL ?? null,
     },
+    metrics: { token: e.METRICS_TOKEN ?? null },
     admin: { token: e.ADMIN_TOKEN ?? null, user: e.ADMIN_USER ?? null, password: e.ADMIN_PASSWORD ?? null, users: adminUsers.users },
     links: { secret: linkSecret, ttlMs: e.LINK_TTL_HOURS * 3_600_000 },
     github: { token: e.GITHUB_TOKEN ?? null, apiUrl: e.GITHUB_API_URL.replace(/\/$/, ''), webhookSecret: e.GITHUB_WEBHOOK_SECRET ?? null },

@@ -501,6 +501,7 @@ export const createMemoryRepositories = (options: MemoryRepositoryOptions = {}):
       getRehash: async () => null,
       setRehash: async () => undefined,
     },
+    apiTokens: { create: async () => undefined, findByHash: async () => null, listByUser: async () => [], revoke: async () => null, touch: async () => undefined },
     advisories: noAdvisories,
     // The old snapshot store predates rollouts; the store benchmark makes none (a worker start lists them: none).
     rollouts: new Proxy({} as Repositories['rollouts'], {

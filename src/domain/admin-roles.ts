@@ -39,6 +39,9 @@ export const ACTION_ROLES = {
   'account.sign-out-everywhere': 'viewer',
   /** Ending every session of any user (a lost laptop, a leaver). */
   'user.sign-out-everywhere': 'admin',
+  // Every signed-in user manages their own personal API tokens (a token's role is capped at its owner's).
+  'token.create': 'viewer',
+  'token.revoke': 'viewer',
 } as const satisfies Record<string, AdminRole>;
 
 export type AdminAction = keyof typeof ACTION_ROLES;

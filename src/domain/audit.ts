@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'rollout.resume',
   'rollout.cancel',
   'user.sign-out-everywhere',
+  'token.create',
+  'token.revoke',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -43,7 +45,7 @@ export const isAuditAction = (s: string): s is AuditAction => (AUDIT_ACTIONS as 
 export type AuditSource = Surface | 'poll' | 'webhook' | 'system';
 
 export interface AuditSubject {
-  kind: 'distribution' | 'platform' | 'site' | 'task' | 'upgrade' | 'rollout' | 'user' | 'fleet';
+  kind: 'distribution' | 'platform' | 'site' | 'task' | 'upgrade' | 'rollout' | 'user' | 'fleet' | 'token';
   id: string;
   /** Human name at the time of the change (slug, platform or site name, `#42`). */
   name: string;

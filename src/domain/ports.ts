@@ -4,6 +4,7 @@
  * Every repository method that changes state in a way two callers could race on is atomic.
  */
 import type { Actor } from './actor.js';
+import type { ApiToken } from './api-token.js';
 import type {
   AdvisoryAnnouncement,
   AdvisoryEvent,
@@ -308,6 +309,19 @@ export interface SignInStore {
   setRehash(user: string, source: string, hash: string): Promise<void>;
 }
 
+/** Personal API tokens (hashed), shared by every web process, so a revocation holds everywhere at once. */
+export interface ApiTokenStore {
+  create(token: ApiToken): Promise<void>;
+  /** The token whose secret hashes to `hash`, or null. */
+  findByHash(hash: string): Promise<ApiToken | null>;
+  /** A user's tokens, newest first. */
+  listByUser(user: string): Promise<ApiToken[]>;
+  /** Deletes the user's token `id`; null when the user has no such token. */
+  revoke(user: string, id: string): Promise<ApiToken | null>;
+  /** Records a use (moves lastUsedAt forward, never back). */
+  touch(id: string, at: Date): Promise<void>;
+}
+
 /**
  * Advisory snapshots, the events between them and their announcements. A snapshot becomes in force together with
  * its event in one atomic step, so an event is never lost nor recorded twice, whichever poller wins.
@@ -379,6 +393,7 @@ export interface Repositories {
   redeliveries: RedeliveryStore;
   sessions: SessionStore;
   signIns: SignInStore;
+  apiTokens: ApiTokenStore;
   advisories: AdvisoryRepository;
   audit: AuditStore;
   holds: HoldStore;
@@ -426,6 +441,14 @@ export interface JobQueue {
   /** Stops taking jobs and waits for running ones to finish (drain). */
   stop(): Promise<void>;
   stats(): Promise<{ running: number; queued: number; started: boolean }>;
+  /** Jobs due by `now` and not yet taken, per job name, with the oldest one's due time (metrics: queue depth, age). */
+  backlog(now: Date): Promise<JobBacklog[]>;
+}
+
+export interface JobBacklog {
+  name: string;
+  due: number;
+  oldestDueAt: Date;
 }
 
 // ---------------------------------------------------------------- events

@@ -10,6 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Actor } from '../domain/actor.js';
 import { ACTION_ROLES, roleAtLeast, type AdminAction, type AdminRole } from '../domain/admin-roles.js';
+import { API_TOKEN_PREFIX, type ApiToken } from '../domain/api-token.js';
 import type { AdminUser } from '../lib/admin-users.js';
 import type { LinkSigner } from '../services/link-signer.js';
 import { sendError, type MappedError } from './error-mapping.js';
@@ -26,6 +27,8 @@ export interface AdminAuth {
   users?: AdminUser[];
   /** Their sessions; set by createHttpApp when there are users. */
   sessions?: SessionManager | null;
+  /** Their personal API tokens (read from the store on every request); set by createHttpApp when there are users. */
+  apiTokens?: { verify(secret: string): Promise<ApiToken | null> } | null;
 }
 
 export const ADMIN_ACTOR: Actor = { kind: 'user', id: 'admin', via: 'api' };
@@ -44,8 +47,11 @@ const sessionsEnabled = (auth: AdminAuth): auth is AdminAuth & { sessions: Sessi
 
 const openMode = (auth: AdminAuth): boolean => !auth.token && !basicEnabled(auth) && !sessionsEnabled(auth);
 
-/** How a request proved itself: `bearer` is the only credential a browser never attaches on its own. */
-type Credential = 'open' | 'bearer' | 'basic' | 'session';
+/**
+ * How a request proved itself: `bearer` (ADMIN_TOKEN) and `token` (a personal API token) are the credentials a
+ * browser never attaches on its own.
+ */
+export type Credential = 'open' | 'bearer' | 'token' | 'basic' | 'session';
 
 interface Identity {
   actor: Actor;
@@ -54,7 +60,30 @@ interface Identity {
   role: AdminRole;
   /** A session's synchronizer token (every state change of a session must carry it). */
   csrf?: string;
+  /** The ADMIN_USERS user behind a session or a personal token, with their own role (tokens belong to them). */
+  owner?: { name: string; role: AdminRole };
 }
+
+const lowerRole = (a: AdminRole, b: AdminRole): AdminRole => (roleAtLeast(a, b) ? b : a);
+
+/**
+ * A personal API token: live in the store (not revoked, not expired) and owned by a user still in ADMIN_USERS.
+ * It acts with the lower of its own role and the user's current one.
+ */
+const tokenIdentity = async (auth: AdminAuth, secret: string, req: Request, surface: 'api' | 'page'): Promise<Identity | null> => {
+  if (!auth.apiTokens || !secret.startsWith(API_TOKEN_PREFIX)) return null;
+  const token = await auth.apiTokens.verify(secret);
+  const user = token ? auth.users?.find((u) => u.name === token.user) : undefined;
+  if (!token || !user) return null;
+  // The CLI says who it is, so the audit log can tell a script's change from the CLI's; otherwise the route decides.
+  const via = surface === 'api' && /^distro-cli\//.test(req.get('user-agent') ?? '') ? 'cli' : surface;
+  return {
+    actor: { kind: 'user', id: user.name, name: user.name, via, token: token.name },
+    via: 'token',
+    role: lowerRole(token.role, user.role),
+    owner: { name: user.name, role: user.role },
+  };
+};
 
 /** The identity the credentials prove, or null when they prove nothing. */
 const identify = async (auth: AdminAuth, req: Request): Promise<Identity | null> => {
@@ -65,6 +94,10 @@ const identify = async (auth: AdminAuth, req: Request): Promise<Identity | null>
   if (openMode(auth)) return isLoopback(req.socket.remoteAddress) ? { actor: { ...ADMIN_ACTOR, via: surface }, via: 'open', role: 'admin' } : null;
   const bearer = /^Bearer\s+(.+)$/i.exec(header);
   if (bearer && auth.token && safeEqual(bearer[1]!.trim(), auth.token)) return { actor: { ...ADMIN_ACTOR, via: surface }, via: 'bearer', role: 'admin' };
+  if (bearer) {
+    const personal = await tokenIdentity(auth, bearer[1]!.trim(), req, surface);
+    if (personal) return personal;
+  }
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
   if (basic && basicEnabled(auth)) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
@@ -80,7 +113,7 @@ const identify = async (auth: AdminAuth, req: Request): Promise<Identity | null>
   const signedIn = sessionsEnabled(auth) ? await auth.sessions.resolve(req) : null;
   if (signedIn) {
     const { name, role } = signedIn.user;
-    return { actor: { kind: 'user', id: name, name, via: surface }, via: 'session', role, csrf: signedIn.session.csrf };
+    return { actor: { kind: 'user', id: name, name, via: surface }, via: 'session', role, csrf: signedIn.session.csrf, owner: { name, role } };
   }
   return null;
 };
@@ -153,9 +186,20 @@ const refuse = (auth: AdminAuth, req: Request, res: Response): void => {
   sendError(req, res, { status: 401, body: { code: 'unauthorized', message } });
 };
 
-/** Who acts, with the one surface of the request (see identify): every route, page or API, records it as is. */
-export const actorOf = (res: Response): Actor => (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
+/** Who acts in this request, with its request id (pino-http's `req.id`), so what it starts can be traced to it. */
+export const actorOf = (res: Response): Actor => {
+  const actor = (res.locals['actor'] as Actor | undefined) ?? ADMIN_ACTOR;
+  const requestId = (res.req as { id?: unknown } | undefined)?.id;
+  return actor.kind === 'user' && typeof requestId === 'string' ? { ...actor, requestId } : actor;
+};
 
+
+/** The ADMIN_USERS user behind the request (a session or a personal token), or null (ADMIN_TOKEN, basic, open). */
+export const ownerOf = (res: Response): { name: string; role: AdminRole } | null =>
+  (res.locals['owner'] as { name: string; role: AdminRole } | undefined) ?? null;
+
+/** How the request authenticated (set by requireAdmin). */
+export const credentialOf = (res: Response): Credential | null => (res.locals['credential'] as Credential | undefined) ?? null;
 
 /** The authenticated role of the request (set by requireAdmin); null on a signed link alone. */
 export const roleOf = (res: Response): AdminRole | null => (res.locals['role'] as AdminRole | undefined) ?? null;
@@ -183,6 +227,8 @@ export const allow =
 const proceedAs = (identity: Identity, res: Response, next: () => void): void => {
   res.locals['actor'] = identity.actor;
   res.locals['role'] = identity.role;
+  res.locals['credential'] = identity.via;
+  if (identity.owner) res.locals['owner'] = identity.owner;
   const user = identity.via === 'session' ? (identity.actor.kind === 'user' ? (identity.actor.name ?? identity.actor.id) : null) : null;
   runWithPageContext({ user, role: identity.role, csrf: identity.csrf ?? null }, next);
 };
@@ -218,7 +264,7 @@ export const requireAdmin =
       refuse(auth, req, res);
       return;
     }
-    if (identity.via !== 'bearer' && STATE_CHANGING.has(req.method) && !sameOrigin(req, publicUrl)) {
+    if (identity.via !== 'bearer' && identity.via !== 'token' && STATE_CHANGING.has(req.method) && !sameOrigin(req, publicUrl)) {
       sendError(req, res, {
         status: 403,
         body: {

@@ -60,3 +60,40 @@ export const healthRoute =
     }
     res.status(report.status === 'ok' ? 200 : 503).set('Cache-Control', 'no-store').json(report);
   };
+
+/** What /readyz reports: ready when every check passes. */
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; error?: string }>;
+}
+
+/**
+ * Readiness: the store and the job queue answer (from the health check). Other checks (disk, stuck jobs) join
+ * here, so /readyz stays one call.
+ */
+export const createReadinessCheck =
+  (health: () => Promise<HealthReport>) =>
+  async (): Promise<ReadinessReport> => {
+    const report = await health();
+    const checks = { store: report.database, queue: { ok: report.queue.ok, ...(report.queue.error ? { error: report.queue.error } : {}) } };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  };
+
+/** /livez: the process is up and its event loop turns (no dependency is asked: a restart would not fix them). */
+export const livenessRoute: RequestHandler = (_req, res) => {
+  res.status(200).set('Cache-Control', 'no-store').json({ status: 'ok', uptime: Math.round(process.uptime()) });
+};
+
+/** /readyz: 200 when ready, else 503 with the checks that failed (load balancers stop sending traffic). */
+export const readinessRoute =
+  (readiness: () => Promise<ReadinessReport>, logger: Logger): RequestHandler =>
+  async (_req, res) => {
+    let report: ReadinessReport;
+    try {
+      report = await readiness();
+    } catch (error) {
+      logger.error({ err: error }, 'readiness check failed');
+      report = { ready: false, checks: { readiness: { ok: false, error: 'readiness check failed' } } };
+    }
+    res.status(report.ready ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+  };

@@ -11,10 +11,13 @@ import { apiRouter } from './api/api-router.js';
 import type { AdminAuth } from './auth.js';
 import { errorHandler } from './error-mapping.js';
 import { redactResponses } from './redact-responses.js';
-import { healthRoute, type HealthReport } from './health.js';
+import { requestLog } from './request-log.js';
+import { createReadinessCheck, healthRoute, livenessRoute, readinessRoute, type HealthReport, type ReadinessReport } from './health.js';
+import { metricsRoute, type MetricsSource } from './metrics-route.js';
 import { actionsRouter } from './pages/actions-router.js';
 import { fleetRouter } from './pages/fleet-routes.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
+import { tokensPages } from './pages/tokens-page.js';
 import { loginRoutes } from './session/login-routes.js';
 import { SessionManager } from './session/session-manager.js';
 import { signOutEverywhereRoutes } from './session/sign-out-everywhere.js';
@@ -33,6 +36,12 @@ export interface HttpAppDeps {
   /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
   publicUrl: string;
   health: () => Promise<HealthReport>;
+  /** /readyz's one check (default: store and queue from `health`). */
+  readiness?: () => Promise<ReadinessReport>;
+  /** Prometheus metrics: /metrics and request latencies (none: no /metrics). */
+  metrics?: (MetricsSource & { observeRequest(method: string, route: string, status: number, seconds: number): void }) | null;
+  /** METRICS_TOKEN; without it /metrics answers loopback clients only. */
+  metricsToken?: string | null;
   logger: Logger;
   /**
    * Mounts other adapters' routes (Slack receiver, GitHub webhooks) after /api and before the pages'
@@ -54,19 +63,24 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
         ...(input.deviceSecret ? { deviceSecret: input.deviceSecret } : {}),
       })
     : null;
-  const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions } };
+  const deps: HttpAppDeps = { ...input, auth: { ...input.auth, sessions, apiTokens: users.length ? input.services.apiTokens : null } };
   const app = express();
   app.locals['sessionManager'] = sessions;
   app.disable('x-powered-by');
   // Express's default already ignores X-Forwarded-*; set explicitly so the one place that decides is visible.
   app.set('trust proxy', input.trustProxy ?? false);
+  const metrics = deps.metrics ?? null;
+  app.use(requestLog(deps.logger, metrics ? (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds) : undefined));
   if (deps.redact) app.use(redactResponses(deps.redact));
   app.get('/healthz', healthRoute(deps.health, deps.logger));
+  app.get('/livez', livenessRoute);
+  app.get('/readyz', readinessRoute(deps.readiness ?? createReadinessCheck(deps.health), deps.logger));
+  if (metrics) app.get('/metrics', metricsRoute(metrics, deps.metricsToken ?? null));
   // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));
   deps.mount?.(app);
-  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps), fleetRouter(deps));
+  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps), fleetRouter(deps), tokensPages(deps));
   app.use(pageHeaders, pageRouter(deps));
   app.use(errorHandler(deps.logger));
   return app;

@@ -11,8 +11,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Connection } from 'mongoose';
 import { TransientError } from '../domain/errors.js';
 import { isDuplicateKey } from '../lib/is-duplicate-key.js';
-import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
+import type { JobBacklog, JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { runAsJobOf, withRequestId } from '../lib/request-context.js';
 import { errorMessage, jobOptions, retryDelay } from './retry.js';
 
 interface Envelope {
@@ -108,7 +109,8 @@ export class AgendaJobQueue implements JobQueue {
         const heartbeat = setInterval(() => void job.touch().catch(() => undefined), this.lockLifetimeMs / 4);
         this.running += 1;
         try {
-          await handler(job.attrs.data.payload as T, { attempt, signal: this.abort.signal });
+          const payload = job.attrs.data.payload as T;
+          await runAsJobOf(payload, () => handler(payload, { attempt, signal: this.abort.signal }));
           await this.finished(job);
         } catch (err) {
           const log = this.logger.child({ job: name, jobId: String(job.attrs._id) });
@@ -137,7 +139,7 @@ export class AgendaJobQueue implements JobQueue {
 
   async enqueue<T>(name: string, data: T, options: { uniqueKey?: string; runAt?: Date } = {}): Promise<void> {
     await this.ready();
-    const envelope: Envelope = { payload: data };
+    const envelope: Envelope = { payload: withRequestId(data) };
     const job = this.agenda.create<Envelope>(name, envelope);
     if (options.runAt) job.schedule(options.runAt);
     if (options.uniqueKey === undefined) {
@@ -227,6 +229,27 @@ export class AgendaJobQueue implements JobQueue {
       disabled: { $ne: true },
     });
     return { running: this.running, queued, started: this.started };
+  }
+
+  async backlog(now: Date): Promise<JobBacklog[]> {
+    await this.ready();
+    // Grouped in JavaScript over a projection: the due jobs of a healthy queue are few.
+    const due = await this.jobs()
+      .find({ nextRunAt: { $ne: null, $lte: now }, lockedAt: null, disabled: { $ne: true } }, { projection: { name: 1, nextRunAt: 1 } })
+      .limit(100_000)
+      .toArray();
+    const byName = new Map<string, JobBacklog>();
+    for (const job of due) {
+      const name = String(job['name']);
+      const at = new Date(job['nextRunAt'] as Date);
+      const entry = byName.get(name);
+      if (!entry) byName.set(name, { name, due: 1, oldestDueAt: at });
+      else {
+        entry.due++;
+        if (at < entry.oldestDueAt) entry.oldestDueAt = at;
+      }
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Waits for setup; a failed setup is a clear error instead of Agenda's silent, endless wait for `ready`. */

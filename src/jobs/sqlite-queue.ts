@@ -6,9 +6,10 @@
  * (the database's exclusive lock means no other process can still be running them).
  */
 import { randomBytes } from 'node:crypto';
-import type { JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
+import type { JobBacklog, JobHandler, JobOptions, JobQueue } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SqliteDatabase } from '../persistence/sqlite/database.js';
+import { runAsJobOf, withRequestId } from '../lib/request-context.js';
 import { errorMessage, jobOptions, retryDelay } from './retry.js';
 
 /** A job as stored (for diagnostics and tests). */
@@ -108,7 +109,7 @@ export class SqliteJobQueue implements JobQueue {
       this.db.run(
         `INSERT INTO jobs (name, data, unique_key, run_at, state) VALUES (?, ?, ?, ?, 'queued') ON CONFLICT DO NOTHING`,
         name,
-        JSON.stringify(data ?? null),
+        JSON.stringify(withRequestId(data) ?? null),
         options.uniqueKey ?? null,
         runAt,
       ),
@@ -170,6 +171,16 @@ export class SqliteJobQueue implements JobQueue {
     return { running: this.running.size, queued, started: this.started };
   }
 
+  async backlog(now: Date): Promise<JobBacklog[]> {
+    const rows = await this.db.read(() =>
+      this.db.all<{ name: string; due: number; oldest: number }>(
+        `SELECT name, COUNT(*) AS due, MIN(run_at) AS oldest FROM jobs WHERE state = 'queued' AND run_at <= ? GROUP BY name ORDER BY name`,
+        now.getTime(),
+      ),
+    );
+    return rows.map((r) => ({ name: r.name, due: r.due, oldestDueAt: new Date(r.oldest) }));
+  }
+
   /** Jobs as stored, oldest first (diagnostics and tests). */
   async list(name?: string): Promise<StoredJob[]> {
     return this.db.read(() =>
@@ -221,7 +232,7 @@ export class SqliteJobQueue implements JobQueue {
     const signal = this.abort.signal;
     const p = (async () => {
       try {
-        await def.handler(job.data, { attempt: job.failures + 1, signal });
+        await runAsJobOf(job.data, () => def.handler(job.data, { attempt: job.failures + 1, signal }));
       } catch (e) {
         return this.settle(job, { error: e }, def, signal.aborted);
       }

@@ -74,6 +74,8 @@ export const configSecrets = (config: Config): (string | null)[] => [
   config.github.webhookSecret,
   config.slack.botToken,
   config.slack.signingSecret,
+  config.slack.appToken ?? null,
+  config.metrics.token,
 ];
 
 export const redactorFor = (config: Config): Redactor => createRedactor(configSecrets(config));

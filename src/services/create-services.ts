@@ -3,6 +3,7 @@ import { DEFAULT_POLICY } from '../domain/distribution.js';
 import type { UpstreamSource } from '../domain/distribution.js';
 import type { AdvisoryFeedReader, Clock, JobQueue, Repositories, UpstreamChecker } from '../domain/ports.js';
 import { AdvisoryService } from './advisory-service.js';
+import { ApiTokenService } from './api-token-service.js';
 import { AuditLog } from './audit-log.js';
 import { CompareService } from './compare-service.js';
 import { HoldService } from './hold-service.js';
@@ -107,6 +108,7 @@ export const createServices = (deps: ServiceDeps): Services => {
     views: new ViewService({ repos, distributions, platforms, sites, tasks, upgrades, compare }),
     audit,
     holds,
+    apiTokens: new ApiTokenService({ repos, audit, ...(deps.clock ? { clock: deps.clock } : {}) }),
     rollbacks: new RollbackService({ repos, jobs, audit, retentionMs: deps.backupRetentionMs ?? DEFAULT_RETENTION_MS }),
     polls,
     releases: new ReleaseService({ repos, polls, audit }),

@@ -1,4 +1,5 @@
 import type { AdvisoryService } from './advisory-service.js';
+import type { ApiTokenService } from './api-token-service.js';
 import type { AuditLog } from './audit-log.js';
 import type { CompareService } from './compare-service.js';
 import type { HoldService } from './hold-service.js';
@@ -30,6 +31,8 @@ export interface Services {
   audit: AuditLog;
   /** Manual platform locks and site/distribution pins. */
   holds: HoldService;
+  /** Personal API tokens of signed-in users (bearer credentials for scripts and the CLI). */
+  apiTokens: ApiTokenService;
   rollbacks: RollbackService;
   /** What the admin pages show (view models read through the services). */
   views: ViewService;

@@ -99,6 +99,13 @@ export class MessageUpdater {
   }
 
   /** Resolves when no message is waiting or being sent (tests, graceful shutdown). */
+  /** Messages waiting for an edit (changed since their last one, or being sent). */
+  backlog(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.dirty || e.inFlight) n++;
+    return n;
+  }
+
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

@@ -37,6 +37,7 @@ export interface SlackNotifierOptions {
   updates?: MessageUpdaterTiming & { client?: WebClient };
 }
 
+
 export interface SlackNotifier {
   messenger: PlanMessenger;
   /** Handles one event (also what the subscription calls); never throws. */
@@ -45,6 +46,8 @@ export interface SlackNotifier {
   idle(): Promise<void>;
   /** Re-renders summaries that may be behind after a restart (see PlanMessenger.recover). */
   recover(): Promise<number>;
+  /** Summary edits waiting (metrics). */
+  backlog(): number;
   /** Unsubscribes from the event bus and stops editing messages. */
   stop(): void;
 }
@@ -253,6 +256,7 @@ export const createSlackNotifier = (options: SlackNotifierOptions): SlackNotifie
       for (const e of await services.advisories.unannounced()) await handle({ type: 'advisory.published', eventId: e.id });
       return messenger.recover();
     },
+    backlog: () => updater.backlog(),
     stop: () => {
       unsubscribe();
       updater.stop();

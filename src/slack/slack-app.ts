@@ -8,7 +8,7 @@
  * would consume `/slack/events`.
  */
 import { format } from 'node:util';
-import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import express, { Router, type Express } from 'express';
 import type { Redactor } from '../lib/redact.js';
@@ -23,7 +23,7 @@ import type { ListenerDeps } from './listeners/shared.js';
 import { createPermissions, type Permissions } from './permissions.js';
 import { MessageUpdater } from './message-updater.js';
 import { PlanMessenger } from './plan-messages.js';
-import { RedactingWebClient } from './redacting-web-client.js';
+import { RedactingWebClient, type SlackCallObserver } from './redacting-web-client.js';
 import { slackRequestGate } from './slack-request-gate.js';
 import { SLACK_EVENTS_PATH } from './slack-surface.js';
 import { WorkQueue } from './work-queue.js';
@@ -49,6 +49,8 @@ export interface SlackAppOptions {
   clientOptions?: WebClientOptions;
   /** Applied to everything the app's WebClient sends (see redacting-web-client.ts). */
   redact?: Redactor;
+  /** Told of each Slack API call's outcome (metrics). */
+  observeCalls?: SlackCallObserver;
   /** The process's summary messenger (the notifier's), so every edit of a message goes through one updater. */
   messenger?: PlanMessenger;
   /** Slow work after the ack: how many jobs at once (default 4). */
@@ -57,7 +59,11 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   app: App;
-  receiver: ExpressReceiver;
+  /** HTTP request URLs (POST /slack/events), or Socket Mode when SLACK_APP_TOKEN is set. */
+  receiver: ExpressReceiver | SocketModeReceiver;
+  /** Socket Mode: opens the connection to Slack (start) and closes it (stop); nothing to do over HTTP. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
   /** Renders/updates upgrade summaries. */
   messenger: PlanMessenger;
   /** Work the listeners queued after acking (tests wait on `idle()`). */
@@ -82,9 +88,17 @@ export const boltLogger = (logger: Logger): BoltLogger => {
  * The Web API client every Slack adapter uses (Bolt listeners, the notifier in any role): API URL from config,
  * logs into pino. Rate limits and transient failures are retried by the WebClient itself.
  */
-export const createSlackWebClient = (slack: Config['slack'], logger: Logger, clientOptions: WebClientOptions = {}, redact?: Redactor): WebClient => {
+export const createSlackWebClient = (
+  slack: Config['slack'],
+  logger: Logger,
+  clientOptions: WebClientOptions = {},
+  redact?: Redactor,
+  observe?: SlackCallObserver,
+): WebClient => {
   const options = { ...clientOptions, slackApiUrl: slack.apiUrl, logger: boltLogger(logger) };
-  return redact ? new RedactingWebClient(slack.botToken ?? undefined, options, redact) : new WebClient(slack.botToken ?? undefined, options);
+  return redact || observe
+    ? new RedactingWebClient(slack.botToken ?? undefined, options, redact ?? ((text) => text), observe)
+    : new WebClient(slack.botToken ?? undefined, options);
 };
 
 /** How long after the last answered request the Slack endpoint counts as quiet again. */
@@ -110,17 +124,25 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   // Bolt adds its own handlers for the path to this router, after the gate.
   const router = Router();
   router.post(SLACK_EVENTS_PATH, slackRequestGate());
-  const receiver = new ExpressReceiver({
-    signingSecret: slack.signingSecret,
-    endpoints: SLACK_EVENTS_PATH,
-    router,
-    bodyLimit: SLACK_BODY_LIMIT_BYTES,
-    logger: log,
-    app: expressApp,
-  });
+  // Socket Mode: Slack delivers over a WebSocket Distro opens (apps.connections.open with the app-level token), so
+  // no public URL is needed; envelopes are acknowledged on the socket. Otherwise Slack posts to /slack/events.
+  const receiver = slack.appToken
+    ? new SocketModeReceiver({
+        appToken: slack.appToken,
+        logger: log,
+        installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
+      })
+    : new ExpressReceiver({
+        signingSecret: slack.signingSecret,
+        endpoints: SLACK_EVENTS_PATH,
+        router,
+        bodyLimit: SLACK_BODY_LIMIT_BYTES,
+        logger: log,
+        app: expressApp,
+      });
   const clientOptions: WebClientOptions = { ...options.clientOptions, slackApiUrl: slack.apiUrl, logger: log };
   const token = slack.botToken ?? undefined;
-  const client = createSlackWebClient(slack, logger, options.clientOptions, options.redact);
+  const client = createSlackWebClient(slack, logger, options.clientOptions, options.redact, options.observeCalls);
   if (!token) logger.warn('SLACK_BOT_TOKEN is not set: Distro can answer commands but not post messages');
   // Single workspace: the bot identity is looked up once, on the first request (so starting never needs Slack),
   // and looked up again only if that failed.
@@ -159,5 +181,17 @@ export const createSlackApp = (options: SlackAppOptions): SlackApp => {
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled Slack listener error');
   });
-  return { app, receiver, messenger, work };
+  const socketMode = receiver instanceof SocketModeReceiver;
+  return {
+    app,
+    receiver,
+    messenger,
+    work,
+    start: async () => {
+      if (socketMode) await app.start();
+    },
+    stop: async () => {
+      if (socketMode) await app.stop();
+    },
+  };
 };

@@ -47,6 +47,24 @@ export const jobQueueContract = (name: string, factory: QueueFactory): void => {
     });
     afterEach(async () => backend.cleanup());
 
+    test('backlog: due, untaken jobs per name with the oldest due time; future runs and request ids aside', async () => {
+      const q = backend.createQueue();
+      q.define('a.job', async () => undefined);
+      q.define('b.job', async () => undefined);
+      const now = new Date();
+      await q.enqueue('a.job', { n: 1 }, { runAt: new Date(now.getTime() - 60_000) });
+      await q.enqueue('a.job', { n: 2 }, { runAt: new Date(now.getTime() - 5_000) });
+      await q.enqueue('b.job', { n: 3 }, { runAt: new Date(now.getTime() - 1_000) });
+      await q.enqueue('b.job', { n: 4 }, { runAt: new Date(now.getTime() + 3_600_000) });
+      const backlog = await q.backlog(now);
+      expect(backlog.map((b) => [b.name, b.due])).toEqual([
+        ['a.job', 2],
+        ['b.job', 1],
+      ]);
+      expect(Math.abs(backlog[0]!.oldestDueAt.getTime() - (now.getTime() - 60_000))).toBeLessThan(1000);
+      expect(await q.backlog(new Date(now.getTime() - 120_000))).toEqual([]);
+    });
+
     test('runs an enqueued job with its data once started; a queue that is not started only enqueues', async () => {
       const q = backend.createQueue();
       const seen: Array<{ data: unknown; ctx: JobContext }> = [];

@@ -59,7 +59,7 @@ describe('basic auth', () => {
       { ...basicAuth('alice', 'correct horse battery'), origin: PUBLIC_URL },
     );
     expect(res.status).toBe(201);
-    expect(res.body.createdBy).toEqual({ kind: 'user', id: 'alice', name: 'alice', via: 'api' });
+    expect(res.body.createdBy).toEqual({ kind: 'user', id: 'alice', name: 'alice', via: 'api', requestId: res.headers.get('x-request-id') });
   });
 
   test('wrong user or password is 401 with a Basic challenge (so browsers prompt on pages)', async () => {

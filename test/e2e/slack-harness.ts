@@ -14,7 +14,7 @@ import { createServices } from '../../src/services/create-services.js';
 import type { Services } from '../../src/services/services.js';
 import type { MessageUpdaterTiming } from '../../src/slack/message-updater.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
-import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH } from '../../src/slack/slack-app.js';
+import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH, type SlackApp } from '../../src/slack/slack-app.js';
 import type { AdvisoryFeedReader, Clock, Repositories } from '../../src/domain/ports.js';
 import { embeddedStore } from '../support/embedded.js';
 import { advisoriesJson } from '../support/fixtures.js';
@@ -72,6 +72,8 @@ export interface Harness {
   repos: Repositories;
   jobs: SqliteJobQueue;
   notifier: SlackNotifier;
+  /** The Bolt app (its receiver is Socket Mode when `slack.appToken` is given: start it with `slackApp.start()`). */
+  slackApp: SlackApp;
   seeded: Seeded | null;
   requests: SlackRequester;
   /** Sends `/distro <text>` and waits for the reply posted to its response_url. */
@@ -180,6 +182,7 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
     repos,
     jobs,
     notifier,
+    slackApp,
     seeded,
     requests,
     commandAck: (text, user) => commandAck(text, user),
@@ -220,6 +223,7 @@ export const startSlackHarness = async (options: HarnessOptions = {}): Promise<H
       await notifier.idle();
     },
     close: async () => {
+      await slackApp.stop();
       notifier.stop();
       await notifier.idle();
       await new Promise<void>((resolve) => {

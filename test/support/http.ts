@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 import type { AdvisoryFeedReader } from '../../src/domain/ports.js';
 import type { AdminAuth } from '../../src/http/auth.js';
 import { createHealthCheck } from '../../src/http/health.js';
@@ -42,6 +42,8 @@ export interface StartOptions {
   mount?: HttpAppDeps['mount'];
   /** Security advisory feeds the services poll. */
   advisoryFeeds?: AdvisoryFeedReader[];
+  /** Where the app logs (the access log included); silent by default. */
+  logger?: Logger;
 }
 
 export const startHttpServer = async (options: StartOptions = {}): Promise<HttpTestServer> => {
@@ -55,7 +57,7 @@ export const startHttpServer = async (options: StartOptions = {}): Promise<HttpT
     auth: options.auth ?? TOKEN_AUTH,
     publicUrl: PUBLIC_URL,
     health: createHealthCheck({ repos, jobs }),
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     ...(options.mount ? { mount: options.mount } : {}),
   });
   const { server, baseUrl } = await listen(app, options.host);

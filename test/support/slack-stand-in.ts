@@ -45,6 +45,8 @@ export interface SlackStandIn {
   waitFor(predicate: (c: SlackCall) => boolean, what?: string, timeoutMs?: number): Promise<SlackCall>;
   /** Usergroup id → member user ids, for usergroups.users.list. */
   usergroups: Map<string, string[]>;
+  /** What apps.connections.open answers (Socket Mode): the WebSocket URL of a local stand-in; null: an error. */
+  socketModeUrl: string | null;
   /** The next call to `method` answers `{ ok: false, error }`. */
   failNext(method: string, error: string): void;
   /** The next call to `method` answers HTTP 429 with `Retry-After` (default 0 s), as Slack's rate limiter does. */
@@ -120,6 +122,8 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
         return { ok: true, message_ts: nextTs() };
       case 'views.publish':
         return { ok: true, view: { id: `V${++counter}`, type: 'home', ...(args.view ?? {}) } };
+      case 'apps.connections.open':
+        return standIn.socketModeUrl ? { ok: true, url: standIn.socketModeUrl } : { ok: false, error: 'invalid_auth' };
       case 'usergroups.users.list': {
         const members = usergroups.get(String(args.usergroup));
         return members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' };
@@ -166,7 +170,8 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
 
-  return {
+  const standIn: SlackStandIn = {
+    socketModeUrl: null,
     apiUrl: `${base}/api/`,
     responseUrl: (id = String(++counter)) => `${base}/response/${id}`,
     calls,
@@ -207,6 +212,7 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
         server.close((e) => (e ? reject(e) : resolve()));
       }),
   };
+  return standIn;
 };
 
 /** All text in a Block Kit structure (section/header/context/button texts, confirm dialogs), joined by newlines. */

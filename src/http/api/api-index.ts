@@ -38,6 +38,8 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'POST /sites/:name/rollback': 'site.rollback',
   'DELETE /users/me/sessions': 'account.sign-out-everywhere',
   'DELETE /users/:name/sessions': 'user.sign-out-everywhere',
+  'POST /tokens': 'token.create',
+  'DELETE /tokens/:id': 'token.revoke',
 };
 
 export interface Endpoint {

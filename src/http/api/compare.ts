@@ -4,7 +4,7 @@ import type { Services } from '../../services/services.js';
 import { name, parseQuery } from '../validation.js';
 import { compareOptionsFor } from '../compare-options.js';
 
-const compareQuery = z.object({
+export const compareQuery = z.object({
   from: name(),
   to: name(),
   site: name().optional(),

@@ -63,7 +63,7 @@ export const patchDistributionSchema = z
   })
   .refine((p) => Object.keys(p).length > 0, 'nothing to change: give title, description, channel, upstream or policy');
 
-const targetSchema = z.strictObject({ platform: name() });
+export const targetSchema = z.strictObject({ platform: name() });
 
 /** One ref, or several ("Build all listed"); names are checked as git refs in the service. */
 export const buildsSchema = z.union([
@@ -81,11 +81,13 @@ export const distributionInput = <B extends { policy?: z.infer<typeof policySche
   return { ...rest, ...(policy ? { policy: defined(policy) } : {}) };
 };
 
+export const distributionsQuery = z.object(pageQuery);
+
 export const distributionsApi = (services: Services): Router => {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const page = parseQuery(z.object(pageQuery), req);
+    const page = parseQuery(distributionsQuery, req);
     res.json(paged(sliceToPage(await services.distributions.list(), page), page, distributionOverview));
   });
 

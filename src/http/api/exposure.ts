@@ -12,7 +12,7 @@ import type { Services } from '../../services/services.js';
 import { name, paged, pageQuery, parseQuery } from '../validation.js';
 
 const packageName = () => z.string().trim().min(1, 'required').max(214, 'at most 214 characters').regex(/^[a-z0-9_.-]+\/[a-z0-9_.-]+$/i, 'a composer package name such as drupal/core');
-const listQuery = z.object({ ...pageQuery, distribution: name().max(200).optional(), package: packageName().optional(), site: name().max(253).optional() });
+export const exposureQuery = z.object({ ...pageQuery, distribution: name().max(200).optional(), package: packageName().optional(), site: name().max(253).optional() });
 
 const siteRow = (r: SiteExposureRow) => ({
   site: r.site.name,
@@ -42,7 +42,7 @@ export const exposureApi = (services: Services): Router => {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const q = parseQuery(listQuery, req);
+    const q = parseQuery(exposureQuery, req);
     const page = { limit: q.limit, offset: q.offset };
     const filter = { ...(q.distribution ? { distribution: q.distribution } : {}), ...(q.package ? { package: q.package } : {}), ...(q.site ? { site: q.site } : {}) };
     const [rows, summary, feeds, events] = await Promise.all([

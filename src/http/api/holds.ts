@@ -6,7 +6,7 @@ import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { parseBody } from '../validation.js';
 
-const holdSchema = z.strictObject({ reason: z.string() });
+export const holdSchema = z.strictObject({ reason: z.string() });
 
 export const holdJson = (h: Hold | null) => (h ? { reason: h.reason, by: h.by, at: h.at } : null);
 

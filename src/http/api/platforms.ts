@@ -10,9 +10,9 @@ import { platformDetail, platformSummary } from './serialize.js';
 
 const STATUSES: readonly [PlatformStatus, ...PlatformStatus[]] = ['queued', 'building', 'ready', 'failed', 'locked', 'deleted'];
 
-const listQuery = z.object({ ...pageQuery, distribution: name().optional(), status: csvOf(STATUSES).optional() });
+export const platformsQuery = z.object({ ...pageQuery, distribution: name().optional(), status: csvOf(STATUSES).optional() });
 
-const registerSchema = z.strictObject({
+export const registerPlatformSchema = z.strictObject({
   name: z.string(),
   distribution: name(),
   ref: z.string(),
@@ -29,7 +29,7 @@ export const platformsApi = (services: Services): Router => {
   router.get(
     '/',
     listHandler(
-      listQuery,
+      platformsQuery,
       async (q): Promise<PlatformFilter> => ({
         ...(q.distribution ? { distributionId: (await services.distributions.get(q.distribution)).id } : {}),
         ...(q.status ? { status: q.status } : {}),
@@ -40,7 +40,7 @@ export const platformsApi = (services: Services): Router => {
   );
 
   router.post('/', async (req, res) => {
-    const body = parseBody(registerSchema, req);
+    const body = parseBody(registerPlatformSchema, req);
     const platform = await services.platforms.register(
       {
         name: body.name,

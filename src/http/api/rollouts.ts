@@ -7,7 +7,7 @@ import { actorOf } from '../auth.js';
 import { csvOf, listHandler, name, pageQuery } from '../validation.js';
 import { taskSummary } from './serialize.js';
 
-const listQuery = z.object({
+export const rolloutsQuery = z.object({
   ...pageQuery,
   distribution: name().optional(),
   state: csvOf(ROLLOUT_STATES as readonly RolloutState[] as [RolloutState, ...RolloutState[]]).optional(),
@@ -34,7 +34,7 @@ export const rolloutsApi = (services: Services): Router => {
   router.get(
     '/',
     listHandler(
-      listQuery,
+      rolloutsQuery,
       async (q) => ({
         ...(q.distribution ? { distributionId: (await services.distributions.get(q.distribution)).id } : {}),
         ...(q.state ? { state: q.state } : {}),

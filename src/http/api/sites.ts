@@ -11,7 +11,7 @@ import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js
 const STATUSES: readonly [SiteStatus, ...SiteStatus[]] = ['enabled', 'disabled', 'migrating', 'installing'];
 const modules = z.array(z.string().regex(/^[a-z0-9_]{1,128}$/, 'a module machine name')).max(2000);
 
-const listQuery = z.object({ ...pageQuery, platform: name().optional(), status: csvOf(STATUSES).optional(), q: name().max(253).optional() });
+export const sitesQuery = z.object({ ...pageQuery, platform: name().optional(), status: csvOf(STATUSES).optional(), q: name().max(253).optional() });
 
 export const createSiteSchema = z.strictObject({ name: z.string(), platform: name(), modules: modules.optional(), adopt: z.boolean().optional() });
 
@@ -25,7 +25,7 @@ export const sitesApi = (services: Services): Router => {
   router.get(
     '/',
     listHandler(
-      listQuery,
+      sitesQuery,
       async (q): Promise<SiteFilter> => ({
         ...(q.platform ? { platformIds: [(await services.platforms.get(q.platform)).id] } : {}),
         ...(q.status ? { status: q.status } : {}),

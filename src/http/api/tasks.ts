@@ -9,7 +9,7 @@ import { taskDetail, taskSummary } from './serialize.js';
 
 const STATES: readonly [TaskState, ...TaskState[]] = ['queued', 'processing', 'succeeded', 'failed', 'cancelled'];
 
-const listQuery = z.object({ ...pageQuery, site: name().optional(), state: csvOf(STATES).optional() });
+export const tasksQuery = z.object({ ...pageQuery, site: name().optional(), state: csvOf(STATES).optional() });
 
 export const tasksApi = (services: Services): Router => {
   const router = Router();
@@ -17,7 +17,7 @@ export const tasksApi = (services: Services): Router => {
   router.get(
     '/',
     listHandler(
-      listQuery,
+      tasksQuery,
       async (q): Promise<TaskFilter> => ({
         ...(q.site ? { subjectId: (await services.sites.get(q.site)).id } : {}),
         ...(q.state ? { state: q.state } : {}),

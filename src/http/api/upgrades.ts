@@ -7,9 +7,9 @@ import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js
 import { confirmOutcome, planSummary, planView } from './serialize.js';
 
 const STATES: readonly [PlanState, ...PlanState[]] = ['pending', 'confirmed', 'cancelled', 'stale'];
-const listQuery = z.object({ ...pageQuery, distribution: name().optional(), state: csvOf(STATES).optional() });
+export const upgradesQuery = z.object({ ...pageQuery, distribution: name().optional(), state: csvOf(STATES).optional() });
 
-const proposeSchema = z.strictObject({
+export const proposeSchema = z.strictObject({
   scope: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('site'), name: name() }),
     z.strictObject({ kind: z.literal('platform'), name: name() }),
@@ -23,7 +23,7 @@ export const upgradesApi = (services: Services): Router => {
   router.get(
     '/',
     listHandler(
-      listQuery,
+      upgradesQuery,
       async (q) => ({ ...(q.distribution ? { distribution: q.distribution } : {}), ...(q.state ? { state: q.state } : {}) }),
       (filter, page) => services.upgrades.list(filter, page),
       planSummary,

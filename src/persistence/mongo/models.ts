@@ -151,6 +151,24 @@ const sessionSchema = new Schema(
 );
 sessionSchema.index({ key: 1 }, { unique: true });
 
+/** Personal API tokens (ApiTokenStore); `hash` is the SHA-256 of the secret (random: unique by construction). */
+const apiTokenSchema = new Schema(
+  {
+    key: { type: String, required: true },
+    user: { type: String, required: true },
+    name: { type: String, required: true },
+    role: { type: String, required: true },
+    hash: { type: String, required: true },
+    createdAt: Date,
+    expiresAt: { type: Date, default: null },
+    lastUsedAt: { type: Date, default: null },
+  },
+  { versionKey: false, strict: 'throw' },
+);
+apiTokenSchema.index({ key: 1 }, { unique: true });
+apiTokenSchema.index({ hash: 1 }, { unique: true });
+apiTokenSchema.index({ user: 1, createdAt: -1 });
+
 export interface DistroModels {
   distributions: Model<unknown>;
   platforms: Model<unknown>;
@@ -161,6 +179,7 @@ export interface DistroModels {
   redeliveries: Model<unknown>;
   slots: Model<unknown>;
   sessions: Model<unknown>;
+  apiTokens: Model<unknown>;
 }
 
 const define = (connection: Connection, name: string, schema: Schema, collection: string): Model<unknown> =>
@@ -179,6 +198,7 @@ export const defineModels = async (connection: Connection): Promise<DistroModels
     redeliveries: define(connection, 'Redelivery', redeliverySchema, 'redeliveries'),
     slots: define(connection, 'MigrationSlotKey', slotSchema, 'migrationslotkeys'),
     sessions: define(connection, 'AdminSession', sessionSchema, 'adminsessions'),
+    apiTokens: define(connection, 'ApiToken', apiTokenSchema, 'apitokens'),
   };
   await Promise.all(Object.values(models).map((m: Model<unknown>) => m.init()));
   return models;

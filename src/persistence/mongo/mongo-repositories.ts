@@ -8,6 +8,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Repositories } from '../../domain/ports.js';
 import { MongoAdvisories } from './advisories.js';
+import { MongoApiTokens } from './api-tokens.js';
 import { MongoAudit } from './audit.js';
 import { MongoDistributions } from './distributions.js';
 import { MongoHolds } from './holds.js';
@@ -38,6 +39,7 @@ export const createMongoRepositories = async (connection: Connection): Promise<R
     rollouts: await MongoRollouts.open(connection),
     sessions: new MongoSessions(models.sessions),
     signIns,
+    apiTokens: new MongoApiTokens(models.apiTokens),
     advisories: await new MongoAdvisories(connection).init(),
     audit,
     holds,

@@ -313,6 +313,22 @@ export const MIGRATIONS: readonly Migration[] = [
         hash TEXT NOT NULL
       ) WITHOUT ROWID;
     `),
+
+  // Personal API tokens (ApiTokenStore), found by the SHA-256 of their secret.
+  (conn) =>
+    conn.exec(`
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        last_used_at INTEGER
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (user, created_at);
+    `),
 ];
 
 /** Applies the migrations the database lacks; refuses a database made by a newer Distro. */

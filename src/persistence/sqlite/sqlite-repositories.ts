@@ -1,6 +1,7 @@
 /** The embedded store's Repositories over one SqliteDatabase (see database.ts for durability and locking). */
 import type { Repositories } from '../../domain/ports.js';
 import { SqliteAdvisories } from './advisories.js';
+import { SqliteApiTokens } from './api-tokens.js';
 import { SqliteAudit } from './audit.js';
 import type { SqliteDatabase } from './database.js';
 import { SqliteHolds } from './holds.js';
@@ -23,6 +24,7 @@ export interface SqliteRepositories extends Repositories {
   rollouts: SqliteRollouts;
   redeliveries: SqliteRedeliveries;
   sessions: SqliteSessions;
+  apiTokens: SqliteApiTokens;
   advisories: SqliteAdvisories;
 }
 
@@ -37,6 +39,7 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   redeliveries: new SqliteRedeliveries(db),
   sessions: new SqliteSessions(db),
   signIns: new SqliteSignIns(db),
+  apiTokens: new SqliteApiTokens(db),
   advisories: new SqliteAdvisories(db),
   audit: new SqliteAudit(db),
   holds: new SqliteHolds(db),

@@ -45,3 +45,16 @@ describe('manifest.yml', () => {
     expect([...(at('oauth_config.scopes.bot') as string[])].sort()).toEqual([...needed].sort());
   });
 });
+
+describe('manifest.socket-mode.yml', () => {
+  const socket = parseYaml(readFileSync('manifest.socket-mode.yml', 'utf8'), 'manifest.socket-mode.yml') as Tree;
+
+  test('is manifest.yml without Request URLs and with Socket Mode on', () => {
+    const http = structuredClone(manifest) as Tree & { features: Tree & { slash_commands: Tree[] }; settings: Tree & { event_subscriptions: Tree; interactivity: Tree } };
+    for (const command of http.features.slash_commands) delete command['url'];
+    delete http.settings.event_subscriptions['request_url'];
+    delete http.settings.interactivity['request_url'];
+    http.settings['socket_mode_enabled'] = 'true';
+    expect(socket).toEqual(http);
+  });
+});

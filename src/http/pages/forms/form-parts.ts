@@ -73,5 +73,5 @@ export const formAlert = (messages: readonly string[]): SafeHtml =>
 export const userBar = (): SafeHtml => {
   const { user, role } = pageContext();
   if (!user) return html``;
-  return html`<span class="user">Signed in as <strong>${user}</strong> (${role}) · <a href="/sessions">Sessions</a></span>${actionButton('/logout', 'Log out')}`;
+  return html`<span class="user">Signed in as <strong>${user}</strong> (${role}) · <a href="/sessions">Sessions</a> · <a href="/tokens">API tokens</a></span>${actionButton('/logout', 'Log out')}`;
 };
