@@ -92,6 +92,41 @@ describe('constraint syntax', () => {
     ['drupal/le', '9.9.9', true],
   ]);
 
+  describe('Composer 2 forms (composer/semver 3.3; the golden table checks many more)', () => {
+    const composer = parseAdvisories(
+      mapOf({
+        'drupal/hyphen': '1.0 - 2.0',
+        'drupal/flag': '>=1.0@dev <1.2',
+        'drupal/caret-beta': '^1.2@beta',
+        'drupal/pre': '^2.0.0-beta1',
+        'drupal/any': '*',
+        'drupal/not': '!=1.0.0',
+        'drupal/branch': 'dev-main',
+      }),
+    );
+    test('every one of them is understood', () => expect(composer.skipped).toEqual([]));
+    insecureTable(composer, [
+      ['drupal/hyphen', '2.0.9', true],
+      ['drupal/hyphen', '2.1.0-beta1', false],
+      ['drupal/hyphen', '1.0.0-alpha1', true],
+      ['drupal/flag', '1.0.0-dev', true],
+      ['drupal/flag', '1.2.0', false],
+      ['drupal/caret-beta', '1.2.0-beta1', true],
+      ['drupal/caret-beta', '1.1.0', false],
+      ['drupal/caret-beta', '1.3.0', true],
+      // The lower bound keeps its stability: beta1 is in, the alpha before it is not.
+      ['drupal/pre', '2.0.0-beta1', true],
+      ['drupal/pre', '2.0.0-alpha3', false],
+      // Named branches: `*` and `!=` cover them, ordered bounds never do.
+      ['drupal/any', 'dev-feature', true],
+      ['drupal/not', 'dev-feature', true],
+      ['drupal/not', '1.0.0', false],
+      ['drupal/branch', 'dev-main', true],
+      ['drupal/branch', 'dev-master', false],
+      ['drupal/caret', 'dev-main', false],
+    ]);
+  });
+
   test('reports what it cannot read and keeps the rest', () => {
     const index = parseAdvisories(mapOf({ 'drupal/a': '1.0|not a version!|>=2,<2.1', 'drupal/b': 42 }));
     expect(index.skipped).toEqual(['drupal/a: not a version!', 'drupal/b: 42']);
