@@ -3,7 +3,7 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAdvisories } from '../../../src/advisories/load-advisories.js';
-import { isInsecure, parseAdvisories, type AdvisoryIndex } from '../../../src/domain/compare/advisories.js';
+import { isInsecure, parseAdvisories, parseAdvisoryFeed, type AdvisoryIndex } from '../../../src/domain/compare/advisories.js';
 import { NotFoundError, ValidationError } from '../../../src/domain/errors.js';
 import { advisoriesJson } from '../../support/fixtures.js';
 
@@ -105,6 +105,11 @@ describe('constraint syntax', () => {
       }),
     );
     test('every one of them is understood', () => expect(composer.skipped).toEqual([]));
+    test('the strict feed parser takes a snapshot that uses them (it used to refuse the whole snapshot)', () => {
+      const feed = parseAdvisoryFeed(mapOf({ 'drupal/a': '1.0 - 2.0', 'drupal/b': '>=1.0@dev,<1.1' }), 'feed', 1e6);
+      expect(isInsecure(feed.index, 'drupal/a', '1.5.0')).toBe(true);
+      expect(() => parseAdvisoryFeed(mapOf({ 'drupal/a': '1.0 - 2.0', 'drupal/b': '~>1.0' }), 'feed', 1e6)).toThrow(/drupal\/b: ~>1.0/);
+    });
     insecureTable(composer, [
       ['drupal/hyphen', '2.0.9', true],
       ['drupal/hyphen', '2.1.0-beta1', false],
