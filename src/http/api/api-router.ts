@@ -1,8 +1,9 @@
-import express, { Router } from 'express';
+import express, { type Router } from 'express';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
 import { requireAdmin, type AdminAuth } from '../auth.js';
 import { endpointsOf, enforceRoles } from './api-index.js';
+import { apiRoutes } from './route-table.js';
 import { auditApi } from './audit.js';
 import { compareApi } from './compare.js';
 import { distributionsApi } from './distributions.js';
@@ -19,28 +20,28 @@ export const API_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 /** The admin JSON API. Parses JSON only here, so other routes (Slack, GitHub) keep their raw bodies. */
 export const apiRouter = (deps: { services: Services; auth: AdminAuth; publicUrl: string }): Router => {
   const { services } = deps;
-  const router = Router();
+  const api = apiRoutes();
   // Authenticate before reading a body: an anonymous client cannot make the server parse megabytes.
-  router.use(requireAdmin(deps.auth, deps.publicUrl));
-  router.use(enforceRoles(router));
-  router.use(express.json({ limit: API_BODY_LIMIT_BYTES }));
-  router.get('/', (_req, res) => {
+  api.use(requireAdmin(deps.auth, deps.publicUrl));
+  api.use(enforceRoles(api));
+  api.use(express.json({ limit: API_BODY_LIMIT_BYTES }));
+  api.get('/', (_req, res) => {
     res.json({
-      endpoints: endpointsOf(router).map((e) => ({ ...e, path: `/api${e.path === '/' ? '' : e.path}` })),
+      endpoints: endpointsOf(api).map((e) => ({ ...e, path: `/api${e.path === '/' ? '' : e.path}` })),
       auth: 'Authorization: Bearer $ADMIN_TOKEN (scripts), basic auth (ADMIN_USER), or a signed-in session (ADMIN_USERS; state changes send X-CSRF-Token).',
     });
   });
-  router.use('/distributions', distributionsApi(services));
-  router.use('/platforms', platformsApi(services));
-  router.use('/sites', sitesApi(services));
-  router.use('/tasks', tasksApi(services));
-  router.use('/compare', compareApi(services));
-  router.use('/upgrades', upgradesApi(services));
-  router.use('/exposure', exposureApi(services));
-  router.use('/rollouts', rolloutsApi(services));
-  router.use('/audit', auditApi(services));
-  router.use((req) => {
+  api.mount('/distributions', distributionsApi(services));
+  api.mount('/platforms', platformsApi(services));
+  api.mount('/sites', sitesApi(services));
+  api.mount('/tasks', tasksApi(services));
+  api.mount('/compare', compareApi(services));
+  api.mount('/upgrades', upgradesApi(services));
+  api.mount('/exposure', exposureApi(services));
+  api.mount('/rollouts', rolloutsApi(services));
+  api.mount('/audit', auditApi(services));
+  api.use((req) => {
     throw new NotFoundError('API route', `${req.method} ${req.baseUrl}${req.path}`);
   });
-  return router;
+  return api.router;
 };
