@@ -10,17 +10,19 @@ export interface DistroProcess {
 }
 
 /**
- * The real process with only PATH, HOME and `env` in its environment: `npm start`, as an operator runs it, or
- * src/main.ts through tsx for the quicker checks.
+ * The real process with only PATH, HOME and `env` in its environment: `npm start`, as an operator runs it,
+ * src/main.ts through tsx for the quicker checks, or a bundle made by bundleApp (app-process.ts), which starts in a
+ * fraction of tsx's time on a busy machine (tsx compiles every module at each start).
  */
-export const startDistroProcess = (env: Record<string, string>, how: 'npm start' | 'tsx' = 'tsx'): DistroProcess => {
-  const [command, args] = how === 'npm start' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+export const startDistroProcess = (env: Record<string, string>, how: 'npm start' | 'tsx' | { bundle: string } = 'tsx'): DistroProcess => {
+  const [command, args] =
+    how === 'npm start' ? ['npm', ['start']] : how === 'tsx' ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [process.execPath, [how.bundle]];
   const child = spawn(command, args, {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_update_notifier: 'false', ...env, ...childEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  trackChild(child, how);
+  trackChild(child, typeof how === 'string' ? how : how.bundle);
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stdout!.on('data', (d: Buffer) => stdout.push(d.toString()));
