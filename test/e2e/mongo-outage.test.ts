@@ -62,10 +62,12 @@ describe('an unreachable MongoDB at start', () => {
       expect(notice.msg).toMatch(new RegExp(`^MongoDB at 127\\.0\\.0\\.1:${port} is not reachable \\(.+\\)\\. Check that`));
       expect(run.child.exitCode).toBeNull();
       server = await startWireServer({ port });
+      // Bound from the retry schedule: the backoff's longest wait (30 s) and one attempt (5 s) until it connects, then a
+      // start that the untilUp helpers allow 60 s; 90 s ran out with two CPU-bound processes beside the run.
       await waitFor(
         async () => fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.status === 200, () => false),
         'the process to serve once MongoDB is up',
-        90_000,
+        30_000 + 5_000 + 60_000 + 30_000,
       );
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
@@ -74,7 +76,7 @@ describe('an unreachable MongoDB at start', () => {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
       await server?.stop();
     }
-  }, 150_000);
+  }, 240_000);
 });
 
 describe('losing MongoDB while running', () => {
