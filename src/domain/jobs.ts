@@ -61,8 +61,6 @@ export const installJobKey = (taskId: string): string => `install:${taskId}`;
 /** `advisories.poll`: polls every advisory feed (src/jobs/advisory-jobs.ts); recurring, one schedule per deployment. */
 export const ADVISORY_POLL_JOB = 'advisories.poll';
 export const ADVISORY_POLL_KEY = 'advisory-poll';
-/** An asked-for poll (tests, `/distro exposure --poll`), once however often it is asked for. */
-export const ADVISORY_POLL_NOW_KEY = 'advisory-poll-now';
 /**
  * `rollout.advance`: moves a rollout on (src/jobs/rollout-jobs.ts): starts its next wave when the previous one
  * finished healthy and a maintenance window is open, pauses it when a wave failed, finishes it after the last.
