@@ -68,7 +68,10 @@ describe('an unreachable MongoDB at start', () => {
         async () => fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.status === 200, () => false),
         'the process to serve once MongoDB is up',
         30_000 + 5_000 + 60_000 + 30_000,
-      );
+      ).catch((error: unknown) => {
+        // What the process said is the diagnosis: which attempts failed and why.
+        throw new Error(`${String(error)}\nstdout:\n${run.stdout.join('').slice(-3000)}\nstderr:\n${run.stderr.join('').slice(-1000)}`);
+      });
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(run.stderr.join('')).toBe('');
