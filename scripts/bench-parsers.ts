@@ -54,6 +54,8 @@ const wideIni = (() => {
 const names = Array.from({ length: MAX_FUZZY_CANDIDATES }, (_, i) => `${i}-`.padEnd(MAX_FUZZY_CHARS - 1, 'a') + String.fromCharCode(65 + (i % 26)));
 const typo = names[MAX_FUZZY_CANDIDATES - 13]!.slice(0, 50) + 'Q' + names[MAX_FUZZY_CANDIDATES - 13]!.slice(51);
 
+const advisory = (constraint: string) => parseAdvisories(JSON.stringify({ conflict: { 'a/b': constraint } }));
+
 const cases: [string, (i: number) => unknown][] = [
   ['parseVersion 1.0.0-beta + 28 ones + x (was 8.9 s)', (i) => parseVersion(`1.0.0-beta${'1'.repeat(28)}x${i}`)],
   ['tag glob *a*…*b on 36 chars (was 9.5 s)', () => matchesTagPattern('*a*a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(36))],
@@ -66,6 +68,10 @@ const cases: [string, (i: number) => unknown][] = [
   ['composer.lock nested 10^6 deep', () => parseManifest({ 'composer.lock': `{"packages":[${'['.repeat(1e6)}]}` })],
   [`composer.lock over the limit (${MAX_COMPOSER_CHARS / 1024 / 1024} MB + 1)`, () => parseManifest({ 'composer.lock': ' '.repeat(MAX_COMPOSER_CHARS + 1) })],
   ['advisory constraint of 60,000 spaces', () => parseAdvisories(JSON.stringify({ conflict: { 'a/b': `${' '.repeat(60_000)}x` } }))],
+  ['advisory constraint: 60,000 spaces before a hyphen', () => advisory(`1.0${' '.repeat(60_000)}- 2.0`)],
+  ['advisory constraint: 30,000 `- ` pairs', () => advisory(`1.0 ${'- '.repeat(30_000)}2.0`)],
+  ['advisory constraint: 4,000 alternatives (52 KB)', () => advisory('^1.2@beta || 1.0 - 2.0 || '.repeat(2_000) + '*')],
+  ['advisory constraint: one 60,000-char term', () => advisory(`1.0-beta${'1-'.repeat(30_000)}x`)],
 ];
 
 for (const [label, run] of cases) {

@@ -27,7 +27,20 @@ const ADAPTER_EXCEPTIONS = {
  * transports' own memory of requests they handled, not application state.
  */
 const TRANSPORTS = ['http', 'slack'];
-const REPOSITORY_PORTS = ['Repositories', 'DistributionRepository', 'PlatformRepository', 'SiteRepository', 'TaskRepository', 'UpgradePlanRepository'];
+// The state ports. RedeliveryStore and SessionStore are not here: they are the transports' own plumbing (recognising
+// Slack/GitHub redeliveries, admin sessions), not domain state.
+const REPOSITORY_PORTS = [
+  'Repositories',
+  'DistributionRepository',
+  'PlatformRepository',
+  'SiteRepository',
+  'TaskRepository',
+  'UpgradePlanRepository',
+  'RolloutRepository',
+  'AdvisoryRepository',
+  'AuditStore',
+  'HoldStore',
+];
 
 /** Transport files that still take the repositories, and why. */
 const TRANSPORT_EXCEPTIONS = [];

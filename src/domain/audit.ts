@@ -39,8 +39,6 @@ export const AUDIT_ACTIONS = [
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const isAuditAction = (s: string): s is AuditAction => (AUDIT_ACTIONS as readonly string[]).includes(s);
-
 /** Where a change came from: a user's surface, or the automatic source (poll, webhook, system). */
 export type AuditSource = Surface | 'poll' | 'webhook' | 'system';
 

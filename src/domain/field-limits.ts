@@ -3,7 +3,6 @@
  * service (HTTP API, Slack, webhooks all go through services). A problem is reported as `field: what is wrong`,
  * so every transport can name the field.
  */
-import { ValidationError } from './errors.js';
 
 /** Characters per dot-separated label of a name (a DNS label), and of a whole name (site, slug, platform, server). */
 export const MAX_LABEL_CHARS = 63;
@@ -56,9 +55,3 @@ export const fieldProblem = (field: string, value: unknown, kind: FieldKind): st
 /** One `field: problem` per bad field; undefined/null values (not given) pass. */
 export const fieldProblems = (fields: ReadonlyArray<readonly [field: string, value: unknown, kind: FieldKind]>): string[] =>
   fields.map(([field, value, kind]) => fieldProblem(field, value, kind)).filter((p): p is string => p !== null);
-
-/** Throws ValidationError(`Invalid <what>.`) listing every bad field. */
-export const assertFields = (what: string, fields: ReadonlyArray<readonly [field: string, value: unknown, kind: FieldKind]>): void => {
-  const problems = fieldProblems(fields);
-  if (problems.length) throw new ValidationError(`Invalid ${what}.`, problems);
-};

@@ -61,8 +61,6 @@ export const installJobKey = (taskId: string): string => `install:${taskId}`;
 /** `advisories.poll`: polls every advisory feed (src/jobs/advisory-jobs.ts); recurring, one schedule per deployment. */
 export const ADVISORY_POLL_JOB = 'advisories.poll';
 export const ADVISORY_POLL_KEY = 'advisory-poll';
-/** An asked-for poll (tests, `/distro exposure --poll`), once however often it is asked for. */
-export const ADVISORY_POLL_NOW_KEY = 'advisory-poll-now';
 /**
  * `advisories.digest`: claims the weekly advisory digests due now and has them posted (src/jobs/advisory-jobs.ts);
  * recurring, one schedule per deployment, often enough to run several times within a digest's hour.

@@ -3,7 +3,8 @@
  * (If-None-Match with the ETag kept in pollState): an unchanged answer is a 304, which GitHub does not count
  * against the rate limit, so frequent polling of quiet repositories is free.
  */
-import { Octokit, RequestError } from 'octokit';
+import { Octokit } from '@octokit/core';
+import { RequestError } from '@octokit/request-error';
 import type { Distribution } from '../domain/distribution.js';
 import { TransientError, ValidationError } from '../domain/errors.js';
 import type { Clock, UpstreamBuild, UpstreamChecker } from '../domain/ports.js';
@@ -64,9 +65,8 @@ export class GitHubUpstreamChecker implements UpstreamChecker {
     this.octokit = new Octokit({
       ...(options.token ? { auth: options.token } : {}),
       baseUrl: options.apiUrl,
-      // Retries belong to the job queue (TransientError + backoff); the plugins would sleep inside a job.
-      throttle: { enabled: false },
-      retry: { enabled: false },
+      // The bare core: no retry or throttling plugin. Retries belong to the job queue (TransientError + backoff);
+      // those plugins would sleep inside a job.
     });
   }
 

@@ -118,9 +118,6 @@ const identify = async (auth: AdminAuth, req: Request): Promise<Identity | null>
   return null;
 };
 
-/** The actor the credentials prove, null when they prove nothing (the open default proves the admin, from loopback). */
-export const authenticate = async (auth: AdminAuth, req: Request): Promise<Actor | null> => (await identify(auth, req))?.actor ?? null;
-
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const HOST_HEADER = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 

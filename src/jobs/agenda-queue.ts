@@ -68,8 +68,8 @@ export class AgendaJobQueue implements JobQueue {
   constructor(options: AgendaJobQueueOptions) {
     const db = options.connection.db;
     if (!db) throw new Error('AgendaJobQueue needs an open mongoose connection (connection.db is not set yet).');
-    // mongoose bundles its own copy of the driver; the Db object is the same at run time.
-    this.db = db as unknown as Db;
+    // One copy of the driver: package.json pins \`mongodb\` to mongoose's range, so npm dedupes it and this Db is ours.
+    this.db = db;
     this.collectionName = options.collection ?? DEFAULT_COLLECTION;
     this.logger = options.logger ?? silentLogger();
     this.lockLifetimeMs = options.lockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS;

@@ -32,12 +32,6 @@ export const deepCopy = <T>(x: T): T => {
 export const LOG_MAX_LINES = 1000;
 export const LOG_MAX_LINE_CHARS = 2000;
 export const clipLine = (line: string): string => (line.length > LOG_MAX_LINE_CHARS ? `${line.slice(0, LOG_MAX_LINE_CHARS - 1)}…` : line);
-/** `kept` followed by `added`, clipped; and how many lines fell off the front. */
-export const boundedAppend = <T>(kept: T[], added: T[]): { lines: T[]; dropped: number } => {
-  const all = [...kept, ...added];
-  const dropped = Math.max(0, all.length - LOG_MAX_LINES);
-  return { lines: all.slice(dropped), dropped };
-};
 
 /** Server name used when a platform is created without one (single-node installs). */
 export const DEFAULT_SERVER = 'local';

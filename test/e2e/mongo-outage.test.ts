@@ -11,16 +11,21 @@ import { buildApp, type DistroApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { MONGO_UNAVAILABLE_EXIT_CODE } from '../../src/persistence/mongo/open-mongo.js';
-import { startDistroProcess as startProcess } from '../support/distro-process.js';
+import { bundleApp } from '../support/app-process.js';
+import { startDistroProcess } from '../support/distro-process.js';
 import { freePort } from '../support/free-port.js';
 import { makeTempDir } from '../support/git-fixtures.js';
 import { startWireServer, type WireServer } from '../support/mongo-wire-server.mjs';
 import { waitFor } from '../support/wait.js';
 
 let dir: string;
+let bundle: string;
+/** The real process, bundled: tsx's compile at each start took most of these tests' time on a busy machine. */
+const startProcess = (env: Record<string, string>) => startDistroProcess(env, { bundle });
 beforeAll(async () => {
   dir = await makeTempDir('distro-outage-');
-});
+  bundle = bundleApp('mongo-outage');
+}, 120_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('an unreachable MongoDB at start', () => {
@@ -32,7 +37,11 @@ describe('an unreachable MongoDB at start', () => {
       PORT: '0',
       DATA_DIR: join(dir, 'fail-fast'),
     });
-    expect(await run.exited).toBe(MONGO_UNAVAILABLE_EXIT_CODE);
+    try {
+      expect(await run.exited).toBe(MONGO_UNAVAILABLE_EXIT_CODE);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
     const lines = run.stderr.join('').trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`MongoDB at 127.0.0.1:${port} is not reachable`);
@@ -40,7 +49,7 @@ describe('an unreachable MongoDB at start', () => {
     expect(lines[0]).toMatch(/Check that the server is running/);
     expect(run.stderr.join('') + run.stdout.join('')).not.toContain('s3cret-pw');
     expect(run.stderr.join('')).not.toMatch(/\n\s+at /); // no stack trace
-  }, 60_000);
+  }, 150_000);
 
   test('otherwise it says so once per attempt, retries with backoff, and serves once the server is up', async () => {
     const port = await freePort();
@@ -53,11 +62,16 @@ describe('an unreachable MongoDB at start', () => {
       expect(notice.msg).toMatch(new RegExp(`^MongoDB at 127\\.0\\.0\\.1:${port} is not reachable \\(.+\\)\\. Check that`));
       expect(run.child.exitCode).toBeNull();
       server = await startWireServer({ port });
+      // Bound from the retry schedule: the backoff's longest wait (30 s) and one attempt (5 s) until it connects, then a
+      // start that the untilUp helpers allow 60 s; 90 s ran out with two CPU-bound processes beside the run.
       await waitFor(
         async () => fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.status === 200, () => false),
         'the process to serve once MongoDB is up',
-        90_000,
-      );
+        30_000 + 5_000 + 60_000 + 30_000,
+      ).catch((error: unknown) => {
+        // What the process said is the diagnosis: which attempts failed and why.
+        throw new Error(`${String(error)}\nstdout:\n${run.stdout.join('').slice(-3000)}\nstderr:\n${run.stderr.join('').slice(-1000)}`);
+      });
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(run.stderr.join('')).toBe('');
@@ -65,7 +79,7 @@ describe('an unreachable MongoDB at start', () => {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
       await server?.stop();
     }
-  }, 150_000);
+  }, 240_000);
 });
 
 describe('losing MongoDB while running', () => {

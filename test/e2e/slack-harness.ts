@@ -101,8 +101,8 @@ export interface Harness {
 
 let nextResponse = 0;
 
-/** Waits for `condition` (shared helper; kept under this name for the Slack suites). */
-export const eventually = (condition: () => Promise<boolean>, what: string, limitMs = 5000): Promise<void> => waitFor(condition, what, limitMs);
+/** Waits for `condition` (shared helper; kept under this name for the Slack suites). The bound is a hang guard below jest's 30 s test timeout, so a failure names what never happened; it was 5 s, too short at load 10–20. */
+export const eventually = (condition: () => Promise<boolean>, what: string, limitMs = 20_000): Promise<void> => waitFor(condition, what, limitMs);
 
 export const startSlackHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
   const slack = await startSlackStandIn();

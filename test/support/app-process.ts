@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnv, trackChild } from './child-processes.mjs';
 import { waitFor } from './wait.js';
 
 /** Bundles src/main.ts into the (git-ignored) test-results folder; node resolves its packages from node_modules. */
@@ -52,9 +53,11 @@ export const startApp = (bundle: string, port: number, env: Record<string, strin
       // GitHub is unreachable here; the advisory feed has its own tests.
       ADVISORY_FEED_URL: 'off',
       ...env,
+      ...childEnv(),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  trackChild(child, `app ${bundle}`);
   const app: AppProcess = {
     child,
     base: `http://127.0.0.1:${port}`,
@@ -68,11 +71,18 @@ export const startApp = (bundle: string, port: number, env: Record<string, strin
   return app;
 };
 
-export const untilReady = (app: AppProcess, boundMs = 60_000): Promise<void> =>
-  waitFor(async () => {
-    if (app.gone) throw new Error(`the app exited before answering /healthz:\n${app.output.join('').slice(-2000)}`);
-    return fetch(`${app.base}/healthz`).then((r) => r.ok, () => false);
-  }, 'the app to answer /healthz', boundMs);
+/** Waits until the app answers /healthz; if it never does, it is killed (no test leaves a half-started app). */
+export const untilReady = async (app: AppProcess, boundMs = 60_000): Promise<void> => {
+  try {
+    await waitFor(async () => {
+      if (app.gone) throw new Error(`the app exited before answering /healthz:\n${app.output.join('').slice(-2000)}`);
+      return fetch(`${app.base}/healthz`).then((r) => r.ok, () => false);
+    }, 'the app to answer /healthz', boundMs);
+  } catch (error) {
+    app.child.kill('SIGKILL');
+    throw error;
+  }
+};
 
 export interface ApiResult {
   status: number;

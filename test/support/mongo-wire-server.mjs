@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnv, trackChild } from './child-processes.mjs';
 
 /** Where global setup publishes the shared stand-in's URI to the test workers (they inherit its environment). */
 export const WIRE_URI_VARIABLE = 'DISTRO_TEST_WIRE_URI';
@@ -21,7 +22,9 @@ export const startWireServer = async (options = {}) => {
   // stdin stays a pipe: the server exits when it closes, so a dying test runner never leaves it behind.
   const child = spawn(process.execPath, [join(TOOL, 'server.mjs'), `--port=${options.port ?? 0}`], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...childEnv() },
   });
+  trackChild(child, 'mongo-wire stand-in');
   const exited = new Promise((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d.toString()));

@@ -188,7 +188,7 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
       budgets.clear();
       delays.clear();
     },
-    waitFor: (predicate, what = 'a matching Slack call', timeoutMs = 10_000) =>
+    waitFor: (predicate, what = 'a matching Slack call', timeoutMs = 25_000) =>
       new Promise((resolve, reject) => {
         const found = calls.find(predicate);
         if (found) return resolve(found);

@@ -5,20 +5,14 @@
  */
 import { ValidationError } from '../errors.js';
 import { parseUntrustedJson, stripBom } from './untrusted-input.js';
-import { BRANCH_MAX, compareParsed, parseVersion, type ParsedVersion } from './versions.js';
-
-type Op = '<' | '<=' | '>' | '>=' | '=' | '!=';
-
-interface Bound {
-  op: Op;
-  version: ParsedVersion;
-}
+import { parseConstraintAlternatives, satisfiesBound, versionOperand, type Bound } from './constraints.js';
+import type { ParsedVersion } from './versions.js';
 
 export interface PackageAdvisory {
-  /** Exact versions listed (`1.0-beta2`), keyed by versionKey. */
+  /** Exact numbered versions listed (`1.0-beta2`), keyed by versionKey: most of the real map, a hash probe each. */
   exact: Set<string>;
-  /** Ranges (`>=8.9,<8.9.20`): a version is covered when it satisfies every bound of one range. */
-  ranges: Bound[][];
+  /** The rest, one AND of bounds per alternative (`>=8.9,<8.9.20`, `!=dev-main`, `*`), read as composer/semver does. */
+  ranges: (readonly Bound[])[];
 }
 
 export interface AdvisoryIndex {
@@ -31,64 +25,6 @@ export interface AdvisoryIndex {
 /** Equality key: versions Composer considers equal (`1.0` and `1.0.0`) share a key. */
 const versionKey = (v: ParsedVersion): string =>
   `${v.nums.join('.')}-${v.rank}.${v.rankNums.join('.')}${v.devSuffix ? '-dev' : ''}${v.post ? `+${v.post}` : ''}`;
-
-const OP_RE = /^(<>|!=|>=|<=|==|=|<|>|\^|~)?\s*(\S+)$/;
-const HAS_STABILITY_RE = /[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p|dev)[.-]?\d*$/i;
-
-const lowestOf = (version: string): ParsedVersion => ({ ...parseVersion(version), rank: 0, rankNums: [], devSuffix: false, post: 0 });
-
-/** The first version after the given part is bumped: `~1.2` → 2.0, `^0.3` → 0.4 (as a dev lower bound). */
-const bumped = (v: ParsedVersion, part: number): ParsedVersion => {
-  const nums = v.nums.map((n, i) => (i < part ? n : i === part ? n + 1 : 0)) as unknown as ParsedVersion['nums'];
-  return { nums, rank: 0, rankNums: [], devSuffix: false, branch: false, post: 0 };
-};
-
-const significantParts = (text: string): number => text.replace(/[-+].*$/, '').split('.').length;
-
-/** One AND-term (`>=8.9`, `1.0-beta2`, `^1.2`, `1.2.*`) → bounds, or null when not understood. */
-const parseTerm = (term: string): { exact?: ParsedVersion; bounds?: Bound[] } | null => {
-  const m = OP_RE.exec(term);
-  if (!m) return null;
-  const op = m[1] ?? '=';
-  const text = m[2]!;
-  const v = parseVersion(text);
-  if (v.named !== undefined) return null;
-  if (op === '^' || op === '~') {
-    const parts = significantParts(text);
-    // ^1.2.3 keeps the major (or the first non-zero part); ~1.2.3 keeps all but the last given part.
-    const keep = op === '^' ? Math.max(0, v.nums.findIndex((n) => n !== 0)) : Math.max(0, parts - 2);
-    return { bounds: [{ op: '>=', version: lowestOf(text) }, { op: '<', version: bumped(v, Math.min(keep, 3)) }] };
-  }
-  if (/(^|\.)[x*]$/i.test(text)) {
-    // `1.2.*` / `1.2.x` as a constraint: everything in the 1.2 line (but `1.2.x-dev` is one exact version).
-    const wildAt = v.nums.findIndex((n) => n === BRANCH_MAX);
-    if (wildAt <= 0) return { bounds: [] };
-    const base = { ...v, nums: v.nums.map((n, i) => (i < wildAt ? n : 0)) as unknown as ParsedVersion['nums'] };
-    return { bounds: [{ op: '>=', version: { ...base, rank: 0 } }, { op: '<', version: bumped(base, wildAt - 1) }] };
-  }
-  if (op === '=' || op === '==') return { exact: v };
-  // Composer: `<1.16` and `>=1.16` without a stability word mean "before/from the first 1.16 pre-release".
-  const bound = (op === '<' || op === '>=') && !HAS_STABILITY_RE.test(text) ? lowestOf(text) : v;
-  return { bounds: [{ op: op === '<>' ? '!=' : (op as Op), version: bound }] };
-};
-
-const satisfies = (v: ParsedVersion, b: Bound): boolean => {
-  const c = compareParsed(v, b.version);
-  switch (b.op) {
-    case '<':
-      return c < 0;
-    case '<=':
-      return c <= 0;
-    case '>':
-      return c > 0;
-    case '>=':
-      return c >= 0;
-    case '=':
-      return c === 0;
-    case '!=':
-      return c !== 0;
-  }
-};
 
 /** Alternatives (`|`) one constraint may have: drupal/core, the longest real one, has ~500. */
 export const MAX_ALTERNATIVES_PER_CONSTRAINT = 2_000;
@@ -112,29 +48,16 @@ function* parsingConstraint(name: string, constraint: string, skipped: string[])
     skipped.push(`${name}: more than ${MAX_ALTERNATIVES_PER_CONSTRAINT} alternatives in one constraint`);
     return advisory;
   }
-  // Plain string splits, then trims: `\s*\|\s*` as a split pattern is quadratic on long runs of spaces.
   let n = 0;
-  for (const raw of constraint.split('|')) {
+  for (const { alternative, bounds } of parseConstraintAlternatives(constraint)) {
     if (++n % 16 === 0) yield;
-    const alternative = raw.trim();
-    if (!alternative) continue;
-    // AND: `,` or whitespace, but `>= 1.0` (operator, space, version) is one term.
-    const terms = alternative
-      .replace(/(<>|!=|>=|<=|==|=|<|>|\^|~)\s+/g, '$1')
-      .split(',')
-      .flatMap((t) => t.split(/\s+/))
-      .filter(Boolean);
-    const parsed = terms.map(parseTerm);
-    if (parsed.some((p) => p === null)) {
+    if (bounds === null) {
       skipped.push(`${name}: ${alternative}`);
       continue;
     }
-    const only = parsed.length === 1 ? parsed[0] : undefined;
-    if (only?.exact) {
-      advisory.exact.add(versionKey(only.exact));
-      continue;
-    }
-    advisory.ranges.push(parsed.flatMap((p) => p!.bounds ?? [{ op: '=' as const, version: p!.exact! }]));
+    const only = bounds.length === 1 ? bounds[0]! : undefined;
+    if (only?.op === '=' && 'version' in only.operand) advisory.exact.add(versionKey(only.operand.version));
+    else advisory.ranges.push(bounds);
   }
   return advisory;
 }
@@ -245,9 +168,9 @@ export const parseAdvisoryFeed = (composerJson: string, file: string, maxChars: 
 export const isInsecure = (index: AdvisoryIndex, packageName: string, version: string): boolean => {
   const advisory = index.packages.get(packageName.toLowerCase());
   if (!advisory) return false;
-  const v = parseVersion(version);
-  // Feature branches have no place in the numbered order, so no numbered advisory can cover them.
-  if (v.named !== undefined) return false;
-  if (advisory.exact.has(versionKey(v))) return true;
-  return advisory.ranges.some((range) => range.every((b) => satisfies(v, b)));
+  const operand = versionOperand(version);
+  if (operand === null) return false;
+  // A named branch (`dev-main`) is covered only by `*`, `!=` or its own name, as in Composer.
+  if ('version' in operand && advisory.exact.has(versionKey(operand.version))) return true;
+  return advisory.ranges.some((range) => range.every((b) => satisfiesBound(operand, b)));
 };

@@ -10,8 +10,11 @@ type Rank = (typeof RANK)[keyof typeof RANK];
 /** Composer's stand-in for "any later number" in branch versions (`2.x-dev` = 2.9999999.9999999.9999999-dev). */
 export const BRANCH_MAX = 9999999;
 
-/** Branch names Composer treats as the default branch (newest of everything). */
-const DEFAULT_BRANCHES = new Set(['master', 'main', 'default', 'trunk']);
+/**
+ * Branch names composer/semver sorts as the newest of everything (VersionParser::normalizeDefaultBranch). Composer 2
+ * gives `dev-main` no such place: like any other named branch it has no order against numbered versions.
+ */
+const DEFAULT_BRANCHES = new Set(['master', 'default', 'trunk']);
 
 export interface ParsedVersion {
   /** Four numeric parts, zero padded (Composer normalises to `a.b.c.d`). */
@@ -78,7 +81,7 @@ const parseUncached = (input: string): ParsedVersion => {
   if (v.startsWith('dev-')) {
     const name = v.slice(4);
     return DEFAULT_BRANCHES.has(name)
-      ? { nums: [BRANCH_MAX, BRANCH_MAX, BRANCH_MAX, BRANCH_MAX], rank: RANK.dev, rankNums: [], devSuffix: false, branch: true, post: 0 }
+      ? { nums: [BRANCH_MAX, 0, 0, 0], rank: RANK.dev, rankNums: [], devSuffix: false, branch: true, post: 0 }
       : { nums: [0, 0, 0, 0], rank: RANK.dev, rankNums: [], devSuffix: false, branch: true, named: name, post: 0 };
   }
   // Build metadata (`1.0.0+build1`) carries no order (semver, Composer); Drupal's `+N-dev` does.

@@ -1,12 +1,14 @@
 /**
- * The API's endpoints read from the router itself (its one source: no hand-kept list), for GET /api, and the role
+ * The API's endpoints read from its route table (route-table.ts: the routes as registered, no hand-kept list), for
+ * GET /api, and the role
  * each one needs: reads need viewer, state changes the role of their action in API_ACTIONS (admin-roles.ts's
  * table), and a state change missing from API_ACTIONS needs admin (a new route is never open to less by accident).
  */
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler } from 'express';
 import { ACTION_ROLES, type AdminAction, type AdminRole } from '../../domain/admin-roles.js';
 import { roleRequired } from '../auth.js';
 import { sendError } from '../error-mapping.js';
+import type { ApiRoutes } from './route-table.js';
 
 /** The API's state changes → the action (and so the role) each one is. Keys: `METHOD path` below /api. */
 export const API_ACTIONS: Record<string, AdminAction> = {
@@ -49,33 +51,14 @@ export interface Endpoint {
   role: AdminRole;
 }
 
-/** What express keeps of each registration (router 2.x): routes, and mounted routers with their path. */
-interface Layer {
-  route?: { path: unknown; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-  rawPath?: unknown;
-}
-
-const join = (prefix: string, path: string): string => (`${prefix}${path === '/' ? '' : path}` || '/').replace(/\/+$/, '') || '/';
-
 const roleFor = (method: string, path: string): AdminRole => {
   if (method === 'GET' || method === 'HEAD') return 'viewer';
   const action = API_ACTIONS[`${method} ${path}`];
   return action ? ACTION_ROLES[action] : 'admin';
 };
 
-export const endpointsOf = (router: Router, prefix = ''): Endpoint[] =>
-  (router.stack as Layer[]).flatMap((layer): Endpoint[] => {
-    if (layer.route && typeof layer.route.path === 'string') {
-      const path = join(prefix, layer.route.path);
-      return Object.keys(layer.route.methods)
-        .filter((m) => m !== '_all')
-        .map((m) => m.toUpperCase())
-        .map((method) => ({ method, path, role: roleFor(method, path) }));
-    }
-    if (layer.handle?.stack && typeof layer.rawPath === 'string') return endpointsOf(layer.handle as unknown as Router, join(prefix, layer.rawPath));
-    return [];
-  });
+export const endpointsOf = (routes: ApiRoutes): Endpoint[] =>
+  routes.routes().map(({ method, path }) => ({ method, path, role: roleFor(method, path) }));
 
 const matches = (pattern: string, path: string): boolean => {
   const a = pattern.split('/');
@@ -84,13 +67,13 @@ const matches = (pattern: string, path: string): boolean => {
 };
 
 /**
- * Refuses (403 naming the role) a request whose role is below its endpoint's. Reads the endpoints from `router`
+ * Refuses (403 naming the role) a request whose role is below its endpoint's. Reads the endpoints from the table
  * at the first request, once every route is registered.
  */
-export const enforceRoles = (router: Router): RequestHandler => {
+export const enforceRoles = (routes: ApiRoutes): RequestHandler => {
   let endpoints: Endpoint[] | null = null;
   return (req, res, next) => {
-    endpoints ??= endpointsOf(router);
+    endpoints ??= endpointsOf(routes);
     const endpoint = endpoints.find((e) => e.method === req.method && matches(e.path, req.path));
     const needed = endpoint?.role ?? (req.method === 'GET' ? 'viewer' : 'admin');
     const refusal = roleRequired(res, needed);

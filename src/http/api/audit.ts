@@ -2,7 +2,7 @@
  * `GET /api/audit`: the audit log, newest first, filtered by actor, action, subject, source and time, paged by
  * cursor (`next`), as JSON or `?format=csv` (cells that a spreadsheet would run as a formula are quoted).
  */
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import { AUDIT_ACTIONS, MAX_AUDIT_PAGE, type AuditEntry, type AuditFilter, type AuditSource } from '../../domain/audit.js';
 import { describeActor } from '../../domain/actor.js';
@@ -46,8 +46,8 @@ const CSV_COLUMNS = ['id', 'at', 'actor_id', 'actor', 'source', 'action', 'subje
 
 const csvRow = (e: AuditEntry): string[] => [e.id, e.at.toISOString(), e.actorId, describeActor(e.actor), e.source, e.action, e.subject.kind, e.subject.name, JSON.stringify(e.details)];
 
-export const auditApi = (services: Services): Router => {
-  const router = Router();
+export const auditApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
   router.get('/', async (req, res) => {
     const q = parseQuery(auditQuery, req);
     const page = await services.audit.list(auditFilterOf(q), { limit: q.limit, ...(q.cursor ? { before: q.cursor } : {}) });

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { Services } from '../../services/services.js';
 import { name, parseQuery } from '../validation.js';
@@ -11,8 +11,8 @@ export const compareQuery = z.object({
   files: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
-export const compareApi = (services: Services): Router => {
-  const router = Router();
+export const compareApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
   router.get('/', async (req, res) => {
     const q = parseQuery(compareQuery, req);
     const fileDiffs = q.files === '1' || q.files === 'true';

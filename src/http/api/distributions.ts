@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { RolloutPolicy } from '../../domain/rollout-policy.js';
 import type { SecurityPolicy } from '../../domain/security-policy.js';
@@ -83,8 +83,8 @@ export const distributionInput = <B extends { policy?: z.infer<typeof policySche
 
 export const distributionsQuery = z.object(pageQuery);
 
-export const distributionsApi = (services: Services): Router => {
-  const router = Router();
+export const distributionsApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
 
   router.get('/', async (req, res) => {
     const page = parseQuery(distributionsQuery, req);

@@ -3,7 +3,7 @@
  * with each distribution's summary, the feeds' state and the recent advisory events.
  * GET /api/exposure/events/:id: one event and what it means for each distribution.
  */
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
 import type { AdvisoryEvent } from '../../domain/advisory-feed.js';
@@ -38,8 +38,8 @@ const assessmentView = (a: EventAssessment) => ({
   fix: a.fix ? { platform: a.fix.platform.name, sitesToMove: a.fix.sitesToMove } : null,
 });
 
-export const exposureApi = (services: Services): Router => {
-  const router = Router();
+export const exposureApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
 
   router.get('/', async (req, res) => {
     const q = parseQuery(exposureQuery, req);

@@ -1,5 +1,5 @@
 /** `PUT|DELETE /api/<things>/:key/<lock|pin>` for manual locks and pins, one shape for every kind. */
-import type { Router } from 'express';
+import type { ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { Hold, HoldKind } from '../../domain/hold.js';
 import type { Services } from '../../services/services.js';
@@ -11,7 +11,7 @@ export const holdSchema = z.strictObject({ reason: z.string() });
 export const holdJson = (h: Hold | null) => (h ? { reason: h.reason, by: h.by, at: h.at } : null);
 
 /** Adds `PUT /:key/<word>` (body `{ reason }`) and `DELETE /:key/<word>` to `router`. */
-export const holdRoutes = (router: Router, services: Services, kind: HoldKind, word: 'lock' | 'pin'): void => {
+export const holdRoutes = (router: ApiRoutes, services: Services, kind: HoldKind, word: 'lock' | 'pin'): void => {
   router.put(`/:key/${word}`, async (req, res) => {
     const body = parseBody(holdSchema, req);
     const change = await services.holds.set(kind, String(req.params['key']), body.reason, actorOf(res));

@@ -1,13 +1,14 @@
 /** POST /api/import: preview (default) or apply (`?apply=true`) a fleet import. Shapes: import-schemas.ts. */
-import express, { Router } from 'express';
+import express from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { parseQuery, parseWith } from '../validation.js';
 import { importQuerySchema, importRequestSchema, type ImportResponse } from './import-schemas.js';
 import { API_BODY_LIMIT_BYTES } from './api-limits.js';
 
-export const importApi = (services: Services): Router => {
-  const router = Router();
+export const importApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
   // A CSV file can be sent as it is (curl --data-binary @sites.csv -H 'content-type: text/csv').
   router.post('/', express.text({ type: 'text/csv', limit: API_BODY_LIMIT_BYTES }), async (req, res) => {
     const query = parseQuery(importQuerySchema, req);

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { PlatformFilter } from '../../domain/ports.js';
 import type { PlatformStatus } from '../../domain/platform.js';
@@ -23,8 +23,8 @@ export const registerPlatformSchema = z.strictObject({
   path: z.string().optional(),
 });
 
-export const platformsApi = (services: Services): Router => {
-  const router = Router();
+export const platformsApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
 
   router.get(
     '/',

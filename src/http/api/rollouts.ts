@@ -1,5 +1,5 @@
 /** `/api/rollouts`: list, one rollout with its waves and tasks, and pause / resume / cancel (409 naming the state). */
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import { ROLLOUT_STATES, type Rollout, type RolloutState } from '../../domain/rollout.js';
 import type { Services } from '../../services/services.js';
@@ -28,8 +28,8 @@ const rolloutDetail = async (services: Services, r: Rollout) => {
   };
 };
 
-export const rolloutsApi = (services: Services): Router => {
-  const router = Router();
+export const rolloutsApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
 
   router.get(
     '/',

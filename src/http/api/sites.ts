@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { SiteFilter } from '../../domain/ports.js';
 import type { SiteStatus } from '../../domain/site.js';
@@ -19,8 +19,8 @@ export const patchSiteSchema = z
   .strictObject({ status: z.enum(['enabled', 'disabled']).optional(), modules: modules.optional() })
   .refine((p) => p.status !== undefined || p.modules !== undefined, 'nothing to change: give status or modules');
 
-export const sitesApi = (services: Services): Router => {
-  const router = Router();
+export const sitesApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
 
   router.get(
     '/',

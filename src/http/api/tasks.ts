@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { TaskFilter } from '../../domain/ports.js';
 import type { TaskState } from '../../domain/task.js';
@@ -11,8 +11,8 @@ const STATES: readonly [TaskState, ...TaskState[]] = ['queued', 'processing', 's
 
 export const tasksQuery = z.object({ ...pageQuery, site: name().optional(), state: csvOf(STATES).optional() });
 
-export const tasksApi = (services: Services): Router => {
-  const router = Router();
+export const tasksApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
 
   router.get(
     '/',

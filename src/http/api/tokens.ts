@@ -2,7 +2,8 @@
  * `/api/me` (who the credentials prove) and `/api/tokens`: the caller's own personal API tokens. Creating one needs
  * a signed-in session (a token cannot mint tokens that outlive it); listing and revoking work with a token too.
  */
-import { Router, type Response } from 'express';
+import { type Response } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import { describeActor } from '../../domain/actor.js';
 import { ADMIN_ROLES } from '../../domain/admin-roles.js';
@@ -44,8 +45,8 @@ const ownerOrRefuse = (res: Response) => {
   return owner;
 };
 
-export const tokensApi = (services: Services): { me: Router; tokens: Router } => {
-  const me = Router();
+export const tokensApi = (services: Services): { me: ApiRoutes; tokens: ApiRoutes } => {
+  const me = apiRoutes();
   me.get('/', (_req, res) => {
     const actor = actorOf(res);
     res.json({
@@ -56,7 +57,7 @@ export const tokensApi = (services: Services): { me: Router; tokens: Router } =>
     });
   });
 
-  const tokens = Router();
+  const tokens = apiRoutes();
   tokens.get('/', async (_req, res) => {
     const owner = ownerOrRefuse(res);
     if (owner) res.json({ items: (await services.apiTokens.list(owner)).map(tokenView) });

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
@@ -17,8 +17,8 @@ export const proposeSchema = z.strictObject({
   ]),
 });
 
-export const upgradesApi = (services: Services): Router => {
-  const router = Router();
+export const upgradesApi = (services: Services): ApiRoutes => {
+  const router = apiRoutes();
 
   router.get(
     '/',

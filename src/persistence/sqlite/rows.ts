@@ -15,7 +15,6 @@ export const ms = (d: Date): number => {
   return t;
 };
 export const msOrNull = (d: Date | null | undefined): number | null => (d ? ms(d) : null);
-export const date = (n: number): Date => new Date(n);
 export const dateOrNull = (n: number | null): Date | null => (n === null ? null : new Date(n));
 
 export const json = (x: unknown): string => JSON.stringify(x);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAdvisories } from '../../../src/advisories/load-advisories.js';
-import { isInsecure, parseAdvisories, type AdvisoryIndex } from '../../../src/domain/compare/advisories.js';
+import { isInsecure, parseAdvisories, parseAdvisoryFeed, type AdvisoryIndex } from '../../../src/domain/compare/advisories.js';
 import { NotFoundError, ValidationError } from '../../../src/domain/errors.js';
 import { advisoriesJson } from '../../support/fixtures.js';
 
@@ -91,6 +91,46 @@ describe('constraint syntax', () => {
     ['drupal/le', '5.0.1', true],
     ['drupal/le', '9.9.9', true],
   ]);
+
+  describe('Composer 2 forms (composer/semver 3.3; the golden table checks many more)', () => {
+    const composer = parseAdvisories(
+      mapOf({
+        'drupal/hyphen': '1.0 - 2.0',
+        'drupal/flag': '>=1.0@dev <1.2',
+        'drupal/caret-beta': '^1.2@beta',
+        'drupal/pre': '^2.0.0-beta1',
+        'drupal/any': '*',
+        'drupal/not': '!=1.0.0',
+        'drupal/branch': 'dev-main',
+      }),
+    );
+    test('every one of them is understood', () => expect(composer.skipped).toEqual([]));
+    test('the strict feed parser takes a snapshot that uses them (it used to refuse the whole snapshot)', () => {
+      const feed = parseAdvisoryFeed(mapOf({ 'drupal/a': '1.0 - 2.0', 'drupal/b': '>=1.0@dev,<1.1' }), 'feed', 1e6);
+      expect(isInsecure(feed.index, 'drupal/a', '1.5.0')).toBe(true);
+      expect(() => parseAdvisoryFeed(mapOf({ 'drupal/a': '1.0 - 2.0', 'drupal/b': '~>1.0' }), 'feed', 1e6)).toThrow(/drupal\/b: ~>1.0/);
+    });
+    insecureTable(composer, [
+      ['drupal/hyphen', '2.0.9', true],
+      ['drupal/hyphen', '2.1.0-beta1', false],
+      ['drupal/hyphen', '1.0.0-alpha1', true],
+      ['drupal/flag', '1.0.0-dev', true],
+      ['drupal/flag', '1.2.0', false],
+      ['drupal/caret-beta', '1.2.0-beta1', true],
+      ['drupal/caret-beta', '1.1.0', false],
+      ['drupal/caret-beta', '1.3.0', true],
+      // The lower bound keeps its stability: beta1 is in, the alpha before it is not.
+      ['drupal/pre', '2.0.0-beta1', true],
+      ['drupal/pre', '2.0.0-alpha3', false],
+      // Named branches: `*` and `!=` cover them, ordered bounds never do.
+      ['drupal/any', 'dev-feature', true],
+      ['drupal/not', 'dev-feature', true],
+      ['drupal/not', '1.0.0', false],
+      ['drupal/branch', 'dev-main', true],
+      ['drupal/branch', 'dev-master', false],
+      ['drupal/caret', 'dev-main', false],
+    ]);
+  });
 
   test('reports what it cannot read and keeps the rest', () => {
     const index = parseAdvisories(mapOf({ 'drupal/a': '1.0|not a version!|>=2,<2.1', 'drupal/b': 42 }));

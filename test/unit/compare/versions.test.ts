@@ -22,7 +22,8 @@ const ASCENDING: Record<string, string[]> = {
   'Drupal 7 contrib and core': ['7.x-3.9', '7.x-3.14', '7.x-3.x-dev', '7.x-4.0-alpha1'],
   'Drupal 7 core': ['7.59', '7.96', '7.100', '7.x-dev', '8.0.0'],
   'dev branches are the newest of their line': ['1.2.9', '1.2.x-dev', '1.3.0', '2.5.0', '2.x-dev', '3.0.0-alpha1', 'dev-master'],
-  'named branches sort below numbers': ['dev-feature-a', 'dev-feature-b', '0.0.1'],
+  // Composer 2: `dev-main` is a branch like any other, not the newest version (only master, default, trunk are).
+  'named branches sort below numbers': ['dev-feature-a', 'dev-feature-b', 'dev-main', '0.0.1', 'dev-master'],
   'Drupal.org dev snapshots sit between releases': ['8.x-1.0-beta2', '8.x-1.0-beta2+1-dev', '8.x-1.0-beta2+12-dev', '8.x-1.0-beta3', '8.x-1.0', '8.x-1.0+3-dev', '1.0.1'],
 };
 
@@ -46,7 +47,8 @@ describe('compareVersions', () => {
     ['1.0.0-RC1', '1.0.0-rc1'],
     ['1.0.0-b1', '1.0.0-beta1'],
     ['1.0.0-pl1', '1.0.0-patch1'],
-    ['dev-main', 'dev-master'],
+    ['dev-trunk', 'dev-master'],
+    ['9999999-dev', 'dev-master'],
     ['2.x-dev', '2.x-dev'],
     ['1.0.0+build1', '1.0.0'],
     ['1.0.0-rc1+exp.sha.5114f85', '1.0.0-rc1'],
