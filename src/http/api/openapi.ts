@@ -10,7 +10,8 @@ import { AUDIT_ACTIONS } from '../../domain/audit.js';
 import type { Endpoint } from './api-index.js';
 import { auditQuery } from './audit.js';
 import { compareQuery } from './compare.js';
-import { createDistributionSchema, distributionsQuery, patchDistributionSchema, targetSchema } from './distributions.js';
+import { buildsSchema, createDistributionSchema, distributionsQuery, patchDistributionSchema, targetSchema } from './distributions.js';
+import { importQuerySchema, importRequestSchema, importResponseSchema } from './import-schemas.js';
 import { exposureQuery } from './exposure.js';
 import { holdSchema } from './holds.js';
 import { platformsQuery, registerPlatformSchema } from './platforms.js';
@@ -80,6 +81,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'DELETE /distributions/:slug': { summary: 'Delete a distribution without sites', responses: { 204: null } },
   'PUT /distributions/:slug/target': { summary: 'Set the upgrade target (locks the other platforms)', body: targetSchema, responses: ok(RESPONSES.any) },
   'POST /distributions/:slug/poll': { summary: 'Check the upstream for new builds now', responses: { 202: RESPONSES.any } },
+  'GET /distributions/:slug/builds': { summary: 'Every tag the upstream lists that the tag pattern matches, with its build state', responses: ok(RESPONSES.any) },
+  'POST /distributions/:slug/builds': { summary: 'Build a chosen tag or branch ({ref}) or several ({refs}); a failed build is retried', body: buildsSchema, responses: { 200: RESPONSES.any, 202: RESPONSES.any } },
   'PUT /distributions/:key/pin': { summary: 'Pin every site of a distribution (out of upgrades), with a reason', body: holdSchema, responses: ok(RESPONSES.any) },
   'DELETE /distributions/:key/pin': { summary: 'Unpin a distribution', responses: ok(RESPONSES.any) },
   'GET /platforms': { summary: 'List platforms', query: platformsQuery, responses: list(RESPONSES.platform) },
@@ -114,6 +117,9 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /rollouts/:id/resume': { summary: 'Resume a paused rollout', responses: ok(RESPONSES.rollout) },
   'POST /rollouts/:id/cancel': { summary: 'Cancel a rollout (queued migrations are cancelled)', responses: ok(RESPONSES.rollout) },
   'GET /audit': { summary: 'The audit log, newest first (format=csv for CSV)', query: auditQuery, responses: ok(RESPONSES.audit) },
+  'POST /import': { summary: 'Preview (default) or apply (apply=true) a fleet import: drush alias JSON or CSV', query: importQuerySchema, body: importRequestSchema, responses: { 200: importResponseSchema, 201: importResponseSchema } },
+  'DELETE /users/me/sessions': { summary: 'Sign out everywhere: end every session of the signed-in user', responses: ok(RESPONSES.any) },
+  'DELETE /users/:name/sessions': { summary: 'End every session of one user (admin)', responses: ok(RESPONSES.any) },
   'GET /tokens': { summary: 'Your personal API tokens (never their secrets)', responses: ok(z.object({ items: z.array(RESPONSES.token) })) },
   'POST /tokens': { summary: 'Create a personal API token (signed-in session only); the secret is in this answer only', body: createTokenSchema, responses: { 201: tokenCreated } },
   'DELETE /tokens/:id': { summary: 'Revoke one of your tokens (at once, in every process)', responses: ok(RESPONSES.token) },
