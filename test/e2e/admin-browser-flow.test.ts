@@ -155,7 +155,7 @@ describe.each([
       expect(s.status).toBe('enabled');
     }
     const plans = (await api(product.url, 'GET', `/api/upgrades?distribution=${slug}`, undefined, bearer)).body;
-    expect(plans.items[0].confirmedBy).toEqual({ kind: 'user', id: 'alice', name: 'alice', via: 'page' });
+    expect(plans.items[0].confirmedBy).toEqual({ kind: 'user', id: 'alice', name: 'alice', via: 'page', requestId: expect.any(String) });
     expect(plans.items.map((p: { state: string }) => p.state)).toEqual(['confirmed', 'cancelled']);
     await page.goto(`${product.url}/sites/${sites[0]}`);
     expect(await page.locator('.sub').first().innerText()).toContain(`${slug}-${NEW}`);

@@ -24,7 +24,8 @@ export const proposeAndPost = async (deps: ListenerDeps, scope: PlanScope, actor
         direct
           ? `I can't post an upgrade summary in a direct message. Run the command in ${where}, where the team can see and confirm it.`
           : `I can't post the upgrade summary in this channel (${why}).`,
-        { hint: direct ? '' : 'Invite me with `/invite @Distro`, or run the command in a channel I am in.' },
+        // The channel link comes from the distribution's record, not from the user's text: it stays a live link.
+        { hint: direct ? '' : 'Invite me with `/invite @Distro`, or run the command in a channel I am in.', ...(view.distribution.channel ? { mentions: [where] } : {}) },
       );
     }
     throw error;
