@@ -411,9 +411,9 @@ export class MigrationService {
         // Write-ahead: the intent is committed (with the log line) before the step touches anything.
         const moving: Record<string, string> = step === 'moveSite' ? { [CP_MOVE_STARTED]: this.clock.now().toISOString() } : {};
         await this.record(run, run.step ?? STEP_BEGIN, { [CP_INTENT]: step, ...moving });
-        crashPoint(`${step}:before`);
+        crashPoint(`${step}:before`, site.name);
         const checkpoint = await this.runStep(run, step);
-        crashPoint(`${step}:after`);
+        crashPoint(`${step}:after`, site.name);
         await this.record(run, step, checkpoint);
       }
       lease.check();

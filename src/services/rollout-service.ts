@@ -173,6 +173,7 @@ export class RolloutService {
         (u) => (u ? { actor, action: `rollout.${action}` as const, subject: { kind: 'rollout' as const, id: u.id, name: `#${u.number}` }, details: { state: u.state } } : null),
       );
       if (updated) {
+        crashPoint(`rollout:${action}:committed`);
         if (action === 'cancel') await this.cancelQueued(updated, actor);
         if (action === 'resume') await this.enqueueAdvance(updated, `resume:${updated.version}`);
         await this.deps.events.publish({ type: 'rollout.updated', rolloutId: updated.id, planId: updated.planId });
