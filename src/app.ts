@@ -20,6 +20,7 @@ import { pathExists } from './hosting/paths.js';
 import { SiteHealthChecker } from './hosting/health-checker.js';
 import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-webhooks.js';
 import { createHealthCheck } from './http/health.js';
+import { checkReadiness } from './services/readiness.js';
 import { createHttpApp } from './http/http-app.js';
 import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { registerBuildJobs } from './jobs/build-jobs.js';
@@ -241,6 +242,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         auth: config.admin,
         publicUrl: config.http.publicUrl,
         health,
+        readiness: () => checkReadiness({ repos }),
         logger,
         redact,
         mount: (app) => {

@@ -351,6 +351,8 @@ export interface Repositories {
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Database reachability for /healthz. */
   ping(): Promise<boolean>;
+  /** True while writes are refused for lack of space (embedded store: since the last write failed so); absent elsewhere. */
+  storageFull?(): boolean;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { JobQueue } from '../domain/ports.js';
 import type { Logger } from '../logger.js';
+import type { ReadinessReport } from '../services/readiness.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -59,4 +60,18 @@ export const healthRoute =
       report = { status: 'degraded', database: { ok: false, error: 'health check failed' }, queue: { ok: false }, uptime: Math.round(process.uptime()) };
     }
     res.status(report.status === 'ok' ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+  };
+
+/** /readyz: 200 when ready, 503 naming what is degraded (src/services/readiness.ts). */
+export const readinessRoute =
+  (readiness: () => Promise<ReadinessReport>, logger: Logger): RequestHandler =>
+  async (_req, res) => {
+    let report: ReadinessReport;
+    try {
+      report = await readiness();
+    } catch (error) {
+      logger.error({ err: error }, 'readiness check failed');
+      report = { status: 'degraded', problems: ['the readiness check itself failed (see the log)'] };
+    }
+    res.status(report.status === 'ready' ? 200 : 503).set('Cache-Control', 'no-store').json(report);
   };

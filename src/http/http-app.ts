@@ -11,7 +11,8 @@ import { apiRouter } from './api/api-router.js';
 import type { AdminAuth } from './auth.js';
 import { errorHandler } from './error-mapping.js';
 import { redactResponses } from './redact-responses.js';
-import { healthRoute, type HealthReport } from './health.js';
+import { healthRoute, readinessRoute, type HealthReport } from './health.js';
+import type { ReadinessReport } from '../services/readiness.js';
 import { actionsRouter } from './pages/actions-router.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
 import { loginRoutes } from './session/login-routes.js';
@@ -25,6 +26,8 @@ export interface HttpAppDeps {
   /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
   publicUrl: string;
   health: () => Promise<HealthReport>;
+  /** /readyz (degraded while the disk is full or a task outlived its lease); absent: no /readyz. */
+  readiness?: () => Promise<ReadinessReport>;
   logger: Logger;
   /**
    * Mounts other adapters' routes (Slack receiver, GitHub webhooks) after /api and before the pages'
@@ -43,6 +46,7 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   app.disable('x-powered-by');
   if (deps.redact) app.use(redactResponses(deps.redact));
   app.get('/healthz', healthRoute(deps.health, deps.logger));
+  if (deps.readiness) app.get('/readyz', readinessRoute(deps.readiness, deps.logger));
   // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));

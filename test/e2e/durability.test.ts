@@ -168,9 +168,15 @@ describe('a full disk', () => {
     const known = ((await reads.json()) as { items: Array<{ slug: string }> }).items.map((d) => d.slug);
     expect(known).toContain('before');
     expect((await postDistribution(base, 'while-full')).status).toBe(507);
+    // Readiness says so, naming it, while /healthz (reachability) stays up.
+    const degraded = await fetch(`${base}/readyz`);
+    expect(degraded.status).toBe(503);
+    expect(((await degraded.json()) as { problems: string[] }).problems).toEqual([expect.stringMatching(/^disk full/)]);
 
     free();
     expect((await postDistribution(base, 'after')).status).toBe(201);
+    const ready = await fetch(`${base}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ready', problems: [] } });
     const after = ((await (await fetch(`${base}/api/distributions`)).json()) as { items: Array<{ slug: string }> }).items.map((d) => d.slug);
     expect(after).toEqual(expect.arrayContaining(['before', 'after']));
     expect(after).not.toContain('while-full');

@@ -214,6 +214,11 @@ export class SqliteDatabase {
     }
   }
 
+  /** Writes are refused for lack of space: the last write failed so, and none has succeeded since. */
+  get storageFull(): boolean {
+    return this.full;
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     await this.read(() => this.get('SELECT 1 AS one'));
