@@ -297,6 +297,16 @@ export class MigrationService {
    * queue should retry later.
    */
   async run(taskId: string, owner: string, options: RunOptions = {}): Promise<MigrationOutcome> {
+    // Held from before the claim, so this process's recovery never takes over a task it is about to run.
+    this.active.add(taskId);
+    try {
+      return await this.claimAndRun(taskId, owner, options);
+    } finally {
+      this.active.delete(taskId);
+    }
+  }
+
+  private async claimAndRun(taskId: string, owner: string, options: RunOptions): Promise<MigrationOutcome> {
     const task = await this.deps.tasks.get(taskId);
     if (!task) return 'skipped';
     if (task.type !== 'migrate') throw new ValidationError(`Task #${task.number} is a ${task.type} task, not a migration.`);
@@ -326,7 +336,10 @@ export class MigrationService {
     const now = options.everyLease ? EVERY_LEASE_EXPIRED : this.clock.now();
     // Our own only when no run of it is going on here: a run that ended without settling its task (a write that
     // failed on a full disk) left it processing under this process, and nothing else would ever take it over.
-    const expired = (await this.deps.tasks.listExpired(now)).filter((t) => t.type === 'migrate' && (t.lease?.owner !== owner || !this.active.has(t.id)));
+    // (its lease really expired: everyLease never takes a task this process claimed and is about to run).
+    const realNow = this.clock.now().getTime();
+    const ownStuck = (t: Task) => !this.active.has(t.id) && (t.lease?.until.getTime() ?? 0) < realNow;
+    const expired = (await this.deps.tasks.listExpired(now)).filter((t) => t.type === 'migrate' && (t.lease?.owner !== owner || ownStuck(t)));
     return Promise.all(
       expired.map(async (t) => {
         // Over a limit (lowered since): left for the next recovery round.
@@ -363,7 +376,8 @@ export class MigrationService {
     const log = taskLog.log;
     const lease = new Lease({ ...this.deps, clock: this.clock, leaseMs: this.leaseMs }, task.id, owner);
     if (note) log(note, 'warn');
-    this.active.add(task.id);
+    const mine = !this.active.has(task.id);
+    if (mine) this.active.add(task.id);
     try {
       const move = await loadMove(this.deps, task);
       if (move.missing) {
@@ -374,7 +388,7 @@ export class MigrationService {
       const run: Run = { task, site, from, to, log, taskLog, lease, checkpoint: { ...task.checkpoint }, step: task.step };
       return await this.migrate(run, options);
     } finally {
-      this.active.delete(task.id);
+      if (mine) this.active.delete(task.id);
       lease.stop();
       await taskLog.flush();
     }

@@ -79,6 +79,11 @@ describe('durability of the embedded store (real process)', () => {
       expect(err).toContain(`DATA_DIR ${dataDir}`);
       expect(err).toContain(`pid ${first.child.pid}`);
       expect(err).toMatch(/only one process may use it/);
+      expect(err).not.toMatch(/DATABASE_FILE\)/);
+      // The lock is on DATA_DIR itself (its sites, platforms and backups): another database file does not get round it.
+      const third = startProcess({ PORT: String(other), DATA_DIR: dataDir, DATABASE_FILE: join(dir, 'elsewhere.db'), LOG_LEVEL: 'warn' });
+      expect(await third.exited).toBe(75);
+      expect(third.stderr.join('')).toContain(`DATA_DIR ${dataDir} is in use by another Distro process (pid ${first.child.pid})`);
       expect((await postDistribution(`http://127.0.0.1:${port}`, 'still-mine')).status).toBe(201);
     } finally {
       first.child.kill('SIGTERM');

@@ -456,7 +456,7 @@ const lockedError = (where: string, pidFile: string | null): StoreUnusableError 
   const pid = pidFile && existsSync(pidFile) ? Number.parseInt(readFileSync(pidFile, 'utf8'), 10) : NaN;
   const who = Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) ? `Distro process (pid ${pid})` : 'process';
   return new StoreUnusableError(`The database ${where} is in use by another ${who}; only one process may use it.`, {
-    hint: 'Stop the other process, or give this one another DATA_DIR (or DATABASE_FILE).',
+    hint: 'Stop the other process, or give this one its own DATA_DIR.',
   });
 };
 
