@@ -43,9 +43,12 @@ export class DataDirLock {
     return new DataDirLock(conn, pidFile);
   }
 
+  /** libsql frees a connection late (when its statements are collected): back to NORMAL locking and one read drop the lock now. */
   release(): void {
     try {
       rmSync(this.pidFile, { force: true });
+      this.conn.exec('PRAGMA locking_mode = NORMAL');
+      this.conn.prepare('SELECT COUNT(*) FROM holder').get();
     } finally {
       this.conn.close();
     }
