@@ -12,6 +12,8 @@
  * begins while paused, and Resume finishes the rollout.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { api, bundleApp, exitSignal, launchApp, mustApi, stopApp, type AppProcess } from '../support/app-process.js';
@@ -125,6 +127,58 @@ describe('kill -9 during a rollout wave transition', () => {
 
   test(`kill -9 at ${KILL_POINTS.length + 1} points (one killed again during recovery): the rollout ends done by itself, no site migrated twice`, async () => {
     await Promise.all([...KILL_POINTS.map((p, i) => lane(p, i)), lane(TWICE, KILL_POINTS.length, { secondKill: true })]);
+  }, 300_000);
+
+  test('kill -9 during a disk-full episode (DATA_DIR on a small tmpfs, filled mid-rollout): after the restart the rollout ends done by itself', async () => {
+    // A real full disk needs a mount (root, as in CI); the suite says so rather than skipping.
+    const data = join(dir, 'lane-full');
+    mkdirSync(data, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', data], { stdio: 'ignore' });
+    } catch (error) {
+      throw new Error(`this test mounts a 64 MB tmpfs as DATA_DIR (run it as root, as CI does): ${(error as Error).message}`);
+    }
+    const filler = join(data, 'filler');
+    let app: AppProcess | null = null;
+    try {
+      await cp(seed, data, { recursive: true, verbatimSymlinks: true });
+      const before: Record<string, FileTree> = {};
+      for (const s of SITES) before[s] = await readTree(siteDir(data, OLD, s));
+      // A slow post-migrate, so the disk fills while a migration runs.
+      const env = { POST_MIGRATE_COMMANDS: 'sleep 0.5' };
+      app = await launch(data, env);
+      const plan = await must(app, 'POST', '/api/upgrades', { scope: { kind: 'platform', name: OLD } });
+      expect((await api(app, 'POST', `/api/upgrades/${plan.id as string}/confirm`)).status).toBe(202);
+      await waitFor(async () => (await must(app!, 'GET', '/api/tasks?state=processing')).total > 0, 'a migration to run', 60_000);
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'ignore' });
+      } catch {
+        // "No space left on device": the disk is full, which is the point.
+      }
+      // The migration hits the full disk (its backup, its next write-ahead record); then the process dies.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      app.child.kill('SIGKILL');
+      expect(await app.exited).toBe('SIGKILL');
+      await rm(filler, { force: true });
+      app = await launch(data, env);
+      await waitFor(async () => (await must(app!, 'GET', '/api/rollouts/1')).state === 'done', 'rollout 1 to finish after the disk-full kill', 120_000);
+      const newId = (await must(app, 'GET', `/api/platforms/${NEW}`)).id as string;
+      for (const s of SITES) {
+        const own = ((await must(app, 'GET', `/api/tasks?site=${s}`)).items as Array<{ type: string; state: string }>).filter((t) => t.type === 'migrate');
+        expect({ site: s, migrations: own.map((t) => t.state) }).toEqual({ site: s, migrations: ['succeeded'] });
+        expect((await must(app, 'GET', `/api/sites/${s}`)).platformId).toBe(newId);
+        const tree = await readTree(siteDir(data, NEW, s));
+        expect(tree['.maintenance']).toBeUndefined();
+        expect(tree['settings.php']).toBe(before[s]!['settings.php']);
+      }
+      expect((await must(app, 'GET', '/api/tasks?state=queued,processing')).total).toBe(0);
+      await stopApp(app);
+      app = null;
+    } finally {
+      app?.child.kill('SIGKILL');
+      if (app) await app.exited;
+      execFileSync('umount', ['-l', data], { stdio: 'ignore' });
+    }
   }, 300_000);
 
   test('kill -9 right after a pause commits: after the restart nothing begins while paused; Resume finishes the rollout', async () => {
