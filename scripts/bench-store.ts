@@ -28,7 +28,8 @@ import { createMemoryRepositories } from './bench-store-baseline/snapshot-reposi
 const SECONDS = Number(process.argv[2] ?? 5);
 const WRITERS = Number(process.argv[3] ?? 32);
 const PLATFORMS = 50;
-const SITES = 1000;
+/** The smoke run of the test suite (BENCH_SMOKE=1, test/e2e/bench-smoke.test.ts) uses a small fleet. */
+const SITES = process.env.BENCH_SMOKE ? 50 : 1000;
 const ADMIN = { kind: 'user' as const, id: 'UBENCH' };
 
 interface Store {

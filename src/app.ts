@@ -23,6 +23,7 @@ import { createGitHubWebhookRouter, GITHUB_WEBHOOK_PATH } from './http/github-we
 import { createHealthCheck } from './http/health.js';
 import { limitConnections } from './http/connection-limits.js';
 import { createHttpApp, sessionManagerOf } from './http/http-app.js';
+import { checkReadiness } from './services/readiness.js';
 import { SqliteJobQueue } from './jobs/sqlite-queue.js';
 import { registerBuildJobs } from './jobs/build-jobs.js';
 import { registerMigrationJobs } from './jobs/migration-jobs.js';
@@ -36,6 +37,7 @@ import { armCrashPoints } from './lib/crash-point.js';
 import type { Logger } from './logger.js';
 import { withRedactedLogs } from './persistence/redacting-repositories.js';
 import { SqliteDatabase } from './persistence/sqlite/database.js';
+import { DataDirLock } from './persistence/sqlite/data-dir-lock.js';
 import { importSnapshotOnce } from './persistence/sqlite/import-snapshot.js';
 import { createSqliteRepositories } from './persistence/sqlite/sqlite-repositories.js';
 import { BuildService } from './services/build-service.js';
@@ -90,14 +92,33 @@ const openStores = async (config: Config, logger: Logger): Promise<{ repos: Repo
     const connection = await openMongo(config.mongoUri, { failFast: config.mongoFailFast, logger });
     return { repos: await createMongoRepositories(connection), jobs: new AgendaJobQueue({ connection, logger }), connection };
   }
-  // Embedded: one SQLite file holds the state and the job queue; it refuses to open if another process has it.
-  mkdirSync(dirname(config.databaseFile), { recursive: true });
-  const db = SqliteDatabase.open({ file: config.databaseFile, dataDir: config.dataDir, logger });
-  const repos = createSqliteRepositories(db);
+  // Embedded: one process owns DATA_DIR (its sites, platforms and backups), whatever DATABASE_FILE says; one SQLite
+  // file holds the state and the job queue, and refuses to open if another process has it.
+  mkdirSync(config.dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(config.dataDir);
+  let db: SqliteDatabase;
+  try {
+    mkdirSync(dirname(config.databaseFile), { recursive: true });
+    db = SqliteDatabase.open({ file: config.databaseFile, dataDir: config.dataDir, logger });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const opened = createSqliteRepositories(db);
+  const repos: typeof opened = {
+    ...opened,
+    close: async () => {
+      try {
+        await opened.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
   try {
     await importSnapshotOnce(db, repos, join(config.dataDir, 'distro.json'), logger);
   } catch (e) {
-    await db.close();
+    await repos.close();
     throw e;
   }
   return { repos, jobs: new SqliteJobQueue({ db, logger }), connection: null };
@@ -259,6 +280,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
         health,
         metrics,
         metricsToken: config.metrics.token,
+        readiness: () => checkReadiness({ repos }),
         logger,
         redact,
         mount: (app) => {

@@ -436,8 +436,14 @@ const noRedeliveries: RedeliveryStore = {
 };
 
 /** The old store predates the advisory feed: every call says so. */
+// The old store had no advisories: reads find none (the app's start lists unannounced events), writes are refused.
 const noAdvisories = new Proxy({} as AdvisoryRepository, {
-  get: (_t, prop) => () => Promise.reject(notInBaseline(`AdvisoryRepository.${String(prop)}`)),
+  get: (_t, prop) => {
+    const name = String(prop);
+    if (name.startsWith('list')) return () => Promise.resolve({ items: [], total: 0 });
+    if (name.startsWith('get')) return () => Promise.resolve(null);
+    return () => Promise.reject(notInBaseline(`AdvisoryRepository.${name}`));
+  },
 });
 
 /** A snapshot of another shape (older format, a different file) is refused rather than half-loaded. */

@@ -36,6 +36,11 @@ export interface MigrateJobData {
 /** One pending `site.migrate` job per task, however often it is enqueued. */
 export const migrateJobKey = (taskId: string): string => `migrate:${taskId}`;
 /**
+ * The job of a migration queued again after a crash cut it (attempt `attempt`): its own key, since the job that
+ * queues it again may still hold migrateJobKey while it ends.
+ */
+export const migrateRetryJobKey = (taskId: string, attempt: number): string => `${migrateJobKey(taskId)}:attempt-${attempt}`;
+/**
  * Takes over migrations of dead workers (recurring). Data `{ everyLease: true }` (embedded single process, at start
  * only) takes over every processing migration.
  */

@@ -160,7 +160,7 @@ export interface TaskRepository {
     id: string,
     from: TaskState[],
     to: TaskState,
-    patch?: Partial<Pick<Task, 'error' | 'startedAt' | 'finishedAt' | 'lease' | 'confirmedBy' | 'attempts'>>,
+    patch?: Partial<Pick<Task, 'error' | 'startedAt' | 'finishedAt' | 'lease' | 'confirmedBy' | 'attempts' | 'step' | 'checkpoint'>>,
   ): Promise<Task | null>;
   /** Atomically claims a queued task (→processing) or a processing task whose lease expired. */
   claim(id: string, owner: string, leaseUntil: Date, now: Date): Promise<Task | null>;
@@ -405,6 +405,8 @@ export interface Repositories {
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Database reachability for /healthz. */
   ping(): Promise<boolean>;
+  /** True while writes are refused for lack of space (embedded store: since the last write failed so); absent elsewhere. */
+  storageFull?(): boolean;
   close(): Promise<void>;
 }
 
@@ -528,8 +530,18 @@ type StepResult<S extends DriverStep> = StepSpec<S> extends { result: 'backupRef
  * repeat the step it crashed in; backup returns a reference to the backup (e.g. a tar path) used by restore.
  */
 export type MigrationStepMethods = {
-  [S in DriverStep]: (site: Site, ...args: [...StepPlatforms<S>, log: LogFn]) => Promise<StepResult<S>>;
+  [S in DriverStep]: (site: Site, ...args: [...StepPlatforms<S>, log: LogFn, progress?: StepProgress]) => Promise<StepResult<S>>;
 };
+
+/**
+ * The external commands of a step that are known to have completed (committed on the task right after each returned),
+ * so a migration resumed after a crash does not run them again; a driver running several commands in one step
+ * (postMigrate) asks `done` before each and awaits `completed` right after it returns.
+ */
+export interface StepProgress {
+  done(key: string): boolean;
+  completed(key: string): Promise<void>;
+}
 
 export interface HostingDriver extends MigrationStepMethods {
   readonly name: string;

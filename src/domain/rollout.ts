@@ -152,9 +152,13 @@ export const currentWave = (r: Pick<Rollout, 'waves'>): Wave | null => r.waves.f
 
 export type RolloutAction = 'pause' | 'resume' | 'cancel';
 
+/** Whether a migration of a rollout may start now: start, wait (paused, or outside its window) or be cancelled. */
+export type StartGate = 'start' | 'wait' | 'cancel';
+
 const ALLOWED: Record<RolloutAction, readonly RolloutState[]> = {
   pause: ['scheduled', 'running'],
-  resume: ['paused'],
+  // A rollout whose last wave failed can be resumed too: it retries that wave's failed sites.
+  resume: ['paused', 'failed'],
   cancel: ['scheduled', 'running', 'paused'],
 };
 
@@ -170,7 +174,7 @@ export const rolloutAction = (r: Pick<Rollout, 'state' | 'number'>, action: Roll
     throw new ConflictError(`Rollout ${r.number} is ${r.state}; it can be ${DONE_WORD[action]} only when ${ALLOWED[action].join(' or ')}.`);
   }
   if (action === 'pause') return { state: 'paused', pausedBy: actor, pausedAt: now, reason: reason ?? null };
-  if (action === 'resume') return { state: 'running', resumedBy: actor, resumedAt: now, reason: null };
+  if (action === 'resume') return { state: 'running', resumedBy: actor, resumedAt: now, reason: null, finishedAt: null };
   return { state: 'cancelled', cancelledBy: actor, cancelledAt: now, finishedAt: now, reason: reason ?? null, waitingUntil: null };
 };
 

@@ -5,6 +5,14 @@ import type { Task } from './task.js';
 export const CHECKPOINT_INTENT = 'intent';
 /** Checkpoint key set (to the reason) when a migration starts rolling back. */
 export const CHECKPOINT_ROLLBACK = 'rollback';
+/**
+ * Checkpoint key: how many times a crash (restart or lease takeover) cut this migration while its site was moving;
+ * each was rolled back and queued again as a new attempt. Kept across attempts; not a failure of the site.
+ */
+export const CHECKPOINT_INTERRUPTIONS = 'interruptions';
+
+/** How often a crash cut this task and it was retried (0 for most tasks). */
+export const interruptionsOf = (t: Pick<Task, 'checkpoint'>): number => Number(t.checkpoint[CHECKPOINT_INTERRUPTIONS] ?? 0) || 0;
 
 export interface TaskProgress {
   /** What the task is doing now (running), or where it stopped (finished); null when it has no steps. */

@@ -3,14 +3,14 @@
  * `<root>/platforms/<platform>`, sites are directories `<root>/platforms/<platform>/sites/<site>/`
  * (settings.php, files/, site.json), backups are tar archives under `<root>/backups`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Distribution } from '../domain/distribution.js';
 import { HostingError, ValidationError } from '../domain/errors.js';
 import { parseDrushModuleList } from '../domain/drush-modules.js';
-import type { BuildResult, FoundSite, HostingDriver, LogFn, SiteLocation } from '../domain/ports.js';
+import type { BuildResult, FoundSite, HostingDriver, LogFn, SiteLocation, StepProgress } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { SITE_NAME_PATTERN, type Site } from '../domain/site.js';
 import { crashPoint } from '../lib/crash-point.js';
@@ -255,12 +255,19 @@ export class LocalDriver implements HostingDriver {
     return treeDigest(await this.requireSite(site, platform), [MAINTENANCE_FLAG]);
   }
 
-  async postMigrate(site: Site, to: Platform, log: LogFn): Promise<void> {
+  async postMigrate(site: Site, to: Platform, log: LogFn, progress?: StepProgress): Promise<void> {
     const dir = await this.requireSite(site, to);
     const env = { SITE: site.name, SITE_PATH: dir, PLATFORM: to.name, PLATFORM_PATH: this.platformPath(to) };
-    for (const command of this.options.postMigrate ?? []) {
+    for (const [i, command] of (this.options.postMigrate ?? []).entries()) {
+      // Keyed by position and text, so a changed command list after a restart runs the changed commands.
+      const key = `postMigrate:${i}:${createHash('sha256').update(command).digest('hex').slice(0, 12)}`;
+      if (progress?.done(key)) {
+        log(`$ ${command} — completed before the restart; not run again`);
+        continue;
+      }
       log(`$ ${command}`);
       await runShell(command, { cwd: dir, env, log });
+      await progress?.completed(key);
     }
     const info = await this.readSiteFile(to, dir);
     await this.writeSiteFile(to, dir, { ...info, platform: to.name });

@@ -2,6 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { JobQueue } from '../domain/ports.js';
 import type { Logger } from '../logger.js';
+import type { ReadinessReport } from '../services/readiness.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -61,22 +62,20 @@ export const healthRoute =
     res.status(report.status === 'ok' ? 200 : 503).set('Cache-Control', 'no-store').json(report);
   };
 
-/** What /readyz reports: ready when every check passes. */
-export interface ReadinessReport {
-  ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
-}
-
 /**
- * Readiness: the store and the job queue answer (from the health check). Other checks (disk, stuck jobs) join
- * here, so /readyz stays one call.
+ * Readiness: the store and the job queue answer (from the health check), plus the deployment's own checks (disk
+ * full, tasks past their lease: src/services/readiness.ts), so /readyz stays one call naming every problem.
  */
 export const createReadinessCheck =
-  (health: () => Promise<HealthReport>) =>
+  (health: () => Promise<HealthReport>, extra?: () => Promise<ReadinessReport>) =>
   async (): Promise<ReadinessReport> => {
     const report = await health();
     const checks = { store: report.database, queue: { ok: report.queue.ok, ...(report.queue.error ? { error: report.queue.error } : {}) } };
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    const problems = Object.entries(checks)
+      .filter(([, c]) => !c.ok)
+      .map(([name, c]) => `${name}: ${c.error ?? 'not reachable'}`);
+    if (extra) problems.push(...(await extra()).problems);
+    return { status: problems.length ? 'degraded' : 'ready', checks, problems };
   };
 
 /** /livez: the process is up and its event loop turns (no dependency is asked: a restart would not fix them). */
@@ -84,7 +83,7 @@ export const livenessRoute: RequestHandler = (_req, res) => {
   res.status(200).set('Cache-Control', 'no-store').json({ status: 'ok', uptime: Math.round(process.uptime()) });
 };
 
-/** /readyz: 200 when ready, else 503 with the checks that failed (load balancers stop sending traffic). */
+/** /readyz: 200 when ready, 503 naming what is degraded (503: load balancers stop sending traffic). */
 export const readinessRoute =
   (readiness: () => Promise<ReadinessReport>, logger: Logger): RequestHandler =>
   async (_req, res) => {
@@ -93,7 +92,7 @@ export const readinessRoute =
       report = await readiness();
     } catch (error) {
       logger.error({ err: error }, 'readiness check failed');
-      report = { ready: false, checks: { readiness: { ok: false, error: 'readiness check failed' } } };
+      report = { status: 'degraded', problems: ['the readiness check itself failed (see the log)'] };
     }
-    res.status(report.ready ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+    res.status(report.status === 'ready' ? 200 : 503).set('Cache-Control', 'no-store').json(report);
   };

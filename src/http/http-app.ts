@@ -12,7 +12,8 @@ import type { AdminAuth } from './auth.js';
 import { errorHandler } from './error-mapping.js';
 import { redactResponses } from './redact-responses.js';
 import { requestLog } from './request-log.js';
-import { createReadinessCheck, healthRoute, livenessRoute, readinessRoute, type HealthReport, type ReadinessReport } from './health.js';
+import { createReadinessCheck, healthRoute, livenessRoute, readinessRoute, type HealthReport } from './health.js';
+import type { ReadinessReport } from '../services/readiness.js';
 import { metricsRoute, type MetricsSource } from './metrics-route.js';
 import { actionsRouter } from './pages/actions-router.js';
 import { fleetRouter } from './pages/fleet-routes.js';
@@ -36,7 +37,7 @@ export interface HttpAppDeps {
   /** The server's public base URL (PUBLIC_URL): its host is allowed, its origin counts as same-origin. */
   publicUrl: string;
   health: () => Promise<HealthReport>;
-  /** /readyz's one check (default: store and queue from `health`). */
+  /** /readyz's checks beyond the store and queue (disk full, tasks past their lease: src/services/readiness.ts). */
   readiness?: () => Promise<ReadinessReport>;
   /** Prometheus metrics: /metrics and request latencies (none: no /metrics). */
   metrics?: (MetricsSource & { observeRequest(method: string, route: string, status: number, seconds: number): void }) | null;
@@ -74,7 +75,7 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   if (deps.redact) app.use(redactResponses(deps.redact));
   app.get('/healthz', healthRoute(deps.health, deps.logger));
   app.get('/livez', livenessRoute);
-  app.get('/readyz', readinessRoute(deps.readiness ?? createReadinessCheck(deps.health), deps.logger));
+  app.get('/readyz', readinessRoute(createReadinessCheck(deps.health, deps.readiness), deps.logger));
   if (metrics) app.get('/metrics', metricsRoute(metrics, deps.metricsToken ?? null));
   // Browsers ask for it on every page; answering keeps it out of the 404 log and the auth prompt.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());

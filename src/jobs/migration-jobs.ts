@@ -7,10 +7,10 @@
 import { ValidationError } from '../domain/errors.js';
 import { MIGRATE_JOB, MIGRATION_RECOVER_JOB, type MigrateJobData, type RecoverJobData } from '../domain/jobs.js';
 import type { Clock, EventPublisher, HealthChecker, HostingDriver, JobQueue, Repositories } from '../domain/ports.js';
-import { MigrationService } from '../services/migration-service.js';
+import { MigrationService, type StartGate } from '../services/migration-service.js';
 
 export interface MigrationJobsOptions {
-  repos: Pick<Repositories, 'tasks' | 'sites' | 'platforms'>;
+  repos: Pick<Repositories, 'tasks' | 'sites' | 'platforms'> & Partial<Pick<Repositories, 'transaction'>>;
   driver: HostingDriver;
   events: EventPublisher;
   /** This worker's lease owner id (unique per process). */
@@ -26,11 +26,13 @@ export interface MigrationJobsOptions {
   /** The distribution's health check after each migration (step healthCheck). */
   health?: HealthChecker;
   /**
-   * Rollouts: `mayStart` holds back a queued task whose rollout is paused, cancelled or outside its maintenance
-   * window (the task stays queued; the rollout enqueues it again); `taskEnded` moves the rollout on. Called after
-   * the migration, inside the job, so a crash before it reruns the job (which then finds the task finished).
+   * Rollouts: `gate` holds back a task whose rollout is paused or outside its maintenance window (the task stays
+   * or goes back to queued; the rollout enqueues it again) and cancels one whose rollout was cancelled. It is asked
+   * before the slot wait (so a held task takes no slot) and again by the service right before the first change to
+   * the site, in one transaction with it. `taskEnded` moves the rollout on; called after the migration, inside the
+   * job, so a crash before it reruns the job (which then finds the task finished).
    */
-  rollouts?: { mayStart(taskId: string): Promise<boolean>; taskEnded(taskId: string): Promise<void> };
+  rollouts?: { gate(taskId: string): Promise<StartGate>; taskEnded(taskId: string): Promise<void> };
 }
 
 /**
@@ -50,12 +52,20 @@ export const registerMigrationJobs = (jobs: JobQueue, options: MigrationJobsOpti
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.slotWaitMs ? { slotWaitMs: options.slotWaitMs } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.rollouts ? { gate: (taskId: string) => options.rollouts!.gate(taskId) } : {}),
+    ...(options.repos.transaction ? { transaction: options.repos.transaction.bind(options.repos) } : {}),
+    jobs,
+    maxAttempts: options.maxAttempts,
   });
   jobs.define<MigrateJobData>(
     MIGRATE_JOB,
     async (data, ctx) => {
       if (typeof data?.taskId !== 'string' || !data.taskId) throw new ValidationError(`${MIGRATE_JOB} job needs a taskId.`);
-      if (options.rollouts && !(await options.rollouts.mayStart(data.taskId))) return;
+      // Checked first so a held task takes no slot; the service checks again right before it changes the site.
+      if (options.rollouts && (await options.rollouts.gate(data.taskId)) !== 'start') {
+        await options.rollouts.taskEnded(data.taskId);
+        return;
+      }
       await migrations.run(data.taskId, options.owner, { attempt: ctx.attempt, maxAttempts: options.maxAttempts, signal: ctx.signal });
       await options.rollouts?.taskEnded(data.taskId);
     },

@@ -64,6 +64,10 @@ interface Definition {
   running: number;
 }
 
+/** Retry delays for recording a job's end when the write fails (first, and at most). */
+const SETTLE_RETRY_FIRST_MS = 100;
+const SETTLE_RETRY_MAX_MS = 5_000;
+
 export interface SqliteJobQueueOptions {
   db: SqliteDatabase;
   logger?: Logger;
@@ -231,12 +235,13 @@ export class SqliteJobQueue implements JobQueue {
     def.running += 1;
     const signal = this.abort.signal;
     const p = (async () => {
+      let failure: { error: unknown } | null = null;
       try {
         await runAsJobOf(job.data, () => def.handler(job.data, { attempt: job.failures + 1, signal }));
       } catch (e) {
-        return this.settle(job, { error: e }, def, signal.aborted);
+        failure = { error: e };
       }
-      return this.settle(job, null, def, false);
+      return this.settleUntilDone(job, failure, def, failure !== null && signal.aborted);
     })()
       .catch((err: unknown) => this.logger.error({ err, job: job.name, jobId: job.id }, 'could not record the end of a job'))
       .finally(() => {
@@ -246,6 +251,24 @@ export class SqliteJobQueue implements JobQueue {
         void this.pump();
       });
     this.running.add(p);
+  }
+
+  /**
+   * Records the end of a job, trying again until it is written (a full disk): a job left `running` here would be
+   * stuck under this live process until a restart, recurring ones (recover, poll, prune) included. Gives up only
+   * when the queue stops; the job row then stays `running`, which the next open of the database queues again.
+   */
+  private async settleUntilDone(job: StoredJob, failure: { error: unknown } | null, def: Definition, stopping: boolean): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.settle(job, failure, def, stopping);
+      } catch (err) {
+        if (!this.started) throw err;
+        const delayMs = Math.min(SETTLE_RETRY_MAX_MS, SETTLE_RETRY_FIRST_MS * 2 ** Math.min(tries - 1, 10));
+        if (tries === 1 || tries % 20 === 0) this.logger.warn({ err, job: job.name, jobId: job.id, tries, delayMs }, 'could not record the end of a job; trying again');
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      }
+    }
   }
 
   private async settle(job: StoredJob, failure: { error: unknown } | null, def: Definition, stopping: boolean): Promise<void> {

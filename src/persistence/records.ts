@@ -124,7 +124,7 @@ export const pickPatch = <T extends object, K extends keyof T>(patch: T, keys: r
 export const DISTRIBUTION_PATCH_KEYS = ['title', 'description', 'channel', 'upstream', 'policy'] as const;
 export const PLATFORM_PATCH_KEYS = ['manifest', 'path', 'source'] as const;
 export const SITE_PATCH_KEYS = ['status', 'modules'] as const;
-export const TASK_PATCH_KEYS = ['error', 'startedAt', 'finishedAt', 'lease', 'confirmedBy', 'attempts'] as const;
+export const TASK_PATCH_KEYS = ['error', 'startedAt', 'finishedAt', 'lease', 'confirmedBy', 'attempts', 'step', 'checkpoint'] as const;
 export const PLAN_PATCH_KEYS = ['confirmedBy', 'taskIds'] as const;
 
 /** Rejects nonsense pages loudly instead of silently returning an odd slice. */

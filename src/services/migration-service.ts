@@ -5,7 +5,9 @@
  * whatever instant a worker dies, recovery knows whether the site may be on the old platform, the new one or
  * only in the backup — and asks the driver where it is before it resumes or rolls back.
  */
-import { CHECKPOINT_INTENT, CHECKPOINT_ROLLBACK } from '../domain/task-progress.js';
+import { CHECKPOINT_INTENT, CHECKPOINT_INTERRUPTIONS, CHECKPOINT_ROLLBACK, interruptionsOf } from '../domain/task-progress.js';
+import { MIGRATE_JOB, migrateRetryJobKey, type MigrateJobData } from '../domain/jobs.js';
+import type { StartGate } from '../domain/rollout.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostingError, TransientError, ValidationError } from '../domain/errors.js';
 import { MIGRATION_STEPS, type MigrationStep } from '../domain/migration-steps.js';
@@ -14,11 +16,13 @@ import type {
   EventPublisher,
   HealthChecker,
   HostingDriver,
+  JobQueue,
   LimitedClaim,
   LogFn,
   PlatformRepository,
   SiteLocation,
   SiteRepository,
+  StepProgress,
   TaskRepository,
 } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
@@ -45,8 +49,18 @@ const CP_MOVE_STARTED = 'moveStarted';
 const CP_ROLLBACK = CHECKPOINT_ROLLBACK;
 /** Recorded as the step once beginMigration marked the site migrating. */
 const STEP_BEGIN = 'begin';
+/** Set with CP_ROLLBACK when the rollback undoes a crash, not a failed step: the task is then queued again. */
+const CP_INTERRUPTED = 'rollbackAfterCrash';
+/** Prefix of the checkpoint keys that record an external command of a step as completed (StepProgress). */
+const CP_COMMAND_DONE = 'done:';
 
-export type MigrationOutcome = 'succeeded' | 'failed' | 'skipped' | 'lease-lost';
+/**
+ * `requeued`: a crash cut the migration while the site moved; it was rolled back and queued again as a new attempt.
+ * `held`: its rollout is paused or outside its window, so it went back to queued untouched; `cancelled`: its rollout was.
+ */
+export type MigrationOutcome = 'succeeded' | 'failed' | 'skipped' | 'lease-lost' | 'requeued' | 'held' | 'cancelled';
+
+export type { StartGate } from '../domain/rollout.js';
 
 export interface MigrationServiceDeps {
   tasks: TaskRepository;
@@ -68,6 +82,17 @@ export interface MigrationServiceDeps {
   slotWaitMs?: number;
   /** Reports failures of background work (lease renewal) that have no caller to throw to. */
   onError?: (error: unknown) => void;
+  /**
+   * Rollouts: asked right before a migration's first change to its site, in one transaction with that change
+   * (`transaction`), so nothing starts after a pause or cancel has committed.
+   */
+  gate?: (taskId: string) => Promise<StartGate>;
+  /** Runs repository (and job-queue) calls as one unit (Repositories.transaction); without it they run in order. */
+  transaction?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Queues a crash-cut migration again (a new attempt); without it such a migration fails after its rollback. */
+  jobs?: JobQueue;
+  /** JOB_MAX_ATTEMPTS: attempts of one migration, crash-cut ones included (default 3). */
+  maxAttempts?: number;
 }
 
 export interface MigrationLimits {
@@ -173,7 +198,7 @@ interface Run {
 }
 
 /** What a step handler is given of the run (and the health checker, for the service's own step). */
-export type MigrationStepContext = Pick<Run, 'site' | 'from' | 'to' | 'log'> & { health?: HealthChecker };
+export type MigrationStepContext = Pick<Run, 'site' | 'from' | 'to' | 'log'> & { health?: HealthChecker; progress?: StepProgress };
 
 /** The task log's note that a worker took over a migration whose worker died. */
 export const recoveredNote = (owner: string, previous: string): string => `Recovered by ${owner} after the worker ${previous} stopped`;
@@ -210,8 +235,8 @@ export const MIGRATION_STEP_HANDLERS: {
     await driver.moveSite(site, from, to, log);
     return {};
   },
-  postMigrate: async (driver, { site, to, log }) => {
-    await driver.postMigrate(site, to, log);
+  postMigrate: async (driver, { site, to, log, progress }) => {
+    await driver.postMigrate(site, to, log, progress);
     return {};
   },
   verify: async (driver, { site, to, log }) => {
@@ -252,11 +277,17 @@ export class MigrationService {
   private readonly clock: Clock;
   private readonly leaseMs: number;
   private readonly slotWaitMs: number;
+  /** Tasks this process is executing now: recovery takes over this owner's other processing tasks (a run that died here). */
+  private readonly active = new Set<string>();
 
   constructor(private readonly deps: MigrationServiceDeps) {
     this.clock = deps.clock ?? { now: () => new Date() };
     this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
     this.slotWaitMs = deps.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS;
+  }
+
+  private tx<T>(fn: () => Promise<T>): Promise<T> {
+    return this.deps.transaction ? this.deps.transaction(fn) : fn();
   }
 
   /**
@@ -266,6 +297,16 @@ export class MigrationService {
    * queue should retry later.
    */
   async run(taskId: string, owner: string, options: RunOptions = {}): Promise<MigrationOutcome> {
+    // Held from before the claim, so this process's recovery never takes over a task it is about to run.
+    this.active.add(taskId);
+    try {
+      return await this.claimAndRun(taskId, owner, options);
+    } finally {
+      this.active.delete(taskId);
+    }
+  }
+
+  private async claimAndRun(taskId: string, owner: string, options: RunOptions): Promise<MigrationOutcome> {
     const task = await this.deps.tasks.get(taskId);
     if (!task) return 'skipped';
     if (task.type !== 'migrate') throw new ValidationError(`Task #${task.number} is a ${task.type} task, not a migration.`);
@@ -293,8 +334,12 @@ export class MigrationService {
    */
   async recover(owner: string, options: RecoverOptions = {}): Promise<Array<{ taskId: string; outcome: MigrationOutcome }>> {
     const now = options.everyLease ? EVERY_LEASE_EXPIRED : this.clock.now();
-    // Never our own: a task of this owner is still running here (or about to be retried here), whatever its lease says.
-    const expired = (await this.deps.tasks.listExpired(now)).filter((t) => t.type === 'migrate' && t.lease?.owner !== owner);
+    // Our own only when no run of it is going on here: a run that ended without settling its task (a write that
+    // failed on a full disk) left it processing under this process, and nothing else would ever take it over.
+    // (its lease really expired: everyLease never takes a task this process claimed and is about to run).
+    const realNow = this.clock.now().getTime();
+    const ownStuck = (t: Task) => !this.active.has(t.id) && (t.lease?.until.getTime() ?? 0) < realNow;
+    const expired = (await this.deps.tasks.listExpired(now)).filter((t) => t.type === 'migrate' && (t.lease?.owner !== owner || ownStuck(t)));
     return Promise.all(
       expired.map(async (t) => {
         // Over a limit (lowered since): left for the next recovery round.
@@ -331,6 +376,8 @@ export class MigrationService {
     const log = taskLog.log;
     const lease = new Lease({ ...this.deps, clock: this.clock, leaseMs: this.leaseMs }, task.id, owner);
     if (note) log(note, 'warn');
+    const mine = !this.active.has(task.id);
+    if (mine) this.active.add(task.id);
     try {
       const move = await loadMove(this.deps, task);
       if (move.missing) {
@@ -341,6 +388,7 @@ export class MigrationService {
       const run: Run = { task, site, from, to, log, taskLog, lease, checkpoint: { ...task.checkpoint }, step: task.step };
       return await this.migrate(run, options);
     } finally {
+      if (mine) this.active.delete(task.id);
       lease.stop();
       await taskLog.flush();
     }
@@ -349,18 +397,24 @@ export class MigrationService {
   private async migrate(run: Run, options: RunOptions): Promise<MigrationOutcome> {
     const { task, site, from, to, log, lease } = run;
     const finished = run.step === MIGRATION_STEPS[MIGRATION_STEPS.length - 1] && !run.checkpoint[CP_ROLLBACK];
-    // Verified on the new platform: only lifting maintenance and the (read-only) health check are left, both safe to
-    // repeat, so a crash is resumed, not undone; a failing health check then rolls back as any failed step.
-    const verified = MIGRATION_STEPS.indexOf(run.step as MigrationStep) >= MIGRATION_STEPS.indexOf('verify') || finished;
-    if (run.checkpoint[CP_ROLLBACK]) return this.rollback(run, run.checkpoint[CP_ROLLBACK]);
-    if (run.checkpoint[CP_MOVE_STARTED] && !verified) return this.rollback(run, 'The worker stopped after the site started moving.');
+    // The move's result is committed: the site is whole on the new platform, and every step left is safe to repeat
+    // (post-migrate commands known to have completed are skipped, the one a crash cut runs again; verify, lifting
+    // maintenance and the health check only read or set a flag), so a crash is resumed, not undone. Only a crash
+    // inside the move itself is rolled back (and the migration queued again as a new attempt).
+    const moved = MIGRATION_STEPS.indexOf(run.step as MigrationStep) >= MIGRATION_STEPS.indexOf('moveSite') || finished;
+    if (run.checkpoint[CP_ROLLBACK]) return this.rollback(run, run.checkpoint[CP_ROLLBACK], Boolean(run.checkpoint[CP_INTERRUPTED]));
+    if (run.checkpoint[CP_MOVE_STARTED] && !moved) return this.rollback(run, 'The worker stopped while the site was moving.', true);
     if (run.step) log(`Resuming after step ${run.step}`);
-    else log(`Migrating ${site.name} from ${from.name} to ${to.name}`);
+    else log(`Migrating ${site.name} from ${from.name} to ${to.name}${interruptionsOf(task) ? ` (attempt ${interruptionsOf(task) + 1}, after a crash)` : ''}`);
 
-    if (!finished && !(await this.begin(run))) {
-      const current = await this.deps.sites.get(site.id);
-      const where = current?.platformId === to.id ? `already on ${to.name}` : `${current?.status ?? 'gone'}`;
-      return this.finish(task, run.taskLog, 'failed', `${site.name} is ${where}, not an enabled site on ${from.name}; nothing was changed.`);
+    if (!finished) {
+      const started = run.step ? ((await this.begin(run)) ? 'start' : 'refused') : await this.start(run);
+      if (started === 'wait' || started === 'cancel') return this.hold(run, started);
+      if (started === 'refused') {
+        const current = await this.deps.sites.get(site.id);
+        const where = current?.platformId === to.id ? `already on ${to.name}` : `${current?.status ?? 'gone'}`;
+        return this.finish(task, run.taskLog, 'failed', `${site.name} is ${where}, not an enabled site on ${from.name}; nothing was changed.`);
+      }
     }
 
     const done = MIGRATION_STEPS.indexOf(run.step as MigrationStep);
@@ -371,9 +425,9 @@ export class MigrationService {
         // Write-ahead: the intent is committed (with the log line) before the step touches anything.
         const moving: Record<string, string> = step === 'moveSite' ? { [CP_MOVE_STARTED]: this.clock.now().toISOString() } : {};
         await this.record(run, run.step ?? STEP_BEGIN, { [CP_INTENT]: step, ...moving });
-        crashPoint(`${step}:before`);
+        crashPoint(`${step}:before`, site.name);
         const checkpoint = await this.runStep(run, step);
-        crashPoint(`${step}:after`);
+        crashPoint(`${step}:after`, site.name);
         await this.record(run, step, checkpoint);
       }
       lease.check();
@@ -402,12 +456,42 @@ export class MigrationService {
     return this.finish(task, run.taskLog, 'succeeded', null);
   }
 
+  /**
+   * A fresh start: asks the rollout's gate and, in the same transaction, marks the site migrating and commits the
+   * first step's intent. A pause or cancel committed before it is seen here; one committed after it finds the
+   * migration started (and lets it finish).
+   */
+  private async start(run: Run): Promise<StartGate | 'refused'> {
+    return this.tx(async () => {
+      const gate = this.deps.gate ? await this.deps.gate(run.task.id) : 'start';
+      if (gate !== 'start') return gate;
+      return (await this.begin(run)) ? 'start' : 'refused';
+    });
+  }
+
+  /** Hands a migration that has not changed anything back to queued (paused rollout) or cancels it (cancelled rollout). */
+  private async hold(run: Run, gate: 'wait' | 'cancel'): Promise<MigrationOutcome> {
+    const { task } = run;
+    const now = this.clock.now();
+    run.log(gate === 'wait' ? 'Not started: its rollout is paused or waiting for a window; it starts when the rollout goes on' : 'Not started: its rollout was cancelled', 'warn');
+    await run.taskLog.flush();
+    // The claim counted an attempt that did not happen.
+    const done =
+      gate === 'wait'
+        ? await this.deps.tasks.transition(task.id, ['processing'], 'queued', { lease: null, attempts: Math.max(0, run.task.attempts - 1) })
+        : await this.deps.tasks.transition(task.id, ['processing'], 'cancelled', { lease: null, finishedAt: now });
+    if (!done) return 'lease-lost';
+    await this.deps.events.publish({ type: 'task.updated', taskId: task.id, state: done.state });
+    return gate === 'wait' ? 'held' : 'cancelled';
+  }
+
   /** Marks the site migrating; on a resumed run it may already be (the worker died after this). */
   private async begin(run: Run): Promise<boolean> {
     const { site, from } = run;
     if (await this.deps.sites.beginMigration(site.id, from.id)) {
       crashPoint('migrate:begun');
-      if (!run.step) await this.record(run, STEP_BEGIN, {});
+      // The first step's intent commits with the begin (one transaction with the rollout's gate).
+      if (!run.step) await this.record(run, STEP_BEGIN, { [CP_INTENT]: MIGRATION_STEPS[0]! });
       return true;
     }
     // One active migrate task per site (TaskRepository.create), so a migrating site on `from` is ours.
@@ -416,7 +500,15 @@ export class MigrationService {
   }
 
   private runStep(run: Run, step: MigrationStep): Promise<Record<string, string>> {
-    return MIGRATION_STEP_HANDLERS[step](this.deps.driver, this.deps.health ? { ...run, health: this.deps.health } : run);
+    const progress: StepProgress = {
+      done: (key) => Boolean(run.checkpoint[CP_COMMAND_DONE + key]),
+      // The end of each external command is committed right after it returns, so recovery never runs it again.
+      completed: async (key) => {
+        await this.record(run, run.step ?? STEP_BEGIN, { [CP_COMMAND_DONE + key]: this.clock.now().toISOString() });
+        crashPoint(`${step}:command-committed`);
+      },
+    };
+    return MIGRATION_STEP_HANDLERS[step](this.deps.driver, { ...run, progress, ...(this.deps.health ? { health: this.deps.health } : {}) });
   }
 
   private async record(run: Run, step: string, checkpoint: Record<string, string>): Promise<void> {
@@ -431,11 +523,13 @@ export class MigrationService {
    * when the driver confirms the files are on the old platform and hash like the backup; otherwise the task fails
    * saying the site needs attention. Safe to repeat: a crash during a rollback is followed by another one.
    */
-  private async rollback(run: Run, reason: string): Promise<MigrationOutcome> {
+  private async rollback(run: Run, reason: string, afterCrash = false): Promise<MigrationOutcome> {
     const { site, from, log } = run;
-    log(`Failed: ${reason}`, 'error');
+    log(afterCrash ? `Interrupted: ${reason}` : `Failed: ${reason}`, afterCrash ? 'warn' : 'error');
     log(`Rolling back ${site.name} to ${from.name}`, 'warn');
-    if (run.checkpoint[CP_ROLLBACK] !== reason) await this.record(run, run.step ?? STEP_BEGIN, { [CP_ROLLBACK]: reason });
+    if (run.checkpoint[CP_ROLLBACK] !== reason) {
+      await this.record(run, run.step ?? STEP_BEGIN, { [CP_ROLLBACK]: reason, ...(afterCrash ? { [CP_INTERRUPTED]: '1' } : {}) });
+    }
     crashPoint('rollback:before');
     let verified: boolean;
     try {
@@ -456,7 +550,38 @@ export class MigrationService {
     if (verified) log(`Rolled back: ${site.name} is on ${from.name} as before`, 'warn');
     else log(`Restored ${site.name} on ${from.name}; the ${this.deps.driver.name} driver cannot check its files, so this is not verified`, 'warn');
     await this.record(run, 'rolledBack', {});
+    if (afterCrash) return this.retry(run, reason);
     return this.finish(run.task, run.taskLog, 'failed', reason);
+  }
+
+  /**
+   * A crash cut the migration while the site moved and it is rolled back: queued again as a new attempt (its job in
+   * the same transaction), not failed — a crash delays work, it does not fail it — unless JOB_MAX_ATTEMPTS attempts
+   * were cut already.
+   */
+  private async retry(run: Run, reason: string): Promise<MigrationOutcome> {
+    const { task, log } = run;
+    const cut = interruptionsOf(run) + 1;
+    const max = this.deps.maxAttempts ?? 3;
+    const jobs = this.deps.jobs;
+    if (!jobs || cut >= max) {
+      return this.finish(task, run.taskLog, 'failed', `${reason} A crash cut this migration ${cut === 1 ? 'once' : `${cut} times`}; it is not tried again (attempts: ${max}).`);
+    }
+    log(`Queued again as attempt ${cut + 1} of ${max}: a crash is not a failure of the site`, 'warn');
+    await run.taskLog.flush();
+    const requeued = await this.tx(async () => {
+      const t = await this.deps.tasks.transition(task.id, ['processing'], 'queued', {
+        lease: null,
+        error: null,
+        step: null,
+        checkpoint: { [CHECKPOINT_INTERRUPTIONS]: String(cut) },
+      });
+      if (t) await jobs.enqueue<MigrateJobData>(MIGRATE_JOB, { taskId: task.id }, { uniqueKey: migrateRetryJobKey(task.id, cut + 1) });
+      return t;
+    });
+    if (!requeued) return 'lease-lost';
+    await this.deps.events.publish({ type: 'task.updated', taskId: task.id, state: 'queued' });
+    return 'requeued';
   }
 
   /**

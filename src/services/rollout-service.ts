@@ -33,6 +33,7 @@ import {
   type Rollout,
   type RolloutAction,
   type RolloutPatch,
+  type StartGate,
   type Wave,
   type WaveSite,
 } from '../domain/rollout.js';
@@ -156,8 +157,9 @@ export class RolloutService {
   }
 
   /**
-   * Pause: running migrations finish, queued ones wait (the migrate job's gate) and no wave starts. Resume: the
-   * sites that failed in the wave that paused it are tried again (the fix is what the resume is for), then the
+   * Pause: running migrations finish, queued ones wait (the migrate job's gate, asked again in one transaction with
+   * a migration's first change) and no wave starts. Resume (of a paused rollout, or of one whose last wave failed):
+   * the sites that failed in the wave that stopped it are tried again (the fix is what the resume is for), then the
    * rollout goes on. Cancel: queued migrations are cancelled, running ones finish.
    */
   private async act(key: string, action: RolloutAction, actor: Actor): Promise<Rollout> {
@@ -171,6 +173,7 @@ export class RolloutService {
         (u) => (u ? { actor, action: `rollout.${action}` as const, subject: { kind: 'rollout' as const, id: u.id, name: `#${u.number}` }, details: { state: u.state } } : null),
       );
       if (updated) {
+        crashPoint(`rollout:${action}:committed`);
         if (action === 'cancel') await this.cancelQueued(updated, actor);
         if (action === 'resume') await this.enqueueAdvance(updated, `resume:${updated.version}`);
         await this.deps.events.publish({ type: 'rollout.updated', rolloutId: updated.id, planId: updated.planId });
@@ -183,8 +186,9 @@ export class RolloutService {
 
   /** The waves with the failed sites of a finished current wave reset for another try. */
   private async retryFailed(rollout: Rollout): Promise<Wave[]> {
-    const wave = currentWave(rollout);
-    if (!wave || wave.state !== 'running') return rollout.waves;
+    // A failed rollout's last wave (recorded done by older versions) is the one to retry.
+    const wave = currentWave(rollout) ?? (rollout.state === 'failed' ? (rollout.waves[rollout.waves.length - 1] ?? null) : null);
+    if (!wave || wave.state === 'pending') return rollout.waves;
     const tasks = await this.repos.tasks.getMany(wave.sites.map((s) => s.taskId).filter((id): id is string => id !== null));
     if (tasks.some((t) => isActive(t.state))) return rollout.waves;
     const failed = new Set(tasks.filter((t) => t.state === 'failed').map((t) => t.id));
@@ -195,6 +199,7 @@ export class RolloutService {
         : {
             ...w,
             state: 'pending' as const,
+            finishedAt: null,
             sites: w.sites.map((s) => (s.taskId && failed.has(s.taskId) ? { ...s, taskId: null, attempts: [...(s.attempts ?? []), s.taskId] } : s)),
           },
     );
@@ -230,20 +235,30 @@ export class RolloutService {
 
   /** Whether a queued migrate task may start now: not while its rollout is paused, cancelled or outside a window. */
   async mayStart(taskId: string): Promise<boolean> {
+    return (await this.gate(taskId)) === 'start';
+  }
+
+  /**
+   * The rollout's word on a migration that has not changed its site yet (queued, or claimed and about to begin):
+   * `wait` while the rollout is paused or outside the site's window, `cancel` once it was cancelled. MigrationService
+   * asks it in one transaction with the migration's first change, so a committed pause is a hard stop.
+   */
+  async gate(taskId: string): Promise<StartGate> {
     const task = await this.repos.tasks.get(taskId);
-    if (!task?.planId || task.state !== 'queued') return true;
+    if (!task?.planId || !isActive(task.state)) return 'start';
     const rollout = await this.repos.rollouts.getByPlan(task.planId);
-    if (!rollout) return true;
-    if (rollout.state !== 'running' && rollout.state !== 'scheduled') return false;
+    if (!rollout) return 'start';
+    if (rollout.state === 'cancelled') return 'cancel';
+    if (rollout.state !== 'running' && rollout.state !== 'scheduled') return 'wait';
     const windows = (await this.windowsOf(rollout))(task.subject.name);
     const now = this.clock.now();
     const opening = nextOpening(windows, now);
-    if (opening.getTime() === now.getTime()) return true;
+    if (opening.getTime() === now.getTime()) return 'start';
     // Started in a window that has closed since: wait for the next one (advance then enqueues the queued tasks again).
     const events: DomainEvent[] = [];
     await this.waitForWindow(rollout, `${task.subject.name}: ${describeWindows(windows)}`, opening, events);
     for (const e of events) await this.deps.events.publish(e);
-    return false;
+    return 'wait';
   }
 
   /** A migration of a rollout ended (or its job found nothing to do): move the rollout on. */
@@ -316,8 +331,8 @@ export class RolloutService {
       const last = wave.index === rollout.waves.length - 1;
       if (last) {
         // Nothing is left to hold back: the rollout ends as failed (each failure is already in the summary's thread).
-        const waves = rollout.waves.map((w) => (w.index === wave.index ? { ...w, state: 'done' as const, finishedAt: now } : w));
-        const { rollout: failedRollout, won } = await this.apply(rollout, { state: 'failed', waves, finishedAt: now, reason: reason.slice(0, 2000) });
+        // The wave stays open, so a resume retries its failed sites.
+        const { rollout: failedRollout, won } = await this.apply(rollout, { state: 'failed', finishedAt: now, reason: reason.slice(0, 2000) });
         if (won) events.push({ type: 'rollout.updated', rolloutId: failedRollout.id, planId: failedRollout.planId });
         return { rollout: failedRollout, result: won ? 'done' : 'again' };
       }

@@ -224,7 +224,16 @@ export const rolloutContract = (label: string, create: () => Promise<StoreInstan
       await end(last[0]!, 'failed', 'health check failed');
       expect(await services.rollouts.advance(rollout.id)).toBe('done');
       expect((await repos.rollouts.get(rollout.id))!).toMatchObject({ state: 'failed' });
-      await expect(services.rollouts.resume(rollout.id, BOB)).rejects.toThrow(/is failed/);
+      // Resumable: the last wave's failed site is tried again, and the rollout ends done once it succeeds.
+      expect(await services.rollouts.resume(rollout.id, BOB)).toMatchObject({ state: 'running', finishedAt: null });
+      expect(await services.rollouts.advance(rollout.id)).toBe('wave-started');
+      const retried = (await tasksOfPlan(rollout.planId)).filter((t) => t.state === 'queued');
+      expect(retried.map((t) => t.subject.name)).toEqual(['e.example.org']);
+      expect(retried[0]!.id).not.toBe(last[0]!.id);
+      await end(retried[0]!, 'succeeded');
+      expect(await services.rollouts.advance(rollout.id)).toBe('done');
+      expect((await repos.rollouts.get(rollout.id))!).toMatchObject({ state: 'done' });
+      await expect(services.rollouts.resume(rollout.id, BOB)).rejects.toThrow(/is done/);
     });
 
     test('a site pinned after Confirm is held out when its wave starts, with the pin as the reason', async () => {

@@ -326,3 +326,38 @@ describe('import of the old JSON snapshot', () => {
     expect((await store.repos.platforms.list()).total).toBe(0);
   });
 });
+
+describe('a full disk under the job queue', () => {
+  test('a recurring job whose end cannot be recorded is not stuck: the end is written once space is freed, and it runs again', async () => {
+    const store = openStore();
+    await seed(store);
+    const queue = store.queue({ pollIntervalMs: 5 });
+    let runs = 0;
+    let fill = true;
+    queue.define('tick', async () => {
+      runs += 1;
+      if (fill) {
+        fill = false;
+        // The disk fills while the job runs: no free page is left for anything that grows.
+        store.db.setMaxPages(store.db.pageCount());
+        for (let i = 0; ; i++) {
+          const full = await store.repos.distributions.create({ slug: `fill${i}`, title: 'f'.repeat(2000) }).then(() => false, (e: unknown) => e instanceof StorageFullError);
+          if (full) break;
+        }
+        // Its end (a failure with a long reason) needs room the disk no longer has.
+        throw new Error(`tick failed: ${'x'.repeat(20_000)}`);
+      }
+    });
+    await queue.start();
+    await queue.every('tick', 20, {}, { uniqueKey: 'tick' });
+    await waitFor(() => runs === 1 && !fill, 'the first run');
+    // While full: no second run (its end is not recorded yet), and the row is still running under this queue.
+    await waitFor(async () => (await queue.list('tick'))[0]?.state === 'running', 'the job to be running');
+    const before = runs;
+    store.db.setMaxPages(1 << 30);
+    await waitFor(() => runs > before, 'the recurring job to run again once space is freed', 20_000);
+    await queue.stop();
+    const [job] = await queue.list('tick');
+    expect(job!.lastError ?? '').toMatch(/^(tick failed|$)/);
+  });
+});

@@ -79,6 +79,11 @@ describe('durability of the embedded store (real process)', () => {
       expect(err).toContain(`DATA_DIR ${dataDir}`);
       expect(err).toContain(`pid ${first.child.pid}`);
       expect(err).toMatch(/only one process may use it/);
+      expect(err).not.toMatch(/DATABASE_FILE\)/);
+      // The lock is on DATA_DIR itself (its sites, platforms and backups): another database file does not get round it.
+      const third = startProcess({ PORT: String(other), DATA_DIR: dataDir, DATABASE_FILE: join(dir, 'elsewhere.db'), LOG_LEVEL: 'warn' });
+      expect(await third.exited).toBe(75);
+      expect(third.stderr.join('')).toContain(`DATA_DIR ${dataDir} is in use by another Distro process (pid ${first.child.pid})`);
       expect((await postDistribution(`http://127.0.0.1:${port}`, 'still-mine')).status).toBe(201);
     } finally {
       first.child.kill('SIGTERM');
@@ -168,9 +173,15 @@ describe('a full disk', () => {
     const known = ((await reads.json()) as { items: Array<{ slug: string }> }).items.map((d) => d.slug);
     expect(known).toContain('before');
     expect((await postDistribution(base, 'while-full')).status).toBe(507);
+    // Readiness says so, naming it, while /healthz (reachability) stays up.
+    const degraded = await fetch(`${base}/readyz`);
+    expect(degraded.status).toBe(503);
+    expect(((await degraded.json()) as { problems: string[] }).problems).toEqual([expect.stringMatching(/^disk full/)]);
 
     free();
     expect((await postDistribution(base, 'after')).status).toBe(201);
+    const ready = await fetch(`${base}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toMatchObject({ status: 200, body: { status: 'ready', problems: [] } });
     const after = ((await (await fetch(`${base}/api/distributions`)).json()) as { items: Array<{ slug: string }> }).items.map((d) => d.slug);
     expect(after).toEqual(expect.arrayContaining(['before', 'after']));
     expect(after).not.toContain('while-full');

@@ -30,7 +30,7 @@ describe('without METRICS_TOKEN', () => {
     expect(live.body.status).toBe('ok');
     const ready = await api(product.url, 'GET', '/readyz', undefined, {});
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ ready: true, checks: { store: { ok: true }, queue: { ok: true } } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { store: { ok: true }, queue: { ok: true } }, problems: [] });
   });
 
   test('/metrics from loopback: latency by route pattern, job backlog and age, rollouts, store health', async () => {

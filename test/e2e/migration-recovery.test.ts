@@ -134,11 +134,37 @@ describe('recovery at start of the embedded process', () => {
     expect(await world.repos.tasks.claim(task.id, 'previous-run', new Date(now.getTime() + 15_000), now)).not.toBeNull();
     const migrations = new MigrationService({ ...world.repos, driver: world.driver, events: new EventBus() });
     expect(await migrations.recover('this-run')).toEqual([]);
-    // A task this very owner holds is running here: not taken over even when every lease counts as expired.
-    expect(await migrations.recover('previous-run', { everyLease: true })).toEqual([]);
     expect(await migrations.recover('this-run', { everyLease: true })).toEqual([{ taskId: task.id, outcome: 'succeeded' }]);
     expect(await world.repos.sites.get(site.id)).toMatchObject({ status: 'enabled', platformId: world.platforms[NEW]!.id });
     expect(await messagesOf(world, task.id)).toEqual(expect.arrayContaining([expect.stringMatching(/Recovered by this-run after the worker previous-run stopped/)]));
+  });
+
+  test('a task of this very process is taken over once its lease expired when no run of it is going on here; one running here is not', async () => {
+    const world = await createWorld({ sites: { [OLD]: ['stuck.example.org', 'busy.example.org'] } });
+    const stuck = await world.migrateTask(world.sites['stuck.example.org']!, world.platforms[NEW]!);
+    const now = new Date();
+    // Claimed by this process, then its run ended without settling the task (a write failed on a full disk).
+    expect(await world.repos.tasks.claim(stuck.id, 'me', new Date(now.getTime() - 1), now)).not.toBeNull();
+    const migrations = new MigrationService({ ...world.repos, driver: world.driver, events: new EventBus() });
+    expect(await migrations.recover('me')).toEqual([{ taskId: stuck.id, outcome: 'succeeded' }]);
+    expect(await world.repos.sites.get(stuck.subject.id)).toMatchObject({ status: 'enabled', platformId: world.platforms[NEW]!.id });
+
+    // A run going on here keeps its task, even when every lease counts as expired.
+    const busy = await world.migrateTask(world.sites['busy.example.org']!, world.platforms[NEW]!);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The same driver whose backup waits for the test.
+    const driver = Object.create(world.driver) as typeof world.driver;
+    driver.backup = async (...args) => {
+      await gate;
+      return world.driver.backup(...args);
+    };
+    const slow = new MigrationService({ ...world.repos, driver, events: new EventBus() });
+    const running = slow.run(busy.id, 'me');
+    while (!(await messagesOf(world, busy.id)).includes('Step backup')) await tick();
+    expect(await slow.recover('me', { everyLease: true })).toEqual([]);
+    release();
+    expect(await running).toBe('succeeded');
   });
 
   test('a queue retry that claims a dead worker\'s expired task says so in the task log, as the recover job does', async () => {

@@ -77,7 +77,9 @@ export class MongoTasks implements TaskRepository {
     to: Task['state'],
     patch: Parameters<TaskRepository['transition']>[3] = {},
   ) {
-    const update: Update = { $set: { ...pickPatch(patch, TASK_PATCH_KEYS), state: to } };
+    const clean = pickPatch(patch, TASK_PATCH_KEYS);
+    if (clean.checkpoint) clean.checkpoint = mapKeys(clean.checkpoint, encodeKey) as Record<string, string>;
+    const update: Update = { $set: { ...clean, state: to } };
     if (isActive(to)) {
       // type and subject never change, so reading them first cannot race with the CAS below.
       const current = await this.c.get(id);

@@ -214,6 +214,11 @@ export class SqliteDatabase {
     }
   }
 
+  /** Writes are refused for lack of space: the last write failed so, and none has succeeded since. */
+  get storageFull(): boolean {
+    return this.full;
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     await this.read(() => this.get('SELECT 1 AS one'));
@@ -451,7 +456,7 @@ const lockedError = (where: string, pidFile: string | null): StoreUnusableError 
   const pid = pidFile && existsSync(pidFile) ? Number.parseInt(readFileSync(pidFile, 'utf8'), 10) : NaN;
   const who = Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) ? `Distro process (pid ${pid})` : 'process';
   return new StoreUnusableError(`The database ${where} is in use by another ${who}; only one process may use it.`, {
-    hint: 'Stop the other process, or give this one another DATA_DIR (or DATABASE_FILE).',
+    hint: 'Stop the other process, or give this one its own DATA_DIR.',
   });
 };
 

@@ -45,5 +45,6 @@ export const createSqliteRepositories = (db: SqliteDatabase): SqliteRepositories
   holds: new SqliteHolds(db),
   transaction: (fn) => db.transaction(fn),
   ping: () => db.ping(),
+  storageFull: () => db.storageFull,
   close: () => db.close(),
 });

@@ -43,6 +43,9 @@ const patchColumns = (patch: TaskPatch): Array<[string, unknown]> => {
   if ('lease' in clean) cols.push(['lease_owner', clean.lease?.owner ?? null], ['lease_until', msOrNull(clean.lease?.until)]);
   if ('confirmedBy' in clean) cols.push(['confirmed_by', clean.confirmedBy ? json(clean.confirmedBy) : null]);
   if ('attempts' in clean) cols.push(['attempts', clean.attempts]);
+  // A whole new checkpoint (a migration queued again as a new attempt), not a merge like setStep.
+  if ('step' in clean) cols.push(['step', clean.step ?? null]);
+  if ('checkpoint' in clean) cols.push(['checkpoint', json(clean.checkpoint ?? {})]);
   return cols;
 };
 

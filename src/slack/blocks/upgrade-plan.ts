@@ -4,6 +4,7 @@
  * with chat.update as the plan and its tasks change.
  */
 import type { Task, TaskState } from '../../domain/task.js';
+import { interruptionsOf } from '../../domain/task-progress.js';
 import type { PlanSkip } from '../../domain/upgrade-plan.js';
 import { firstErrorLine } from '../../lib/first-error-line.js';
 import { plural } from '../../lib/plural.js';
@@ -80,13 +81,15 @@ interface Progress {
   cancelled: Array<{ siteName: string; task: Task }>;
   skipped: PlanSkip[];
   succeeded: Array<{ siteName: string; task: Task }>;
+  /** Tasks a crash cut and that were retried (not failures of their sites). */
+  interrupted: number;
 }
 
 const progressOf = (view: PlanView): Progress => {
   const bySite = new Map(view.tasks.map((t) => [t.subject.id, t]));
   const skipped = view.plan.skipped ?? [];
   const skippedNames = new Set(skipped.map((s) => s.site));
-  const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], waiting: [], cancelled: [], skipped: [...skipped], succeeded: [] };
+  const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], waiting: [], cancelled: [], skipped: [...skipped], succeeded: [], interrupted: 0 };
   const r = view.rollout;
   // Site id → its wave, for the sites a wave still has to start.
   const waveOf = new Map<string, WaitingWave>();
@@ -99,6 +102,7 @@ const progressOf = (view: PlanView): Progress => {
   }
   for (const m of view.plan.moves) {
     const task = bySite.get(m.siteId);
+    if (task && interruptionsOf(task)) p.interrupted += 1;
     const wave = waveOf.get(m.siteId);
     if (wave && (!task || task.state === 'failed' || task.state === 'cancelled')) {
       if (!wave.sites.length) p.waiting.push(wave);
@@ -113,7 +117,8 @@ const progressOf = (view: PlanView): Progress => {
 };
 
 const taskRef = (task: Task, options: PlanMessageOptions): string =>
-  options.taskUrl ? `<${options.taskUrl(task.id)}|task #${task.number}>` : `task #${task.number}`;
+  (options.taskUrl ? `<${options.taskUrl(task.id)}|task #${task.number}>` : `task #${task.number}`) +
+  (interruptionsOf(task) ? ` · interrupted by a restart, retried` : '');
 
 /** "3 failed · 4 running · 20 queued · 973 succeeded": only the states that occur, the urgent ones first. */
 const countsText = (p: Progress): string =>
@@ -124,6 +129,7 @@ const countsText = (p: Progress): string =>
     p.scheduling.length ? `${p.scheduling.length.toLocaleString('en-US')} being scheduled` : null,
     waitingCount(p) ? `:double_vertical_bar: ${waitingCount(p).toLocaleString('en-US')} waiting for a later wave` : null,
     p.succeeded.length ? `:white_check_mark: ${p.succeeded.length.toLocaleString('en-US')} succeeded` : null,
+    p.interrupted ? `:repeat: ${p.interrupted.toLocaleString('en-US')} interrupted by a restart, retried` : null,
     p.cancelled.length ? `:no_entry_sign: ${p.cancelled.length.toLocaleString('en-US')} cancelled` : null,
     p.skipped.length ? `:heavy_minus_sign: ${p.skipped.length.toLocaleString('en-US')} not scheduled` : null,
   ]

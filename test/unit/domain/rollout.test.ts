@@ -30,7 +30,9 @@ describe('rollout state machine', () => {
   const now = new Date('2026-01-01T00:00:00Z');
   test('allowed moves record who and when', () => {
     expect(rolloutAction({ state: 'running', number: 1 }, 'pause', BOB, now)).toEqual({ state: 'paused', pausedBy: BOB, pausedAt: now, reason: null });
-    expect(rolloutAction({ state: 'paused', number: 1 }, 'resume', BOB, now)).toEqual({ state: 'running', resumedBy: BOB, resumedAt: now, reason: null });
+    expect(rolloutAction({ state: 'paused', number: 1 }, 'resume', BOB, now)).toEqual({ state: 'running', resumedBy: BOB, resumedAt: now, reason: null, finishedAt: null });
+    // A rollout whose last wave failed is resumed too (its failed sites are retried).
+    expect(rolloutAction({ state: 'failed', number: 1 }, 'resume', BOB, now)).toEqual({ state: 'running', resumedBy: BOB, resumedAt: now, reason: null, finishedAt: null });
     expect(rolloutAction({ state: 'scheduled', number: 1 }, 'cancel', BOB, now)).toMatchObject({ state: 'cancelled', cancelledBy: BOB, cancelledAt: now, finishedAt: now });
   });
 
@@ -39,7 +41,7 @@ describe('rollout state machine', () => {
     ['paused', 'pause'],
     ['running', 'resume'],
     ['cancelled', 'cancel'],
-    ['failed', 'resume'],
+    ['done', 'resume'],
   ] as const)('%s cannot %s: a ConflictError naming the state', (state, action) => {
     expect(() => rolloutAction({ state, number: 7 }, action, BOB, now)).toThrow(ConflictError);
     expect(() => rolloutAction({ state, number: 7 }, action, BOB, now)).toThrow(`Rollout 7 is ${state}`);
