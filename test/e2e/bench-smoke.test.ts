@@ -20,6 +20,7 @@ const NOT_YET: Record<string, string> = {
 const SMOKE_ARGS: Record<string, string[] | null> = {
   'bench:compare': ['3'],
   'bench:exposure': ['1'],
+  'bench:import': ['50', '1'],
   'bench:migrate': ['4'],
   'bench:parsers': ['1'],
   'bench:poll': ['1'],
