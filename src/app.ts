@@ -199,7 +199,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
 
   let migrations: MigrationService | null = null;
   if (worker) {
-    const builds = new BuildService({ repos, driver, events, targets: services.distributions });
+    const builds = new BuildService({ repos, driver, events, targets: services.distributions, jobs });
     registerPollJobs(jobs, { polls, events, maxAttempts: config.jobs.maxAttempts });
     registerBuildJobs(jobs, { builds, maxAttempts: config.jobs.maxAttempts });
     registerAdvisoryJobs(jobs, { advisories: services.advisories, logger });

@@ -76,6 +76,8 @@ export const createServices = (deps: ServiceDeps): Services => {
     holds,
     defaultPolicy: { ...DEFAULT_POLICY, ...(deps.defaultPollIntervalMinutes !== undefined ? { pollIntervalMinutes: deps.defaultPollIntervalMinutes } : {}) },
     onUpstreamChanged: (d) => polls.schedule(d),
+    // Waiting and running rollouts of the distribution take a policy change up at once.
+    onPolicyChanged: (d, changes, actor) => rollouts.policyChanged(d.id, changes, actor),
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
   });
   const rollouts = new RolloutService({ repos, jobs, events, audit, holds, ...(deps.clock ? { clock: deps.clock } : {}) });

@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import type { AuditSubject } from '../domain/audit.js';
+import type { AuditDetails, AuditSubject } from '../domain/audit.js';
 import type { Hold } from '../domain/hold.js';
 import {
   DEFAULT_POLICY,
@@ -18,6 +18,8 @@ import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
 import { rolloutPolicyProblems } from '../domain/rollout-policy.js';
 import { securityPolicyProblems } from '../domain/security-policy.js';
+import { policyChanges } from '../domain/policy-changes.js';
+import { releaseAgeProblems } from '../domain/release-age.js';
 import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
@@ -90,6 +92,7 @@ const policyProblems = (policy: UpdatePolicy): string[] => [
   ...(Number.isInteger(policy.pollIntervalMinutes) && policy.pollIntervalMinutes >= 0 ? [] : ['policy.pollIntervalMinutes: a whole number ≥ 0']),
   ...rolloutPolicyProblems(policy.rollout),
   ...securityPolicyProblems(policy.security),
+  ...releaseAgeProblems(policy.minReleaseAgeHours),
 ];
 
 export const distributionSubject = (d: Pick<Distribution, 'id' | 'slug'>): AuditSubject => ({ kind: 'distribution', id: d.id, name: d.slug });
@@ -103,6 +106,8 @@ export interface DistributionServiceDeps {
   defaultPolicy?: UpdatePolicy;
   /** Called after a distribution's upstream or policy is set, to (re)schedule its polling. */
   onUpstreamChanged?: (distribution: Distribution) => Promise<unknown>;
+  /** Called after a policy change is committed, so waiting and running rollouts take it up at once. */
+  onPolicyChanged?: (distribution: Distribution, changes: AuditDetails, actor: Actor) => Promise<unknown>;
   /** Which upstream URLs are accepted (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
   upstreamPolicy?: UpstreamUrlPolicy;
 }
@@ -148,19 +153,21 @@ export class DistributionService {
     problems.push(...this.inputProblems(rest));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
     // A policy change is its own action (it decides what happens automatically); other edits list their fields.
+    // A policy change records each changed value as before → after (URL credentials redacted here, operator secrets
+    // by the store's redactor); a save that leaves the policy as it was is an ordinary update.
+    const changes = merged ? policyChanges(current.policy, merged, redactUrl) : {};
+    const policyChanged = Object.keys(changes).length > 0;
     const updated = await this.deps.audit.change(
       () => this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) }),
       (d) => ({
         actor,
-        action: merged ? 'policy.change' : 'distribution.update',
+        action: policyChanged ? 'policy.change' : 'distribution.update',
         subject: distributionSubject(d),
-        details: {
-          fields: Object.keys(patch).sort().join(','),
-          ...(merged ? { pollIntervalMinutes: merged.pollIntervalMinutes, autoTarget: merged.autoTarget } : {}),
-        },
+        details: { fields: Object.keys(patch).sort().join(','), ...changes },
       }),
     );
     if (patch.upstream !== undefined || policy) await this.deps.onUpstreamChanged?.(updated);
+    if (policyChanged) await this.deps.onPolicyChanged?.(updated, changes, actor);
     return updated;
   }
 

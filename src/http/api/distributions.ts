@@ -30,6 +30,8 @@ const policySchema = z.strictObject({
   // Shape and limits checked in the domain (rollout-policy.ts), naming each field, for every surface.
   rollout: z.custom<RolloutPolicy | null>(() => true).optional(),
   security: z.custom<SecurityPolicy | null>(() => true).optional(),
+  // Checked in the domain (release-age.ts), naming the field.
+  minReleaseAgeHours: z.custom<number | null>(() => true).optional(),
 });
 
 // Shapes only: size limits and the control-character rule live in the domain (field-limits.ts), for every surface.
