@@ -15,7 +15,8 @@ const flatten = (value: unknown, path: string, out: Map<string, string>): void =
     for (const k of Object.keys(value)) flatten(value[k], path ? `${path}.${k}` : k, out);
     return;
   }
-  if (value === undefined) return;
+  // Absent and null both mean "not set" (a form sends null, the API may leave it out).
+  if (value === undefined || value === null) return;
   out.set(path, typeof value === 'string' ? value : JSON.stringify(value));
 };
 

@@ -10,13 +10,13 @@ import {
   type UpdatePolicy,
   type UpstreamSource,
 } from '../domain/distribution.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ConflictError, HostingError, ValidationError } from '../domain/errors.js';
 import { fieldProblems, type FieldKind } from '../domain/field-limits.js';
-import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type EventPublisher, type HealthChecker, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
-import { rolloutPolicyProblems } from '../domain/rollout-policy.js';
+import { rolloutPolicyProblems, type HealthCheckPolicy } from '../domain/rollout-policy.js';
 import { securityPolicyProblems } from '../domain/security-policy.js';
 import { policyChanges } from '../domain/policy-changes.js';
 import { releaseAgeProblems } from '../domain/release-age.js';
@@ -26,7 +26,7 @@ import { redactUrl } from '../lib/redact.js';
 import { plural } from '../lib/plural.js';
 import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
 import type { HoldService } from './hold-service.js';
-import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
+import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
 
 export interface PlatformOverview {
   platform: Platform;
@@ -110,6 +110,16 @@ export interface DistributionServiceDeps {
   onPolicyChanged?: (distribution: Distribution, changes: AuditDetails, actor: Actor) => Promise<unknown>;
   /** Which upstream URLs are accepted (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
   upstreamPolicy?: UpstreamUrlPolicy;
+  /** Runs a health check as typed on one site (the policy page's test); absent: the test says it is unavailable. */
+  health?: HealthChecker;
+}
+
+/** The outcome of a health check tried on one site (nothing is saved or changed). */
+export interface HealthCheckTrial {
+  ok: boolean;
+  site: string;
+  message: string;
+  log: string[];
 }
 
 /**
@@ -185,6 +195,33 @@ export class DistributionService {
 
   get(key: string): Promise<Distribution> {
     return resolveDistribution(this.repos, key);
+  }
+
+  /**
+   * Tries a health check on one site of the distribution, once (retries off: a test should answer quickly), as
+   * given or else as the policy says. Validated like the policy (a 400 naming the field); the site must be on one
+   * of the distribution's platforms. Changes nothing.
+   */
+  async testHealthCheck(key: string, siteName: string, given?: HealthCheckPolicy | null): Promise<HealthCheckTrial> {
+    const distribution = await this.get(key);
+    const check = given ?? distribution.policy.rollout?.healthCheck ?? null;
+    const problems = check ? rolloutPolicyProblems({ healthCheck: check }) : [];
+    if (!siteName.trim()) problems.push('testSite: the name of a site of this distribution');
+    if (problems.length) throw new ValidationError('Invalid health check.', problems);
+    if (!check || (!check.http && !check.command)) throw new ValidationError('Nothing to test.', ['policy.rollout.healthCheck: give an HTTP check URL or turn the command on']);
+    const site = await resolveSite(this.repos, siteName.trim());
+    const platform = await mustGet('platform', site.platformId, (id) => this.repos.platforms.get(id));
+    if (platform.distributionId !== distribution.id) throw new ValidationError('Not a site of this distribution.', [`testSite: ${site.name} is not on a platform of ${distribution.slug}`]);
+    if (!this.deps.health) return { ok: false, site: site.name, message: 'health checks are not available on this server.', log: [] };
+    const log: string[] = [];
+    const once: HealthCheckPolicy = { ...check, ...(check.http ? { http: { ...check.http, retries: 0 } } : {}) };
+    try {
+      await this.deps.health.check(site, platform, (line) => void log.push(line.slice(0, 500)), once);
+      return { ok: true, site: site.name, message: 'the site passed the check.', log: log.slice(-20) };
+    } catch (error) {
+      if (!(error instanceof HostingError)) throw error;
+      return { ok: false, site: site.name, message: error.message, log: log.slice(-20) };
+    }
   }
 
   async delete(key: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {

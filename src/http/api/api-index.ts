@@ -15,6 +15,7 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'DELETE /distributions/:slug': 'distribution.delete',
   'PUT /distributions/:slug/target': 'distribution.target',
   'POST /distributions/:slug/poll': 'distribution.poll',
+  'POST /distributions/:slug/health-check/test': 'distribution.test-health-check',
   'POST /platforms': 'platform.register',
   'DELETE /platforms/:name': 'platform.delete',
   'POST /sites': 'site.create',

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { RolloutPolicy } from '../../domain/rollout-policy.js';
+import type { HealthCheckPolicy, RolloutPolicy } from '../../domain/rollout-policy.js';
 import type { SecurityPolicy } from '../../domain/security-policy.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
@@ -64,6 +64,9 @@ export const patchDistributionSchema = z
 
 const targetSchema = z.strictObject({ platform: name() });
 
+// The check's shape and limits are the domain's (rollout-policy.ts), naming each field.
+const healthTestSchema = z.strictObject({ site: name(), healthCheck: z.custom<unknown>(() => true).optional() });
+
 /** Drops keys whose value is undefined, so a patch never overwrites a field the client did not send. */
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -111,6 +114,12 @@ export const distributionsApi = (services: Services): Router => {
   router.delete('/:slug', async (req, res) => {
     await services.distributions.delete(req.params.slug, actorOf(res));
     res.status(204).end();
+  });
+
+  // Tries a health check (as given, else the policy's) once on one site of the distribution; changes nothing.
+  router.post('/:slug/health-check/test', async (req, res) => {
+    const body = parseBody(healthTestSchema, req);
+    res.json(await services.distributions.testHealthCheck(req.params.slug, body.site, (body.healthCheck ?? null) as HealthCheckPolicy | null));
   });
 
   router.put('/:slug/target', async (req, res) => {

@@ -12,6 +12,7 @@ import { badge, layout } from './layout.js';
 import { siteHref, taskHref } from './links.js';
 import { planActions } from './forms/page-actions.js';
 import { LIVE_SCRIPT } from './live-script.js';
+import { holdText } from './governance-parts.js';
 
 const ORDER: Record<TaskState | 'none', number> = { failed: 0, processing: 1, queued: 2, none: 3, cancelled: 4, succeeded: 5 };
 
@@ -39,6 +40,13 @@ ${rows.map(
 <td>${task ? html`<a href="${taskHref(task.id)}">#${task.number}</a>` : '—'}</td><td>${task?.state === 'failed' ? firstErrorLine(task.error ?? '') : ''}</td></tr>`,
 )}
 </tbody></table></div>
+${
+  view.held.length
+    ? html`<h2>Held out (${view.held.length})</h2><table id="upgrade-held"><thead><tr><th>Site</th><th>Why</th></tr></thead><tbody>
+${view.held.map((h) => html`<tr><td><a href="${siteHref(h.site.name)}">${h.site.name}</a></td><td>${holdText(h.hold)}</td></tr>`)}
+</tbody></table>`
+    : ''
+}
 ${planActions(view)}`,
   });
 };

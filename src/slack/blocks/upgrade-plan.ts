@@ -11,6 +11,7 @@ import type { PlanView } from '../../services/upgrade-service.js';
 import { countsLine, needsCare, notableLines } from './compare-summary.js';
 import { fitLines } from './fit-lines.js';
 import { rolloutBlocks } from './rollout.js';
+import { rolloutPreviewBlocks } from './rollout-preview.js';
 import { holdLine } from './holds.js';
 import {
   ACTIONS,
@@ -275,7 +276,7 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
   if (state) blocks.push(section(state));
   if (view.rollout) blocks.push(...rolloutBlocks(view.rollout));
   if (progress) blocks.push(...progressBlocks(view, progress, options));
-  blocks.push(...groupBlocks(view, options), ...heldBlocks(view), ...buttons(view), ...rollbackButton(view, progress), context(`Plan \`${plan.id}\``));
+  blocks.push(...groupBlocks(view, options), ...heldBlocks(view), ...rolloutPreviewBlocks(view), ...buttons(view), ...rollbackButton(view, progress), context(`Plan \`${plan.id}\``));
   const status = progress ? countsText(progress).replace(/:[a-z_]+: /g, '') : plan.state;
   return message(notificationText(`Upgrade ${plural(sites, 'site')} of ${distribution.slug} to ${target.name}: ${status}`), blocks);
 };
