@@ -76,6 +76,8 @@ export const planView = (v: PlanView) => ({
   tasks: v.tasks.map(taskSummary),
   rollout: v.rollout,
   held: v.held.map((h) => ({ site: h.site.name, reason: h.hold.reason, by: h.hold.by, at: h.hold.at })),
+  /** Before Confirm: the waves and next window Confirm would use now. */
+  preview: v.preview,
 });
 
 /** Whether a site can be rolled back, to where and until when, or why not. */
