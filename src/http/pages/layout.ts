@@ -68,7 +68,7 @@ button.primary,.button.primary{background:var(--accent);border-color:var(--accen
 .field.invalid textarea{border-color:var(--red)}caption{text-align:left;padding:4px 10px}
 .info{padding:12px 16px;border-radius:8px;background:var(--blue-bg);color:var(--blue);border:1px solid #c6d5f7;overflow-wrap:anywhere}
 .field small{color:var(--muted)}.field .error{color:var(--red);font-weight:600}.field.invalid input{border-color:var(--red)}
-fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:10px 14px}
+fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:10px 14px;min-width:0}
 header.top .user{margin-left:auto;color:#cfd8f5}header.top form.inline{margin:0}
 .ok-note{padding:10px 14px;border-radius:8px;background:var(--green-bg);color:var(--green);border:1px solid #bfe3c9}
 .attention{border-left:4px solid var(--red)}.attention h3{margin:0 0 8px;font-size:15px}

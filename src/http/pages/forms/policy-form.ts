@@ -211,7 +211,7 @@ export const openingsPreview = (windowsText: string, now: Date): SafeHtml => {
   if (!windows.length) return html`<p class="sub" id="window-openings">No maintenance window: migrations may start at any time.</p>`;
   const openings = nextOpenings(windows, now, 3);
   const zoneOf = (at: Date) => windows.find((w) => nextOpenings([w], new Date(at.getTime() - 1), 1)[0]?.getTime() === at.getTime())?.timeZone ?? 'UTC';
-  return html`<table id="window-openings"><caption class="sub">Next openings</caption><thead><tr><th>Window's zone</th><th>UTC</th><th>Your time</th></tr></thead><tbody>
+  return html`<table id="window-openings" tabindex="0"><caption class="sub">Next openings</caption><thead><tr><th>Window's zone</th><th>UTC</th><th>Your time</th></tr></thead><tbody>
 ${openings.map(
   (at) => html`<tr><td>${formatInZone(at, zoneOf(at))}</td><td>${formatInZone(at, 'UTC')}</td><td><time data-local datetime="${at.toISOString()}">${at.toISOString().replace('T', ' ').slice(0, 16)} UTC</time></td></tr>`,
 )}</tbody></table>`;
