@@ -45,6 +45,7 @@ import { isActive, type Task } from '../domain/task.js';
 import type { PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import { crashPoint } from '../lib/crash-point.js';
 import { plural } from '../lib/plural.js';
+import { errorSummary } from '../lib/error-summary.js';
 import { mustGet } from './lookup.js';
 
 export interface RolloutServiceDeps {
@@ -57,6 +58,9 @@ export interface RolloutServiceDeps {
   holds: HoldService;
   clock?: Clock;
 }
+
+/** Longest reason a rollout records (a pause names each failed site with its error, as many as fit). */
+const MAX_REASON_CHARS = 2000;
 
 /** How often a compare-and-set that lost a race is tried again before giving up (a busy rollout). */
 const CAS_TRIES = 20;
@@ -350,10 +354,19 @@ export class RolloutService {
     const failed = tasks.filter((t) => t.state === 'failed');
     const total = wave.sites.length;
     if (exceedsThreshold({ failed: failed.map((t) => t.subject.name), total }, rollout.failureThreshold)) {
-      const names = failed.map((t) => `${t.subject.name}: ${(t.error ?? 'failed').split('\n')[0]!.slice(0, 200)}`);
-      const reason =
+      // Each site's error keeps its cause (the command is shortened, never the error).
+      // Whole sites' errors only: the ones that do not fit are counted, never cut in the middle.
+      const names = failed.map((t) => `${t.subject.name}: ${errorSummary(t.error, 400, 'failed')}`);
+      let reason =
         `Wave ${wave.index + 1}${wave.canary ? ' (canary)' : ''}: ${failed.length} of ${plural(total, 'site')} failed ` +
-        `(threshold ${Math.round(rollout.failureThreshold * 100)}%). ${names.join('; ')}`;
+        `(threshold ${Math.round(rollout.failureThreshold * 100)}%). `;
+      let shown = 0;
+      for (const n of names) {
+        if (reason.length + n.length + 60 > MAX_REASON_CHARS) break;
+        reason += `${shown ? '; ' : ''}${n}`;
+        shown++;
+      }
+      if (shown < names.length) reason += `; and ${names.length - shown} more (their errors are on the rollout's page)`;
       const last = wave.index === rollout.waves.length - 1;
       if (last) {
         // Nothing is left to hold back: the rollout ends as failed (each failure is already in the summary's thread).

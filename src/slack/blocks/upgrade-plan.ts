@@ -12,6 +12,7 @@ import { countsLine, needsCare, notableLines } from './compare-summary.js';
 import { fitLines } from './fit-lines.js';
 import { rolloutBlocks } from './rollout.js';
 import { rolloutPreviewBlocks } from './rollout-preview.js';
+import { latestPerSite } from '../../domain/rollout-progress.js';
 import { holdLine } from './holds.js';
 import {
   ACTIONS,
@@ -73,7 +74,8 @@ interface Progress {
 }
 
 const progressOf = (view: PlanView): Progress => {
-  const bySite = new Map(view.tasks.map((t) => [t.subject.id, t]));
+  // Each site's latest attempt (one home for the rule: rollout-progress.ts), as pages and the API count.
+  const bySite = new Map(latestPerSite(view.tasks).map((t) => [t.subject.id, t]));
   const skipped = view.plan.skipped ?? [];
   const skippedNames = new Set(skipped.map((s) => s.site));
   const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], waiting: [], cancelled: [], skipped: [...skipped], succeeded: [] };
