@@ -174,10 +174,18 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
     git: new GitUpstreamChecker({ allowLocalUpstreams: config.hosting.allowLocalUpstreams, timeoutMs: config.git.timeoutMs }),
     github: new GitHubUpstreamChecker({ apiUrl: config.github.apiUrl, token: config.github.token }),
   };
+  // One health checker: the worker's migrations run it; the policy page's test runs it (web processes probe HTTP only,
+  // the operator's command runs where migrations run).
+  const healthChecker = new SiteHealthChecker({
+    distributionOf: async (platform) => repos.distributions.get(platform.distributionId),
+    command: config.role !== 'web' ? config.hosting.healthCheckCommand : null,
+    allowHosts: config.hosting.healthCheckAllowHosts,
+  });
   const services = createServices({
     repos,
     jobs,
     events,
+    health: healthChecker,
     // Web processes only queue install tasks; the driver is called by workers (site.install job).
     siteInstalls: driver.installSite !== undefined,
     // A stat of the platform's directory (shared DATA_DIR), not a hosting operation.
@@ -232,7 +240,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
 
   let migrations: MigrationService | null = null;
   if (worker) {
-    const builds = new BuildService({ repos, driver, events, targets: services.distributions });
+    const builds = new BuildService({ repos, driver, events, targets: services.distributions, jobs });
     registerPollJobs(jobs, { polls, events, maxAttempts: config.jobs.maxAttempts });
     registerBuildJobs(jobs, { builds, maxAttempts: config.jobs.maxAttempts });
     registerAdvisoryJobs(jobs, { advisories: services.advisories, logger });
@@ -246,11 +254,7 @@ export const buildApp = async (config: Config, overrides: AppOverrides): Promise
       concurrencyPerServer: config.hosting.concurrencyPerServer,
       maxAttempts: config.jobs.maxAttempts,
       onError: (error) => logger.error({ err: error }, 'migration error'),
-      health: new SiteHealthChecker({
-        distributionOf: async (platform) => repos.distributions.get(platform.distributionId),
-        command: config.hosting.healthCheckCommand,
-        allowHosts: config.hosting.healthCheckAllowHosts,
-      }),
+      health: healthChecker,
       rollouts: services.rollouts,
     });
     registerRolloutJobs(jobs, { rollouts: services.rollouts, maxAttempts: config.jobs.maxAttempts });

@@ -15,6 +15,7 @@ export const ACTION_ROLES = {
   'distribution.edit': 'admin',
   'distribution.delete': 'admin',
   'distribution.test-upstream': 'admin',
+  'distribution.test-health-check': 'admin',
   'distribution.target': 'operator',
   'distribution.poll': 'operator',
   'distribution.build': 'operator',

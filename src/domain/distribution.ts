@@ -16,6 +16,8 @@ export interface UpdatePolicy {
   pollIntervalMinutes: number;
   /** When true a newly built platform becomes the upgrade target automatically. */
   autoTarget: boolean;
+  /** Hours a new build must have been known before it becomes the target automatically (src/domain/release-age.ts); default 0. */
+  minReleaseAgeHours?: number | null;
   /** How Confirm's migrations reach the sites: waves, health checks, maintenance windows (absent: one wave, any time). */
   rollout?: RolloutPolicy | null;
   /** Security rollouts: skip maintenance windows, start automatically on an advisory (absent: both off). */

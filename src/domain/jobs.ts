@@ -28,6 +28,17 @@ export const BUILD_RECOVER_JOB = 'platform.build.recover';
 export const BUILD_RECOVER_EVERY_MS = 10_000;
 export const BUILD_RECOVER_KEY = 'build-recover';
 
+/**
+ * `platform.target-when-mature`: makes a build the target once it is as old as the distribution's
+ * minReleaseAgeHours (src/jobs/build-jobs.ts), if it is still the newest and autoTarget still on.
+ */
+export const TARGET_WHEN_MATURE_JOB = 'platform.target-when-mature';
+export interface TargetWhenMatureJobData {
+  platformId: string;
+}
+/** One pending check per platform and time (a changed minimum age schedules another). */
+export const targetWhenMatureKey = (platformId: string, at: Date): string => `target-mature:${platformId}:${at.toISOString()}`;
+
 /** `site.migrate`: runs one migrate task (src/jobs/migration-jobs.ts). */
 export const MIGRATE_JOB = 'site.migrate';
 export interface MigrateJobData {

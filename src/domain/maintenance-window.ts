@@ -191,3 +191,39 @@ export const nextOpening = (windows: readonly MaintenanceWindow[], now: Date): D
 
 /** The window text, for messages ("waiting for a maintenance window: Tue,Thu 01:00-04:00 Europe/Amsterdam"). */
 export const describeWindows = (windows: readonly MaintenanceWindow[]): string => windows.map((w) => w.text).join('; ');
+
+/**
+ * The next `count` instants any of the windows opens after `now` (a window open now counts from its next opening),
+ * earliest first: the preview shown beside the windows on the policy form. Looks 7 days ahead per opening wanted.
+ */
+export const nextOpenings = (windows: readonly MaintenanceWindow[], now: Date, count = 3): Date[] => {
+  const found = new Set<number>();
+  const days = 7 * Math.max(1, count) + 1;
+  for (const w of windows) {
+    const today = wallTime(now, w.timeZone);
+    for (let i = 0; i <= days; i++) {
+      const d = new Date(Date.UTC(today.year, today.month - 1, today.day + i));
+      if (!w.days.includes(d.getUTCDay())) continue;
+      const t = instantOf(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), w.start, w.timeZone);
+      if (t > now.getTime()) found.add(t);
+    }
+  }
+  return [...found].sort((a, b) => a - b).slice(0, count).map((t) => new Date(t));
+};
+
+/** `Tue 01:00 Europe/Amsterdam`: an instant as the wall time of a zone, with the zone's name. */
+export const formatInZone = (at: Date, timeZone: string): string => {
+  const w = wallTime(at, timeZone);
+  const hh = String(Math.floor(w.minutes / 60)).padStart(2, '0');
+  const mm = String(w.minutes % 60).padStart(2, '0');
+  return `${DAYS[w.weekday] ?? '?'} ${hh}:${mm} ${timeZone}`;
+};
+
+/** `in 25 min`, `in 7 h`, `in 3 days`: how far ahead an instant is (rounded down to the unit shown). */
+export const formatIn = (at: Date, now: Date): string => {
+  const minutes = Math.max(0, Math.round((at.getTime() - now.getTime()) / 60_000));
+  if (minutes < 60) return `in ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `in ${hours} h`;
+  return `in ${Math.floor(hours / 24)} days`;
+};

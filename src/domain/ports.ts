@@ -3,6 +3,7 @@
  * src/persistence (sqlite, mongo), src/jobs (sqlite, agenda), src/upstream + src/github, src/hosting, src/slack.
  * Every repository method that changes state in a way two callers could race on is atomic.
  */
+import type { HealthCheckPolicy } from './rollout-policy.js';
 import type { Actor } from './actor.js';
 import type { ApiToken } from './api-token.js';
 import type {
@@ -585,8 +586,11 @@ export type FoundSite = { found: true; modules: string[] | null } | { found: fal
 
 /** The health check after a migration (policy.rollout.healthCheck); see src/hosting/health-checker.ts. */
 export interface HealthChecker {
-  /** Checks the site on `platform`; resolves when healthy or nothing is configured, throws HostingError saying what failed. */
-  check(site: Site, platform: Platform, log: LogFn): Promise<void>;
+  /**
+   * Checks the site on `platform`; resolves when healthy or nothing is configured, throws HostingError saying what
+   * failed. `policy` replaces the distribution's check (the policy page's "Test this check on a site").
+   */
+  check(site: Site, platform: Platform, log: LogFn, policy?: HealthCheckPolicy): Promise<void>;
 }
 
 export type SiteLocation = 'from' | 'to' | 'missing' | 'both' | 'unknown';

@@ -4,8 +4,9 @@
  * Validated here for every surface; each problem names its field (`policy.rollout.waves.batchSize: …`).
  */
 import { MAX_TEXT_CHARS, MAX_URL_CHARS } from './field-limits.js';
-import { parseWindows, type MaintenanceWindow } from './maintenance-window.js';
-import type { WavePolicy } from './rollout.js';
+import { formatIn, formatInZone, isInWindow, nextOpening, parseWindows, type MaintenanceWindow } from './maintenance-window.js';
+import { assignWaves, type Wave, type WavePolicy } from './rollout.js';
+import type { PlannedMove } from './upgrade-plan.js';
 import { SITE_NAME_PATTERN } from './site.js';
 
 export interface HttpProbePolicy {
@@ -36,7 +37,12 @@ export interface RolloutPolicy {
   windows?: string[];
   /** Windows of single sites (by name), replacing `windows` for them; `[]` lets a site move at any time. */
   siteWindows?: Record<string, string[]>;
+  /** Minutes to wait after a wave finished healthy before the next one starts (a timed pause, like Argo's); default 0. */
+  bakeMinutes?: number;
 }
+
+/** At most a week of bake time between two waves. */
+export const MAX_BAKE_MINUTES = 7 * 24 * 60;
 
 export const MAX_SITE_WINDOW_ENTRIES = 500;
 
@@ -119,15 +125,89 @@ const siteWindowProblems = (s: unknown, field: string): string[] => {
   );
 };
 
+const ROLLOUT_POLICY_KEYS = ['waves', 'failureThreshold', 'healthCheck', 'windows', 'siteWindows', 'bakeMinutes'] as const;
+
 /** Problems of a `policy.rollout` value, each naming its field; [] when valid (or absent). */
 export const rolloutPolicyProblems = (r: unknown, field = 'policy.rollout'): string[] => {
   if (r === undefined || r === null) return [];
-  if (!isObject(r)) return [`${field}: an object with waves, failureThreshold, healthCheck, windows, siteWindows`];
-  const problems = unknownKeys(r, ['waves', 'failureThreshold', 'healthCheck', 'windows', 'siteWindows'], field);
+  if (!isObject(r)) return [`${field}: an object with ${ROLLOUT_POLICY_KEYS.join(', ')}`];
+  const problems = unknownKeys(r, ROLLOUT_POLICY_KEYS, field);
+  problems.push(...wholeNumber(r.bakeMinutes, `${field}.bakeMinutes`, 0, MAX_BAKE_MINUTES));
   problems.push(...wavesProblems(r.waves, `${field}.waves`), ...healthProblems(r.healthCheck, `${field}.healthCheck`));
   const t = r.failureThreshold;
   if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1)) problems.push(`${field}.failureThreshold: a number from 0 to 1 (a fraction of a wave's sites)`);
   if (r.windows !== undefined) problems.push(...parseWindows(r.windows, `${field}.windows`).problems);
   if (r.siteWindows !== undefined) problems.push(...siteWindowProblems(r.siteWindows, `${field}.siteWindows`));
   return problems;
+};
+
+const names = (sites: readonly { siteName: string }[], shown = 3): string =>
+  sites.length <= shown ? sites.map((s) => s.siteName).join(', ') : `${sites.slice(0, shown).map((s) => s.siteName).join(', ')} and ${sites.length - shown} more`;
+
+const sitesWord = (n: number): string => `${n.toLocaleString('en-US')} site${n === 1 ? '' : 's'}`;
+
+/**
+ * The waves in words: "canary: alumni; then 3 batches of 4", "2 batches of 4 and 1 of 3", "one wave of 12 sites",
+ * with the bake time between waves when there is one.
+ */
+export const describeWavePlan = (waves: readonly Wave[], bakeMinutes = 0): string => {
+  if (!waves.length) return 'no sites to move';
+  const parts: string[] = [];
+  const canary = waves[0]!.canary ? waves[0]! : null;
+  if (canary) parts.push(`canary: ${names(canary.sites)}`);
+  const batches = waves.filter((w) => !w.canary);
+  if (batches.length === 1 && !canary) parts.push(`one wave of ${sitesWord(batches[0]!.sites.length)}`);
+  else if (batches.length) {
+    // Runs of equal-sized batches in order: "3 batches of 4 and 1 of 3".
+    const runs: { size: number; count: number }[] = [];
+    for (const w of batches) {
+      const last = runs[runs.length - 1];
+      if (last && last.size === w.sites.length) last.count++;
+      else runs.push({ size: w.sites.length, count: 1 });
+    }
+    const text = runs.map((r, i) => (i === 0 ? `${r.count} ${r.count === 1 ? 'batch' : 'batches'} of ${r.size}` : `${r.count} of ${r.size}`)).join(' and ');
+    parts.push(canary ? `then ${text}` : text);
+  }
+  if (bakeMinutes > 0 && waves.length > 1) parts.push(`${bakeMinutes} min bake between waves`);
+  return parts.join('; ');
+};
+
+/**
+ * When the next migration may start, in words: "any time (no maintenance window)", "window open now (…)", or
+ * "next window Tue 01:00 Europe/Amsterdam, in 7 h".
+ */
+export const describeNextWindow = (windows: readonly MaintenanceWindow[], now: Date): string => {
+  if (!windows.length) return 'any time (no maintenance window)';
+  const open = windows.find((w) => isInWindow(w, now));
+  if (open) return `window open now (${open.text})`;
+  const at = nextOpening(windows, now);
+  const w = windows.find((x) => nextOpening([x], now).getTime() === at.getTime()) ?? windows[0]!;
+  return `next window ${formatInZone(at, w.timeZone)}, ${formatIn(at, now)}`;
+};
+
+/** What Confirm would do, shown before it (upgrade page, Slack summary). */
+export interface RolloutPreview {
+  waves: Wave[];
+  /** "canary: alumni; then 3 batches of 4; next window Tue 01:00 Europe/Amsterdam, in 7 h". */
+  text: string;
+}
+
+/**
+ * The wave plan and the next window of a rollout of `moves` under `policy`, as Confirm would make it now. A
+ * security rollout of a distribution that skips windows says so instead of a window.
+ */
+export const previewRollout = (
+  policy: RolloutPolicy | null | undefined,
+  moves: readonly PlannedMove[],
+  now: Date,
+  options: { skipWindows?: boolean } = {},
+): RolloutPreview => {
+  const waves = assignWaves(moves, policy?.waves ?? {});
+  const windows = parseWindows(policy?.windows ?? [], 'windows').windows;
+  const own = Object.keys(policy?.siteWindows ?? {}).filter((n) => moves.some((m) => m.siteName === n)).length;
+  const when = options.skipWindows
+    ? 'security rollout: starts outside maintenance windows'
+    : describeNextWindow(windows, now) + (own ? ` (${sitesWord(own)} with ${own === 1 ? 'its' : 'their'} own windows)` : '');
+  const threshold = policy?.failureThreshold ? `; pauses when more than ${Math.round(policy.failureThreshold * 100)}% of a wave fails` : '';
+  return { waves, text: `${describeWavePlan(waves, policy?.bakeMinutes ?? 0)}; ${when}${threshold}` };
 };

@@ -71,12 +71,24 @@ export interface Rollout {
   resumedAt: Date | null;
   cancelledBy: Actor | null;
   cancelledAt: Date | null;
+  /** What changed under it while it ran (policy changes taken up at once), oldest first, the last few kept. */
+  notes?: RolloutNote[];
   /** Bumped by every change: the compare-and-set key. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
 }
+
+/** A change made under a rollout (its distribution's policy), shown on the rollout. */
+export interface RolloutNote {
+  at: Date;
+  by: Actor;
+  text: string;
+}
+
+/** Notes kept on a rollout (older ones are in the audit log). */
+export const MAX_ROLLOUT_NOTES = 10;
 
 export type NewRollout = Pick<Rollout, 'planId' | 'distributionId' | 'targetPlatformId' | 'waves' | 'failureThreshold' | 'createdBy'> &
   Partial<Pick<Rollout, 'security'>>;
@@ -92,7 +104,19 @@ export const automaticRolloutKey = (r: Pick<Rollout, 'distributionId'> & Partial
 export type RolloutPatch = Partial<
   Pick<
     Rollout,
-    'state' | 'waves' | 'reason' | 'waitingUntil' | 'pausedBy' | 'pausedAt' | 'resumedBy' | 'resumedAt' | 'cancelledBy' | 'cancelledAt' | 'finishedAt'
+    | 'state'
+    | 'waves'
+    | 'reason'
+    | 'waitingUntil'
+    | 'pausedBy'
+    | 'pausedAt'
+    | 'resumedBy'
+    | 'resumedAt'
+    | 'cancelledBy'
+    | 'cancelledAt'
+    | 'finishedAt'
+    | 'failureThreshold'
+    | 'notes'
   >
 >;
 
@@ -110,6 +134,7 @@ export const newRolloutRecord = (input: NewRollout, number: number, now: Date): 
   resumedAt: null,
   cancelledBy: null,
   cancelledAt: null,
+  notes: [],
   version: 1,
   createdAt: now,
   updatedAt: now,
@@ -119,6 +144,7 @@ export const newRolloutRecord = (input: NewRollout, number: number, now: Date): 
 /** Keys a RolloutPatch may hold (stores copy only these). */
 export const ROLLOUT_PATCH_KEYS = [
   'state', 'waves', 'reason', 'waitingUntil', 'pausedBy', 'pausedAt', 'resumedBy', 'resumedAt', 'cancelledBy', 'cancelledAt', 'finishedAt',
+  'failureThreshold', 'notes',
 ] as const satisfies ReadonlyArray<keyof RolloutPatch>;
 
 /**
@@ -194,3 +220,25 @@ export const describeProgress = (r: Pick<Rollout, 'waves' | 'state'>): string =>
   if (!wave) return `${done} of ${r.waves.length} waves done`;
   return `wave ${wave.index + 1} of ${r.waves.length}${wave.canary ? ' (canary)' : ''}`;
 };
+
+/**
+ * The waves after a change of the wave policy: the waves that have not started (no site with a task or an earlier
+ * try) are split again from their sites; started ones stay as they are. A canary wave is made again only when no
+ * wave has started yet. Returns null when nothing would change.
+ */
+export const replanPendingWaves = (r: Pick<Rollout, 'waves'>, policy: WavePolicy = {}): Wave[] | null => {
+  const firstFresh = r.waves.findIndex((w, i) => r.waves.slice(i).every((x) => x.state === 'pending' && x.sites.every((s) => !s.taskId && !s.attempts?.length)));
+  if (firstFresh < 0) return null;
+  const kept = r.waves.slice(0, firstFresh);
+  const moves = r.waves.slice(firstFresh).flatMap((w) => w.sites.map(({ siteId, siteName, fromPlatformId }) => ({ siteId, siteName, fromPlatformId })));
+  const fresh = assignWaves(moves, firstFresh === 0 ? policy : { batchSize: policy.batchSize ?? 0 }).map((w) => ({ ...w, index: w.index + firstFresh }));
+  const same = (a: Wave[], b: Wave[]) =>
+    a.length === b.length && a.every((w, i) => w.canary === b[i]!.canary && w.sites.map((s) => s.siteId).join() === b[i]!.sites.map((s) => s.siteId).join());
+  return same(fresh, r.waves.slice(firstFresh)) ? null : [...kept, ...fresh];
+};
+
+/** The reason a rollout waits between waves starts with this (shown as "baking", not as a window wait). */
+export const BAKE_REASON_PREFIX = 'Baking';
+
+/** Whether a waiting rollout waits out the bake time between waves (else it waits for a maintenance window). */
+export const isBaking = (r: Pick<Rollout, 'waitingUntil' | 'reason'>): boolean => Boolean(r.waitingUntil && r.reason?.startsWith(BAKE_REASON_PREFIX));

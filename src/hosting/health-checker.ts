@@ -18,7 +18,7 @@ import type { Distribution } from '../domain/distribution.js';
 import { HostingError } from '../domain/errors.js';
 import type { HealthChecker, LogFn } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
-import type { HttpProbePolicy } from '../domain/rollout-policy.js';
+import type { HealthCheckPolicy, HttpProbePolicy } from '../domain/rollout-policy.js';
 import type { Site } from '../domain/site.js';
 import { crashPoint } from '../lib/crash-point.js';
 import { isPrivateAddress } from '../lib/private-address.js';
@@ -182,9 +182,8 @@ const probeOnce = async (
 export class SiteHealthChecker implements HealthChecker {
   constructor(private readonly options: HealthCheckerOptions) {}
 
-  async check(site: Site, platform: Platform, log: LogFn): Promise<void> {
-    const distribution = await this.options.distributionOf(platform);
-    const policy = distribution?.policy.rollout?.healthCheck;
+  async check(site: Site, platform: Platform, log: LogFn, override?: HealthCheckPolicy): Promise<void> {
+    const policy = override ?? (await this.options.distributionOf(platform))?.policy.rollout?.healthCheck;
     if (!policy?.http && !policy?.command) {
       log('No health check configured');
       return;

@@ -2,7 +2,7 @@
  * The `platform.build` job and its recurring `platform.build.recover` (payloads and keys in src/domain/jobs.ts):
  * builds are enqueued by PollService when a poll records a new platform; defined on worker queues only.
  */
-import { BUILD_JOB, BUILD_RECOVER_JOB, buildKey, type BuildJobData } from '../domain/jobs.js';
+import { BUILD_JOB, BUILD_RECOVER_JOB, buildKey, TARGET_WHEN_MATURE_JOB, type BuildJobData, type TargetWhenMatureJobData } from '../domain/jobs.js';
 import type { JobQueue } from '../domain/ports.js';
 import type { BuildService } from '../services/build-service.js';
 
@@ -21,6 +21,13 @@ export const registerBuildJobs = (jobs: JobQueue, deps: BuildJobsOptions): void 
       await deps.builds.build(data.platformId, { finalAttempt: ctx.attempt >= maxAttempts });
     },
     { concurrency: deps.concurrency ?? 2, maxAttempts, ...(deps.backoffMs !== undefined ? { backoffMs: deps.backoffMs } : {}) },
+  );
+  jobs.define<TargetWhenMatureJobData>(
+    TARGET_WHEN_MATURE_JOB,
+    async (data) => {
+      await deps.builds.targetWhenMature(data.platformId);
+    },
+    { concurrency: 1, maxAttempts },
   );
   jobs.define(
     BUILD_RECOVER_JOB,

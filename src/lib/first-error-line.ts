@@ -16,6 +16,9 @@ const NOISE = [
   /^tar: Error is not recoverable/i,
   /^gzip: .*unexpected end of file/i,
 ];
+/** Lines that are advice or summaries rather than the cause (left out of error summaries). */
+export const isNoiseLine = (line: string): boolean => NOISE.some((n) => n.test(line));
+
 const CAUSE = /^(fatal|error|remote|tar|gzip|drush|\[error\]|ERROR|sh|bash)\b:?/i;
 
 /** The first meaningful line of `output` (at most `max` characters), or `fallback` when there is none. */

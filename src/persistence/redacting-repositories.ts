@@ -1,5 +1,5 @@
 /**
- * Repositories whose free-text writes (build logs, task logs, task errors, poll errors) pass through the redactor first, so a
+ * Repositories whose free-text writes (build logs, task logs, task errors, poll errors, audit details) pass through the redactor first, so a
  * credential in a git URL or a configured secret that reaches a log line is never stored, shown or posted.
  */
 import type { Repositories } from '../domain/ports.js';
@@ -16,7 +16,7 @@ const override = <T extends object>(target: T, methods: Partial<T>): T =>
   });
 
 export const withRedactedLogs = (repos: Repositories, redact: Redactor): Repositories => {
-  const { distributions, platforms, tasks } = repos;
+  const { audit, distributions, platforms, tasks } = repos;
   return override(repos, {
     distributions: override(distributions, {
       recordPoll: (id, outcome) => distributions.recordPoll(id, outcome.error ? { ...outcome, error: redact(outcome.error) } : outcome),
@@ -28,6 +28,11 @@ export const withRedactedLogs = (repos: Repositories, redact: Redactor): Reposit
       appendLog: (id, lines) => tasks.appendLog(id, lines.map((l) => ({ ...l, message: redact(l.message) }))),
       transition: (id, from, to, patch) =>
         tasks.transition(id, from, to, patch?.error ? { ...patch, error: redact(patch.error) } : patch),
+    }),
+    // Audit details carry values people typed (a policy's before → after): secrets never reach the log.
+    audit: override(audit, {
+      append: (entry) =>
+        audit.append({ ...entry, details: Object.fromEntries(Object.entries(entry.details).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])) }),
     }),
   });
 };

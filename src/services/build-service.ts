@@ -6,7 +6,9 @@ import { BUILD_FAILED_PREFIX } from '../domain/build-failure.js';
 import type { Actor } from '../domain/actor.js';
 import { compareVersions } from '../domain/compare/versions.js';
 import { ConflictError, TransientError } from '../domain/errors.js';
-import type { EventPublisher, HostingDriver, LogFn, Repositories } from '../domain/ports.js';
+import { TARGET_WHEN_MATURE_JOB, targetWhenMatureKey, type TargetWhenMatureJobData } from '../domain/jobs.js';
+import type { EventPublisher, HostingDriver, JobQueue, LogFn, Repositories } from '../domain/ports.js';
+import { matureAt } from '../domain/release-age.js';
 import type { Platform } from '../domain/platform.js';
 import { isVersionTag } from '../domain/upstream-tracking.js';
 import { KeyedSemaphore } from '../lib/keyed-semaphore.js';
@@ -22,6 +24,8 @@ export interface BuildServiceDeps {
   /** How long a build lease lasts without renewal (renewed every third of it while building). */
   leaseMs?: number;
   now?: () => Date;
+  /** Schedules the target check of a build younger than policy.minReleaseAgeHours (without it such a build waits for a person). */
+  jobs?: Pick<JobQueue, 'enqueue'>;
 }
 
 /** A worker that stops renewing for this long is presumed dead; its build is taken over or requeued. */
@@ -116,6 +120,23 @@ export class BuildService {
     return new Date(this.now().getTime() + this.leaseMs);
   }
 
+  /**
+   * The `platform.target-when-mature` job: a build that was too young to become the target when it was built
+   * becomes it now, when autoTarget is still on and it is still newer than the target (and still built).
+   */
+  async targetWhenMature(platformId: string): Promise<boolean> {
+    const platform = await this.platforms.get(platformId);
+    if (!platform || (platform.status !== 'ready' && platform.status !== 'locked')) return false;
+    const distribution = await this.deps.repos.distributions.get(platform.distributionId);
+    if (!distribution?.policy.autoTarget || distribution.targetPlatformId === platform.id) return false;
+    const log = this.buildLog(platform.id);
+    try {
+      return await this.autoTarget(platform, log);
+    } finally {
+      await log.flush();
+    }
+  }
+
   /** Makes the build the target when it is newer than the current one; true when it became the target. */
   private async autoTarget(platform: Platform, log: { fn: LogFn }): Promise<boolean> {
     const release = await this.targeting.acquire(platform.distributionId);
@@ -127,6 +148,13 @@ export class BuildService {
         const current = distribution.targetPlatformId ? await this.platforms.get(distribution.targetPlatformId) : null;
         if (!isNewerBuild(platform, current)) {
           log.fn(`Not made the upgrade target: ${current?.name ?? 'the current target'} is newer.`);
+          return false;
+        }
+        // Minimum release age: too young a build waits (a job checks it again once it is old enough).
+        const mature = matureAt(platform.createdAt, distribution.policy.minReleaseAgeHours);
+        if (mature.getTime() > this.now().getTime()) {
+          log.fn(`Not made the upgrade target yet: ${distribution.slug} takes builds at least ${distribution.policy.minReleaseAgeHours} h old; it becomes the target at ${mature.toISOString()} if it is still the newest.`);
+          await this.deps.jobs?.enqueue<TargetWhenMatureJobData>(TARGET_WHEN_MATURE_JOB, { platformId: platform.id }, { uniqueKey: targetWhenMatureKey(platform.id, mature), runAt: mature });
           return false;
         }
         try {

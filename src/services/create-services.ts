@@ -1,7 +1,7 @@
 import type { AdvisoryIndex } from '../domain/compare/advisories.js';
 import { DEFAULT_POLICY } from '../domain/distribution.js';
 import type { UpstreamSource } from '../domain/distribution.js';
-import type { AdvisoryFeedReader, Clock, JobQueue, Repositories, UpstreamChecker } from '../domain/ports.js';
+import type { AdvisoryFeedReader, Clock, HealthChecker, JobQueue, Repositories, UpstreamChecker } from '../domain/ports.js';
 import { AdvisoryService } from './advisory-service.js';
 import { ApiTokenService } from './api-token-service.js';
 import { AuditLog } from './audit-log.js';
@@ -50,6 +50,8 @@ export interface ServiceDeps {
   clock?: Clock;
   /** BACKUP_RETENTION_DAYS in ms: how long a migrated site may be rolled back. */
   backupRetentionMs?: number;
+  /** The health checker, for the policy page's "Test this check on a site". */
+  health?: HealthChecker;
 }
 
 const DEFAULT_RETENTION_MS = 14 * 86_400_000;
@@ -81,7 +83,10 @@ export const createServices = (deps: ServiceDeps): Services => {
     holds,
     defaultPolicy: { ...DEFAULT_POLICY, ...(deps.defaultPollIntervalMinutes !== undefined ? { pollIntervalMinutes: deps.defaultPollIntervalMinutes } : {}) },
     onUpstreamChanged: (d) => polls.schedule(d),
+    // Waiting and running rollouts of the distribution take a policy change up at once.
+    onPolicyChanged: (d, changes, actor) => rollouts.policyChanged(d.id, changes, actor),
     upstreamPolicy: { allowLocal: deps.allowLocalUpstreams ?? false },
+    ...(deps.health ? { health: deps.health } : {}),
   });
   const rollouts = new RolloutService({ repos, jobs, events, audit, holds, ...(deps.clock ? { clock: deps.clock } : {}) });
   const platforms = new PlatformService({ repos, audit, holds });
@@ -94,7 +99,7 @@ export const createServices = (deps: ServiceDeps): Services => {
       ...(deps.platformHasFiles ? { platformHasFiles: deps.platformHasFiles } : {}),
       ...(deps.hostingReads ? { hostingReads: deps.hostingReads } : {}),
   });
-  const upgrades = new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds });
+  const upgrades = new UpgradeService({ repos, jobs, events, compare, rollouts, audit, holds, ...(deps.clock ? { clock: deps.clock } : {}) });
   const tasks = new TaskService({ repos, events, audit });
   return {
     distributions,

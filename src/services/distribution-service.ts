@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import type { AuditSubject } from '../domain/audit.js';
+import type { AuditDetails, AuditSubject } from '../domain/audit.js';
 import type { Hold } from '../domain/hold.js';
 import {
   DEFAULT_POLICY,
@@ -10,22 +10,24 @@ import {
   type UpdatePolicy,
   type UpstreamSource,
 } from '../domain/distribution.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ConflictError, HostingError, ValidationError } from '../domain/errors.js';
 import { fieldProblems, type FieldKind } from '../domain/field-limits.js';
-import { ALL_ITEMS, type EventPublisher, type Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type EventPublisher, type HealthChecker, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { assertCanBeTarget } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
-import { rolloutPolicyProblems } from '../domain/rollout-policy.js';
+import { rolloutPolicyProblems, type HealthCheckPolicy } from '../domain/rollout-policy.js';
 import { securityPolicyProblems } from '../domain/security-policy.js';
 import { advisoryDigestProblems } from '../domain/advisory-digest.js';
+import { policyChanges } from '../domain/policy-changes.js';
+import { releaseAgeProblems } from '../domain/release-age.js';
 import { upstreamSourceProblems } from '../domain/upstream-source-problems.js';
 import type { UpstreamUrlPolicy } from '../domain/upstream-url.js';
 import { redactUrl } from '../lib/redact.js';
 import { plural } from '../lib/plural.js';
 import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
 import type { HoldService } from './hold-service.js';
-import { mustGet, resolveDistribution, resolvePlatform } from './lookup.js';
+import { mustGet, resolveDistribution, resolvePlatform, resolveSite } from './lookup.js';
 
 export interface PlatformOverview {
   platform: Platform;
@@ -92,6 +94,7 @@ const policyProblems = (policy: UpdatePolicy): string[] => [
   ...rolloutPolicyProblems(policy.rollout),
   ...securityPolicyProblems(policy.security),
   ...advisoryDigestProblems(policy.advisoryDigest),
+  ...releaseAgeProblems(policy.minReleaseAgeHours),
 ];
 
 export const distributionSubject = (d: Pick<Distribution, 'id' | 'slug'>): AuditSubject => ({ kind: 'distribution', id: d.id, name: d.slug });
@@ -105,8 +108,20 @@ export interface DistributionServiceDeps {
   defaultPolicy?: UpdatePolicy;
   /** Called after a distribution's upstream or policy is set, to (re)schedule its polling. */
   onUpstreamChanged?: (distribution: Distribution) => Promise<unknown>;
+  /** Called after a policy change is committed, so waiting and running rollouts take it up at once. */
+  onPolicyChanged?: (distribution: Distribution, changes: AuditDetails, actor: Actor) => Promise<unknown>;
   /** Which upstream URLs are accepted (config ALLOW_LOCAL_UPSTREAMS); remote ones only by default. */
   upstreamPolicy?: UpstreamUrlPolicy;
+  /** Runs a health check as typed on one site (the policy page's test); absent: the test says it is unavailable. */
+  health?: HealthChecker;
+}
+
+/** The outcome of a health check tried on one site (nothing is saved or changed). */
+export interface HealthCheckTrial {
+  ok: boolean;
+  site: string;
+  message: string;
+  log: string[];
 }
 
 /**
@@ -158,19 +173,21 @@ export class DistributionService {
     problems.push(...this.inputProblems(rest));
     if (problems.length) throw new ValidationError('Invalid distribution.', problems);
     // A policy change is its own action (it decides what happens automatically); other edits list their fields.
+    // A policy change records each changed value as before → after (URL credentials redacted here, operator secrets
+    // by the store's redactor); a save that leaves the policy as it was is an ordinary update.
+    const changes = merged ? policyChanges(current.policy, merged, redactUrl) : {};
+    const policyChanged = Object.keys(changes).length > 0;
     const updated = await this.deps.audit.change(
       () => this.repos.distributions.update(current.id, { ...rest, ...(merged ? { policy: merged } : {}) }),
       (d) => ({
         actor,
-        action: merged ? 'policy.change' : 'distribution.update',
+        action: policyChanged ? 'policy.change' : 'distribution.update',
         subject: distributionSubject(d),
-        details: {
-          fields: Object.keys(patch).sort().join(','),
-          ...(merged ? { pollIntervalMinutes: merged.pollIntervalMinutes, autoTarget: merged.autoTarget } : {}),
-        },
+        details: { fields: Object.keys(patch).sort().join(','), ...changes },
       }),
     );
     if (patch.upstream !== undefined || policy) await this.deps.onUpstreamChanged?.(updated);
+    if (policyChanged) await this.deps.onPolicyChanged?.(updated, changes, actor);
     return updated;
   }
 
@@ -188,6 +205,33 @@ export class DistributionService {
 
   get(key: string): Promise<Distribution> {
     return resolveDistribution(this.repos, key);
+  }
+
+  /**
+   * Tries a health check on one site of the distribution, once (retries off: a test should answer quickly), as
+   * given or else as the policy says. Validated like the policy (a 400 naming the field); the site must be on one
+   * of the distribution's platforms. Changes nothing.
+   */
+  async testHealthCheck(key: string, siteName: string, given?: HealthCheckPolicy | null): Promise<HealthCheckTrial> {
+    const distribution = await this.get(key);
+    const check = given ?? distribution.policy.rollout?.healthCheck ?? null;
+    const problems = check ? rolloutPolicyProblems({ healthCheck: check }) : [];
+    if (!siteName.trim()) problems.push('testSite: the name of a site of this distribution');
+    if (problems.length) throw new ValidationError('Invalid health check.', problems);
+    if (!check || (!check.http && !check.command)) throw new ValidationError('Nothing to test.', ['policy.rollout.healthCheck: give an HTTP check URL or turn the command on']);
+    const site = await resolveSite(this.repos, siteName.trim());
+    const platform = await mustGet('platform', site.platformId, (id) => this.repos.platforms.get(id));
+    if (platform.distributionId !== distribution.id) throw new ValidationError('Not a site of this distribution.', [`testSite: ${site.name} is not on a platform of ${distribution.slug}`]);
+    if (!this.deps.health) return { ok: false, site: site.name, message: 'health checks are not available on this server.', log: [] };
+    const log: string[] = [];
+    const once: HealthCheckPolicy = { ...check, ...(check.http ? { http: { ...check.http, retries: 0 } } : {}) };
+    try {
+      await this.deps.health.check(site, platform, (line) => void log.push(line.slice(0, 500)), once);
+      return { ok: true, site: site.name, message: 'the site passed the check.', log: log.slice(-20) };
+    } catch (error) {
+      if (!(error instanceof HostingError)) throw error;
+      return { ok: false, site: site.name, message: error.message, log: log.slice(-20) };
+    }
   }
 
   async delete(key: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {

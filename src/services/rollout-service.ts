@@ -18,7 +18,8 @@ import {
   type MigrateJobData,
   type RolloutAdvanceJobData,
 } from '../domain/jobs.js';
-import { describeWindows, nextOpening, type MaintenanceWindow } from '../domain/maintenance-window.js';
+import { describeWindows, formatInZone, nextOpening, type MaintenanceWindow } from '../domain/maintenance-window.js';
+import type { AuditDetails } from '../domain/audit.js';
 import { skipsWindows, type RolloutSecurity } from '../domain/security-policy.js';
 import type { AuditLog } from './audit-log.js';
 import type { HoldService } from './hold-service.js';
@@ -26,7 +27,10 @@ import { windowsForSite, type RolloutPolicy } from '../domain/rollout-policy.js'
 import { ALL_ITEMS, type Clock, type DomainEvent, type EventPublisher, type JobQueue, type Page, type PageRequest, type Repositories, type RolloutFilter } from '../domain/ports.js';
 import {
   assignWaves,
+  BAKE_REASON_PREFIX,
   currentWave,
+  MAX_ROLLOUT_NOTES,
+  replanPendingWaves,
   exceedsThreshold,
   isFinalRollout,
   rolloutAction,
@@ -42,6 +46,7 @@ import { isActive, type Task } from '../domain/task.js';
 import type { PlanSkip, PlannedMove, UpgradePlan } from '../domain/upgrade-plan.js';
 import { crashPoint } from '../lib/crash-point.js';
 import { plural } from '../lib/plural.js';
+import { errorSummary } from '../lib/error-summary.js';
 import { mustGet } from './lookup.js';
 
 export interface RolloutServiceDeps {
@@ -55,11 +60,14 @@ export interface RolloutServiceDeps {
   clock?: Clock;
 }
 
+/** Longest reason a rollout records (a pause names each failed site with its error, as many as fit). */
+const MAX_REASON_CHARS = 2000;
+
 /** How often a compare-and-set that lost a race is tried again before giving up (a busy rollout). */
 const CAS_TRIES = 20;
 
 /** What advance did, for logs and tests. */
-export type AdvanceResult = 'idle' | 'waiting-for-window' | 'wave-started' | 'paused' | 'done' | 'final';
+export type AdvanceResult = 'idle' | 'waiting-for-window' | 'baking' | 'wave-started' | 'paused' | 'done' | 'final';
 
 export class RolloutService {
   private readonly clock: Clock;
@@ -218,6 +226,43 @@ export class RolloutService {
     }
   }
 
+  // ---------------------------------------------------------------- policy changes
+
+  /**
+   * A distribution's policy changed (`changes`: path → "before → after", as audited): its unfinished rollouts take
+   * it up at once. Waves that have not started are split again, the failure threshold is the new one, a note on
+   * each says what changed, and each is advanced now, so a window that now contains the present starts the waiting
+   * wave, and a shorter bake ends the wait. A paused rollout stays paused (resuming is a person's decision).
+   */
+  async policyChanged(distributionId: string, changes: AuditDetails, actor: Actor): Promise<Rollout[]> {
+    const relevant = Object.entries(changes).filter(([k]) => k.startsWith('rollout.') || k.startsWith('security.'));
+    if (!relevant.length) return [];
+    const text = `Policy changed by ${describeActor(actor)}: ${relevant.map(([k, v]) => `${k.replace(/^rollout\./, '')} ${String(v)}`).join('; ')}`.slice(0, 1000);
+    const { items } = await this.repos.rollouts.list({ distributionId, state: ['scheduled', 'running', 'paused'] }, { limit: 1000, offset: 0 });
+    const changed: Rollout[] = [];
+    for (const found of items) {
+      let rollout = found;
+      for (let i = 0; i < CAS_TRIES; i++) {
+        if (isFinalRollout(rollout.state)) break;
+        const policy = await this.policyOf(rollout);
+        const waves = replanPendingWaves(rollout, policy?.waves ?? {});
+        const patch: RolloutPatch = {
+          failureThreshold: policy?.failureThreshold ?? 0,
+          notes: [...(rollout.notes ?? []), { at: this.clock.now(), by: actor, text }].slice(-MAX_ROLLOUT_NOTES),
+          ...(waves ? { waves } : {}),
+        };
+        const { rollout: updated, won } = await this.apply(rollout, patch);
+        rollout = updated;
+        if (!won) continue;
+        if (updated.state !== 'paused') await this.enqueueAdvance(updated, `policy:${updated.version}`);
+        await this.deps.events.publish({ type: 'rollout.updated', rolloutId: updated.id, planId: updated.planId });
+        changed.push(updated);
+        break;
+      }
+    }
+    return changed;
+  }
+
   // ---------------------------------------------------------------- the job
 
   /**
@@ -256,7 +301,7 @@ export class RolloutService {
     if (opening.getTime() === now.getTime()) return 'start';
     // Started in a window that has closed since: wait for the next one (advance then enqueues the queued tasks again).
     const events: DomainEvent[] = [];
-    await this.waitForWindow(rollout, `${task.subject.name}: ${describeWindows(windows)}`, opening, events);
+    await this.waitForWindow(rollout, `${task.subject.name}: ${describeWindows(windows)}`, opening, events, windows[0]?.timeZone);
     for (const e of events) await this.deps.events.publish(e);
     return 'wait';
   }
@@ -324,10 +369,19 @@ export class RolloutService {
     const failed = tasks.filter((t) => t.state === 'failed');
     const total = wave.sites.length;
     if (exceedsThreshold({ failed: failed.map((t) => t.subject.name), total }, rollout.failureThreshold)) {
-      const names = failed.map((t) => `${t.subject.name}: ${(t.error ?? 'failed').split('\n')[0]!.slice(0, 200)}`);
-      const reason =
+      // Each site's error keeps its cause (the command is shortened, never the error).
+      // Whole sites' errors only: the ones that do not fit are counted, never cut in the middle.
+      const names = failed.map((t) => `${t.subject.name}: ${errorSummary(t.error, 400, 'failed')}`);
+      let reason =
         `Wave ${wave.index + 1}${wave.canary ? ' (canary)' : ''}: ${failed.length} of ${plural(total, 'site')} failed ` +
-        `(threshold ${Math.round(rollout.failureThreshold * 100)}%). ${names.join('; ')}`;
+        `(threshold ${Math.round(rollout.failureThreshold * 100)}%). `;
+      let shown = 0;
+      for (const n of names) {
+        if (reason.length + n.length + 60 > MAX_REASON_CHARS) break;
+        reason += `${shown ? '; ' : ''}${n}`;
+        shown++;
+      }
+      if (shown < names.length) reason += `; and ${names.length - shown} more (their errors are on the rollout's page)`;
       const last = wave.index === rollout.waves.length - 1;
       if (last) {
         // Nothing is left to hold back: the rollout ends as failed (each failure is already in the summary's thread).
@@ -360,16 +414,25 @@ export class RolloutService {
     return (site) => windowsForSite(policy?.rollout, site);
   }
 
-  /** Records that the rollout waits for `opening` and schedules an advance then. */
-  private async waitForWindow(rollout: Rollout, windows: string, opening: Date, events: DomainEvent[]): Promise<Rollout> {
+  /**
+   * Records that the rollout waits for `opening` and schedules an advance then. The reason gives the time in the
+   * window's zone and in UTC ("continues Tue 01:00 Europe/Amsterdam (Tue 00:00 UTC)").
+   */
+  private async waitForWindow(rollout: Rollout, windows: string, opening: Date, events: DomainEvent[], timeZone?: string): Promise<Rollout> {
+    const zoned = timeZone && timeZone !== 'UTC' ? `${formatInZone(opening, timeZone)} (${formatInZone(opening, 'UTC')}, ${opening.toISOString()})` : `${formatInZone(opening, 'UTC')} (${opening.toISOString()})`;
+    return this.waitUntil(rollout, `Waiting for a maintenance window (${windows}); continues ${zoned}.`, opening, events, `window:${opening.toISOString()}`);
+  }
+
+  /** Records that the rollout waits until `at` (a window, or the bake time between waves), and schedules an advance then. */
+  private async waitUntil(rollout: Rollout, reason: string, at: Date, events: DomainEvent[], cause: string): Promise<Rollout> {
+    const opening = at;
     let current = rollout;
     if (current.waitingUntil?.getTime() !== opening.getTime()) {
-      const reason = `Waiting for a maintenance window (${windows}); continues at ${opening.toISOString()}.`;
       const { rollout: updated, won } = await this.apply(current, { state: 'running', waitingUntil: opening, reason });
       current = updated;
       if (won) events.push({ type: 'rollout.updated', rolloutId: current.id, planId: current.planId });
     }
-    await this.enqueueAdvance(current, `window:${opening.toISOString()}`, opening);
+    await this.enqueueAdvance(current, cause, opening);
     return current;
   }
 
@@ -382,13 +445,25 @@ export class RolloutService {
     const policy = await this.policyOf(rollout);
     const windowsOf = await this.windowsOf(rollout);
     const now = this.clock.now();
+    // Bake time: the next wave starts only once the previous one has been finished for bakeMinutes (read at each
+    // advance, so a changed policy applies to the wait in progress).
+    const previous = wave.index > 0 ? rollout.waves[wave.index - 1] : undefined;
+    const bake = policy?.bakeMinutes ?? 0;
+    if (bake > 0 && previous?.finishedAt && previous.finishedAt.getTime() + bake * 60_000 > now.getTime()) {
+      const until = new Date(previous.finishedAt.getTime() + bake * 60_000);
+      const reason = `${BAKE_REASON_PREFIX} after wave ${previous.index + 1} (${bake} min between waves); wave ${wave.index + 1} starts ${formatInZone(until, 'UTC')} (${until.toISOString()}) at the earliest.`;
+      return { rollout: await this.waitUntil(rollout, reason, until, events, `bake:${until.toISOString()}`), result: 'baking' };
+    }
     const soonest = wave.sites
       .map((s) => ({ site: s.siteName, windows: windowsOf(s.siteName) }))
       .map((s) => ({ ...s, opening: nextOpening(s.windows, now) }))
       .sort((a, b) => a.opening.getTime() - b.opening.getTime())[0];
     if (soonest && soonest.opening.getTime() !== now.getTime()) {
       const own = policy?.siteWindows && Object.hasOwn(policy.siteWindows, soonest.site) ? `${soonest.site}: ` : '';
-      return { rollout: await this.waitForWindow(rollout, own + describeWindows(soonest.windows), soonest.opening, events), result: 'waiting-for-window' };
+      return {
+        rollout: await this.waitForWindow(rollout, own + describeWindows(soonest.windows), soonest.opening, events, soonest.windows[0]?.timeZone),
+        result: 'waiting-for-window',
+      };
     }
     const plan = await mustGet('upgrade', rollout.planId, (id) => this.repos.plans.get(id));
     const outcome = await this.repos.transaction(async () => {

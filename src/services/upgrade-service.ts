@@ -4,7 +4,8 @@ import type { Hold } from '../domain/hold.js';
 import type { CompareResult } from '../domain/compare/types.js';
 import type { Distribution } from '../domain/distribution.js';
 import { ConflictError, RuleViolationError, StaleError } from '../domain/errors.js';
-import { ALL_ITEMS, type EventPublisher, type JobQueue, type Page, type PageRequest, type Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type Clock, type EventPublisher, type JobQueue, type Page, type PageRequest, type Repositories } from '../domain/ports.js';
+import { previewRollout } from '../domain/rollout-policy.js';
 import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
 import type { Site } from '../domain/site.js';
@@ -48,6 +49,11 @@ export interface PlanView {
   rollout: Rollout | null;
   /** Sites of the plan's scope left out because they (or their distribution) are pinned, with the pin. */
   held: HeldSite[];
+  /**
+   * Before Confirm: the waves and next window Confirm would use now ("canary: alumni; then 3 batches of 4; next
+   * window Tue 01:00 Europe/Amsterdam, in 7 h"); null once confirmed (the rollout says it then) or with nothing to move.
+   */
+  preview: string | null;
 }
 
 export interface HeldSite {
@@ -89,6 +95,8 @@ export class UpgradeService {
       rollouts: RolloutService;
       audit: AuditLog;
       holds: HoldService;
+      /** Time for the preview's next window (tests inject one). */
+      clock?: Clock;
     },
   ) {}
 
@@ -152,7 +160,7 @@ export class UpgradeService {
     const plan = await mustGet('upgrade', planId, (id) => this.repos.plans.get(id));
     const distribution = await mustGet('distribution', plan.distributionId, (id) => this.repos.distributions.get(id));
     const target = await mustGet('platform', plan.targetPlatformId, (id) => this.repos.platforms.get(id));
-    const [groups, tasks, rollout, held] = await Promise.all([
+    const [groups, tasks, rollout, heldSites] = await Promise.all([
       this.groups(plan.moves, target.id),
       this.repos.tasks.getMany(plan.taskIds),
       plan.state === 'confirmed' ? this.repos.rollouts.getByPlan(plan.id) : null,
@@ -160,6 +168,14 @@ export class UpgradeService {
     ]);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const sites = new Map(groups.flatMap((g) => g.sites.map((s) => [s.id, s] as const)));
+    const movable = plan.moves.filter((m) => stillMovable(m, sites.get(m.siteId)));
+    const held = new Set(heldSites.map((h) => h.site.id));
+    // The same split Confirm makes (pinned sites left out); a Compare with security fixes makes a security rollout.
+    const security = groups.some((g) => g.compare.counts.securityFixes > 0) && Boolean(distribution.policy.security?.skipWindows);
+    const preview =
+      plan.state === 'pending' && movable.length
+        ? previewRollout(distribution.policy.rollout, movable.filter((m) => !held.has(m.siteId)), this.deps.clock?.now() ?? new Date(), { skipWindows: security }).text
+        : null;
     return {
       plan,
       distribution,
@@ -167,9 +183,10 @@ export class UpgradeService {
       groups,
       tasks: plan.taskIds.map((id) => byId.get(id)).filter((t): t is Task => Boolean(t)),
       stale: plan.state === 'stale' || distribution.targetPlatformId !== plan.targetPlatformId,
-      movable: plan.moves.filter((m) => stillMovable(m, sites.get(m.siteId))).length,
+      movable: movable.length,
       rollout,
-      held,
+      held: heldSites,
+      preview,
     };
   }
 

@@ -8,7 +8,7 @@ import type { Distribution } from '../domain/distribution.js';
 import { ALL_ITEMS, type Repositories } from '../domain/ports.js';
 import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
-import { progressOf, type ProgressCounts } from '../domain/rollout-progress.js';
+import { planProgress, type ProgressCounts } from '../domain/rollout-progress.js';
 import type { Site } from '../domain/site.js';
 import { FINAL_TASK_STATES, type Task } from '../domain/task.js';
 import type { UpgradePlan } from '../domain/upgrade-plan.js';
@@ -208,7 +208,7 @@ export class ViewService {
 
   async upgrade(planId: string): Promise<UpgradeView> {
     const view = await this.deps.upgrades.view(planId);
-    return { ...view, progress: progressOf(view.tasks, view.plan.state === 'confirmed' ? plannedMoves(view.plan) : view.tasks.length) };
+    return { ...view, progress: planProgress(view.plan, view.tasks) };
   }
 
   async compare(fromKey: string, toKey: string, siteKey: string | undefined, options: CompareOptions): Promise<CompareView> {
@@ -294,15 +294,14 @@ export class ViewService {
       items.map(async (plan) => {
         const tasks = await this.repos.tasks.getMany(plan.taskIds);
         const [distribution, target] = await Promise.all([this.repos.distributions.get(plan.distributionId), this.repos.platforms.get(plan.targetPlatformId)]);
-        return { plan, distribution, target, progress: progressOf(tasks, plannedMoves(plan)) };
+        return { plan, distribution, target, progress: planProgress(plan, tasks) };
       }),
     );
-    return all.filter((r) => r.progress.running + r.progress.waiting + r.progress.failed > 0).slice(0, ROLLOUTS_SHOWN);
+    // In progress while something runs or waits; a finished upgrade (failures included: they are under Needs
+    // attention) leaves the list.
+    return all.filter((r) => r.progress.running + r.progress.waiting > 0).slice(0, ROLLOUTS_SHOWN);
   }
 }
-
-/** Moves a confirmed plan will schedule: all of them until Confirm finished, then the scheduled ones. */
-const plannedMoves = (plan: UpgradePlan): number => (plan.skipped ? plan.taskIds.length : Math.max(plan.taskIds.length, plan.moves.length));
 
 const sumSecurity = (all: SecurityCounts[]): SecurityCounts =>
   all.reduce((a, b) => ({ fixWaiting: a.fixWaiting + b.fixWaiting, insecure: a.insecure + b.insecure, clean: a.clean + b.clean }), { fixWaiting: 0, insecure: 0, clean: 0 });

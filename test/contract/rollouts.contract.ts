@@ -273,6 +273,53 @@ export const rolloutContract = (label: string, create: () => Promise<StoreInstan
       expect((await repos.rollouts.get(rollout.id))!.waitingUntil).toEqual(new Date('2026-04-05T23:00:00Z'));
     });
 
+    test('a policy change takes effect at once: a widened window starts the waiting wave, waves and threshold are re-planned, the rollout notes what changed', async () => {
+      await setPolicy({ windows: ['Mon 01:00-02:00 UTC'], waves: { canaries: 1, batchSize: 4 } });
+      const rollout = await confirmPlatform();
+      expect(rollout).toMatchObject({ state: 'running', waitingUntil: new Date('2026-03-30T01:00:00Z') });
+      expect(rollout.waves.map((w) => w.sites.length)).toEqual([1, 4]);
+      expect(rollout.reason).toContain('continues Mon 01:00 UTC');
+      enqueued.length = 0;
+      // The window now contains the present; the batches get smaller; failures up to half a wave are accepted.
+      await services.distributions.update('social', { policy: { rollout: { windows: ['Sun 11:00-13:00 UTC'], waves: { canaries: 1, batchSize: 2 }, failureThreshold: 0.5 } } }, BOB);
+      const changed = (await repos.rollouts.get(rollout.id))!;
+      expect(changed.failureThreshold).toBe(0.5);
+      expect(changed.waves.map((w) => w.sites.length)).toEqual([1, 2, 2]);
+      expect(changed.notes).toHaveLength(1);
+      expect(changed.notes![0]).toMatchObject({ by: BOB, at: now });
+      expect(changed.notes![0]!.text).toContain('windows ["Mon 01:00-02:00 UTC"] → ["Sun 11:00-13:00 UTC"]');
+      expect(changed.notes![0]!.text).toContain('waves.batchSize 4 → 2');
+      expect(changed.notes![0]!.text).toContain('failureThreshold — → 0.5');
+      // An advance is enqueued to run now (no runAt), and it starts the canary wave.
+      const advances = enqueued.filter((j) => j.name === ROLLOUT_ADVANCE_JOB);
+      expect(advances).toHaveLength(1);
+      expect(advances[0]!.runAt).toBeUndefined();
+      expect(await services.rollouts.advance(rollout.id)).toBe('wave-started');
+      expect((await tasksOfPlan(rollout.planId)).map((t) => t.subject.name)).toEqual(['a.example.org']);
+      // A change that is not a rollout setting leaves rollouts alone.
+      await services.distributions.update('social', { policy: { pollIntervalMinutes: 5 } }, BOB);
+      expect((await repos.rollouts.get(rollout.id))!.notes).toHaveLength(1);
+    });
+
+    test('bake time: the next wave starts only bakeMinutes after the previous one finished, and a shorter bake ends the wait', async () => {
+      await setPolicy({ waves: { canaries: 1 }, bakeMinutes: 60 });
+      const rollout = await confirmPlatform();
+      const [canary] = await tasksOfPlan(rollout.planId);
+      await end(canary!, 'succeeded');
+      expect(await services.rollouts.advance(rollout.id)).toBe('baking');
+      const baking = (await repos.rollouts.get(rollout.id))!;
+      expect(baking).toMatchObject({ state: 'running', waitingUntil: new Date('2026-03-29T13:00:00Z') });
+      expect(baking.reason).toMatch(/^Baking after wave 1 \(60 min between waves\); wave 2 starts Sun 13:00 UTC/);
+      expect(enqueued.filter((j) => j.name === ROLLOUT_ADVANCE_JOB && j.runAt?.getTime() === new Date('2026-03-29T13:00:00Z').getTime())).toHaveLength(1);
+      expect(await tasksOfPlan(rollout.planId)).toHaveLength(1);
+      now = new Date('2026-03-29T12:30:00Z');
+      expect(await services.rollouts.advance(rollout.id)).toBe('baking');
+      await services.distributions.update('social', { policy: { rollout: { waves: { canaries: 1 }, bakeMinutes: 15 } } }, BOB);
+      expect(await services.rollouts.advance(rollout.id)).toBe('wave-started');
+      expect(await tasksOfPlan(rollout.planId)).toHaveLength(SITES.length);
+      expect((await repos.rollouts.get(rollout.id))!).toMatchObject({ waitingUntil: null, reason: null });
+    });
+
     test("a site's own window overrides the distribution's: its migration starts, the others wait for theirs", async () => {
       await setPolicy({ windows: ['Mon 01:00-02:00 UTC'], siteWindows: { 'c.example.org': ['Sun 11:00-13:00 UTC'] } });
       const rollout = await confirmPlatform();

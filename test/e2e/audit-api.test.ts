@@ -54,7 +54,7 @@ describe('audit entries of admin API changes', () => {
     ]);
     expect(items.every((e) => e.actorId === 'admin' && e.source === 'api')).toBe(true);
     expect(items.find((e) => e.action === 'target.set')!.details).toEqual({ from: null, to: 'social-12.4.2', locked: 1 });
-    expect(items.find((e) => e.action === 'policy.change')!.details).toEqual({ fields: 'policy', pollIntervalMinutes: 0, autoTarget: true });
+    expect(items.find((e) => e.action === 'policy.change')!.details).toEqual({ fields: 'policy', autoTarget: 'false → true' });
     expect(items.find((e) => e.action === 'site.pin')!.details).toEqual({ reason: 'waiting for client sign-off' });
   });
 

@@ -36,7 +36,7 @@ export interface PollingStack {
   close(): Promise<void>;
 }
 
-export const startPollingStack = async (options: { githubApiUrl?: string } = {}): Promise<PollingStack> => {
+export const startPollingStack = async (options: { githubApiUrl?: string; now?: () => Date } = {}): Promise<PollingStack> => {
   const root = await makeTempDir('distro-poll-e2e-');
   const { repos, queue } = embeddedStore();
   const jobs = queue({ pollIntervalMs: 10 });
@@ -50,7 +50,7 @@ export const startPollingStack = async (options: { githubApiUrl?: string } = {})
       ...(options.githubApiUrl ? { github: new GitHubUpstreamChecker({ apiUrl: options.githubApiUrl }) } : {}),
     },
   });
-  const builds = new BuildService({ repos, driver, events: harness.services.events, targets: harness.services.distributions });
+  const builds = new BuildService({ repos, driver, events: harness.services.events, targets: harness.services.distributions, jobs, ...(options.now ? { now: options.now } : {}) });
   registerPollJobs(jobs, { polls, maxAttempts: 2, backoffMs: 10 });
   registerBuildJobs(jobs, { builds, maxAttempts: 2, backoffMs: 10 });
   await jobs.start();

@@ -220,6 +220,20 @@ describe('rollouts end to end (Slack, API, pages)', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.message).toContain('Rollout 1 is done');
     expect((await api('GET', '/api/rollouts?state=done')).body.items.map((r: LooseJson) => r.number)).toEqual([1]);
+    // Progress counts sites by their latest attempt: the canary failed once, then succeeded — 5 of 5, none failed,
+    // the same in the API and on the upgrade page; the finished upgrade has left the dashboard's "in progress".
+    const plan = await api('GET', `/api/upgrades/${done.planId}`);
+    expect(plan.body.progress).toEqual({ succeeded: 5, failed: 0, running: 0, waiting: 0 });
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const upgradePage = await (await fetch(`${app.url}/upgrades/${done.planId}`, auth)).text();
+    expect(upgradePage).toContain('5 succeeded');
+    expect(upgradePage).not.toMatch(/[1-9]\d* failed/);
+    expect(await (await fetch(`${app.url}/`, auth)).text()).not.toContain('Upgrades in progress');
+    // The rollout page lists what happened in time order.
+    const rolloutPage = await (await fetch(`${app.url}/rollouts/1`, auth)).text();
+    const events = [...(/<ol id="rollout-events">([\s\S]*?)<\/ol>/.exec(rolloutPage)?.[1] ?? '').matchAll(/<li>([^<]*?) UTC: /g)].map((m) => m[1]!);
+    expect(events.length).toBeGreaterThanOrEqual(8);
+    expect([...events].sort()).toEqual(events);
     expect((await api('GET', '/api/rollouts?state=sideways')).status).toBe(400);
     expect((await api('GET', '/api/rollouts/99')).status).toBe(404);
   }, 240_000);
@@ -257,7 +271,14 @@ describe('rollouts end to end (Slack, API, pages)', () => {
     const page = await fetch(`${app.url}/rollouts/2`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const html = await page.text();
     expect(page.status).toBe(200);
-    expect(html).toContain('Waiting for a maintenance window; continues at 2026-03-29 23:00:00 UTC');
+    // Informational, not an alert: the time in the window's zone and in UTC.
+    expect(html).toContain(
+      '<div class="wait-note" id="rollout-waiting" role="status">Waiting for a maintenance window (Mon 01:00-02:00 Europe/Amsterdam); continues Mon 01:00 Europe/Amsterdam (Sun 23:00 UTC, 2026-03-29T23:00:00.000Z).</div>',
+    );
+    expect(html).not.toContain('class="alert"');
+    // It updates itself in place like the upgrade page.
+    expect(html).toContain('data-refresh="10"');
+    expect(html).toContain('id="rollout-live" data-live');
     expect(html).toContain('action="/rollouts/2/pause"');
     expect(html).toContain('Wave 1');
     expect((await fetch(`${app.url}/rollouts`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
@@ -274,9 +295,17 @@ describe('rollouts end to end (Slack, API, pages)', () => {
     expect(form.headers.get('location')).toBe('/rollouts/2');
     expect(await rolloutOf(2)).toMatchObject({ state: 'running', resumedBy: { via: 'page' } });
 
-    // The clock reaches the window: the job that runs at its opening starts the migrations.
-    fakeNow = new Date('2026-03-29T23:30:00Z');
-    await app.services.rollouts.enqueueAdvance(waiting, 'window-test');
+    // A policy change takes effect at once: widening the window to contain the present starts the waiting wave
+    // within seconds (no pause + resume), and the rollout says what changed.
+    const widened = Date.now();
+    expect((await api('PATCH', '/api/distributions/social', { policy: { rollout: { windows: ['Sun 11:00-13:00 UTC'] } } })).status).toBe(200);
+    await waitFor(async () => (await app.repos.tasks.list({ planId: waiting.planId })).total > 0, 'the wave to start after the window changed', 30_000);
+    const startedAfterMs = Date.now() - widened;
+    expect(startedAfterMs).toBeLessThan(10_000);
+    const noted = await rolloutOf(2);
+    expect(noted.notes?.at(-1)?.text).toContain('windows ["Mon 01:00-02:00 Europe/Amsterdam"] → ["Sun 11:00-13:00 UTC"]');
+    const notedPage = await (await fetch(`${app.url}/rollouts/2`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(notedPage).toContain('Policy changed by');
     await waitFor(async () => (await rolloutOf(2)).state === 'done', 'the deferred rollout to finish', 120_000);
     const target = await platform('social-12.4.2');
     for (const s of SITES) expect(await siteOn(s)).toBe(target.id);

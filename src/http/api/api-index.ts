@@ -19,6 +19,7 @@ export const API_ACTIONS: Record<string, AdminAction> = {
   'POST /distributions/:slug/poll': 'distribution.poll',
   'POST /distributions/:slug/builds': 'distribution.build',
   'POST /import': 'fleet.import',
+  'POST /distributions/:slug/health-check/test': 'distribution.test-health-check',
   'POST /platforms': 'platform.register',
   'DELETE /platforms/:name': 'platform.delete',
   'POST /sites': 'site.create',

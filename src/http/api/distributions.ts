@@ -1,6 +1,6 @@
 import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
-import type { RolloutPolicy } from '../../domain/rollout-policy.js';
+import type { HealthCheckPolicy, RolloutPolicy } from '../../domain/rollout-policy.js';
 import type { SecurityPolicy } from '../../domain/security-policy.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
@@ -33,6 +33,8 @@ const policySchema = z.strictObject({
   rollout: z.custom<RolloutPolicy | null>(() => true).optional(),
   security: z.custom<SecurityPolicy | null>(() => true).optional(),
   advisoryDigest: z.custom<string | null>(() => true).optional(),
+  // Checked in the domain (release-age.ts), naming the field.
+  minReleaseAgeHours: z.custom<number | null>(() => true).optional(),
 });
 
 // Shapes only: size limits and the control-character rule live in the domain (field-limits.ts), for every surface.
@@ -70,6 +72,9 @@ export const buildsSchema = z.union([
   z.strictObject({ ref: z.string().max(255) }),
   z.strictObject({ refs: z.array(z.string().max(255)).min(1).max(200) }),
 ]);
+
+// The check's shape and limits are the domain's (rollout-policy.ts), naming each field.
+export const healthTestSchema = z.strictObject({ site: name(), healthCheck: z.custom<unknown>(() => true).optional() });
 
 /** Drops keys whose value is undefined, so a patch never overwrites a field the client did not send. */
 const defined = <T extends object>(o: T): Partial<T> =>
@@ -120,6 +125,12 @@ export const distributionsApi = (services: Services): ApiRoutes => {
   router.delete('/:slug', async (req, res) => {
     await services.distributions.delete(req.params.slug, actorOf(res));
     res.status(204).end();
+  });
+
+  // Tries a health check (as given, else the policy's) once on one site of the distribution; changes nothing.
+  router.post('/:slug/health-check/test', async (req, res) => {
+    const body = parseBody(healthTestSchema, req);
+    res.json(await services.distributions.testHealthCheck(req.params.slug, body.site, (body.healthCheck ?? null) as HealthCheckPolicy | null));
   });
 
   router.put('/:slug/target', async (req, res) => {

@@ -10,7 +10,7 @@ import { AUDIT_ACTIONS } from '../../domain/audit.js';
 import type { Endpoint } from './api-index.js';
 import { auditQuery } from './audit.js';
 import { compareQuery } from './compare.js';
-import { buildsSchema, createDistributionSchema, distributionsQuery, patchDistributionSchema, targetSchema } from './distributions.js';
+import { buildsSchema, createDistributionSchema, healthTestSchema, distributionsQuery, patchDistributionSchema, targetSchema } from './distributions.js';
 import { importQuerySchema, importRequestSchema, importResponseSchema } from './import-schemas.js';
 import { exposureQuery } from './exposure.js';
 import { holdSchema } from './holds.js';
@@ -83,6 +83,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /distributions/:slug/poll': { summary: 'Check the upstream for new builds now', responses: { 202: RESPONSES.any } },
   'GET /distributions/:slug/builds': { summary: 'Every tag the upstream lists that the tag pattern matches, with its build state', responses: ok(RESPONSES.any) },
   'POST /distributions/:slug/builds': { summary: 'Build a chosen tag or branch ({ref}) or several ({refs}); a failed build is retried', body: buildsSchema, responses: { 200: RESPONSES.any, 202: RESPONSES.any } },
+  'POST /distributions/:slug/health-check/test': { summary: 'Run a health check (as given, else the policy\'s) once on one site; changes nothing', body: healthTestSchema, responses: ok(RESPONSES.any) },
   'PUT /distributions/:key/pin': { summary: 'Pin every site of a distribution (out of upgrades), with a reason', body: holdSchema, responses: ok(RESPONSES.any) },
   'DELETE /distributions/:key/pin': { summary: 'Unpin a distribution', responses: ok(RESPONSES.any) },
   'GET /platforms': { summary: 'List platforms', query: platformsQuery, responses: list(RESPONSES.platform) },

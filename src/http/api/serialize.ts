@@ -1,4 +1,5 @@
 /** JSON shapes of the admin API: domain objects minus bulky or internal parts (manifest file bodies, leases). */
+import { planProgress } from '../../domain/rollout-progress.js';
 import type { Platform } from '../../domain/platform.js';
 import type { Task } from '../../domain/task.js';
 import type { UpgradePlan } from '../../domain/upgrade-plan.js';
@@ -74,8 +75,12 @@ export const planView = (v: PlanView) => ({
     problems: g.compare.packages.filter((p) => p.severity !== 'ok').map((p) => ({ name: p.name, severity: p.severity, reason: p.reason ?? null })),
   })),
   tasks: v.tasks.map(taskSummary),
+  /** Sites by their latest attempt (as the pages and Slack count them). */
+  progress: planProgress(v.plan, v.tasks),
   rollout: v.rollout,
   held: v.held.map((h) => ({ site: h.site.name, reason: h.hold.reason, by: h.hold.by, at: h.hold.at })),
+  /** Before Confirm: the waves and next window Confirm would use now. */
+  preview: v.preview,
 });
 
 /** Whether a site can be rolled back, to where and until when, or why not. */

@@ -19,6 +19,10 @@ import { parseWith } from '../validation.js';
 import { renderConfirmPage } from './forms/confirm-page.js';
 import { EMPTY_DISTRIBUTION, renderDistributionForm, valuesOf, type DistributionFormValues, type UpstreamTest } from './forms/distribution-form.js';
 import { fieldErrorsOf } from './forms/form-parts.js';
+import { policyFieldErrors, policyOf, policyValuesOf, POLICY_FIELDS, renderPolicyForm, type PolicyFormValues } from './forms/policy-form.js';
+import { previewRollout, rolloutPolicyProblems } from '../../domain/rollout-policy.js';
+import { securityPolicyProblems } from '../../domain/security-policy.js';
+import { releaseAgeProblems } from '../../domain/release-age.js';
 import { renderSiteForm, type SiteFormValues } from './forms/site-form.js';
 import { distributionHref, platformHref, siteHref, taskHref } from './links.js';
 
@@ -146,6 +150,75 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
   router.post('/distributions/:slug/delete', ...guard('distribution.delete'), async (req, res) => {
     await services.distributions.delete(String(req.params['slug']), actorOf(res));
     res.redirect(303, '/');
+  });
+
+  // ------------------------------------------------------------ the rollout policy
+
+  const policyValues = (req: Request): PolicyFormValues => {
+    const f = POLICY_FIELDS;
+    return {
+      canarySites: field(req, f.canarySites),
+      canaries: field(req, f.canaries),
+      batchSize: field(req, f.batchSize),
+      failureThreshold: field(req, f.failureThreshold),
+      bakeMinutes: field(req, f.bakeMinutes),
+      windows: field(req, f.windows),
+      siteWindows: field(req, f.siteWindows),
+      httpUrl: field(req, f.httpUrl),
+      expectStatus: field(req, f.expectStatus),
+      bodyContains: field(req, f.bodyContains),
+      timeoutMs: field(req, f.timeoutMs),
+      retries: field(req, f.retries),
+      command: field(req, f.command) === 'on',
+      skipWindows: field(req, f.skipWindows) === 'on',
+      autoUpgrade: field(req, f.autoUpgrade) === 'on',
+      minReleaseAgeHours: field(req, f.minReleaseAgeHours),
+      testSite: field(req, f.testSite).trim(),
+    };
+  };
+
+  /** The waves and next window Confirm would use now for the outdated sites, under the policy as typed (when valid). */
+  const policyPreview = async (slug: string, policy: ReturnType<typeof policyOf>): Promise<string | null> => {
+    if (rolloutPolicyProblems(policy.rollout).length) return null;
+    const [report] = await services.distributions.status(slug);
+    const moves = (report?.groups ?? []).flatMap((g) => g.sites.map((site) => ({ siteId: site.id, siteName: site.name, fromPlatformId: g.platform.id })));
+    return moves.length ? previewRollout(policy.rollout, moves, new Date()).text : null;
+  };
+
+  const renderPolicy = async (slug: string, values: PolicyFormValues, extra: Partial<Parameters<typeof renderPolicyForm>[0]> = {}): Promise<SafeHtml> => {
+    const d = await services.distributions.get(slug);
+    return renderPolicyForm({ distribution: d, values, now: new Date(), preview: await policyPreview(d.slug, policyOf(values)), ...extra });
+  };
+
+  router.get('/distributions/:slug/policy', admin, allow('distribution.edit'), async (req, res) => {
+    const d = await services.distributions.get(String(req.params['slug']));
+    send(res, await renderPolicy(d.slug, policyValuesOf(d), { saved: req.query['saved'] === '1' ? 'Policy saved. Running and waiting rollouts of this distribution use it now.' : null }));
+  });
+
+  router.post('/distributions/:slug/policy', ...guard('distribution.edit'), async (req, res) => {
+    const slug = String(req.params['slug']);
+    const values = policyValues(req);
+    const policy = policyOf(values);
+    const intent = field(req, 'intent');
+    try {
+      if (intent === 'test-health') {
+        const test = await services.distributions.testHealthCheck(slug, values.testSite, policy.rollout?.healthCheck ?? null);
+        return send(res, await renderPolicy(slug, values, { test }));
+      }
+      if (intent === 'preview') {
+        const problems = [...rolloutPolicyProblems(policy.rollout), ...securityPolicyProblems(policy.security), ...releaseAgeProblems(policy.minReleaseAgeHours)];
+        if (problems.length) throw new ValidationError('Invalid policy.', problems);
+        return send(res, await renderPolicy(slug, values, { saved: 'The policy as typed is valid (not saved yet).' }));
+      }
+      await services.distributions.update(slug, { policy }, actorOf(res));
+      res.redirect(303, `${distributionHref(slug)}/policy?saved=1`);
+    } catch (error) {
+      if (!(error instanceof DistroError)) throw error;
+      const { status } = mapError(error);
+      const { fields, other } = error instanceof ValidationError ? policyFieldErrors(error.issues) : { fields: {}, other: [error.message] };
+      const alerts = other.length || !Object.keys(fields).length ? [error.message, ...other.filter((o) => o !== error.message)] : [];
+      send(res, await renderPolicy(slug, values, { errors: fields, alerts }), status);
+    }
   });
 
   router.post('/distributions/:slug/poll', ...guard('distribution.poll'), async (req, res) => {

@@ -18,6 +18,10 @@ import { holdFact, holdText, rollbackFact } from './governance-parts.js';
 import { distributionActions, platformActions, setTargetButton, siteActions } from './forms/page-actions.js';
 import { compareHref, distributionHref, platformHref, siteHref, taskHref, upgradeHref } from './links.js';
 import { LIVE_SCRIPT } from './live-script.js';
+import { policySummary } from './forms/policy-form.js';
+import { may } from './page-context.js';
+import { parseWindows } from '../../domain/maintenance-window.js';
+import { describeNextWindow } from '../../domain/rollout-policy.js';
 
 /** Seconds between dashboard updates while tasks or rollouts run. */
 export const DASHBOARD_REFRESH_SECONDS = 10;
@@ -93,6 +97,9 @@ ${dist.lastPoll?.error ? html`<div class="alert" id="poll-error" role="alert">Th
 <dt>Sites</dt><dd>${d.siteCount} (${d.outdatedSiteCount} outdated)</dd>
 ${holdFact('Pinned', d.pin)}
 </dl></div>
+<h2>Rollout policy</h2>
+<div class="card">${policySummary(dist.policy, describeNextWindow(parseWindows(dist.policy.rollout?.windows ?? [], 'windows').windows, new Date()))}
+${may('distribution.edit') ? html`<p class="actions"><a class="button" href="${distributionHref(dist.slug)}/policy">Edit policy</a></p>` : ''}</div>
 ${exposure ?? ''}
 ${v.rollouts.length ? html`<h2>Upgrades in progress</h2><div class="grid" id="rollouts" data-live>${v.rollouts.map((r) => html`<div class="card"><a href="${upgradeHref(r.plan.id)}"><strong>→ ${r.target?.name ?? '?'}</strong></a>${progressBar(r.progress, plural(r.plan.moves.length, 'site'))}</div>`)}</div>` : ''}
 ${d.platforms.length ? html`<div class="grid"><div class="card">${barChart({ id: 'sites-per-platform', title: 'Sites per platform', bars: d.platforms.filter((p) => p.platform.status !== 'failed').map((p) => ({ label: p.platform.name, value: p.siteCount, highlight: p.isTarget })) })}</div>

@@ -64,9 +64,11 @@ pre.patch .hunk{background:#eef2fb;color:var(--blue)}pre.patch .meta{color:var(-
 form.inline{display:inline-block;margin:0 6px 6px 0}.actions form.inline{margin:0}.actions{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0 16px}
 button,.button{font:inherit;padding:5px 12px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);cursor:pointer;display:inline-block}
 button.primary,.button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button.danger{background:var(--red);border-color:var(--red);color:#fff}
-.field{margin:0 0 12px;display:flex;flex-direction:column;gap:3px;max-width:560px}.field input,.field select{font:inherit;padding:6px 9px;border:1px solid var(--line);border-radius:6px}
+.field{margin:0 0 12px;display:flex;flex-direction:column;gap:3px;max-width:560px}.field input,.field select,.field textarea{font:inherit;padding:6px 9px;border:1px solid var(--line);border-radius:6px}
+.field.invalid textarea{border-color:var(--red)}table caption{text-align:left;padding:4px 10px}
+.wait-note{padding:12px 16px;border-radius:8px;background:var(--blue-bg);color:var(--blue);border:1px solid #c6d5f7;overflow-wrap:anywhere}
 .field small{color:var(--muted)}.field .error{color:var(--red);font-weight:600}.field.invalid input{border-color:var(--red)}
-fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:10px 14px}
+fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:10px 14px;min-width:0}
 header.top .user{margin-left:auto;color:#cfd8f5}header.top form.inline{margin:0}
 .ok-note{padding:10px 14px;border-radius:8px;background:var(--green-bg);color:var(--green);border:1px solid #bfe3c9}
 .attention{border-left:4px solid var(--red)}.attention h3{margin:0 0 8px;font-size:15px}

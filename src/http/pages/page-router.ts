@@ -22,11 +22,12 @@ import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPa
 import { renderRolloutList, renderRolloutPage, rolloutHref } from './rollout-page.js';
 import { taskHref } from './links.js';
 import { UPLOAD_SCRIPT } from './import-page.js';
+import { LOCAL_TIME_SCRIPT } from './forms/policy-form.js';
 import { LIVE_SCRIPT } from './live-script.js';
 import { renderTaskPage } from './task-page.js';
 import { renderUpgradePage } from './upgrade-page.js';
 
-const CSP = contentSecurityPolicy([COMPARE_SCRIPT, LIVE_SCRIPT, UPLOAD_SCRIPT]);
+const CSP = contentSecurityPolicy([COMPARE_SCRIPT, LIVE_SCRIPT, UPLOAD_SCRIPT, LOCAL_TIME_SCRIPT]);
 
 /** Headers for every page: strict CSP, and no Referer so a signed link never leaks to other sites. */
 export const pageHeaders: RequestHandler = (_req, res, next) => {

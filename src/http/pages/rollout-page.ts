@@ -4,9 +4,10 @@
  * Pure views: the router loads the data.
  */
 import { describeActor } from '../../domain/actor.js';
-import { describeProgress, type Rollout } from '../../domain/rollout.js';
+import { describeProgress, isBaking, type Rollout } from '../../domain/rollout.js';
 import type { Task } from '../../domain/task.js';
-import { firstErrorLine } from '../../lib/first-error-line.js';
+import { errorSummary } from '../../lib/error-summary.js';
+import { LIVE_SCRIPT } from './live-script.js';
 import { html, type SafeHtml } from '../html.js';
 import { actionButton } from './forms/form-parts.js';
 import { badge, formatDate, layout } from './layout.js';
@@ -39,6 +40,33 @@ ${rollouts.map(
 const actionForm = (r: Rollout, action: 'pause' | 'resume' | 'cancel', label: string): SafeHtml =>
   actionButton(`${rolloutHref(r)}/${action}`, label, {}, action === 'cancel' ? 'danger' : '');
 
+/** What happened to a rollout, oldest first: created, paused, resumed, policy changes, cancelled, finished. */
+const events = (r: Rollout): { at: Date; text: string }[] =>
+  [
+    { at: r.createdAt, text: `Started by ${describeActor(r.createdBy)}` },
+    ...r.waves.flatMap((w) => [
+      ...(w.startedAt ? [{ at: w.startedAt, text: `Wave ${w.index + 1}${w.canary ? ' (canary)' : ''} started` }] : []),
+      ...(w.finishedAt ? [{ at: w.finishedAt, text: `Wave ${w.index + 1}${w.canary ? ' (canary)' : ''} finished` }] : []),
+    ]),
+    ...(r.pausedAt ? [{ at: r.pausedAt, text: `Paused by ${r.pausedBy ? describeActor(r.pausedBy) : 'someone'}` }] : []),
+    ...(r.resumedAt ? [{ at: r.resumedAt, text: `Resumed by ${r.resumedBy ? describeActor(r.resumedBy) : 'someone'}` }] : []),
+    ...(r.notes ?? []).map((n) => ({ at: n.at, text: n.text })),
+    ...(r.cancelledAt ? [{ at: r.cancelledAt, text: `Cancelled by ${r.cancelledBy ? describeActor(r.cancelledBy) : 'someone'}` }] : []),
+    ...(r.finishedAt && r.state !== 'cancelled' ? [{ at: r.finishedAt, text: `Finished: ${r.state}` }] : []),
+  ].sort((a, b) => a.at.getTime() - b.at.getTime());
+
+/**
+ * Why a running rollout waits (informational: a maintenance window or the bake time between waves, with the time
+ * in the window's zone and UTC as its reason says), or why it paused or failed (an alert).
+ */
+const banner = (r: Rollout): SafeHtml => {
+  const waiting = r.waitingUntil && r.state === 'running';
+  if (waiting) {
+    return html`<div class="wait-note" id="rollout-waiting" role="status">${r.reason ?? `${isBaking(r) ? 'Baking between waves' : 'Waiting for a maintenance window'}; continues ${formatDate(r.waitingUntil)}.`}</div>`;
+  }
+  return r.reason ? html`<div class="alert" id="rollout-reason">${r.reason}</div>` : html``;
+};
+
 export const renderRolloutPage = (r: Rollout, tasks: Map<string, Task>, targetName: string): SafeHtml => {
   const unfinished = r.state === 'scheduled' || r.state === 'running' || r.state === 'paused';
   const buttons = [
@@ -46,32 +74,34 @@ export const renderRolloutPage = (r: Rollout, tasks: Map<string, Task>, targetNa
     r.state === 'paused' ? actionForm(r, 'resume', 'Resume') : null,
     unfinished ? actionForm(r, 'cancel', 'Cancel rollout') : null,
   ].filter((b): b is SafeHtml => b !== null);
+  // Live like the upgrade page: the regions below refresh in place while it is unfinished.
   return layout({
     title: `Rollout ${r.number}`,
     ...(unfinished ? { refreshSeconds: ROLLOUT_REFRESH_SECONDS } : {}),
-    body: html`<h1>Rollout ${r.number} to <code>${targetName}</code> ${badge(r.state)}</h1>
+    scripts: [LIVE_SCRIPT],
+    body: html`<h1>Rollout ${r.number} to <code>${targetName}</code> <span id="rollout-state" data-live>${badge(r.state)}</span></h1>
+<div id="rollout-live" data-live>
 <p class="sub">${describeProgress(r)} · started by ${describeActor(r.createdBy)} · <a href="/upgrades/${r.planId}">the upgrade</a></p>
-${r.waitingUntil && r.state === 'running' ? html`<div class="alert" id="rollout-waiting">Waiting for a maintenance window; continues at ${formatDate(r.waitingUntil)}.</div>` : ''}
-${r.reason && !(r.waitingUntil && r.state === 'running') ? html`<div class="alert" id="rollout-reason">${r.reason}</div>` : ''}
-${buttons.length ? html`<div id="rollout-actions">${buttons}</div>` : ''}
+${banner(r)}
+${buttons.length ? html`<div id="rollout-actions" class="actions">${buttons}</div>` : ''}
 <div class="card"><dl class="facts">
 <dt>Failure threshold</dt><dd>${Math.round(r.failureThreshold * 100)}% of a wave's sites</dd>
 <dt>Created</dt><dd>${formatDate(r.createdAt)}</dd>
-${r.pausedBy ? html`<dt>Paused</dt><dd>by ${describeActor(r.pausedBy)} at ${formatDate(r.pausedAt)}</dd>` : ''}
-${r.resumedBy ? html`<dt>Resumed</dt><dd>by ${describeActor(r.resumedBy)} at ${formatDate(r.resumedAt)}</dd>` : ''}
-${r.cancelledBy ? html`<dt>Cancelled</dt><dd>by ${describeActor(r.cancelledBy)} at ${formatDate(r.cancelledAt)}</dd>` : ''}
 <dt>Finished</dt><dd>${formatDate(r.finishedAt)}</dd>
 </dl></div>
+<h2>Events</h2>
+<ol id="rollout-events">${events(r).map((e) => html`<li>${formatDate(e.at)}: ${e.text}</li>`)}</ol>
 ${r.waves.map(
   (w) => html`<h2>Wave ${w.index + 1}${w.canary ? ' (canary)' : ''} ${badge(w.state)}</h2>
-<table class="wave"><thead><tr><th>Site</th><th>State</th><th>Task</th><th>Error</th></tr></thead><tbody>
+<table class="wave"><thead><tr><th>Site</th><th>State</th><th>Error</th><th>Task</th></tr></thead><tbody>
 ${w.sites.map((s) => {
   const task = s.taskId ? tasks.get(s.taskId) : undefined;
   return html`<tr><td><a href="${siteHref(s.siteName)}">${s.siteName}</a></td><td>${task ? badge(task.state) : w.state === 'pending' ? 'waiting' : 'not scheduled'}</td>
-<td>${task ? html`<a href="${taskHref(task.id)}">#${task.number}</a>` : '—'}${s.attempts?.length ? ` (try ${s.attempts.length + 1})` : ''}</td>
-<td>${task?.state === 'failed' ? firstErrorLine(task.error ?? '') : ''}</td></tr>`;
+<td>${task?.state === 'failed' ? html`<span class="err">${errorSummary(task.error)}</span>` : ''}</td>
+<td>${task ? html`<a href="${taskHref(task.id)}">#${task.number}</a>` : '—'}${s.attempts?.length ? ` (try ${s.attempts.length + 1})` : ''}</td></tr>`;
 })}
 </tbody></table>`,
-)}`,
+)}
+</div>`,
   });
 };

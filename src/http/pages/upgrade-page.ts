@@ -1,9 +1,10 @@
 /** One upgrade (plan): its progress, and every site it moves with its task state, failures first. Where Slack's "…and N more" leads. */
 import { describeProgress } from '../../domain/rollout.js';
+import { latestPerSite } from '../../domain/rollout-progress.js';
 import { rolloutHref } from './rollout-page.js';
 import { describeActor } from '../../domain/actor.js';
 import type { Task, TaskState } from '../../domain/task.js';
-import { firstErrorLine } from '../../lib/first-error-line.js';
+import { errorSummary } from '../../lib/error-summary.js';
 import type { UpgradeView } from '../../services/view-service.js';
 import { html, type SafeHtml } from '../html.js';
 import { progressBar } from './charts/progress-bar.js';
@@ -12,11 +13,13 @@ import { badge, layout } from './layout.js';
 import { siteHref, taskHref } from './links.js';
 import { planActions } from './forms/page-actions.js';
 import { LIVE_SCRIPT } from './live-script.js';
+import { holdText } from './governance-parts.js';
 
 const ORDER: Record<TaskState | 'none', number> = { failed: 0, processing: 1, queued: 2, none: 3, cancelled: 4, succeeded: 5 };
 
 export const renderUpgradePage = (view: UpgradeView): SafeHtml => {
-  const bySite = new Map<string, Task>(view.tasks.map((t) => [t.subject.id, t]));
+  // Each site's latest attempt, as the progress counts it.
+  const bySite = new Map<string, Task>(latestPerSite(view.tasks).map((t) => [t.subject.id, t]));
   const skipped = new Map((view.plan.skipped ?? []).map((s) => [s.site, s.reason]));
   const rows = view.plan.moves
     .map((m) => ({ move: m, task: bySite.get(m.siteId) }))
@@ -33,12 +36,19 @@ export const renderUpgradePage = (view: UpgradeView): SafeHtml => {
 <div id="upgrade-live" data-live>
 ${view.rollout ? html`<p id="upgrade-rollout">Moved by <a href="${rolloutHref(view.rollout)}">rollout ${view.rollout.number}</a> · ${badge(view.rollout.state)} · ${describeProgress(view.rollout)} (pause, resume or cancel it there)</p>` : ''}
 <div class="card">${progressBar(view.progress, 'Progress', 'upgrade-progress')}</div>
-<table id="upgrade-sites"><thead><tr><th>Site</th><th>State</th><th>Task</th><th>Error</th></tr></thead><tbody>
+<table id="upgrade-sites"><thead><tr><th>Site</th><th>State</th><th>Error</th><th>Task</th></tr></thead><tbody>
 ${rows.map(
   ({ move, task }) => html`<tr><td><a href="${siteHref(move.siteName)}">${move.siteName}</a></td><td>${what(task, move.siteName)}</td>
-<td>${task ? html`<a href="${taskHref(task.id)}">#${task.number}</a>` : '—'}</td><td>${task?.state === 'failed' ? firstErrorLine(task.error ?? '') : ''}</td></tr>`,
+<td>${task?.state === 'failed' ? html`<span class="err">${errorSummary(task.error)}</span>` : ''}</td><td>${task ? html`<a href="${taskHref(task.id)}">#${task.number}</a>` : '—'}</td></tr>`,
 )}
 </tbody></table></div>
+${
+  view.held.length
+    ? html`<h2>Held out (${view.held.length})</h2><table id="upgrade-held"><thead><tr><th>Site</th><th>Why</th></tr></thead><tbody>
+${view.held.map((h) => html`<tr><td><a href="${siteHref(h.site.name)}">${h.site.name}</a></td><td>${holdText(h.hold)}</td></tr>`)}
+</tbody></table>`
+    : ''
+}
 ${planActions(view)}`,
   });
 };

@@ -37,6 +37,7 @@ const rolloutSchema = new Schema(
     createdAt: Date,
     updatedAt: Date,
     finishedAt: { type: Date, default: null },
+    notes: { type: Mixed, default: [] },
   },
   { versionKey: false, minimize: false, strict: 'throw' },
 );

@@ -20,7 +20,7 @@ interface Row {
   data: string;
 }
 
-const DATE_KEYS = new Set(['pausedAt', 'resumedAt', 'cancelledAt', 'waitingUntil', 'createdAt', 'updatedAt', 'finishedAt', 'startedAt']);
+const DATE_KEYS = new Set(['at', 'pausedAt', 'resumedAt', 'cancelledAt', 'waitingUntil', 'createdAt', 'updatedAt', 'finishedAt', 'startedAt']);
 
 /** JSON of a rollout back to one with Dates (every date field, in the record and its waves, is an ISO string). */
 const revive = (text: string): Rollout =>

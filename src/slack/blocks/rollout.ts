@@ -2,7 +2,7 @@
  * A rollout in Slack: its state line and Pause / Resume / Cancel buttons on the upgrade summary, the notice posted
  * in the summary's thread and the channel when a failing wave paused it, and `/distro rollouts`.
  */
-import { describeProgress, type Rollout } from '../../domain/rollout.js';
+import { describeProgress, isBaking, type Rollout } from '../../domain/rollout.js';
 import { plural } from '../../lib/plural.js';
 import { ACTIONS, actions, actorText, button, esc, message, section, slackDate, type Block, type ButtonElement, type SlackMessage } from './kit.js';
 
@@ -21,7 +21,9 @@ export const rolloutLine = (r: Rollout): string => {
   if (r.state === 'paused' && r.pausedBy) parts.push(`paused by ${actorText(r.pausedBy)}${r.pausedAt ? ` ${slackDate(r.pausedAt)}` : ''}`);
   if (r.state === 'cancelled' && r.cancelledBy) parts.push(`cancelled by ${actorText(r.cancelledBy)}`);
   let text = parts.join(' · ');
-  if (r.waitingUntil && r.state === 'running') text += `\n:clock3: Waiting for a maintenance window; continues ${slackDate(r.waitingUntil)}.`;
+  if (r.waitingUntil && r.state === 'running') {
+    text += `\n:clock3: ${isBaking(r) ? 'Baking between waves' : 'Waiting for a maintenance window'}; continues ${slackDate(r.waitingUntil)}.`;
+  }
   else if (r.reason) text += `\n${esc(r.reason.slice(0, 1500))}`;
   return text;
 };

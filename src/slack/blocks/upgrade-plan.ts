@@ -12,6 +12,8 @@ import type { PlanView } from '../../services/upgrade-service.js';
 import { countsLine, needsCare, notableLines } from './compare-summary.js';
 import { fitLines } from './fit-lines.js';
 import { rolloutBlocks } from './rollout.js';
+import { rolloutPreviewBlocks } from './rollout-preview.js';
+import { latestPerSite } from '../../domain/rollout-progress.js';
 import { holdLine } from './holds.js';
 import {
   ACTIONS,
@@ -86,7 +88,8 @@ interface Progress {
 }
 
 const progressOf = (view: PlanView): Progress => {
-  const bySite = new Map(view.tasks.map((t) => [t.subject.id, t]));
+  // Each site's latest attempt (one home for the rule: rollout-progress.ts), as pages and the API count.
+  const bySite = new Map(latestPerSite(view.tasks).map((t) => [t.subject.id, t]));
   const skipped = view.plan.skipped ?? [];
   const skippedNames = new Set(skipped.map((s) => s.site));
   const p: Progress = { failed: [], processing: [], queued: [], scheduling: [], waiting: [], cancelled: [], skipped: [...skipped], succeeded: [], interrupted: 0 };
@@ -313,7 +316,7 @@ export const planMessage = (view: PlanView, options: PlanMessageOptions): SlackM
   if (state) blocks.push(section(state));
   if (view.rollout) blocks.push(...rolloutBlocks(view.rollout));
   if (progress) blocks.push(...progressBlocks(view, progress, options));
-  blocks.push(...groupBlocks(view, options), ...heldBlocks(view), ...buttons(view), ...rollbackButton(view, progress), ...footer(view, options));
+  blocks.push(...groupBlocks(view, options), ...heldBlocks(view), ...rolloutPreviewBlocks(view), ...buttons(view), ...rollbackButton(view, progress), ...footer(view, options));
   const status = progress ? countsText(progress).replace(/:[a-z_]+: /g, '') : plan.state;
   return message(notificationText(`Upgrade ${plural(sites, 'site')} of ${distribution.slug} to ${target.name}: ${status}`), blocks);
 };

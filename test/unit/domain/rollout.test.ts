@@ -89,7 +89,7 @@ describe('rollout policy validation names each field', () => {
         paused: true,
       }),
     ).toEqual([
-      'policy.rollout.paused: unknown setting (known: waves, failureThreshold, healthCheck, windows, siteWindows)',
+      'policy.rollout.paused: unknown setting (known: waves, failureThreshold, healthCheck, windows, siteWindows, bakeMinutes)',
       'policy.rollout.waves.size: unknown setting (known: canaries, canarySites, batchSize)',
       'policy.rollout.waves.canaries: a whole number from 0 to 10000',
       'policy.rollout.waves.batchSize: a whole number from 0 to 10000',
@@ -105,7 +105,7 @@ describe('rollout policy validation names each field', () => {
     ]);
     expect(rolloutPolicyProblems({ healthCheck: { http: { url: 'https://{host}/' } } })).toEqual(['policy.rollout.healthCheck.http.url: the only placeholder is {site}']);
     expect(rolloutPolicyProblems({ healthCheck: { http: { url: 'https://user:pw@{site}/' } } })).toEqual(['policy.rollout.healthCheck.http.url: no credentials in the URL']);
-    expect(rolloutPolicyProblems('fast')).toEqual(['policy.rollout: an object with waves, failureThreshold, healthCheck, windows, siteWindows']);
+    expect(rolloutPolicyProblems('fast')).toEqual(['policy.rollout: an object with waves, failureThreshold, healthCheck, windows, siteWindows, bakeMinutes']);
     expect(rolloutPolicyProblems({ siteWindows: { 'a.example.org': ['Sat 02:00-05:00 UTC'], 'b.example.org': [] } })).toEqual([]);
     expect(rolloutPolicyProblems(JSON.parse('{"siteWindows":{"__proto__":["Sat 02:00-05:00 UTC"],"a.example.org":["Sat 2-5"]}}'))).toEqual([
       'policy.rollout.siteWindows.__proto__: not a site name',

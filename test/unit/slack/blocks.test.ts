@@ -97,6 +97,8 @@ interface ViewOptions {
   /** What Confirm recorded as skipped; null while it is still scheduling. */
   skipped?: UpgradePlan['skipped'];
   movable?: number;
+  /** The wave plan and next window before Confirm. */
+  preview?: string | null;
 }
 
 const view = (o: ViewOptions = {}): PlanView => {
@@ -141,12 +143,25 @@ const view = (o: ViewOptions = {}): PlanView => {
     createdAt: at,
     updatedAt: at,
   };
-  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length, rollout: null, held: [] };
+  return { plan, distribution, target, groups, tasks, stale: o.stale ?? false, movable: o.movable ?? moves.length, rollout: null, held: [], preview: o.preview ?? null };
 };
 
 const compareUrl = (from: string, to: string): string => `https://distro.example.org/compare/${from}/${to}?sig=x`;
 
 describe('upgrade summary', () => {
+  test('pending: the wave plan and the next window come right before Confirm; none once confirmed', () => {
+    const preview = 'canary: alumni; then 3 batches of 4; next window Tue 01:00 Europe/Amsterdam, in 7 h';
+    const blocks = planMessage(view({ preview }), { compareUrl }).blocks;
+    const text = blockText(blocks);
+    expect(text).toContain(`:calendar: *Rollout plan:* ${preview}`);
+    const at = blocks.findIndex((b) => JSON.stringify(b).includes('Rollout plan'));
+    const confirmAt = blocks.findIndex((b) => JSON.stringify(b).includes(ACTIONS.confirm));
+    expect(at).toBeGreaterThan(-1);
+    expect(confirmAt).toBe(at + 1);
+    expect(blockText(planMessage(view({ preview: null }), { compareUrl }).blocks)).not.toContain('Rollout plan');
+    expect(blockText(planMessage(view({ preview: '<!channel> *x*' }), { compareUrl }).blocks)).toContain('&lt;!channel&gt;');
+  });
+
   test('pending: which sites move from which platform to which target, counts, Compare link, Confirm + Cancel', () => {
     const m = planMessage(view({ groups: 2 }), { compareUrl });
     const text = blockText(m.blocks);

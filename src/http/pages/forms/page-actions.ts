@@ -88,6 +88,7 @@ ${view.groups.map(
 )}
 </tbody></table>
 ${why ? html`<p class="sub" id="plan-why">${why}</p>` : ''}
+${canConfirm && view.preview ? html`<p class="card" id="plan-preview"><strong>Rollout plan:</strong> ${view.preview}</p>` : ''}
 ${bar([
   canConfirm && may('upgrade.confirm') && actionButton(`/upgrades/${plan.id}/confirm`, `Confirm: move ${view.movable} site${view.movable === 1 ? '' : 's'}`, {}, 'primary'),
   pending && may('upgrade.cancel') && html`<a class="button" href="/upgrades/${plan.id}/cancel">Cancel</a>`,
