@@ -25,7 +25,7 @@ interface Parsed {
   flags: Record<string, string | true>;
 }
 
-const FLAGS_WITH_VALUE = new Set(['url', 'token', 'format', 'distro', 'platform', 'site', 'distribution', 'limit', 'state', 'package', 'action']);
+const FLAGS_WITH_VALUE = new Set(['kind', 'url', 'token', 'format', 'distro', 'platform', 'site', 'distribution', 'limit', 'state', 'package', 'action']);
 
 export const parseArgs = (argv: string[]): Parsed => {
   const args: string[] = [];
@@ -157,10 +157,12 @@ const USAGE = `distro — Distro from the command line (over the admin API)
   distro pin <site> <reason> · pin --distro <d> <reason> · unpin <site> · unpin --distro <d>
   distro exposure [--distribution <d>] [--package <vendor/name>]
   distro audit [--limit <n>] [--action <a>]
+  distro import <file|-> [--kind drush-json|csv] [--distribution <d>] [--apply]
+                                                    preview a fleet import (drush site:alias JSON or CSV); --apply writes it
 
 Every listing takes --format table|json|csv. --url and --token override the stored login.
 Exit codes: 0 ok · 1 failed (e.g. an upgrade with errors) · 2 usage · 3 not logged in or not allowed · 4 not found ·
-5 refused (invalid, conflict) · 6 server unreachable or failing.`;
+5 refused (invalid, conflict; an import preview or apply with refused rows) · 6 server unreachable or failing.`;
 
 type Out = (text: string) => void;
 
@@ -316,6 +318,24 @@ export const run = async (argv: string[], env: NodeJS.ProcessEnv = process.env, 
           ['at', 'actor', 'source', 'action', 'subject', 'details'],
         );
         return EXIT.ok;
+      }
+      case 'import': {
+        const file = p.args[1];
+        if (!file) throw new CliError('import needs a file (or - for standard input)', EXIT.usage);
+        const content = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch(() => {
+          throw new CliError(`cannot read ${file}`, EXIT.usage);
+        });
+        // The file's kind from --kind (--format is the output's), else its name: .csv is CSV, else drush's alias JSON.
+        const kind = typeof p.flags['kind'] === 'string' ? p.flags['kind'] : /\.csv$/i.test(file) ? 'csv' : 'drush-json';
+        const body = { format: kind, content, ...(typeof p.flags['distribution'] === 'string' ? { distribution: p.flags['distribution'] } : {}), apply: p.flags['apply'] === true };
+        const result = await request(c, 'POST', '/api/import', body);
+        show(
+          result.rows.map((r: Json) => ({ line: r.line, site: r.site ?? r.label, platform: r.platform ?? '', action: r.action, reason: r.reason ?? '' })),
+          ['line', 'site', 'platform', 'action', 'reason'],
+        );
+        const n = result.counts;
+        err(`${result.applied ? `Applied: ${n.created} created` : `Preview: ${n.create} to create`}, ${n.already} already there, ${n.refused} refused, ${n.skipped} skipped.`);
+        return n.refused > 0 ? EXIT.refused : EXIT.ok;
       }
       default:
         throw new CliError(`Unknown command ${command}. Run \`distro help\`.`, EXIT.usage);

@@ -110,4 +110,22 @@ describe('distro CLI', () => {
     const unreachable = await cli(['list', '--url', 'http://127.0.0.1:9']);
     expect(unreachable.code).toBe(6);
   });
+
+  test('import previews a CSV fleet file from standard input, lists each row, and exits 5 when rows are refused; nothing is written', async () => {
+    const csv = 'site,platform,server\nalpha.example.org,no-such-platform,\n';
+    // Importing is an admin's action: olivia's operator token is refused (exit 3), the admin token goes on.
+    expect((await cli(['import', '-', '--kind', 'csv', '--url', product.url, '--token', token], {}, csv)).code).toBe(3);
+    const res = await cli(['import', '-', '--kind', 'csv', '--format', 'json', '--url', product.url, '--token', ADMIN_TOKEN], {}, csv);
+    expect(res.code).toBe(5);
+    const rows = JSON.parse(res.stdout) as { site: string; action: string; reason: string }[];
+    expect(rows).toEqual([expect.objectContaining({ site: 'alpha.example.org', action: 'refused', reason: expect.stringContaining('no-such-platform') })]);
+    expect(res.stderr).toContain('Preview: 0 to create');
+    // Applying the same file writes nothing either: the refused row is refused again.
+    const applied = await cli(['import', '-', '--kind', 'csv', '--apply', '--url', product.url, '--token', ADMIN_TOKEN], {}, csv);
+    expect(applied.code).toBe(5);
+    expect(applied.stderr).toContain('Applied: 0 created');
+    const sites = await api(product.url, 'GET', '/api/sites?limit=200', undefined);
+    expect(sites.body.items.map((s: { name: string }) => s.name)).not.toContain('alpha.example.org');
+    expect((await cli(['import', '--url', product.url, '--token', ADMIN_TOKEN])).code).toBe(2);
+  });
 });

@@ -35,7 +35,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => probes.listen(0, '127.0.0.1', resolve));
   probeBase = `http://127.0.0.1:${(probes.address() as AddressInfo).port}`;
-  product = await startProduct({ ADMIN_TOKEN, ADMIN_USERS: await adminUsersEnv() });
+  // The health checks probe a local stand-in: allowed past the private-address guard as an operator would.
+  product = await startProduct({ ADMIN_TOKEN, ADMIN_USERS: await adminUsersEnv(), HEALTH_CHECK_ALLOW_HOSTS: '127.0.0.1' });
   alice = new SessionClient(product.url);
   await alice.login('alice', PASSWORDS.alice);
   victor = new SessionClient(product.url);

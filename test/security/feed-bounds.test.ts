@@ -63,9 +63,9 @@ describe('advisory map limits', () => {
     const sliced = await runInSlices(indexingConflictMap(worst), 4);
     const ms = performance.now() - t0;
     ticking = false;
-    // The event loop turned all along (slices of 4 ms asked; at most 25 ms per turn on average allows for a busy
-    // machine), where the whole map used to be indexed in one piece of several hundred ms.
-    expect(turns).toBeGreaterThanOrEqual(Math.floor(ms / 25));
+    // The event loop turned all along (slices of 4 ms asked; at most 100 ms per turn on average allows for a machine
+    // busy with other suites), where the whole map used to be indexed in one piece of several hundred ms.
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(ms / 100));
     expect(turns).toBeGreaterThan(10);
     const whole = indexConflictMap(worst);
     expect(sliced.skipped).toEqual([]);
