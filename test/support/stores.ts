@@ -6,7 +6,7 @@
  *
  *   await describeEachStore('repositories', (kind) => repositoryContract(kind.label, kind.create));
  */
-import { afterAll, describe } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe } from '@jest/globals';
 import type { JobQueue, Repositories } from '../../src/domain/ports.js';
 import type { Logger } from '../../src/logger.js';
 import { AgendaJobQueue } from '../../src/jobs/agenda-queue.js';
@@ -113,4 +113,14 @@ export const storeKinds = async (): Promise<StoreKind[]> => {
 /** Registers `body` once per store kind inside `describe('<title> [<label>]')`. */
 export const describeEachStore = async (title: string, body: (kind: StoreKind) => void): Promise<void> => {
   for (const kind of await storeKinds()) describe(`${title} [${kind.label}]`, () => body(kind));
+};
+
+/** A fresh store for each test of a contract suite: returns the current test's repositories (cleaned up after it). */
+export const freshRepos = (create: () => Promise<StoreInstance>): (() => Repositories) => {
+  let store: StoreInstance;
+  beforeEach(async () => {
+    store = await create();
+  });
+  afterEach(() => store.cleanup());
+  return () => store.repos;
 };
