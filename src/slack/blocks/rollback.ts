@@ -1,7 +1,7 @@
 /** Replies to a rollback request: which task puts the site back where, and what it replaces. */
 import type { Platform } from '../../domain/platform.js';
 import type { Task } from '../../domain/task.js';
-import { firstErrorLine } from '../../lib/first-error-line.js';
+import { errorSummary } from '../../lib/error-summary.js';
 import type { RollbackStatus } from '../../services/rollback-service.js';
 import { plural } from '../../lib/plural.js';
 import { actorText, code, esc, notice, slackDate, type SlackMessage } from './kit.js';
@@ -19,7 +19,7 @@ export const rollbackFinishedMessage = (task: Task, previous: Platform, taskUrl:
   notice(
     task.state === 'succeeded'
       ? `:rewind: ${code(task.subject.name)} is back on ${code(previous.name)} as it was before its migration (<${taskUrl}|task #${task.number}>, asked by ${actorText(task.requestedBy)}).`
-      : `:x: The rollback of ${code(task.subject.name)} to ${code(previous.name)} failed: ${esc(firstErrorLine(task.error ?? '', 200, 'see the log'))} (<${taskUrl}|task #${task.number}>).`,
+      : `:x: The rollback of ${code(task.subject.name)} to ${code(previous.name)} failed: ${esc(errorSummary(task.error, 240, 'see the log'))} (<${taskUrl}|task #${task.number}>).`,
   );
 
 /** The summary's Roll back button: what was started and what was refused, with the reason. */

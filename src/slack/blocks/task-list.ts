@@ -1,6 +1,6 @@
 /** `/distro tasks [<site>]` and the running-tasks part of App Home. */
 import type { Task } from '../../domain/task.js';
-import { firstErrorLine } from '../../lib/first-error-line.js';
+import { errorSummary } from '../../lib/error-summary.js';
 import { plural } from '../../lib/plural.js';
 import { fitLines } from './fit-lines.js';
 import { code, esc, header, message, notificationText, section, slackDate, type SlackMessage } from './kit.js';
@@ -9,7 +9,7 @@ import { logTailBlock } from './upstream-failures.js';
 
 export const taskLine = (t: Task): string =>
   `${TASK_ICON[t.state]} *#${t.number}* ${t.type} ${code(t.subject.name)} — ${t.state} · ${slackDate(t.finishedAt ?? t.startedAt ?? t.createdAt)}` +
-  (t.state === 'failed' && t.error ? `\n      ${esc(firstErrorLine(t.error))}` : '');
+  (t.state === 'failed' && t.error ? `\n      ${esc(errorSummary(t.error))}` : '');
 
 export const taskListMessage = (tasks: Task[], site?: string): SlackMessage => {
   const title = site ? `Tasks for ${site}` : 'Recent tasks';
@@ -21,7 +21,7 @@ export const taskListMessage = (tasks: Task[], site?: string): SlackMessage => {
 export const taskFailureMessage = (task: Task, tailLines = 15): SlackMessage => {
   const lines = task.log.map((l) => `${l.at.toISOString()} ${l.level.toUpperCase()} ${l.message}`);
   // The fallback text is mrkdwn too (and drives notifications): command output in the error must not mention anyone.
-  const reason = task.error ? firstErrorLine(task.error) : null;
+  const reason = task.error ? errorSummary(task.error) : null;
   return message(notificationText(`Task #${task.number} (${task.subject.name}) failed: ${esc(reason ?? 'see log')}`), [
     section(`:x: *Task #${task.number}* ${code(task.subject.name)} failed${reason ? `: ${esc(reason)}` : ''}`),
     section(logTailBlock(lines, tailLines)),

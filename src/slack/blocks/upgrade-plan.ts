@@ -6,7 +6,7 @@
 import type { Task, TaskState } from '../../domain/task.js';
 import { interruptionsOf } from '../../domain/task-progress.js';
 import type { PlanSkip } from '../../domain/upgrade-plan.js';
-import { firstErrorLine } from '../../lib/first-error-line.js';
+import { errorSummary } from '../../lib/error-summary.js';
 import { plural } from '../../lib/plural.js';
 import type { PlanView } from '../../services/upgrade-service.js';
 import { countsLine, needsCare, notableLines } from './compare-summary.js';
@@ -180,7 +180,7 @@ const progressBlocks = (view: PlanView, p: Progress, options: PlanMessageOptions
     ...list(
       'Failed',
       p.failed.map(({ siteName, task }) =>
-        line(TASK_ICON.failed, siteName, `failed: ${esc(firstErrorLine(task.error ?? '', 160, 'see the log'))} · ${taskRef(task, options)}`),
+        line(TASK_ICON.failed, siteName, `failed: ${esc(errorSummary(task.error, 240, 'see the log'))} · ${taskRef(task, options)}`),
       ),
     ),
     ...list('Running', p.processing.map(({ siteName, task }) => line(TASK_ICON.processing, siteName, `processing (${taskRef(task, options)})`))),

@@ -449,6 +449,21 @@ describe('fleet-sized replies', () => {
     expect(line.split('\n')).toHaveLength(2);
   });
 
+  test('a failed site in the summary and the task list keeps the error’s last line whole and shortens the command', () => {
+    const command = `\`drush --root=/var/aegir/platforms/${'very-long-platform-directory-name/'.repeat(4)}web updb -y\``;
+    const cause = 'SQLSTATE[42S02]: Base table or view not found: 1146 Table \'social.group_content_field_data\' doesn\'t exist';
+    const error = `${command} exited with 1: [notice] Update started: social_group_update_11001\n${'  > [notice] step\n'.repeat(30)}${cause}`;
+    const v = view({ state: 'confirmed', taskStates: ['failed'] });
+    v.tasks[0] = { ...v.tasks[0]!, error };
+    const summary = blockText(planMessage(v, { compareUrl }).blocks);
+    const listed = taskLine(v.tasks[0]!);
+    for (const text of [summary, listed]) {
+      expect(text).toContain(cause);
+      expect(text).toContain('exited with 1');
+      expect(text).not.toContain('very-long-platform-directory-name/'.repeat(4));
+    }
+  });
+
   test('App Home dates are Slack dates, shown in the reader’s time zone', () => {
     const home = appHomeView([], [], at);
     expect(blockText(home.blocks)).toContain(`Updated <!date^${at.getTime() / 1000}^{date_short_pretty} {time}|${at.toISOString()}>`);
