@@ -140,6 +140,8 @@ describe('rollout policy: pages', () => {
     expect(policy).toEqual({
       pollIntervalMinutes: 0,
       autoTarget: false,
+      // The form edits the weekly digest too: left empty, none.
+      advisoryDigest: null,
       rollout: {
         waves: { canarySites: ['alumni.example.org'], batchSize: 2 },
         failureThreshold: 0.25,
@@ -205,5 +207,22 @@ describe('rollout policy: pages', () => {
     const page = decode((await alice.get(`/upgrades/${String(proposed.body.id)}`)).text);
     expect(page).toMatch(/<p class="card" id="plan-preview"><strong>Rollout plan:<\/strong> canary: alumni\.example\.org; then 1 batch of 2 and 1 of 1; 30 min bake between waves; (window open now|next window (Tue|Thu) 01:00 Europe\/Amsterdam, in \d+ (min|h|days))/);
     expect(page).toMatch(/<table id="upgrade-held">[\s\S]*s3\.example\.org[\s\S]*client sign-off pending/);
+  });
+
+  test('the form shows and edits the security bounds and the weekly digest; saving it keeps what the API set', async () => {
+    const patched = await call('PATCH', '/api/distributions/pol', { policy: { security: { maxEventPackages: 10, maxCoveredFraction: 0.5 }, advisoryDigest: 'Mon 09:00 UTC' } });
+    expect(patched.status).toBe(200);
+    const form = decode((await alice.get('/distributions/pol/policy')).text);
+    expect(form).toMatch(/name="policy\.security\.maxEventPackages"[^>]*value="10"/);
+    expect(form).toMatch(/name="policy\.security\.maxCoveredFraction"[^>]*value="0\.5"/);
+    expect(form).toMatch(/name="policy\.advisoryDigest"[^>]*value="Mon 09:00 UTC"/);
+    const kept = { 'policy.security.maxEventPackages': '10', 'policy.security.maxCoveredFraction': '0.5', 'policy.advisoryDigest': 'Mon 09:00 UTC' };
+    const refused = await alice.submit('/distributions/pol/policy', '/distributions/pol/policy', { ...kept, 'policy.security.maxCoveredFraction': '2' });
+    expect(refused.status).toBe(400);
+    expect(decode(refused.text)).toMatch(/id="f-policy-security-maxCoveredFraction-error">[^<]*fraction/);
+    expect((await alice.submit('/distributions/pol/policy', '/distributions/pol/policy', { ...kept, 'policy.security.maxEventPackages': '20' })).status).toBe(303);
+    const policy = (await call('GET', '/api/distributions/pol')).body.policy;
+    expect(policy.security).toMatchObject({ maxEventPackages: 20, maxCoveredFraction: 0.5 });
+    expect(policy.advisoryDigest).toBe('Mon 09:00 UTC');
   });
 });

@@ -172,6 +172,9 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
       command: field(req, f.command) === 'on',
       skipWindows: field(req, f.skipWindows) === 'on',
       autoUpgrade: field(req, f.autoUpgrade) === 'on',
+      maxEventPackages: field(req, f.maxEventPackages),
+      maxCoveredFraction: field(req, f.maxCoveredFraction),
+      advisoryDigest: field(req, f.advisoryDigest),
       minReleaseAgeHours: field(req, f.minReleaseAgeHours),
       testSite: field(req, f.testSite).trim(),
     };

@@ -31,6 +31,9 @@ export interface PolicyFormValues {
   command: boolean;
   skipWindows: boolean;
   autoUpgrade: boolean;
+  maxEventPackages: string;
+  maxCoveredFraction: string;
+  advisoryDigest: string;
   minReleaseAgeHours: string;
   /** The site "Test this check on a site" probes. */
   testSite: string;
@@ -53,6 +56,9 @@ export const POLICY_FIELDS = {
   command: 'policy.rollout.healthCheck.command',
   skipWindows: 'policy.security.skipWindows',
   autoUpgrade: 'policy.security.autoUpgrade',
+  maxEventPackages: 'policy.security.maxEventPackages',
+  maxCoveredFraction: 'policy.security.maxCoveredFraction',
+  advisoryDigest: 'policy.advisoryDigest',
   minReleaseAgeHours: 'policy.minReleaseAgeHours',
   testSite: 'testSite',
 } as const satisfies Record<keyof PolicyFormValues, string>;
@@ -84,6 +90,9 @@ export const policyValuesOf = (d: Pick<Distribution, 'policy'>): PolicyFormValue
     command: Boolean(r.healthCheck?.command),
     skipWindows: Boolean(d.policy.security?.skipWindows),
     autoUpgrade: Boolean(d.policy.security?.autoUpgrade),
+    maxEventPackages: text(d.policy.security?.maxEventPackages),
+    maxCoveredFraction: text(d.policy.security?.maxCoveredFraction),
+    advisoryDigest: d.policy.advisoryDigest ?? '',
     minReleaseAgeHours: text(d.policy.minReleaseAgeHours),
     testSite: '',
   };
@@ -102,6 +111,17 @@ const lines = (v: string): string[] =>
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
+
+/** The security policy the form describes (every field it has, so saving the form keeps what the API set). */
+const securityOf = (v: PolicyFormValues): Record<string, unknown> | null => {
+  const security = {
+    ...(v.skipWindows ? { skipWindows: true } : {}),
+    ...(v.autoUpgrade ? { autoUpgrade: true } : {}),
+    ...(numberOf(v.maxEventPackages) !== undefined ? { maxEventPackages: numberOf(v.maxEventPackages) } : {}),
+    ...(numberOf(v.maxCoveredFraction) !== undefined ? { maxCoveredFraction: numberOf(v.maxCoveredFraction) } : {}),
+  };
+  return Object.keys(security).length ? security : null;
+};
 
 /** The policy the form describes, as the API takes it; the domain's rules judge it. */
 export const policyOf = (v: PolicyFormValues): Partial<UpdatePolicy> & Record<string, unknown> => {
@@ -136,7 +156,8 @@ export const policyOf = (v: PolicyFormValues): Partial<UpdatePolicy> & Record<st
   };
   return {
     rollout: Object.keys(rollout).length ? (rollout as RolloutPolicy) : null,
-    security: v.skipWindows || v.autoUpgrade ? { ...(v.skipWindows ? { skipWindows: true } : {}), ...(v.autoUpgrade ? { autoUpgrade: true } : {}) } : null,
+    security: securityOf(v),
+    advisoryDigest: v.advisoryDigest.trim() || null,
     minReleaseAgeHours: (numberOf(v.minReleaseAgeHours) ?? null) as number | null,
   };
 };
@@ -265,6 +286,9 @@ ${testResult(o.test)}
 <fieldset><legend>Security and new builds</legend>
 ${checkbox({ name: f.skipWindows, label: 'Security rollouts start outside maintenance windows', checked: v.skipWindows })}
 ${checkbox({ name: f.autoUpgrade, label: 'Start a security rollout automatically when an advisory exposes sites the target fixes', checked: v.autoUpgrade })}
+${input({ name: f.maxEventPackages, label: 'An advisory update changing more packages than this needs a person', type: 'number', value: v.maxEventPackages, errors: e, hint: 'empty: 50' })}
+${input({ name: f.maxCoveredFraction, label: 'An advisory update newly covering more than this fraction of a platform’s packages needs a person', value: v.maxCoveredFraction, errors: e, hint: 'empty: 0.2 (20%)' })}
+${input({ name: f.advisoryDigest, label: 'Weekly digest of what is still exposed', value: v.advisoryDigest, errors: e, hint: 'e.g. Mon 09:00 Europe/Amsterdam; empty: no digest' })}
 ${input({ name: f.minReleaseAgeHours, label: 'Minimum release age (hours)', type: 'number', value: v.minReleaseAgeHours, errors: e, hint: 'a new build becomes the target automatically only once Distro has known it this long; empty or 0: at once' })}
 </fieldset>
 <p class="actions"><button type="submit" name="intent" value="save" class="primary">Save policy</button>
