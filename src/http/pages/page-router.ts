@@ -5,7 +5,7 @@
 import { SITES_ON_PAGE } from '../../services/view-service.js';
 import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
 import { allow, actorOf, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
@@ -20,7 +20,9 @@ import { renderDistributionPage, renderPlatformPage, renderSitePage } from './en
 import { contentSecurityPolicy } from './layout.js';
 import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPage } from './exposure-view.js';
 import { renderRolloutList, renderRolloutPage, rolloutHref } from './rollout-page.js';
-import { taskHref } from './links.js';
+import { siteHref, taskHref } from './links.js';
+import { renderConfirmPage } from './forms/confirm-page.js';
+import { rollbackSentence } from './governance-parts.js';
 import { UPLOAD_SCRIPT } from './import-page.js';
 import { LOCAL_TIME_SCRIPT } from './forms/policy-form.js';
 import { LIVE_SCRIPT } from './live-script.js';
@@ -113,7 +115,15 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
     send(res, renderSitePage({ ...view, exposure: exposedPackagesFragment('this site', exposed?.packages ?? []), pin, rollback }));
   });
 
-  // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).
+  // The site page's Roll back asks first (like Slack): this page says what happens and posts the rollback.
+  router.get('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
+    const status = await services.rollbacks.status(String(req.params['name']));
+    if (!status.possible) throw new ConflictError(status.reason);
+    const href = siteHref(status.site.name);
+    send(res, renderConfirmPage({ title: `Roll ${status.site.name} back to ${status.previous.name}?`, question: rollbackSentence(status), action: `${href}/rollback`, button: `Roll back to ${status.previous.name}`, back: href }));
+  });
+
+  // The confirmation page's POST (a same-origin form with the CSRF field: requireAdmin refuses it from other sites).
   router.post('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
     const { task } = await services.rollbacks.request(String(req.params['name']), actorOf(res));
     res.redirect(303, taskHref(task.number));
