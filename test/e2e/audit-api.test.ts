@@ -224,7 +224,8 @@ describe('pages', () => {
     expect(posted.status).toBe(303);
     const rollback = (await server.services.tasks.recent('a.example.org', 1))[0]!;
     expect(rollback).toMatchObject({ type: 'rollback', state: 'queued' });
-    expect(posted.headers.get('location')).toBe(`/tasks/${rollback.number}`);
+    expect(posted.headers.get('location')).toMatch(new RegExp(`^/tasks/${rollback.number}\\?note=`));
+    expect((await page(posted.headers.get('location')!)).text).toContain('role="status">Rolling a.example.org back to social-12.3.3 (task #');
     const [entry] = (await server.services.audit.list({ action: ['site.rollback'] }, { limit: 1 })).items;
     expect(entry).toMatchObject({ actorId: 'admin', source: 'page', subject: { name: 'a.example.org' } });
 

@@ -124,7 +124,7 @@ describe('page actions', () => {
     expect(confirm.text).toContain('<button type="submit" class="danger">Delete site</button>');
     const deleted = await alice.submit('/sites/b.example.org/delete', '/sites/b.example.org/delete');
     expect(deleted.status).toBe(303);
-    expect(deleted.headers.get('location')).toBe('/platforms/files-1');
+    expect(deleted.headers.get('location')).toMatch(/^\/platforms\/files-1\?note=/);
     expect((await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).status).toBe(404);
   });
 
@@ -139,7 +139,20 @@ describe('page actions', () => {
     expect((await api(product.url, 'GET', '/api/platforms/holds-1', undefined, bearer)).body.lock).toBeNull();
 
     const locked = await alice.submit('/platforms/holds-1', '/platforms/holds-1/lock', { reason: 'security review' });
-    expect([locked.status, locked.headers.get('location')]).toEqual([303, '/platforms/holds-1']);
+    expect(locked.status).toBe(303);
+    // The redirect carries the result message, sealed for that page: it shows there once, escaped, as a status.
+    const location = locked.headers.get('location')!;
+    expect(location).toMatch(/^\/platforms\/holds-1\?note=[\w-]+\.\d+\.[\w-]+$/);
+    expect((await alice.get(location)).text).toContain('<p class="ok-note" id="result-note" role="status">Locked holds-1.</p>');
+    const note = new URL(location, product.url).searchParams.get('note')!;
+    // Not on another page, not altered, not made up: those show nothing.
+    expect((await alice.get(`/platforms/kept-1?note=${note}`)).text).not.toContain('id="result-note"');
+    const [body, exp, sig] = note.split('.');
+    const forged = Buffer.from('<script>alert(1)</script> Locked').toString('base64url');
+    for (const bad of [`${forged}.${exp}.${sig}`, `${body}.${Number(exp) + 60}.${sig}`, `${body}.${exp}.${sig}x`, 'hello']) {
+      const shown = await alice.get(`/platforms/holds-1?note=${encodeURIComponent(bad)}`);
+      expect([shown.status, shown.text.includes('id="result-note"'), shown.text.includes('<script>alert')]).toEqual([200, false, false]);
+    }
     const lock = (await api(product.url, 'GET', '/api/platforms/holds-1', undefined, bearer)).body.lock;
     expect(lock).toMatchObject({ reason: 'security review', by: { kind: 'user', id: 'alice', via: 'page' } });
     const after = await alice.get('/platforms/holds-1');

@@ -22,6 +22,7 @@ import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPa
 import { renderRolloutList, renderRolloutPage, rolloutHref } from './rollout-page.js';
 import { siteHref, taskHref } from './links.js';
 import { renderConfirmPage } from './forms/confirm-page.js';
+import { redirectWithNote } from './result-note.js';
 import { rollbackSentence } from './governance-parts.js';
 import { UPLOAD_SCRIPT } from './import-page.js';
 import { LOCAL_TIME_SCRIPT } from './forms/policy-form.js';
@@ -125,8 +126,8 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
 
   // The confirmation page's POST (a same-origin form with the CSRF field: requireAdmin refuses it from other sites).
   router.post('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
-    const { task } = await services.rollbacks.request(String(req.params['name']), actorOf(res));
-    res.redirect(303, taskHref(task.number));
+    const { task, status } = await services.rollbacks.request(String(req.params['name']), actorOf(res));
+    redirectWithNote(res, taskHref(task.number), `Rolling ${status.site.name} back to ${status.previous.name} (task #${task.number}).`);
   });
 
   router.get('/audit', admin, async (req, res) => {
@@ -171,7 +172,7 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     router.post(`/rollouts/:id/${action}`, admin, allow(`rollout.${action}`), async (req, res) => {
       const done = await services.rollouts[action](String(req.params['id']), actorOf(res));
-      res.redirect(303, rolloutHref(done));
+      redirectWithNote(res, rolloutHref(done), `Rollout ${done.number} ${{ pause: 'paused', resume: 'resumed', cancel: 'cancelled' }[action]}.`);
     });
   }
 
