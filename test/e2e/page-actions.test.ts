@@ -181,4 +181,40 @@ describe('page actions', () => {
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/html/);
   });
+
+  test('the top navigation reaches Rollouts, Sites, Exposure and Audit; /sites pages and filters, /exposure lists', async () => {
+    const home = await alice.get('/');
+    for (const href of ['/rollouts', '/sites', '/exposure', '/audit']) expect(home.text).toContain(`<a href="${href}">`);
+    await api(product.url, 'POST', '/api/distributions', { slug: 'lists', title: 'Lists' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'lists-1', distribution: 'lists', ref: 'main', commit: COMMIT }, bearer);
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'lists-1', 'sites'), { recursive: true });
+    for (const name of ['l1.example.org', 'l2.example.org', 'l3.example.org']) {
+      expect((await alice.submit('/new-site?platform=lists-1', '/new-site', { name, platform: 'lists-1', modules: '' })).status).toBe(303);
+    }
+    const names = (text: string) => [...text.matchAll(/<td><a href="\/sites\/([^"]+)">/g)].map((m) => m[1]);
+    const all = await alice.get('/sites?distribution=lists&platform=&status=&q=');
+    expect(all.status).toBe(200);
+    expect(names(all.text).sort()).toEqual(['l1.example.org', 'l2.example.org', 'l3.example.org']);
+    expect(all.text).toContain('<option value="lists" selected>lists</option>');
+    const first = await alice.get('/sites?distribution=lists&limit=2');
+    expect(names(first.text)).toHaveLength(2);
+    expect(decode(first.text)).toContain('1–2 of 3 · <a href="/sites?distribution=lists&limit=2&offset=2" rel="next">Next →</a>');
+    const second = await alice.get('/sites?distribution=lists&limit=2&offset=2');
+    expect([...names(first.text), ...names(second.text)].sort()).toEqual(['l1.example.org', 'l2.example.org', 'l3.example.org']);
+    expect(names((await alice.get('/sites?platform=lists-1&q=l2')).text)).toEqual(['l2.example.org']);
+    // Another distribution's sites are not listed under this one; a status filter narrows.
+    expect(names((await alice.get('/sites?distribution=kept')).text)).toEqual([]);
+    expect(names((await alice.get('/sites?distribution=lists&status=disabled')).text)).toEqual([]);
+    const badStatus = await alice.get('/sites?status=sleeping');
+    expect(badStatus.status).toBe(400);
+    expect(decode(badStatus.text)).toContain('status');
+    expect((await alice.get('/sites?distribution=nope')).status).toBe(404);
+
+    const exposure = await alice.get('/exposure?distribution=lists');
+    expect(exposure.status).toBe(200);
+    expect(exposure.text).toContain('<h1>Security exposure</h1>');
+    expect(exposure.text).toContain('No site runs a version covered by a security advisory.');
+    expect((await alice.get('/exposure?limit=0')).status).toBe(400);
+    expect((await alice.get('/rollouts')).status).toBe(200);
+  });
 });

@@ -145,7 +145,7 @@ ${o.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${o.refr
 <style>${raw(CSS)}</style>
 </head>
 <body${o.refreshSeconds ? html` data-refresh="${o.refreshSeconds}"` : ''}>
-<header class="top"><a class="brand" href="/">Distro</a><nav aria-label="Main"><a href="/">Dashboard</a> <a href="/audit">Audit log</a></nav>${userBar()}</header>
+<header class="top"><a class="brand" href="/">Distro</a><nav aria-label="Main"><a href="/">Dashboard</a> <a href="/rollouts">Rollouts</a> <a href="/sites">Sites</a> <a href="/exposure">Exposure</a> <a href="/audit">Audit log</a></nav>${userBar()}</header>
 <main>
 ${resultNote() ? html`<p class="ok-note" id="result-note" role="status">${resultNote()}</p>` : ''}
 ${o.body}

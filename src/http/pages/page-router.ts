@@ -3,14 +3,16 @@
  * to Slack. Every page reads one view model from `services.views` and renders it; no repository is read here.
  */
 import { SITES_ON_PAGE } from '../../services/view-service.js';
-import { Router, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
 import { allow, actorOf, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
 import type { SafeHtml } from '../html.js';
-import { name, parseQuery } from '../validation.js';
+import { name, pageQuery, parseQuery, parseWith } from '../validation.js';
+import { renderExposureList, renderSiteList } from './list-pages.js';
+import { SITE_STATUSES } from '../../domain/site.js';
 import { renderAuditPage } from './audit-page.js';
 import { COMPARE_SCRIPT } from './compare-script.js';
 import { renderComparePage } from './compare-page.js';
@@ -65,6 +67,9 @@ const compareQuery = z.object({
   sig: z.string().optional(),
 });
 
+const siteListQuery = z.object({ ...pageQuery, distribution: name().optional(), platform: name().optional(), status: z.enum(SITE_STATUSES).optional(), q: name().max(253).optional() });
+const exposureListQuery = z.object({ ...pageQuery, distribution: name().optional() });
+
 export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUrl: string }): Router => {
   const { services } = deps;
   const { views } = services;
@@ -84,6 +89,28 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
 
   router.get('/sites.csv', admin, async (_req, res) => {
     sendCsv(res, 'sites.csv', sitesCsv(await views.allSites()));
+  });
+
+  // Top-navigation lists. Empty filter fields (the GET form sends them) mean "any".
+  const filled = (query: Request['query']): Record<string, string> =>
+    Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+
+  router.get('/sites', admin, async (req, res) => {
+    const query = filled(req.query);
+    const q = parseWith(siteListQuery, query, 'query');
+    const filter = { ...(q.distribution ? { distribution: q.distribution } : {}), ...(q.platform ? { platform: q.platform } : {}), ...(q.status ? { status: q.status } : {}), ...(q.q ? { q: q.q } : {}) };
+    const view = await views.siteList(filter, { limit: q.limit, offset: q.offset });
+    send(res, renderSiteList(view, filter, { limit: q.limit, offset: q.offset, total: view.total, query: filter }));
+  });
+
+  router.get('/exposure', admin, async (req, res) => {
+    const q = parseWith(exposureListQuery, filled(req.query), 'query');
+    const [page, distributions] = await Promise.all([
+      services.advisories.exposure(q.distribution ? { distribution: q.distribution } : {}, { limit: q.limit, offset: q.offset }),
+      services.distributions.list(),
+    ]);
+    const query: Record<string, string> = q.distribution ? { distribution: q.distribution } : {};
+    send(res, renderExposureList(page.items, distributions.map((d) => d.distribution.slug), q.distribution, { limit: q.limit, offset: q.offset, total: page.total, query }));
   });
 
   router.get('/tasks.csv', admin, async (_req, res) => {
