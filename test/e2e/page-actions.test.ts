@@ -81,6 +81,10 @@ describe('page actions', () => {
 
     await api(product.url, 'POST', '/api/distributions', { slug: 'kept', title: 'Kept' }, bearer);
     await api(product.url, 'POST', '/api/platforms', { name: 'kept-1', distribution: 'kept', ref: 'main', commit: COMMIT }, bearer);
+    // Not offered while it has platforms: the button is disabled with the reason beside it.
+    const keptPage = await alice.get('/distributions/kept');
+    expect(keptPage.text).toContain('<button type="button" disabled aria-describedby="delete-why">Delete</button> <span class="reason" id="delete-why">It has 1 platform; delete them first.</span>');
+    expect(keptPage.text).not.toContain('href="/distributions/kept/delete"');
     const refused = await alice.submit('/distributions/kept/delete', '/distributions/kept/delete');
     expect(refused.status).toBe(409);
     expect(decode(refused.text)).toContain('still has 1 platform; delete them first.');
@@ -216,5 +220,21 @@ describe('page actions', () => {
     expect(exposure.text).toContain('No site runs a version covered by a security advisory.');
     expect((await alice.get('/exposure?limit=0')).status).toBe(400);
     expect((await alice.get('/rollouts')).status).toBe(200);
+  });
+
+  test('a hand-locked platform offers no "Add a site here" (it says why), and the 422 of adding one names the hand lock and its reason', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'frozen', title: 'Frozen' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'frozen-1', distribution: 'frozen', ref: 'main', commit: COMMIT }, bearer);
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'frozen-1', 'sites'), { recursive: true });
+    expect((await alice.get('/platforms/frozen-1')).text).toContain('<a class="button" href="/new-site?platform=frozen-1">Add a site here</a>');
+    expect((await alice.submit('/platforms/frozen-1', '/platforms/frozen-1/lock', { reason: 'security review' })).status).toBe(303);
+    const page = await alice.get('/platforms/frozen-1');
+    expect(page.text).not.toContain('href="/new-site?platform=frozen-1"');
+    expect(page.text).toContain('<button type="button" disabled aria-describedby="add-site-why">Add a site here</button> <span class="reason" id="add-site-why">Locked by hand: no new sites until it is unlocked.</span>');
+    const refused = await alice.submit('/new-site?platform=frozen-1', '/new-site', { name: 'f.example.org', platform: 'frozen-1', modules: '' });
+    expect(refused.status).toBe(422);
+    expect(decode(refused.text)).toContain('Platform <code>frozen-1</code> is locked by hand by alice');
+    expect(decode(refused.text)).toContain(': security review. No new sites until it is unlocked.');
+    expect((await api(product.url, 'GET', '/api/sites/f.example.org', undefined, bearer)).status).toBe(404);
   });
 });

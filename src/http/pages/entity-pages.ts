@@ -85,7 +85,7 @@ export const renderDistributionPage = (v: DistributionView, exposure?: SafeHtml)
     scripts: [LIVE_SCRIPT],
     body: html`<h1>${dist.title} <code>${dist.slug}</code></h1>
 <p class="sub">${dist.description}</p>
-${distributionActions(dist, d.outdatedSiteCount, d.pin)}
+${distributionActions(dist, d.outdatedSiteCount, d.pin, d.platforms.length)}
 ${v.failedTasks.length ? failedTaskList(v.failedTasks) : ''}
 ${dist.lastPoll?.error ? html`<div class="alert" id="poll-error" role="alert">The last check of the upstream failed (${formatDate(dist.lastPoll.at)}): ${dist.lastPoll.error}</div>` : ''}
 <div class="card"><dl class="facts">
