@@ -237,4 +237,45 @@ describe('page actions', () => {
     expect(decode(refused.text)).toContain(': security review. No new sites until it is unlocked.');
     expect((await api(product.url, 'GET', '/api/sites/f.example.org', undefined, bearer)).status).toBe(404);
   });
+
+  test('a platform is deleted from its page through the confirmation step (audited); the target or one with sites says why instead', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'plat', title: 'Plat' }, bearer);
+    // Distinct commits: one distribution registers a commit once.
+    for (const [name, commit] of [['plat-1', 'b'], ['plat-2', 'c']] as const) {
+      expect((await api(product.url, 'POST', '/api/platforms', { name, distribution: 'plat', ref: 'main', commit: commit.repeat(40) }, bearer)).status).toBe(201);
+    }
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'plat-1', 'sites'), { recursive: true });
+    expect((await alice.submit('/new-site?platform=plat-1', '/new-site', { name: 'p.example.org', platform: 'plat-1', modules: '' })).status).toBe(303);
+    expect((await api(product.url, 'PUT', '/api/distributions/plat/target', { platform: 'plat-2' }, bearer)).status).toBe(200);
+
+    const target = await alice.get('/platforms/plat-2');
+    expect(target.text).toContain('<span class="reason" id="delete-why">It is the upgrade target; choose another target first.</span>');
+    expect(target.text).not.toContain('href="/platforms/plat-2/delete"');
+    const hosting = await alice.get('/platforms/plat-1');
+    expect(hosting.text).toContain('<span class="reason" id="delete-why">It hosts 1 site; migrate or delete them first.</span>');
+    // Posted anyway (a stale page), the refusal is the service's sentence and nothing is deleted.
+    const refused = await alice.submit('/platforms/plat-1', '/platforms/plat-1/delete');
+    expect(refused.status).toBe(409);
+    expect(decode(refused.text)).toContain('still hosts 1 site; migrate or delete them first.');
+
+    expect((await api(product.url, 'POST', '/api/platforms', { name: 'plat-3', distribution: 'plat', ref: 'main', commit: 'd'.repeat(40) }, bearer)).status).toBe(201);
+    const free = await alice.get('/platforms/plat-3');
+    expect(free.text).toContain('<a class="button" href="/platforms/plat-3/delete">Delete</a>');
+    const confirm = await alice.get('/platforms/plat-3/delete');
+    expect(confirm.text).toContain('<form method="post" action="/platforms/plat-3/delete"');
+    expect(confirm.text).toContain('<button type="submit" class="danger">Delete platform</button>');
+    expect((await api(product.url, 'GET', '/api/platforms/plat-3', undefined, bearer)).status).toBe(200);
+    // Without the CSRF token nothing happens; an operator may not (admins register and delete platforms).
+    expect((await alice.request('POST', '/platforms/plat-3/delete', {})).status).toBe(403);
+    const olivia = new SessionClient(product.url);
+    await olivia.login('olivia', PASSWORDS.olivia);
+    expect((await olivia.get('/platforms/plat-3')).text).not.toContain('/platforms/plat-3/delete');
+    expect((await olivia.submit('/platforms/plat-3', '/platforms/plat-3/delete')).status).toBe(403);
+    const deleted = await alice.submit('/platforms/plat-3/delete', '/platforms/plat-3/delete');
+    expect(deleted.status).toBe(303);
+    expect((await alice.get(deleted.headers.get('location')!)).text).toContain('role="status">Deleted plat-3.</p>');
+    expect((await api(product.url, 'GET', '/api/platforms/plat-3', undefined, bearer)).status).toBe(404);
+    const [entry] = (await api(product.url, 'GET', '/api/audit?action=platform.delete', undefined, bearer)).body.items as Array<{ source: string; actor: { id: string }; subject: { name: string } }>;
+    expect([entry!.source, entry!.actor.id, entry!.subject.name]).toEqual(['page', 'alice', 'plat-3']);
+  });
 });

@@ -307,6 +307,20 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     redirectWithNote(res, platformHref((await services.platforms.get(site.platformId)).name), `Deleted ${site.name}.`);
   });
 
+  // ------------------------------------------------------------ platforms
+
+  router.get('/platforms/:name/delete', admin, allow('platform.delete'), async (req, res) => {
+    const p = await services.platforms.get(String(req.params['name']));
+    const href = platformHref(p.name);
+    send(res, renderConfirmPage({ title: `Delete ${p.name}?`, question: html`This removes the platform <code>${p.name}</code> from Distro's records. Only a platform without sites that is not the upgrade target can be deleted.`, action: `${href}/delete`, button: 'Delete platform', back: href }));
+  });
+  router.post('/platforms/:name/delete', ...guard('platform.delete'), async (req, res) => {
+    const p = await services.platforms.get(String(req.params['name']));
+    const d = await services.distributions.get(p.distributionId);
+    await services.platforms.delete(p.name, actorOf(res));
+    redirectWithNote(res, distributionHref(d.slug), `Deleted ${p.name}.`);
+  });
+
   // ------------------------------------------------------------ upgrades and tasks
 
   router.post('/upgrades', ...guard('upgrade.propose'), async (req, res) => {

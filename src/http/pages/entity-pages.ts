@@ -138,7 +138,7 @@ export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
     title: p.name,
     body: html`<h1>${p.name} ${isTarget ? badge('target', 'target') : ''}${badge(p.status)}</h1>
 <p class="sub">${d.distribution ? html`Platform of <a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>` : 'Platform'}</p>
-${platformActions(p, d.target, d.lock)}
+${platformActions(p, d.target, d.lock, d.siteTotal)}
 <div class="card"><dl class="facts">
 <dt>Source</dt><dd><code>${p.source.ref}</code> at <code>${p.source.commit}</code></dd>
 <dt>Server</dt><dd>${p.server}</dd>

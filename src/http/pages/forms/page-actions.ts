@@ -63,11 +63,21 @@ export const setTargetButton = (d: Distribution, p: Platform, isTarget: boolean)
     ? actionButton(`${distributionHref(d.slug)}/target`, 'Make target', { platform: p.name })
     : '';
 
-export const platformActions = (p: Platform, target: Platform | null, lock?: Hold | null): SafeHtml =>
+/** Delete, or why not (the same refusals as PlatformService.delete, said before anyone tries). */
+const platformDelete = (p: Platform, target: Platform | null, sites: number): SafeHtml | false =>
+  may('platform.delete') &&
+  (target?.id === p.id
+    ? disabledButton('delete-why', 'Delete', 'It is the upgrade target; choose another target first.')
+    : sites > 0
+      ? disabledButton('delete-why', 'Delete', `It hosts ${plural(sites, 'site')}; migrate or delete them first.`)
+      : html`<a class="button" href="${platformHref(p.name)}/delete">Delete</a>`);
+
+export const platformActions = (p: Platform, target: Platform | null, lock?: Hold | null, sites = 0): SafeHtml =>
   bar([
     may('platform.lock') && holdControl(platformHref(p.name), 'lock', lock),
     target && target.id !== p.id && upgradeButton('platform', p.name, 'Upgrade its sites to the target'),
     p.status === 'ready' && may('site.create') && (lock ? disabledButton('add-site-why', 'Add a site here', 'Locked by hand: no new sites until it is unlocked.') : html`<a class="button" href="/new-site?platform=${p.name}">Add a site here</a>`),
+    platformDelete(p, target, sites),
   ]);
 
 export const siteActions = (s: Site, upgradable: boolean, pin?: Hold | null): SafeHtml =>
