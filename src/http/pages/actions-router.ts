@@ -8,6 +8,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { UpstreamSource } from '../../domain/distribution.js';
 import { DistroError, ValidationError } from '../../domain/errors.js';
 import { firstErrorLine } from '../../lib/first-error-line.js';
+import { plural } from '../../lib/plural.js';
 import { needsTargetConfirmation } from '../../services/upgrade-service.js';
 import type { Services } from '../../services/services.js';
 import { createDistributionSchema, distributionInput, patchDistributionSchema, upstreamSchema } from '../api/distributions.js';
@@ -332,13 +333,20 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
   });
 
   // Confirm and cancel answer with the plan page, which shows what happened (scheduled tasks, or cancelled).
-  for (const verb of ['confirm', 'cancel'] as const) {
-    router.post(`/upgrades/:id/${verb}`, ...guard(`upgrade.${verb}`), async (req, res) => {
-      const id = String(req.params['id']);
-      await services.upgrades[verb](id, actorOf(res));
-      redirectWithNote(res, `/upgrades/${encodeURIComponent(id)}`, verb === 'confirm' ? 'Upgrade confirmed; its rollout is scheduled.' : 'Upgrade cancelled.');
-    });
-  }
+  router.post('/upgrades/:id/confirm', ...guard('upgrade.confirm'), async (req, res) => {
+    const id = String(req.params['id']);
+    const { view, scheduled, skipped } = await services.upgrades.confirm(id, actorOf(res));
+    const rollout = view.rollout ? `Rollout ${view.rollout.number}` : 'The rollout';
+    const said = scheduled
+      ? `Confirmed: ${rollout} moves ${plural(view.plan.moves.length - skipped.length, 'site')} to ${view.target.name}${skipped.length ? ` (${plural(skipped.length, 'site')} left out, see below)` : ''}.`
+      : 'This upgrade was confirmed already; nothing new was scheduled.';
+    redirectWithNote(res, `/upgrades/${encodeURIComponent(id)}`, said);
+  });
+  router.post('/upgrades/:id/cancel', ...guard('upgrade.cancel'), async (req, res) => {
+    const id = String(req.params['id']);
+    await services.upgrades.cancel(id, actorOf(res));
+    redirectWithNote(res, `/upgrades/${encodeURIComponent(id)}`, 'Upgrade cancelled; nothing of it will be scheduled.');
+  });
 
   router.get('/upgrades/:id/cancel', admin, allow('upgrade.cancel'), async (req, res) => {
     const view = await services.upgrades.view(String(req.params['id']));

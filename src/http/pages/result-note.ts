@@ -1,5 +1,5 @@
 /**
- * The result message of a page action, shown once on the page its POST redirects to ("Rollout 3 paused"). The
+ * The result message of a page action, shown on the page its POST redirects to ("Rollout 3 paused"). The
  * redirect carries it in a sealed `note` query parameter (LinkSigner.sealNote: signed for that path, expiring in
  * two minutes), so a crafted URL cannot make the page say anything; the layout renders it escaped with role="status".
  */
