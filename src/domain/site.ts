@@ -1,5 +1,6 @@
 /** `installing`: created through Distro, its files not made yet (a worker's install task does that). */
-export type SiteStatus = 'enabled' | 'disabled' | 'migrating' | 'installing';
+export const SITE_STATUSES = ['enabled', 'disabled', 'migrating', 'installing'] as const;
+export type SiteStatus = (typeof SITE_STATUSES)[number];
 
 export interface SiteHistoryEntry {
   platformId: string;

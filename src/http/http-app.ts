@@ -18,6 +18,7 @@ import { metricsRoute, type MetricsSource } from './metrics-route.js';
 import { actionsRouter } from './pages/actions-router.js';
 import { fleetRouter } from './pages/fleet-routes.js';
 import { pageHeaders, pageRouter } from './pages/page-router.js';
+import { resultNotes } from './pages/result-note.js';
 import { tokensPages } from './pages/tokens-page.js';
 import { loginRoutes } from './session/login-routes.js';
 import { SessionManager } from './session/session-manager.js';
@@ -81,8 +82,8 @@ export const createHttpApp = (input: HttpAppDeps): express.Express => {
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use('/api', apiRouter(deps));
   deps.mount?.(app);
-  app.use(pageHeaders, loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps), fleetRouter(deps), tokensPages(deps));
-  app.use(pageHeaders, pageRouter(deps));
+  app.use(pageHeaders, resultNotes(deps.services.links), loginRoutes(deps.auth, deps.publicUrl), signOutEverywhereRoutes(deps), actionsRouter(deps), fleetRouter(deps), tokensPages(deps));
+  app.use(pageHeaders, resultNotes(deps.services.links), pageRouter(deps));
   app.use(errorHandler(deps.logger));
   return app;
 };

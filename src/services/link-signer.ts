@@ -61,4 +61,34 @@ export class LinkSigner {
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
     return expires * 1000 < this.now() ? 'expired' : 'ok';
   }
+
+  /**
+   * A result message for the page `path` after a redirect ("Locked social-12.4.1"), sealed so only this server's
+   * own messages show (the page escapes it too) and only on that page, for `ttlMs`. The signed text starts with
+   * `note`, never `/`, so it cannot pass for a link's signature.
+   */
+  sealNote(path: string, text: string, ttlMs = 120_000): string {
+    const expires = Math.floor((this.now() + ttlMs) / 1000);
+    const body = Buffer.from(text.slice(0, MAX_NOTE_CHARS)).toString('base64url');
+    return `${body}.${expires}.${this.signNote(path, body, expires)}`;
+  }
+
+  /** The note's text when it was sealed for `path` and has not expired; null otherwise (a forged or stale one is ignored). */
+  openNote(path: string, note: unknown): string | null {
+    if (typeof note !== 'string' || note.length > MAX_NOTE_CHARS * 2) return null;
+    const [body, exp, sig, extra] = note.split('.');
+    const expires = Number(exp);
+    if (!body || !sig || extra !== undefined || !Number.isInteger(expires) || expires * 1000 < this.now()) return null;
+    const expected = Buffer.from(this.signNote(path, body, expires));
+    const given = Buffer.from(sig);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+    return Buffer.from(body, 'base64url').toString('utf8');
+  }
+
+  private signNote(path: string, body: string, expires: number): string {
+    return createHmac('sha256', this.options.secret).update(`note\n${path}\n${expires}\n${body}`).digest('base64url');
+  }
 }
+
+/** Longest result message carried in a redirect (ours are one sentence). */
+const MAX_NOTE_CHARS = 400;

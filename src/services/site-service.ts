@@ -78,7 +78,7 @@ export class SiteService {
     }
     const lock = await this.deps.holds.get('platform', platform.id);
     if (lock) {
-      throw new RuleViolationError(`Platform \`${platform.name}\` is locked by ${describeActor(lock.by)}: ${lock.reason}. No new sites until it is unlocked.`);
+      throw new RuleViolationError(`Platform \`${platform.name}\` is locked by hand by ${describeActor(lock.by)}: ${lock.reason}. No new sites until it is unlocked.`);
     }
     const record = { name, platformId: platform.id, modules: input.modules ?? [] };
     const entry = (site: Site) => ({ actor, action: 'site.create' as const, subject: siteSubject(site), details: { platform: platform.name } });

@@ -5,11 +5,12 @@
 import { buildFailure } from '../domain/build-failure.js';
 import type { CompareResult } from '../domain/compare/types.js';
 import type { Distribution } from '../domain/distribution.js';
-import { ALL_ITEMS, type Repositories } from '../domain/ports.js';
+import { ALL_ITEMS, type PageRequest, type Repositories } from '../domain/ports.js';
+import { NotFoundError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { upgradeRefusal } from '../domain/rules.js';
 import { planProgress, type ProgressCounts } from '../domain/rollout-progress.js';
-import type { Site } from '../domain/site.js';
+import type { Site, SiteStatus } from '../domain/site.js';
 import { FINAL_TASK_STATES, type Task } from '../domain/task.js';
 import type { UpgradePlan } from '../domain/upgrade-plan.js';
 import type { CompareOptions, CompareService, PlatformSecurity } from './compare-service.js';
@@ -115,6 +116,21 @@ export interface UpgradeView extends PlanView {
 
 /** Sites listed on one page (distribution, platform, exposure). */
 export const SITES_ON_PAGE = 200;
+
+export interface SiteListFilter {
+  distribution?: string;
+  platform?: string;
+  status?: SiteStatus;
+  q?: string;
+}
+
+export interface SiteListView {
+  rows: { site: Site; platform: string; distribution: string }[];
+  total: number;
+  /** Choices of the filter form (slugs and platform names; platforms of the chosen distribution only). */
+  distributions: string[];
+  platforms: string[];
+}
 /** How many recent tasks are scanned for unresolved failures, and how many failures are shown. */
 const FAILURE_SCAN = 200;
 const FAILURES_SHOWN = 20;
@@ -220,6 +236,37 @@ export class ViewService {
       this.repos.distributions.get(to.distributionId),
     ]);
     return { from, to, result, distributions: { from: fromDist, to: toDist }, site: site?.name ?? null };
+  }
+
+  /**
+   * The `/sites` list: one page of sites with their platform and distribution, filtered by distribution, platform,
+   * status and name; plus the distributions and platforms to choose from in the filter form.
+   */
+  async siteList(filter: SiteListFilter, page: PageRequest): Promise<SiteListView> {
+    const distributions = (await this.repos.distributions.list(ALL_ITEMS)).items;
+    const distribution = filter.distribution ? distributions.find((d) => d.slug === filter.distribution) : undefined;
+    if (filter.distribution && !distribution) throw new NotFoundError('distribution', filter.distribution);
+    const platforms = (await this.repos.platforms.list(distribution ? { distributionId: distribution.id } : {}, ALL_ITEMS)).items;
+    const platform = filter.platform ? platforms.find((p) => p.name === filter.platform) : undefined;
+    if (filter.platform && !platform) throw new NotFoundError('platform', filter.platform);
+    const platformIds = platform ? [platform.id] : distribution ? platforms.map((p) => p.id) : undefined;
+    const result =
+      platformIds && !platformIds.length
+        ? { items: [], total: 0 }
+        : await this.deps.sites.list({ ...(platformIds ? { platformIds } : {}), ...(filter.status ? { status: [filter.status] } : {}), ...(filter.q ? { nameContains: filter.q } : {}) }, page);
+    const byId = new Map(platforms.map((p) => [p.id, p]));
+    const missing = result.items.map((s) => s.platformId).filter((id) => !byId.has(id));
+    for (const p of await this.repos.platforms.getMany([...new Set(missing)])) byId.set(p.id, p);
+    const slugs = new Map(distributions.map((d) => [d.id, d.slug]));
+    return {
+      rows: result.items.map((site) => {
+        const p = byId.get(site.platformId);
+        return { site, platform: p?.name ?? '', distribution: p ? (slugs.get(p.distributionId) ?? '') : '' };
+      }),
+      total: result.total,
+      distributions: distributions.map((d) => d.slug),
+      platforms: platforms.map((p) => p.name),
+    };
   }
 
   /** Sites for the CSV export, all of them, with their platform's name. */

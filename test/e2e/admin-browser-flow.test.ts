@@ -98,6 +98,8 @@ describe.each([
     const platformRows = page.locator('#platforms tbody tr');
     const pollFor = async (count: number) => {
       await go(page.getByRole('button', { name: 'Poll now' }));
+      // Every action says what it did after its redirect (a status line).
+      expect(await page.getByRole('status').filter({ hasText: 'Poll of' }).innerText()).toBe(`Poll of ${slug} started; the result shows under Last poll when it is done.`);
       await reloadUntil(page, async () => (await platformRows.count()) === count && (await page.locator('#platforms .b-ready').count()) === count, `${count} ready platforms`);
     };
     await pollFor(1);
@@ -129,6 +131,7 @@ describe.each([
     await go(page.getByRole('link', { name: 'Cancel' }));
     await go(page.getByRole('button', { name: 'Cancel the upgrade' }));
     expect(await page.locator('h1').innerText()).toContain('cancelled');
+    expect(await page.locator('#result-note').innerText()).toBe('Upgrade cancelled; nothing of it will be scheduled.');
     expect(await page.getByRole('button', { name: /Confirm/ }).count()).toBe(0);
 
     // Upgrade: the plan page shows the Compare summary and Confirm.
@@ -140,6 +143,7 @@ describe.each([
     expect(await compareRow.first().innerText()).toContain(`${slug}-${OLD}`);
     await shot('07-plan');
     await go(page.getByRole('button', { name: 'Confirm: move 2 sites' }));
+    expect(await page.locator('#result-note').innerText()).toMatch(new RegExp(`^Confirmed: Rollout \\d+ moves 2 sites to ${slug}-${NEW.replace(/\./g, '\\.')}\\.$`));
 
     // Watch progress until both migrations succeeded.
     await reloadUntil(page, async () => (await page.locator('#upgrade-sites .b-succeeded').count()) === 2, 'both migrations');

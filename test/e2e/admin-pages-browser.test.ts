@@ -101,6 +101,12 @@ beforeAll(async () => {
     { name: 'upgrade', path: pathOf(services.links.planUrl(planId)) },
     { name: 'compare', path: pathOf(services.links.compareUrl(seeded.platforms['12.3.3']!.id, seeded.platforms['12.4.2']!.id)) },
     { name: 'import', path: '/import' },
+    { name: 'sites', path: '/sites' },
+    { name: 'sites-filtered', path: '/sites?distribution=social&status=enabled&limit=2' },
+    { name: 'exposure', path: '/exposure' },
+    { name: 'rollouts', path: '/rollouts' },
+    // A page after an action, with its result message (sealed for that page, as the action's redirect does).
+    { name: 'platform-with-note', path: `/platforms/social-12.3.3?note=${services.links.sealNote('/platforms/social-12.3.3', 'Locked social-12.3.3.')}` },
     { name: 'not-found', path: '/no-such-page', status: 404 },
   );
   browser = await launchChromium();

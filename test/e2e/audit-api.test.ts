@@ -184,7 +184,7 @@ describe('pages', () => {
     expect(distribution.text).toContain('<em>security review</em>');
   });
 
-  test('the site page offers Roll back while possible; the form starts the rollback (audited from `page`); other sites cannot post it', async () => {
+  test('the site page offers Roll back while possible and asks first; the confirmation form starts the rollback (audited from `page`); other sites cannot post it', async () => {
     // Record a finished migration of a.example.org as the worker would (this server runs no jobs).
     const { repos } = server;
     const site = (await repos.sites.getByName('a.example.org'))!;
@@ -203,8 +203,16 @@ describe('pages', () => {
     await repos.tasks.transition(task.id, ['processing'], 'succeeded', { finishedAt: new Date() });
 
     const shown = await page('/sites/a.example.org');
-    expect(shown.text).toContain('<form method="post" action="/sites/a.example.org/rollback">');
-    expect(shown.text).toContain('<button type="submit">Roll back to social-12.3.3</button>');
+    // The site page only links to the confirmation step; nothing is posted from it.
+    expect(shown.text).not.toContain('action="/sites/a.example.org/rollback"');
+    expect(shown.text).toContain('<a class="button" href="/sites/a.example.org/rollback">Roll back to social-12.3.3…</a>');
+    const asked = await page('/sites/a.example.org/rollback');
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('<h1>Roll a.example.org back to social-12.3.3?</h1>');
+    expect(asked.text).toContain('<form method="post" action="/sites/a.example.org/rollback"');
+    expect(asked.text).toContain('>Roll back to social-12.3.3</button>');
+    expect(asked.text).toContain('<a href="/sites/a.example.org">No, go back</a>');
+    expect(await server.services.tasks.recent('a.example.org', 1)).toEqual([expect.objectContaining({ type: 'migrate' })]);
 
     const crossSite = await fetch(`${server.baseUrl}/sites/a.example.org/rollback`, { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, redirect: 'manual' });
     expect(crossSite.status).toBe(401);
@@ -216,12 +224,17 @@ describe('pages', () => {
     expect(posted.status).toBe(303);
     const rollback = (await server.services.tasks.recent('a.example.org', 1))[0]!;
     expect(rollback).toMatchObject({ type: 'rollback', state: 'queued' });
-    expect(posted.headers.get('location')).toBe(`/tasks/${rollback.number}`);
+    expect(posted.headers.get('location')).toMatch(new RegExp(`^/tasks/${rollback.number}\\?note=`));
+    expect((await page(posted.headers.get('location')!)).text).toContain('role="status">Rolling a.example.org back to social-12.3.3 (task #');
     const [entry] = (await server.services.audit.list({ action: ['site.rollback'] }, { limit: 1 })).items;
     expect(entry).toMatchObject({ actorId: 'admin', source: 'page', subject: { name: 'a.example.org' } });
 
     const again = await fetch(`${server.baseUrl}/sites/a.example.org/rollback`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain(`a.example.org has a rollback queued (task #${rollback.number})`);
+    // Once it is not possible, the confirmation step says why instead of asking.
+    const notNow = await page('/sites/a.example.org/rollback');
+    expect(notNow.status).toBe(409);
+    expect(notNow.text).toContain(`a.example.org has a rollback queued (task #${rollback.number})`);
   });
 });

@@ -81,6 +81,10 @@ describe('page actions', () => {
 
     await api(product.url, 'POST', '/api/distributions', { slug: 'kept', title: 'Kept' }, bearer);
     await api(product.url, 'POST', '/api/platforms', { name: 'kept-1', distribution: 'kept', ref: 'main', commit: COMMIT }, bearer);
+    // Not offered while it has platforms: the button is disabled with the reason beside it.
+    const keptPage = await alice.get('/distributions/kept');
+    expect(keptPage.text).toContain('<button type="button" disabled aria-describedby="delete-why">Delete</button> <span class="reason" id="delete-why">It has 1 platform; delete them first.</span>');
+    expect(keptPage.text).not.toContain('href="/distributions/kept/delete"');
     const refused = await alice.submit('/distributions/kept/delete', '/distributions/kept/delete');
     expect(refused.status).toBe(409);
     expect(decode(refused.text)).toContain('still has 1 platform; delete them first.');
@@ -124,7 +128,7 @@ describe('page actions', () => {
     expect(confirm.text).toContain('<button type="submit" class="danger">Delete site</button>');
     const deleted = await alice.submit('/sites/b.example.org/delete', '/sites/b.example.org/delete');
     expect(deleted.status).toBe(303);
-    expect(deleted.headers.get('location')).toBe('/platforms/files-1');
+    expect(deleted.headers.get('location')).toMatch(/^\/platforms\/files-1\?note=/);
     expect((await api(product.url, 'GET', '/api/sites/b.example.org', undefined, bearer)).status).toBe(404);
   });
 
@@ -139,7 +143,20 @@ describe('page actions', () => {
     expect((await api(product.url, 'GET', '/api/platforms/holds-1', undefined, bearer)).body.lock).toBeNull();
 
     const locked = await alice.submit('/platforms/holds-1', '/platforms/holds-1/lock', { reason: 'security review' });
-    expect([locked.status, locked.headers.get('location')]).toEqual([303, '/platforms/holds-1']);
+    expect(locked.status).toBe(303);
+    // The redirect carries the result message, sealed for that page: it shows there once, escaped, as a status.
+    const location = locked.headers.get('location')!;
+    expect(location).toMatch(/^\/platforms\/holds-1\?note=[\w-]+\.\d+\.[\w-]+$/);
+    expect((await alice.get(location)).text).toContain('<p class="ok-note" id="result-note" role="status">Locked holds-1.</p>');
+    const note = new URL(location, product.url).searchParams.get('note')!;
+    // Not on another page, not altered, not made up: those show nothing.
+    expect((await alice.get(`/platforms/kept-1?note=${note}`)).text).not.toContain('id="result-note"');
+    const [body, exp, sig] = note.split('.');
+    const forged = Buffer.from('<script>alert(1)</script> Locked').toString('base64url');
+    for (const bad of [`${forged}.${exp}.${sig}`, `${body}.${Number(exp) + 60}.${sig}`, `${body}.${exp}.${sig}x`, 'hello']) {
+      const shown = await alice.get(`/platforms/holds-1?note=${encodeURIComponent(bad)}`);
+      expect([shown.status, shown.text.includes('id="result-note"'), shown.text.includes('<script>alert')]).toEqual([200, false, false]);
+    }
     const lock = (await api(product.url, 'GET', '/api/platforms/holds-1', undefined, bearer)).body.lock;
     expect(lock).toMatchObject({ reason: 'security review', by: { kind: 'user', id: 'alice', via: 'page' } });
     const after = await alice.get('/platforms/holds-1');
@@ -167,5 +184,98 @@ describe('page actions', () => {
     const res = await alice.submit('/', '/tasks/999/cancel');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/html/);
+  });
+
+  test('the top navigation reaches Rollouts, Sites, Exposure and Audit; /sites pages and filters, /exposure lists', async () => {
+    const home = await alice.get('/');
+    for (const href of ['/rollouts', '/sites', '/exposure', '/audit']) expect(home.text).toContain(`<a href="${href}">`);
+    await api(product.url, 'POST', '/api/distributions', { slug: 'lists', title: 'Lists' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'lists-1', distribution: 'lists', ref: 'main', commit: COMMIT }, bearer);
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'lists-1', 'sites'), { recursive: true });
+    for (const name of ['l1.example.org', 'l2.example.org', 'l3.example.org']) {
+      expect((await alice.submit('/new-site?platform=lists-1', '/new-site', { name, platform: 'lists-1', modules: '' })).status).toBe(303);
+    }
+    const names = (text: string) => [...text.matchAll(/<td><a href="\/sites\/([^"]+)">/g)].map((m) => m[1]);
+    const all = await alice.get('/sites?distribution=lists&platform=&status=&q=');
+    expect(all.status).toBe(200);
+    expect(names(all.text).sort()).toEqual(['l1.example.org', 'l2.example.org', 'l3.example.org']);
+    expect(all.text).toContain('<option value="lists" selected>lists</option>');
+    const first = await alice.get('/sites?distribution=lists&limit=2');
+    expect(names(first.text)).toHaveLength(2);
+    expect(decode(first.text)).toContain('1–2 of 3 · <a href="/sites?distribution=lists&limit=2&offset=2" rel="next">Next →</a>');
+    const second = await alice.get('/sites?distribution=lists&limit=2&offset=2');
+    expect([...names(first.text), ...names(second.text)].sort()).toEqual(['l1.example.org', 'l2.example.org', 'l3.example.org']);
+    expect(names((await alice.get('/sites?platform=lists-1&q=l2')).text)).toEqual(['l2.example.org']);
+    // Another distribution's sites are not listed under this one; a status filter narrows.
+    expect(names((await alice.get('/sites?distribution=kept')).text)).toEqual([]);
+    expect(names((await alice.get('/sites?distribution=lists&status=disabled')).text)).toEqual([]);
+    const badStatus = await alice.get('/sites?status=sleeping');
+    expect(badStatus.status).toBe(400);
+    expect(decode(badStatus.text)).toContain('status');
+    expect((await alice.get('/sites?distribution=nope')).status).toBe(404);
+
+    const exposure = await alice.get('/exposure?distribution=lists');
+    expect(exposure.status).toBe(200);
+    expect(exposure.text).toContain('<h1>Security exposure</h1>');
+    expect(exposure.text).toContain('No site runs a version covered by a security advisory.');
+    expect((await alice.get('/exposure?limit=0')).status).toBe(400);
+    expect((await alice.get('/rollouts')).status).toBe(200);
+  });
+
+  test('a hand-locked platform offers no "Add a site here" (it says why), and the 422 of adding one names the hand lock and its reason', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'frozen', title: 'Frozen' }, bearer);
+    await api(product.url, 'POST', '/api/platforms', { name: 'frozen-1', distribution: 'frozen', ref: 'main', commit: COMMIT }, bearer);
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'frozen-1', 'sites'), { recursive: true });
+    expect((await alice.get('/platforms/frozen-1')).text).toContain('<a class="button" href="/new-site?platform=frozen-1">Add a site here</a>');
+    expect((await alice.submit('/platforms/frozen-1', '/platforms/frozen-1/lock', { reason: 'security review' })).status).toBe(303);
+    const page = await alice.get('/platforms/frozen-1');
+    expect(page.text).not.toContain('href="/new-site?platform=frozen-1"');
+    expect(page.text).toContain('<button type="button" disabled aria-describedby="add-site-why">Add a site here</button> <span class="reason" id="add-site-why">Locked by hand: no new sites until it is unlocked.</span>');
+    const refused = await alice.submit('/new-site?platform=frozen-1', '/new-site', { name: 'f.example.org', platform: 'frozen-1', modules: '' });
+    expect(refused.status).toBe(422);
+    expect(decode(refused.text)).toContain('Platform <code>frozen-1</code> is locked by hand by alice');
+    expect(decode(refused.text)).toContain(': security review. No new sites until it is unlocked.');
+    expect((await api(product.url, 'GET', '/api/sites/f.example.org', undefined, bearer)).status).toBe(404);
+  });
+
+  test('a platform is deleted from its page through the confirmation step (audited); the target or one with sites says why instead', async () => {
+    await api(product.url, 'POST', '/api/distributions', { slug: 'plat', title: 'Plat' }, bearer);
+    // Distinct commits: one distribution registers a commit once.
+    for (const [name, commit] of [['plat-1', 'b'], ['plat-2', 'c']] as const) {
+      expect((await api(product.url, 'POST', '/api/platforms', { name, distribution: 'plat', ref: 'main', commit: commit.repeat(40) }, bearer)).status).toBe(201);
+    }
+    await mkdir(join(product.app.config.dataDir, 'platforms', 'plat-1', 'sites'), { recursive: true });
+    expect((await alice.submit('/new-site?platform=plat-1', '/new-site', { name: 'p.example.org', platform: 'plat-1', modules: '' })).status).toBe(303);
+    expect((await api(product.url, 'PUT', '/api/distributions/plat/target', { platform: 'plat-2' }, bearer)).status).toBe(200);
+
+    const target = await alice.get('/platforms/plat-2');
+    expect(target.text).toContain('<span class="reason" id="delete-why">It is the upgrade target; choose another target first.</span>');
+    expect(target.text).not.toContain('href="/platforms/plat-2/delete"');
+    const hosting = await alice.get('/platforms/plat-1');
+    expect(hosting.text).toContain('<span class="reason" id="delete-why">It hosts 1 site; migrate or delete them first.</span>');
+    // Posted anyway (a stale page), the refusal is the service's sentence and nothing is deleted.
+    const refused = await alice.submit('/platforms/plat-1', '/platforms/plat-1/delete');
+    expect(refused.status).toBe(409);
+    expect(decode(refused.text)).toContain('still hosts 1 site; migrate or delete them first.');
+
+    expect((await api(product.url, 'POST', '/api/platforms', { name: 'plat-3', distribution: 'plat', ref: 'main', commit: 'd'.repeat(40) }, bearer)).status).toBe(201);
+    const free = await alice.get('/platforms/plat-3');
+    expect(free.text).toContain('<a class="button" href="/platforms/plat-3/delete">Delete</a>');
+    const confirm = await alice.get('/platforms/plat-3/delete');
+    expect(confirm.text).toContain('<form method="post" action="/platforms/plat-3/delete"');
+    expect(confirm.text).toContain('<button type="submit" class="danger">Delete platform</button>');
+    expect((await api(product.url, 'GET', '/api/platforms/plat-3', undefined, bearer)).status).toBe(200);
+    // Without the CSRF token nothing happens; an operator may not (admins register and delete platforms).
+    expect((await alice.request('POST', '/platforms/plat-3/delete', {})).status).toBe(403);
+    const olivia = new SessionClient(product.url);
+    await olivia.login('olivia', PASSWORDS.olivia);
+    expect((await olivia.get('/platforms/plat-3')).text).not.toContain('/platforms/plat-3/delete');
+    expect((await olivia.submit('/platforms/plat-3', '/platforms/plat-3/delete')).status).toBe(403);
+    const deleted = await alice.submit('/platforms/plat-3/delete', '/platforms/plat-3/delete');
+    expect(deleted.status).toBe(303);
+    expect((await alice.get(deleted.headers.get('location')!)).text).toContain('role="status">Deleted plat-3.</p>');
+    expect((await api(product.url, 'GET', '/api/platforms/plat-3', undefined, bearer)).status).toBe(404);
+    const [entry] = (await api(product.url, 'GET', '/api/audit?action=platform.delete', undefined, bearer)).body.items as Array<{ source: string; actor: { id: string }; subject: { name: string } }>;
+    expect([entry!.source, entry!.actor.id, entry!.subject.name]).toEqual(['page', 'alice', 'plat-3']);
   });
 });

@@ -292,7 +292,9 @@ describe('rollouts end to end (Slack, API, pages)', () => {
     expect(blockText((await command('pause 2', MALLORY)).args.blocks)).not.toContain('*Rollout 2*');
     const form = await fetch(`${app.url}/rollouts/2/resume`, { method: 'POST', redirect: 'manual', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(form.status).toBe(303);
-    expect(form.headers.get('location')).toBe('/rollouts/2');
+    expect(form.headers.get('location')).toMatch(/^\/rollouts\/2\?note=/);
+    const resumedPage = await (await fetch(`${app.url}${form.headers.get('location')}`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(resumedPage).toContain('<p class="ok-note" id="result-note" role="status">Rollout 2 resumed.</p>');
     expect(await rolloutOf(2)).toMatchObject({ state: 'running', resumedBy: { via: 'page' } });
 
     // A policy change takes effect at once: widening the window to contain the present starts the waiting wave

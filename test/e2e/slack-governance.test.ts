@@ -39,7 +39,7 @@ describe('manual locks', () => {
     await expect(h.services.sites.create({ name: 'd.example.org', platform: 'social-12.4.2' }, ADMIN)).resolves.toBeDefined();
     await h.services.holds.set('platform', 'social-12.4.2', 'freeze', ADMIN);
     await expect(h.services.sites.create({ name: 'e.example.org', platform: 'social-12.4.2' }, ADMIN)).rejects.toThrow(
-      'Platform `social-12.4.2` is locked by admin: freeze. No new sites until it is unlocked.',
+      'Platform `social-12.4.2` is locked by hand by admin: freeze. No new sites until it is unlocked.',
     );
     await h.services.holds.clear('platform', 'social-12.4.2', ADMIN);
     // Changes through the services directly are attributed to whoever they name, from the admin API by default.

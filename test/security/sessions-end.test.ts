@@ -85,7 +85,8 @@ describe('sign out everywhere', () => {
     expect(await stillIn(phone)).toBe(true);
     const out = await laptop.submit('/sessions', '/sessions/sign-out-everywhere');
     expect(out.status).toBe(303);
-    expect(out.headers.get('location')).toBe('/login');
+    expect(out.headers.get('location')).toMatch(/^\/login\?note=/);
+    expect((await laptop.get(out.headers.get('location')!)).text).toContain('role="status">Signed out everywhere: every session of yours has ended.</p>');
     expect(await stillIn(laptop)).toBe(false);
     expect(await stillIn(phone)).toBe(false);
     expect(await stillIn(other)).toBe(true);
@@ -113,6 +114,7 @@ describe('sign out everywhere', () => {
     expect(list.text).toContain('Sign victor out everywhere');
     const done = await alice.submit('/sessions', '/users/victor/sign-out-everywhere');
     expect(done.status).toBe(303);
+    expect((await alice.get(done.headers.get('location')!)).text).toContain('role="status">Signed victor out everywhere.</p>');
     expect(await stillIn(victor)).toBe(false);
     expect(await stillIn(alice)).toBe(true);
 

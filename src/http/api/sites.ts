@@ -1,14 +1,14 @@
 import { apiRoutes, type ApiRoutes } from './route-table.js';
 import { z } from 'zod';
 import type { SiteFilter } from '../../domain/ports.js';
-import type { SiteStatus } from '../../domain/site.js';
+import { SITE_STATUSES, type SiteStatus } from '../../domain/site.js';
 import type { Services } from '../../services/services.js';
 import { actorOf } from '../auth.js';
 import { holdJson, holdRoutes } from './holds.js';
 import { rollbackJson, taskSummary } from './serialize.js';
 import { csvOf, listHandler, name, pageQuery, parseBody } from '../validation.js';
 
-const STATUSES: readonly [SiteStatus, ...SiteStatus[]] = ['enabled', 'disabled', 'migrating', 'installing'];
+const STATUSES: readonly [SiteStatus, ...SiteStatus[]] = SITE_STATUSES;
 const modules = z.array(z.string().regex(/^[a-z0-9_]{1,128}$/, 'a module machine name')).max(2000);
 
 export const sitesQuery = z.object({ ...pageQuery, platform: name().optional(), status: csvOf(STATUSES).optional(), q: name().max(253).optional() });

@@ -8,6 +8,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { UpstreamSource } from '../../domain/distribution.js';
 import { DistroError, ValidationError } from '../../domain/errors.js';
 import { firstErrorLine } from '../../lib/first-error-line.js';
+import { plural } from '../../lib/plural.js';
 import { needsTargetConfirmation } from '../../services/upgrade-service.js';
 import type { Services } from '../../services/services.js';
 import { createDistributionSchema, distributionInput, patchDistributionSchema, upstreamSchema } from '../api/distributions.js';
@@ -24,6 +25,7 @@ import { previewRollout, rolloutPolicyProblems } from '../../domain/rollout-poli
 import { securityPolicyProblems } from '../../domain/security-policy.js';
 import { releaseAgeProblems } from '../../domain/release-age.js';
 import { renderSiteForm, type SiteFormValues } from './forms/site-form.js';
+import { redirectWithNote } from './result-note.js';
 import { distributionHref, platformHref, siteHref, taskHref } from './links.js';
 
 const formBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 });
@@ -127,7 +129,7 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
       } else {
         await services.distributions.update(slug, distributionInput(parseWith(patchDistributionSchema, distributionBody(values, false), 'body')), actorOf(res));
       }
-      res.redirect(303, distributionHref(slug));
+      redirectWithNote(res, distributionHref(slug), mode === 'create' ? `Created ${slug}.` : `Saved ${slug}.`);
     } catch (error) {
       const p = problemsOf(error);
       send(res, renderDistributionForm({ mode, values, errors: p.errors, alerts: p.alerts }), p.status);
@@ -148,8 +150,9 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     send(res, renderConfirmPage({ title: `Delete ${d.title}?`, question: html`This deletes the distribution <code>${d.slug}</code>. Only a distribution without platforms can be deleted.`, action: `${href}/delete`, button: 'Delete distribution', back: href }));
   });
   router.post('/distributions/:slug/delete', ...guard('distribution.delete'), async (req, res) => {
-    await services.distributions.delete(String(req.params['slug']), actorOf(res));
-    res.redirect(303, '/');
+    const slug = String(req.params['slug']);
+    await services.distributions.delete(slug, actorOf(res));
+    redirectWithNote(res, '/', `Deleted ${slug}.`);
   });
 
   // ------------------------------------------------------------ the rollout policy
@@ -225,8 +228,9 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
   });
 
   router.post('/distributions/:slug/poll', ...guard('distribution.poll'), async (req, res) => {
-    await services.polls.pollNow(String(req.params['slug']), actorOf(res));
-    res.redirect(303, distributionHref(String(req.params['slug'])));
+    const d = await services.polls.pollNow(String(req.params['slug']), actorOf(res));
+    // The check runs as a job; its outcome shows under "Last poll" (and new builds under Platforms) when done.
+    redirectWithNote(res, distributionHref(d.slug), `Poll of ${d.slug} started; the result shows under Last poll when it is done.`);
   });
 
   router.post('/distributions/:slug/target', ...guard('distribution.target'), async (req, res) => {
@@ -244,7 +248,7 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
       }
     }
     await services.distributions.setTarget(slug, platform, actorOf(res));
-    res.redirect(303, distributionHref(slug));
+    redirectWithNote(res, distributionHref(slug), `${platform} is the upgrade target now.`);
   });
 
   // ------------------------------------------------------------ sites
@@ -267,9 +271,13 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     const values: SiteFormValues = { name: field(req, 'name').trim(), platform: field(req, 'platform').trim(), status: 'enabled', modules: field(req, 'modules'), adopt: field(req, 'adopt') === 'on' };
     try {
       const body = parseWith(createSiteSchema, { name: values.name, platform: values.platform, modules: moduleList(values.modules) }, 'body');
-      if (values.adopt) return void res.redirect(303, siteHref((await services.sites.adopt(body, actorOf(res))).name));
+      if (values.adopt) {
+        const adopted = await services.sites.adopt(body, actorOf(res));
+        return redirectWithNote(res, siteHref(adopted.name), `Adopted ${adopted.name}.`);
+      }
       const { site, task } = await services.sites.create(body, actorOf(res));
-      res.redirect(303, task ? taskHref(task.id) : siteHref(site.name));
+      if (task) redirectWithNote(res, taskHref(task.id), `Installing ${site.name} (task #${task.number}).`);
+      else redirectWithNote(res, siteHref(site.name), `Added ${site.name}.`);
     } catch (error) {
       const p = problemsOf(error);
       send(res, renderSiteForm({ mode: 'create', values, errors: p.errors, alerts: p.alerts }), p.status);
@@ -286,7 +294,7 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     try {
       const body = parseWith(patchSiteSchema, { status: values.status, modules: moduleList(values.modules) }, 'body');
       const site = await services.sites.update(name, body, actorOf(res));
-      res.redirect(303, siteHref(site.name));
+      redirectWithNote(res, siteHref(site.name), `Saved ${site.name}.`);
     } catch (error) {
       const p = problemsOf(error);
       send(res, renderSiteForm({ mode: 'edit', values, errors: p.errors, alerts: p.alerts }), p.status);
@@ -300,7 +308,21 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
   router.post('/sites/:name/delete', ...guard('site.delete'), async (req, res) => {
     const site = await services.sites.get(String(req.params['name']));
     await services.sites.delete(site.name, actorOf(res));
-    res.redirect(303, platformHref((await services.platforms.get(site.platformId)).name));
+    redirectWithNote(res, platformHref((await services.platforms.get(site.platformId)).name), `Deleted ${site.name}.`);
+  });
+
+  // ------------------------------------------------------------ platforms
+
+  router.get('/platforms/:name/delete', admin, allow('platform.delete'), async (req, res) => {
+    const p = await services.platforms.get(String(req.params['name']));
+    const href = platformHref(p.name);
+    send(res, renderConfirmPage({ title: `Delete ${p.name}?`, question: html`This removes the platform <code>${p.name}</code> from Distro's records. Only a platform without sites that is not the upgrade target can be deleted.`, action: `${href}/delete`, button: 'Delete platform', back: href }));
+  });
+  router.post('/platforms/:name/delete', ...guard('platform.delete'), async (req, res) => {
+    const p = await services.platforms.get(String(req.params['name']));
+    const d = await services.distributions.get(p.distributionId);
+    await services.platforms.delete(p.name, actorOf(res));
+    redirectWithNote(res, distributionHref(d.slug), `Deleted ${p.name}.`);
   });
 
   // ------------------------------------------------------------ upgrades and tasks
@@ -310,17 +332,24 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     const name = field(req, 'name');
     const scope = kind === 'distribution' ? { kind: 'distribution' as const, slug: name } : { kind: kind === 'platform' ? ('platform' as const) : ('site' as const), name };
     const view = await services.upgrades.propose(scope, actorOf(res));
-    res.redirect(303, `/upgrades/${encodeURIComponent(view.plan.id)}`);
+    redirectWithNote(res, `/upgrades/${encodeURIComponent(view.plan.id)}`, `Upgrade to ${view.target.name} planned; check the Compare summary, then Confirm.`);
   });
 
   // Confirm and cancel answer with the plan page, which shows what happened (scheduled tasks, or cancelled).
-  for (const verb of ['confirm', 'cancel'] as const) {
-    router.post(`/upgrades/:id/${verb}`, ...guard(`upgrade.${verb}`), async (req, res) => {
-      const id = String(req.params['id']);
-      await services.upgrades[verb](id, actorOf(res));
-      res.redirect(303, `/upgrades/${encodeURIComponent(id)}`);
-    });
-  }
+  router.post('/upgrades/:id/confirm', ...guard('upgrade.confirm'), async (req, res) => {
+    const id = String(req.params['id']);
+    const { view, scheduled, skipped } = await services.upgrades.confirm(id, actorOf(res));
+    const rollout = view.rollout ? `Rollout ${view.rollout.number}` : 'The rollout';
+    const said = scheduled
+      ? `Confirmed: ${rollout} moves ${plural(view.plan.moves.length - skipped.length, 'site')} to ${view.target.name}${skipped.length ? ` (${plural(skipped.length, 'site')} left out, see below)` : ''}.`
+      : 'This upgrade was confirmed already; nothing new was scheduled.';
+    redirectWithNote(res, `/upgrades/${encodeURIComponent(id)}`, said);
+  });
+  router.post('/upgrades/:id/cancel', ...guard('upgrade.cancel'), async (req, res) => {
+    const id = String(req.params['id']);
+    await services.upgrades.cancel(id, actorOf(res));
+    redirectWithNote(res, `/upgrades/${encodeURIComponent(id)}`, 'Upgrade cancelled; nothing of it will be scheduled.');
+  });
 
   router.get('/upgrades/:id/cancel', admin, allow('upgrade.cancel'), async (req, res) => {
     const view = await services.upgrades.view(String(req.params['id']));
@@ -334,7 +363,7 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
   });
   router.post('/tasks/:id/cancel', ...guard('task.cancel'), async (req, res) => {
     const t = await services.tasks.cancel(String(req.params['id']), actorOf(res));
-    res.redirect(303, taskHref(t.id));
+    redirectWithNote(res, taskHref(t.id), `Task #${t.number} cancelled.`);
   });
 
   // ------------------------------------------------------------ manual locks and pins (reason required)
@@ -343,11 +372,11 @@ export const actionsRouter = (deps: { services: Services; auth: AdminAuth; publi
     const action = kind === 'platform' ? 'platform.lock' : kind === 'site' ? 'site.pin' : 'distribution.pin';
     router.post(`/${base}/:key/${word}`, ...guard(action), async (req, res) => {
       const change = await services.holds.set(kind, String(req.params['key']), field(req, 'reason'), actorOf(res));
-      res.redirect(303, href(change.subject.name));
+      redirectWithNote(res, href(change.subject.name), `${word === 'lock' ? 'Locked' : 'Pinned'} ${change.subject.name}.`);
     });
     router.post(`/${base}/:key/un${word}`, ...guard(action), async (req, res) => {
       const change = await services.holds.clear(kind, String(req.params['key']), actorOf(res));
-      res.redirect(303, href(change.subject.name));
+      redirectWithNote(res, href(change.subject.name), `${word === 'lock' ? 'Unlocked' : 'Unpinned'} ${change.subject.name}.`);
     });
   };
   holdRoutes('platform', 'platforms', 'lock', platformHref);

@@ -85,7 +85,7 @@ export const renderDistributionPage = (v: DistributionView, exposure?: SafeHtml)
     scripts: [LIVE_SCRIPT],
     body: html`<h1>${dist.title} <code>${dist.slug}</code></h1>
 <p class="sub">${dist.description}</p>
-${distributionActions(dist, d.outdatedSiteCount, d.pin)}
+${distributionActions(dist, d.outdatedSiteCount, d.pin, d.platforms.length)}
 ${v.failedTasks.length ? failedTaskList(v.failedTasks) : ''}
 ${dist.lastPoll?.error ? html`<div class="alert" id="poll-error" role="alert">The last check of the upstream failed (${formatDate(dist.lastPoll.at)}): ${dist.lastPoll.error}</div>` : ''}
 <div class="card"><dl class="facts">
@@ -138,7 +138,7 @@ export const renderPlatformPage = (d: PlatformPageData): SafeHtml => {
     title: p.name,
     body: html`<h1>${p.name} ${isTarget ? badge('target', 'target') : ''}${badge(p.status)}</h1>
 <p class="sub">${d.distribution ? html`Platform of <a href="${distributionHref(d.distribution.slug)}">${d.distribution.title}</a>` : 'Platform'}</p>
-${platformActions(p, d.target, d.lock)}
+${platformActions(p, d.target, d.lock, d.siteTotal)}
 <div class="card"><dl class="facts">
 <dt>Source</dt><dd><code>${p.source.ref}</code> at <code>${p.source.commit}</code></dd>
 <dt>Server</dt><dd>${p.server}</dd>

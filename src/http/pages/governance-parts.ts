@@ -3,7 +3,7 @@ import { describeActor } from '../../domain/actor.js';
 import type { Hold } from '../../domain/hold.js';
 import type { RollbackStatus } from '../../services/rollback-service.js';
 import { html, type SafeHtml } from '../html.js';
-import { csrfField } from './forms/form-parts.js';
+import { may } from './page-context.js';
 import { badge, formatDate } from './layout.js';
 import { siteHref } from './links.js';
 
@@ -14,11 +14,14 @@ export const holdText = (h: Hold): SafeHtml =>
 /** A facts-list row for a hold, or nothing. */
 export const holdFact = (label: string, h: Hold | null | undefined): SafeHtml => (h ? html`<dt>${label}</dt><dd>${holdText(h)}</dd>` : html``);
 
-/** The site page's rollback row: a button (POST, same origin) while the backup is kept, else the reason. */
+/** What a rollback does, for the site page and its confirmation step. */
+export const rollbackSentence = (r: Extract<RollbackStatus, { possible: true }>): SafeHtml =>
+  html`Back to <strong>${r.previous.name}</strong> from the backup taken before task #${r.migration.number}, possible until ${formatDate(r.until)}.
+Changes made since are replaced.`;
+
+/** The site page's rollback row: a link to the confirmation step while the backup is kept (operators), else the reason. */
 export const rollbackFact = (r: RollbackStatus | undefined): SafeHtml => {
   if (!r) return html``;
   if (!r.possible) return html`<dt>Rollback</dt><dd class="empty">${r.reason}</dd>`;
-  return html`<dt>Rollback</dt><dd><form method="post" action="${siteHref(r.site.name)}/rollback">${csrfField()}
-Back to <strong>${r.previous.name}</strong> from the backup taken before task #${r.migration.number}, possible until ${formatDate(r.until)}.
-Changes made since are replaced. <button type="submit">Roll back to ${r.previous.name}</button></form></dd>`;
+  return html`<dt>Rollback</dt><dd>${rollbackSentence(r)}${may('site.rollback') ? html` <a class="button" href="${siteHref(r.site.name)}/rollback">Roll back to ${r.previous.name}…</a>` : ''}</dd>`;
 };

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { html, raw, type SafeHtml } from '../html.js';
 import { userBar } from './forms/form-parts.js';
+import { resultNote } from './result-note.js';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5d6778;--line:#e2e6ee;--bg:#f5f7fb;--card:#fff;--accent:#2f5bd3;
@@ -144,8 +145,9 @@ ${o.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${o.refr
 <style>${raw(CSS)}</style>
 </head>
 <body${o.refreshSeconds ? html` data-refresh="${o.refreshSeconds}"` : ''}>
-<header class="top"><a class="brand" href="/">Distro</a><nav aria-label="Main"><a href="/">Dashboard</a> <a href="/audit">Audit log</a></nav>${userBar()}</header>
+<header class="top"><a class="brand" href="/">Distro</a><nav aria-label="Main"><a href="/">Dashboard</a> <a href="/rollouts">Rollouts</a> <a href="/sites">Sites</a> <a href="/exposure">Exposure</a> <a href="/audit">Audit log</a></nav>${userBar()}</header>
 <main>
+${resultNote() ? html`<p class="ok-note" id="result-note" role="status">${resultNote()}</p>` : ''}
 ${o.body}
 </main>
 ${(o.scripts ?? []).map((s) => html`<script>${raw(s.source)}</script>`)}

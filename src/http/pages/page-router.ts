@@ -3,14 +3,16 @@
  * to Slack. Every page reads one view model from `services.views` and renders it; no repository is read here.
  */
 import { SITES_ON_PAGE } from '../../services/view-service.js';
-import { Router, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/services.js';
 import { allow, actorOf, requireAdmin, signedLinkOrAdmin, type AdminAuth } from '../auth.js';
 import { auditFilterOf, auditQuery, nextUrl } from '../api/audit.js';
 import type { SafeHtml } from '../html.js';
-import { name, parseQuery } from '../validation.js';
+import { name, pageQuery, parseQuery, parseWith } from '../validation.js';
+import { renderExposureList, renderSiteList } from './list-pages.js';
+import { SITE_STATUSES } from '../../domain/site.js';
 import { renderAuditPage } from './audit-page.js';
 import { COMPARE_SCRIPT } from './compare-script.js';
 import { renderComparePage } from './compare-page.js';
@@ -20,7 +22,10 @@ import { renderDistributionPage, renderPlatformPage, renderSitePage } from './en
 import { contentSecurityPolicy } from './layout.js';
 import { exposedPackagesFragment, exposureSummaryFragment, renderAdvisoryEventPage } from './exposure-view.js';
 import { renderRolloutList, renderRolloutPage, rolloutHref } from './rollout-page.js';
-import { taskHref } from './links.js';
+import { siteHref, taskHref } from './links.js';
+import { renderConfirmPage } from './forms/confirm-page.js';
+import { redirectWithNote } from './result-note.js';
+import { rollbackSentence } from './governance-parts.js';
 import { UPLOAD_SCRIPT } from './import-page.js';
 import { LOCAL_TIME_SCRIPT } from './forms/policy-form.js';
 import { LIVE_SCRIPT } from './live-script.js';
@@ -62,6 +67,9 @@ const compareQuery = z.object({
   sig: z.string().optional(),
 });
 
+const siteListQuery = z.object({ ...pageQuery, distribution: name().optional(), platform: name().optional(), status: z.enum(SITE_STATUSES).optional(), q: name().max(253).optional() });
+const exposureListQuery = z.object({ ...pageQuery, distribution: name().optional() });
+
 export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUrl: string }): Router => {
   const { services } = deps;
   const { views } = services;
@@ -81,6 +89,28 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
 
   router.get('/sites.csv', admin, async (_req, res) => {
     sendCsv(res, 'sites.csv', sitesCsv(await views.allSites()));
+  });
+
+  // Top-navigation lists. Empty filter fields (the GET form sends them) mean "any".
+  const filled = (query: Request['query']): Record<string, string> =>
+    Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+
+  router.get('/sites', admin, async (req, res) => {
+    const query = filled(req.query);
+    const q = parseWith(siteListQuery, query, 'query');
+    const filter = { ...(q.distribution ? { distribution: q.distribution } : {}), ...(q.platform ? { platform: q.platform } : {}), ...(q.status ? { status: q.status } : {}), ...(q.q ? { q: q.q } : {}) };
+    const view = await views.siteList(filter, { limit: q.limit, offset: q.offset });
+    send(res, renderSiteList(view, filter, { limit: q.limit, offset: q.offset, total: view.total, query: filter }));
+  });
+
+  router.get('/exposure', admin, async (req, res) => {
+    const q = parseWith(exposureListQuery, filled(req.query), 'query');
+    const [page, distributions] = await Promise.all([
+      services.advisories.exposure(q.distribution ? { distribution: q.distribution } : {}, { limit: q.limit, offset: q.offset }),
+      services.distributions.list(),
+    ]);
+    const query: Record<string, string> = q.distribution ? { distribution: q.distribution } : {};
+    send(res, renderExposureList(page.items, distributions.map((d) => d.distribution.slug), q.distribution, { limit: q.limit, offset: q.offset, total: page.total, query }));
   });
 
   router.get('/tasks.csv', admin, async (_req, res) => {
@@ -113,10 +143,18 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
     send(res, renderSitePage({ ...view, exposure: exposedPackagesFragment('this site', exposed?.packages ?? []), pin, rollback }));
   });
 
-  // The site page's Roll back button (a same-origin form: requireAdmin refuses it from other sites).
+  // The site page's Roll back asks first (like Slack): this page says what happens and posts the rollback.
+  router.get('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
+    const status = await services.rollbacks.status(String(req.params['name']));
+    if (!status.possible) throw new ConflictError(status.reason);
+    const href = siteHref(status.site.name);
+    send(res, renderConfirmPage({ title: `Roll ${status.site.name} back to ${status.previous.name}?`, question: rollbackSentence(status), action: `${href}/rollback`, button: `Roll back to ${status.previous.name}`, back: href }));
+  });
+
+  // The confirmation page's POST (a same-origin form with the CSRF field: requireAdmin refuses it from other sites).
   router.post('/sites/:name/rollback', admin, allow('site.rollback'), async (req, res) => {
-    const { task } = await services.rollbacks.request(String(req.params['name']), actorOf(res));
-    res.redirect(303, taskHref(task.number));
+    const { task, status } = await services.rollbacks.request(String(req.params['name']), actorOf(res));
+    redirectWithNote(res, taskHref(task.number), `Rolling ${status.site.name} back to ${status.previous.name} (task #${task.number}).`);
   });
 
   router.get('/audit', admin, async (req, res) => {
@@ -161,7 +199,7 @@ export const pageRouter = (deps: { services: Services; auth: AdminAuth; publicUr
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     router.post(`/rollouts/:id/${action}`, admin, allow(`rollout.${action}`), async (req, res) => {
       const done = await services.rollouts[action](String(req.params['id']), actorOf(res));
-      res.redirect(303, rolloutHref(done));
+      redirectWithNote(res, rolloutHref(done), `Rollout ${done.number} ${{ pause: 'paused', resume: 'resumed', cancel: 'cancelled' }[action]}.`);
     });
   }
 

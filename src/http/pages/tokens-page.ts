@@ -12,6 +12,7 @@ import { mapError } from '../error-mapping.js';
 import { html, type SafeHtml } from '../html.js';
 import { actionButton, csrfField, fieldErrorsOf, formAlert, input, select, type FieldErrors } from './forms/form-parts.js';
 import { formatDate, layout } from './layout.js';
+import { redirectWithNote } from './result-note.js';
 
 interface TokensPageData {
   owner: { name: string; role: AdminRole };
@@ -110,7 +111,7 @@ export const tokensPages = (deps: { services: Services; auth: AdminAuth; publicU
     const owner = ownerOrExplain(res);
     if (!owner) return;
     await services.apiTokens.revoke(owner, String(req.params['id']), actorOf(res));
-    res.redirect(303, '/tokens');
+    redirectWithNote(res, '/tokens', 'Token revoked.');
   });
 
   return router;

@@ -14,6 +14,7 @@ import { actionButton } from '../pages/forms/form-parts.js';
 import { layout } from '../pages/layout.js';
 import { may, pageContext } from '../pages/page-context.js';
 import type { SessionManager } from './session-manager.js';
+import { redirectWithNote } from '../pages/result-note.js';
 
 /** Ends every session of `user` and records it; returns how many ended. */
 export const signOutEverywhere = async (sessions: SessionManager | null | undefined, services: Services, user: string, actor: Actor): Promise<number> => {
@@ -53,7 +54,7 @@ ${everyone.map(
     if (!me) throw new ValidationError('Only a signed-in user has sessions to end.', ['user: not signed in with a session']);
     await signOutEverywhere(sessions(), deps.services, me, actorOf(res));
     sessions()?.clearCookie(res);
-    res.redirect(303, '/login');
+    redirectWithNote(res, '/login', 'Signed out everywhere: every session of yours has ended.');
   });
 
   router.post('/users/:name/sign-out-everywhere', admin, allow('user.sign-out-everywhere'), async (req, res) => {
@@ -61,9 +62,9 @@ ${everyone.map(
     await signOutEverywhere(sessions(), deps.services, user, actorOf(res));
     if (user === pageContext().user) {
       sessions()?.clearCookie(res);
-      return void res.redirect(303, '/login');
+      return redirectWithNote(res, '/login', 'Signed out everywhere: every session of yours has ended.');
     }
-    res.redirect(303, '/sessions');
+    redirectWithNote(res, '/sessions', `Signed ${user} out everywhere.`);
   });
   return router;
 };

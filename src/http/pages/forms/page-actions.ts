@@ -8,6 +8,7 @@ import type { Platform } from '../../../domain/platform.js';
 import type { Site } from '../../../domain/site.js';
 import type { Task } from '../../../domain/task.js';
 import type { PlanView } from '../../../services/upgrade-service.js';
+import { plural } from '../../../lib/plural.js';
 import { html, type SafeHtml } from '../../html.js';
 import { compareHref, distributionHref, platformHref, siteHref, taskHref } from '../links.js';
 import { may } from '../page-context.js';
@@ -36,7 +37,11 @@ export const dashboardEmptyText = (): string =>
 export const dashboardActions = (): SafeHtml =>
   bar([may('distribution.create') && html`<a class="button primary" href="/new-distribution">New distribution</a>`]);
 
-export const distributionActions = (d: Distribution, outdated: number, pin?: Hold | null): SafeHtml => {
+/** A button that cannot succeed now: shown disabled, with the reason beside it (announced with the button). */
+const disabledButton = (id: string, label: string, reason: string): SafeHtml =>
+  html`<button type="button" disabled aria-describedby="${id}">${label}</button> <span class="reason" id="${id}">${reason}</span>`;
+
+export const distributionActions = (d: Distribution, outdated: number, pin?: Hold | null, platforms = 0): SafeHtml => {
   const href = distributionHref(d.slug);
   return bar([
     d.targetPlatformId && outdated > 0 && upgradeButton('distribution', d.slug, `Upgrade ${outdated} outdated site${outdated === 1 ? '' : 's'}`),
@@ -44,7 +49,10 @@ export const distributionActions = (d: Distribution, outdated: number, pin?: Hol
     d.upstream && html`<a class="button" href="${href}/releases">Releases</a>`,
     d.targetPlatformId && may('site.create') && html`<a class="button" href="/new-site?distribution=${d.slug}">Add a site</a>`,
     may('distribution.edit') && html`<a class="button" href="${href}/edit">Edit</a>`,
-    may('distribution.delete') && html`<a class="button" href="${href}/delete">Delete</a>`,
+    may('distribution.delete') &&
+      (platforms > 0
+        ? disabledButton('delete-why', 'Delete', `It has ${plural(platforms, 'platform')}; delete them first.`)
+        : html`<a class="button" href="${href}/delete">Delete</a>`),
     may('distribution.pin') && holdControl(href, 'pin', pin),
   ]);
 };
@@ -55,11 +63,21 @@ export const setTargetButton = (d: Distribution, p: Platform, isTarget: boolean)
     ? actionButton(`${distributionHref(d.slug)}/target`, 'Make target', { platform: p.name })
     : '';
 
-export const platformActions = (p: Platform, target: Platform | null, lock?: Hold | null): SafeHtml =>
+/** Delete, or why not (the same refusals as PlatformService.delete, said before anyone tries). */
+const platformDelete = (p: Platform, target: Platform | null, sites: number): SafeHtml | false =>
+  may('platform.delete') &&
+  (target?.id === p.id
+    ? disabledButton('delete-why', 'Delete', 'It is the upgrade target; choose another target first.')
+    : sites > 0
+      ? disabledButton('delete-why', 'Delete', `It hosts ${plural(sites, 'site')}; migrate or delete them first.`)
+      : html`<a class="button" href="${platformHref(p.name)}/delete">Delete</a>`);
+
+export const platformActions = (p: Platform, target: Platform | null, lock?: Hold | null, sites = 0): SafeHtml =>
   bar([
     may('platform.lock') && holdControl(platformHref(p.name), 'lock', lock),
     target && target.id !== p.id && upgradeButton('platform', p.name, 'Upgrade its sites to the target'),
-    p.status === 'ready' && may('site.create') && html`<a class="button" href="/new-site?platform=${p.name}">Add a site here</a>`,
+    p.status === 'ready' && may('site.create') && (lock ? disabledButton('add-site-why', 'Add a site here', 'Locked by hand: no new sites until it is unlocked.') : html`<a class="button" href="/new-site?platform=${p.name}">Add a site here</a>`),
+    platformDelete(p, target, sites),
   ]);
 
 export const siteActions = (s: Site, upgradable: boolean, pin?: Hold | null): SafeHtml =>
