@@ -61,7 +61,8 @@ describe('distro CLI', () => {
   });
 
   test('login checks the token and stores it with mode 0600; a wrong token is exit 3', async () => {
-    const wrong = await cli(['login', '--url', product.url, '--token', `${token.slice(0, -1)}A`]);
+    // One character changed (never to itself: a token ending in A would otherwise stay right).
+    const wrong = await cli(['login', '--url', product.url, '--token', `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`]);
     expect(wrong.code).toBe(3);
     // The token may come on stdin, so it is not in the shell history or the process list.
     const res = await cli(['login', '--url', product.url], {}, `${token}\n`);
