@@ -6,7 +6,7 @@
  * state-changing requests, so another site's page cannot make the browser change anything (CSRF).
  * Pages posted to Slack carry a signed, expiring link instead (LinkSigner), so a click needs no login.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../lib/safe-equal.js';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Actor } from '../domain/actor.js';
 import { ACTION_ROLES, roleAtLeast, type AdminAction, type AdminRole } from '../domain/admin-roles.js';
@@ -33,9 +33,6 @@ export interface AdminAuth {
 
 export const ADMIN_ACTOR: Actor = { kind: 'user', id: 'admin', via: 'api' };
 
-/** Hash first so both sides have equal length and the comparison time says nothing about the secret. */
-const safeEqual = (given: string, expected: string): boolean =>
-  timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 
 export const isLoopback = (address: string | undefined): boolean =>
   !!address && (address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address));

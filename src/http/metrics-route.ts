@@ -2,7 +2,7 @@
  * GET /metrics (Prometheus text format): with METRICS_TOKEN, for a bearer of it; without, for loopback clients that
  * did not come through a proxy (a reverse proxy on the same host connects from loopback but adds X-Forwarded-For).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../lib/safe-equal.js';
 import type { RequestHandler } from 'express';
 import { isLoopback } from './auth.js';
 import { sendError } from './error-mapping.js';
@@ -11,14 +11,12 @@ export interface MetricsSource {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export const metricsRoute =
   (metrics: MetricsSource, token: string | null): RequestHandler =>
   async (req, res) => {
     const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
     const allowed = token
-      ? bearer !== undefined && timingSafeEqual(digest(bearer), digest(token))
+      ? bearer !== undefined && safeEqual(bearer, token)
       : isLoopback(req.socket.remoteAddress) && !req.get('x-forwarded-for') && !req.get('forwarded');
     if (!allowed) {
       if (token) res.set('WWW-Authenticate', 'Bearer realm="Distro metrics"');

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '../lib/safe-equal.js';
 
 /**
  * Signed, expiring links for pages posted to Slack, so a click opens them without a separate login.
@@ -56,9 +57,7 @@ export class LinkSigner {
     if (typeof exp !== 'string' || typeof sig !== 'string' || !exp || !sig) return 'missing';
     const expires = Number(exp);
     if (!Number.isInteger(expires)) return 'invalid';
-    const expected = Buffer.from(this.sign(path, expires));
-    const given = Buffer.from(sig);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
+    if (!safeEqual(sig, this.sign(path, expires))) return 'invalid';
     return expires * 1000 < this.now() ? 'expired' : 'ok';
   }
 
@@ -79,9 +78,7 @@ export class LinkSigner {
     const [body, exp, sig, extra] = note.split('.');
     const expires = Number(exp);
     if (!body || !sig || extra !== undefined || !Number.isInteger(expires) || expires * 1000 < this.now()) return null;
-    const expected = Buffer.from(this.signNote(path, body, expires));
-    const given = Buffer.from(sig);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+    if (!safeEqual(sig, this.signNote(path, body, expires))) return null;
     return Buffer.from(body, 'base64url').toString('utf8');
   }
 
