@@ -37,14 +37,14 @@ const alternativesOf = (constraint: string): number => {
   return n;
 };
 
-/** Parses one constraint, yielding every 16 alternatives (see indexingConflictMap). */
-function* parsingConstraint(name: string, constraint: string, skipped: string[]): Generator<void, PackageAdvisory, void> {
+/** Parses one constraint of `alternatives` alternatives (counted once, by the caller), yielding every 16 of them. */
+function* parsingConstraint(name: string, constraint: string, alternatives: number, skipped: string[]): Generator<void, PackageAdvisory, void> {
   const advisory: PackageAdvisory = { exact: new Set(), ranges: [] };
   if (constraint.length > MAX_CONSTRAINT_CHARS) {
     skipped.push(`${name}: constraint longer than ${MAX_CONSTRAINT_CHARS} characters`);
     return advisory;
   }
-  if (alternativesOf(constraint) > MAX_ALTERNATIVES_PER_CONSTRAINT) {
+  if (alternatives > MAX_ALTERNATIVES_PER_CONSTRAINT) {
     skipped.push(`${name}: more than ${MAX_ALTERNATIVES_PER_CONSTRAINT} alternatives in one constraint`);
     return advisory;
   }
@@ -103,14 +103,15 @@ export function* indexingConflictMap(
   let total = 0;
   for (const [name, constraint] of Object.entries(conflict)) {
     const key = name.toLowerCase();
-    total += alternativesOf(constraint);
+    const alternatives = alternativesOf(constraint);
+    total += alternatives;
     if (total > MAX_ALTERNATIVES_TOTAL) {
       // The rest of the map is not indexed: a feed is refused whole for it, the bundled file keeps what came before.
       skipped.push(`${name}: the map has more than ${MAX_ALTERNATIVES_TOTAL} alternatives in all`);
       break;
     }
     const reused = previous && Object.hasOwn(previous.conflict, name) && previous.conflict[name] === constraint ? previous.index.packages.get(key) : undefined;
-    packages.set(key, reused ?? (yield* parsingConstraint(name, constraint, skipped)));
+    packages.set(key, reused ?? (yield* parsingConstraint(name, constraint, alternatives, skipped)));
     yield;
   }
   if (previous) {

@@ -1,19 +1,10 @@
 /** ApiTokenStore on MongoDB: one document per personal API token, shared by every web process. */
 import type { Model } from 'mongoose';
-import type { AdminRole } from '../../domain/admin-roles.js';
 import type { ApiToken } from '../../domain/api-token.js';
 import type { ApiTokenStore } from '../../domain/ports.js';
 
-interface TokenDoc {
-  key: string;
-  user: string;
-  name: string;
-  role: AdminRole;
-  hash: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-}
+/** The token as stored: its id under `key`. */
+type TokenDoc = Omit<ApiToken, 'id'> & { key: string };
 
 const toToken = (d: TokenDoc): ApiToken => ({
   id: d.key,
