@@ -10,7 +10,8 @@
  * a fast 429), and each attempt is counted in the store's throttle BEFORE its check (src/domain/login-throttle.ts),
  * so concurrent guesses cannot slip past the limit and every process shares the counts.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { safeEqual } from '../../lib/safe-equal.js';
 import type { Request, Response } from 'express';
 import { signInRules } from '../../domain/login-throttle.js';
 import type { AdminSession, SessionStore, SignInStore } from '../../domain/ports.js';
@@ -161,9 +162,9 @@ export class SessionManager {
     const key = this.options.deviceSecret;
     if (!key || !cookie || cookie.length > 300) return false;
     const [who = '', expiry = '', mac = ''] = cookie.split('.');
-    const expected = createHmac('sha256', key).update(`device\n${who}.${expiry}`).digest();
-    const given = Buffer.from(mac, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
+    // Compared as text: decoding base64url first would accept other spellings of the same MAC (the last character's
+    // low bits are padding), so a changed cookie could still pass.
+    if (!safeEqual(mac, createHmac('sha256', key).update(`device\n${who}.${expiry}`).digest('base64url'))) return false;
     return Buffer.from(who, 'base64url').toString() === user && Number(expiry) > this.now();
   }
 
